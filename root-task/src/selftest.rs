@@ -1,0 +1,122 @@
+//! Built-in self-tests of the kernel interface, run by the root task on
+//! the real kernel before anything else starts. Each prints one line.
+use crate::{kobj::Kernel, vspace::{map_frame, VirtRange}};
+use root_task::tally::Tally;
+use sel4::{init, object, CNode, CapRights, Endpoint, Error, Fault, Frame, MessageInfo, Tcb, Untyped};
+use sel4_root_task::println;
+
+/// Where the self-test maps its thread's stack and IPC buffer.
+const SELFTEST_VIRT: (u64, u64) = (0x1000_0000, 0x1100_0000);
+/// An address nothing maps until the fault handler does.
+const FAULT_ADDR: u64 = 0x1200_0000;
+const FAULT_BADGE: u64 = 0xfa;
+const MARKER: u64 = 0x5e14_0000_cafe;
+
+fn report(t: &mut Tally, name: &str, r: Result<(), &'static str>) {
+    match r {
+        Ok(()) => println!("test {}: ok", name),
+        Err(why) => println!("test {}: FAILED ({})", name, why),
+    }
+    t.record(r.is_ok());
+}
+
+pub fn run(k: &mut Kernel, t: &mut Tally) {
+    let mut virt = VirtRange::new(SELFTEST_VIRT.0, SELFTEST_VIRT.1);
+
+    let ep = k.alloc(object::ENDPOINT, 0).map(Endpoint);
+    let tcb = k.alloc(object::TCB, 0).map(Tcb);
+    report(t, "kernel.retype_endpoint_and_tcb", match (ep, tcb) {
+        (Ok(_), Ok(_)) => Ok(()),
+        _ => Err("retype failed"),
+    });
+    let (Ok(ep), Ok(tcb)) = (ep, tcb) else { return };
+
+    report(t, "kernel.thread_ipc_round_trip", start_worker(k, &mut virt, ep, tcb).and_then(|_| ipc_round_trip(ep)));
+    report(t, "kernel.fault_handled_and_resumed", handle_worker_fault(k, ep));
+    report(t, "kernel.retype_into_occupied_slot_fails", retype_into_occupied(k, ep));
+    let _ = tcb.suspend();
+}
+
+fn start_worker(k: &mut Kernel, virt: &mut VirtRange, ep: Endpoint, tcb: Tcb) -> Result<(), &'static str> {
+    // Fault endpoint: the same endpoint, badged, with Send and Grant rights.
+    let fault_ep = k.slot().map_err(|_| "no slot")?;
+    let root: CNode = init::CNODE;
+    root.mint(fault_ep.0, 64, root, ep.bits(), 64, CapRights::ALL, FAULT_BADGE).map_err(|_| "mint fault ep")?;
+
+    let ipc = Frame(k.alloc(object::FRAME_4K, 0).map_err(|_| "ipc frame")?);
+    let ipc_addr = virt.take(1).ok_or("virt")?;
+    map_frame(k, init::VSPACE, ipc, ipc_addr, CapRights::READ_WRITE).map_err(|_| "map ipc")?;
+    const STACK_PAGES: u64 = 4;
+    let stack = virt.take(STACK_PAGES).ok_or("virt")?;
+    for i in 0..STACK_PAGES {
+        let f = Frame(k.alloc(object::FRAME_4K, 0).map_err(|_| "stack frame")?);
+        map_frame(k, init::VSPACE, f, stack + i * 4096, CapRights::READ_WRITE).map_err(|_| "map stack")?;
+    }
+    tcb.configure(fault_ep, 200, 0, root, 0, init::VSPACE, ipc_addr, ipc).map_err(|_| "configure")?;
+    let regs = sel4::spawn_thread_entry(worker, ep.bits(), stack + STACK_PAGES * 4096);
+    tcb.write_registers(true, &regs).map_err(|_| "write registers")
+}
+
+fn ipc_round_trip(ep: Endpoint) -> Result<(), &'static str> {
+    let m = sel4::recv(ep.cptr());
+    if m.badge != 0 || m.info.label() != 1 || m.mrs != [1, 2, 3, 4] {
+        return Err("unexpected first message");
+    }
+    let five = sel4::get_mr(4);
+    sel4::set_mr(4, five + 100);
+    sel4::reply(MessageInfo::new(2, 0, 0, 5), [11, 12, 13, 14]);
+    // The worker checks the reply and reports back.
+    let m = sel4::recv(ep.cptr());
+    if m.info.label() == 3 && m.mrs[0] == 1 {
+        sel4::reply(MessageInfo::new(0, 0, 0, 0), [0; 4]);
+        Ok(())
+    } else {
+        Err("worker saw a wrong reply")
+    }
+}
+
+fn handle_worker_fault(k: &mut Kernel, ep: Endpoint) -> Result<(), &'static str> {
+    let m = sel4::recv(ep.cptr());
+    if m.badge != FAULT_BADGE {
+        return Err("fault arrived without the fault badge");
+    }
+    let Fault::Vm(f) = Fault::decode(&m) else { return Err("not a VM fault") };
+    if f.addr != FAULT_ADDR || f.is_write() {
+        return Err("wrong fault address or kind");
+    }
+    let frame = Frame(k.alloc(object::FRAME_4K, 0).map_err(|_| "frame")?);
+    map_frame(k, init::VSPACE, frame, FAULT_ADDR & !0xfff, CapRights::READ_WRITE).map_err(|_| "map")?;
+    sel4::write_u64_at(FAULT_ADDR, MARKER);
+    sel4::reply(MessageInfo::new(0, 0, 0, 0), [0; 4]);
+    let m = sel4::recv(ep.cptr());
+    if m.badge == 0 && m.info.label() == 4 && m.mrs[0] == MARKER {
+        Ok(())
+    } else {
+        Err("worker did not read the marker after resuming")
+    }
+}
+
+fn retype_into_occupied(k: &mut Kernel, occupied: Endpoint) -> Result<(), &'static str> {
+    // Any untyped with room will do; the kernel must refuse the slot.
+    let ut = k.pool.place(sel4::size_bits::ENDPOINT as u32).ok_or("no untyped")?;
+    match Untyped::from_bits(ut).retype(object::ENDPOINT, 0, init::CNODE, 0, 0, occupied.bits(), 1) {
+        Err(Error::DeleteFirst) => Ok(()),
+        Ok(()) => Err("retype into an occupied slot succeeded"),
+        Err(_) => Err("wrong error (expected DeleteFirst)"),
+    }
+}
+
+/// The second thread: an IPC round trip, then a read of an unmapped page.
+extern "C" fn worker(ep_bits: u64) -> ! {
+    let ep = sel4::CPtr(ep_bits);
+    sel4::set_mr(4, 5);
+    let r = sel4::call(ep, MessageInfo::new(1, 0, 0, 5), [1, 2, 3, 4]);
+    let ok = r.info.label() == 2 && r.mrs == [11, 12, 13, 14] && sel4::get_mr(4) == 105;
+    sel4::call(ep, MessageInfo::new(3, 0, 0, 1), [ok as u64, 0, 0, 0]);
+    // This read faults; the root task maps a page holding MARKER.
+    let v = sel4::read_u64_at(FAULT_ADDR);
+    sel4::call(ep, MessageInfo::new(4, 0, 0, 1), [v, 0, 0, 0]);
+    loop {
+        sel4::yield_now();
+    }
+}

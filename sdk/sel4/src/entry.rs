@@ -1,0 +1,29 @@
+//! Process and thread entry. `_start` is where every process begins: the
+//! kernel (root task) or the root task (other processes) leaves one word in
+//! `rdi` (bootinfo pointer or start-up page) and no stack. We switch to a
+//! static stack and call `__sel4_runtime_start(rdi)`, which the runtime
+//! crate defines.
+use crate::UserContext;
+
+#[cfg(target_os = "none")]
+core::arch::global_asm!(
+    ".section .bss.sel4_stack, \"aw\", @nobits",
+    ".balign 4096",
+    "__sel4_stack_bottom:",
+    ".space 0x40000",
+    "__sel4_stack_top:",
+    ".text",
+    ".global _start",
+    "_start:",
+    "    lea rsp, [rip + __sel4_stack_top]",
+    "    xor rbp, rbp",
+    "    call __sel4_runtime_start",
+    "    ud2",
+);
+
+/// Registers for starting a second thread of the calling process at
+/// `entry(arg)` on the stack whose top (exclusive, 16-byte aligned) is
+/// `stack_top`. As after a `call`, the thread sees RSP = top - 8.
+pub fn spawn_thread_entry(entry: extern "C" fn(u64) -> !, arg: u64, stack_top: u64) -> UserContext {
+    UserContext { rip: entry as usize as u64, rsp: (stack_top & !15) - 8, rdi: arg, rflags: 0x202, ..Default::default() }
+}

@@ -1,0 +1,265 @@
+//! Kernel object invocations. Labels come from the generated constants;
+//! argument order follows the kernel's interface XML.
+use crate::{
+    call, cap::*, error::Error, ipc_buffer::{set_cap, set_mr}, label, MessageInfo, Received,
+    Result,
+};
+
+/// Access rights on a capability (seL4_CapRights: write bit 0, read bit 1,
+/// grant bit 2).
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct CapRights(pub u64);
+
+impl CapRights {
+    pub const NONE: CapRights = CapRights(0);
+    pub const WRITE: CapRights = CapRights(1);
+    pub const READ: CapRights = CapRights(2);
+    pub const GRANT: CapRights = CapRights(4);
+    pub const READ_WRITE: CapRights = CapRights(3);
+    pub const ALL: CapRights = CapRights(7);
+    pub const fn union(self, other: CapRights) -> CapRights {
+        CapRights(self.0 | other.0)
+    }
+}
+
+/// x86 page attributes; 0 is write-back, the default.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
+pub struct VmAttributes(pub u64);
+
+/// Registers for TCB_WriteRegisters, in the kernel's order.
+#[derive(Copy, Clone, Debug, Default)]
+#[repr(C)]
+pub struct UserContext {
+    pub rip: u64,
+    pub rsp: u64,
+    pub rflags: u64,
+    pub rax: u64,
+    pub rbx: u64,
+    pub rcx: u64,
+    pub rdx: u64,
+    pub rsi: u64,
+    pub rdi: u64,
+    pub rbp: u64,
+    pub r8: u64,
+    pub r9: u64,
+    pub r10: u64,
+    pub r11: u64,
+    pub r12: u64,
+    pub r13: u64,
+    pub r14: u64,
+    pub r15: u64,
+    pub fs_base: u64,
+}
+
+impl UserContext {
+    const COUNT: usize = 19;
+    fn words(&self) -> [u64; Self::COUNT] {
+        [
+            self.rip, self.rsp, self.rflags, self.rax, self.rbx, self.rcx, self.rdx, self.rsi,
+            self.rdi, self.rbp, self.r8, self.r9, self.r10, self.r11, self.r12, self.r13,
+            self.r14, self.r15, self.fs_base,
+        ]
+    }
+}
+
+/// Performs an invocation: `args` as message words, `caps` as extra caps.
+fn invoke(target: CPtr, label: u64, args: &[u64], caps: &[CPtr]) -> Result<Received> {
+    let mut mrs = [0u64; 4];
+    for (i, a) in args.iter().enumerate() {
+        if i < 4 {
+            mrs[i] = *a;
+        } else {
+            set_mr(i, *a);
+        }
+    }
+    for (i, c) in caps.iter().enumerate() {
+        set_cap(i, *c);
+    }
+    let info = MessageInfo::new(label, 0, caps.len() as u64, args.len() as u64);
+    let r = call(target, info, mrs);
+    match Error::from_label(r.info.label()) {
+        None => Ok(r),
+        Some(e) => Err(e),
+    }
+}
+
+impl Untyped {
+    /// Untyped_Retype: creates `num` objects of `object_type` into
+    /// `root` at `node_index`/`node_depth`, starting at slot `offset`.
+    pub fn retype(
+        self,
+        object_type: u64,
+        size_bits: u64,
+        root: CNode,
+        node_index: u64,
+        node_depth: u64,
+        offset: u64,
+        num: u64,
+    ) -> Result<()> {
+        invoke(
+            self.0,
+            label::UNTYPED_RETYPE,
+            &[object_type, size_bits, node_index, node_depth, offset, num],
+            &[root.0],
+        )
+        .map(|_| ())
+    }
+}
+
+impl Tcb {
+    /// TCB_Configure. All three caps are required even when `buffer` is 0.
+    #[allow(clippy::too_many_arguments)]
+    pub fn configure(
+        self,
+        fault_ep: CPtr,
+        prio: u8,
+        mcp: u8,
+        cspace: CNode,
+        cspace_data: u64,
+        vspace: VSpace,
+        buffer: u64,
+        buffer_frame: Frame,
+    ) -> Result<()> {
+        let props = (prio as u64) | ((mcp as u64) << 8);
+        invoke(
+            self.0,
+            label::TCB_CONFIGURE,
+            &[fault_ep.0, props, cspace_data, 0, buffer],
+            &[cspace.0, vspace.0, buffer_frame.0],
+        )
+        .map(|_| ())
+    }
+
+    /// TCB_WriteRegisters, optionally resuming the thread.
+    pub fn write_registers(self, resume: bool, regs: &UserContext) -> Result<()> {
+        let words = regs.words();
+        let mut args = [0u64; 2 + UserContext::COUNT];
+        args[0] = resume as u64;
+        args[1] = UserContext::COUNT as u64;
+        args[2..].copy_from_slice(&words);
+        invoke(self.0, label::TCB_WRITE_REGISTERS, &args, &[]).map(|_| ())
+    }
+
+    /// TCB_ReadRegisters: reads the first four registers (rip, rsp, rflags,
+    /// rax) of a thread, suspending it if asked.
+    pub fn read_ip_sp(self, suspend: bool) -> Result<(u64, u64)> {
+        let r = invoke(self.0, label::TCB_READ_REGISTERS, &[suspend as u64, 2], &[])?;
+        Ok((r.mrs[0], r.mrs[1]))
+    }
+
+    pub fn set_priority(self, prio: u8) -> Result<()> {
+        invoke(self.0, label::TCB_SET_PRIORITY, &[prio as u64], &[]).map(|_| ())
+    }
+
+    pub fn suspend(self) -> Result<()> {
+        invoke(self.0, label::TCB_SUSPEND, &[], &[]).map(|_| ())
+    }
+
+    pub fn resume(self) -> Result<()> {
+        invoke(self.0, label::TCB_RESUME, &[], &[]).map(|_| ())
+    }
+
+    pub fn bind_notification(self, ntfn: Notification) -> Result<()> {
+        invoke(self.0, label::TCB_BIND_NOTIFICATION, &[], &[ntfn.0]).map(|_| ())
+    }
+}
+
+impl CNode {
+    /// CNode_Copy from `src_root`/`src` into this CNode at `dest`.
+    pub fn copy(self, dest: u64, depth: u64, src_root: CNode, src: u64, src_depth: u64, rights: CapRights) -> Result<()> {
+        invoke(self.0, label::CNODE_COPY, &[dest, depth, src, src_depth, rights.0], &[src_root.0]).map(|_| ())
+    }
+
+    /// CNode_Mint: copy with reduced rights and a badge (or guard for CNodes).
+    #[allow(clippy::too_many_arguments)]
+    pub fn mint(self, dest: u64, depth: u64, src_root: CNode, src: u64, src_depth: u64, rights: CapRights, badge: u64) -> Result<()> {
+        invoke(self.0, label::CNODE_MINT, &[dest, depth, src, src_depth, rights.0, badge], &[src_root.0]).map(|_| ())
+    }
+
+    pub fn move_(self, dest: u64, depth: u64, src_root: CNode, src: u64, src_depth: u64) -> Result<()> {
+        invoke(self.0, label::CNODE_MOVE, &[dest, depth, src, src_depth], &[src_root.0]).map(|_| ())
+    }
+
+    pub fn mutate(self, dest: u64, depth: u64, src_root: CNode, src: u64, src_depth: u64, badge: u64) -> Result<()> {
+        invoke(self.0, label::CNODE_MUTATE, &[dest, depth, src, src_depth, badge], &[src_root.0]).map(|_| ())
+    }
+
+    pub fn delete(self, index: u64, depth: u64) -> Result<()> {
+        invoke(self.0, label::CNODE_DELETE, &[index, depth], &[]).map(|_| ())
+    }
+
+    pub fn revoke(self, index: u64, depth: u64) -> Result<()> {
+        invoke(self.0, label::CNODE_REVOKE, &[index, depth], &[]).map(|_| ())
+    }
+
+    /// CNode_SaveCaller: moves the current reply cap into a slot, so the
+    /// caller can be answered later.
+    pub fn save_caller(self, index: u64, depth: u64) -> Result<()> {
+        invoke(self.0, label::CNODE_SAVE_CALLER, &[index, depth], &[]).map(|_| ())
+    }
+}
+
+/// Guard data for a CNode cap (cnode_capdata: guardSize bits 2-7, guard
+/// bits 8-25), used with [`CNode::mint`] so a CNode of `radix` bits
+/// resolves a whole word.
+pub const fn cnode_guard_data(radix_bits: u64) -> u64 {
+    (crate::cap::WORD_BITS - radix_bits) << 2
+}
+
+impl Frame {
+    pub fn map(self, vspace: VSpace, vaddr: u64, rights: CapRights, attr: VmAttributes) -> Result<()> {
+        invoke(self.0, label::X86_PAGE_MAP, &[vaddr, rights.0, attr.0], &[vspace.0]).map(|_| ())
+    }
+    /// Changes the rights of an existing mapping.
+    pub fn remap(self, vspace: VSpace, rights: CapRights, attr: VmAttributes) -> Result<()> {
+        invoke(self.0, label::X86_PAGE_REMAP, &[rights.0, attr.0], &[vspace.0]).map(|_| ())
+    }
+    pub fn unmap(self) -> Result<()> {
+        invoke(self.0, label::X86_PAGE_UNMAP, &[], &[]).map(|_| ())
+    }
+    pub fn physical_address(self) -> Result<u64> {
+        invoke(self.0, label::X86_PAGE_GET_ADDRESS, &[], &[]).map(|r| r.mrs[0])
+    }
+}
+
+impl PageTable {
+    pub fn map(self, vspace: VSpace, vaddr: u64, attr: VmAttributes) -> Result<()> {
+        invoke(self.0, label::X86_PAGE_TABLE_MAP, &[vaddr, attr.0], &[vspace.0]).map(|_| ())
+    }
+    pub fn unmap(self) -> Result<()> {
+        invoke(self.0, label::X86_PAGE_TABLE_UNMAP, &[], &[]).map(|_| ())
+    }
+}
+
+impl PageDirectory {
+    pub fn map(self, vspace: VSpace, vaddr: u64, attr: VmAttributes) -> Result<()> {
+        invoke(self.0, label::X86_PAGE_DIRECTORY_MAP, &[vaddr, attr.0], &[vspace.0]).map(|_| ())
+    }
+    pub fn unmap(self) -> Result<()> {
+        invoke(self.0, label::X86_PAGE_DIRECTORY_UNMAP, &[], &[]).map(|_| ())
+    }
+}
+
+impl Pdpt {
+    pub fn map(self, vspace: VSpace, vaddr: u64, attr: VmAttributes) -> Result<()> {
+        invoke(self.0, label::X86_PDPT_MAP, &[vaddr, attr.0], &[vspace.0]).map(|_| ())
+    }
+    pub fn unmap(self) -> Result<()> {
+        invoke(self.0, label::X86_PDPT_UNMAP, &[], &[]).map(|_| ())
+    }
+}
+
+impl AsidPool {
+    pub fn assign(self, vspace: VSpace) -> Result<()> {
+        invoke(self.0, label::X86_ASID_POOL_ASSIGN, &[], &[vspace.0]).map(|_| ())
+    }
+}
+
+impl IoPort {
+    pub fn out8(self, port: u16, value: u8) -> Result<()> {
+        invoke(self.0, label::X86_IO_PORT_OUT8, &[port as u64, value as u64], &[]).map(|_| ())
+    }
+    pub fn out32(self, port: u16, value: u32) -> Result<()> {
+        invoke(self.0, label::X86_IO_PORT_OUT32, &[port as u64, value as u64], &[]).map(|_| ())
+    }
+}

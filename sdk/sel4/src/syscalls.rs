@@ -1,0 +1,132 @@
+//! The seL4 system calls on x86_64 (`syscall` instruction).
+//!
+//! Registers: rdx = syscall number, rdi = destination cap in / badge out,
+//! rsi = MessageInfo in/out, MR0-MR3 = r10, r8, r9, r15. The kernel returns
+//! with RSP cleared, so RSP is parked in r12 (preserved by the kernel).
+//! rcx and r11 are clobbered.
+use crate::{CPtr, MessageInfo};
+
+const SYS_CALL: i64 = -1;
+const SYS_REPLY_RECV: i64 = -2;
+const SYS_SEND: i64 = -3;
+const SYS_NB_SEND: i64 = -4;
+const SYS_RECV: i64 = -5;
+const SYS_REPLY: i64 = -6;
+const SYS_YIELD: i64 = -7;
+const SYS_NB_RECV: i64 = -8;
+const SYS_DEBUG_PUT_CHAR: i64 = -9;
+const SYS_DEBUG_HALT: i64 = -10;
+
+/// Message registers MR0-MR3, which travel in CPU registers.
+pub type Mrs = [u64; 4];
+
+/// Result of a receiving syscall: tag, badge and MR0-MR3.
+#[derive(Copy, Clone, Debug)]
+pub struct Received {
+    pub info: MessageInfo,
+    pub badge: u64,
+    pub mrs: Mrs,
+}
+
+#[inline(always)]
+fn raw(sys: i64, dest: u64, info: u64, mrs: Mrs) -> (u64, u64, Mrs) {
+    let (mut d, mut i) = (dest, info);
+    let [mut m0, mut m1, mut m2, mut m3] = mrs;
+    // SAFETY: the seL4 syscall ABI above; RSP is saved in r12 and restored.
+    unsafe {
+        core::arch::asm!(
+            "mov r12, rsp",
+            "syscall",
+            "mov rsp, r12",
+            inout("rdx") sys => _,
+            inout("rdi") d,
+            inout("rsi") i,
+            inout("r10") m0,
+            inout("r8") m1,
+            inout("r9") m2,
+            inout("r15") m3,
+            out("r12") _,
+            out("rcx") _,
+            out("r11") _,
+        );
+    }
+    (d, i, [m0, m1, m2, m3])
+}
+
+/// Call: send and wait for the reply on the one-time reply cap.
+#[inline(always)]
+pub fn call(ep: CPtr, info: MessageInfo, mrs: Mrs) -> Received {
+    let (badge, i, mrs) = raw(SYS_CALL, ep.0, info.0, mrs);
+    Received { info: MessageInfo(i), badge, mrs }
+}
+
+/// Reply to the current caller, then wait on `ep`.
+#[inline(always)]
+pub fn reply_recv(ep: CPtr, info: MessageInfo, mrs: Mrs) -> Received {
+    let (badge, i, mrs) = raw(SYS_REPLY_RECV, ep.0, info.0, mrs);
+    Received { info: MessageInfo(i), badge, mrs }
+}
+
+/// Blocking send.
+#[inline(always)]
+pub fn send(ep: CPtr, info: MessageInfo, mrs: Mrs) {
+    raw(SYS_SEND, ep.0, info.0, mrs);
+}
+
+/// Non-blocking send: dropped if nobody waits.
+#[inline(always)]
+pub fn nb_send(ep: CPtr, info: MessageInfo, mrs: Mrs) {
+    raw(SYS_NB_SEND, ep.0, info.0, mrs);
+}
+
+/// Signal a notification.
+#[inline(always)]
+pub fn signal(ntfn: CPtr) {
+    raw(SYS_SEND, ntfn.0, MessageInfo::new(0, 0, 0, 1).0, [0; 4]);
+}
+
+/// Blocking receive on an endpoint or notification.
+#[inline(always)]
+pub fn recv(ep: CPtr) -> Received {
+    let (badge, i, mrs) = raw(SYS_RECV, ep.0, 0, [0; 4]);
+    Received { info: MessageInfo(i), badge, mrs }
+}
+
+/// Wait on a notification; returns its badge word.
+#[inline(always)]
+pub fn wait(ntfn: CPtr) -> u64 {
+    recv(ntfn).badge
+}
+
+/// Non-blocking receive.
+#[inline(always)]
+pub fn nb_recv(ep: CPtr) -> Received {
+    let (badge, i, mrs) = raw(SYS_NB_RECV, ep.0, 0, [0; 4]);
+    Received { info: MessageInfo(i), badge, mrs }
+}
+
+/// Reply to the current caller.
+#[inline(always)]
+pub fn reply(info: MessageInfo, mrs: Mrs) {
+    raw(SYS_REPLY, 0, info.0, mrs);
+}
+
+/// Give up the rest of the time slice.
+#[inline(always)]
+pub fn yield_now() {
+    raw(SYS_YIELD, 0, 0, [0; 4]);
+}
+
+/// Print one character on the kernel's debug console.
+#[inline(always)]
+pub fn debug_put_char_raw(c: u8) {
+    raw(SYS_DEBUG_PUT_CHAR, c as u64, 0, [0; 4]);
+}
+
+/// Halt the whole system (debug kernels).
+pub fn debug_halt() -> ! {
+    raw(SYS_DEBUG_HALT, 0, 0, [0; 4]);
+    loop {
+        yield_now();
+    }
+}

@@ -1,0 +1,36 @@
+//! The VM server's logic, independent of seL4 and tested on the host.
+//!
+//! * [`addr`]: page arithmetic and range checks (overflow-safe).
+//! * [`prot`]: protection bits (`PROT_READ`/`PROT_WRITE`/`PROT_EXEC`).
+//! * [`frames`]: frame handles, the frame allocator trait and refcounts;
+//!   [`host_frames`] is a host implementation for tests.
+//! * [`page`]: per-page state and what the glue must map or unmap.
+//! * [`memtype`]: MINIX's memory types as a hook trait.
+//! * [`region`]: a process's region map.
+//! * [`space`]: an address space: faults, mmap, munmap, brk, fork, exit.
+//!
+//! The seL4 glue owns the real frames and VSpaces. It implements
+//! [`frames::FrameAllocator`] and applies what this library answers:
+//! [`page::Mapping`]s to install, [`page::Released`] pages to unmap and
+//! frames to free. Nothing here panics on any input: every bad argument
+//! gives an errno.
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+pub mod addr;
+pub mod frames;
+pub mod host_frames;
+pub mod memtype;
+pub mod page;
+pub mod prot;
+pub mod region;
+pub mod space;
+
+pub use addr::{PAGE_SIZE, USER_BOTTOM, USER_TOP};
+pub use frames::{FrameAllocator, FrameId, RefCounts};
+pub use memtype::{MemType, MemoryType};
+pub use page::{Mapping, Page, PageFrame, Released};
+pub use prot::Prot;
+pub use region::{Region, RegionMap};
+pub use space::{AddressSpace, FaultOutcome, Forked, KillReason};

@@ -1,0 +1,213 @@
+//! The region map: regions keyed by start address, never overlapping.
+
+use super::Region;
+use crate::addr::{check_map_range, is_aligned, page_ceil, page_floor, USER_BOTTOM, USER_TOP};
+use crate::frames::FrameAllocator;
+use crate::memtype::MemType;
+use crate::page::{PageMap, Released};
+use crate::prot::Prot;
+use alloc::collections::BTreeMap;
+use core::ops::Bound::{Excluded, Unbounded};
+use minix_abi::errno::{Errno, EINVAL, ENOMEM};
+
+/// A process's regions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RegionMap {
+    pub(super) regions: BTreeMap<u64, Region>,
+}
+
+impl RegionMap {
+    /// An empty map.
+    pub const fn new() -> RegionMap {
+        RegionMap { regions: BTreeMap::new() }
+    }
+
+    /// Number of regions.
+    pub fn len(&self) -> usize {
+        self.regions.len()
+    }
+
+    /// True when there are no regions.
+    pub fn is_empty(&self) -> bool {
+        self.regions.is_empty()
+    }
+
+    /// Regions in address order.
+    pub fn iter(&self) -> impl Iterator<Item = &Region> {
+        self.regions.values()
+    }
+
+    /// The region containing `addr`.
+    pub fn lookup(&self, addr: u64) -> Option<&Region> {
+        self.regions.range(..=addr).next_back().map(|(_, r)| r).filter(|r| r.contains(addr))
+    }
+
+    pub(crate) fn lookup_mut(&mut self, addr: u64) -> Option<&mut Region> {
+        self.regions.range_mut(..=addr).next_back().map(|(_, r)| r).filter(|r| r.contains(addr))
+    }
+
+    /// True when no region intersects `[start, start + len)` (the range is
+    /// clipped at `u64::MAX`).
+    pub fn is_free(&self, start: u64, len: u64) -> bool {
+        let end = start.saturating_add(len);
+        match self.regions.range(..end).next_back() {
+            Some((_, r)) => r.end() <= start,
+            None => true,
+        }
+    }
+
+    /// Present pages in all regions.
+    pub fn resident_pages(&self) -> usize {
+        self.regions.values().map(Region::resident).sum()
+    }
+
+    /// Creates a region at a fixed address, running the type's `new` hook.
+    /// `EINVAL` for a bad range or an overlap; the hook's errno (`ENOMEM`)
+    /// if it cannot populate, with nothing changed.
+    pub fn insert(
+        &mut self,
+        start: u64,
+        len: u64,
+        prot: Prot,
+        mut mem: MemType,
+        frames: &mut dyn FrameAllocator,
+    ) -> Result<(), Errno> {
+        self.check_insert(start, len)?;
+        let mut pages = PageMap::new();
+        mem.ops_mut().new(start, len, &mut pages, frames)?;
+        self.regions.insert(start, Region { start, len, prot, mem, pages });
+        Ok(())
+    }
+
+    /// Inserts a region whose pages are already referenced (fork, sharing).
+    /// On error the caller still owns the pages' references.
+    pub(crate) fn insert_populated(
+        &mut self,
+        start: u64,
+        len: u64,
+        prot: Prot,
+        mem: MemType,
+        pages: PageMap,
+    ) -> Result<(), (Errno, PageMap)> {
+        if let Err(e) = self.check_insert(start, len) {
+            return Err((e, pages));
+        }
+        self.regions.insert(start, Region { start, len, prot, mem, pages });
+        Ok(())
+    }
+
+    fn check_insert(&self, start: u64, len: u64) -> Result<(), Errno> {
+        check_map_range(start, len)?;
+        if self.is_free(start, len) {
+            Ok(())
+        } else {
+            Err(EINVAL)
+        }
+    }
+
+    /// First fit: the lowest page-aligned address `a` with
+    /// `[a, a + len)` free and inside `[lower, upper)` (clipped to
+    /// `[USER_BOTTOM, USER_TOP)`). `EINVAL` for an unaligned or zero `len`,
+    /// `ENOMEM` when nothing fits.
+    pub fn find_free(&self, len: u64, lower: u64, upper: u64) -> Result<u64, Errno> {
+        if len == 0 || !is_aligned(len) {
+            return Err(EINVAL);
+        }
+        let lower = page_ceil(lower).ok_or(ENOMEM)?.max(USER_BOTTOM);
+        let upper = page_floor(upper).min(USER_TOP);
+        let mut cand = lower;
+        let first = self.regions.range(..=lower).next_back().map_or(lower, |(k, _)| *k);
+        for r in self.regions.range(first..).map(|(_, r)| r) {
+            if cand >= upper {
+                break;
+            }
+            if r.end() <= cand {
+                continue;
+            }
+            let gap_end = r.start().min(upper);
+            if gap_end >= cand && gap_end - cand >= len {
+                return Ok(cand);
+            }
+            cand = cand.max(r.end());
+        }
+        if upper > cand && upper - cand >= len {
+            Ok(cand)
+        } else {
+            Err(ENOMEM)
+        }
+    }
+
+    /// Merges the region containing `addr` with adjacent compatible
+    /// neighbours (private anonymous, same protection).
+    pub fn merge_around(&mut self, addr: u64) {
+        let Some(start) = self.lookup(addr).map(Region::start) else {
+            return;
+        };
+        self.merge_with_next(start);
+        if let Some(prev) = self.regions.range(..start).next_back().map(|(k, _)| *k) {
+            self.merge_with_next(prev);
+        }
+    }
+
+    fn merge_with_next(&mut self, start: u64) {
+        let Some(next) = self.regions.range((Excluded(start), Unbounded)).next().map(|(k, _)| *k) else {
+            return;
+        };
+        let compatible = match (self.regions.get(&start), self.regions.get(&next)) {
+            (Some(a), Some(b)) => a.end() == b.start() && a.prot == b.prot && a.mem.mergeable_with(&b.mem),
+            _ => false,
+        };
+        if !compatible {
+            return;
+        }
+        if let Some(mut b) = self.regions.remove(&next) {
+            if let Some(a) = self.regions.get_mut(&start) {
+                a.len = a.len.saturating_add(b.len);
+                a.pages.append(&mut b.pages);
+            }
+        }
+    }
+
+    /// Grows or shrinks the region starting exactly at `start` to
+    /// `new_len` bytes (brk). Growing runs the type's `resize` hook
+    /// (`EINVAL` if it refuses) and needs the space above free and below
+    /// `USER_TOP` (`ENOMEM`). Shrinking unmaps the tail; 0 removes the
+    /// region. `EINVAL` if no region starts at `start` or `new_len` is
+    /// unaligned.
+    pub fn resize(&mut self, start: u64, new_len: u64, frames: &mut dyn FrameAllocator) -> Result<Released, Errno> {
+        let (old_len, end) = match self.regions.get(&start) {
+            Some(r) => (r.len, r.end()),
+            None => return Err(EINVAL),
+        };
+        if !is_aligned(new_len) {
+            return Err(EINVAL);
+        }
+        if new_len < old_len {
+            // start + new_len < end <= USER_TOP: no overflow.
+            return self.unmap(start + new_len, old_len - new_len, frames);
+        }
+        if new_len == old_len {
+            return Ok(Released::default());
+        }
+        let grow = new_len - old_len;
+        match end.checked_add(grow) {
+            Some(new_end) if new_end <= USER_TOP && self.is_free(end, grow) => {}
+            _ => return Err(ENOMEM),
+        }
+        let Some(r) = self.regions.get_mut(&start) else {
+            return Err(EINVAL);
+        };
+        r.mem.ops_mut().resize(old_len, new_len)?;
+        r.len = new_len;
+        Ok(Released::default())
+    }
+
+    /// Removes every region (exit, exec).
+    pub fn clear(&mut self, frames: &mut dyn FrameAllocator) -> Released {
+        let mut out = Released::default();
+        for (_, mut r) in core::mem::take(&mut self.regions) {
+            r.delete(frames, &mut out);
+        }
+        out
+    }
+}
