@@ -1,6 +1,6 @@
 //! Kernel object allocation for the root task: picks an untyped from the
 //! pool model, a free slot in the root CNode, and retypes.
-use root_task::{slots::SlotAllocator, untyped::UntypedPool};
+use sel4_alloc::{slots::SlotAllocator, untyped::UntypedPool};
 use sel4::{init, object, size_bits, BootInfo, CPtr, Error, Untyped};
 
 pub const MAX_UNTYPED: usize = sel4::MAX_BOOTINFO_UNTYPED_CAPS;

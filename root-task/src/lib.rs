@@ -1,8 +1,7 @@
 //! Logic of the root task that does not need the kernel, tested on the
-//! host: the untyped-memory pool model, the CSpace slot allocator and the
+//! host: the process table and the
 //! test tally.
 #![cfg_attr(not(test), no_std)]
 
-pub mod slots;
+pub mod proctab;
 pub mod tally;
-pub mod untyped;

@@ -1,13 +1,20 @@
-//! The root task's seL4 glue: boot banner, kernel self-tests, and the exit
-//! through isa-debug-exit.
+//! The root task's seL4 glue: boot banner, kernel self-tests, then the
+//! servers, init, and the process manager loop.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 #![cfg_attr(not(target_os = "none"), allow(dead_code, unused_imports))]
 
 extern crate alloc;
 
+mod bench;
+mod boot;
 mod exit;
+mod images;
 mod kobj;
+mod loader;
+mod pm;
+mod process;
 mod selftest;
+mod thread;
 mod vspace;
 
 use root_task::tally::Tally;
@@ -18,6 +25,9 @@ sel4_root_task::declare_main!("root-task", start);
 
 #[cfg(not(target_os = "none"))]
 fn main() {}
+
+/// Root-task addresses for its own threads' stacks and IPC buffers.
+const THREAD_VIRT: (u64, u64) = (0x1000_0000, 0x1100_0000);
 
 fn start(bootinfo: u64) -> ! {
     sel4_root_task::set_panic_hook(exit::fail_on_panic);
@@ -31,8 +41,23 @@ fn start(bootinfo: u64) -> ! {
         bi.empty().len(),
         bi.tsc_mhz()
     );
+    let mut virt = vspace::VirtRange::new(THREAD_VIRT.0, THREAD_VIRT.1);
     let mut tally = Tally::default();
-    selftest::run(&mut k, &mut tally);
-    println!("{}", tally);
-    exit::exit_qemu(tally.success())
+    selftest::run(&mut k, &mut virt, &mut tally);
+    println!("kernel self-tests: {}", tally);
+    if cfg!(feature = "bench") {
+        if let Err(e) = bench::start_echo(&mut k, &mut virt) {
+            println!("bench: echo thread failed: {}", e);
+        }
+    }
+    let sys = match boot::boot(&mut k) {
+        Ok(s) => s,
+        Err(e) => {
+            println!("boot failed: {}", e);
+            tally.record(false);
+            println!("{}", tally);
+            exit::exit_qemu(false)
+        }
+    };
+    pm::Pm::new(&mut k, sys, tally).run()
 }

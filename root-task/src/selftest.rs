@@ -5,8 +5,6 @@ use root_task::tally::Tally;
 use sel4::{init, object, CNode, CapRights, Endpoint, Error, Fault, Frame, MessageInfo, Tcb, Untyped};
 use sel4_root_task::println;
 
-/// Where the self-test maps its thread's stack and IPC buffer.
-const SELFTEST_VIRT: (u64, u64) = (0x1000_0000, 0x1100_0000);
 /// An address nothing maps until the fault handler does.
 const FAULT_ADDR: u64 = 0x1200_0000;
 const FAULT_BADGE: u64 = 0xfa;
@@ -20,8 +18,7 @@ fn report(t: &mut Tally, name: &str, r: Result<(), &'static str>) {
     t.record(r.is_ok());
 }
 
-pub fn run(k: &mut Kernel, t: &mut Tally) {
-    let mut virt = VirtRange::new(SELFTEST_VIRT.0, SELFTEST_VIRT.1);
+pub fn run(k: &mut Kernel, virt: &mut VirtRange, t: &mut Tally) {
 
     let ep = k.alloc(object::ENDPOINT, 0).map(Endpoint);
     let tcb = k.alloc(object::TCB, 0).map(Tcb);
@@ -29,32 +26,24 @@ pub fn run(k: &mut Kernel, t: &mut Tally) {
         (Ok(_), Ok(_)) => Ok(()),
         _ => Err("retype failed"),
     });
-    let (Ok(ep), Ok(tcb)) = (ep, tcb) else { return };
+    let (Ok(ep), Ok(_)) = (ep, tcb) else { return };
 
-    report(t, "kernel.thread_ipc_round_trip", start_worker(k, &mut virt, ep, tcb).and_then(|_| ipc_round_trip(ep)));
+    let mut worker_tcb = None;
+    report(t, "kernel.thread_ipc_round_trip", start_worker(k, virt, ep, &mut worker_tcb).and_then(|_| ipc_round_trip(ep)));
     report(t, "kernel.fault_handled_and_resumed", handle_worker_fault(k, ep));
     report(t, "kernel.retype_into_occupied_slot_fails", retype_into_occupied(k, ep));
-    let _ = tcb.suspend();
+    if let Some(w) = worker_tcb {
+        let _ = w.suspend();
+    }
 }
 
-fn start_worker(k: &mut Kernel, virt: &mut VirtRange, ep: Endpoint, tcb: Tcb) -> Result<(), &'static str> {
+fn start_worker(k: &mut Kernel, virt: &mut VirtRange, ep: Endpoint, tcb_out: &mut Option<Tcb>) -> Result<(), &'static str> {
     // Fault endpoint: the same endpoint, badged, with Send and Grant rights.
     let fault_ep = k.slot().map_err(|_| "no slot")?;
     let root: CNode = init::CNODE;
     root.mint(fault_ep.0, 64, root, ep.bits(), 64, CapRights::ALL, FAULT_BADGE).map_err(|_| "mint fault ep")?;
-
-    let ipc = Frame(k.alloc(object::FRAME_4K, 0).map_err(|_| "ipc frame")?);
-    let ipc_addr = virt.take(1).ok_or("virt")?;
-    map_frame(k, init::VSPACE, ipc, ipc_addr, CapRights::READ_WRITE).map_err(|_| "map ipc")?;
-    const STACK_PAGES: u64 = 4;
-    let stack = virt.take(STACK_PAGES).ok_or("virt")?;
-    for i in 0..STACK_PAGES {
-        let f = Frame(k.alloc(object::FRAME_4K, 0).map_err(|_| "stack frame")?);
-        map_frame(k, init::VSPACE, f, stack + i * 4096, CapRights::READ_WRITE).map_err(|_| "map stack")?;
-    }
-    tcb.configure(fault_ep, 200, 0, root, 0, init::VSPACE, ipc_addr, ipc).map_err(|_| "configure")?;
-    let regs = sel4::spawn_thread_entry(worker, ep.bits(), stack + STACK_PAGES * 4096);
-    tcb.write_registers(true, &regs).map_err(|_| "write registers")
+    *tcb_out = Some(crate::thread::start(k, virt, fault_ep, worker, ep.bits(), 200)?);
+    Ok(())
 }
 
 fn ipc_round_trip(ep: Endpoint) -> Result<(), &'static str> {

@@ -15,7 +15,7 @@ pub const USER_BOTTOM: u64 = PAGE_SIZE;
 
 /// True when `x` is a multiple of [`PAGE_SIZE`].
 pub const fn is_aligned(x: u64) -> bool {
-    x % PAGE_SIZE == 0
+    x.is_multiple_of(PAGE_SIZE)
 }
 
 /// Rounds down to a page boundary.

@@ -124,7 +124,7 @@ impl FrameAllocator for HostFrames {
 
     fn free(&mut self, frame: FrameId) {
         if self.refs.get(frame) != 0 || self.live.remove(&frame).is_none() {
-            self.bad_frees += 1;
+            self.bad_frees = self.bad_frees.saturating_add(1);
             return;
         }
         self.recycled.push(frame);

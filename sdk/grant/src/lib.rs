@@ -11,7 +11,7 @@
 //!   both sides.
 //! * [`id`]: grant ids, `(seq << 20) | slot`.
 //! * [`table`] and [`storage`]: the granter's side: create and revoke.
-//! * [`verify`]: the copy engine's side: the MINIX checks, in MINIX's order.
+//! * [`verify`](mod@verify): the copy engine's side: the MINIX checks, in MINIX's order.
 //! * [`vector`]: checks on vector copies.
 //!
 //! Nothing here panics on any input: the copy engine feeds it whatever bytes
@@ -44,7 +44,9 @@ pub use verify::{
     VerifyRequest, Verified,
 };
 
-/// A process identity as the personality names it (MINIX `endpoint_t`).
+/// A process identity as the personality names it (MINIX `endpoint_t`):
+/// the number inside `minix_abi::endpoint::Endpoint`. [`ANY`] and [`NONE`]
+/// have generation 0 there, so they never name a real process.
 pub type Endpoint = u32;
 
 /// Wildcard grantee: a grant to `ANY` may be used by every process

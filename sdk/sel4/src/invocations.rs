@@ -53,6 +53,14 @@ pub struct UserContext {
 
 impl UserContext {
     const COUNT: usize = 19;
+    fn from_words(w: &[u64; Self::COUNT]) -> UserContext {
+        UserContext {
+            rip: w[0], rsp: w[1], rflags: w[2], rax: w[3], rbx: w[4], rcx: w[5], rdx: w[6],
+            rsi: w[7], rdi: w[8], rbp: w[9], r8: w[10], r9: w[11], r10: w[12], r11: w[13],
+            r12: w[14], r13: w[15], r14: w[16], r15: w[17], fs_base: w[18],
+        }
+    }
+
     fn words(&self) -> [u64; Self::COUNT] {
         [
             self.rip, self.rsp, self.rflags, self.rax, self.rbx, self.rcx, self.rdx, self.rsi,
@@ -145,6 +153,16 @@ impl Tcb {
     pub fn read_ip_sp(self, suspend: bool) -> Result<(u64, u64)> {
         let r = invoke(self.0, label::TCB_READ_REGISTERS, &[suspend as u64, 2], &[])?;
         Ok((r.mrs[0], r.mrs[1]))
+    }
+
+    /// TCB_ReadRegisters: the whole user context, optionally suspending.
+    pub fn read_registers(self, suspend: bool) -> Result<UserContext> {
+        let r = invoke(self.0, label::TCB_READ_REGISTERS, &[suspend as u64, UserContext::COUNT as u64], &[])?;
+        let mut w = [0u64; UserContext::COUNT];
+        for (i, v) in w.iter_mut().enumerate() {
+            *v = if i < 4 { r.mrs[i] } else { crate::get_mr(i) };
+        }
+        Ok(UserContext::from_words(&w))
     }
 
     pub fn set_priority(self, prio: u8) -> Result<()> {

@@ -16,7 +16,7 @@ impl MemoryType for AnonContig {
         "anon-contig"
     }
 
-    fn new(
+    fn new_region(
         &mut self,
         start: u64,
         len: u64,

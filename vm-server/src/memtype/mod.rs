@@ -96,10 +96,10 @@ pub trait MemoryType {
     /// The type's name, for logs.
     fn name(&self) -> &'static str;
 
-    /// A region `[start, start + len)` of this type is being created:
+    /// MINIX's `new` hook: a region `[start, start + len)` of this type is being created:
     /// populate `pages` if the type allocates up front. On error nothing
     /// may be left allocated.
-    fn new(
+    fn new_region(
         &mut self,
         _start: u64,
         _len: u64,

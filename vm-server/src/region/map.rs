@@ -74,7 +74,7 @@ impl RegionMap {
     ) -> Result<(), Errno> {
         self.check_insert(start, len)?;
         let mut pages = PageMap::new();
-        mem.ops_mut().new(start, len, &mut pages, frames)?;
+        mem.ops_mut().new_region(start, len, &mut pages, frames)?;
         self.regions.insert(start, Region { start, len, prot, mem, pages });
         Ok(())
     }
@@ -209,5 +209,11 @@ impl RegionMap {
             r.delete(frames, &mut out);
         }
         out
+    }
+}
+
+impl RegionMap {
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut Region> {
+        self.regions.values_mut()
     }
 }

@@ -115,3 +115,11 @@ impl Region {
         upper
     }
 }
+
+impl Region {
+    /// The type, the protection and the pages, for walking pages with the
+    /// type's hooks at hand.
+    pub(crate) fn parts_mut(&mut self) -> (&MemType, Prot, &mut PageMap) {
+        (&self.mem, self.prot, &mut self.pages)
+    }
+}

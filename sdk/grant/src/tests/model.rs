@@ -39,19 +39,31 @@ type Model = HashMap<(Endpoint, i32), Grant>;
 enum Pick {
     /// One of the ids handed out so far (live or not), with its granter.
     Issued(usize),
+    /// One of the live grants, with its granter.
+    Live(usize),
     /// Any granter, any id.
     Raw(usize, i32),
 }
 
 #[derive(Clone, Debug)]
 enum Op {
-    Create { granter: usize, kind: Kind, orig: Pick, access: u32 },
+    /// `granter: None` makes an indirect grant's granter the grantee of
+    /// the grant it passes on, so that chains form.
+    Create { granter: Option<usize>, kind: Kind, orig: Pick, access: u32 },
     Revoke(Pick),
-    Verify { caller: usize, pick: Pick, offset: u64, bytes: u64, write: bool, mark: bool },
+    /// `caller: None` asks as the grant's grantee, so that copies succeed.
+    Verify { caller: Option<usize>, pick: Pick, offset: u64, bytes: u64, write: bool, mark: bool },
 }
 
-fn pick(issued: &[(Endpoint, GrantId)], p: &Pick) -> (Endpoint, GrantId) {
+fn pick(issued: &[(Endpoint, GrantId)], m: &Model, p: &Pick) -> (Endpoint, GrantId) {
     match *p {
+        Pick::Live(i) if !m.is_empty() => {
+            let mut live: Vec<_> = m.keys().copied().collect();
+            live.sort_unstable();
+            let (g, id) = live[i % live.len()];
+            (g, GrantId(id))
+        }
+        Pick::Live(i) => pick(issued, m, &Pick::Issued(i)),
         Pick::Issued(i) if !issued.is_empty() => issued[i % issued.len()],
         Pick::Issued(_) => (USER, GRANT_INVALID),
         Pick::Raw(g, id) => (ANYONE[g % ANYONE.len()], GrantId(id)),
@@ -114,8 +126,25 @@ fn model_verify(m: &Model, r: &VerifyRequest) -> Result<Verified, Errno> {
     })
 }
 
+fn grantee(k: Kind) -> Endpoint {
+    match k {
+        Kind::Direct { to, .. } | Kind::Indirect { to, .. } | Kind::Magic { to, .. } => to,
+    }
+}
+
 fn endpoint() -> impl Strategy<Value = Endpoint> {
-    prop::sample::select(ANYONE.to_vec())
+    prop_oneof![
+        6 => prop::sample::select(vec![VFS, FS, USER, DRIVER, ANY]),
+        1 => prop::sample::select(ANYONE.to_vec()),
+    ]
+}
+
+fn length() -> impl Strategy<Value = u64> {
+    prop_oneof![6 => 16u64..64, 1 => number()]
+}
+
+fn small() -> impl Strategy<Value = u64> {
+    prop_oneof![6 => 0u64..12, 1 => number()]
 }
 
 fn number() -> impl Strategy<Value = u64> {
@@ -124,7 +153,8 @@ fn number() -> impl Strategy<Value = u64> {
 
 fn access() -> impl Strategy<Value = u32> {
     prop_oneof![
-        8 => prop::sample::select(vec![0, CPF_READ, CPF_WRITE, CPF_READ | CPF_WRITE]),
+        6 => Just(CPF_READ | CPF_WRITE),
+        6 => prop::sample::select(vec![0, CPF_READ, CPF_WRITE, CPF_READ | CPF_WRITE]),
         4 => prop::sample::select(vec![CPF_READ | CPF_TRY, CPF_WRITE | CPF_TRY, CPF_ACCESS_MASK]),
         1 => prop::sample::select(vec![0x4, CPF_USED, CPF_READ | 0x8000]),
     ]
@@ -132,26 +162,27 @@ fn access() -> impl Strategy<Value = u32> {
 
 fn kind() -> impl Strategy<Value = Kind> {
     prop_oneof![
-        (endpoint(), number(), number()).prop_map(|(to, start, len)| Kind::Direct { to, start, len }),
-        endpoint().prop_map(|to| Kind::Indirect { to, from: 0, id: 0 }),
-        (endpoint(), endpoint(), number(), number())
+        1 => (endpoint(), small(), length()).prop_map(|(to, start, len)| Kind::Direct { to, start, len }),
+        2 => endpoint().prop_map(|to| Kind::Indirect { to, from: 0, id: 0 }),
+        1 => (endpoint(), endpoint(), small(), length())
             .prop_map(|(owner, to, start, len)| Kind::Magic { owner, to, start, len }),
     ]
 }
 
 fn id_pick() -> impl Strategy<Value = Pick> {
     prop_oneof![
-        6 => any::<usize>().prop_map(Pick::Issued),
+        6 => any::<usize>().prop_map(Pick::Live),
+        3 => any::<usize>().prop_map(Pick::Issued),
         1 => (any::<usize>(), prop_oneof![-2i32..8, any::<i32>()]).prop_map(|(g, id)| Pick::Raw(g, id)),
     ]
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (0..TABLED.len(), kind(), id_pick(), access())
+        4 => (prop::option::weighted(0.5, 0..TABLED.len()), kind(), id_pick(), access())
             .prop_map(|(granter, kind, orig, access)| Op::Create { granter, kind, orig, access }),
         2 => id_pick().prop_map(Op::Revoke),
-        5 => (0..ANYONE.len(), id_pick(), number(), number(), any::<bool>(), any::<bool>())
+        5 => (prop::option::weighted(0.2, 0..ANYONE.len()), id_pick(), small(), small(), any::<bool>(), any::<bool>())
             .prop_map(|(caller, pick, offset, bytes, write, mark)| Op::Verify {
                 caller, pick, offset, bytes, write, mark
             }),
@@ -165,14 +196,21 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     for op in ops {
         match op {
             Op::Create { granter, mut kind, orig, access } => {
-                let g = TABLED[granter];
+                let (from, orig_id) = pick(&issued, &m, &orig);
+                let g = match granter {
+                    Some(i) => TABLED[i],
+                    None => m
+                        .get(&(from, orig_id.0))
+                        .map(|gr| grantee(gr.kind))
+                        .filter(|p| TABLED.contains(p))
+                        .unwrap_or(FS),
+                };
                 let t = w.t(g);
                 let got = match kind {
                     Kind::Direct { to, start, len } => t.grant_direct(to, start, len, access),
                     Kind::Indirect { to, .. } => {
-                        let (from, id) = pick(&issued, &orig);
-                        kind = Kind::Indirect { to, from, id: id.0 };
-                        t.grant_indirect(to, from, id, access)
+                        kind = Kind::Indirect { to, from, id: orig_id.0 };
+                        t.grant_indirect(to, from, orig_id, access)
                     }
                     Kind::Magic { owner, to, start, len } => {
                         t.grant_magic(owner, to, start, len, access)
@@ -193,7 +231,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
             }
             Op::Revoke(p) => {
-                let (g, id) = pick(&issued, &p);
+                let (g, id) = pick(&issued, &m, &p);
                 let got = match w.tables.get_mut(&g) {
                     Some(Tbl::Grants(t)) => t.revoke(id),
                     _ => continue,
@@ -205,9 +243,17 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 prop_assert_eq!(got, want);
             }
             Op::Verify { caller, pick: p, offset, bytes, write, mark } => {
-                let (granter, grant) = pick(&issued, &p);
+                let (granter, grant) = pick(&issued, &m, &p);
+                let caller = match caller {
+                    Some(i) => ANYONE[i],
+                    None => m
+                        .get(&(granter, grant.0))
+                        .map(|gr| grantee(gr.kind))
+                        .filter(|&p| p != ANY)
+                        .unwrap_or(DRIVER),
+                };
                 let r = VerifyRequest {
-                    caller: ANYONE[caller],
+                    caller,
                     granter,
                     grant,
                     offset,

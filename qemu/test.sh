@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# make test: the host tests, then the in-QEMU tests, then one summary line.
+# Exits non-zero on any failure, a timeout, or a boot that never reached
+# the tests.
+set -uo pipefail
+KERNEL="$1"; TIMEOUT="${2:-120}"
+LOGDIR=target/test-logs
+mkdir -p "$LOGDIR"
+host_pass=0; host_fail=0; guest_pass=0; guest_fail=0; problems=()
+
+echo "== host tests (cargo test --workspace)"
+cargo test --workspace 2>&1 | tee "$LOGDIR/host.log"
+host_status=${PIPESTATUS[0]}
+while read -r p f; do
+    host_pass=$((host_pass + p)); host_fail=$((host_fail + f))
+done < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$LOGDIR/host.log")
+if [[ $host_status -ne 0 ]]; then
+    problems+=("host tests exited with $host_status")
+    [[ $host_fail -eq 0 ]] && host_fail=1
+fi
+
+echo "== building the seL4 programs"
+if ! cargo build --release --target x86_64-unknown-none -p root-task; then
+    problems+=("the seL4 build failed")
+    guest_fail=1
+else
+    echo "== in-QEMU tests (timeout ${TIMEOUT}s)"
+    qemu/boot.sh "$KERNEL" target/x86_64-unknown-none/release/root-task \
+        --timeout "$TIMEOUT" --log "$LOGDIR/guest.log"
+    qemu_status=$?
+    sed -n '/Booting all finished/,$p' "$LOGDIR/guest.log"
+    line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGDIR/guest.log" | tail -1)"
+    if [[ -n "$line" ]]; then
+        guest_pass="${line%% passed*}"
+        guest_fail="$(echo "$line" | sed 's/.*, \([0-9]*\) failed/\1/')"
+    fi
+    case $qemu_status in
+        1) ;;
+        124|137) problems+=("QEMU timed out after ${TIMEOUT}s"); guest_fail=$((guest_fail + 1)) ;;
+        3) problems+=("the guest reported failure") ;;
+        *) problems+=("QEMU exited with status $qemu_status"); guest_fail=$((guest_fail + 1)) ;;
+    esac
+    if [[ -z "$line" ]]; then
+        problems+=("the guest never printed its summary")
+        [[ $guest_fail -eq 0 ]] && guest_fail=1
+    fi
+    if [[ $qemu_status -eq 3 && $guest_fail -eq 0 ]]; then guest_fail=1; fi
+fi
+
+echo "== summary"
+echo "host:  $host_pass passed, $host_fail failed"
+echo "guest: $guest_pass passed, $guest_fail failed"
+for p in "${problems[@]}"; do echo "problem: $p"; done
+total_pass=$((host_pass + guest_pass)); total_fail=$((host_fail + guest_fail))
+echo "total: $total_pass passed, $total_fail failed"
+[[ $total_fail -eq 0 && ${#problems[@]} -eq 0 ]]

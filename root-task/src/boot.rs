@@ -1,0 +1,113 @@
+//! Boot: create the endpoints, build and start VM, VFS and FS as isolated
+//! processes with only the caps their roles need, wait until each reports
+//! ready, then ask VM for init.
+use crate::kobj::Kernel;
+use crate::process::{self, Built};
+use crate::images;
+use minix_abi::cspace as cs;
+use minix_abi::endpoint::{Endpoint, FS, PM, VFS, VM};
+use root_task::proctab::{ProcCaps, ProcTable};
+use sel4::{init, object, CPtr, CapRights, Endpoint as Ep, Notification};
+use sel4_root_task::println;
+
+/// Badge on PM's notification when VM has events for PM.
+pub const VM_EVENT_BADGE: u64 = 1 << 40;
+/// Size of PM's process table.
+pub const PROC_TABLE_SLOTS: usize = 256;
+/// RAM the root task keeps for itself (TCBs, CNodes of user processes).
+const ROOT_RESERVE: u64 = 24 << 20;
+
+/// Send rights for request endpoints: write plus grant (caps may travel).
+const SEND: CapRights = CapRights(CapRights::WRITE.0 | CapRights::GRANT.0);
+
+/// The endpoints and what the PM loop needs afterwards.
+pub struct System {
+    pub pm_ep: Ep,
+    pub vm_ep: Ep,
+    pub vfs_ep: Ep,
+    pub fs_ep: Ep,
+    pub procs: ProcTable,
+}
+
+fn ep(k: &mut Kernel) -> Result<Ep, &'static str> {
+    k.alloc(object::ENDPOINT, 0).map(Ep).map_err(|_| "endpoint")
+}
+
+pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
+    let pm_ep = ep(k)?;
+    let vm_ep = ep(k)?;
+    let vfs_ep = ep(k)?;
+    let fs_ep = ep(k)?;
+    let ntfn = Notification(k.alloc(object::NOTIFICATION, 0).map_err(|_| "notification")?);
+    init::TCB.bind_notification(ntfn).map_err(|_| "bind notification")?;
+    let mut procs = ProcTable::new(PROC_TABLE_SLOTS);
+    procs.add_at(PM.slot(), PM.slot(), ProcCaps::default());
+
+    // VM: the most privileged server. Its own caps, its endpoint, the ASID
+    // pool, a signal cap to PM's notification, and most of the RAM.
+    let vm = server(k, images::VM, cs::VM_CNODE_BITS, 250, VM, vm_ep, pm_ep)?;
+    vm.give(cs::ASID_POOL, init::ASID_POOL.cptr(), CapRights::ALL)?;
+    let notify = k.slot().map_err(|_| "slot")?;
+    let root = init::CNODE;
+    root.mint(notify.0, 64, root, ntfn.bits(), 64, CapRights::WRITE, VM_EVENT_BADGE).map_err(|_| "mint notify")?;
+    vm.give_move(cs::PM_NOTIFY, notify)?;
+    let untypeds = give_untyped(k, &vm)?;
+
+    let vfs = server(k, images::VFS, cs::SERVER_CNODE_BITS, 245, VFS, vfs_ep, pm_ep)?;
+    vfs.give_badged(cs::FS_EP, fs_ep.cptr(), SEND, VFS.badge())?;
+    vfs.give_badged(cs::VM_EP, vm_ep.cptr(), SEND, VFS.badge())?;
+    let fs = server(k, images::FS, cs::SERVER_CNODE_BITS, 240, FS, fs_ep, pm_ep)?;
+    fs.give_badged(cs::VM_EP, vm_ep.cptr(), SEND, FS.badge())?;
+
+    for (ep, b) in [(VM, &vm), (VFS, &vfs), (FS, &fs)] {
+        procs.add_at(ep.slot(), PM.slot(), b.caps);
+    }
+    vm.start(process::startup_word(VM, untypeds))?;
+    vfs.start(process::startup_word(VFS, 0))?;
+    fs.start(process::startup_word(FS, 0))?;
+    println!("boot: VM ({} pages, {} untyped caps), VFS ({} pages), FS ({} pages) started", vm.pages, untypeds, vfs.pages, fs.pages);
+    Ok(System { pm_ep, vm_ep, vfs_ep, fs_ep, procs })
+}
+
+/// Builds a server with its own TCB/CNode/VSpace caps, its receive
+/// endpoint, a badged send cap to PM and its fault endpoint (PM, badged
+/// with the fault flag: a server fault is a system failure PM reports).
+fn server(k: &mut Kernel, image: &[u8], bits: u64, prio: u8, me: Endpoint, own: Ep, pm: Ep) -> Result<Built, &'static str> {
+    let b = process::build(k, image, bits, prio)?;
+    b.give_self_caps()?;
+    b.give(cs::SERVICE_EP, own.cptr(), CapRights::ALL)?;
+    b.give_badged(cs::PM_EP, pm.cptr(), SEND, me.badge())?;
+    b.give_badged(cs::FAULT_EP, pm.cptr(), SEND, me.fault_badge())?;
+    Ok(b)
+}
+
+/// Moves every untouched RAM untyped except the root task's reserve into
+/// VM's CNode at UNTYPED_BASE, and writes their sizes (log2) into VM's
+/// IPC buffer message words, where VM reads them before its first IPC.
+fn give_untyped(k: &mut Kernel, vm: &Built) -> Result<u64, &'static str> {
+    let mut sizes = [0u64; sel4::MSG_MAX_LENGTH];
+    let mut n = 0u64;
+    while (n as usize) < sizes.len() && k.pool.free_ram() > ROOT_RESERVE {
+        let Some(u) = k.pool.take_whole(12) else { break };
+        if k.pool.free_ram() < ROOT_RESERVE {
+            // Taking it would cut into the reserve: the root keeps it.
+            k.pool.add(u.cap, u.paddr, u.size_bits, false);
+            break;
+        }
+        vm.give_move(cs::UNTYPED_BASE + n, CPtr(u.cap))?;
+        sizes[n as usize] = u.size_bits as u64;
+        n += 1;
+    }
+    // The IPC buffer frame is mapped in VM; map a second copy here to fill it.
+    let copy = k.slot().map_err(|_| "slot")?;
+    init::CNODE.copy(copy.0, 64, init::CNODE, vm.caps.ipc_frame, 64, CapRights::READ_WRITE).map_err(|_| "copy ipc")?;
+    const WINDOW: u64 = 0x2000_1000;
+    crate::vspace::map_frame(k, init::VSPACE, sel4::Frame(copy), WINDOW, CapRights::READ_WRITE).map_err(|_| "map ipc")?;
+    for (i, s) in sizes.iter().enumerate().take(n as usize) {
+        sel4::write_u64_at(WINDOW + 8 + 8 * i as u64, *s);
+    }
+    sel4::Frame(copy).unmap().map_err(|_| "unmap ipc")?;
+    init::CNODE.delete(copy.0, 64).map_err(|_| "delete copy")?;
+    k.slots.free(copy.0);
+    Ok(n)
+}

@@ -1,0 +1,360 @@
+//! The process manager (MINIX's PM), run by the root task after boot:
+//! getpid/getppid, fork (with VM), exit and wait, and process deaths VM
+//! reports. Every answer goes out with ReplyRecv; a `wait` that must block
+//! saves its reply cap and is answered later.
+extern crate alloc;
+use crate::boot::{System, VM_EVENT_BADGE};
+use crate::kobj::Kernel;
+use alloc::vec::Vec;
+use minix_abi::common::{self, Common};
+use minix_abi::cspace as cs;
+use minix_abi::endpoint::{self, Endpoint, Sender, INIT, PM};
+use minix_abi::errno::{Errno, EAGAIN, EINVAL, ENOMEM, EPERM};
+use minix_abi::message::{RawRequest, Reply};
+use minix_abi::pm::{self, Request};
+use minix_abi::vm;
+use root_task::proctab::{ProcCaps, WaitOutcome};
+use root_task::tally::Tally;
+use sel4::{init, object, CNode, CPtr, CapRights, Frame, MessageInfo, Tcb, UserContext, VSpace};
+use sel4_root_task::println;
+
+const USER_PRIO: u8 = 100;
+const SEND: CapRights = CapRights(CapRights::WRITE.0 | CapRights::GRANT.0);
+
+/// Kernel objects of a dead process kept for the next one.
+struct Spare {
+    tcb: u64,
+    raw_cnode: u64,
+    cnode: u64,
+    ipc_frame: u64,
+}
+
+pub struct Pm<'a> {
+    k: &'a mut Kernel,
+    sys: System,
+    spares: Vec<Spare>,
+    /// Raw (unguarded) CNode cap of each live user process, by slot.
+    raw_cnodes: Vec<u64>,
+    ready: u32,
+    selftests: Tally,
+}
+
+/// What the loop does after a request.
+enum Next {
+    Reply(Reply),
+    NoReply,
+}
+
+impl<'a> Pm<'a> {
+    pub fn new(k: &'a mut Kernel, sys: System, selftests: Tally) -> Pm<'a> {
+        let mut raw_cnodes = Vec::new();
+        raw_cnodes.resize(crate::boot::PROC_TABLE_SLOTS, 0);
+        Pm { k, sys, spares: Vec::new(), raw_cnodes, ready: 0, selftests }
+    }
+
+    /// Waits until VM, VFS and FS report ready, then starts init.
+    pub fn run(mut self) -> ! {
+        let ep = self.sys.pm_ep.cptr();
+        let mut msg = sel4::recv(ep);
+        loop {
+            let next = self.handle(&msg);
+            if self.ready == 3 {
+                self.ready += 1;
+                println!("boot: all servers ready; starting init");
+                if let Err(e) = self.create(PM.slot(), Some(0), None) {
+                    println!("boot: init failed to start: {}", e.name());
+                    crate::exit::exit_qemu(false);
+                }
+            }
+            msg = match next {
+                Next::Reply(r) => sel4::reply_recv(ep, MessageInfo::new(0, 0, 0, 4), r.to_words()),
+                Next::NoReply => sel4::recv(ep),
+            };
+        }
+    }
+
+    fn handle(&mut self, msg: &sel4::Received) -> Next {
+        if msg.badge == VM_EVENT_BADGE {
+            self.collect_vm_events();
+            return Next::NoReply;
+        }
+        let req = RawRequest { call: msg.info.label(), words: msg.mrs, len: msg.info.length() };
+        let who = match Sender::from_badge(msg.badge) {
+            Sender::Process(ep) if self.sys.procs.by_ep(ep).is_some() => ep,
+            Sender::Fault(ep) => {
+                // Only servers' faults come to PM (users' go to VM).
+                let f = sel4::Fault::decode(msg);
+                println!("PM: server {:#x} faulted: {:?}; stopping the system", ep.0, f);
+                crate::exit::exit_qemu(false);
+            }
+            _ => return Next::Reply(Reply::err(EPERM)),
+        };
+        if req.call == common::PING {
+            return Next::Reply(match Common::decode(&req) {
+                Ok(Common::Ping) => Reply::ok(PM.0 as u64),
+                Err(e) => Reply::err(e),
+            });
+        }
+        match Request::decode(&req) {
+            Err(e) => Next::Reply(Reply::err(e)),
+            Ok(r) => self.request(who, r),
+        }
+    }
+
+    fn request(&mut self, who: Endpoint, r: Request) -> Next {
+        let slot = who.slot();
+        let me = self.sys.procs.get(slot).cloned();
+        let Some(me) = me else { return Next::Reply(Reply::err(EINVAL)) };
+        match r {
+            Request::GetPid => {
+                let ppid = self.sys.procs.get(me.parent).map_or(0, |p| p.pid);
+                Next::Reply(Reply::ok_with(me.pid as u64, [ppid as u64, 0, 0]))
+            }
+            Request::GetPpid => Next::Reply(Reply::ok(self.sys.procs.get(me.parent).map_or(0, |p| p.pid) as u64)),
+            Request::SrvReady => {
+                if !endpoint::is_server(who) {
+                    return Next::Reply(Reply::err(EPERM));
+                }
+                println!("boot: {} ready", server_name(who));
+                self.ready += 1;
+                Next::Reply(Reply::ok(0))
+            }
+            Request::Shutdown { passed, failed } => {
+                if who != INIT {
+                    return Next::Reply(Reply::err(EPERM));
+                }
+                let mut t = self.selftests;
+                t.add(Tally { passed: passed as u32, failed: failed as u32 });
+                println!("{}", t);
+                crate::exit::exit_qemu(t.success())
+            }
+            Request::Fork => {
+                if endpoint::is_server(who) {
+                    return Next::Reply(Reply::err(EPERM));
+                }
+                Next::Reply(match self.create(slot, None, Some(who)) {
+                    Ok(pid) => Reply::ok(pid as u64),
+                    Err(e) => Reply::err(e),
+                })
+            }
+            Request::Spawn { image } => {
+                if endpoint::is_server(who) {
+                    return Next::Reply(Reply::err(EPERM));
+                }
+                Next::Reply(match self.create(slot, Some(image), None) {
+                    Ok(pid) => Reply::ok(pid as u64),
+                    Err(e) => Reply::err(e),
+                })
+            }
+            Request::Exit { code } => {
+                if endpoint::is_server(who) {
+                    return Next::Reply(Reply::err(EPERM));
+                }
+                self.destroy(who, pm::exit_status(code));
+                Next::NoReply
+            }
+            Request::Wait { pid, options } => self.wait(who, pid, options & pm::WNOHANG != 0),
+        }
+    }
+
+    fn wait(&mut self, who: Endpoint, pid: i64, nohang: bool) -> Next {
+        match self.sys.procs.wait(who.slot(), pid, nohang) {
+            Err(e) => Next::Reply(Reply::err(e)),
+            Ok(WaitOutcome::NotYet) => Next::Reply(Reply::ok(0)),
+            Ok(WaitOutcome::Reaped { pid, status, .. }) => Next::Reply(Reply::ok_with(pid as u64, [status, 0, 0])),
+            Ok(WaitOutcome::Block) => {
+                // Keep the reply cap to answer when a child exits.
+                let Ok(slot) = self.k.slot() else { return Next::Reply(Reply::err(ENOMEM)) };
+                if init::CNODE.save_caller(slot.0, 64).is_err() {
+                    self.k.slots.free(slot.0);
+                    return Next::Reply(Reply::err(ENOMEM));
+                }
+                if let Some(p) = self.sys.procs.get_mut(who.slot()) {
+                    p.caps.reply = slot.0;
+                }
+                Next::NoReply
+            }
+        }
+    }
+
+    /// VM signalled: fetch the processes it killed and finish them.
+    fn collect_vm_events(&mut self) {
+        loop {
+            let (c, w, l) = vm::Request::Events.encode();
+            let r = sel4::call(self.sys.vm_ep.cptr(), MessageInfo::new(c, 0, 0, l), w);
+            let reply = Reply::from_words(r.mrs);
+            if reply.result() != Ok(1) {
+                break;
+            }
+            let ep = Endpoint(reply.vals[0] as u32);
+            if self.sys.procs.by_ep(ep).is_some() && !endpoint::is_server(ep) {
+                self.destroy(ep, pm::signal_status(reply.vals[1]));
+            }
+        }
+    }
+
+    /// Creates a user process: from a boot image (`image`) or as a fork of
+    /// `parent_ep`. Returns the new pid.
+    fn create(&mut self, parent: usize, image: Option<u64>, fork_of: Option<Endpoint>) -> Result<u32, Errno> {
+        let spare = match self.spares.pop() {
+            Some(s) => s,
+            None => self.new_spare().map_err(|_| EAGAIN)?,
+        };
+        let caps = ProcCaps { tcb: spare.tcb, cnode: spare.cnode, ipc_frame: spare.ipc_frame, vspace: 0, reply: 0 };
+        let ep = match self.sys.procs.add_user(parent, caps) {
+            Ok(ep) => ep,
+            Err(e) => {
+                self.spares.push(spare);
+                return Err(e);
+            }
+        };
+        self.raw_cnodes[ep.slot()] = spare.raw_cnode;
+        match self.build_user(ep, &spare, image, fork_of) {
+            Ok(vspace) => {
+                if let Some(p) = self.sys.procs.get_mut(ep.slot()) {
+                    p.caps.vspace = vspace;
+                }
+                Ok(self.sys.procs.get(ep.slot()).map_or(0, |p| p.pid))
+            }
+            Err(e) => {
+                self.sys.procs.remove(ep.slot());
+                self.clear_cnode(spare.raw_cnode);
+                self.spares.push(spare);
+                Err(e)
+            }
+        }
+    }
+
+    fn new_spare(&mut self) -> Result<Spare, sel4::Error> {
+        let tcb = self.k.alloc(object::TCB, 0)?.0;
+        let raw = self.k.alloc(object::CNODE, cs::USER_CNODE_BITS)?.0;
+        let cnode = self.k.slot()?.0;
+        let root = init::CNODE;
+        root.mint(cnode, 64, root, raw, 64, CapRights::ALL, sel4::cnode_guard_data(cs::USER_CNODE_BITS))?;
+        let ipc_frame = self.k.alloc(object::FRAME_4K, 0)?.0;
+        Ok(Spare { tcb, raw_cnode: raw, cnode, ipc_frame })
+    }
+
+    /// Fills the CNode, has VM build the address space, starts the thread.
+    fn build_user(&mut self, ep: Endpoint, s: &Spare, image: Option<u64>, fork_of: Option<Endpoint>) -> Result<u64, Errno> {
+        let cn = CNode::from_bits(s.raw_cnode);
+        let bits = cs::USER_CNODE_BITS;
+        let root = init::CNODE;
+        let e = |_| ENOMEM;
+        cn.mint(cs::PM_EP, bits, root, self.sys.pm_ep.bits(), 64, SEND, ep.badge()).map_err(e)?;
+        cn.mint(cs::VM_EP, bits, root, self.sys.vm_ep.bits(), 64, SEND, ep.badge()).map_err(e)?;
+        cn.mint(cs::VFS_EP, bits, root, self.sys.vfs_ep.bits(), 64, SEND, ep.badge()).map_err(e)?;
+        cn.mint(cs::FAULT_EP, bits, root, self.sys.vm_ep.bits(), 64, SEND, ep.fault_badge()).map_err(e)?;
+        if cfg!(feature = "bench") {
+            if let Some(echo) = crate::bench::echo_ep() {
+                cn.copy(crate::bench::USER_SLOT, bits, root, echo.bits(), 64, SEND).map_err(e)?;
+            }
+        }
+
+        // VM builds the address space and answers with the VSpace cap.
+        let vspace_slot = self.k.slot().map_err(e)?;
+        sel4::set_receive_path(root.cptr(), vspace_slot.0, 64);
+        sel4::set_cap(0, CPtr(s.ipc_frame));
+        let (c, w, l) = match (image, fork_of) {
+            (Some(image), _) => vm::Request::Spawn { child: ep, image }.encode(),
+            (None, Some(parent)) => vm::Request::Fork { child: ep, parent }.encode(),
+            (None, None) => return Err(EINVAL),
+        };
+        let r = sel4::call(self.sys.vm_ep.cptr(), MessageInfo::new(c, 0, 1, l), w);
+        let reply = Reply::from_words(r.mrs);
+        if let Err(err) = reply.result() {
+            self.k.slots.free(vspace_slot.0);
+            return Err(err);
+        }
+        if r.info.extra_caps() != 1 {
+            self.k.slots.free(vspace_slot.0);
+            return Err(ENOMEM);
+        }
+        let tcb = Tcb::from_bits(s.tcb);
+        let vspace = VSpace(vspace_slot);
+        let fail = |pm: &mut Self| {
+            pm.vm_exit(ep);
+            let _ = init::CNODE.delete(vspace_slot.0, 64);
+            pm.k.slots.free(vspace_slot.0);
+            ENOMEM
+        };
+        if tcb.configure(CPtr(cs::FAULT_EP), USER_PRIO, 0, CNode::from_bits(s.cnode), 0, vspace, cs::addr::IPC_BUFFER, Frame::from_bits(s.ipc_frame)).is_err() {
+            return Err(fail(self));
+        }
+        let regs = match fork_of {
+            None => UserContext { rip: reply.vals[0], rdi: ep.0 as u64, rflags: 0x202, ..Default::default() },
+            Some(parent) => {
+                let ptcb = self.sys.procs.by_ep(parent).map(|p| p.caps.tcb).unwrap_or(0);
+                let Ok(mut regs) = Tcb::from_bits(ptcb).read_registers(false) else { return Err(fail(self)) };
+                // The parent sits in its Call to PM; the child resumes just
+                // after that `syscall` instruction with a reply of 0.
+                regs.rip += 2;
+                regs.rsi = MessageInfo::new(0, 0, 0, 4).0;
+                regs.rdi = 0;
+                regs.r10 = 0;
+                regs.r8 = 0;
+                regs.r9 = 0;
+                regs.r15 = 0;
+                regs
+            }
+        };
+        if tcb.write_registers(true, &regs).is_err() {
+            return Err(fail(self));
+        }
+        Ok(vspace_slot.0)
+    }
+
+    fn vm_exit(&mut self, ep: Endpoint) {
+        let (c, w, l) = vm::Request::Exit { proc_: ep }.encode();
+        sel4::call(self.sys.vm_ep.cptr(), MessageInfo::new(c, 0, 0, l), w);
+    }
+
+    /// Empties the slots PM filled in a user CNode.
+    fn clear_cnode(&mut self, raw: u64) {
+        let cn = CNode::from_bits(raw);
+        for s in [cs::PM_EP, cs::VM_EP, cs::VFS_EP, cs::FAULT_EP, crate::bench::USER_SLOT] {
+            let _ = cn.delete(s, cs::USER_CNODE_BITS);
+        }
+    }
+
+    /// A process ended with wait status `status`: stop it, free its memory
+    /// (VM), recycle its kernel objects, and tell a waiting parent.
+    fn destroy(&mut self, ep: Endpoint, status: u64) {
+        let slot = ep.slot();
+        let Some(p) = self.sys.procs.get(slot).cloned() else { return };
+        let _ = Tcb::from_bits(p.caps.tcb).suspend();
+        self.vm_exit(ep);
+        if p.caps.vspace != 0 {
+            let _ = init::CNODE.delete(p.caps.vspace, 64);
+            self.k.slots.free(p.caps.vspace);
+        }
+        if p.caps.reply != 0 {
+            let _ = init::CNODE.delete(p.caps.reply, 64);
+            self.k.slots.free(p.caps.reply);
+        }
+        let raw = self.raw_cnodes[slot];
+        self.clear_cnode(raw);
+        self.spares.push(Spare { tcb: p.caps.tcb, raw_cnode: raw, cnode: p.caps.cnode, ipc_frame: p.caps.ipc_frame });
+        let out = self.sys.procs.exit(slot, status, INIT.slot());
+        if let Some((parent, pid, status)) = out.wake_parent {
+            if let Some(pp) = self.sys.procs.get_mut(parent) {
+                let reply = pp.caps.reply;
+                pp.caps.reply = 0;
+                if reply != 0 {
+                    mxrt::server::reply_saved(CPtr(reply), Reply::ok_with(pid as u64, [status, 0, 0]));
+                    let _ = init::CNODE.delete(reply, 64);
+                    self.k.slots.free(reply);
+                }
+            }
+        }
+    }
+}
+
+fn server_name(ep: Endpoint) -> &'static str {
+    match ep.slot() {
+        1 => "VM",
+        2 => "VFS",
+        3 => "FS",
+        _ => "?",
+    }
+}

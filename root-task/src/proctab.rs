@@ -1,0 +1,262 @@
+//! The process table of the process manager (MINIX's PM): slots with
+//! generations, pids, parent links, zombies and waiting parents.
+//!
+//! Pure bookkeeping, tested on the host; the glue owns the kernel objects
+//! (the `caps` word pairs here are opaque cap slots to it).
+extern crate alloc;
+use alloc::vec::Vec;
+use minix_abi::endpoint::{Endpoint, FIRST_USER_SLOT};
+use minix_abi::errno::{Errno, EAGAIN, ECHILD};
+
+/// A process's state.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    Alive,
+    /// Exited, waiting to be reaped by its parent; holds the wait status.
+    Zombie { status: u64 },
+}
+
+/// A parent blocked in `wait`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Waiting {
+    /// The pid it waits for, or -1 for any child.
+    pub pid: i64,
+}
+
+/// A process-table entry.
+#[derive(Clone, Debug)]
+pub struct Proc {
+    pub ep: Endpoint,
+    pub pid: u32,
+    /// Slot of the parent (itself for the first processes).
+    pub parent: usize,
+    pub state: State,
+    pub waiting: Option<Waiting>,
+    /// Opaque handles the glue keeps per process (cap slots).
+    pub caps: ProcCaps,
+}
+
+/// Kernel objects the glue keeps for a process (slots in the root CNode).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcCaps {
+    pub tcb: u64,
+    pub cnode: u64,
+    pub ipc_frame: u64,
+    pub vspace: u64,
+    /// Where a saved reply cap for a blocked `wait` lives.
+    pub reply: u64,
+}
+
+/// What `wait` decided.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum WaitOutcome {
+    /// A zombie child was reaped now: answer with its pid and status.
+    Reaped { pid: u32, status: u64, slot: usize },
+    /// No child is ready and WNOHANG was given: answer 0.
+    NotYet,
+    /// The caller must block until a child exits.
+    Block,
+}
+
+/// What an exit did.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ExitOutcome {
+    /// The parent was blocked in a matching wait: answer it with this pid
+    /// and status now (the zombie is already reaped).
+    pub wake_parent: Option<(usize, u32, u64)>,
+}
+
+pub struct ProcTable {
+    slots: Vec<Option<Proc>>,
+    generations: Vec<u16>,
+    next_pid: u32,
+}
+
+impl ProcTable {
+    pub fn new(nslots: usize) -> ProcTable {
+        let mut generations = Vec::new();
+        generations.resize(nslots, 0);
+        let mut slots = Vec::new();
+        slots.resize(nslots, None);
+        ProcTable { slots, generations, next_pid: 1 }
+    }
+
+    pub fn get(&self, slot: usize) -> Option<&Proc> {
+        self.slots.get(slot)?.as_ref()
+    }
+
+    pub fn get_mut(&mut self, slot: usize) -> Option<&mut Proc> {
+        self.slots.get_mut(slot)?.as_mut()
+    }
+
+    /// The live entry for an endpoint, if its generation matches.
+    pub fn by_ep(&self, ep: Endpoint) -> Option<&Proc> {
+        self.get(ep.slot()).filter(|p| p.ep == ep)
+    }
+
+    /// Adds a process at a fixed slot (the boot processes).
+    pub fn add_at(&mut self, slot: usize, parent: usize, caps: ProcCaps) -> Option<Endpoint> {
+        if self.slots.get(slot)?.is_some() {
+            return None;
+        }
+        let gen = self.generations[slot].wrapping_add(1).max(1);
+        self.generations[slot] = gen;
+        let ep = Endpoint::new(slot as u16, gen);
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        self.slots[slot] = Some(Proc { ep, pid, parent, state: State::Alive, waiting: None, caps });
+        Some(ep)
+    }
+
+    /// Adds a user process in the first free user slot. `EAGAIN` when the
+    /// table is full.
+    pub fn add_user(&mut self, parent: usize, caps: ProcCaps) -> Result<Endpoint, Errno> {
+        let slot = (FIRST_USER_SLOT..self.slots.len()).find(|&s| self.slots[s].is_none()).ok_or(EAGAIN)?;
+        self.add_at(slot, parent, caps).ok_or(EAGAIN)
+    }
+
+    /// Removes an entry entirely (a failed creation or a reaped zombie).
+    pub fn remove(&mut self, slot: usize) -> Option<Proc> {
+        self.slots.get_mut(slot)?.take()
+    }
+
+    fn children(&self, parent: usize) -> impl Iterator<Item = (usize, &Proc)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(move |(s, p)| p.as_ref().filter(|p| p.parent == parent && s != parent).map(|p| (s, p)))
+    }
+
+    fn matches(p: &Proc, want: i64) -> bool {
+        want == -1 || want == p.pid as i64
+    }
+
+    /// `wait(pid, nohang)` by the process in `slot`.
+    pub fn wait(&mut self, slot: usize, pid: i64, nohang: bool) -> Result<WaitOutcome, Errno> {
+        let mut any = false;
+        let mut zombie = None;
+        for (s, c) in self.children(slot) {
+            if !Self::matches(c, pid) {
+                continue;
+            }
+            any = true;
+            if let State::Zombie { status } = c.state {
+                zombie = Some((s, c.pid, status));
+                break;
+            }
+        }
+        if let Some((s, cpid, status)) = zombie {
+            self.remove(s);
+            return Ok(WaitOutcome::Reaped { pid: cpid, status, slot: s });
+        }
+        if !any {
+            return Err(ECHILD);
+        }
+        if nohang {
+            return Ok(WaitOutcome::NotYet);
+        }
+        if let Some(p) = self.get_mut(slot) {
+            p.waiting = Some(Waiting { pid });
+        }
+        Ok(WaitOutcome::Block)
+    }
+
+    /// The process in `slot` exited with `status`. Its children go to
+    /// `reaper` (init), zombies among them are freed if the reaper is
+    /// gone. If its parent waits for it, the zombie is reaped at once.
+    pub fn exit(&mut self, slot: usize, status: u64, reaper: usize) -> ExitOutcome {
+        let Some(p) = self.get_mut(slot) else { return ExitOutcome { wake_parent: None } };
+        p.state = State::Zombie { status };
+        p.waiting = None;
+        let (parent, pid) = (p.parent, p.pid);
+        let orphans: Vec<usize> = self.children(slot).map(|(s, _)| s).collect();
+        for s in orphans {
+            if let Some(c) = self.get_mut(s) {
+                c.parent = reaper;
+            }
+        }
+        let parent_waits = parent != slot
+            && self.get(parent).and_then(|pp| pp.waiting).is_some_and(|w| w.pid == -1 || w.pid == pid as i64);
+        if parent_waits {
+            self.remove(slot);
+            if let Some(pp) = self.get_mut(parent) {
+                pp.waiting = None;
+            }
+            return ExitOutcome { wake_parent: Some((parent, pid, status)) };
+        }
+        ExitOutcome { wake_parent: None }
+    }
+
+    /// Number of live or zombie entries.
+    pub fn count(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> (ProcTable, usize) {
+        let mut t = ProcTable::new(16);
+        t.add_at(0, 0, ProcCaps::default()).unwrap();
+        let init = t.add_at(4, 0, ProcCaps::default()).unwrap();
+        (t, init.slot())
+    }
+
+    #[test]
+    fn generations_change_on_reuse() {
+        let (mut t, init) = table();
+        let a = t.add_user(init, ProcCaps::default()).unwrap();
+        t.exit(a.slot(), 0, init);
+        assert!(matches!(t.wait(init, -1, false), Ok(WaitOutcome::Reaped { .. })));
+        let b = t.add_user(init, ProcCaps::default()).unwrap();
+        assert_eq!(a.slot(), b.slot());
+        assert_ne!(a, b);
+        assert!(t.by_ep(a).is_none() && t.by_ep(b).is_some());
+    }
+
+    #[test]
+    fn wait_before_and_after_exit() {
+        let (mut t, init) = table();
+        let c = t.add_user(init, ProcCaps::default()).unwrap();
+        let cpid = t.by_ep(c).unwrap().pid;
+        assert_eq!(t.wait(init, -1, true), Ok(WaitOutcome::NotYet));
+        assert_eq!(t.wait(init, -1, false), Ok(WaitOutcome::Block));
+        let out = t.exit(c.slot(), 0x300, init);
+        assert_eq!(out.wake_parent, Some((init, cpid, 0x300)));
+        assert!(t.get(c.slot()).is_none());
+        assert_eq!(t.wait(init, -1, false), Err(ECHILD));
+        // A zombie waits for its parent.
+        let d = t.add_user(init, ProcCaps::default()).unwrap();
+        assert_eq!(t.exit(d.slot(), 11, init).wake_parent, None);
+        let dpid = t.get(d.slot()).unwrap().pid;
+        assert_eq!(t.wait(init, dpid as i64, false), Ok(WaitOutcome::Reaped { pid: dpid, status: 11, slot: d.slot() }));
+    }
+
+    #[test]
+    fn wait_for_a_specific_pid_and_orphans() {
+        let (mut t, init) = table();
+        let a = t.add_user(init, ProcCaps::default()).unwrap();
+        let b = t.add_user(a.slot(), ProcCaps::default()).unwrap();
+        // init is not b's parent.
+        let bpid = t.by_ep(b).unwrap().pid;
+        assert_eq!(t.wait(init, bpid as i64, false), Err(ECHILD));
+        // a exits: b goes to init.
+        t.exit(a.slot(), 0, init);
+        assert_eq!(t.get(b.slot()).unwrap().parent, init);
+        assert_eq!(t.wait(init, bpid as i64, true), Ok(WaitOutcome::NotYet));
+    }
+
+    #[test]
+    fn table_full() {
+        let (mut t, init) = table();
+        let mut n = 0;
+        while t.add_user(init, ProcCaps::default()).is_ok() {
+            n += 1;
+        }
+        assert_eq!(n, 16 - 5);
+        assert_eq!(t.add_user(init, ProcCaps::default()), Err(EAGAIN));
+        assert_eq!(t.count(), 16 - 3);
+    }
+}

@@ -1,0 +1,49 @@
+//! The CSpace layout every process starts with. The root task builds each
+//! process's CNode with these slots; the process finds its caps here. A
+//! process gets only the caps in this table that its role needs (see
+//! docs/ARCHITECTURE.md for who holds what).
+
+/// Own TCB (servers only).
+pub const SELF_TCB: u64 = 1;
+/// Own root CNode (servers only).
+pub const SELF_CNODE: u64 = 2;
+/// Own VSpace (servers only).
+pub const SELF_VSPACE: u64 = 3;
+/// Send cap to PM, badged with the holder's endpoint.
+pub const PM_EP: u64 = 4;
+/// Send cap to VM's request endpoint, badged.
+pub const VM_EP: u64 = 5;
+/// Send cap to VFS, badged.
+pub const VFS_EP: u64 = 6;
+/// Send cap to FS, badged (VFS only).
+pub const FS_EP: u64 = 7;
+/// The server's own receive endpoint (servers only).
+pub const SERVICE_EP: u64 = 8;
+/// The fault endpoint the kernel uses for this process's threads.
+pub const FAULT_EP: u64 = 9;
+/// VM: the ASID pool for new address spaces.
+pub const ASID_POOL: u64 = 10;
+/// VM: signal cap to PM's notification (process-killed events).
+pub const PM_NOTIFY: u64 = 11;
+/// A server's own notification (bound to its TCB).
+pub const SELF_NOTIFY: u64 = 12;
+/// Free slot used to receive a cap in a message.
+pub const RECV_SLOT: u64 = 13;
+/// VM: first of its untyped caps; count in the start-up word.
+pub const UNTYPED_BASE: u64 = 64;
+/// First free slot a server may allocate from.
+pub const FIRST_FREE: u64 = 1024;
+
+/// CNode size (radix bits) of a user process.
+pub const USER_CNODE_BITS: u64 = 5;
+/// CNode size (radix bits) of a server; VM gets [`VM_CNODE_BITS`].
+pub const SERVER_CNODE_BITS: u64 = 12;
+pub const VM_CNODE_BITS: u64 = 17;
+
+/// Fixed user-space addresses the starter sets up.
+pub mod addr {
+    /// The IPC buffer of a process's first thread.
+    pub const IPC_BUFFER: u64 = 0x7000_0000;
+    /// Top of the region for extra threads' IPC buffers and stacks.
+    pub const THREAD_AREA: u64 = 0x7100_0000;
+}

@@ -1,0 +1,133 @@
+//! VM's interface: PM's process calls, the memory calls of every process,
+//! and (with grants) the copy engine.
+use crate::errno::{Errno, EINVAL, ENOSYS};
+use crate::message::{need_words, RawRequest};
+use crate::endpoint::Endpoint;
+
+pub const BASE: u64 = 0x300;
+/// PM: build the address space of a new process from a boot image.
+/// Caps: the process's TCB and CNode.
+pub const SPAWN: u64 = BASE + 1;
+/// PM: give a new process a copy-on-write copy of its parent's memory.
+/// Caps: the child's TCB and CNode.
+pub const FORK: u64 = BASE + 2;
+/// PM: free everything a process had.
+pub const EXIT: u64 = BASE + 3;
+/// PM: fetch one pending event (a process killed by a fault).
+pub const EVENTS: u64 = BASE + 4;
+pub const BRK: u64 = BASE + 0x10;
+pub const MMAP: u64 = BASE + 0x11;
+pub const MUNMAP: u64 = BASE + 0x12;
+/// Memory statistics: status = free frames, vals = (total frames, resident
+/// pages of the caller).
+pub const INFO: u64 = BASE + 0x13;
+
+/// Protection bits for mmap.
+pub const PROT_READ: u64 = 1;
+pub const PROT_WRITE: u64 = 2;
+pub const PROT_EXEC: u64 = 4;
+/// mmap flags.
+pub const MAP_FIXED: u64 = 0x10;
+pub const MAP_ANON: u64 = 0x1000;
+pub const MAP_PRIVATE: u64 = 0x0002;
+pub const MAP_SHARED: u64 = 0x0001;
+
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Request {
+    Spawn { child: Endpoint, image: u64 },
+    Fork { child: Endpoint, parent: Endpoint },
+    Exit { proc_: Endpoint },
+    Events,
+    Brk { addr: u64 },
+    Mmap { addr: u64, len: u64, prot: u64, flags: u64 },
+    Munmap { addr: u64, len: u64 },
+    Info,
+}
+
+/// Whether only PM may make this call.
+pub fn pm_only(call: u64) -> bool {
+    matches!(call, SPAWN | FORK | EXIT | EVENTS)
+}
+
+impl Request {
+    pub fn decode(r: &RawRequest) -> Result<Request, Errno> {
+        let ep = |w: u64| -> Result<Endpoint, Errno> {
+            let e = Endpoint(w as u32);
+            if w >> 32 != 0 || e.generation() == 0 {
+                Err(EINVAL)
+            } else {
+                Ok(e)
+            }
+        };
+        Ok(match r.call {
+            SPAWN => {
+                need_words(r, 2)?;
+                Request::Spawn { child: ep(r.words[0])?, image: r.words[1] }
+            }
+            FORK => {
+                need_words(r, 2)?;
+                Request::Fork { child: ep(r.words[0])?, parent: ep(r.words[1])? }
+            }
+            EXIT => {
+                need_words(r, 1)?;
+                Request::Exit { proc_: ep(r.words[0])? }
+            }
+            EVENTS => Request::Events,
+            BRK => {
+                need_words(r, 1)?;
+                Request::Brk { addr: r.words[0] }
+            }
+            MMAP => {
+                need_words(r, 4)?;
+                Request::Mmap { addr: r.words[0], len: r.words[1], prot: r.words[2], flags: r.words[3] }
+            }
+            MUNMAP => {
+                need_words(r, 2)?;
+                Request::Munmap { addr: r.words[0], len: r.words[1] }
+            }
+            INFO => Request::Info,
+            _ => return Err(ENOSYS),
+        })
+    }
+
+    pub fn encode(&self) -> (u64, [u64; 4], u64) {
+        match *self {
+            Request::Spawn { child, image } => (SPAWN, [child.0 as u64, image, 0, 0], 2),
+            Request::Fork { child, parent } => (FORK, [child.0 as u64, parent.0 as u64, 0, 0], 2),
+            Request::Exit { proc_ } => (EXIT, [proc_.0 as u64, 0, 0, 0], 1),
+            Request::Events => (EVENTS, [0; 4], 0),
+            Request::Brk { addr } => (BRK, [addr, 0, 0, 0], 1),
+            Request::Mmap { addr, len, prot, flags } => (MMAP, [addr, len, prot, flags], 4),
+            Request::Munmap { addr, len } => (MUNMAP, [addr, len, 0, 0], 2),
+            Request::Info => (INFO, [0; 4], 0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn round_trip_and_errors() {
+        let c = Endpoint::new(5, 2);
+        for req in [
+            Request::Spawn { child: c, image: 1 },
+            Request::Fork { child: c, parent: Endpoint::new(4, 1) },
+            Request::Exit { proc_: c },
+            Request::Events,
+            Request::Brk { addr: 0x1000 },
+            Request::Mmap { addr: 0, len: 4096, prot: PROT_READ, flags: MAP_ANON | MAP_PRIVATE },
+            Request::Munmap { addr: 0x1000, len: 4096 },
+            Request::Info,
+        ] {
+            let (call, words, len) = req.encode();
+            assert_eq!(Request::decode(&RawRequest { call, words, len }), Ok(req));
+        }
+        let bad_ep = RawRequest { call: EXIT, words: [5, 0, 0, 0], len: 1 };
+        assert_eq!(Request::decode(&bad_ep), Err(EINVAL));
+        let short = RawRequest { call: MMAP, words: [0; 4], len: 3 };
+        assert_eq!(Request::decode(&short), Err(EINVAL));
+        assert_eq!(Request::decode(&RawRequest { call: 0x3ff, words: [0; 4], len: 0 }), Err(ENOSYS));
+        assert!(pm_only(SPAWN) && !pm_only(BRK));
+    }
+}

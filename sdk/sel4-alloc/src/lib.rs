@@ -1,0 +1,7 @@
+//! Bookkeeping for seL4 resources that needs no kernel, tested on the
+//! host: [`untyped::UntypedPool`] mirrors where Untyped_Retype places
+//! objects; [`slots::SlotAllocator`] hands out CNode slots.
+#![cfg_attr(not(test), no_std)]
+
+pub mod slots;
+pub mod untyped;

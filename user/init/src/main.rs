@@ -1,0 +1,34 @@
+//! init: the first user process. It runs the in-guest test suite, one line
+//! per test, and hands the tally to PM, which prints the summary and ends
+//! the boot. With the `bench` feature it runs the benchmarks instead.
+#![cfg_attr(target_os = "none", no_std, no_main)]
+
+#[cfg(target_os = "none")]
+mod bench;
+#[cfg(target_os = "none")]
+mod harness;
+#[cfg(target_os = "none")]
+mod tests_proc;
+
+#[cfg(target_os = "none")]
+mod glue {
+    use crate::harness::Harness;
+    use minix_abi::{cspace, pm};
+
+    sel4_root_task::declare_main!("init", main);
+
+    fn main(_arg: u64) -> ! {
+        let mut h = Harness::default();
+        if cfg!(feature = "bench") {
+            crate::bench::run();
+        } else {
+            crate::tests_proc::run(&mut h);
+        }
+        let (c, w, l) = pm::Request::Shutdown { passed: h.passed, failed: h.failed }.encode();
+        mxrt::ipc::sendrec(cspace::PM_EP, c, w, l);
+        mxrt::posix::exit(0)
+    }
+}
+
+#[cfg(not(target_os = "none"))]
+fn main() {}

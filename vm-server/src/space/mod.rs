@@ -1,0 +1,132 @@
+//! An address space: the region map plus the break, and every operation
+//! the VM server performs on a process's memory.
+//!
+//! Errnos: bad arguments are `EINVAL`; no room, or no frames, `ENOMEM`.
+//! Faults never return an errno: they map, wait, or kill.
+//!
+//! Dropping an `AddressSpace` without [`AddressSpace::exit`] leaks its
+//! frame references.
+
+mod brk;
+mod fault;
+mod fork;
+mod mmap;
+mod share;
+
+pub use crate::memtype::KillReason;
+pub use fork::Forked;
+
+use crate::addr::{page_floor, USER_TOP};
+use crate::frames::FrameAllocator;
+use crate::memtype::{MemType, PageIn};
+use crate::page::{Mapping, Page, PageFrame, PageMap, Released};
+use crate::region::{Region, RegionMap};
+use minix_abi::errno::Errno;
+
+/// Where mmap without a usable hint starts looking (1 GiB); below is left
+/// to the program image and its heap, and searched last.
+pub const DEFAULT_MMAP_BASE: u64 = 0x4000_0000;
+
+/// What the glue does about a page fault.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum FaultOutcome {
+    /// Map this page, then resume the thread.
+    Map(Mapping),
+    /// Save the reply cap, get the page from VFS, then call
+    /// [`AddressSpace::complete_page_in`].
+    Later(PageIn),
+    /// Kill the process (SIGSEGV) and tell PM.
+    Kill(KillReason),
+}
+
+/// One process's memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddressSpace {
+    regions: RegionMap,
+    heap_start: u64,
+    brk: u64,
+    mmap_base: u64,
+}
+
+impl Default for AddressSpace {
+    fn default() -> Self {
+        AddressSpace::new()
+    }
+}
+
+impl AddressSpace {
+    /// An empty address space with no heap (brk fails until
+    /// [`AddressSpace::init_brk`]).
+    pub const fn new() -> AddressSpace {
+        AddressSpace { regions: RegionMap::new(), heap_start: 0, brk: 0, mmap_base: DEFAULT_MMAP_BASE }
+    }
+
+    /// The regions.
+    pub fn regions(&self) -> &RegionMap {
+        &self.regions
+    }
+
+    /// The present page at `addr`'s page, if any.
+    pub fn page(&self, addr: u64) -> Option<Page> {
+        let vaddr = page_floor(addr);
+        self.regions.lookup(vaddr).and_then(|r| r.page(vaddr)).copied()
+    }
+
+    /// Present pages in all regions.
+    pub fn resident_pages(&self) -> usize {
+        self.regions.resident_pages()
+    }
+
+    /// Where mmap searches first (clipped to user space).
+    pub fn set_mmap_base(&mut self, base: u64) {
+        self.mmap_base = base.min(USER_TOP);
+    }
+
+    /// The page at `addr` as the copy engine may use it right now, without
+    /// faulting: present, and writable if `write`. `None` means a copy with
+    /// CPF_TRY must stop there (EFAULT).
+    pub fn present_page(&self, addr: u64, write: bool, frames: &dyn FrameAllocator) -> Option<PageFrame> {
+        let vaddr = page_floor(addr);
+        let r = self.regions.lookup(vaddr)?;
+        let page = r.page(vaddr)?;
+        if !r.prot().read() || (write && !writable(r, page, frames)) {
+            return None;
+        }
+        Some(page.frame)
+    }
+
+    /// Unmaps `[addr, addr + len)`; see [`RegionMap::unmap`].
+    pub fn munmap(&mut self, addr: u64, len: u64, frames: &mut dyn FrameAllocator) -> Result<Released, Errno> {
+        self.regions.unmap(addr, len, frames)
+    }
+
+    /// Releases everything (exit, or exec before the new image). The space
+    /// is empty afterwards and may be reused.
+    pub fn exit(&mut self, frames: &mut dyn FrameAllocator) -> Released {
+        self.heap_start = 0;
+        self.brk = 0;
+        self.regions.clear(frames)
+    }
+}
+
+/// Whether a present page may be mapped writable now.
+fn writable(r: &Region, page: &Page, frames: &dyn FrameAllocator) -> bool {
+    r.prot().write() && r.mem().ops().writable(page, frames)
+}
+
+/// The mapping the glue installs for a present page.
+fn mapping(r: &Region, vaddr: u64, page: &Page, frames: &dyn FrameAllocator) -> Mapping {
+    let mut flags = r.mem().ops().pt_flags();
+    flags.exec = r.prot().exec();
+    Mapping { vaddr, frame: page.frame, writable: writable(r, page, frames), flags }
+}
+
+/// Gives back pages that were never mapped anywhere (an aborted creation):
+/// their frames are freed at once.
+fn discard_unmapped(mem: &MemType, pages: PageMap, frames: &mut dyn FrameAllocator) {
+    let mut out = Released::default();
+    for (vaddr, page) in pages {
+        mem.ops().unreference(vaddr, page, frames, &mut out);
+    }
+    out.free_all(frames);
+}
