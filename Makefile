@@ -7,7 +7,6 @@ TARGET      := x86_64-unknown-none
 OUT         := target/$(TARGET)/release
 KERNEL      := target/kernel/kernel32.elf
 ROOT_TASK   := $(OUT)/root-task
-CARGO_SEL4  := cargo build --release --target $(TARGET)
 TEST_TIMEOUT ?= 120
 
 all: build
@@ -19,7 +18,7 @@ kernel: setup
 	@kernel/build.sh target/kernel
 
 build: kernel
-	$(CARGO_SEL4) -p root-task
+	tools/build-sel4.sh
 
 run: build
 	qemu/boot.sh $(KERNEL) $(ROOT_TASK)
@@ -31,8 +30,9 @@ test: kernel
 	@qemu/test.sh $(KERNEL) $(TEST_TIMEOUT)
 
 bench: kernel
-	$(CARGO_SEL4) -p root-task --features bench
-	@qemu/bench.sh $(KERNEL) $(ROOT_TASK)
+	tools/build-sel4.sh bench
+	qemu/boot.sh $(KERNEL) $(ROOT_TASK) --icount --timeout 600 --log target/bench.log; \
+	  status=$$?; grep -E '^bench' target/bench.log; tools/build-sel4.sh >/dev/null 2>&1; test $$status -eq 1
 
 debug: build
 	@echo "gdb: gdb -ex 'file $(ROOT_TASK)' -ex 'add-symbol-file target/kernel/kernel.elf' -ex 'target remote :1234'"

@@ -20,7 +20,7 @@ if [[ $host_status -ne 0 ]]; then
 fi
 
 echo "== building the seL4 programs"
-if ! cargo build --release --target x86_64-unknown-none -p root-task; then
+if ! tools/build-sel4.sh; then
     problems+=("the seL4 build failed")
     guest_fail=1
 else

@@ -10,8 +10,9 @@ use root_task::proctab::{ProcCaps, ProcTable};
 use sel4::{init, object, CPtr, CapRights, Endpoint as Ep, Notification};
 use sel4_root_task::println;
 
-/// Badge on PM's notification when VM has events for PM.
-pub const VM_EVENT_BADGE: u64 = 1 << 40;
+/// Badge on PM's notification when VM has events for PM: generation 0,
+/// so no endpoint badge can ever equal it.
+pub const VM_EVENT_BADGE: u64 = 1 << 11;
 /// Size of PM's process table.
 pub const PROC_TABLE_SLOTS: usize = 256;
 /// RAM the root task keeps for itself (TCBs, CNodes of user processes).
@@ -24,6 +25,8 @@ const SEND: CapRights = CapRights(CapRights::WRITE.0 | CapRights::GRANT.0);
 pub struct System {
     pub pm_ep: Ep,
     pub vm_ep: Ep,
+    /// PM's own cap to VM, badged as PM (with grant, to pass caps).
+    pub vm_call: Ep,
     pub vfs_ep: Ep,
     pub fs_ep: Ep,
     pub procs: ProcTable,
@@ -66,7 +69,9 @@ pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
     vfs.start(process::startup_word(VFS, 0))?;
     fs.start(process::startup_word(FS, 0))?;
     println!("boot: VM ({} pages, {} untyped caps), VFS ({} pages), FS ({} pages) started", vm.pages, untypeds, vfs.pages, fs.pages);
-    Ok(System { pm_ep, vm_ep, vfs_ep, fs_ep, procs })
+    let vm_call = k.slot().map_err(|_| "slot")?;
+    root.mint(vm_call.0, 64, root, vm_ep.bits(), 64, SEND, PM.badge()).map_err(|_| "mint vm cap")?;
+    Ok(System { pm_ep, vm_ep, vm_call: Ep(vm_call), vfs_ep, fs_ep, procs })
 }
 
 /// Builds a server with its own TCB/CNode/VSpace caps, its receive

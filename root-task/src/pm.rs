@@ -181,7 +181,7 @@ impl<'a> Pm<'a> {
     fn collect_vm_events(&mut self) {
         loop {
             let (c, w, l) = vm::Request::Events.encode();
-            let r = sel4::call(self.sys.vm_ep.cptr(), MessageInfo::new(c, 0, 0, l), w);
+            let r = sel4::call(self.sys.vm_call.cptr(), MessageInfo::new(c, 0, 0, l), w);
             let reply = Reply::from_words(r.mrs);
             if reply.result() != Ok(1) {
                 break;
@@ -260,7 +260,7 @@ impl<'a> Pm<'a> {
             (None, Some(parent)) => vm::Request::Fork { child: ep, parent }.encode(),
             (None, None) => return Err(EINVAL),
         };
-        let r = sel4::call(self.sys.vm_ep.cptr(), MessageInfo::new(c, 0, 1, l), w);
+        let r = sel4::call(self.sys.vm_call.cptr(), MessageInfo::new(c, 0, 1, l), w);
         let reply = Reply::from_words(r.mrs);
         if let Err(err) = reply.result() {
             self.k.slots.free(vspace_slot.0);
@@ -282,7 +282,7 @@ impl<'a> Pm<'a> {
             return Err(fail(self));
         }
         let regs = match fork_of {
-            None => UserContext { rip: reply.vals[0], rdi: ep.0 as u64, rflags: 0x202, ..Default::default() },
+            None => UserContext { rip: reply.status as u64, rdi: ep.0 as u64, rflags: 0x202, ..Default::default() },
             Some(parent) => {
                 let ptcb = self.sys.procs.by_ep(parent).map(|p| p.caps.tcb).unwrap_or(0);
                 let Ok(mut regs) = Tcb::from_bits(ptcb).read_registers(false) else { return Err(fail(self)) };
@@ -306,7 +306,7 @@ impl<'a> Pm<'a> {
 
     fn vm_exit(&mut self, ep: Endpoint) {
         let (c, w, l) = vm::Request::Exit { proc_: ep }.encode();
-        sel4::call(self.sys.vm_ep.cptr(), MessageInfo::new(c, 0, 0, l), w);
+        sel4::call(self.sys.vm_call.cptr(), MessageInfo::new(c, 0, 0, l), w);
     }
 
     /// Empties the slots PM filled in a user CNode.
@@ -320,6 +320,14 @@ impl<'a> Pm<'a> {
     /// A process ended with wait status `status`: stop it, free its memory
     /// (VM), recycle its kernel objects, and tell a waiting parent.
     fn destroy(&mut self, ep: Endpoint, status: u64) {
+        if ep == INIT {
+            // init runs the tests and reports; without it nothing can.
+            println!("PM: init ended before reporting (wait status {:#x}); stopping the system", status);
+            let mut t = self.selftests;
+            t.record(false);
+            println!("{}", t);
+            crate::exit::exit_qemu(false);
+        }
         let slot = ep.slot();
         let Some(p) = self.sys.procs.get(slot).cloned() else { return };
         let _ = Tcb::from_bits(p.caps.tcb).suspend();

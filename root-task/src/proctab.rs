@@ -99,7 +99,9 @@ impl ProcTable {
         if self.slots.get(slot)?.is_some() {
             return None;
         }
-        let gen = self.generations[slot].wrapping_add(1).max(1);
+        // Generations have 15 bits in a badge and never reach 0.
+        let old = self.generations[slot];
+        let gen = if old >= (1 << minix_abi::endpoint::GEN_BITS) - 1 { 1 } else { old + 1 };
         self.generations[slot] = gen;
         let ep = Endpoint::new(slot as u16, gen);
         let pid = self.next_pid;

@@ -3,27 +3,39 @@
 //! a stale one is never mistaken for the new process.
 //!
 //! The kernel delivers the identity of a sender as the badge of the
-//! endpoint cap it used; the sender never writes it. Badge layout:
-//! bits 0-31 the endpoint, bit 32 the fault flag (the message is a fault
-//! delivered by the kernel, not a request).
+//! endpoint cap it used; the sender never writes it. seL4 5.0 badges have
+//! 28 bits on x86_64. Layout: bits 0-11 the slot, bits 12-26 the
+//! generation, bit 27 the fault flag (the message is a fault delivered by
+//! the kernel, not a request).
 
-/// A MINIX endpoint: `generation << 16 | slot`. Never 0 for a real process.
+/// A MINIX endpoint: `generation << 12 | slot`, 27 bits. Never has
+/// generation 0 for a real process.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
 pub struct Endpoint(pub u32);
 
-pub const SLOT_BITS: u32 = 16;
+pub const SLOT_BITS: u32 = 12;
+pub const GEN_BITS: u32 = 15;
 pub const MAX_SLOTS: usize = 1 << SLOT_BITS;
-const FAULT_FLAG: u64 = 1 << 32;
+const FAULT_FLAG: u64 = 1 << (SLOT_BITS + GEN_BITS);
+/// Width of a badge in seL4 5.0 on x86_64.
+pub const BADGE_BITS: u32 = 28;
 
 impl Endpoint {
+    /// Slot and generation are truncated to their widths.
     pub const fn new(slot: u16, generation: u16) -> Endpoint {
-        Endpoint(((generation as u32) << SLOT_BITS) | slot as u32)
+        let g = generation as u32 & ((1 << GEN_BITS) - 1);
+        let s = slot as u32 & ((1 << SLOT_BITS) - 1);
+        Endpoint((g << SLOT_BITS) | s)
     }
     pub const fn slot(self) -> usize {
-        (self.0 & 0xffff) as usize
+        (self.0 & ((1 << SLOT_BITS) - 1)) as usize
     }
     pub const fn generation(self) -> u16 {
-        (self.0 >> SLOT_BITS) as u16
+        ((self.0 >> SLOT_BITS) & ((1 << GEN_BITS) - 1)) as u16
+    }
+    /// Whether this is a well-formed endpoint of a process.
+    pub const fn is_valid(self) -> bool {
+        self.0 >> (SLOT_BITS + GEN_BITS) == 0 && self.generation() != 0
     }
     /// The badge for request endpoint caps held by this process.
     pub const fn badge(self) -> u64 {
@@ -54,14 +66,17 @@ impl Sender {
         if badge == 0 {
             return Sender::Unbadged;
         }
-        let ep = Endpoint(badge as u32);
+        if badge >> BADGE_BITS != 0 {
+            return Sender::Unknown(badge);
+        }
+        let ep = Endpoint((badge & (FAULT_FLAG - 1)) as u32);
         if ep.generation() == 0 {
             return Sender::Unknown(badge);
         }
-        match badge >> 32 {
-            0 => Sender::Process(ep),
-            1 => Sender::Fault(ep),
-            _ => Sender::Unknown(badge),
+        if badge & FAULT_FLAG != 0 {
+            Sender::Fault(ep)
+        } else {
+            Sender::Process(ep)
         }
     }
 }
@@ -94,6 +109,12 @@ mod tests {
         assert_eq!(Sender::from_badge(0), Sender::Unbadged);
         assert_eq!(Sender::from_badge(7), Sender::Unknown(7)); // generation 0
         assert_eq!(Sender::from_badge(e.badge() | 1 << 40), Sender::Unknown(e.badge() | 1 << 40));
+        assert!(e.fault_badge() >> BADGE_BITS == 0);
+        let max = Endpoint::new(u16::MAX, u16::MAX);
+        assert!(max.is_valid() && max.fault_badge() >> BADGE_BITS == 0);
+        assert_eq!(Sender::from_badge(max.fault_badge()), Sender::Fault(max));
+        // A generation of 0 after truncation is not a process.
+        assert!(!Endpoint::new(1, 1 << 15).is_valid());
         assert!(is_server(VFS) && !is_server(INIT) && !is_server(Endpoint::new(2, 2)));
     }
 }

@@ -53,7 +53,7 @@ impl Request {
     pub fn decode(r: &RawRequest) -> Result<Request, Errno> {
         let ep = |w: u64| -> Result<Endpoint, Errno> {
             let e = Endpoint(w as u32);
-            if w >> 32 != 0 || e.generation() == 0 {
+            if w >> 32 != 0 || !e.is_valid() {
                 Err(EINVAL)
             } else {
                 Ok(e)

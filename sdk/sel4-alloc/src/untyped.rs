@@ -99,6 +99,27 @@ impl<const N: usize> UntypedPool<N> {
         Some(e.cap)
     }
 
+    /// Chooses an untyped for `n` consecutive objects of `2^bits` bytes
+    /// (one Untyped_Retype of n objects places them back to back, so they
+    /// are physically contiguous) and advances its watermark.
+    pub fn place_n(&mut self, bits: u32, n: u64) -> Option<u64> {
+        let obj = 1u64.checked_shl(bits)?;
+        let total = obj.checked_mul(n)?;
+        for i in 0..self.len {
+            let Some(e) = self.entries[i].as_mut() else { continue };
+            if e.is_device {
+                continue;
+            }
+            let Some(start) = e.watermark.checked_add(obj - 1).map(|w| w & !(obj - 1)) else { continue };
+            let Some(end) = start.checked_add(total) else { continue };
+            if end <= e.size() {
+                e.watermark = end;
+                return Some(e.cap);
+            }
+        }
+        None
+    }
+
     /// Takes a whole RAM untyped of at least `2^bits` bytes out of the pool
     /// (to hand to another process). Chooses the smallest that is unused.
     pub fn take_whole(&mut self, min_bits: u8) -> Option<UntypedEntry> {
@@ -144,6 +165,18 @@ mod tests {
         // Too large for anything.
         assert_eq!(p.place(21), None);
         assert_eq!(p.place(64), None);
+    }
+
+    #[test]
+    fn place_n_is_contiguous_in_one_untyped() {
+        let mut p: UntypedPool<4> = UntypedPool::new();
+        p.add(1, 0, 13, false); // 2 frames
+        p.add(2, 0, 16, false); // 16 frames
+        assert_eq!(p.place_n(12, 3), Some(2));
+        assert_eq!(p.place_n(12, 2), Some(1));
+        assert_eq!(p.place_n(12, 14), None);
+        assert_eq!(p.place_n(12, 13), Some(2));
+        assert_eq!(p.place_n(12, u64::MAX), None);
     }
 
     #[test]

@@ -1,0 +1,378 @@
+//! VM's main loop and request handlers.
+extern crate alloc;
+
+mod frames;
+mod images;
+mod res;
+mod uspace;
+
+use alloc::collections::{BTreeMap, VecDeque};
+use frames::Sel4Frames;
+use minix_abi::common::{self, Common};
+use minix_abi::cspace as cs;
+use minix_abi::endpoint::{self, Endpoint, Sender, PM};
+use minix_abi::errno::{Errno, EINVAL, ENOMEM, EPERM};
+use minix_abi::message::{RawRequest, Reply};
+use minix_abi::pm::{SIGILL, SIGSEGV};
+use minix_abi::vm::{self, Request};
+use res::{Res, SELF_CNODE};
+use sel4::{CPtr, Fault, Frame, MessageInfo, Received, PAGE_SIZE};
+use sel4_alloc::{slots::SlotAllocator, untyped::UntypedPool};
+use sel4_root_task::println;
+use uspace::UserVSpace;
+use vm_server::addr::page_ceil;
+use vm_server::page::{Mapping, PageFrame, Released};
+use vm_server::{AddressSpace, FaultOutcome, Prot};
+
+sel4_root_task::declare_main!("vm", main);
+
+/// One user process's memory.
+struct Proc {
+    space: AddressSpace,
+    vs: UserVSpace,
+    /// The IPC buffer frame PM gave (a `PageFrame::Phys` page here).
+    ipc_cap: u64,
+    /// Killed by a fault; PM has been told and will call EXIT.
+    dead: bool,
+}
+
+struct Vm {
+    frames: Sel4Frames,
+    procs: BTreeMap<u32, Proc>,
+    /// Processes killed by faults, oldest first, until PM collects them.
+    events: VecDeque<(Endpoint, u64)>,
+    /// VSpaces of exited processes, ready for reuse.
+    spare_vspaces: alloc::vec::Vec<UserVSpace>,
+}
+
+fn main(arg: u64) -> ! {
+    // The root task left the untyped sizes in our IPC buffer: read them
+    // before any IPC or invocation overwrites it.
+    let count = (arg >> 32).min(sel4::MSG_MAX_LENGTH as u64);
+    let mut ut: UntypedPool<{ sel4::MSG_MAX_LENGTH }> = UntypedPool::new();
+    for i in 0..count {
+        ut.add(cs::UNTYPED_BASE + i, 0, sel4::get_mr(i as usize) as u8, false);
+    }
+    let res = Res { ut, slots: SlotAllocator::new(cs::FIRST_FREE, 1 << cs::VM_CNODE_BITS) };
+    let mut vm = Vm { frames: Sel4Frames::new(res), procs: BTreeMap::new(), events: VecDeque::new(), spare_vspaces: alloc::vec::Vec::new() };
+    println!("vm: {} MiB of memory in {} untyped caps", vm.frames.res.ut.free_ram() >> 20, count);
+    sel4::set_receive_path(SELF_CNODE.cptr(), cs::RECV_SLOT, 64);
+
+    // Report ready. PM is waiting for exactly this at boot, so this one
+    // Call cannot deadlock; afterwards VM never calls anyone.
+    let (c, w, l) = minix_abi::pm::Request::SrvReady.encode();
+    mxrt::ipc::sendrec(cs::PM_EP, c, w, l);
+
+    let ep = CPtr(cs::SERVICE_EP);
+    let mut msg = sel4::recv(ep);
+    loop {
+        let (reply, cap) = vm.handle(&msg);
+        // A cap nobody consumed (sent by a process that should not send
+        // caps) must not linger in the receive slot.
+        if msg.info.extra_caps() > 0 && msg.info.caps_unwrapped() == 0 {
+            let _ = SELF_CNODE.delete(cs::RECV_SLOT, 64);
+        }
+        msg = match reply {
+            Some(r) => {
+                let ncaps = match cap {
+                    Some(c) => {
+                        sel4::set_cap(0, CPtr(c));
+                        1
+                    }
+                    None => 0,
+                };
+                sel4::reply_recv(ep, MessageInfo::new(0, 0, ncaps, 4), r.to_words())
+            }
+            None => sel4::recv(ep),
+        };
+    }
+}
+
+impl Vm {
+    fn handle(&mut self, msg: &Received) -> (Option<Reply>, Option<u64>) {
+        let req = RawRequest { call: msg.info.label(), words: msg.mrs, len: msg.info.length() };
+        match Sender::from_badge(msg.badge) {
+            Sender::Fault(ep) => (self.fault(ep, msg), None),
+            Sender::Process(ep) => {
+                if req.call == common::PING {
+                    return (Some(match Common::decode(&req) {
+                        Ok(Common::Ping) => Reply::ok(endpoint::VM.0 as u64),
+                        Err(e) => Reply::err(e),
+                    }), None);
+                }
+                match Request::decode(&req) {
+                    Err(e) => (Some(Reply::err(e)), None),
+                    Ok(_) if vm::pm_only(req.call) && ep != PM => (Some(Reply::err(EPERM)), None),
+                    Ok(r) => self.request(ep, r, msg),
+                }
+            }
+            _ => (Some(Reply::err(EPERM)), None),
+        }
+    }
+
+    fn request(&mut self, who: Endpoint, r: Request, msg: &Received) -> (Option<Reply>, Option<u64>) {
+        let has_cap = msg.info.extra_caps() == 1 && msg.info.caps_unwrapped() == 0;
+        let result = match r {
+            Request::Spawn { child, image } => self.spawn(child, image, has_cap).map(|(entry, cap)| (Reply::ok(entry), Some(cap))),
+            Request::Fork { child, parent } => self.fork(child, parent, has_cap).map(|cap| (Reply::ok(0), Some(cap))),
+            Request::Exit { proc_ } => {
+                self.exit(proc_);
+                Ok((Reply::ok(0), None))
+            }
+            Request::Events => Ok((match self.events.pop_front() {
+                Some((ep, sig)) => Reply::ok_with(1, [ep.0 as u64, sig, 0]),
+                None => Reply::ok(0),
+            }, None)),
+            Request::Info => {
+                let resident = self.procs.get(&who.0).map_or(0, |p| p.space.resident_pages() as u64);
+                Ok((Reply::ok_with(self.frames.free_frames(), [self.frames.total_frames(), resident, 0]), None))
+            }
+            Request::Brk { addr } => self.brk(who, addr).map(|v| (Reply::ok(v), None)),
+            Request::Mmap { addr, len, prot, flags } => self.mmap(who, addr, len, prot, flags).map(|v| (Reply::ok(v), None)),
+            Request::Munmap { addr, len } => self.munmap(who, addr, len).map(|_| (Reply::ok(0), None)),
+        };
+        match result {
+            Ok((reply, cap)) => (Some(reply), cap),
+            Err(e) => (Some(Reply::err(e)), None),
+        }
+    }
+
+    /// Takes the cap PM sent (the new process's IPC buffer frame).
+    fn take_received_cap(&mut self, has_cap: bool) -> Result<u64, Errno> {
+        if !has_cap {
+            return Err(EINVAL);
+        }
+        let slot = self.frames.res.slot().map_err(|_| ENOMEM)?;
+        if SELF_CNODE.move_(slot.0, 64, SELF_CNODE, cs::RECV_SLOT, 64).is_err() {
+            self.frames.res.slots.free(slot.0);
+            return Err(EINVAL);
+        }
+        Ok(slot.0)
+    }
+
+    fn new_vspace(&mut self) -> Result<UserVSpace, Errno> {
+        match self.spare_vspaces.pop() {
+            Some(v) => Ok(v),
+            None => UserVSpace::create(&mut self.frames),
+        }
+    }
+
+    /// Maps the IPC buffer frame at its fixed address, as a direct-physical
+    /// page in the region model.
+    fn map_ipc(&mut self, space: &mut AddressSpace, vs: &mut UserVSpace, ipc_cap: u64) -> Result<(), Errno> {
+        let paddr = Frame::from_bits(ipc_cap).physical_address().map_err(|_| EINVAL)?;
+        let (_, rel) = space.map_phys(cs::addr::IPC_BUFFER, PAGE_SIZE as u64, paddr, Prot::RW, true, &mut self.frames)?;
+        self.apply(vs, rel);
+        let m = Mapping { vaddr: cs::addr::IPC_BUFFER, frame: PageFrame::Phys(paddr), writable: true, flags: Default::default() };
+        vs.install(&mut self.frames, &m, Some(ipc_cap))
+    }
+
+    fn spawn(&mut self, child: Endpoint, image: u64, has_cap: bool) -> Result<(u64, u64), Errno> {
+        if self.procs.contains_key(&child.0) {
+            return Err(EINVAL);
+        }
+        let bytes = images::image(image)?;
+        let ipc_cap = self.take_received_cap(has_cap)?;
+        let mut vs = match self.new_vspace() {
+            Ok(v) => v,
+            Err(e) => {
+                self.frames.res.delete(ipc_cap);
+                return Err(e);
+            }
+        };
+        let mut space = AddressSpace::new();
+        let loaded = self.load(&mut space, &mut vs, bytes).and_then(|entry| self.map_ipc(&mut space, &mut vs, ipc_cap).map(|_| entry));
+        match loaded {
+            Ok(entry) => {
+                let cap = vs.cap;
+                self.procs.insert(child.0, Proc { space, vs, ipc_cap, dead: false });
+                Ok((entry, cap))
+            }
+            Err(e) => {
+                self.discard(space, vs, ipc_cap);
+                Err(e)
+            }
+        }
+    }
+
+    /// Builds the image's regions: file bytes are copied in now, the rest
+    /// (bss, heap) is demand-zero. Returns the entry point.
+    fn load(&mut self, space: &mut AddressSpace, vs: &mut UserVSpace, image: &[u8]) -> Result<u64, Errno> {
+        let mut top = 0u64;
+        let entry = images::segments(image, |seg| {
+            let start = seg.vaddr & !(PAGE_SIZE as u64 - 1);
+            let end = page_ceil(seg.vaddr.checked_add(seg.memsz).ok_or(ENOMEM)?).ok_or(ENOMEM)?;
+            let mut prot = Prot::READ;
+            if seg.writable {
+                prot = prot.union(Prot::WRITE);
+            }
+            if seg.exec {
+                prot = prot.union(Prot::EXEC);
+            }
+            let (_, rel) = space.mmap_anon(start, end - start, prot, true, &mut self.frames)?;
+            self.apply(vs, rel);
+            let mut page = start;
+            let data_end = seg.vaddr + seg.data.len() as u64;
+            while page < data_end {
+                let FaultOutcome::Map(m) = space.handle_fault(page, false, &mut self.frames) else { return Err(ENOMEM) };
+                let id = m.frame.pool().ok_or(ENOMEM)?;
+                let lo = page.max(seg.vaddr);
+                let hi = (page + PAGE_SIZE as u64).min(data_end);
+                let src = &seg.data[(lo - seg.vaddr) as usize..(hi - seg.vaddr) as usize];
+                sel4::copy_to_addr(Sel4Frames::window(id) + (lo - page), src);
+                vs.install(&mut self.frames, &m, None)?;
+                page += PAGE_SIZE as u64;
+            }
+            top = top.max(end);
+            Ok(())
+        })?;
+        space.init_brk(top)?;
+        Ok(entry)
+    }
+
+    fn fork(&mut self, child: Endpoint, parent: Endpoint, has_cap: bool) -> Result<u64, Errno> {
+        if self.procs.contains_key(&child.0) {
+            return Err(EINVAL);
+        }
+        let ipc_cap = self.take_received_cap(has_cap)?;
+        let Some(p) = self.procs.get_mut(&parent.0) else {
+            self.frames.res.delete(ipc_cap);
+            return Err(EINVAL);
+        };
+        let forked = match p.space.fork(&mut self.frames) {
+            Ok(f) => f,
+            Err(e) => {
+                self.frames.res.delete(ipc_cap);
+                return Err(e);
+            }
+        };
+        for m in &forked.downgrade {
+            p.vs.downgrade(m.vaddr);
+        }
+        let mut vs = match self.new_vspace() {
+            Ok(v) => v,
+            Err(e) => {
+                self.discard(forked.child, UserVSpace::dummy(), ipc_cap);
+                return Err(e);
+            }
+        };
+        let mut space = forked.child;
+        // The child's IPC buffer is its own frame, not the parent's.
+        let res = space
+            .munmap(cs::addr::IPC_BUFFER, PAGE_SIZE as u64, &mut self.frames)
+            .map(|rel| self.apply(&mut vs, rel))
+            .and_then(|_| self.map_ipc(&mut space, &mut vs, ipc_cap));
+        match res {
+            Ok(()) => {
+                let cap = vs.cap;
+                self.procs.insert(child.0, Proc { space, vs, ipc_cap, dead: false });
+                Ok(cap)
+            }
+            Err(e) => {
+                self.discard(space, vs, ipc_cap);
+                Err(e)
+            }
+        }
+    }
+
+    /// Frees everything of a process that never started.
+    fn discard(&mut self, mut space: AddressSpace, mut vs: UserVSpace, ipc_cap: u64) {
+        let rel = space.exit(&mut self.frames);
+        self.apply(&mut vs, rel);
+        vs.clear(&mut self.frames);
+        self.frames.res.delete(ipc_cap);
+        if vs.cap != 0 {
+            self.spare_vspaces.push(vs);
+        }
+    }
+
+    fn exit(&mut self, ep: Endpoint) {
+        if let Some(p) = self.procs.remove(&ep.0) {
+            self.discard(p.space, p.vs, p.ipc_cap);
+        }
+    }
+
+    /// Unmaps released pages, then frees the frames nobody holds.
+    fn apply(&mut self, vs: &mut UserVSpace, rel: Released) {
+        for (vaddr, _) in &rel.unmapped {
+            vs.remove(&mut self.frames, *vaddr);
+        }
+        rel.free_all(&mut self.frames);
+    }
+
+    fn with_proc<T>(&mut self, who: Endpoint, f: impl FnOnce(&mut Proc, &mut Sel4Frames) -> Result<(T, Released), Errno>) -> Result<T, Errno> {
+        let Some(mut p) = self.procs.remove(&who.0) else { return Err(EINVAL) };
+        let out = f(&mut p, &mut self.frames);
+        let value = match out {
+            Ok((v, rel)) => {
+                self.apply(&mut p.vs, rel);
+                Ok(v)
+            }
+            Err(e) => Err(e),
+        };
+        self.procs.insert(who.0, p);
+        value
+    }
+
+    fn brk(&mut self, who: Endpoint, addr: u64) -> Result<u64, Errno> {
+        self.with_proc(who, |p, frames| {
+            if addr == 0 {
+                return Ok((p.space.current_brk(), Released::default()));
+            }
+            let rel = p.space.brk(addr, frames)?;
+            Ok((p.space.current_brk(), rel))
+        })
+    }
+
+    fn mmap(&mut self, who: Endpoint, addr: u64, len: u64, prot: u64, flags: u64) -> Result<u64, Errno> {
+        if flags & vm::MAP_ANON == 0 || flags & vm::MAP_SHARED != 0 {
+            // File mappings arrive with the file system.
+            return Err(EINVAL);
+        }
+        let prot = Prot::from_bits(prot as u32)?;
+        self.with_proc(who, |p, frames| p.space.mmap_anon(addr, len, prot, flags & vm::MAP_FIXED != 0, frames))
+    }
+
+    fn munmap(&mut self, who: Endpoint, addr: u64, len: u64) -> Result<(), Errno> {
+        self.with_proc(who, |p, frames| p.space.munmap(addr, len, frames).map(|rel| ((), rel)))
+    }
+
+    /// A thread of process `ep` faulted. Resolve it (reply) or kill.
+    fn fault(&mut self, ep: Endpoint, msg: &Received) -> Option<Reply> {
+        let p = self.procs.get_mut(&ep.0)?;
+        if p.dead {
+            return None;
+        }
+        let sig = match Fault::decode(msg) {
+            Fault::Vm(f) => match p.space.handle_fault(f.addr, f.is_write(), &mut self.frames) {
+                FaultOutcome::Map(m) => match p.vs.install(&mut self.frames, &m, None) {
+                    Ok(()) => return Some(Reply::ok(0)),
+                    Err(_) => SIGSEGV,
+                },
+                // File-backed pages arrive with the file system.
+                FaultOutcome::Later(_) | FaultOutcome::Kill(_) => SIGSEGV,
+            },
+            Fault::UserException { .. } => SIGILL,
+            Fault::Other { .. } => SIGSEGV,
+        };
+        self.kill(ep, sig);
+        None
+    }
+
+    /// Marks a process dead and tells PM through its notification; the
+    /// faulting thread stays blocked until PM tears the process down.
+    fn kill(&mut self, ep: Endpoint, sig: u64) {
+        if let Some(p) = self.procs.get_mut(&ep.0) {
+            p.dead = true;
+        }
+        self.events.push_back((ep, sig));
+        sel4::signal(CPtr(cs::PM_NOTIFY));
+    }
+}
+
+impl UserVSpace {
+    /// A placeholder for error paths that never got a VSpace.
+    fn dummy() -> UserVSpace {
+        UserVSpace::empty()
+    }
+}

@@ -1,0 +1,83 @@
+//! A process's VSpace as VM sees it: the PML4 cap and the cap copy behind
+//! each installed mapping. Paging structures stay with the VSpace, and a
+//! VSpace whose process is gone is recycled for the next one.
+extern crate alloc;
+use super::frames::Sel4Frames;
+use alloc::collections::BTreeMap;
+use minix_abi::cspace as cs;
+use minix_abi::errno::{Errno, ENOMEM};
+use sel4::{object, AsidPool, CapRights, Frame, VSpace, VmAttributes};
+use vm_server::page::{Mapping, PageFrame};
+
+pub const ASID_POOL: AsidPool = AsidPool::from_bits(cs::ASID_POOL);
+
+pub struct UserVSpace {
+    pub cap: u64,
+    /// vaddr -> slot of the cap copy mapped there.
+    mapped: BTreeMap<u64, u64>,
+}
+
+impl UserVSpace {
+    /// A fresh VSpace with an ASID.
+    pub fn create(frames: &mut Sel4Frames) -> Result<UserVSpace, Errno> {
+        let cap = frames.res.alloc(object::PML4).map_err(|_| ENOMEM)?;
+        if ASID_POOL.assign(VSpace(cap)).is_err() {
+            frames.res.delete(cap.0);
+            return Err(ENOMEM);
+        }
+        Ok(UserVSpace { cap: cap.0, mapped: BTreeMap::new() })
+    }
+
+    /// No VSpace at all (cap 0), for error paths.
+    pub fn empty() -> UserVSpace {
+        UserVSpace { cap: 0, mapped: BTreeMap::new() }
+    }
+
+    fn vspace(&self) -> VSpace {
+        VSpace::from_bits(self.cap)
+    }
+
+    /// Installs a mapping from the library; replaces what was mapped there.
+    /// `phys_cap` is the cap for a `PageFrame::Phys` page.
+    pub fn install(&mut self, frames: &mut Sel4Frames, m: &Mapping, phys_cap: Option<u64>) -> Result<(), Errno> {
+        self.remove(frames, m.vaddr);
+        let master = match m.frame {
+            PageFrame::Pool(id) => frames.master(id).ok_or(ENOMEM)?,
+            PageFrame::Phys(_) => phys_cap.ok_or(ENOMEM)?,
+        };
+        let copy = frames.res.copy_cap(master, CapRights::READ_WRITE).map_err(|_| ENOMEM)?;
+        let rights = if m.writable { CapRights::READ_WRITE } else { CapRights::READ };
+        if frames.res.map(self.vspace(), Frame::from_bits(copy), m.vaddr, rights).is_err() {
+            frames.res.delete(copy);
+            return Err(ENOMEM);
+        }
+        self.mapped.insert(m.vaddr, copy);
+        Ok(())
+    }
+
+    /// Unmaps whatever is mapped at `vaddr` (nothing if nothing is).
+    pub fn remove(&mut self, frames: &mut Sel4Frames, vaddr: u64) {
+        if let Some(copy) = self.mapped.remove(&vaddr) {
+            let _ = Frame::from_bits(copy).unmap();
+            frames.res.delete(copy);
+        }
+    }
+
+    /// Makes a mapped page read-only (copy-on-write after fork).
+    pub fn downgrade(&mut self, vaddr: u64) {
+        if let Some(&copy) = self.mapped.get(&vaddr) {
+            let _ = Frame::from_bits(copy).remap(self.vspace(), CapRights::READ, VmAttributes::default());
+        }
+    }
+
+    /// Unmaps everything; the VSpace can then serve another process.
+    pub fn clear(&mut self, frames: &mut Sel4Frames) {
+        while let Some((&vaddr, _)) = self.mapped.iter().next() {
+            self.remove(frames, vaddr);
+        }
+    }
+
+    pub fn mapped_count(&self) -> usize {
+        self.mapped.len()
+    }
+}
