@@ -29,7 +29,7 @@ else
         --timeout "$TIMEOUT" --log "$LOGDIR/guest.log"
     qemu_status=$?
     sed -n '/Booting all finished/,$p' "$LOGDIR/guest.log"
-    line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGDIR/guest.log" | tail -1)"
+    line="$(tr -d '\r' < "$LOGDIR/guest.log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)"
     if [[ -n "$line" ]]; then
         guest_pass="${line%% passed*}"
         guest_fail="$(echo "$line" | sed 's/.*, \([0-9]*\) failed/\1/')"
