@@ -49,6 +49,10 @@ fn start(bootinfo: u64) -> ! {
         if let Err(e) = bench::start_echo(&mut k, &mut virt) {
             println!("bench: echo thread failed: {}", e);
         }
+        match bench::measure_fault_floor(&mut k, &mut virt) {
+            Ok(n) => println!("bench raw seL4 fault (fault, map, reply) floor: {} instructions", n),
+            Err(e) => println!("bench: fault floor failed: {}", e),
+        }
     }
     let sys = match boot::boot(&mut k) {
         Ok(s) => s,

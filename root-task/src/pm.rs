@@ -154,6 +154,7 @@ impl<'a> Pm<'a> {
                 Next::NoReply
             }
             Request::Wait { pid, options } => self.wait(who, pid, options & pm::WNOHANG != 0),
+            Request::BenchFloors => Next::Reply(Reply::ok(crate::bench::fault_floor())),
         }
     }
 

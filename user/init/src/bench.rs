@@ -25,12 +25,64 @@ pub fn run() {
         sel4::call(sel4::CPtr(BENCH_ECHO_EP), sel4::MessageInfo::new(1, 0, 0, 1), [0; 4]);
     });
     println!("bench seL4 Call/ReplyRecv round trip (floor): {} instructions", floor);
+    FLOOR.store(floor, core::sync::atomic::Ordering::Relaxed);
     let (c, w, l) = pm::Request::GetPid.encode();
     let null = measure(|| {
         mxrt::ipc::sendrec(PM_EP, c, w, l);
     });
     println!("bench getpid through PM: {} instructions, ratio {}", null, ratio(null, floor));
+    faults();
+    fork_cycle();
 }
+
+/// Anonymous first-touch faults, against the raw seL4 fault floor.
+fn faults() {
+    const PAGES: u64 = 1024;
+    let (c, w, l) = pm::Request::BenchFloors.encode();
+    let fault_floor = mxrt::ipc::sendrec(PM_EP, c, w, l).result().unwrap_or(0);
+    let Ok(base) = mxrt::posix::mmap(0, PAGES * 4096, 3, minix_abi::vm::MAP_ANON | minix_abi::vm::MAP_PRIVATE) else {
+        println!("bench: mmap failed");
+        return;
+    };
+    // Touch one page first so the page tables of the range exist, as
+    // they do for the floor.
+    sel4::write_u64_at(base, 1);
+    let t0 = sel4::rdtsc();
+    for i in 1..PAGES {
+        sel4::write_u64_at(base + i * 4096, i);
+    }
+    let per = (sel4::rdtsc() - t0) / (PAGES - 1);
+    println!("bench anonymous first-touch fault through VM: {} instructions, ratio {} to the raw seL4 fault floor ({})", per, ratio(per, fault_floor), fault_floor);
+    let _ = mxrt::posix::munmap(base, PAGES * 4096);
+}
+
+/// fork + exit + wait of a process with 1 MiB of touched memory.
+fn fork_cycle() {
+    const ROUNDS: u64 = 20;
+    let len = 1 << 20;
+    let Ok(base) = mxrt::posix::mmap(0, len, 3, minix_abi::vm::MAP_ANON | minix_abi::vm::MAP_PRIVATE) else { return };
+    for i in 0..len / 4096 {
+        sel4::write_u64_at(base + i * 4096, i);
+    }
+    let t0 = sel4::rdtsc();
+    for _ in 0..ROUNDS {
+        match mxrt::posix::fork() {
+            Ok(0) => mxrt::posix::exit(0),
+            Ok(child) => {
+                let _ = mxrt::posix::waitpid(child as i64, 0);
+            }
+            Err(_) => {
+                println!("bench: fork failed");
+                return;
+            }
+        }
+    }
+    let per = (sel4::rdtsc() - t0) / ROUNDS;
+    println!("bench fork+exit+wait of a 1 MiB process: {} instructions, ratio {} to the IPC floor", per, ratio(per, FLOOR.load(core::sync::atomic::Ordering::Relaxed)));
+    let _ = mxrt::posix::munmap(base, len);
+}
+
+static FLOOR: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// `a / b` with two decimals, as text.
 pub fn ratio(a: u64, b: u64) -> Ratio {

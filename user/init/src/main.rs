@@ -9,6 +9,8 @@ mod bench;
 mod harness;
 #[cfg(target_os = "none")]
 mod tests_proc;
+#[cfg(target_os = "none")]
+mod tests_vm;
 
 #[cfg(target_os = "none")]
 mod glue {
@@ -23,6 +25,7 @@ mod glue {
             crate::bench::run();
         } else {
             crate::tests_proc::run(&mut h);
+            crate::tests_vm::run(&mut h);
         }
         let (c, w, l) = pm::Request::Shutdown { passed: h.passed, failed: h.failed }.encode();
         mxrt::ipc::sendrec(cspace::PM_EP, c, w, l);

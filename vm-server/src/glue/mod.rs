@@ -314,7 +314,20 @@ impl Vm {
         value
     }
 
+    /// Refuses a request for more pages than could ever be backed: memory
+    /// is allocated on first touch, so this is where "more than exists"
+    /// becomes ENOMEM instead of a later fault that kills.
+    fn check_commit(&self, bytes: u64) -> Result<(), Errno> {
+        if bytes.div_ceil(PAGE_SIZE as u64) > self.frames.free_frames() {
+            Err(ENOMEM)
+        } else {
+            Ok(())
+        }
+    }
+
     fn brk(&mut self, who: Endpoint, addr: u64) -> Result<u64, Errno> {
+        let cur = self.procs.get(&who.0).map_or(0, |p| p.space.current_brk());
+        self.check_commit(addr.saturating_sub(cur))?;
         self.with_proc(who, |p, frames| {
             if addr == 0 {
                 return Ok((p.space.current_brk(), Released::default()));
@@ -330,6 +343,7 @@ impl Vm {
             return Err(EINVAL);
         }
         let prot = Prot::from_bits(prot as u32)?;
+        self.check_commit(len)?;
         self.with_proc(who, |p, frames| p.space.mmap_anon(addr, len, prot, flags & vm::MAP_FIXED != 0, frames))
     }
 

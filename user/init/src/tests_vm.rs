@@ -1,0 +1,180 @@
+//! Tests of the VM server: demand paging, copy-on-write fork, munmap,
+//! memory accounting across fork/exit, and ENOMEM.
+use crate::harness::{ensure, Harness};
+use minix_abi::errno::ENOMEM;
+use minix_abi::pm;
+use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
+use mxrt::posix;
+
+const PAGE: u64 = 4096;
+const RW: u64 = PROT_READ | PROT_WRITE;
+const ANON: u64 = MAP_ANON | MAP_PRIVATE;
+
+fn pattern(i: u64) -> u64 {
+    i.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5eed
+}
+
+pub fn run(h: &mut Harness) {
+    h.check("vm.demand_paging_16mib", demand_paging());
+    h.check("vm.cow_child_writes_invisible_to_parent", cow_child_writes());
+    h.check("vm.cow_parent_writes_invisible_to_child", cow_parent_writes());
+    h.check("vm.munmap_middle_splits_region", munmap_middle());
+    h.check("vm.prot_read_mapping_refuses_writes", prot_read());
+    h.check("vm.fork_exit_100_cycles_frees_memory", fork_cycles());
+    h.check("vm.enomem_and_system_goes_on", enomem());
+}
+
+/// Wait for `child` and require that it exited with code 0.
+fn child_ok(child: u32) -> Result<(), &'static str> {
+    let (pid, status) = posix::waitpid(child as i64, 0).map_err(|_| "wait failed")?;
+    ensure(pid == child, "wait returned another pid")?;
+    ensure(pm::wifexited(status), "child was killed")?;
+    ensure(pm::wexitstatus(status) == 0, "child reported a mismatch")
+}
+
+/// Wait for `child` and require that it was killed by SIGSEGV.
+fn child_segv(child: u32) -> Result<(), &'static str> {
+    let (_, status) = posix::waitpid(child as i64, 0).map_err(|_| "wait failed")?;
+    ensure(!pm::wifexited(status) && pm::wtermsig(status) == pm::SIGSEGV, "child not killed by SIGSEGV")
+}
+
+fn demand_paging() -> Result<(), &'static str> {
+    const LEN: u64 = 16 << 20;
+    let (_, _, before) = posix::vm_info().map_err(|_| "info")?;
+    let base = posix::mmap(0, LEN, RW, ANON).map_err(|_| "mmap failed")?;
+    let (_, _, mapped) = posix::vm_info().map_err(|_| "info")?;
+    ensure(mapped == before, "mmap allocated pages before they were touched")?;
+    for i in 0..LEN / PAGE {
+        sel4::write_u64_at(base + i * PAGE + (i % 500) * 8, pattern(i));
+    }
+    let (_, _, touched) = posix::vm_info().map_err(|_| "info")?;
+    ensure(touched >= before + LEN / PAGE, "pages not resident after touching")?;
+    for i in 0..LEN / PAGE {
+        if sel4::read_u64_at(base + i * PAGE + (i % 500) * 8) != pattern(i) {
+            return Err("a page lost its contents");
+        }
+        if sel4::read_u64_at(base + i * PAGE + ((i + 1) % 500) * 8) != 0 && (i + 1) % 500 != i % 500 {
+            return Err("a fresh page was not zero");
+        }
+    }
+    posix::munmap(base, LEN).map_err(|_| "munmap failed")?;
+    let (_, _, after) = posix::vm_info().map_err(|_| "info")?;
+    ensure(after == before, "munmap did not release the pages")
+}
+
+fn cow_child_writes() -> Result<(), &'static str> {
+    let base = posix::mmap(0, PAGE, RW, ANON).map_err(|_| "mmap")?;
+    sel4::write_u64_at(base, 111);
+    match posix::fork() {
+        Err(_) => Err("fork"),
+        Ok(0) => {
+            let before = sel4::read_u64_at(base);
+            sel4::write_u64_at(base, 222);
+            let ok = before == 111 && sel4::read_u64_at(base) == 222;
+            posix::exit(if ok { 0 } else { 1 })
+        }
+        Ok(child) => {
+            child_ok(child)?;
+            let v = sel4::read_u64_at(base);
+            posix::munmap(base, PAGE).map_err(|_| "munmap")?;
+            ensure(v == 111, "the child's write reached the parent")
+        }
+    }
+}
+
+fn cow_parent_writes() -> Result<(), &'static str> {
+    let base = posix::mmap(0, PAGE, RW, ANON).map_err(|_| "mmap")?;
+    sel4::write_u64_at(base, 333);
+    match posix::fork() {
+        Err(_) => Err("fork"),
+        Ok(0) => {
+            // Let the parent run first and write.
+            for _ in 0..200 {
+                sel4::yield_now();
+            }
+            posix::exit(if sel4::read_u64_at(base) == 333 { 0 } else { 1 })
+        }
+        Ok(child) => {
+            sel4::write_u64_at(base, 444);
+            let r = child_ok(child);
+            let v = sel4::read_u64_at(base);
+            posix::munmap(base, PAGE).map_err(|_| "munmap")?;
+            r?;
+            ensure(v == 444, "the parent lost its own write")
+        }
+    }
+}
+
+fn munmap_middle() -> Result<(), &'static str> {
+    let base = posix::mmap(0, 3 * PAGE, RW, ANON).map_err(|_| "mmap")?;
+    for i in 0..3 {
+        sel4::write_u64_at(base + i * PAGE, 10 + i);
+    }
+    posix::munmap(base + PAGE, PAGE).map_err(|_| "munmap middle")?;
+    sel4::write_u64_at(base + 8, 1);
+    sel4::write_u64_at(base + 2 * PAGE + 8, 1);
+    ensure(sel4::read_u64_at(base) == 10 && sel4::read_u64_at(base + 2 * PAGE) == 12, "the ends lost data")?;
+    match posix::fork() {
+        Err(_) => Err("fork"),
+        Ok(0) => {
+            let v = sel4::read_u64_at(base + PAGE);
+            posix::exit((v & 0x7f) as u8 | 0x80)
+        }
+        Ok(child) => {
+            child_segv(child)?;
+            posix::munmap(base, 3 * PAGE).map_err(|_| "munmap")?;
+            Ok(())
+        }
+    }
+}
+
+fn prot_read() -> Result<(), &'static str> {
+    let base = posix::mmap(0, PAGE, PROT_READ, ANON).map_err(|_| "mmap")?;
+    ensure(sel4::read_u64_at(base) == 0, "fresh read-only page not zero")?;
+    match posix::fork() {
+        Err(_) => Err("fork"),
+        Ok(0) => {
+            sel4::write_u64_at(base, 1);
+            posix::exit(0)
+        }
+        Ok(child) => {
+            child_segv(child)?;
+            posix::munmap(base, PAGE).map_err(|_| "munmap")?;
+            Ok(())
+        }
+    }
+}
+
+fn fork_exit_once() -> Result<(), &'static str> {
+    match posix::fork() {
+        Err(_) => Err("fork"),
+        Ok(0) => posix::exit(0),
+        Ok(child) => child_ok(child),
+    }
+}
+
+fn fork_cycles() -> Result<(), &'static str> {
+    // One warm-up cycle: the first fork may create a VSpace and paging
+    // structures that later forks reuse.
+    fork_exit_once()?;
+    let (free_before, _, _) = posix::vm_info().map_err(|_| "info")?;
+    for _ in 0..100 {
+        fork_exit_once()?;
+    }
+    let (free_after, _, _) = posix::vm_info().map_err(|_| "info")?;
+    ensure(free_after == free_before, "free memory did not return to its starting value")
+}
+
+fn enomem() -> Result<(), &'static str> {
+    let (free, total, _) = posix::vm_info().map_err(|_| "info")?;
+    let too_much = (total + 1) * PAGE;
+    ensure(posix::mmap(0, too_much, RW, ANON) == Err(ENOMEM), "oversized mmap did not give ENOMEM")?;
+    let brk = posix::brk(0).map_err(|_| "brk query")?;
+    ensure(posix::brk(brk + too_much) == Err(ENOMEM), "oversized brk did not give ENOMEM")?;
+    ensure(free > 0, "no free memory")?;
+    // The system goes on: a normal allocation and a fork still work.
+    let base = posix::mmap(0, PAGE, RW, ANON).map_err(|_| "small mmap after ENOMEM")?;
+    sel4::write_u64_at(base, 7);
+    posix::munmap(base, PAGE).map_err(|_| "munmap")?;
+    fork_exit_once()
+}
