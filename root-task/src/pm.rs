@@ -60,6 +60,12 @@ impl<'a> Pm<'a> {
             let next = self.handle(&msg);
             if self.ready == 3 {
                 self.ready += 1;
+                for server in [endpoint::VFS, endpoint::FS] {
+                    if let Err(e) = self.adopt(server) {
+                        println!("boot: VM could not adopt {}: {}", server_name(server), e.name());
+                        crate::exit::exit_qemu(false);
+                    }
+                }
                 println!("boot: all servers ready; starting init");
                 if let Err(e) = self.create(PM.slot(), Some(0), None) {
                     println!("boot: init failed to start: {}", e.name());
@@ -303,6 +309,15 @@ impl<'a> Pm<'a> {
             return Err(fail(self));
         }
         Ok(vspace_slot.0)
+    }
+
+    /// Hands a server's VSpace to VM, so the server can map memory from VM.
+    fn adopt(&mut self, server: Endpoint) -> Result<(), Errno> {
+        let vspace = self.sys.procs.by_ep(server).map(|p| p.caps.vspace).ok_or(EINVAL)?;
+        sel4::set_cap(0, CPtr(vspace));
+        let (c, w, l) = vm::Request::Adopt { server }.encode();
+        let r = sel4::call(self.sys.vm_call.cptr(), MessageInfo::new(c, 0, 1, l), w);
+        Reply::from_words(r.mrs).result().map(|_| ())
     }
 
     fn vm_exit(&mut self, ep: Endpoint) {

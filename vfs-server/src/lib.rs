@@ -1,24 +1,53 @@
 //! VFS's request handling, independent of seL4 and tested on the host.
-//! The file calls arrive with the file-system work; today VFS answers the
-//! calls every server answers and refuses everything else the MINIX way.
+//! The POSIX file calls arrive with the file-system work; today VFS answers
+//! the calls every server answers plus a grant exercise used by the tests
+//! and benchmarks, and refuses everything else the MINIX way.
 #![cfg_attr(not(test), no_std)]
 
-use minix_abi::common::Common;
-use minix_abi::endpoint::{Sender, VFS};
-use minix_abi::errno::EPERM;
-use minix_abi::message::{RawRequest, Reply};
+use minix_abi::common::{self, Common};
+use minix_abi::endpoint::{Endpoint, Sender};
+use minix_abi::errno::{Errno, EINVAL, EPERM};
+use minix_abi::message::RawRequest;
+use minix_abi::vfs::{self, Request, EXERCISE_MAX};
 
-/// Handles one request; `None` means "do not answer" (unknown senders).
-pub fn dispatch(sender: Sender, req: &RawRequest) -> Option<Reply> {
-    match sender {
-        Sender::Process(_) => {}
-        // Faults never come here; unbadged or forged badges get EPERM.
-        _ => return Some(Reply::err(EPERM)),
+/// What the glue must do for a request.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Op {
+    Ping,
+    /// Copy in from `caller`'s grant, add `delta` to each byte, copy out.
+    Exercise { caller: Endpoint, grant: i32, len: u64, delta: u8 },
+    /// Time `rounds` safecopies and memcpys of `len` bytes.
+    Bench { caller: Endpoint, grant: i32, len: u64, rounds: u64 },
+}
+
+/// Decodes a request. Unknown calls give ENOSYS, malformed ones EINVAL,
+/// forged or missing identities EPERM.
+pub fn decode(sender: Sender, req: &RawRequest) -> Result<Op, Errno> {
+    let Sender::Process(caller) = sender else { return Err(EPERM) };
+    if req.call == common::PING {
+        return Common::decode(req).map(|_| Op::Ping);
     }
-    Some(match Common::decode(req) {
-        Ok(Common::Ping) => Reply::ok(VFS.0 as u64),
-        Err(e) => Reply::err(e),
-    })
+    match vfs::Request::decode(req)? {
+        Request::GrantExercise { grant, len, delta } => {
+            if len > EXERCISE_MAX {
+                return Err(EINVAL);
+            }
+            Ok(Op::Exercise { caller, grant, len, delta })
+        }
+        Request::GrantBench { grant, len, rounds } => {
+            if len > EXERCISE_MAX || rounds == 0 || rounds > 100_000 {
+                return Err(EINVAL);
+            }
+            Ok(Op::Bench { caller, grant, len, rounds })
+        }
+    }
+}
+
+/// Adds `delta` to every byte (the exercise's transformation).
+pub fn transform(buf: &mut [u8], delta: u8) {
+    for b in buf {
+        *b = b.wrapping_add(delta);
+    }
 }
 
 #[cfg(test)]
@@ -26,12 +55,30 @@ mod tests {
     use super::*;
     use minix_abi::endpoint::INIT;
     use minix_abi::errno::ENOSYS;
+
     #[test]
     fn ping_unknown_and_forged() {
-        let ping = RawRequest { call: minix_abi::common::PING, words: [0; 4], len: 0 };
-        assert_eq!(dispatch(Sender::Process(INIT), &ping), Some(Reply::ok(VFS.0 as u64)));
+        let ping = RawRequest { call: common::PING, words: [0; 4], len: 0 };
+        assert_eq!(decode(Sender::Process(INIT), &ping), Ok(Op::Ping));
         let junk = RawRequest { call: 0xfffff, words: [u64::MAX; 4], len: 127 };
-        assert_eq!(dispatch(Sender::Process(INIT), &junk), Some(Reply::err(ENOSYS)));
-        assert_eq!(dispatch(Sender::Unknown(99), &ping), Some(Reply::err(EPERM)));
+        assert_eq!(decode(Sender::Process(INIT), &junk), Err(ENOSYS));
+        assert_eq!(decode(Sender::Unknown(99), &ping), Err(EPERM));
+        assert_eq!(decode(Sender::Fault(INIT), &ping), Err(EPERM));
+    }
+
+    #[test]
+    fn exercise_bounds() {
+        let (call, words, len) = Request::GrantExercise { grant: 3, len: EXERCISE_MAX + 1, delta: 1 }.encode();
+        assert_eq!(decode(Sender::Process(INIT), &RawRequest { call, words, len }), Err(EINVAL));
+        let (call, words, len) = Request::GrantExercise { grant: 3, len: 10, delta: 1 }.encode();
+        assert_eq!(
+            decode(Sender::Process(INIT), &RawRequest { call, words, len }),
+            Ok(Op::Exercise { caller: INIT, grant: 3, len: 10, delta: 1 })
+        );
+        let (call, words, len) = Request::GrantBench { grant: 3, len: 10, rounds: 0 }.encode();
+        assert_eq!(decode(Sender::Process(INIT), &RawRequest { call, words, len }), Err(EINVAL));
+        let mut b = [1u8, 255];
+        transform(&mut b, 2);
+        assert_eq!(b, [3, 1]);
     }
 }

@@ -1,10 +1,16 @@
-//! VFS's seL4 glue: report ready to PM, then serve.
+//! VFS's seL4 glue: report ready to PM, get a copy buffer from VM, serve.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
 mod glue {
-    use minix_abi::{cspace, pm};
+    use grant::GrantId;
+    use minix_abi::endpoint::{Endpoint, VFS};
+    use minix_abi::message::Reply;
+    use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
+    use minix_abi::{cspace, pm, vfs::EXERCISE_MAX};
+    use mxrt::grants::{safecopy_from, safecopy_to};
     use sel4_root_task::println;
+    use vfs_server::Op;
 
     sel4_root_task::declare_main!("vfs", main);
 
@@ -13,7 +19,60 @@ mod glue {
         if mxrt::ipc::sendrec(cspace::PM_EP, c, w, l).result().is_err() {
             println!("vfs: PM refused the ready report");
         }
-        mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), |inc| vfs_server::dispatch(inc.sender, &inc.req))
+        // VM adopts our VSpace only after every server is ready; the first
+        // request that needs the buffer maps it.
+        let mut buf: Option<u64> = None;
+        mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), |inc| {
+            let op = match vfs_server::decode(inc.sender, &inc.req) {
+                Ok(op) => op,
+                Err(e) => return Some(Reply::err(e)),
+            };
+            Some(match op {
+                Op::Ping => Reply::ok(VFS.0 as u64),
+                Op::Exercise { caller, grant, len, delta } => match buffer(&mut buf) {
+                    Ok(b) => Reply::from_result(exercise(b, caller, GrantId(grant), len, delta).map(|_| 0)),
+                    Err(e) => Reply::err(e),
+                },
+                Op::Bench { caller, grant, len, rounds } => match buffer(&mut buf) {
+                    Ok(b) => match bench(b, caller, GrantId(grant), len, rounds) {
+                        Ok((copy, memcpy)) => Reply::ok_with(copy, [memcpy, 0, 0]),
+                        Err(e) => Reply::err(e),
+                    },
+                    Err(e) => Reply::err(e),
+                },
+            })
+        })
+    }
+
+    /// Two EXERCISE_MAX buffers from VM, mapped on first use.
+    fn buffer(buf: &mut Option<u64>) -> Result<u64, minix_abi::errno::Errno> {
+        if let Some(b) = *buf {
+            return Ok(b);
+        }
+        let b = mxrt::posix::mmap(0, 2 * EXERCISE_MAX, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE)?;
+        *buf = Some(b);
+        Ok(b)
+    }
+
+    fn exercise(buf: u64, caller: Endpoint, grant: GrantId, len: u64, delta: u8) -> Result<(), minix_abi::errno::Errno> {
+        safecopy_from(caller, grant, 0, buf, len)?;
+        vfs_server::transform(sel4::slice_at_mut(buf, len as usize), delta);
+        safecopy_to(caller, grant, 0, buf, len)
+    }
+
+    fn bench(buf: u64, caller: Endpoint, grant: GrantId, len: u64, rounds: u64) -> Result<(u64, u64), minix_abi::errno::Errno> {
+        safecopy_from(caller, grant, 0, buf, len)?;
+        let t0 = sel4::rdtsc();
+        for _ in 0..rounds {
+            safecopy_from(caller, grant, 0, buf, len)?;
+        }
+        let t1 = sel4::rdtsc();
+        let src = sel4::slice_at(buf, len as usize);
+        for _ in 0..rounds {
+            sel4::copy_to_addr(buf + EXERCISE_MAX, src);
+        }
+        let t2 = sel4::rdtsc();
+        Ok(((t1 - t0) / rounds, (t2 - t1) / rounds))
     }
 }
 

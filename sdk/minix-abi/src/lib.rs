@@ -17,4 +17,5 @@ pub mod endpoint;
 pub mod errno;
 pub mod message;
 pub mod pm;
+pub mod vfs;
 pub mod vm;

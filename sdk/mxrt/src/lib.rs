@@ -5,8 +5,13 @@
 //! * [`server`]: the ReplyRecv loop every server runs.
 //! * [`posix`]: the calls user programs make (getpid, fork, exit, wait,
 //!   brk, mmap, ...).
+//! * [`grants`]: this process's grant table, registered with VM, and
+//!   the safecopy calls.
 #![no_std]
 
+extern crate alloc;
+
+pub mod grants;
 pub mod ipc;
 pub mod posix;
 pub mod server;

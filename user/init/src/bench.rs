@@ -31,8 +31,37 @@ pub fn run() {
         mxrt::ipc::sendrec(PM_EP, c, w, l);
     });
     println!("bench getpid through PM: {} instructions, ratio {}", null, ratio(null, floor));
+    safecopy(floor);
     faults();
     fork_cycle();
+}
+
+/// safecopy of 4 KiB and 64 KiB from init's grant into VFS, against the
+/// IPC floor plus VFS's own memcpy of the same size.
+fn safecopy(floor: u64) {
+    const LEN: u64 = 64 * 1024;
+    let Ok(buf) = mxrt::posix::mmap(0, LEN, 3, minix_abi::vm::MAP_ANON | minix_abi::vm::MAP_PRIVATE) else { return };
+    for i in 0..LEN / 8 {
+        sel4::write_u64_at(buf + i * 8, i);
+    }
+    let mut g = mxrt::grants::Grants::new();
+    let Ok(id) = g.direct(minix_abi::endpoint::VFS, buf, LEN, grant::CPF_READ) else { return };
+    for len in [4096u64, LEN] {
+        let (c, w, l) = minix_abi::vfs::Request::GrantBench { grant: id.0, len, rounds: 200 }.encode();
+        let r = mxrt::ipc::sendrec(minix_abi::cspace::VFS_EP, c, w, l);
+        match r.result() {
+            Ok(copy) => {
+                let memcpy = r.vals[0];
+                println!(
+                    "bench safecopy {} KiB: {} instructions, ratio {} to IPC floor + memcpy ({} + {})",
+                    len / 1024, copy, ratio(copy, floor + memcpy), floor, memcpy
+                );
+            }
+            Err(e) => println!("bench safecopy {} KiB failed: {}", len / 1024, e.name()),
+        }
+    }
+    let _ = g.revoke(id);
+    let _ = mxrt::posix::munmap(buf, LEN);
 }
 
 /// Anonymous first-touch faults, against the raw seL4 fault floor.

@@ -8,6 +8,8 @@ mod bench;
 #[cfg(target_os = "none")]
 mod harness;
 #[cfg(target_os = "none")]
+mod tests_grant;
+#[cfg(target_os = "none")]
 mod tests_proc;
 #[cfg(target_os = "none")]
 mod tests_vm;
@@ -26,6 +28,7 @@ mod glue {
         } else {
             crate::tests_proc::run(&mut h);
             crate::tests_vm::run(&mut h);
+            crate::tests_grant::run(&mut h);
         }
         let (c, w, l) = pm::Request::Shutdown { passed: h.passed, failed: h.failed }.encode();
         mxrt::ipc::sendrec(cspace::PM_EP, c, w, l);

@@ -1,6 +1,7 @@
 //! VM's main loop and request handlers.
 extern crate alloc;
 
+mod copy;
 mod frames;
 mod images;
 mod res;
@@ -34,6 +35,11 @@ struct Proc {
     ipc_cap: u64,
     /// Killed by a fault; PM has been told and will call EXIT.
     dead: bool,
+    /// The registered grant table: (base address, entries).
+    grants: Option<(u64, u64)>,
+    /// A server whose image the root task loaded: VM only manages the
+    /// memory it maps for it (eagerly, since its faults go to PM).
+    server: bool,
 }
 
 struct Vm {
@@ -130,6 +136,15 @@ impl Vm {
             Request::Brk { addr } => self.brk(who, addr).map(|v| (Reply::ok(v), None)),
             Request::Mmap { addr, len, prot, flags } => self.mmap(who, addr, len, prot, flags).map(|v| (Reply::ok(v), None)),
             Request::Munmap { addr, len } => self.munmap(who, addr, len).map(|_| (Reply::ok(0), None)),
+            Request::Adopt { server } => self.adopt(server, has_cap).map(|_| (Reply::ok(0), None)),
+            Request::GrantTable { base, entries } => self.register_grants(who, base, entries).map(|_| (Reply::ok(0), None)),
+            Request::SafeCopy { to_granter, granter, grant, offset, addr, bytes } => {
+                self.safecopy(who, to_granter, granter, grant, offset, addr, bytes).map(|_| (Reply::ok(0), None))
+            }
+            Request::SafeMemset { granter, grant, offset, byte, bytes } => {
+                self.safememset(who, granter, grant, offset, byte, bytes).map(|_| (Reply::ok(0), None))
+            }
+            Request::VSafeCopy { addr, count } => self.vsafecopy(who, addr, count).map(|_| (Reply::ok(0), None)),
         };
         match result {
             Ok((reply, cap)) => (Some(reply), cap),
@@ -148,6 +163,31 @@ impl Vm {
             return Err(EINVAL);
         }
         Ok(slot.0)
+    }
+
+    /// PM hands over a server's VSpace so the server can get memory from
+    /// VM (for grants and copies) above its image.
+    fn adopt(&mut self, server: Endpoint, has_cap: bool) -> Result<(), Errno> {
+        if !endpoint::is_server(server) || self.procs.contains_key(&server.0) {
+            return Err(EINVAL);
+        }
+        let cap = self.take_received_cap(has_cap)?;
+        let vs = UserVSpace::adopt(cap);
+        let mut space = AddressSpace::new();
+        // Keep mmap away from the server's IPC buffer, which the root task
+        // mapped: a placeholder region with no access.
+        space.mmap_anon(cs::addr::IPC_BUFFER, PAGE_SIZE as u64, Prot::NONE, true, &mut self.frames)?;
+        self.procs.insert(server.0, Proc { space, vs, ipc_cap: 0, dead: false, grants: None, server: true });
+        Ok(())
+    }
+
+    fn register_grants(&mut self, who: Endpoint, base: u64, entries: u64) -> Result<(), Errno> {
+        let p = self.procs.get_mut(&who.0).ok_or(EINVAL)?;
+        if entries > grant::MAX_SLOTS as u64 || base.checked_add(entries * grant::ENTRY_SIZE as u64).is_none() {
+            return Err(EINVAL);
+        }
+        p.grants = if entries == 0 { None } else { Some((base, entries)) };
+        Ok(())
     }
 
     fn new_vspace(&mut self) -> Result<UserVSpace, Errno> {
@@ -185,7 +225,7 @@ impl Vm {
         match loaded {
             Ok(entry) => {
                 let cap = vs.cap;
-                self.procs.insert(child.0, Proc { space, vs, ipc_cap, dead: false });
+                self.procs.insert(child.0, Proc { space, vs, ipc_cap, dead: false, grants: None, server: false });
                 Ok((entry, cap))
             }
             Err(e) => {
@@ -265,7 +305,7 @@ impl Vm {
         match res {
             Ok(()) => {
                 let cap = vs.cap;
-                self.procs.insert(child.0, Proc { space, vs, ipc_cap, dead: false });
+                self.procs.insert(child.0, Proc { space, vs, ipc_cap, dead: false, grants: None, server: false });
                 Ok(cap)
             }
             Err(e) => {
@@ -344,7 +384,20 @@ impl Vm {
         }
         let prot = Prot::from_bits(prot as u32)?;
         self.check_commit(len)?;
-        self.with_proc(who, |p, frames| p.space.mmap_anon(addr, len, prot, flags & vm::MAP_FIXED != 0, frames))
+        let base = self.with_proc(who, |p, frames| p.space.mmap_anon(addr, len, prot, flags & vm::MAP_FIXED != 0, frames))?;
+        if self.procs.get(&who.0).is_some_and(|p| p.server) {
+            // A server's faults go to PM, not here: map every page now.
+            let mut a = base;
+            while a < base + len {
+                let p = self.procs.get_mut(&who.0).ok_or(EINVAL)?;
+                match p.space.handle_fault(a, prot.write(), &mut self.frames) {
+                    FaultOutcome::Map(m) => p.vs.install(&mut self.frames, &m, None)?,
+                    _ => return Err(ENOMEM),
+                }
+                a += PAGE_SIZE as u64;
+            }
+        }
+        Ok(base)
     }
 
     fn munmap(&mut self, who: Endpoint, addr: u64, len: u64) -> Result<(), Errno> {

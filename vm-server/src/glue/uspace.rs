@@ -28,6 +28,11 @@ impl UserVSpace {
         Ok(UserVSpace { cap: cap.0, mapped: BTreeMap::new() })
     }
 
+    /// A VSpace made elsewhere (a server's), handed to VM.
+    pub fn adopt(cap: u64) -> UserVSpace {
+        UserVSpace { cap, mapped: BTreeMap::new() }
+    }
+
     /// No VSpace at all (cap 0), for error paths.
     pub fn empty() -> UserVSpace {
         UserVSpace { cap: 0, mapped: BTreeMap::new() }
@@ -75,9 +80,5 @@ impl UserVSpace {
         while let Some((&vaddr, _)) = self.mapped.iter().next() {
             self.remove(frames, vaddr);
         }
-    }
-
-    pub fn mapped_count(&self) -> usize {
-        self.mapped.len()
     }
 }

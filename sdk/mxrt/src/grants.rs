@@ -1,0 +1,83 @@
+//! This process's grant table, in its own memory, registered with VM
+//! (VM reads it there when someone copies through one of our grants), and
+//! the copy calls through other processes' grants.
+use crate::ipc::sendrec;
+use grant::{GrantId, GrantTable, Registration, VecElement, VecStorage};
+use minix_abi::cspace::VM_EP;
+use minix_abi::endpoint::Endpoint;
+use minix_abi::errno::Errno;
+use minix_abi::vm::Request;
+
+/// The table plus where VM believes it is.
+pub struct Grants {
+    table: GrantTable<VecStorage>,
+    registered: Option<Registration>,
+}
+
+impl Default for Grants {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Grants {
+    pub fn new() -> Grants {
+        Grants { table: GrantTable::new(VecStorage::new()), registered: None }
+    }
+
+    /// Tells VM where the table is whenever it moved or grew.
+    fn sync(&mut self) -> Result<(), Errno> {
+        let reg = self.table.registration();
+        if self.registered != Some(reg) {
+            let (c, w, l) = Request::GrantTable { base: reg.base as u64, entries: reg.entries as u64 }.encode();
+            sendrec(VM_EP, c, w, l).result()?;
+            self.registered = Some(reg);
+        }
+        Ok(())
+    }
+
+    pub fn direct(&mut self, grantee: Endpoint, addr: u64, len: u64, access: u32) -> Result<GrantId, Errno> {
+        let id = self.table.grant_direct(grantee.0, addr, len, access)?;
+        self.sync().map(|_| id)
+    }
+
+    pub fn indirect(&mut self, grantee: Endpoint, orig_granter: Endpoint, orig: GrantId, access: u32) -> Result<GrantId, Errno> {
+        let id = self.table.grant_indirect(grantee.0, orig_granter.0, orig, access)?;
+        self.sync().map(|_| id)
+    }
+
+    pub fn magic(&mut self, who: Endpoint, grantee: Endpoint, addr: u64, len: u64, access: u32) -> Result<GrantId, Errno> {
+        let id = self.table.grant_magic(who.0, grantee.0, addr, len, access)?;
+        self.sync().map(|_| id)
+    }
+
+    /// Revokes; `Ok(true)` when a TRY copy through it faulted.
+    pub fn revoke(&mut self, id: GrantId) -> Result<bool, Errno> {
+        self.table.revoke(id)
+    }
+}
+
+fn vm(req: Request) -> Result<(), Errno> {
+    let (c, w, l) = req.encode();
+    sendrec(VM_EP, c, w, l).result().map(|_| ())
+}
+
+/// Copies `bytes` from `granter`'s grant (at `offset`) to `addr` here.
+pub fn safecopy_from(granter: Endpoint, grant: GrantId, offset: u64, addr: u64, bytes: u64) -> Result<(), Errno> {
+    vm(Request::SafeCopy { to_granter: false, granter, grant: grant.0, offset, addr, bytes })
+}
+
+/// Copies `bytes` from `addr` here into `granter`'s grant at `offset`.
+pub fn safecopy_to(granter: Endpoint, grant: GrantId, offset: u64, addr: u64, bytes: u64) -> Result<(), Errno> {
+    vm(Request::SafeCopy { to_granter: true, granter, grant: grant.0, offset, addr, bytes })
+}
+
+/// Fills granted memory with `byte`.
+pub fn safememset(granter: Endpoint, grant: GrantId, offset: u64, byte: u8, bytes: u64) -> Result<(), Errno> {
+    vm(Request::SafeMemset { granter, grant: grant.0, offset, byte, bytes })
+}
+
+/// A vector of copies, each between this process and one granter.
+pub fn vsafecopy(elements: &[VecElement]) -> Result<(), Errno> {
+    vm(Request::VSafeCopy { addr: elements.as_ptr() as u64, count: elements.len() as u64 })
+}

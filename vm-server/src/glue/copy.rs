@@ -1,0 +1,209 @@
+//! The copy engine: safecopy, memset and vector copy through MINIX grants.
+//!
+//! VM checks each grant with the `grant` crate, reading the granter's
+//! table out of the granter's own memory, then copies page by page through
+//! its window onto the frames. No process ever maps another's memory.
+//!
+//! TRY (taken from the final grant of a chain): a page of the granted
+//! range that is missing, or read-only where the copy writes, stops the
+//! copy; VM writes the final grant's id into its fault mark and answers
+//! EFAULT without paging anything in. Without TRY, VM makes the page
+//! present first (anonymous memory: at once) and then copies.
+extern crate alloc;
+use super::frames::Sel4Frames;
+use super::{Proc, Vm};
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use grant::{check_copy_sides, check_vector, verify, Access, GrantEntry, GrantId, GrantLookup, GrantTableView, VecElement, VerifyRequest, ENTRY_SIZE, MAX_VEC_ELEMENTS};
+use minix_abi::endpoint::{Endpoint, VFS};
+use minix_abi::errno::{Errno, EFAULT, EINVAL};
+use sel4::PAGE_SIZE;
+use vm_server::page::PageFrame;
+use vm_server::FaultOutcome;
+
+/// Reads `buf.len()` bytes of a process's memory, only from present pages.
+pub fn read_mem(p: &Proc, frames: &Sel4Frames, addr: u64, buf: &mut [u8]) -> bool {
+    let mut done = 0usize;
+    while done < buf.len() {
+        let Some(a) = addr.checked_add(done as u64) else { return false };
+        let Some(PageFrame::Pool(id)) = p.space.present_page(a, false, frames) else { return false };
+        let off = (a % PAGE_SIZE as u64) as usize;
+        let n = (PAGE_SIZE - off).min(buf.len() - done);
+        sel4::copy_from_addr(Sel4Frames::window(id) + off as u64, &mut buf[done..done + n]);
+        done += n;
+    }
+    true
+}
+
+struct Lookup<'a> {
+    procs: &'a BTreeMap<u32, Proc>,
+    frames: &'a Sel4Frames,
+}
+
+struct View<'a> {
+    proc_: &'a Proc,
+    frames: &'a Sel4Frames,
+}
+
+impl GrantTableView for View<'_> {
+    fn entry(&self, slot: u32) -> Option<GrantEntry> {
+        let (base, entries) = self.proc_.grants?;
+        if slot as u64 >= entries {
+            return None;
+        }
+        let mut b = [0u8; ENTRY_SIZE];
+        let at = base.checked_add(slot as u64 * ENTRY_SIZE as u64)?;
+        read_mem(self.proc_, self.frames, at, &mut b).then(|| GrantEntry::from_bytes(&b))
+    }
+}
+
+impl GrantLookup for Lookup<'_> {
+    type Table<'a> = View<'a> where Self: 'a;
+    fn table(&self, granter: u32) -> Option<View<'_>> {
+        self.procs.get(&granter).map(|p| View { proc_: p, frames: self.frames })
+    }
+}
+
+/// Why a page could not be used.
+enum PageErr {
+    /// TRY: the page is missing or read-only; mark and fail.
+    Try,
+    Fault,
+}
+
+impl Vm {
+    /// The frame behind `addr` in `ep`'s memory, present (and writable if
+    /// `write`), paging anonymous memory in unless `try_only`.
+    fn page_for(&mut self, ep: Endpoint, addr: u64, write: bool, try_only: bool) -> Result<u64, PageErr> {
+        let p = self.procs.get_mut(&ep.0).ok_or(PageErr::Fault)?;
+        if let Some(PageFrame::Pool(id)) = p.space.present_page(addr, write, &self.frames) {
+            return Ok(Sel4Frames::window(id));
+        }
+        if try_only {
+            return Err(PageErr::Try);
+        }
+        match p.space.handle_fault(addr, write, &mut self.frames) {
+            FaultOutcome::Map(m) => {
+                p.vs.install(&mut self.frames, &m, None).map_err(|_| PageErr::Fault)?;
+                match m.frame {
+                    PageFrame::Pool(id) => Ok(Sel4Frames::window(id)),
+                    PageFrame::Phys(_) => Err(PageErr::Fault),
+                }
+            }
+            // File pages come with the file system; bad addresses fail.
+            FaultOutcome::Later(_) | FaultOutcome::Kill(_) => Err(PageErr::Fault),
+        }
+    }
+
+    fn verify(&self, caller: Endpoint, granter: Endpoint, grant: i32, offset: u64, bytes: u64, access: Access) -> Result<grant::Verified, Errno> {
+        check_copy_sides(caller.0, granter.0)?;
+        let lookup = Lookup { procs: &self.procs, frames: &self.frames };
+        let req = VerifyRequest { caller: caller.0, granter: granter.0, grant: GrantId(grant), offset, bytes, access, vfs: VFS.0 };
+        let v = verify(&lookup, &req)?;
+        check_copy_sides(v.owner, caller.0)?;
+        Ok(v)
+    }
+
+    /// Writes the final grant's id into its fault mark, in the granter's
+    /// memory (if that page of the table is present).
+    fn mark(&mut self, v: &grant::Verified) {
+        let m = v.fault_mark();
+        let Some(p) = self.procs.get(&m.granter) else { return };
+        let Some((base, _)) = p.grants else { return };
+        let Some(at) = base.checked_add(m.table_offset as u64) else { return };
+        if let Some(PageFrame::Pool(id)) = p.space.present_page(at, true, &self.frames) {
+            // The mark is 4 bytes, aligned in a 48-byte entry: never
+            // crosses a page.
+            let bytes = m.value.to_ne_bytes();
+            sel4::copy_to_addr(Sel4Frames::window(id) + at % PAGE_SIZE as u64, &bytes);
+        }
+    }
+
+    /// SAFECOPY_FROM (`to_granter` false) or SAFECOPY_TO.
+    pub fn safecopy(&mut self, caller: Endpoint, to_granter: bool, granter: Endpoint, grant: i32, offset: u64, addr: u64, bytes: u64) -> Result<(), Errno> {
+        let access = if to_granter { Access::Write } else { Access::Read };
+        let v = self.verify(caller, granter, grant, offset, bytes, access)?;
+        let owner = Endpoint(v.owner);
+        addr.checked_add(bytes).ok_or(EFAULT)?;
+        let mut done = 0u64;
+        while done < bytes {
+            let g = v.addr + done;
+            let c = addr + done;
+            let chunk = (bytes - done).min(PAGE_SIZE as u64 - g % PAGE_SIZE as u64).min(PAGE_SIZE as u64 - c % PAGE_SIZE as u64);
+            let gw = match self.page_for(owner, g, to_granter, v.try_copy) {
+                Ok(w) => w,
+                Err(PageErr::Try) => {
+                    self.mark(&v);
+                    return Err(EFAULT);
+                }
+                Err(PageErr::Fault) => return Err(EFAULT),
+            };
+            let cw = self.page_for(caller, c, !to_granter, false).map_err(|_| EFAULT)?;
+            let (src, dst) = if to_granter { (cw, gw) } else { (gw, cw) };
+            let s = sel4::slice_at(src + (if to_granter { c } else { g }) % PAGE_SIZE as u64, chunk as usize);
+            sel4::copy_to_addr(dst + (if to_granter { g } else { c }) % PAGE_SIZE as u64, s);
+            done += chunk;
+        }
+        Ok(())
+    }
+
+    /// SAFEMEMSET: needs WRITE, and honours TRY (MINIX ignores it here).
+    pub fn safememset(&mut self, caller: Endpoint, granter: Endpoint, grant: i32, offset: u64, byte: u8, bytes: u64) -> Result<(), Errno> {
+        let v = self.verify(caller, granter, grant, offset, bytes, Access::Write)?;
+        let owner = Endpoint(v.owner);
+        let mut done = 0u64;
+        while done < bytes {
+            let g = v.addr + done;
+            let chunk = (bytes - done).min(PAGE_SIZE as u64 - g % PAGE_SIZE as u64);
+            let w = match self.page_for(owner, g, true, v.try_copy) {
+                Ok(w) => w,
+                Err(PageErr::Try) => {
+                    self.mark(&v);
+                    return Err(EFAULT);
+                }
+                Err(PageErr::Fault) => return Err(EFAULT),
+            };
+            sel4::fill_addr(w + g % PAGE_SIZE as u64, byte, chunk as usize);
+            done += chunk;
+        }
+        Ok(())
+    }
+
+    /// VSAFECOPY: the elements are read from the caller's memory; all are
+    /// checked before any copy, at most MAX_VEC_ELEMENTS; the copies stop
+    /// at the first error without undoing earlier ones.
+    pub fn vsafecopy(&mut self, caller: Endpoint, addr: u64, count: u64) -> Result<(), Errno> {
+        if count > MAX_VEC_ELEMENTS as u64 {
+            return Err(EINVAL);
+        }
+        const EL: usize = core::mem::size_of::<VecElement>();
+        let mut elems = Vec::new();
+        let p = self.procs.get(&caller.0).ok_or(EINVAL)?;
+        for i in 0..count {
+            let mut b = [0u8; EL];
+            let at = addr.checked_add(i * EL as u64).ok_or(EFAULT)?;
+            if !read_mem(p, &self.frames, at, &mut b) {
+                return Err(EFAULT);
+            }
+            let w = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]));
+            let lo = w(0);
+            let mid = w(8);
+            elems.push(VecElement {
+                from: lo as u32,
+                to: (lo >> 32) as u32,
+                grant: GrantId(mid as u32 as i32),
+                pad: (mid >> 32) as u32,
+                offset: w(16),
+                addr: w(24),
+                bytes: w(32),
+            });
+        }
+        check_vector(caller.0, &elems)?;
+        for e in elems {
+            let to_granter = e.from == caller.0;
+            let granter = Endpoint(if to_granter { e.to } else { e.from });
+            self.safecopy(caller, to_granter, granter, e.grant.0, e.offset, e.addr, e.bytes)?;
+        }
+        Ok(())
+    }
+}
