@@ -3,7 +3,7 @@
 //!
 //! * entry: `sel4`'s `_start` switches to a static stack and calls the
 //!   `__sel4_runtime_start` that [`declare_main!`] defines;
-//! * a heap (the `linked_list_allocator` crate over a static area);
+//! * a heap (the `buddy_system_allocator` crate over a static area);
 //! * a panic handler that prints the component name and source location,
 //!   then stops the system (see [`set_panic_hook`]);
 //! * [`println!`] and [`print!`] on the kernel debug console.

@@ -29,3 +29,23 @@ pub fn fn_from_addr(addr: usize) -> fn() -> ! {
     // SAFETY: callers store only addresses of `fn() -> !` items.
     unsafe { core::mem::transmute::<usize, fn() -> !>(addr) }
 }
+
+/// Zeroes one 4 KiB page at a page-aligned, mapped, writable address with
+/// `rep stosq` (512 stores).
+pub fn zero_page(addr: u64) {
+    if addr % PAGE_SIZE as u64 != 0 {
+        crate::fill_addr(addr, 0, PAGE_SIZE);
+        return;
+    }
+    // SAFETY: the caller guarantees the page is mapped and writable (as
+    // for every raw_mem function); rep stosq writes exactly 4 KiB there.
+    unsafe {
+        core::arch::asm!(
+            "rep stosq",
+            inout("rdi") addr => _,
+            inout("rcx") (PAGE_SIZE / 8) as u64 => _,
+            in("rax") 0u64,
+            options(nostack, preserves_flags)
+        );
+    }
+}

@@ -27,7 +27,7 @@ mod message_info;
 mod raw_mem;
 mod syscalls;
 
-pub use arch::{abort_by_fault, fn_from_addr, rdtsc, PAGE_BITS, PAGE_SIZE};
+pub use arch::{abort_by_fault, fn_from_addr, rdtsc, zero_page, PAGE_BITS, PAGE_SIZE};
 pub use bootinfo::{BootInfo, SlotRegion, UntypedDesc};
 pub use cap::*;
 pub use debug::{debug_put_char, debug_write_str, DebugWriter};
@@ -37,5 +37,5 @@ pub use fault::{Fault, VmFault};
 pub use invocations::{cnode_guard_data, CapRights, UserContext, VmAttributes};
 pub use ipc_buffer::{get_mr, set_cap, set_mr, set_receive_path, get_badge_or_cap};
 pub use message_info::MessageInfo;
-pub use raw_mem::{take_heap_area, copy_from_addr, copy_to_addr, fill_addr, read_u64_at, write_u64_at, slice_at, slice_at_mut};
+pub use raw_mem::{give_heap_area, take_heap_area, copy_from_addr, copy_to_addr, fill_addr, read_u64_at, write_u64_at, slice_at, slice_at_mut};
 pub use syscalls::*;

@@ -88,3 +88,13 @@ pub fn take_heap_area() -> Option<&'static mut [core::mem::MaybeUninit<u8>]> {
     let _ = HEAP_TAKEN.load(core::sync::atomic::Ordering::Relaxed);
     None
 }
+
+/// Hands the static heap area to a buddy allocator (the global allocator
+/// the runtime declares). Does nothing the second time, or on the host.
+pub fn give_heap_area<const ORDER: usize>(heap: &buddy_system_allocator::LockedHeap<ORDER>) {
+    if let Some(area) = take_heap_area() {
+        // SAFETY: the area is this process's private, otherwise unused
+        // .bss range, handed out exactly once by take_heap_area.
+        unsafe { heap.lock().init(area.as_mut_ptr() as usize, area.len()) }
+    }
+}

@@ -7,7 +7,7 @@ use super::res::{Res, SELF_VSPACE};
 use alloc::vec::Vec;
 use minix_abi::errno::{Errno, ENOMEM};
 use sel4::{object, CapRights, Frame, PAGE_SIZE};
-use vm_server::frames::{FrameAllocator, FrameId, RefCounts};
+use vm_server::frames::{FrameAllocator, FrameId};
 
 /// Base of VM's window onto its frames (below 4 GiB, as all addresses).
 pub const WINDOW: u64 = 0x8000_0000;
@@ -17,13 +17,17 @@ const WINDOW_FRAMES: u64 = 1 << 18;
 pub struct Sel4Frames {
     pub res: Res,
     masters: Vec<u64>,
+    /// A spare cap per frame for a process mapping, kept when the mapping
+    /// goes away so the next mapping needs no CNode_Copy (0: none).
+    spares: Vec<u64>,
     free: Vec<FrameId>,
-    refs: RefCounts,
+    /// References per frame, indexed by frame id (O(1) on the fault path).
+    refs: Vec<u32>,
 }
 
 impl Sel4Frames {
     pub fn new(res: Res) -> Sel4Frames {
-        Sel4Frames { res, masters: Vec::new(), free: Vec::new(), refs: RefCounts::new() }
+        Sel4Frames { res, masters: Vec::new(), spares: Vec::new(), free: Vec::new(), refs: Vec::new() }
     }
 
     /// Address of a frame in VM's window.
@@ -54,7 +58,35 @@ impl Sel4Frames {
         }
         self.res.map(SELF_VSPACE, Frame::from_bits(cap), Self::window(id), CapRights::READ_WRITE).map_err(|_| ENOMEM)?;
         self.masters.push(cap);
+        self.spares.push(0);
+        self.refs.push(0);
         Ok(id)
+    }
+
+    fn start_ref(&mut self, id: FrameId) {
+        if let Some(r) = self.refs.get_mut(id.0 as usize) {
+            *r = 1;
+        }
+    }
+
+    /// A cap for mapping `id` into a process: the kept spare, or a copy.
+    pub fn user_cap(&mut self, id: FrameId) -> Result<u64, Errno> {
+        if let Some(s) = self.spares.get_mut(id.0 as usize) {
+            if *s != 0 {
+                return Ok(core::mem::take(s));
+            }
+        }
+        let master = self.master(id).ok_or(ENOMEM)?;
+        self.res.copy_cap(master, CapRights::READ_WRITE).map_err(|_| ENOMEM)
+    }
+
+    /// Takes back an unmapped process cap of `id`: kept as the spare, or
+    /// deleted if there already is one.
+    pub fn put_user_cap(&mut self, id: FrameId, cap: u64) {
+        match self.spares.get_mut(id.0 as usize) {
+            Some(s) if *s == 0 => *s = cap,
+            _ => self.res.delete(cap),
+        }
     }
 
     /// A frame with undefined contents and no references yet.
@@ -72,9 +104,9 @@ impl FrameAllocator for Sel4Frames {
     fn alloc_zeroed(&mut self) -> Result<FrameId, Errno> {
         let (id, zero) = self.raw()?;
         if !zero {
-            sel4::fill_addr(Self::window(id), 0, PAGE_SIZE);
+            sel4::zero_page(Self::window(id));
         }
-        self.refs.start(id);
+        self.start_ref(id);
         Ok(id)
     }
 
@@ -82,7 +114,7 @@ impl FrameAllocator for Sel4Frames {
         let (id, _) = self.raw()?;
         let from = sel4::slice_at(Self::window(src), PAGE_SIZE);
         sel4::copy_to_addr(Self::window(id), from);
-        self.refs.start(id);
+        self.start_ref(id);
         Ok(id)
     }
 
@@ -94,22 +126,33 @@ impl FrameAllocator for Sel4Frames {
         let mut ids = Vec::new();
         for i in 0..count {
             let id = self.adopt(first + i)?;
-            self.refs.start(id);
+            self.start_ref(id);
             ids.push(id);
         }
         Ok(ids)
     }
 
     fn add_ref(&mut self, frame: FrameId) {
-        self.refs.add(frame);
+        if let Some(r) = self.refs.get_mut(frame.0 as usize) {
+            // Saturate rather than wrap: a stuck count leaks, never frees.
+            *r = r.saturating_add(1);
+        }
     }
 
     fn drop_ref(&mut self, frame: FrameId) -> u32 {
-        self.refs.drop_ref(frame)
+        match self.refs.get_mut(frame.0 as usize) {
+            // Unknown or already unreferenced: never report 0 twice.
+            None | Some(0) => 1,
+            Some(r) if *r == u32::MAX => u32::MAX,
+            Some(r) => {
+                *r -= 1;
+                *r
+            }
+        }
     }
 
     fn refcount(&self, frame: FrameId) -> u32 {
-        self.refs.get(frame)
+        self.refs.get(frame.0 as usize).copied().unwrap_or(0)
     }
 
     fn free(&mut self, frame: FrameId) {

@@ -7,14 +7,16 @@ use alloc::collections::BTreeMap;
 use minix_abi::cspace as cs;
 use minix_abi::errno::{Errno, ENOMEM};
 use sel4::{object, AsidPool, CapRights, Frame, VSpace, VmAttributes};
+use vm_server::frames::FrameId;
 use vm_server::page::{Mapping, PageFrame};
 
 pub const ASID_POOL: AsidPool = AsidPool::from_bits(cs::ASID_POOL);
 
 pub struct UserVSpace {
     pub cap: u64,
-    /// vaddr -> slot of the cap copy mapped there.
-    mapped: BTreeMap<u64, u64>,
+    /// vaddr -> slot of the cap mapped there, and the pool frame it maps
+    /// (None for a physical page such as the IPC buffer).
+    mapped: BTreeMap<u64, (u64, Option<FrameId>)>,
 }
 
 impl UserVSpace {
@@ -46,32 +48,41 @@ impl UserVSpace {
     /// `phys_cap` is the cap for a `PageFrame::Phys` page.
     pub fn install(&mut self, frames: &mut Sel4Frames, m: &Mapping, phys_cap: Option<u64>) -> Result<(), Errno> {
         self.remove(frames, m.vaddr);
-        let master = match m.frame {
-            PageFrame::Pool(id) => frames.master(id).ok_or(ENOMEM)?,
-            PageFrame::Phys(_) => phys_cap.ok_or(ENOMEM)?,
+        let (cap, pool) = match m.frame {
+            PageFrame::Pool(id) => (frames.user_cap(id)?, Some(id)),
+            PageFrame::Phys(_) => {
+                let master = phys_cap.ok_or(ENOMEM)?;
+                (frames.res.copy_cap(master, CapRights::READ_WRITE).map_err(|_| ENOMEM)?, None)
+            }
         };
-        let copy = frames.res.copy_cap(master, CapRights::READ_WRITE).map_err(|_| ENOMEM)?;
         let rights = if m.writable { CapRights::READ_WRITE } else { CapRights::READ };
-        if frames.res.map(self.vspace(), Frame::from_bits(copy), m.vaddr, rights).is_err() {
-            frames.res.delete(copy);
+        if frames.res.map(self.vspace(), Frame::from_bits(cap), m.vaddr, rights).is_err() {
+            self.release_cap(frames, cap, pool);
             return Err(ENOMEM);
         }
-        self.mapped.insert(m.vaddr, copy);
+        self.mapped.insert(m.vaddr, (cap, pool));
         Ok(())
     }
 
     /// Unmaps whatever is mapped at `vaddr` (nothing if nothing is).
     pub fn remove(&mut self, frames: &mut Sel4Frames, vaddr: u64) {
-        if let Some(copy) = self.mapped.remove(&vaddr) {
-            let _ = Frame::from_bits(copy).unmap();
-            frames.res.delete(copy);
+        if let Some((cap, pool)) = self.mapped.remove(&vaddr) {
+            let _ = Frame::from_bits(cap).unmap();
+            self.release_cap(frames, cap, pool);
+        }
+    }
+
+    fn release_cap(&self, frames: &mut Sel4Frames, cap: u64, pool: Option<FrameId>) {
+        match pool {
+            Some(id) => frames.put_user_cap(id, cap),
+            None => frames.res.delete(cap),
         }
     }
 
     /// Makes a mapped page read-only (copy-on-write after fork).
     pub fn downgrade(&mut self, vaddr: u64) {
-        if let Some(&copy) = self.mapped.get(&vaddr) {
-            let _ = Frame::from_bits(copy).remap(self.vspace(), CapRights::READ, VmAttributes::default());
+        if let Some(&(cap, _)) = self.mapped.get(&vaddr) {
+            let _ = Frame::from_bits(cap).remap(self.vspace(), CapRights::READ, VmAttributes::default());
         }
     }
 
