@@ -28,7 +28,8 @@ pub struct System {
     /// PM's own cap to VM, badged as PM (with grant, to pass caps).
     pub vm_call: Ep,
     pub vfs_ep: Ep,
-    pub fs_ep: Ep,
+    /// PM's own cap to FS, badged as PM (FS is reachable by no user).
+    pub fs_call: Ep,
     pub procs: ProcTable,
 }
 
@@ -71,7 +72,9 @@ pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
     println!("boot: VM ({} pages, {} untyped caps), VFS ({} pages), FS ({} pages) started", vm.pages, untypeds, vfs.pages, fs.pages);
     let vm_call = k.slot().map_err(|_| "slot")?;
     root.mint(vm_call.0, 64, root, vm_ep.bits(), 64, SEND, PM.badge()).map_err(|_| "mint vm cap")?;
-    Ok(System { pm_ep, vm_ep, vm_call: Ep(vm_call), vfs_ep, fs_ep, procs })
+    let fs_call = k.slot().map_err(|_| "slot")?;
+    root.mint(fs_call.0, 64, root, fs_ep.bits(), 64, SEND, PM.badge()).map_err(|_| "mint fs cap")?;
+    Ok(System { pm_ep, vm_ep, vm_call: Ep(vm_call), vfs_ep, fs_call: Ep(fs_call), procs })
 }
 
 /// Builds a server with its own TCB/CNode/VSpace caps, its receive

@@ -17,12 +17,13 @@ const USER_LIMIT: u64 = 0x1_0000_0000;
 pub enum LoadError {
     BadElf,
     OutOfRange,
-    Kernel(sel4::Error),
+    /// A kernel invocation failed (out of memory, in practice).
+    Kernel,
 }
 
 impl From<sel4::Error> for LoadError {
-    fn from(e: sel4::Error) -> Self {
-        LoadError::Kernel(e)
+    fn from(_: sel4::Error) -> Self {
+        LoadError::Kernel
     }
 }
 

@@ -59,23 +59,41 @@ impl<'a> Pm<'a> {
         loop {
             let next = self.handle(&msg);
             if self.ready == 3 {
+                // Answer the last server first: it must be back in its loop
+                // before PM calls it.
                 self.ready += 1;
-                for server in [endpoint::VFS, endpoint::FS] {
-                    if let Err(e) = self.adopt(server) {
-                        println!("boot: VM could not adopt {}: {}", server_name(server), e.name());
-                        crate::exit::exit_qemu(false);
-                    }
+                if let Next::Reply(r) = next {
+                    sel4::reply(MessageInfo::new(0, 0, 0, 4), r.to_words());
                 }
-                println!("boot: all servers ready; starting init");
-                if let Err(e) = self.create(PM.slot(), Some(0), None) {
-                    println!("boot: init failed to start: {}", e.name());
-                    crate::exit::exit_qemu(false);
-                }
+                self.finish_boot();
+                msg = sel4::recv(ep);
+                continue;
             }
             msg = match next {
                 Next::Reply(r) => sel4::reply_recv(ep, MessageInfo::new(0, 0, 0, 4), r.to_words()),
                 Next::NoReply => sel4::recv(ep),
             };
+        }
+    }
+
+    /// Every server is ready: let VM adopt VFS and FS, check FS answers,
+    /// start init.
+    fn finish_boot(&mut self) {
+        for server in [endpoint::VFS, endpoint::FS] {
+            if let Err(e) = self.adopt(server) {
+                println!("boot: VM could not adopt {}: {}", server_name(server), e.name());
+                crate::exit::exit_qemu(false);
+            }
+        }
+        // init has no cap to FS, so PM checks that FS answers.
+        let r = sel4::call(self.sys.fs_call.cptr(), MessageInfo::new(common::PING, 0, 0, 0), [0; 4]);
+        let fs_ok = Reply::from_words(r.mrs).result() == Ok(endpoint::FS.0 as u64);
+        println!("test boot.ping_fs: {}", if fs_ok { "ok" } else { "FAILED (wrong answer)" });
+        self.selftests.record(fs_ok);
+        println!("boot: all servers ready; starting init");
+        if let Err(e) = self.create(PM.slot(), Some(0), None) {
+            println!("boot: init failed to start: {}", e.name());
+            crate::exit::exit_qemu(false);
         }
     }
 

@@ -2,7 +2,7 @@
 //! frames into a VSpace (its own or a process's) with the paging
 //! structures created on demand.
 use minix_abi::cspace as cs;
-use sel4::{object, CNode, CPtr, CapRights, Error, Frame, PageDirectory, PageTable, Pdpt, Untyped, VSpace, VmAttributes};
+use sel4::{object, CNode, CPtr, CapRights, Error, Frame, Untyped, VSpace};
 use sel4_alloc::{slots::SlotAllocator, untyped::UntypedPool};
 
 pub struct Res {
@@ -70,28 +70,6 @@ impl Res {
     /// Maps `frame` at `vaddr`, creating missing paging structures (which
     /// stay with the VSpace for its whole life).
     pub fn map(&mut self, vspace: VSpace, frame: Frame, vaddr: u64, rights: CapRights) -> Result<(), Error> {
-        let attr = VmAttributes::default();
-        for _ in 0..4 {
-            match frame.map(vspace, vaddr, rights, attr) {
-                Err(Error::FailedLookup) => self.add_paging_level(vspace, vaddr)?,
-                other => return other,
-            }
-        }
-        Err(Error::FailedLookup)
-    }
-
-    fn add_paging_level(&mut self, vspace: VSpace, vaddr: u64) -> Result<(), Error> {
-        let attr = VmAttributes::default();
-        let pt = PageTable(self.alloc(object::PAGE_TABLE)?);
-        if pt.map(vspace, vaddr, attr) != Err(Error::FailedLookup) {
-            return Ok(());
-        }
-        let pd = PageDirectory(self.alloc(object::PAGE_DIRECTORY)?);
-        if pd.map(vspace, vaddr, attr) == Err(Error::FailedLookup) {
-            let pdpt = Pdpt(self.alloc(object::PDPT)?);
-            pdpt.map(vspace, vaddr, attr)?;
-            pd.map(vspace, vaddr, attr)?;
-        }
-        pt.map(vspace, vaddr, attr)
+        sel4::map_frame_with(vspace, frame, vaddr, rights, &mut |ty| self.alloc(ty))
     }
 }
