@@ -250,3 +250,35 @@ fn fault_enomem_changes_nothing() {
     assert_eq!(load(&mut s, &mut f, A + P), 0);
     assert_eq!(load(&mut s, &mut f, A), 9);
 }
+
+#[test]
+fn present_run_matches_present_page() {
+    use vm_server::host_frames::HostFrames;
+    use vm_server::{AddressSpace, FaultOutcome, Prot, PAGE_SIZE};
+    let mut frames = HostFrames::new(64);
+    let mut s = AddressSpace::new();
+    let (base, _) = s.mmap_anon(0, 8 * PAGE_SIZE, Prot::RW, false, &mut frames).unwrap();
+    // Pages 0, 1, 2 and 4 present; 3 missing.
+    for i in [0u64, 1, 2, 4] {
+        assert!(matches!(s.handle_fault(base + i * PAGE_SIZE, true, &mut frames), FaultOutcome::Map(_)));
+    }
+    let mut out = Vec::new();
+    assert_eq!(s.present_run(base + 5, 8, true, &frames, &mut out), 3);
+    for (i, f) in out.iter().enumerate() {
+        assert_eq!(Some(*f), s.present_page(base + i as u64 * PAGE_SIZE, true, &frames));
+    }
+    out.clear();
+    assert_eq!(s.present_run(base, 2, false, &frames, &mut out), 2);
+    out.clear();
+    assert_eq!(s.present_run(base + 3 * PAGE_SIZE, 8, false, &frames, &mut out), 0);
+    assert_eq!(s.present_run(base + 4 * PAGE_SIZE, 8, false, &frames, &mut out), 1);
+    out.clear();
+    assert_eq!(s.present_run(0xdead_0000, 8, false, &frames, &mut out), 0);
+    // After fork the pages are copy-on-write: present for reads, not writes.
+    let forked = s.fork(&mut frames).unwrap();
+    let mut child = forked.child;
+    assert_eq!(s.present_run(base, 8, true, &frames, &mut out), 0);
+    assert_eq!(s.present_run(base, 8, false, &frames, &mut out), 3);
+    child.exit(&mut frames).free_all(&mut frames);
+    s.exit(&mut frames).free_all(&mut frames);
+}

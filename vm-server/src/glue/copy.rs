@@ -95,6 +95,51 @@ impl Vm {
         }
     }
 
+    /// Window addresses of every page of `[addr, addr + bytes)` in `ep`'s
+    /// memory, present (and writable if `write`): runs of present pages
+    /// take one region lookup; a missing page is paged in, unless
+    /// `try_only`.
+    fn windows(&mut self, ep: Endpoint, addr: u64, bytes: u64, write: bool, try_only: bool, out: &mut Vec<u64>) -> Result<(), PageErr> {
+        out.clear();
+        if bytes == 0 {
+            return Ok(());
+        }
+        let first = addr & !(PAGE_SIZE as u64 - 1);
+        let last = addr.checked_add(bytes - 1).ok_or(PageErr::Fault)? & !(PAGE_SIZE as u64 - 1);
+        let total = ((last - first) / PAGE_SIZE as u64 + 1) as usize;
+        if total == 1 {
+            // One page: a single lookup, no run bookkeeping.
+            out.push(self.page_for(ep, first, write, try_only)?);
+            return Ok(());
+        }
+        let mut run = core::mem::take(&mut self.scratch_frames);
+        let r = self.windows_runs(ep, first, total, write, try_only, out, &mut run);
+        self.scratch_frames = run;
+        r
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn windows_runs(&mut self, ep: Endpoint, first: u64, total: usize, write: bool, try_only: bool, out: &mut Vec<u64>, run: &mut Vec<PageFrame>) -> Result<(), PageErr> {
+        while out.len() < total {
+            let page = first + (out.len() * PAGE_SIZE) as u64;
+            run.clear();
+            let p = self.procs.get(&ep.0).ok_or(PageErr::Fault)?;
+            p.space.present_run(page, total - out.len(), write, &self.frames, run);
+            let mut got = 0;
+            for f in run.iter() {
+                match f {
+                    PageFrame::Pool(id) => out.push(Sel4Frames::window(*id)),
+                    PageFrame::Phys(_) => return Err(PageErr::Fault),
+                }
+                got += 1;
+            }
+            if got == 0 {
+                out.push(self.page_for(ep, page, write, try_only)?);
+            }
+        }
+        Ok(())
+    }
+
     fn verify(&self, caller: Endpoint, granter: Endpoint, grant: i32, offset: u64, bytes: u64, access: Access) -> Result<grant::Verified, Errno> {
         check_copy_sides(caller.0, granter.0)?;
         let lookup = Lookup { procs: &self.procs, frames: &self.frames };
@@ -125,23 +170,34 @@ impl Vm {
         let v = self.verify(caller, granter, grant, offset, bytes, access)?;
         let owner = Endpoint(v.owner);
         addr.checked_add(bytes).ok_or(EFAULT)?;
+        let mut gwin = core::mem::take(&mut self.scratch.0);
+        let mut cwin = core::mem::take(&mut self.scratch.1);
+        let r = self.copy_pages(&v, owner, caller, to_granter, addr, bytes, &mut gwin, &mut cwin);
+        self.scratch = (gwin, cwin);
+        r
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn copy_pages(&mut self, v: &grant::Verified, owner: Endpoint, caller: Endpoint, to_granter: bool, addr: u64, bytes: u64, gwin: &mut Vec<u64>, cwin: &mut Vec<u64>) -> Result<(), Errno> {
+        match self.windows(owner, v.addr, bytes, to_granter, v.try_copy, gwin) {
+            Ok(()) => {}
+            Err(PageErr::Try) => {
+                self.mark(v);
+                return Err(EFAULT);
+            }
+            Err(PageErr::Fault) => return Err(EFAULT),
+        }
+        self.windows(caller, addr, bytes, !to_granter, false, cwin).map_err(|_| EFAULT)?;
+        let ps = PAGE_SIZE as u64;
         let mut done = 0u64;
         while done < bytes {
             let g = v.addr + done;
             let c = addr + done;
-            let chunk = (bytes - done).min(PAGE_SIZE as u64 - g % PAGE_SIZE as u64).min(PAGE_SIZE as u64 - c % PAGE_SIZE as u64);
-            let gw = match self.page_for(owner, g, to_granter, v.try_copy) {
-                Ok(w) => w,
-                Err(PageErr::Try) => {
-                    self.mark(&v);
-                    return Err(EFAULT);
-                }
-                Err(PageErr::Fault) => return Err(EFAULT),
-            };
-            let cw = self.page_for(caller, c, !to_granter, false).map_err(|_| EFAULT)?;
+            let chunk = (bytes - done).min(ps - g % ps).min(ps - c % ps);
+            let gw = gwin[((g - (v.addr & !(ps - 1))) / ps) as usize] + g % ps;
+            let cw = cwin[((c - (addr & !(ps - 1))) / ps) as usize] + c % ps;
             let (src, dst) = if to_granter { (cw, gw) } else { (gw, cw) };
-            let s = sel4::slice_at(src + (if to_granter { c } else { g }) % PAGE_SIZE as u64, chunk as usize);
-            sel4::copy_to_addr(dst + (if to_granter { g } else { c }) % PAGE_SIZE as u64, s);
+            sel4::copy_to_addr(dst, sel4::slice_at(src, chunk as usize));
             done += chunk;
         }
         Ok(())

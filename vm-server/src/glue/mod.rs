@@ -49,6 +49,9 @@ struct Vm {
     events: VecDeque<(Endpoint, u64)>,
     /// VSpaces of exited processes, ready for reuse.
     spare_vspaces: alloc::vec::Vec<UserVSpace>,
+    /// Reused page-window lists of the copy engine (granter, caller).
+    scratch: (alloc::vec::Vec<u64>, alloc::vec::Vec<u64>),
+    scratch_frames: alloc::vec::Vec<vm_server::page::PageFrame>,
 }
 
 fn main(arg: u64) -> ! {
@@ -60,7 +63,7 @@ fn main(arg: u64) -> ! {
         ut.add(cs::UNTYPED_BASE + i, 0, sel4::get_mr(i as usize) as u8, false);
     }
     let res = Res { ut, slots: SlotAllocator::new(cs::FIRST_FREE, 1 << cs::VM_CNODE_BITS) };
-    let mut vm = Vm { frames: Sel4Frames::new(res), procs: BTreeMap::new(), events: VecDeque::new(), spare_vspaces: alloc::vec::Vec::new() };
+    let mut vm = Vm { frames: Sel4Frames::new(res), procs: BTreeMap::new(), events: VecDeque::new(), spare_vspaces: alloc::vec::Vec::new(), scratch: Default::default(), scratch_frames: alloc::vec::Vec::new() };
     println!("vm: {} MiB of memory in {} untyped caps", vm.frames.res.ut.free_ram() >> 20, count);
     sel4::set_receive_path(SELF_CNODE.cptr(), cs::RECV_SLOT, 64);
 

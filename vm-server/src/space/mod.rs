@@ -95,6 +95,40 @@ impl AddressSpace {
         Some(page.frame)
     }
 
+    /// Appends to `out` the frames of up to `pages` consecutive pages from
+    /// `addr`'s page that [`AddressSpace::present_page`] would give, one
+    /// region lookup for the whole run. Stops at the first page that is
+    /// missing, not writable when `write`, or in another region. Returns
+    /// how many it appended.
+    pub fn present_run(
+        &self,
+        addr: u64,
+        pages: usize,
+        write: bool,
+        frames: &dyn FrameAllocator,
+        out: &mut alloc::vec::Vec<PageFrame>,
+    ) -> usize {
+        let start = page_floor(addr);
+        let Some(r) = self.regions.lookup(start) else { return 0 };
+        if !r.prot().read() {
+            return 0;
+        }
+        let mut expect = start;
+        let mut n = 0;
+        for (&vaddr, page) in r.pages().range(start..) {
+            if n == pages || vaddr != expect || (write && !writable(r, page, frames)) {
+                break;
+            }
+            out.push(page.frame);
+            n += 1;
+            match expect.checked_add(crate::addr::PAGE_SIZE) {
+                Some(e) => expect = e,
+                None => break,
+            }
+        }
+        n
+    }
+
     /// Unmaps `[addr, addr + len)`; see [`RegionMap::unmap`].
     pub fn munmap(&mut self, addr: u64, len: u64, frames: &mut dyn FrameAllocator) -> Result<Released, Errno> {
         self.regions.unmap(addr, len, frames)
