@@ -32,8 +32,8 @@ test: kernel
 
 bench: kernel
 	tools/build-sel4.sh bench
-	qemu/boot.sh $(KERNEL) $(ROOT_TASK) --icount --timeout 600 --log target/bench.log; \
-	  status=$$?; tr -d '\r' < target/bench.log | grep -a -E '^bench'; tools/build-sel4.sh >/dev/null 2>&1; test $$status -eq 1
+	qemu/boot.sh $(KERNEL) target/bench/$(TARGET)/release/root-task --icount --timeout 600 --log target/bench.log; \
+	  status=$$?; tr -d '\r' < target/bench.log | grep -a -E '^bench'; test $$status -eq 1
 
 debug: build
 	@echo "gdb: gdb -ex 'file $(ROOT_TASK)' -ex 'add-symbol-file target/kernel/kernel.elf' -ex 'target remote :1234'"

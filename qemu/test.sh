@@ -45,6 +45,13 @@ else
         [[ $guest_fail -eq 0 ]] && guest_fail=1
     fi
     if [[ $qemu_status -eq 3 && $guest_fail -eq 0 ]]; then guest_fail=1; fi
+    # Every suite must have run: a boot that skipped one is a failure.
+    for suite in kernel boot proc vm grant; do
+        if ! tr -d '\r' < "$LOGDIR/guest.log" | grep -q "^test $suite\."; then
+            problems+=("no $suite.* test ran in the guest")
+            guest_fail=$((guest_fail + 1))
+        fi
+    done
 fi
 
 echo "== summary"

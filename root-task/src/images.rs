@@ -2,9 +2,9 @@
 //! task and embedded here (QEMU loads only the root task).
 #[cfg(target_os = "none")]
 mod embedded {
-    pub static VM: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/x86_64-unknown-none/release/vm-server"));
-    pub static VFS: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/x86_64-unknown-none/release/vfs-server"));
-    pub static FS: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/x86_64-unknown-none/release/fs-server"));
+    pub static VM: &[u8] = include_bytes!(concat!(env!("SEL4M_IMAGES"), "/vm-server"));
+    pub static VFS: &[u8] = include_bytes!(concat!(env!("SEL4M_IMAGES"), "/vfs-server"));
+    pub static FS: &[u8] = include_bytes!(concat!(env!("SEL4M_IMAGES"), "/fs-server"));
 }
 #[cfg(not(target_os = "none"))]
 mod embedded {

@@ -3,7 +3,7 @@
 use elf::{abi, endian::LittleEndian, ElfBytes};
 use minix_abi::errno::{Errno, EINVAL, ENOEXEC};
 
-static INIT: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/x86_64-unknown-none/release/init"));
+static INIT: &[u8] = include_bytes!(concat!(env!("SEL4M_IMAGES"), "/init"));
 
 pub fn image(id: u64) -> Result<&'static [u8], Errno> {
     match id {
