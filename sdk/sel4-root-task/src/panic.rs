@@ -39,13 +39,13 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     let _ = writeln!(w, ": {}", info.message());
     let hook = HOOK.load(Ordering::Acquire);
     if hook != 0 {
-        let f: fn() -> ! = unsafe_free_fn_from_usize(hook);
+        let f: fn() -> ! = fn_from_hook(hook);
         f()
     }
     sel4::abort_by_fault()
 }
 
 #[cfg(target_os = "none")]
-fn unsafe_free_fn_from_usize(v: usize) -> fn() -> ! {
+fn fn_from_hook(v: usize) -> fn() -> ! {
     sel4::fn_from_addr(v)
 }
