@@ -1,7 +1,7 @@
 //! Kernel object allocation for the root task: picks an untyped from the
 //! pool model, a free slot in the root CNode, and retypes.
 use sel4_alloc::{slots::SlotAllocator, untyped::UntypedPool};
-use sel4::{init, object, size_bits, BootInfo, CPtr, Error, Untyped};
+use sel4::{init, BootInfo, CPtr, Error, Untyped};
 
 pub const MAX_UNTYPED: usize = sel4::MAX_BOOTINFO_UNTYPED_CAPS;
 
@@ -27,7 +27,7 @@ impl Kernel {
     /// `size_param` is the size argument of Untyped_Retype (CNode radix or
     /// untyped size; 0 for fixed-size objects).
     pub fn alloc(&mut self, ty: u64, size_param: u64) -> Result<CPtr, Error> {
-        let bits = placement_bits(ty, size_param);
+        let bits = sel4::object_size_bits(ty, size_param);
         let ut = self.pool.place(bits).ok_or(Error::NotEnoughMemory)?;
         let slot = self.slots.alloc().ok_or(Error::RangeError)?;
         match Untyped::from_bits(ut).retype(ty, size_param, init::CNODE, 0, 0, slot, 1) {
@@ -43,21 +43,4 @@ impl Kernel {
     pub fn slot(&mut self) -> Result<CPtr, Error> {
         self.slots.alloc().map(CPtr).ok_or(Error::RangeError)
     }
-}
-
-/// Bytes (as a power of two) an object takes in its untyped.
-pub fn placement_bits(ty: u64, size_param: u64) -> u32 {
-    (match ty {
-        object::TCB => size_bits::TCB,
-        object::ENDPOINT => size_bits::ENDPOINT,
-        object::NOTIFICATION => size_bits::NOTIFICATION,
-        object::CNODE => size_param + size_bits::SLOT,
-        object::UNTYPED => size_param,
-        object::LARGE_PAGE => size_bits::LARGE_PAGE,
-        object::PAGE_TABLE => size_bits::PAGE_TABLE,
-        object::PAGE_DIRECTORY => size_bits::PAGE_DIRECTORY,
-        object::PDPT => size_bits::PDPT,
-        object::PML4 => size_bits::PML4,
-        _ => size_bits::PAGE,
-    }) as u32
 }

@@ -25,8 +25,6 @@ pub const FAULT_EP: u64 = 9;
 pub const ASID_POOL: u64 = 10;
 /// VM: signal cap to PM's notification (process-killed events).
 pub const PM_NOTIFY: u64 = 11;
-/// A server's own notification (bound to its TCB).
-pub const SELF_NOTIFY: u64 = 12;
 /// Free slot used to receive a cap in a message.
 pub const RECV_SLOT: u64 = 13;
 /// VM: first of its untyped caps; count in the start-up word.
@@ -44,6 +42,4 @@ pub const VM_CNODE_BITS: u64 = 17;
 pub mod addr {
     /// The IPC buffer of a process's first thread.
     pub const IPC_BUFFER: u64 = 0x7000_0000;
-    /// Top of the region for extra threads' IPC buffers and stacks.
-    pub const THREAD_AREA: u64 = 0x7100_0000;
 }

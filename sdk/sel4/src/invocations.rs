@@ -148,13 +148,6 @@ impl Tcb {
         invoke(self.0, label::TCB_WRITE_REGISTERS, &args, &[]).map(|_| ())
     }
 
-    /// TCB_ReadRegisters: reads the first four registers (rip, rsp, rflags,
-    /// rax) of a thread, suspending it if asked.
-    pub fn read_ip_sp(self, suspend: bool) -> Result<(u64, u64)> {
-        let r = invoke(self.0, label::TCB_READ_REGISTERS, &[suspend as u64, 2], &[])?;
-        Ok((r.mrs[0], r.mrs[1]))
-    }
-
     /// TCB_ReadRegisters: the whole user context, optionally suspending.
     pub fn read_registers(self, suspend: bool) -> Result<UserContext> {
         let r = invoke(self.0, label::TCB_READ_REGISTERS, &[suspend as u64, UserContext::COUNT as u64], &[])?;

@@ -25,6 +25,7 @@ mod invocations;
 mod ipc_buffer;
 mod mapping;
 mod message_info;
+mod object_size;
 mod raw_mem;
 mod syscalls;
 
@@ -39,5 +40,6 @@ pub use invocations::{cnode_guard_data, CapRights, UserContext, VmAttributes};
 pub use ipc_buffer::{get_mr, set_cap, set_mr, set_receive_path, get_badge_or_cap};
 pub use mapping::map_frame_with;
 pub use message_info::MessageInfo;
+pub use object_size::object_size_bits;
 pub use raw_mem::{give_heap_area, take_heap_area, copy_from_addr, copy_to_addr, fill_addr, read_u64_at, write_u64_at, slice_at, slice_at_mut};
 pub use syscalls::*;

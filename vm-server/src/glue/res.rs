@@ -13,20 +13,10 @@ pub struct Res {
 pub const SELF_CNODE: CNode = CNode::from_bits(cs::SELF_CNODE);
 pub const SELF_VSPACE: VSpace = VSpace::from_bits(cs::SELF_VSPACE);
 
-fn placement(ty: u64) -> u32 {
-    (match ty {
-        object::PML4 => sel4::size_bits::PML4,
-        object::PDPT => sel4::size_bits::PDPT,
-        object::PAGE_DIRECTORY => sel4::size_bits::PAGE_DIRECTORY,
-        object::PAGE_TABLE => sel4::size_bits::PAGE_TABLE,
-        _ => sel4::size_bits::PAGE,
-    }) as u32
-}
-
 impl Res {
     /// One object of a fixed-size type, in a fresh slot.
     pub fn alloc(&mut self, ty: u64) -> Result<CPtr, Error> {
-        let ut = self.ut.place(placement(ty)).ok_or(Error::NotEnoughMemory)?;
+        let ut = self.ut.place(sel4::object_size_bits(ty, 0)).ok_or(Error::NotEnoughMemory)?;
         let slot = self.slots.alloc().ok_or(Error::RangeError)?;
         match Untyped::from_bits(ut).retype(ty, 0, SELF_CNODE, 0, 0, slot, 1) {
             Ok(()) => Ok(CPtr(slot)),
