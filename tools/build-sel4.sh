@@ -17,6 +17,7 @@ export CARGO_TARGET_DIR="$TARGET_DIR"
 export SEL4M_IMAGES="$TARGET_DIR/x86_64-unknown-none/release"
 BUILD=(cargo build --release --target x86_64-unknown-none)
 "${BUILD[@]}" -p init "${FEATURES[@]}"
-"${BUILD[@]}" -p vm-server -p vfs-server -p fs-server
+"${BUILD[@]}" -p vm-server -p fs-server
+"${BUILD[@]}" -p vfs-server "${FEATURES[@]}"
 "${BUILD[@]}" -p root-task "${FEATURES[@]}"
 echo "$SEL4M_IMAGES/root-task"

@@ -1,12 +1,24 @@
-//! The benchmark floor: in bench builds a root-task thread answers Calls on
-//! its own endpoint with a bare ReplyRecv loop, and init gets a cap to it
-//! at [`USER_SLOT`]. init's Call to it is the raw seL4 round trip between
-//! two processes, measured in the same boot as everything else.
+// SPDX-License-Identifier: BSD-2-Clause
+//! The benchmark floors, measured by the root task in bench builds, in the
+//! same boot as every other figure and the same way (`bench_spec`: fenced
+//! TSC per iteration, warm-up dropped, median):
+//!
+//! * `ipc_thread`: Call/ReplyRecv between the root task's main thread and
+//!   an echo thread of the same process at the same priority, the kernel's
+//!   best case;
+//! * `fault_raw`: a thread touches a fresh page; the main thread receives
+//!   the fault, maps a frame retyped in advance, and replies.
+//!
+//! The echo thread then serves init, whose Call to it is `ipc_process`
+//! (init finds the cap at [`USER_SLOT`]).
 extern crate alloc;
 use crate::kobj::Kernel;
 use crate::vspace::VirtRange;
+use alloc::boxed::Box;
+use bench_spec::{per_iteration, FnClock, Samples};
 use core::sync::atomic::{AtomicU64, Ordering};
 use sel4::{object, CPtr, Endpoint, MessageInfo};
+use sel4_root_task::println;
 
 /// Where init finds the echo endpoint (init's `bench::BENCH_ECHO_EP`).
 pub const USER_SLOT: u64 = 20;
@@ -19,38 +31,55 @@ pub fn echo_ep() -> Option<Endpoint> {
     }
 }
 
-static FAULT_FLOOR: AtomicU64 = AtomicU64::new(0);
-
-/// The raw seL4 fault floor measured at boot (0 if not measured).
-pub fn fault_floor() -> u64 {
-    FAULT_FLOOR.load(Ordering::Acquire)
-}
-
-const FAULT_PAGES: u64 = 256;
+/// Bench threads stand in for servers and users, at their priority.
+const BENCH_PRIO: u8 = minix_abi::system::SYSTEM_PRIO;
+const WARMUP: usize = 16;
+const FAULT_PAGES: usize = 1024;
 /// Untouched addresses for the fault floor: one 2 MiB page table's worth
 /// away from everything else.
 const FAULT_AREA: u64 = 0x3000_0000;
 const FAULT_BADGE: u64 = 0xfb;
 
-/// Measures the raw fault round trip: a thread touches FAULT_PAGES fresh
-/// pages; this thread receives each fault, maps a frame that was retyped
-/// in advance, and answers with ReplyRecv. The page table already exists,
-/// as it usually does for VM. Per fault, in TSC ticks (instructions under
-/// -icount shift=0).
-pub fn measure_fault_floor(k: &mut Kernel, virt: &mut VirtRange) -> Result<u64, &'static str> {
+/// Starts the echo thread and measures both floors. Runs at PM's priority,
+/// which is the bench threads' priority.
+pub fn floors(k: &mut Kernel, virt: &mut VirtRange) -> Result<(), &'static str> {
+    let ep = k.alloc(object::ENDPOINT, 0).map_err(|_| "endpoint")?;
+    crate::thread::start(k, virt, CPtr(0), echo, ep.0, BENCH_PRIO)?;
+    ECHO_EP.store(ep.0, Ordering::Release);
+    let mut s = Box::<Samples>::default();
+    let r = bench_spec::workloads::NULL_CALL;
+    let ipc = per_iteration(&mut FnClock(sel4::rdtsc_fenced), &mut s, r.warmup, r.iters, |_, _| {
+        sel4::call(CPtr(ep.0), MessageInfo::new(1, 0, 0, 1), [0; 4]);
+    });
+    println!("measure name=ipc_thread instr={}", ipc);
+    let fault = fault_floor(k, virt)?;
+    println!("measure name=fault_raw instr={}", fault);
+    Ok(())
+}
+
+/// A thread touches WARMUP + FAULT_PAGES fresh pages, timing each touch;
+/// this thread receives each fault, maps a frame retyped in advance and
+/// answers with ReplyRecv. The page table already exists, as it usually
+/// does for VM.
+fn fault_floor(k: &mut Kernel, virt: &mut VirtRange) -> Result<u64, &'static str> {
+    let pages = WARMUP + FAULT_PAGES;
     let mut frames = alloc::vec::Vec::new();
-    for _ in 0..FAULT_PAGES {
+    for _ in 0..pages {
         frames.push(sel4::Frame(k.alloc(object::FRAME_4K, 0).map_err(|_| "frame")?));
     }
-    // Create the page table by mapping and unmapping one page.
+    // Create the page tables of the area by mapping and unmapping one
+    // page in each 2 MiB of it.
     let probe = sel4::Frame(k.alloc(object::FRAME_4K, 0).map_err(|_| "frame")?);
-    crate::vspace::map_frame(k, sel4::init::VSPACE, probe, FAULT_AREA, sel4::CapRights::READ_WRITE).map_err(|_| "map")?;
-    probe.unmap().map_err(|_| "unmap")?;
+    for table in 0..(pages as u64 * 4096).div_ceil(1 << 21) {
+        let at = FAULT_AREA + (table << 21);
+        crate::vspace::map_frame(k, sel4::init::VSPACE, probe, at, sel4::CapRights::READ_WRITE).map_err(|_| "map")?;
+        probe.unmap().map_err(|_| "unmap")?;
+    }
     let ep = k.alloc(object::ENDPOINT, 0).map_err(|_| "endpoint")?;
     let fault_ep = k.slot().map_err(|_| "slot")?;
     let root = sel4::init::CNODE;
     root.mint(fault_ep.0, 64, root, ep.0, 64, sel4::CapRights::ALL, FAULT_BADGE).map_err(|_| "mint")?;
-    let tcb = crate::thread::start(k, virt, fault_ep, toucher, ep.0, 254)?;
+    let tcb = crate::thread::start(k, virt, fault_ep, toucher, ep.0, BENCH_PRIO)?;
     let mut m = sel4::recv(ep);
     for f in frames.iter() {
         let sel4::Fault::Vm(vf) = sel4::Fault::decode(&m) else { return Err("not a fault") };
@@ -58,28 +87,18 @@ pub fn measure_fault_floor(k: &mut Kernel, virt: &mut VirtRange) -> Result<u64, 
         m = sel4::reply_recv(ep, MessageInfo::new(0, 0, 0, 0), [0; 4]);
     }
     let _ = tcb.suspend();
-    let per = m.mrs[0] / FAULT_PAGES;
-    FAULT_FLOOR.store(per, Ordering::Release);
-    Ok(per)
+    Ok(m.mrs[0])
 }
 
 extern "C" fn toucher(ep: u64) -> ! {
-    let t0 = sel4::rdtsc();
-    for i in 0..FAULT_PAGES {
-        sel4::write_u64_at(FAULT_AREA + i * 4096, i);
-    }
-    let t = sel4::rdtsc() - t0;
-    sel4::call(CPtr(ep), MessageInfo::new(1, 0, 0, 1), [t, 0, 0, 0]);
+    let mut s = Box::<Samples>::default();
+    let median = per_iteration(&mut FnClock(sel4::rdtsc_fenced), &mut s, WARMUP, FAULT_PAGES, |_, i| {
+        sel4::write_u64_at(FAULT_AREA + i as u64 * 4096, i as u64);
+    });
+    sel4::call(CPtr(ep), MessageInfo::new(1, 0, 0, 1), [median, 0, 0, 0]);
     loop {
         sel4::yield_now();
     }
-}
-
-pub fn start_echo(k: &mut Kernel, virt: &mut VirtRange) -> Result<(), &'static str> {
-    let ep = k.alloc(object::ENDPOINT, 0).map_err(|_| "endpoint")?;
-    crate::thread::start(k, virt, CPtr(0), echo, ep.0, 255)?;
-    ECHO_EP.store(ep.0, Ordering::Release);
-    Ok(())
 }
 
 extern "C" fn echo(ep: u64) -> ! {

@@ -6,6 +6,7 @@ use crate::process::{self, Built};
 use crate::images;
 use minix_abi::cspace as cs;
 use minix_abi::endpoint::{Endpoint, FS, PM, VFS, VM};
+use minix_abi::system::{priority, Role};
 use root_task::proctab::{ProcCaps, ProcTable};
 use sel4::{init, object, CPtr, CapRights, Endpoint as Ep, Notification};
 use sel4_root_task::println;
@@ -49,7 +50,7 @@ pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
 
     // VM: the most privileged server. Its own caps, its endpoint, the ASID
     // pool, a signal cap to PM's notification, and most of the RAM.
-    let vm = server(k, images::VM, cs::VM_CNODE_BITS, 250, VM, vm_ep, pm_ep)?;
+    let vm = server(k, images::VM, cs::VM_CNODE_BITS, priority(Role::Vm), VM, vm_ep, pm_ep)?;
     vm.give(cs::ASID_POOL, init::ASID_POOL.cptr(), CapRights::ALL)?;
     let notify = k.slot().map_err(|_| "slot")?;
     let root = init::CNODE;
@@ -57,10 +58,10 @@ pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
     vm.give_move(cs::PM_NOTIFY, notify)?;
     let untypeds = give_untyped(k, &vm)?;
 
-    let vfs = server(k, images::VFS, cs::SERVER_CNODE_BITS, 245, VFS, vfs_ep, pm_ep)?;
+    let vfs = server(k, images::VFS, cs::SERVER_CNODE_BITS, priority(Role::Vfs), VFS, vfs_ep, pm_ep)?;
     vfs.give_badged(cs::FS_EP, fs_ep.cptr(), SEND, VFS.badge())?;
     vfs.give_badged(cs::VM_EP, vm_ep.cptr(), SEND, VFS.badge())?;
-    let fs = server(k, images::FS, cs::SERVER_CNODE_BITS, 240, FS, fs_ep, pm_ep)?;
+    let fs = server(k, images::FS, cs::SERVER_CNODE_BITS, priority(Role::Fs), FS, fs_ep, pm_ep)?;
     fs.give_badged(cs::VM_EP, vm_ep.cptr(), SEND, FS.badge())?;
 
     for (ep, b) in [(VM, &vm), (VFS, &vfs), (FS, &fs)] {

@@ -45,13 +45,15 @@ fn start(bootinfo: u64) -> ! {
     let mut tally = Tally::default();
     selftest::run(&mut k, &mut virt, &mut tally);
     println!("kernel self-tests: {}", tally);
+    // From here on the root task is PM, at the priority of everything it
+    // talks to, so that its replies take the IPC fastpath.
+    let pm_prio = minix_abi::system::priority(minix_abi::system::Role::Pm);
+    if sel4::init::TCB.set_priority(pm_prio).is_err() {
+        println!("boot: cannot set PM's priority");
+    }
     if cfg!(feature = "bench") {
-        if let Err(e) = bench::start_echo(&mut k, &mut virt) {
-            println!("bench: echo thread failed: {}", e);
-        }
-        match bench::measure_fault_floor(&mut k, &mut virt) {
-            Ok(n) => println!("bench raw seL4 fault (fault, map, reply) floor: {} instructions", n),
-            Err(e) => println!("bench: fault floor failed: {}", e),
+        if let Err(e) = bench::floors(&mut k, &mut virt) {
+            println!("bench: floors failed: {}", e);
         }
     }
     let sys = match boot::boot(&mut k) {

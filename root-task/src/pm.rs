@@ -18,7 +18,6 @@ use root_task::tally::Tally;
 use sel4::{init, object, CNode, CPtr, CapRights, Frame, MessageInfo, Tcb, UserContext, VSpace};
 use sel4_root_task::println;
 
-const USER_PRIO: u8 = 100;
 const SEND: CapRights = CapRights(CapRights::WRITE.0 | CapRights::GRANT.0);
 
 /// Kernel objects of a dead process kept for the next one.
@@ -178,7 +177,6 @@ impl<'a> Pm<'a> {
                 Next::NoReply
             }
             Request::Wait { pid, options } => self.wait(who, pid, options & pm::WNOHANG != 0),
-            Request::BenchFloors => Next::Reply(Reply::ok(crate::bench::fault_floor())),
         }
     }
 
@@ -303,7 +301,7 @@ impl<'a> Pm<'a> {
             pm.k.slots.free(vspace_slot.0);
             ENOMEM
         };
-        if tcb.configure(CPtr(cs::FAULT_EP), USER_PRIO, 0, CNode::from_bits(s.cnode), 0, vspace, cs::addr::IPC_BUFFER, Frame::from_bits(s.ipc_frame)).is_err() {
+        if tcb.configure(CPtr(cs::FAULT_EP), minix_abi::system::priority(minix_abi::system::Role::User), 0, CNode::from_bits(s.cnode), 0, vspace, cs::addr::IPC_BUFFER, Frame::from_bits(s.ipc_frame)).is_err() {
             return Err(fail(self));
         }
         let regs = match fork_of {

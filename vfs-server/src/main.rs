@@ -60,19 +60,27 @@ mod glue {
         safecopy_to(caller, grant, 0, buf, len)
     }
 
+    /// Medians of `rounds` timed safecopies of `len` bytes from the
+    /// caller's grant, and of as many in-process memcpys of the same size.
     fn bench(buf: u64, caller: Endpoint, grant: GrantId, len: u64, rounds: u64) -> Result<(u64, u64), minix_abi::errno::Errno> {
+        use bench_spec::{per_iteration, FnClock, Samples};
+        extern crate alloc;
         safecopy_from(caller, grant, 0, buf, len)?;
-        let t0 = sel4::rdtsc();
-        for _ in 0..rounds {
-            safecopy_from(caller, grant, 0, buf, len)?;
+        let clock = &mut FnClock(sel4::rdtsc_fenced);
+        // Samples is 32 KiB: keep it off the server's stack.
+        let s = &mut *alloc::boxed::Box::<Samples>::default();
+        let mut failed = None;
+        let copy = per_iteration(clock, s, 16, rounds as usize, |_, _| {
+            if let Err(e) = safecopy_from(caller, grant, 0, buf, len) {
+                failed = Some(e);
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
         }
-        let t1 = sel4::rdtsc();
         let src = sel4::slice_at(buf, len as usize);
-        for _ in 0..rounds {
-            sel4::copy_to_addr(buf + EXERCISE_MAX, src);
-        }
-        let t2 = sel4::rdtsc();
-        Ok(((t1 - t0) / rounds, (t2 - t1) / rounds))
+        let memcpy = per_iteration(clock, s, 16, rounds as usize, |_, _| sel4::copy_to_addr(buf + EXERCISE_MAX, src));
+        Ok((copy, memcpy))
     }
 }
 

@@ -7,6 +7,15 @@ pub trait Clock {
     fn now(&mut self) -> u64;
 }
 
+/// A [`Clock`] made from a function, such as `sel4::rdtsc_fenced`.
+pub struct FnClock(pub fn() -> u64);
+
+impl Clock for FnClock {
+    fn now(&mut self) -> u64 {
+        (self.0)()
+    }
+}
+
 /// Room for the timed iterations of one figure.
 pub const MAX_SAMPLES: usize = 4096;
 

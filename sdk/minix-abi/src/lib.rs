@@ -17,5 +17,6 @@ pub mod endpoint;
 pub mod errno;
 pub mod message;
 pub mod pm;
+pub mod system;
 pub mod vfs;
 pub mod vm;

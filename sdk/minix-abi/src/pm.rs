@@ -14,11 +14,6 @@ pub const SRV_READY: u64 = BASE + 0x80;
 /// init hands over its test tally and asks for shutdown (init only).
 pub const SHUTDOWN: u64 = BASE + 0x81;
 
-/// Benchmark floors measured by the root task in this boot: status = the
-/// raw seL4 fault round trip (a thread faults, a handler maps a frame and
-/// replies), in instructions; 0 when not measured.
-pub const BENCH_FLOORS: u64 = BASE + 0x82;
-
 /// `wait` option: do not block.
 pub const WNOHANG: u64 = 1;
 
@@ -39,7 +34,6 @@ pub enum Request {
     Spawn { image: u64 },
     SrvReady,
     Shutdown { passed: u64, failed: u64 },
-    BenchFloors,
 }
 
 impl Request {
@@ -69,7 +63,6 @@ impl Request {
                 need_words(r, 2)?;
                 Request::Shutdown { passed: r.words[0], failed: r.words[1] }
             }
-            BENCH_FLOORS => Request::BenchFloors,
             _ => return Err(ENOSYS),
         })
     }
@@ -85,7 +78,6 @@ impl Request {
             Request::Spawn { image } => (SPAWN, [image, 0, 0, 0], 1),
             Request::SrvReady => (SRV_READY, [0; 4], 0),
             Request::Shutdown { passed, failed } => (SHUTDOWN, [passed, failed, 0, 0], 2),
-            Request::BenchFloors => (BENCH_FLOORS, [0; 4], 0),
         }
     }
 }
@@ -124,7 +116,6 @@ mod tests {
             Request::Spawn { image: 3 },
             Request::SrvReady,
             Request::Shutdown { passed: 4, failed: 1 },
-            Request::BenchFloors,
         ] {
             let (c, w, l) = req.encode();
             assert_eq!(Request::decode(&raw(c, w, l)), Ok(req));

@@ -16,6 +16,19 @@ pub fn rdtsc() -> u64 {
     ((hi as u64) << 32) | lo as u64
 }
 
+/// Reads the time-stamp counter between two `lfence`s, so the read waits
+/// for every earlier instruction and no later one starts before it. This is
+/// the clock of every benchmark (`bench_spec::Clock`).
+#[inline(always)]
+pub fn rdtsc_fenced() -> u64 {
+    let lo: u32;
+    let hi: u32;
+    // SAFETY: lfence and rdtsc only order execution and read the counter
+    // into edx:eax; no memory is touched.
+    unsafe { core::arch::asm!("lfence", "rdtsc", "lfence", out("eax") lo, out("edx") hi, options(nomem, nostack)) };
+    ((hi as u64) << 32) | lo as u64
+}
+
 /// Stops this thread with an invalid-opcode exception, which its fault
 /// handler receives.
 pub fn abort_by_fault() -> ! {

@@ -29,7 +29,7 @@ mod object_size;
 mod raw_mem;
 mod syscalls;
 
-pub use arch::{abort_by_fault, fn_from_addr, rdtsc, zero_page, PAGE_BITS, PAGE_SIZE};
+pub use arch::{abort_by_fault, fn_from_addr, rdtsc, rdtsc_fenced, zero_page, PAGE_BITS, PAGE_SIZE};
 pub use bootinfo::{BootInfo, SlotRegion, UntypedDesc};
 pub use cap::*;
 pub use debug::{debug_put_char, debug_write_str, DebugWriter};
