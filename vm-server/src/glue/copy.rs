@@ -12,7 +12,7 @@
 extern crate alloc;
 use super::frames::Sel4Frames;
 use super::{Proc, Vm};
-use alloc::collections::BTreeMap;
+use vm_server::endpoint_table::EndpointTable;
 use alloc::vec::Vec;
 use grant::{check_copy_sides, check_vector, verify, Access, GrantEntry, GrantId, GrantLookup, GrantTableView, VecElement, VerifyRequest, ENTRY_SIZE, MAX_VEC_ELEMENTS};
 use minix_abi::endpoint::{Endpoint, VFS};
@@ -36,7 +36,7 @@ pub fn read_mem(p: &Proc, frames: &Sel4Frames, addr: u64, buf: &mut [u8]) -> boo
 }
 
 struct Lookup<'a> {
-    procs: &'a BTreeMap<u32, Proc>,
+    procs: &'a EndpointTable<Proc>,
     frames: &'a Sel4Frames,
 }
 

@@ -2,17 +2,25 @@
 //! VM's own window at `WINDOW + id * 4 KiB`. VM copies and zeroes through
 //! the window; processes get their own cap copies for their mappings.
 //! Freed frames are kept on a free list and zeroed when reused.
+//!
+//! New frames are made in batches ([`REFILL_BATCH`] per Untyped_Retype),
+//! each mapped into the window and given its spare process cap at once, so
+//! a fault that finds no recycled frame takes a ready one: no retype, no
+//! window mapping and no CNode_Copy on its path, and no zeroing either,
+//! since the kernel hands out untyped memory zeroed.
 extern crate alloc;
 use super::res::{Res, SELF_VSPACE};
 use alloc::vec::Vec;
 use minix_abi::errno::{Errno, ENOMEM};
-use sel4::{object, CapRights, Frame, PAGE_SIZE};
+use sel4::{CapRights, Frame, PAGE_SIZE};
 use vm_server::frames::{FrameAllocator, FrameId};
 
 /// Base of VM's window onto its frames (below 4 GiB, as all addresses).
 pub const WINDOW: u64 = 0x8000_0000;
 /// Window size: 1 GiB, more frames than the machine has.
 const WINDOW_FRAMES: u64 = 1 << 18;
+/// Frames made per refill.
+const REFILL_BATCH: u64 = 64;
 
 pub struct Sel4Frames {
     pub res: Res,
@@ -21,13 +29,17 @@ pub struct Sel4Frames {
     /// goes away so the next mapping needs no CNode_Copy (0: none).
     spares: Vec<u64>,
     free: Vec<FrameId>,
+    /// Frames made by a refill and never used: zero, with a spare cap.
+    /// Kept in descending order so that pops hand out ascending ids, which
+    /// sit next to each other in the window.
+    fresh: Vec<FrameId>,
     /// References per frame, indexed by frame id (O(1) on the fault path).
     refs: Vec<u32>,
 }
 
 impl Sel4Frames {
     pub fn new(res: Res) -> Sel4Frames {
-        Sel4Frames { res, masters: Vec::new(), spares: Vec::new(), free: Vec::new(), refs: Vec::new() }
+        Sel4Frames { res, masters: Vec::new(), spares: Vec::new(), free: Vec::new(), fresh: Vec::new(), refs: Vec::new() }
     }
 
     /// Address of a frame in VM's window.
@@ -43,7 +55,7 @@ impl Sel4Frames {
     /// Frames that could still be handed out: the free list plus what the
     /// untyped memory can still make.
     pub fn free_frames(&self) -> u64 {
-        self.free.len() as u64 + self.res.ut.free_ram() / PAGE_SIZE as u64
+        (self.free.len() + self.fresh.len()) as u64 + self.res.ut.free_ram() / PAGE_SIZE as u64
     }
 
     /// Frames ever made plus those still makeable.
@@ -89,14 +101,50 @@ impl Sel4Frames {
         }
     }
 
-    /// A frame with undefined contents and no references yet.
+    /// A frame with no references yet, and whether it is known to be
+    /// zero. Recycled frames go first, so memory is reused before more is
+    /// made.
     fn raw(&mut self) -> Result<(FrameId, bool), Errno> {
         if let Some(id) = self.free.pop() {
             return Ok((id, false));
         }
-        let cap = self.res.alloc(object::FRAME_4K).map_err(|_| ENOMEM)?;
-        // A fresh frame from untyped memory is already zero.
-        self.adopt(cap.0).map(|id| (id, true))
+        if self.fresh.is_empty() {
+            self.refill()?;
+        }
+        self.fresh.pop().map(|id| (id, true)).ok_or(ENOMEM)
+    }
+
+    /// Makes up to REFILL_BATCH frames with one retype (fewer when no
+    /// untyped has room for a whole batch), maps each into the window and
+    /// gives each its spare process cap.
+    fn refill(&mut self) -> Result<(), Errno> {
+        let mut n = REFILL_BATCH;
+        let first = loop {
+            match self.res.alloc_frames_contig(n) {
+                Ok(first) => break first,
+                Err(_) if n > 1 => n /= 2,
+                Err(_) => return Err(ENOMEM),
+            }
+        };
+        let mut made = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            match self.adopt(first + i) {
+                Ok(id) => made.push(id),
+                Err(_) => self.res.delete(first + i),
+            }
+        }
+        for &id in &made {
+            if let Some(master) = self.master(id) {
+                if let Ok(cap) = self.res.copy_cap(master, CapRights::READ_WRITE) {
+                    self.spares[id.0 as usize] = cap;
+                }
+            }
+        }
+        self.fresh.extend(made.into_iter().rev());
+        if self.fresh.is_empty() {
+            return Err(ENOMEM);
+        }
+        Ok(())
     }
 }
 

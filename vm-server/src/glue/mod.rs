@@ -7,7 +7,7 @@ mod images;
 mod res;
 mod uspace;
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use frames::Sel4Frames;
 use minix_abi::common::{self, Common};
 use minix_abi::cspace as cs;
@@ -23,6 +23,7 @@ use sel4_root_task::println;
 use uspace::UserVSpace;
 use vm_server::addr::page_ceil;
 use vm_server::page::{Mapping, PageFrame, Released};
+use vm_server::endpoint_table::EndpointTable;
 use vm_server::{AddressSpace, FaultOutcome, Prot};
 
 sel4_root_task::declare_main!("vm", main);
@@ -44,7 +45,7 @@ struct Proc {
 
 struct Vm {
     frames: Sel4Frames,
-    procs: BTreeMap<u32, Proc>,
+    procs: EndpointTable<Proc>,
     /// Processes killed by faults, oldest first, until PM collects them.
     events: VecDeque<(Endpoint, u64)>,
     /// VSpaces of exited processes, ready for reuse.
@@ -63,7 +64,7 @@ fn main(arg: u64) -> ! {
         ut.add(cs::UNTYPED_BASE + i, 0, sel4::get_mr(i as usize) as u8, false);
     }
     let res = Res { ut, slots: SlotAllocator::new(cs::FIRST_FREE, 1 << cs::VM_CNODE_BITS) };
-    let mut vm = Vm { frames: Sel4Frames::new(res), procs: BTreeMap::new(), events: VecDeque::new(), spare_vspaces: alloc::vec::Vec::new(), scratch: Default::default(), scratch_frames: alloc::vec::Vec::new() };
+    let mut vm = Vm { frames: Sel4Frames::new(res), procs: EndpointTable::new(), events: VecDeque::new(), spare_vspaces: alloc::vec::Vec::new(), scratch: Default::default(), scratch_frames: alloc::vec::Vec::new() };
     println!("vm: {} MiB of memory in {} untyped caps", vm.frames.res.ut.free_ram() >> 20, count);
     sel4::set_receive_path(SELF_CNODE.cptr(), cs::RECV_SLOT, 64);
 
