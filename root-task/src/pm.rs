@@ -62,14 +62,14 @@ impl<'a> Pm<'a> {
                 // before PM calls it.
                 self.ready += 1;
                 if let Next::Reply(r) = next {
-                    sel4::reply(MessageInfo::new(0, 0, 0, 4), r.to_words());
+                    sel4::reply(MessageInfo::new(0, 0, 0, r.len()), r.to_words());
                 }
                 self.finish_boot();
                 msg = sel4::recv(ep);
                 continue;
             }
             msg = match next {
-                Next::Reply(r) => sel4::reply_recv(ep, MessageInfo::new(0, 0, 0, 4), r.to_words()),
+                Next::Reply(r) => sel4::reply_recv(ep, MessageInfo::new(0, 0, 0, r.len()), r.to_words()),
                 Next::NoReply => sel4::recv(ep),
             };
         }
@@ -86,7 +86,7 @@ impl<'a> Pm<'a> {
         }
         // init has no cap to FS, so PM checks that FS answers.
         let r = sel4::call(self.sys.fs_call.cptr(), MessageInfo::new(common::PING, 0, 0, 0), [0; 4]);
-        let fs_ok = Reply::from_words(r.mrs).result() == Ok(endpoint::FS.0 as u64);
+        let fs_ok = Reply::from_received(r.mrs, r.info.length()).result() == Ok(endpoint::FS.0 as u64);
         println!("test boot.ping_fs: {}", if fs_ok { "ok" } else { "FAILED (wrong answer)" });
         self.selftests.record(fs_ok);
         println!("boot: all servers ready; starting init");
@@ -126,14 +126,14 @@ impl<'a> Pm<'a> {
 
     fn request(&mut self, who: Endpoint, r: Request) -> Next {
         let slot = who.slot();
-        let me = self.sys.procs.get(slot).cloned();
-        let Some(me) = me else { return Next::Reply(Reply::err(EINVAL)) };
+        let Some(me) = self.sys.procs.get(slot) else { return Next::Reply(Reply::err(EINVAL)) };
+        let (pid, parent) = (me.pid, me.parent);
         match r {
             Request::GetPid => {
-                let ppid = self.sys.procs.get(me.parent).map_or(0, |p| p.pid);
-                Next::Reply(Reply::ok_with(me.pid as u64, [ppid as u64, 0, 0]))
+                let ppid = self.sys.procs.get(parent).map_or(0, |p| p.pid);
+                Next::Reply(Reply::ok_with(pid as u64, [ppid as u64, 0, 0]))
             }
-            Request::GetPpid => Next::Reply(Reply::ok(self.sys.procs.get(me.parent).map_or(0, |p| p.pid) as u64)),
+            Request::GetPpid => Next::Reply(Reply::ok(self.sys.procs.get(parent).map_or(0, |p| p.pid) as u64)),
             Request::SrvReady => {
                 if !endpoint::is_server(who) {
                     return Next::Reply(Reply::err(EPERM));
@@ -205,7 +205,7 @@ impl<'a> Pm<'a> {
         loop {
             let (c, w, l) = vm::Request::Events.encode();
             let r = sel4::call(self.sys.vm_call.cptr(), MessageInfo::new(c, 0, 0, l), w);
-            let reply = Reply::from_words(r.mrs);
+            let reply = Reply::from_received(r.mrs, r.info.length());
             if reply.result() != Ok(1) {
                 break;
             }
@@ -284,7 +284,7 @@ impl<'a> Pm<'a> {
             (None, None) => return Err(EINVAL),
         };
         let r = sel4::call(self.sys.vm_call.cptr(), MessageInfo::new(c, 0, 1, l), w);
-        let reply = Reply::from_words(r.mrs);
+        let reply = Reply::from_received(r.mrs, r.info.length());
         if let Err(err) = reply.result() {
             self.k.slots.free(vspace_slot.0);
             return Err(err);
@@ -333,7 +333,7 @@ impl<'a> Pm<'a> {
         sel4::set_cap(0, CPtr(vspace));
         let (c, w, l) = vm::Request::Adopt { server }.encode();
         let r = sel4::call(self.sys.vm_call.cptr(), MessageInfo::new(c, 0, 1, l), w);
-        Reply::from_words(r.mrs).result().map(|_| ())
+        Reply::from_received(r.mrs, r.info.length()).result().map(|_| ())
     }
 
     fn vm_exit(&mut self, ep: Endpoint) {

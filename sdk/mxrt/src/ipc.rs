@@ -11,7 +11,7 @@ pub fn sendrec(slot: u64, call: u64, words: [u64; 4], len: u64) -> Reply {
         // Not a MINIX reply (the kernel answered an invalid cap, say).
         return Reply::err(minix_abi::errno::EIO);
     }
-    Reply::from_words(r.mrs)
+    Reply::from_received(r.mrs, r.info.length())
 }
 
 /// Sends without waiting for a reply (used for exit).

@@ -22,7 +22,7 @@ pub fn serve(ep: CPtr, mut handler: impl FnMut(&Incoming) -> Option<Reply>) -> !
             raw: msg,
         };
         msg = match handler(&inc) {
-            Some(reply) => sel4::reply_recv(ep, MessageInfo::new(0, 0, 0, 4), reply.to_words()),
+            Some(reply) => sel4::reply_recv(ep, MessageInfo::new(0, 0, 0, reply.len()), reply.to_words()),
             None => sel4::recv(ep),
         };
     }
@@ -30,5 +30,5 @@ pub fn serve(ep: CPtr, mut handler: impl FnMut(&Incoming) -> Option<Reply>) -> !
 
 /// Answers a caller whose reply cap was saved in `slot` earlier.
 pub fn reply_saved(slot: CPtr, reply: Reply) {
-    sel4::send(slot, MessageInfo::new(0, 0, 0, 4), reply.to_words());
+    sel4::send(slot, MessageInfo::new(0, 0, 0, reply.len()), reply.to_words());
 }

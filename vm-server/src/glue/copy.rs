@@ -190,6 +190,10 @@ impl Vm {
         self.windows(caller, addr, bytes, !to_granter, false, cwin).map_err(|_| EFAULT)?;
         let ps = PAGE_SIZE as u64;
         let mut done = 0u64;
+        // Pieces that continue each other in the window on both sides are
+        // copied as one: frames made together sit side by side there, so a
+        // multi-page copy is usually a single `rep movs`.
+        let mut run: Option<(u64, u64, u64)> = None;
         while done < bytes {
             let g = v.addr + done;
             let c = addr + done;
@@ -197,8 +201,18 @@ impl Vm {
             let gw = gwin[((g - (v.addr & !(ps - 1))) / ps) as usize] + g % ps;
             let cw = cwin[((c - (addr & !(ps - 1))) / ps) as usize] + c % ps;
             let (src, dst) = if to_granter { (cw, gw) } else { (gw, cw) };
-            sel4::copy_to_addr(dst, sel4::slice_at(src, chunk as usize));
+            run = match run {
+                Some((s, d, n)) if s + n == src && d + n == dst => Some((s, d, n + chunk)),
+                Some((s, d, n)) => {
+                    sel4::copy_to_addr(d, sel4::slice_at(s, n as usize));
+                    Some((src, dst, chunk))
+                }
+                None => Some((src, dst, chunk)),
+            };
             done += chunk;
+        }
+        if let Some((s, d, n)) = run {
+            sel4::copy_to_addr(d, sel4::slice_at(s, n as usize));
         }
         Ok(())
     }

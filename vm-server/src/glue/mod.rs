@@ -91,7 +91,7 @@ fn main(arg: u64) -> ! {
                     }
                     None => 0,
                 };
-                sel4::reply_recv(ep, MessageInfo::new(0, 0, ncaps, 4), r.to_words())
+                sel4::reply_recv(ep, MessageInfo::new(0, 0, ncaps, r.len()), r.to_words())
             }
             None => sel4::recv(ep),
         };
