@@ -275,40 +275,43 @@ impl<'a> Pm<'a> {
         }
 
         // VM builds the address space and answers with the VSpace cap.
-        let vspace_slot = self.k.slot().map_err(e)?;
-        sel4::set_receive_path(root.cptr(), vspace_slot.0, 64);
-        sel4::set_cap(0, CPtr(s.ipc_frame));
         let (c, w, l) = match (image, fork_of) {
             (Some(image), _) => vm::Request::Spawn { child: ep, image }.encode(),
             (None, Some(parent)) => vm::Request::Fork { child: ep, parent }.encode(),
             (None, None) => return Err(EINVAL),
         };
+        let vspace_slot = self.k.slot().map_err(e)?;
+        sel4::set_receive_path(root.cptr(), vspace_slot.0, 64);
+        sel4::set_cap(0, CPtr(s.ipc_frame));
         let r = sel4::call(self.sys.vm_call.cptr(), MessageInfo::new(c, 0, 1, l), w);
+        // PM accepts a cap only in this one reply: with no receive path, a
+        // cap any process attaches to a request is dropped by the kernel.
+        sel4::clear_receive_path();
         let reply = Reply::from_received(r.mrs, r.info.length());
-        if let Err(err) = reply.result() {
-            self.k.slots.free(vspace_slot.0);
-            return Err(err);
-        }
-        if r.info.extra_caps() != 1 {
-            self.k.slots.free(vspace_slot.0);
-            return Err(ENOMEM);
-        }
-        let tcb = Tcb::from_bits(s.tcb);
-        let vspace = VSpace(vspace_slot);
-        let fail = |pm: &mut Self| {
+        // Every failure from here on undoes both halves: VM drops whatever
+        // it built for the child, and PM its VSpace slot.
+        let fail = |pm: &mut Self, err: Errno| {
             pm.vm_exit(ep);
             let _ = init::CNODE.delete(vspace_slot.0, 64);
             pm.k.slots.free(vspace_slot.0);
-            ENOMEM
+            err
         };
+        if let Err(err) = reply.result() {
+            return Err(fail(self, err));
+        }
+        if r.info.extra_caps() != 1 || r.info.caps_unwrapped() != 0 {
+            return Err(fail(self, ENOMEM));
+        }
+        let tcb = Tcb::from_bits(s.tcb);
+        let vspace = VSpace(vspace_slot);
         if tcb.configure(CPtr(cs::FAULT_EP), minix_abi::system::priority(minix_abi::system::Role::User), 0, CNode::from_bits(s.cnode), 0, vspace, cs::addr::IPC_BUFFER, Frame::from_bits(s.ipc_frame)).is_err() {
-            return Err(fail(self));
+            return Err(fail(self, ENOMEM));
         }
         let regs = match fork_of {
             None => UserContext { rip: reply.status as u64, rdi: ep.0 as u64, rflags: 0x202, ..Default::default() },
             Some(parent) => {
                 let ptcb = self.sys.procs.by_ep(parent).map(|p| p.caps.tcb).unwrap_or(0);
-                let Ok(mut regs) = Tcb::from_bits(ptcb).read_registers(false) else { return Err(fail(self)) };
+                let Ok(mut regs) = Tcb::from_bits(ptcb).read_registers(false) else { return Err(fail(self, ENOMEM)) };
                 // The parent sits in its Call to PM; the child resumes just
                 // after that `syscall` instruction with a reply of 0.
                 regs.rip += 2;
@@ -322,7 +325,7 @@ impl<'a> Pm<'a> {
             }
         };
         if tcb.write_registers(true, &regs).is_err() {
-            return Err(fail(self));
+            return Err(fail(self, ENOMEM));
         }
         Ok(vspace_slot.0)
     }

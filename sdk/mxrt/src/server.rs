@@ -1,6 +1,7 @@
 //! The server loop. Every server answers with ReplyRecv; a handler that
 //! returns `None` defers its answer (it saved the reply cap or the caller
 //! must stay blocked), and the loop then waits with a plain Recv.
+use minix_abi::cspace;
 use minix_abi::endpoint::Sender;
 use minix_abi::message::{RawRequest, Reply};
 use sel4::{CPtr, MessageInfo, Received};
@@ -21,11 +22,23 @@ pub fn serve(ep: CPtr, mut handler: impl FnMut(&Incoming) -> Option<Reply>) -> !
             req: RawRequest { call: msg.info.label(), words: msg.mrs, len: msg.info.length() },
             raw: msg,
         };
-        msg = match handler(&inc) {
+        let reply = handler(&inc);
+        if inc.raw.info.extra_caps() > 0 {
+            drop_received_cap();
+        }
+        msg = match reply {
             Some(reply) => sel4::reply_recv(ep, MessageInfo::new(0, 0, 0, reply.len()), reply.to_words()),
             None => sel4::recv(ep),
         };
     }
+}
+
+/// Empties the server's receive slot: a server that sets a receive path
+/// takes a cap out of [`cspace::RECV_SLOT`] in its handler if it wants it;
+/// whatever is left there is deleted, so no sender can fill the slot and
+/// make the next cap transfer fail.
+fn drop_received_cap() {
+    let _ = sel4::CNode::from_bits(cspace::SELF_CNODE).delete(cspace::RECV_SLOT, 64);
 }
 
 /// Answers a caller whose reply cap was saved in `slot` earlier.

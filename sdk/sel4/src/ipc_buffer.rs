@@ -65,4 +65,11 @@ pub fn set_receive_path(cnode: CPtr, index: u64, depth: u64) {
     gs_write(RECV_CNODE_OFFSET + 16, depth);
 }
 
+/// Sets no receive path: caps attached to messages this thread receives
+/// are dropped by the kernel (caps naming the receiving endpoint itself
+/// are still unwrapped into badges).
+pub fn clear_receive_path() {
+    set_receive_path(CPtr(0), 0, 0);
+}
+
 const _: () = assert!(RECV_CNODE_OFFSET + 24 == 1024);

@@ -37,7 +37,7 @@ pub use entry::spawn_thread_entry;
 pub use error::{Error, Result};
 pub use fault::{Fault, VmFault};
 pub use invocations::{cnode_guard_data, CapRights, UserContext, VmAttributes};
-pub use ipc_buffer::{get_mr, set_cap, set_mr, set_receive_path, get_badge_or_cap};
+pub use ipc_buffer::{clear_receive_path, get_mr, set_cap, set_mr, set_receive_path, get_badge_or_cap};
 pub use mapping::map_frame_with;
 pub use message_info::MessageInfo;
 pub use object_size::object_size_bits;

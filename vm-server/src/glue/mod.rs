@@ -77,9 +77,11 @@ fn main(arg: u64) -> ! {
     let mut msg = sel4::recv(ep);
     loop {
         let (reply, cap) = vm.handle(&msg);
-        // A cap nobody consumed (sent by a process that should not send
-        // caps) must not linger in the receive slot.
-        if msg.info.extra_caps() > 0 && msg.info.caps_unwrapped() == 0 {
+        // Whatever a handler did not move out of the receive slot (a cap
+        // attached by a process that should send none, or the second of
+        // two caps, after the first was unwrapped) is deleted now, so the
+        // slot is empty for the next message that carries a cap.
+        if msg.info.extra_caps() > 0 {
             let _ = SELF_CNODE.delete(cs::RECV_SLOT, 64);
         }
         msg = match reply {

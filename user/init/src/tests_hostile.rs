@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! Attacks a hostile process can make with what every user holds, each of
+//! which once broke the whole system: caps attached to requests, labels
+//! with high bits, out-of-range words. After each, the servers must still
+//! answer and fork must still work without leaking VM's frames.
+use crate::harness::{ensure, Harness};
+use minix_abi::common::PING;
+use minix_abi::cspace::{PM_EP, VFS_EP, VM_EP};
+use minix_abi::endpoint::{PM, VFS, VM};
+use minix_abi::errno::{EINVAL, ENOSYS};
+use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
+use minix_abi::{pm, vm};
+use mxrt::ipc::sendrec;
+use mxrt::posix;
+use sel4::{CPtr, MessageInfo};
+
+/// PING `slot` with `caps` attached; the answer must be the server's own
+/// endpoint, as for a plain PING.
+fn ping_with_caps(slot: u64, caps: &[u64], expect: u32) -> Result<(), &'static str> {
+    for (i, c) in caps.iter().enumerate() {
+        sel4::set_cap(i, CPtr(*c));
+    }
+    let r = sel4::call(CPtr(slot), MessageInfo::new(PING, 0, caps.len() as u64, 0), [0; 4]);
+    ensure(r.info.label() == 0 && r.mrs[0] == expect as u64, "wrong answer to a PING with caps")
+}
+
+/// Forks `n` children that exit at once, and checks that VM's free frames
+/// come back to where they were.
+fn forks_work(n: usize) -> Result<(), &'static str> {
+    // One warm-up fork, so VM's recycled objects exist before counting.
+    fork_one()?;
+    let before = posix::vm_info().map_err(|_| "vm_info")?.0;
+    for _ in 0..n {
+        fork_one()?;
+    }
+    let after = posix::vm_info().map_err(|_| "vm_info")?.0;
+    ensure(after == before, "VM's free frames did not come back after forks")
+}
+
+fn fork_one() -> Result<(), &'static str> {
+    match posix::fork() {
+        Err(_) => Err("fork failed"),
+        Ok(0) => posix::exit(7),
+        Ok(child) => {
+            let (pid, status) = posix::waitpid(child as i64, 0).map_err(|_| "wait failed")?;
+            ensure(pid == child && pm::wifexited(status) && pm::wexitstatus(status) == 7, "wrong child status")
+        }
+    }
+}
+
+pub fn run(h: &mut Harness) {
+    // Attack 1: a cap sent to PM (after children have died, as they have
+    // by now) once landed in a freed slot and made every fork fail.
+    h.check("hostile.cap_to_pm_then_fork", ping_with_caps(PM_EP, &[VFS_EP], PM.0).and_then(|_| forks_work(5)));
+    // Attack 2: [the sender's own VM cap, another cap] to VM left the
+    // second cap in VM's receive slot and broke fork and spawn.
+    h.check("hostile.two_caps_to_vm_then_fork", ping_with_caps(VM_EP, &[VM_EP, VFS_EP], VM.0).and_then(|_| forks_work(5)));
+    h.check("hostile.cap_to_vfs", ping_with_caps(VFS_EP, &[PM_EP], VFS.0).and_then(|_| ping_with_caps(VFS_EP, &[VFS_EP, VM_EP], VFS.0)));
+    // F4: every bit of the label counts.
+    let (c, w, l) = pm::Request::GetPid.encode();
+    h.check("hostile.label_high_bits_enosys", ensure(sendrec(PM_EP, c | 0x10_0000, w, l).result() == Err(ENOSYS), "a label with high bits was answered"));
+    // F1: prot with bits above 32 is EINVAL, not a read-write mapping.
+    let (c, w, l) = vm::Request::Mmap { addr: 0, len: 4096, prot: (1 << 32) | PROT_READ | PROT_WRITE, flags: MAP_ANON | MAP_PRIVATE }.encode();
+    h.check("hostile.mmap_prot_high_bits_einval", ensure(sendrec(VM_EP, c, w, l).result() == Err(EINVAL), "expected EINVAL"));
+}
