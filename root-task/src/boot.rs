@@ -32,6 +32,8 @@ pub struct System {
     /// PM's own cap to FS, badged as PM (FS is reachable by no user).
     pub fs_call: Ep,
     pub procs: ProcTable,
+    /// Where servers' faults go (see `fault_reporter`).
+    pub fault_ep: Ep,
 }
 
 fn ep(k: &mut Kernel) -> Result<Ep, &'static str> {
@@ -43,6 +45,7 @@ pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
     let vm_ep = ep(k)?;
     let vfs_ep = ep(k)?;
     let fs_ep = ep(k)?;
+    let fault_ep = crate::fault_reporter::endpoint(k)?;
     let ntfn = Notification(k.alloc(object::NOTIFICATION, 0).map_err(|_| "notification")?);
     init::TCB.bind_notification(ntfn).map_err(|_| "bind notification")?;
     let mut procs = ProcTable::new(PROC_TABLE_SLOTS);
@@ -50,7 +53,7 @@ pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
 
     // VM: the most privileged server. Its own caps, its endpoint, the ASID
     // pool, a signal cap to PM's notification, and most of the RAM.
-    let vm = server(k, images::VM, cs::VM_CNODE_BITS, priority(Role::Vm), VM, vm_ep, pm_ep)?;
+    let vm = server(k, images::VM, cs::VM_CNODE_BITS, priority(Role::Vm), VM, vm_ep, pm_ep, fault_ep)?;
     vm.give(cs::ASID_POOL, init::ASID_POOL.cptr(), CapRights::ALL)?;
     let notify = k.slot().map_err(|_| "slot")?;
     let root = init::CNODE;
@@ -58,10 +61,10 @@ pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
     vm.give_move(cs::PM_NOTIFY, notify)?;
     let untypeds = give_untyped(k, &vm)?;
 
-    let vfs = server(k, images::VFS, cs::SERVER_CNODE_BITS, priority(Role::Vfs), VFS, vfs_ep, pm_ep)?;
+    let vfs = server(k, images::VFS, cs::SERVER_CNODE_BITS, priority(Role::Vfs), VFS, vfs_ep, pm_ep, fault_ep)?;
     vfs.give_badged(cs::FS_EP, fs_ep.cptr(), SEND, VFS.badge())?;
     vfs.give_badged(cs::VM_EP, vm_ep.cptr(), SEND, VFS.badge())?;
-    let fs = server(k, images::FS, cs::SERVER_CNODE_BITS, priority(Role::Fs), FS, fs_ep, pm_ep)?;
+    let fs = server(k, images::FS, cs::SERVER_CNODE_BITS, priority(Role::Fs), FS, fs_ep, pm_ep, fault_ep)?;
     fs.give_badged(cs::VM_EP, vm_ep.cptr(), SEND, FS.badge())?;
 
     for (ep, b) in [(VM, &vm), (VFS, &vfs), (FS, &fs)] {
@@ -75,18 +78,20 @@ pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
     root.mint(vm_call.0, 64, root, vm_ep.bits(), 64, SEND, PM.badge()).map_err(|_| "mint vm cap")?;
     let fs_call = k.slot().map_err(|_| "slot")?;
     root.mint(fs_call.0, 64, root, fs_ep.bits(), 64, SEND, PM.badge()).map_err(|_| "mint fs cap")?;
-    Ok(System { pm_ep, vm_ep, vm_call: Ep(vm_call), vfs_ep, fs_call: Ep(fs_call), procs })
+    Ok(System { pm_ep, vm_ep, vm_call: Ep(vm_call), vfs_ep, fs_call: Ep(fs_call), procs, fault_ep })
 }
 
 /// Builds a server with its own TCB/CNode/VSpace caps, its receive
-/// endpoint, a badged send cap to PM and its fault endpoint (PM, badged
-/// with the fault flag: a server fault is a system failure PM reports).
-fn server(k: &mut Kernel, image: &[u8], bits: u64, prio: u8, me: Endpoint, own: Ep, pm: Ep) -> Result<Built, &'static str> {
+/// endpoint, a badged send cap to PM and its fault endpoint (the fault
+/// reporter's, badged with the fault flag: a server fault is a system
+/// failure the root task reports).
+#[allow(clippy::too_many_arguments)]
+fn server(k: &mut Kernel, image: &[u8], bits: u64, prio: u8, me: Endpoint, own: Ep, pm: Ep, faults: Ep) -> Result<Built, &'static str> {
     let b = process::build(k, image, bits, prio)?;
     b.give_self_caps()?;
     b.give(cs::SERVICE_EP, own.cptr(), CapRights::ALL)?;
     b.give_badged(cs::PM_EP, pm.cptr(), SEND, me.badge())?;
-    b.give_badged(cs::FAULT_EP, pm.cptr(), SEND, me.fault_badge())?;
+    b.give_badged(cs::FAULT_EP, faults.cptr(), SEND, me.fault_badge())?;
     Ok(b)
 }
 

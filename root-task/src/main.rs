@@ -8,6 +8,7 @@ extern crate alloc;
 mod bench;
 mod boot;
 mod exit;
+mod fault_reporter;
 mod images;
 mod kobj;
 mod loader;
@@ -65,5 +66,9 @@ fn start(bootinfo: u64) -> ! {
             exit::exit_qemu(false)
         }
     };
+    if let Err(e) = fault_reporter::start(&mut k, &mut virt, sys.fault_ep) {
+        println!("boot: fault reporter failed: {}", e);
+        exit::exit_qemu(false)
+    }
     pm::Pm::new(&mut k, sys, tally).run()
 }

@@ -104,12 +104,6 @@ impl<'a> Pm<'a> {
         let req = RawRequest { call: msg.info.label(), words: msg.mrs, len: msg.info.length() };
         let who = match Sender::from_badge(msg.badge) {
             Sender::Process(ep) if self.sys.procs.by_ep(ep).is_some() => ep,
-            Sender::Fault(ep) => {
-                // Only servers' faults come to PM (users' go to VM).
-                let f = sel4::Fault::decode(msg);
-                println!("PM: server {:#x} faulted: {:?}; stopping the system", ep.0, f);
-                crate::exit::exit_qemu(false);
-            }
             _ => return Next::Reply(Reply::err(EPERM)),
         };
         if req.call == common::PING {
@@ -393,7 +387,7 @@ impl<'a> Pm<'a> {
     }
 }
 
-fn server_name(ep: Endpoint) -> &'static str {
+pub fn server_name(ep: Endpoint) -> &'static str {
     match ep.slot() {
         1 => "VM",
         2 => "VFS",
