@@ -7,7 +7,8 @@ use crate::harness::{ensure, Harness};
 use minix_abi::common::PING;
 use minix_abi::cspace::{PM_EP, VFS_EP, VM_EP};
 use minix_abi::endpoint::{PM, VFS, VM};
-use minix_abi::errno::{EINVAL, ENOSYS};
+use minix_abi::cspace::addr::IPC_BUFFER;
+use minix_abi::errno::{EFAULT, EINVAL, ENOSYS};
 use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
 use minix_abi::{pm, vm};
 use mxrt::ipc::sendrec;
@@ -48,6 +49,26 @@ fn fork_one() -> Result<(), &'static str> {
     }
 }
 
+/// F2: munmap of the IPC-buffer page is refused and the page stays.
+fn munmap_ipc_buffer() -> Result<(), &'static str> {
+    ensure(posix::munmap(IPC_BUFFER, 4096) == Err(EINVAL), "munmap of the IPC buffer not refused")?;
+    ensure(posix::munmap(IPC_BUFFER - 4096, 3 * 4096) == Err(EINVAL), "a range over the IPC buffer not refused")?;
+    // A call that needs the IPC buffer still works.
+    ensure(posix::getpid() != 0, "no getpid after the munmap")
+}
+
+/// F3: a grant on the IPC-buffer page gives EFAULT, and the page stays
+/// mapped (VM once unmapped it on the way).
+fn grant_on_ipc_buffer() -> Result<(), &'static str> {
+    let mut g = mxrt::grants::Grants::new();
+    let id = g.direct(VFS, IPC_BUFFER, 64, grant::CPF_READ | grant::CPF_WRITE).map_err(|_| "grant")?;
+    let (c, w, l) = minix_abi::vfs::Request::GrantExercise { grant: id.0, len: 64, delta: 1 }.encode();
+    let r = sendrec(VFS_EP, c, w, l).result();
+    let _ = g.revoke(id);
+    ensure(r == Err(EFAULT), "a copy through the IPC buffer was not EFAULT")?;
+    ensure(posix::getpid() != 0, "no getpid after the copy")
+}
+
 pub fn run(h: &mut Harness) {
     // Attack 1: a cap sent to PM (after children have died, as they have
     // by now) once landed in a freed slot and made every fork fail.
@@ -62,4 +83,10 @@ pub fn run(h: &mut Harness) {
     // F1: prot with bits above 32 is EINVAL, not a read-write mapping.
     let (c, w, l) = vm::Request::Mmap { addr: 0, len: 4096, prot: (1 << 32) | PROT_READ | PROT_WRITE, flags: MAP_ANON | MAP_PRIVATE }.encode();
     h.check("hostile.mmap_prot_high_bits_einval", ensure(sendrec(VM_EP, c, w, l).result() == Err(EINVAL), "expected EINVAL"));
+    // Attack 3: an unaligned table put the TRY mark across a page end, and
+    // VM wrote into the next frame of its window (another process's).
+    let (c, w, l) = vm::Request::GrantTable { base: 0x4000_0000 + 4094, entries: 4 }.encode();
+    h.check("hostile.unaligned_grant_table_einval", ensure(sendrec(VM_EP, c, w, l).result() == Err(EINVAL), "expected EINVAL"));
+    h.check("hostile.munmap_ipc_buffer_einval", munmap_ipc_buffer());
+    h.check("hostile.grant_on_ipc_buffer_efault", grant_on_ipc_buffer());
 }

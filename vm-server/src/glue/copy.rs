@@ -76,8 +76,15 @@ impl Vm {
     /// `write`), paging anonymous memory in unless `try_only`.
     fn page_for(&mut self, ep: Endpoint, addr: u64, write: bool, try_only: bool) -> Result<u64, PageErr> {
         let p = self.procs.get_mut(&ep.0).ok_or(PageErr::Fault)?;
-        if let Some(PageFrame::Pool(id)) = p.space.present_page(addr, write, &self.frames) {
-            return Ok(Sel4Frames::window(id));
+        match p.space.present_page(addr, write, &self.frames) {
+            Some(PageFrame::Pool(id)) => return Ok(Sel4Frames::window(id)),
+            // A physical page (the IPC buffer) is not VM's to copy through:
+            // refuse, and never remap it, which would unmap it for good.
+            Some(PageFrame::Phys(_)) => return Err(PageErr::Fault),
+            None => {}
+        }
+        if p.space.page(addr).is_some_and(|pg| pg.frame.pool().is_none()) {
+            return Err(PageErr::Fault);
         }
         if try_only {
             return Err(PageErr::Try);
@@ -156,11 +163,17 @@ impl Vm {
         let Some(p) = self.procs.get(&m.granter) else { return };
         let Some((base, _)) = p.grants else { return };
         let Some(at) = base.checked_add(m.table_offset as u64) else { return };
+        let bytes = m.value.to_ne_bytes();
+        let off = at % PAGE_SIZE as u64;
+        // The table base is 8-aligned (checked at registration), so the
+        // mark never crosses a page; checked again here because the window
+        // page after this one belongs to another frame, maybe another
+        // process's.
+        if off + bytes.len() as u64 > PAGE_SIZE as u64 {
+            return;
+        }
         if let Some(PageFrame::Pool(id)) = p.space.present_page(at, true, &self.frames) {
-            // The mark is 4 bytes, aligned in a 48-byte entry: never
-            // crosses a page.
-            let bytes = m.value.to_ne_bytes();
-            sel4::copy_to_addr(Sel4Frames::window(id) + at % PAGE_SIZE as u64, &bytes);
+            sel4::copy_to_addr(Sel4Frames::window(id) + off, &bytes);
         }
     }
 

@@ -192,6 +192,12 @@ impl Vm {
         if entries > grant::MAX_SLOTS as u64 || base.checked_add(entries * grant::ENTRY_SIZE as u64).is_none() {
             return Err(EINVAL);
         }
+        // Entries are 48 bytes of 8-byte words: with an 8-aligned base no
+        // word of an entry, the 4-byte fault mark included, crosses a page,
+        // so VM's write of the mark stays inside the granter's own page.
+        if base % 8 != 0 {
+            return Err(EINVAL);
+        }
         p.grants = if entries == 0 { None } else { Some((base, entries)) };
         Ok(())
     }
@@ -407,6 +413,13 @@ impl Vm {
     }
 
     fn munmap(&mut self, who: Endpoint, addr: u64, len: u64) -> Result<(), Errno> {
+        // The IPC buffer is the process's lifeline to every server: a range
+        // that touches its page is refused whole, and nothing is unmapped.
+        let ipc = cs::addr::IPC_BUFFER;
+        let end = addr.checked_add(len).ok_or(EINVAL)?;
+        if addr < ipc + PAGE_SIZE as u64 && end > ipc {
+            return Err(EINVAL);
+        }
         self.with_proc(who, |p, frames| p.space.munmap(addr, len, frames).map(|rel| ((), rel)))
     }
 
