@@ -394,7 +394,7 @@ impl Vm {
             // File mappings arrive with the file system.
             return Err(EINVAL);
         }
-        let prot = Prot::from_bits(prot as u32)?;
+        let prot = Prot::from_bits(u32::try_from(prot).map_err(|_| EINVAL)?)?;
         self.check_commit(len)?;
         let base = self.with_proc(who, |p, frames| p.space.mmap_anon(addr, len, prot, flags & vm::MAP_FIXED != 0, frames))?;
         if self.procs.get(&who.0).is_some_and(|p| p.server) {
