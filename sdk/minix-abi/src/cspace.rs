@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The CSpace layout every process starts with. The root task builds each
 //! process's CNode with these slots; the process finds its caps here. A
 //! process gets only the caps in this table that its role needs (see

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Process identities. As in MINIX, an endpoint combines a process-table
 //! slot with a generation number, so a reused slot gets a new endpoint and
 //! a stale one is never mistaken for the new process.

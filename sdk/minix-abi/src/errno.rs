@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! MINIX 3 error numbers.
 //!
 //! MINIX 3.3 and later use the NetBSD numbering. Inside the system MINIX

@@ -1,19 +1,50 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! A MINIX message is one seL4 message: the label is the call number and
 //! up to four words ride in message registers MR0-MR3, so every hot call
 //! takes the kernel's fastpath. A reply has label 0; MR0 is the status
 //! (a non-negative result or a negated errno) and MR1-MR3 carry values.
+//!
+//! The call number is the *whole* label: every bit of the tag word above
+//! the length and cap fields. seL4 5.0's fastpath passes the sender's tag
+//! word through unchanged, bits 32-63 included, so a server that kept
+//! only the kernel's 20 label bits would answer `0x100101` as if it were
+//! `0x101` (GETPID). [`RawRequest::from_tag`] keeps them all, and every
+//! decoder matches the call number exactly: anything else is `ENOSYS`.
 use crate::errno::{Errno, EINVAL};
 
 /// Number of message registers a MINIX message uses.
 pub const MSG_WORDS: usize = 4;
 
+/// Where the label starts in a seL4 message tag (above length, extra caps
+/// and caps unwrapped: 7 + 2 + 3 bits).
+pub const LABEL_SHIFT: u32 = 12;
+/// The length field of a seL4 message tag.
+pub const LENGTH_MASK: u64 = 0x7f;
+
 /// A request as it arrives: call number and words.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub struct RawRequest {
+    /// The full label (see the module notes).
     pub call: u64,
     pub words: [u64; MSG_WORDS],
     /// Number of words the sender claims to have sent.
     pub len: u64,
+}
+
+impl RawRequest {
+    /// A request from a received seL4 tag word and the first message
+    /// registers: the call number is every bit above the cap fields, the
+    /// length the tag's 7-bit length field.
+    pub const fn from_tag(tag: u64, words: [u64; MSG_WORDS]) -> RawRequest {
+        RawRequest { call: tag >> LABEL_SHIFT, words, len: tag & LENGTH_MASK }
+    }
+
+    /// The tag word a sender writes for `call` with `len` words and no
+    /// caps (the inverse of [`RawRequest::from_tag`] for labels below
+    /// 2^52 and lengths below 128).
+    pub const fn tag(call: u64, len: u64) -> u64 {
+        (call << LABEL_SHIFT) | (len & LENGTH_MASK)
+    }
 }
 
 /// A reply: status plus up to three values.
@@ -97,5 +128,17 @@ mod reply_len_tests {
             assert_eq!(Reply::from_received(w, r.len()), r);
         }
         assert_eq!(Reply::err(crate::errno::EINVAL).len(), 1);
+    }
+
+    #[test]
+    fn labels_keep_every_bit() {
+        // F4: the probe's 0x100101 must not become GETPID (0x101).
+        let r = RawRequest::from_tag(RawRequest::tag(0x10_0101, 0), [0; 4]);
+        assert_eq!((r.call, r.len), (0x10_0101, 0));
+        let r = RawRequest::from_tag(u64::MAX, [0; 4]);
+        assert_eq!((r.call, r.len), (u64::MAX >> LABEL_SHIFT, 127));
+        // Cap fields never leak into the label or the length.
+        let r = RawRequest::from_tag(RawRequest::tag(0x101, 3) | 0b111_11 << 7, [0; 4]);
+        assert_eq!((r.call, r.len), (0x101, 3));
     }
 }

@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The process manager's interface (served by the root task).
 use crate::errno::{Errno, EINVAL, ENOSYS};
 use crate::message::{need_words, RawRequest};
+use crate::word::{at_most, bits_of, i32_sext_of, u8_of};
 
 pub const BASE: u64 = 0x100;
 pub const GETPID: u64 = BASE + 1;
@@ -14,8 +16,19 @@ pub const SRV_READY: u64 = BASE + 0x80;
 /// init hands over its test tally and asks for shutdown (init only).
 pub const SHUTDOWN: u64 = BASE + 0x81;
 
+/// Every call number of this interface.
+pub const CALLS: &[u64] = &[GETPID, GETPPID, EXIT, WAIT, FORK, SPAWN, SRV_READY, SHUTDOWN];
+
 /// `wait` option: do not block.
 pub const WNOHANG: u64 = 1;
+/// Every `wait` option PM knows.
+pub const WAIT_OPTIONS: u64 = WNOHANG;
+
+/// Largest image number a SPAWN may name (image ids are small indexes;
+/// VM answers `EINVAL` for one it does not have).
+pub const MAX_IMAGE: u64 = u32::MAX as u64;
+/// Largest test count SHUTDOWN carries, so PM's tally cannot overflow.
+pub const MAX_TALLY: u64 = u32::MAX as u64;
 
 /// Signal numbers PM reports in wait statuses.
 pub const SIGILL: u64 = 4;
@@ -37,31 +50,40 @@ pub enum Request {
 }
 
 impl Request {
+    /// Decodes a request. Unknown call numbers are `ENOSYS`; too few words
+    /// (or more than four on a call with arguments) and any word out of its
+    /// argument's range are `EINVAL`:
+    ///
+    /// * EXIT: the code is one byte;
+    /// * WAIT: the pid is -1 or a positive `pid_t` (a 32-bit int, written
+    ///   sign-extended), the options only [`WAIT_OPTIONS`];
+    /// * SPAWN: the image number at most [`MAX_IMAGE`];
+    /// * SHUTDOWN: each count at most [`MAX_TALLY`].
     pub fn decode(r: &RawRequest) -> Result<Request, Errno> {
         Ok(match r.call {
             GETPID => Request::GetPid,
             GETPPID => Request::GetPpid,
             EXIT => {
                 need_words(r, 1)?;
-                Request::Exit { code: (r.words[0] & 0xff) as u8 }
+                Request::Exit { code: u8_of(r.words[0])? }
             }
             WAIT => {
                 need_words(r, 2)?;
-                let pid = r.words[0] as i64;
-                if pid < -1 || pid == 0 || r.words[1] & !WNOHANG != 0 {
+                let pid = i32_sext_of(r.words[0])?;
+                if pid < -1 || pid == 0 {
                     return Err(EINVAL);
                 }
-                Request::Wait { pid, options: r.words[1] }
+                Request::Wait { pid: pid as i64, options: bits_of(r.words[1], WAIT_OPTIONS)? }
             }
             FORK => Request::Fork,
             SPAWN => {
                 need_words(r, 1)?;
-                Request::Spawn { image: r.words[0] }
+                Request::Spawn { image: at_most(r.words[0], MAX_IMAGE)? }
             }
             SRV_READY => Request::SrvReady,
             SHUTDOWN => {
                 need_words(r, 2)?;
-                Request::Shutdown { passed: r.words[0], failed: r.words[1] }
+                Request::Shutdown { passed: at_most(r.words[0], MAX_TALLY)?, failed: at_most(r.words[1], MAX_TALLY)? }
             }
             _ => return Err(ENOSYS),
         })
@@ -129,6 +151,32 @@ mod tests {
         assert_eq!(Request::decode(&raw(GETPID, [0; 4], 9)), Ok(Request::GetPid));
         assert_eq!(Request::decode(&raw(SPAWN, [0; 4], 99)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(0x1ff, [0; 4], 0)), Err(ENOSYS));
+    }
+    #[test]
+    fn labels_decoded_in_full() {
+        // F4: 0x100101 is not GETPID, nor is GETPID with any higher bit.
+        assert_eq!(Request::decode(&raw(0x10_0101, [0; 4], 0)), Err(ENOSYS));
+        for call in CALLS {
+            for bit in [20, 31, 32, 51, 63] {
+                assert_eq!(Request::decode(&raw(call | 1 << bit, [1; 4], 2)), Err(ENOSYS));
+            }
+        }
+    }
+    #[test]
+    fn words_are_range_checked_not_narrowed() {
+        // An exit code with bits above the byte was once cut to the byte.
+        assert_eq!(Request::decode(&raw(EXIT, [0x107, 0, 0, 0], 1)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(EXIT, [255, 0, 0, 0], 1)), Ok(Request::Exit { code: 255 }));
+        // pid: -1 and positive 32-bit pids only, written sign-extended.
+        assert_eq!(Request::decode(&raw(WAIT, [u64::MAX, 0, 0, 0], 2)), Ok(Request::Wait { pid: -1, options: 0 }));
+        assert_eq!(Request::decode(&raw(WAIT, [0xffff_ffff, 0, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(WAIT, [1 << 32 | 5, 0, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(WAIT, [i32::MAX as u64, 0, 0, 0], 2)), Ok(Request::Wait { pid: i32::MAX as i64, options: 0 }));
+        assert_eq!(Request::decode(&raw(WAIT, [0, 0, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(WAIT, [5, 1 << 32 | WNOHANG, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SPAWN, [1 << 32, 0, 0, 0], 1)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SHUTDOWN, [1, 1 << 32, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SHUTDOWN, [MAX_TALLY, 0, 0, 0], 2)), Ok(Request::Shutdown { passed: MAX_TALLY, failed: 0 }));
     }
     #[test]
     fn statuses() {

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! VM's interface: PM's process calls, the memory calls of every process,
 //! and (with grants) the copy engine.
+use crate::endpoint::Endpoint;
 use crate::errno::{Errno, EINVAL, ENOSYS};
 use crate::message::{need_words, RawRequest};
-use crate::endpoint::Endpoint;
+use crate::word::{at_most, bits_of, endpoint_of, u8_of};
 
 pub const BASE: u64 = 0x300;
 /// PM: build the address space of a new process from a boot image.
@@ -40,25 +42,75 @@ pub const SAFEMEMSET: u64 = BASE + 0x23;
 /// memory, element count). At most MAX_VEC_ELEMENTS elements.
 pub const VSAFECOPY: u64 = BASE + 0x24;
 
+/// Every call number of this interface.
+pub const CALLS: &[u64] = &[
+    SPAWN, FORK, EXIT, EVENTS, ADOPT, BRK, MMAP, MUNMAP, INFO, GRANT_TABLE, SAFECOPY_FROM, SAFECOPY_TO,
+    SAFEMEMSET, VSAFECOPY,
+];
+
 /// Packs a granter endpoint and a grant id into one message word.
 pub const fn grant_word(granter: Endpoint, grant: i32) -> u64 {
     granter.0 as u64 | ((grant as u32 as u64) << 32)
 }
 
-/// Unpacks [`grant_word`].
+/// Unpacks [`grant_word`] without checking the granter (the low 32 bits
+/// and the high 32 bits; every bit of the word is used). Decoders use
+/// [`decode_grant_word`].
 pub const fn split_grant_word(w: u64) -> (Endpoint, i32) {
     (Endpoint(w as u32), (w >> 32) as u32 as i32)
+}
+
+/// Unpacks [`grant_word`]: `EINVAL` unless the low half is a well-formed
+/// endpoint. An ill-formed granter can name no process, and the copy
+/// engine's first check (unknown granter) answers `EINVAL` too, so
+/// refusing it here keeps MINIX's order. The grant id is any `i32`: a
+/// negative one is the verifier's `EINVAL`, not the decoder's.
+pub fn decode_grant_word(w: u64) -> Result<(Endpoint, i32), Errno> {
+    let (granter, grant) = split_grant_word(w);
+    endpoint_of(granter.0 as u64)?;
+    Ok((granter, grant))
 }
 
 /// Protection bits for mmap.
 pub const PROT_READ: u64 = 1;
 pub const PROT_WRITE: u64 = 2;
 pub const PROT_EXEC: u64 = 4;
-/// mmap flags.
+/// Every protection bit VM knows; any other bit is `EINVAL`.
+pub const PROT_MASK: u64 = PROT_READ | PROT_WRITE | PROT_EXEC;
+/// mmap flags (MINIX's, that is NetBSD's, values).
 pub const MAP_FIXED: u64 = 0x10;
 pub const MAP_ANON: u64 = 0x1000;
 pub const MAP_PRIVATE: u64 = 0x0002;
 pub const MAP_SHARED: u64 = 0x0001;
+/// Every mmap flag VM knows; any other bit is `EINVAL`, and so is asking
+/// for both MAP_SHARED and MAP_PRIVATE (as NetBSD's mmap answers).
+pub const MAP_KNOWN: u64 = MAP_FIXED | MAP_ANON | MAP_PRIVATE | MAP_SHARED;
+
+/// Size of one grant-table entry in the granter's memory (the `grant`
+/// crate's `GrantEntry`, which asserts that it matches).
+pub const GRANT_ENTRY_SIZE: u64 = 48;
+/// Alignment every grant-table base must have: the entry's own alignment
+/// (its widest field is 8 bytes). With it, every field of every entry,
+/// the 4-byte fault mark included, lies inside one page, so the copy
+/// engine's write of the mark never touches the next page.
+pub const GRANT_TABLE_ALIGN: u64 = 8;
+/// Most entries a grant table may have (2^20 slots, the grant id's slot
+/// field).
+pub const GRANT_TABLE_MAX_ENTRIES: u64 = 1 << 20;
+/// Most elements one VSAFECOPY may carry.
+pub const VSAFECOPY_MAX: u64 = 64;
+
+/// Checks a grant table's place: `base` aligned to
+/// [`GRANT_TABLE_ALIGN`], at most [`GRANT_TABLE_MAX_ENTRIES`] entries,
+/// and the table's end representable. Any violation is `EINVAL`. (An
+/// empty table unregisters; its base must still be aligned.)
+pub fn check_grant_table(base: u64, entries: u64) -> Result<(), Errno> {
+    if base % GRANT_TABLE_ALIGN != 0 || entries > GRANT_TABLE_MAX_ENTRIES {
+        return Err(EINVAL);
+    }
+    // entries <= 2^20, so the product fits; the sum may not.
+    base.checked_add(entries * GRANT_ENTRY_SIZE).map(|_| ()).ok_or(EINVAL)
+}
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Request {
@@ -84,27 +136,35 @@ pub fn pm_only(call: u64) -> bool {
 }
 
 impl Request {
+    /// Decodes a request. Unknown call numbers are `ENOSYS`; too few words
+    /// (or more than four on a call with arguments) and any word out of its
+    /// argument's range are `EINVAL`:
+    ///
+    /// * endpoints (SPAWN, FORK, EXIT, ADOPT, and the granter in a grant
+    ///   word) must be well formed, with no bit above 31;
+    /// * SPAWN's image number at most `pm::MAX_IMAGE`;
+    /// * MMAP's `prot` only [`PROT_MASK`] bits, its `flags` only
+    ///   [`MAP_KNOWN`] bits and not both SHARED and PRIVATE;
+    /// * GRANT_TABLE as [`check_grant_table`] says;
+    /// * SAFEMEMSET's byte one byte;
+    /// * VSAFECOPY's count at most [`VSAFECOPY_MAX`].
+    ///
+    /// Addresses, lengths and offsets stay full 64-bit words: their checks
+    /// need the process's memory (VM answers `EINVAL`/`ENOMEM`) or the grant
+    /// (the verifier answers in MINIX's order).
     pub fn decode(r: &RawRequest) -> Result<Request, Errno> {
-        let ep = |w: u64| -> Result<Endpoint, Errno> {
-            let e = Endpoint(w as u32);
-            if w >> 32 != 0 || !e.is_valid() {
-                Err(EINVAL)
-            } else {
-                Ok(e)
-            }
-        };
         Ok(match r.call {
             SPAWN => {
                 need_words(r, 2)?;
-                Request::Spawn { child: ep(r.words[0])?, image: r.words[1] }
+                Request::Spawn { child: endpoint_of(r.words[0])?, image: at_most(r.words[1], crate::pm::MAX_IMAGE)? }
             }
             FORK => {
                 need_words(r, 2)?;
-                Request::Fork { child: ep(r.words[0])?, parent: ep(r.words[1])? }
+                Request::Fork { child: endpoint_of(r.words[0])?, parent: endpoint_of(r.words[1])? }
             }
             EXIT => {
                 need_words(r, 1)?;
-                Request::Exit { proc_: ep(r.words[0])? }
+                Request::Exit { proc_: endpoint_of(r.words[0])? }
             }
             EVENTS => Request::Events,
             BRK => {
@@ -113,7 +173,12 @@ impl Request {
             }
             MMAP => {
                 need_words(r, 4)?;
-                Request::Mmap { addr: r.words[0], len: r.words[1], prot: r.words[2], flags: r.words[3] }
+                let prot = bits_of(r.words[2], PROT_MASK)?;
+                let flags = bits_of(r.words[3], MAP_KNOWN)?;
+                if flags & (MAP_SHARED | MAP_PRIVATE) == MAP_SHARED | MAP_PRIVATE {
+                    return Err(EINVAL);
+                }
+                Request::Mmap { addr: r.words[0], len: r.words[1], prot, flags }
             }
             MUNMAP => {
                 need_words(r, 2)?;
@@ -122,28 +187,26 @@ impl Request {
             INFO => Request::Info,
             ADOPT => {
                 need_words(r, 1)?;
-                Request::Adopt { server: ep(r.words[0])? }
+                Request::Adopt { server: endpoint_of(r.words[0])? }
             }
             GRANT_TABLE => {
                 need_words(r, 2)?;
+                check_grant_table(r.words[0], r.words[1])?;
                 Request::GrantTable { base: r.words[0], entries: r.words[1] }
             }
             SAFECOPY_FROM | SAFECOPY_TO => {
                 need_words(r, 4)?;
-                let (granter, grant) = split_grant_word(r.words[0]);
+                let (granter, grant) = decode_grant_word(r.words[0])?;
                 Request::SafeCopy { to_granter: r.call == SAFECOPY_TO, granter, grant, offset: r.words[1], addr: r.words[2], bytes: r.words[3] }
             }
             SAFEMEMSET => {
                 need_words(r, 4)?;
-                if r.words[2] > 0xff {
-                    return Err(EINVAL);
-                }
-                let (granter, grant) = split_grant_word(r.words[0]);
-                Request::SafeMemset { granter, grant, offset: r.words[1], byte: r.words[2] as u8, bytes: r.words[3] }
+                let (granter, grant) = decode_grant_word(r.words[0])?;
+                Request::SafeMemset { granter, grant, offset: r.words[1], byte: u8_of(r.words[2])?, bytes: r.words[3] }
             }
             VSAFECOPY => {
                 need_words(r, 2)?;
-                Request::VSafeCopy { addr: r.words[0], count: r.words[1] }
+                Request::VSafeCopy { addr: r.words[0], count: at_most(r.words[1], VSAFECOPY_MAX)? }
             }
             _ => return Err(ENOSYS),
         })
@@ -203,7 +266,67 @@ mod tests {
         assert_eq!(Request::decode(&short), Err(EINVAL));
         assert_eq!(Request::decode(&RawRequest { call: 0x3ff, words: [0; 4], len: 0 }), Err(ENOSYS));
         assert!(pm_only(SPAWN) && pm_only(ADOPT) && !pm_only(BRK) && !pm_only(SAFECOPY_TO));
-        let bad_byte = RawRequest { call: SAFEMEMSET, words: [0, 0, 256, 1], len: 4 };
+        let bad_byte = RawRequest { call: SAFEMEMSET, words: [grant_word(c, 1), 0, 256, 1], len: 4 };
         assert_eq!(Request::decode(&bad_byte), Err(EINVAL));
+    }
+
+    fn raw(call: u64, words: [u64; 4], len: u64) -> RawRequest {
+        RawRequest { call, words, len }
+    }
+
+    #[test]
+    fn labels_decoded_in_full() {
+        for call in CALLS {
+            for bit in [20, 31, 32, 51, 63] {
+                assert_eq!(Request::decode(&raw(call | 1 << bit, [0; 4], 4)), Err(ENOSYS));
+            }
+        }
+    }
+
+    #[test]
+    fn mmap_prot_and_flags_checked() {
+        let ok = |prot, flags| Request::decode(&raw(MMAP, [0, 4096, prot, flags], 4));
+        // F1: bit 32 of prot was dropped by a narrowing cast.
+        assert_eq!(ok((1 << 32) | PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE), Err(EINVAL));
+        assert_eq!(ok(8, MAP_ANON), Err(EINVAL));
+        assert_eq!(ok(PROT_MASK, MAP_ANON | MAP_PRIVATE | MAP_FIXED).map(|_| ()), Ok(()));
+        assert_eq!(ok(0, MAP_ANON).map(|_| ()), Ok(()));
+        assert_eq!(ok(PROT_READ, MAP_ANON | 0x4), Err(EINVAL));
+        assert_eq!(ok(PROT_READ, MAP_ANON | 1 << 40), Err(EINVAL));
+        assert_eq!(ok(PROT_READ, MAP_ANON | MAP_SHARED | MAP_PRIVATE), Err(EINVAL));
+    }
+
+    #[test]
+    fn grant_table_checked() {
+        let gt = |base, entries| Request::decode(&raw(GRANT_TABLE, [base, entries, 0, 0], 2));
+        // Attack 3: a base 2 bytes before a page end put the mark across it.
+        assert_eq!(gt(0x4000_0000 + 4094, 4), Err(EINVAL));
+        for misalign in 1..GRANT_TABLE_ALIGN {
+            assert_eq!(gt(0x1000 + misalign, 1), Err(EINVAL));
+        }
+        assert_eq!(gt(0x1008, 1), Ok(Request::GrantTable { base: 0x1008, entries: 1 }));
+        assert_eq!(gt(0x1000, GRANT_TABLE_MAX_ENTRIES).map(|_| ()), Ok(()));
+        assert_eq!(gt(0x1000, GRANT_TABLE_MAX_ENTRIES + 1), Err(EINVAL));
+        assert_eq!(gt(0x1000, u64::MAX), Err(EINVAL));
+        assert_eq!(gt(u64::MAX - 7, 1), Err(EINVAL));
+        assert_eq!(gt(u64::MAX - 7, 0).map(|_| ()), Ok(()));
+        assert_eq!(gt(u64::MAX - 7 - 48, 1).map(|_| ()), Ok(()));
+    }
+
+    #[test]
+    fn endpoint_and_grant_words_checked() {
+        let c = Endpoint::new(5, 2);
+        // An endpoint with bits above 31 once narrowed to a valid one.
+        assert_eq!(Request::decode(&raw(EXIT, [c.0 as u64 | 1 << 32, 0, 0, 0], 1)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(FORK, [c.0 as u64, c.fault_badge(), 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SPAWN, [c.0 as u64, 1 << 32, 0, 0], 2)), Err(EINVAL));
+        let bad_granter = grant_word(Endpoint(5), 1); // generation 0
+        assert_eq!(Request::decode(&raw(SAFECOPY_FROM, [bad_granter, 0, 0, 1], 4)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SAFEMEMSET, [bad_granter, 0, 0, 1], 4)), Err(EINVAL));
+        assert_eq!(decode_grant_word(grant_word(c, -1)), Ok((c, -1)));
+        assert_eq!(decode_grant_word(grant_word(c, i32::MIN)), Ok((c, i32::MIN)));
+        assert_eq!(Request::decode(&raw(VSAFECOPY, [0x1000, VSAFECOPY_MAX, 0, 0], 2)).map(|_| ()), Ok(()));
+        assert_eq!(Request::decode(&raw(VSAFECOPY, [0x1000, VSAFECOPY_MAX + 1, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(VSAFECOPY, [0x1000, u64::MAX, 0, 0], 2)), Err(EINVAL));
     }
 }

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! Host fuzzing of every decoder in the ABI, as a hostile process would
+//! feed them: random labels (known calls, other protocols' calls, high
+//! bits, wild values), every length 0..=127, and words at the boundaries
+//! (0, 1, `u32::MAX`, `u64::MAX`), at wild addresses and near valid
+//! values. Over a million cases in all; `FUZZ_SCALE=n` multiplies them
+//! (`make fuzz`).
+//!
+//! Properties:
+//! * decoding never panics and answers a request, `ENOSYS` (exactly when
+//!   the label is not one of the interface's calls) or `EINVAL`;
+//! * decoding never narrows: re-encoding an accepted request gives back
+//!   the very words that were decoded, bit for bit;
+//! * encode then decode gives back every valid request of every type, even
+//!   with stale garbage in the registers past the message length.
+
+use minix_abi::common::{self, Common};
+use minix_abi::endpoint::{Endpoint, Sender, BADGE_BITS};
+use minix_abi::errno::{Errno, EINVAL, ENOSYS};
+use minix_abi::message::{RawRequest, Reply, MSG_WORDS};
+use minix_abi::{pm, vfs, vm};
+use proptest::prelude::*;
+use proptest::test_runner::Config;
+
+/// `n` cases, times `FUZZ_SCALE` when set.
+fn cases(n: u32) -> Config {
+    let scale = std::env::var("FUZZ_SCALE").ok().and_then(|s| s.parse::<u32>().ok()).unwrap_or(1).max(1);
+    Config { cases: n.saturating_mul(scale), failure_persistence: None, ..Config::default() }
+}
+
+fn all_calls() -> Vec<u64> {
+    [common::CALLS, pm::CALLS, vm::CALLS, vfs::CALLS].concat()
+}
+
+/// Labels: this interface's calls most often, then every other known call,
+/// known calls with one high bit set, and anything at all.
+fn label(own: &'static [u64]) -> impl Strategy<Value = u64> {
+    prop_oneof![
+        8 => prop::sample::select(own.to_vec()),
+        2 => prop::sample::select(all_calls()),
+        2 => (prop::sample::select(all_calls()), 9u32..64).prop_map(|(c, b)| c | 1 << b),
+        1 => prop::sample::select(vec![0, 1, 0xfffff, 1 << 20, u32::MAX as u64, (1 << 52) - 1, u64::MAX]),
+        1 => 0u64..0x400,
+        1 => any::<u64>(),
+    ]
+}
+
+fn endpoint() -> impl Strategy<Value = Endpoint> {
+    (any::<u16>(), 1u16..(1 << 15)).prop_map(|(s, g)| Endpoint::new(s, g))
+}
+
+/// Message words: boundaries, small values, valid and nearly valid
+/// endpoints and grant words, wild and edge addresses, anything.
+fn word() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        4 => prop::sample::select(vec![
+            0, 1, 2, 3, 7, 8, 0xff, 0x100, 0x1000, 0x1001, 4094,
+            u32::MAX as u64, u32::MAX as u64 + 1, i32::MAX as u64, i32::MIN as i64 as u64,
+            u64::MAX, u64::MAX - 1, u64::MAX - 4095, i64::MAX as u64, i64::MIN as u64,
+            0x7000_0000, 0x4000_0000 + 4094, 1 << 32, (1 << 32) | 3, 1 << 47, 1 << 63,
+            vm::GRANT_TABLE_MAX_ENTRIES, vm::GRANT_TABLE_MAX_ENTRIES + 1,
+            vm::VSAFECOPY_MAX, vm::VSAFECOPY_MAX + 1, vfs::EXERCISE_MAX, vfs::EXERCISE_MAX + 1,
+        ]),
+        3 => 0u64..300,
+        2 => endpoint().prop_map(|e| e.0 as u64),
+        1 => (endpoint(), 27u32..64).prop_map(|(e, b)| e.0 as u64 | 1 << b),
+        2 => (endpoint(), any::<i32>()).prop_map(|(e, g)| vm::grant_word(e, g)),
+        1 => any::<u32>().prop_map(|x| x as u64),
+        1 => any::<i32>().prop_map(|x| x as i64 as u64),
+        1 => (0u64..(1 << 20)).prop_map(|p| p << 12),
+        3 => any::<u64>(),
+    ]
+}
+
+fn raw(own: &'static [u64]) -> impl Strategy<Value = RawRequest> {
+    (label(own), prop::array::uniform4(word()), prop_oneof![3 => 0u64..=5, 1 => 0u64..=127])
+        .prop_map(|(call, words, len)| RawRequest { call, words, len })
+}
+
+/// The shared property of every decoder; `decode`/`encode` are one
+/// interface's.
+fn check_raw<R: PartialEq + std::fmt::Debug>(
+    r: &RawRequest,
+    own: &[u64],
+    decode: impl Fn(&RawRequest) -> Result<R, Errno>,
+    encode: impl Fn(&R) -> (u64, [u64; 4], u64),
+) -> Result<(), TestCaseError> {
+    match decode(r) {
+        Err(e) if !own.contains(&r.call) => prop_assert_eq!(e, ENOSYS),
+        Err(e) => prop_assert_eq!(e, EINVAL, "{:?}", r),
+        Ok(req) => {
+            prop_assert!(own.contains(&r.call), "{:?} decoded from an unknown call", req);
+            let (call, words, len) = encode(&req);
+            prop_assert_eq!(call, r.call);
+            prop_assert!(len as usize <= MSG_WORDS && len <= r.len);
+            // No narrowing: every word the request was built from comes
+            // back exactly.
+            prop_assert_eq!(&words[..len as usize], &r.words[..len as usize], "{:?} from {:?}", req, r);
+            prop_assert_eq!(decode(&RawRequest { call, words, len }), Ok(req));
+        }
+    }
+    Ok(())
+}
+
+/// Encodes, fills the registers past the length with garbage, decodes.
+fn round_trip<R: PartialEq + std::fmt::Debug>(
+    req: R,
+    garbage: [u64; 4],
+    decode: impl Fn(&RawRequest) -> Result<R, Errno>,
+    encode: impl Fn(&R) -> (u64, [u64; 4], u64),
+) -> Result<(), TestCaseError> {
+    let (call, mut words, len) = encode(&req);
+    prop_assert!(len as usize <= MSG_WORDS);
+    for i in len as usize..MSG_WORDS {
+        words[i] = garbage[i];
+    }
+    prop_assert_eq!(decode(&RawRequest { call, words, len }), Ok(req));
+    Ok(())
+}
+
+fn pm_request() -> impl Strategy<Value = pm::Request> {
+    use pm::Request::*;
+    prop_oneof![
+        Just(GetPid),
+        Just(GetPpid),
+        any::<u8>().prop_map(|code| Exit { code }),
+        (prop_oneof![Just(-1i64), (1..=i32::MAX).prop_map(|p| p as i64)], prop::sample::select(vec![0, pm::WNOHANG]))
+            .prop_map(|(pid, options)| Wait { pid, options }),
+        Just(Fork),
+        (0..=pm::MAX_IMAGE).prop_map(|image| Spawn { image }),
+        Just(SrvReady),
+        (0..=pm::MAX_TALLY, 0..=pm::MAX_TALLY).prop_map(|(passed, failed)| Shutdown { passed, failed }),
+    ]
+}
+
+fn vm_request() -> impl Strategy<Value = vm::Request> {
+    use vm::Request::*;
+    // Any set of known flags, never both SHARED and PRIVATE.
+    let flags = any::<u64>().prop_map(|x| {
+        let f = x & vm::MAP_KNOWN;
+        if f & vm::MAP_SHARED != 0 { f & !vm::MAP_PRIVATE } else { f }
+    });
+    let table = (any::<u64>(), 0..=vm::GRANT_TABLE_MAX_ENTRIES)
+        .prop_map(|(b, entries)| (b.min(u64::MAX - entries * vm::GRANT_ENTRY_SIZE) & !(vm::GRANT_TABLE_ALIGN - 1), entries));
+    prop_oneof![
+        (endpoint(), 0..=pm::MAX_IMAGE).prop_map(|(child, image)| Spawn { child, image }),
+        (endpoint(), endpoint()).prop_map(|(child, parent)| Fork { child, parent }),
+        endpoint().prop_map(|proc_| Exit { proc_ }),
+        Just(Events),
+        any::<u64>().prop_map(|addr| Brk { addr }),
+        (any::<u64>(), any::<u64>(), 0..=vm::PROT_MASK, flags).prop_map(|(addr, len, prot, flags)| Mmap { addr, len, prot, flags }),
+        (any::<u64>(), any::<u64>()).prop_map(|(addr, len)| Munmap { addr, len }),
+        Just(Info),
+        endpoint().prop_map(|server| Adopt { server }),
+        table.prop_map(|(base, entries)| GrantTable { base, entries }),
+        (any::<bool>(), endpoint(), any::<i32>(), any::<u64>(), any::<u64>(), any::<u64>()).prop_map(
+            |(to_granter, granter, grant, offset, addr, bytes)| SafeCopy { to_granter, granter, grant, offset, addr, bytes }
+        ),
+        (endpoint(), any::<i32>(), any::<u64>(), any::<u8>(), any::<u64>())
+            .prop_map(|(granter, grant, offset, byte, bytes)| SafeMemset { granter, grant, offset, byte, bytes }),
+        (any::<u64>(), 0..=vm::VSAFECOPY_MAX).prop_map(|(addr, count)| VSafeCopy { addr, count }),
+    ]
+}
+
+fn vfs_request() -> impl Strategy<Value = vfs::Request> {
+    use vfs::Request::*;
+    prop_oneof![
+        (any::<i32>(), 0..=vfs::EXERCISE_MAX, any::<u8>()).prop_map(|(grant, len, delta)| GrantExercise { grant, len, delta }),
+        (any::<i32>(), any::<u64>(), any::<u64>()).prop_map(|(grant, len, rounds)| GrantBench { grant, len, rounds }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(cases(300_000))]
+    #[test]
+    fn vm_decodes_any_message(r in raw(vm::CALLS)) {
+        check_raw(&r, vm::CALLS, vm::Request::decode, vm::Request::encode)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(200_000))]
+    #[test]
+    fn pm_decodes_any_message(r in raw(pm::CALLS)) {
+        check_raw(&r, pm::CALLS, pm::Request::decode, pm::Request::encode)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(150_000))]
+    #[test]
+    fn vfs_decodes_any_message(r in raw(vfs::CALLS)) {
+        check_raw(&r, vfs::CALLS, vfs::Request::decode, vfs::Request::encode)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(100_000))]
+    #[test]
+    fn common_decodes_any_message(r in raw(common::CALLS)) {
+        check_raw(&r, common::CALLS, Common::decode, Common::encode)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(100_000))]
+    #[test]
+    fn vm_round_trips(req in vm_request(), garbage in prop::array::uniform4(any::<u64>())) {
+        round_trip(req, garbage, vm::Request::decode, vm::Request::encode)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(50_000))]
+    #[test]
+    fn pm_round_trips(req in pm_request(), garbage in prop::array::uniform4(any::<u64>())) {
+        round_trip(req, garbage, pm::Request::decode, pm::Request::encode)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(30_000))]
+    #[test]
+    fn vfs_round_trips(req in vfs_request(), garbage in prop::array::uniform4(any::<u64>())) {
+        round_trip(req, garbage, vfs::Request::decode, vfs::Request::encode)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(1_000))]
+    #[test]
+    fn common_round_trips(garbage in prop::array::uniform4(any::<u64>())) {
+        round_trip(Common::Ping, garbage, Common::decode, Common::encode)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(50_000))]
+    /// Badges: total, and a process or fault badge names its endpoint
+    /// exactly (no bit of the badge is dropped on the way).
+    #[test]
+    fn badges_decode_exactly(badge in prop_oneof![any::<u64>(), 0u64..(1 << BADGE_BITS), endpoint().prop_map(|e| e.badge())]) {
+        match Sender::from_badge(badge) {
+            Sender::Process(e) => prop_assert_eq!(e.badge(), badge),
+            Sender::Fault(e) => prop_assert_eq!(e.fault_badge(), badge),
+            Sender::Unbadged => prop_assert_eq!(badge, 0),
+            Sender::Unknown(b) => {
+                prop_assert_eq!(b, badge);
+                prop_assert!(badge >> BADGE_BITS != 0 || Endpoint(badge as u32 & ((1 << 27) - 1)).generation() == 0);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(30_000))]
+    /// Tags: the whole label and the 7-bit length, whatever the word.
+    #[test]
+    fn tags_keep_the_whole_label(tag in any::<u64>(), words in prop::array::uniform4(any::<u64>())) {
+        let r = RawRequest::from_tag(tag, words);
+        prop_assert_eq!(r.call, tag >> 12);
+        prop_assert!(r.len <= 127);
+        prop_assert_eq!(RawRequest::tag(r.call, r.len) | (tag & 0xf80), tag);
+    }
+
+    /// Replies: total, and the words past the length read as zero.
+    #[test]
+    fn replies_decode(words in prop::array::uniform4(word()), len in 0u64..=127) {
+        let r = Reply::from_received(words, len);
+        for (i, v) in r.vals.iter().enumerate() {
+            if (i as u64) + 1 >= len {
+                prop_assert_eq!(*v, 0);
+            }
+        }
+        let _ = r.result();
+    }
+}
