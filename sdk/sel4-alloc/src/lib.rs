@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Bookkeeping for seL4 resources that needs no kernel, tested on the
 //! host: [`untyped::UntypedPool`] mirrors where Untyped_Retype places
-//! objects; [`slots::SlotAllocator`] hands out CNode slots.
+//! objects; [`slots::SlotAllocator`] hands out CNode slots and reuses
+//! every freed one.
 #![cfg_attr(not(test), no_std)]
 
 pub mod slots;

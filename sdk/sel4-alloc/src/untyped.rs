@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! A model of the kernel's untyped memory, so the root task knows which
 //! untyped cap can hold the next object.
 //!
@@ -188,6 +189,13 @@ mod tests {
         let t = p.take_whole(20).unwrap();
         assert_eq!(t.cap, 2);
         assert!(p.take_whole(20).is_none());
-        assert!(!p.add(5, 0, 1, false) || p.len <= 4);
+        // The taken untyped is gone for good: only it could hold 8 MiB.
+        assert_eq!(p.place(23), None);
+        assert_eq!(p.place(21), Some(1));
+        // A pool of 4 that has had 2 entries takes 2 more, then refuses
+        // (a taken entry's place is not reused).
+        assert!(p.add(5, 0, 12, false) && p.add(6, 0, 12, false));
+        assert!(!p.add(7, 0, 12, false), "a full pool accepted a fifth untyped");
+        assert_eq!(p.place(12), Some(5));
     }
 }
