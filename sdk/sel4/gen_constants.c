@@ -83,6 +83,8 @@ int main(void)
            (unsigned long)seL4_NumErrors);
     printf("/// CONFIG_ROOT_CNODE_SIZE_BITS.\npub const ROOT_CNODE_SIZE_BITS: u64 = %d;\n",
            CONFIG_ROOT_CNODE_SIZE_BITS);
+    printf("/// CONFIG_RETYPE_FAN_OUT_LIMIT: most objects one Untyped_Retype makes.\npub const RETYPE_FAN_OUT_LIMIT: u64 = %d;\n",
+           CONFIG_RETYPE_FAN_OUT_LIMIT);
     printf("/// CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS.\npub const MAX_BOOTINFO_UNTYPED_CAPS: usize = %d;\n",
            CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS);
     printf("/// Message lengths of fault IPCs.\npub mod fault_len {\n");

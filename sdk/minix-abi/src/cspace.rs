@@ -37,7 +37,11 @@ pub const FIRST_FREE: u64 = 1024;
 pub const USER_CNODE_BITS: u64 = 5;
 /// CNode size (radix bits) of a server; VM gets [`VM_CNODE_BITS`].
 pub const SERVER_CNODE_BITS: u64 = 12;
-pub const VM_CNODE_BITS: u64 = 17;
+/// VM holds two caps per frame of RAM (the master, mapped in its window,
+/// and the one a process maps), plus one per extra mapping of a shared
+/// frame and its paging structures: 2^18 slots cover every frame of a
+/// 512 MiB machine twice with room to spare.
+pub const VM_CNODE_BITS: u64 = 18;
 
 /// Fixed user-space addresses the starter sets up.
 pub mod addr {

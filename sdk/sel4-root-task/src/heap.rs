@@ -13,3 +13,24 @@ pub fn init() {
 
 #[cfg(not(target_os = "none"))]
 pub fn init() {}
+
+/// Heap bytes not in use (0 on the host, where std allocates).
+pub fn free_bytes() -> usize {
+    #[cfg(target_os = "none")]
+    return sel4::heap_free_bytes(&HEAP);
+    #[cfg(not(target_os = "none"))]
+    0
+}
+
+/// Grows the heap by `frames` (fresh frame caps of this process), mapped
+/// into `vspace`, this process's own; see `sel4::grow_heap_with`. Returns
+/// the bytes added.
+pub fn grow(vspace: sel4::VSpace, frames: &[sel4::Frame], alloc: &mut dyn FnMut(u64) -> Result<sel4::CPtr, sel4::Error>) -> usize {
+    #[cfg(target_os = "none")]
+    return sel4::grow_heap_with(&HEAP, vspace, frames, alloc);
+    #[cfg(not(target_os = "none"))]
+    {
+        let _ = (vspace, frames, alloc);
+        0
+    }
+}

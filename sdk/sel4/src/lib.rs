@@ -12,7 +12,7 @@
 mod constants {
     include!(concat!(env!("OUT_DIR"), "/constants.rs"));
 }
-pub use constants::{KERNEL_VERSION, size_bits, fault_len, fault_tag, label, object, MAX_BOOTINFO_UNTYPED_CAPS, MSG_MAX_EXTRA_CAPS, MSG_MAX_LENGTH, NUM_ERRORS, ROOT_CNODE_SIZE_BITS};
+pub use constants::{KERNEL_VERSION, size_bits, fault_len, fault_tag, label, object, MAX_BOOTINFO_UNTYPED_CAPS, MSG_MAX_EXTRA_CAPS, MSG_MAX_LENGTH, NUM_ERRORS, RETYPE_FAN_OUT_LIMIT, ROOT_CNODE_SIZE_BITS};
 
 mod arch;
 mod bootinfo;
@@ -41,5 +41,5 @@ pub use ipc_buffer::{clear_receive_path, get_mr, set_cap, set_mr, set_receive_pa
 pub use mapping::map_frame_with;
 pub use message_info::MessageInfo;
 pub use object_size::object_size_bits;
-pub use raw_mem::{give_heap_area, take_heap_area, copy_from_addr, copy_to_addr, fill_addr, read_u64_at, write_u64_at, slice_at, slice_at_mut};
+pub use raw_mem::{give_heap_area, grow_heap_with, heap_free_bytes, HEAP_GROWTH, take_heap_area, copy_from_addr, copy_to_addr, fill_addr, read_u64_at, write_u64_at, slice_at, slice_at_mut};
 pub use syscalls::*;

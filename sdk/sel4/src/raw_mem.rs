@@ -98,3 +98,56 @@ pub fn give_heap_area<const ORDER: usize>(heap: &buddy_system_allocator::LockedH
         unsafe { heap.lock().init(area.as_mut_ptr() as usize, area.len()) }
     }
 }
+
+/// Where a process's heap grows beyond its static area: a virtual range
+/// no program of ours maps anything else into (images sit at 4 MiB, the IPC
+/// buffer at 0x7000_0000, VM's window from 0x8000_0000).
+pub const HEAP_GROWTH: (u64, u64) = (0x4000_0000, 0x7000_0000);
+
+static HEAP_GROWTH_NEXT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(HEAP_GROWTH.0);
+
+/// Grows a buddy allocator's heap by `frames`: maps them read-write at the
+/// next free pages of [`HEAP_GROWTH`] in `vspace` (this process's own),
+/// making paging structures with `alloc` as needed, and hands the mapped
+/// pages to the allocator. Returns how many bytes were added; frames after
+/// one that failed to map are not used.
+///
+/// Safe because this function alone maps into the growth range and moves
+/// its cursor past every page it maps, so each page it gives the heap is
+/// mapped writable and used by nothing else.
+pub fn grow_heap_with<const ORDER: usize>(
+    heap: &buddy_system_allocator::LockedHeap<ORDER>,
+    vspace: crate::VSpace,
+    frames: &[crate::Frame],
+    alloc: &mut dyn FnMut(u64) -> Result<crate::CPtr, crate::Error>,
+) -> usize {
+    use core::sync::atomic::Ordering;
+    let start = HEAP_GROWTH_NEXT.load(Ordering::Acquire);
+    let mut mapped = 0u64;
+    for f in frames {
+        let at = start + mapped * crate::PAGE_SIZE as u64;
+        if at + crate::PAGE_SIZE as u64 > HEAP_GROWTH.1 {
+            break;
+        }
+        if crate::map_frame_with(vspace, *f, at, crate::CapRights::READ_WRITE, alloc).is_err() {
+            break;
+        }
+        mapped += 1;
+    }
+    let len = mapped * crate::PAGE_SIZE as u64;
+    HEAP_GROWTH_NEXT.store(start + len, Ordering::Release);
+    if len > 0 {
+        // SAFETY: [start, start + len) was just mapped read-write in this
+        // address space, and the cursor has moved past it, so no later
+        // call maps or hands out these pages again.
+        unsafe { heap.lock().add_to_heap(start as usize, (start + len) as usize) }
+    }
+    len as usize
+}
+
+/// Bytes a buddy allocator has not handed out (free space, possibly in
+/// pieces too small for a large allocation).
+pub fn heap_free_bytes<const ORDER: usize>(heap: &buddy_system_allocator::LockedHeap<ORDER>) -> usize {
+    let h = heap.lock();
+    h.stats_total_bytes().saturating_sub(h.stats_alloc_actual())
+}

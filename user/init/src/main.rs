@@ -10,6 +10,8 @@ mod harness;
 #[cfg(target_os = "none")]
 mod tests_grant;
 #[cfg(target_os = "none")]
+mod tests_exhaust;
+#[cfg(target_os = "none")]
 mod tests_hostile;
 #[cfg(target_os = "none")]
 mod tests_proc;
@@ -32,6 +34,7 @@ mod glue {
             crate::tests_vm::run(&mut h);
             crate::tests_grant::run(&mut h);
             crate::tests_hostile::run(&mut h);
+            crate::tests_exhaust::run(&mut h);
         }
         let (c, w, l) = pm::Request::Shutdown { passed: h.passed, failed: h.failed }.encode();
         mxrt::ipc::sendrec(cspace::PM_EP, c, w, l);

@@ -35,11 +35,17 @@ pub struct Sel4Frames {
     fresh: Vec<FrameId>,
     /// References per frame, indexed by frame id (O(1) on the fault path).
     refs: Vec<u32>,
+    /// Frames of untyped memory kept back from processes for VM's own
+    /// heap (see `heap.rs`): processes see that many fewer free frames,
+    /// and no frame for a process is ever made out of them.
+    heap_reserve: u64,
+    /// Frames of untyped memory the heap leaves for paging structures.
+    paging_floor: u64,
 }
 
 impl Sel4Frames {
     pub fn new(res: Res) -> Sel4Frames {
-        Sel4Frames { res, masters: Vec::new(), spares: Vec::new(), free: Vec::new(), fresh: Vec::new(), refs: Vec::new() }
+        Sel4Frames { res, masters: Vec::new(), spares: Vec::new(), free: Vec::new(), fresh: Vec::new(), refs: Vec::new(), heap_reserve: 0, paging_floor: 0 }
     }
 
     /// Address of a frame in VM's window.
@@ -52,10 +58,59 @@ impl Sel4Frames {
         self.masters.get(id.0 as usize).copied()
     }
 
-    /// Frames that could still be handed out: the free list plus what the
-    /// untyped memory can still make.
+    /// Frames that could still be handed to processes: the free list, the
+    /// fresh frames, and what untyped memory can still make beyond the heap
+    /// reserve.
     pub fn free_frames(&self) -> u64 {
-        (self.free.len() + self.fresh.len()) as u64 + self.res.ut.free_ram() / PAGE_SIZE as u64
+        (self.free.len() + self.fresh.len()) as u64 + self.untyped_frames_for_processes()
+    }
+
+    fn untyped_frames_for_processes(&self) -> u64 {
+        (self.res.ut.free_ram() / PAGE_SIZE as u64).saturating_sub(self.heap_reserve)
+    }
+
+    /// Heap bytes the per-frame tables take for `frames` frames.
+    pub fn table_bytes(&self, frames: u64) -> usize {
+        frames as usize * (2 * core::mem::size_of::<u64>() + core::mem::size_of::<u32>() + 2 * core::mem::size_of::<FrameId>())
+    }
+
+    /// Gives the per-frame tables room for `frames` frames up front.
+    pub fn reserve_tables(&mut self, frames: u64) {
+        let n = frames as usize;
+        self.masters.reserve_exact(n.saturating_sub(self.masters.len()));
+        self.spares.reserve_exact(n.saturating_sub(self.spares.len()));
+        self.refs.reserve_exact(n.saturating_sub(self.refs.len()));
+        self.free.reserve_exact(n.saturating_sub(self.free.len()));
+        self.fresh.reserve_exact((REFILL_BATCH as usize).saturating_sub(self.fresh.len()));
+    }
+
+    /// Keeps `frames` frames of untyped memory from processes' pages, for
+    /// the heap and for paging structures; the heap leaves `paging` of them.
+    pub fn set_heap_reserve(&mut self, frames: u64, paging: u64) {
+        self.heap_reserve = frames;
+        self.paging_floor = paging;
+    }
+
+    /// Up to `n` new frames for VM's heap, in consecutive slots, made from
+    /// untyped memory (the reserve first). Returns (first slot, count).
+    pub fn heap_frames(&mut self, n: u64) -> Result<(u64, u64), Errno> {
+        // The heap never takes the last of untyped memory: paging
+        // structures (page tables of processes) can only be made from it.
+        let ut_frames = self.res.ut.free_ram() / PAGE_SIZE as u64;
+        let mut n = n.max(1).min(ut_frames.saturating_sub(self.paging_floor));
+        if n == 0 {
+            return Err(ENOMEM);
+        }
+        loop {
+            match self.res.alloc_frames_contig(n) {
+                Ok(first) => {
+                    self.heap_reserve = self.heap_reserve.saturating_sub(n);
+                    return Ok((first, n));
+                }
+                Err(_) if n > 1 => n /= 2,
+                Err(_) => return Err(ENOMEM),
+            }
+        }
     }
 
     /// Frames ever made plus those still makeable.
@@ -118,7 +173,10 @@ impl Sel4Frames {
     /// untyped has room for a whole batch), maps each into the window and
     /// gives each its spare process cap.
     fn refill(&mut self) -> Result<(), Errno> {
-        let mut n = REFILL_BATCH;
+        let mut n = REFILL_BATCH.min(self.untyped_frames_for_processes());
+        if n == 0 {
+            return Err(ENOMEM);
+        }
         let first = loop {
             match self.res.alloc_frames_contig(n) {
                 Ok(first) => break first,

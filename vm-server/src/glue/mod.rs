@@ -3,6 +3,7 @@ extern crate alloc;
 
 mod copy;
 mod frames;
+mod heap;
 mod images;
 mod res;
 mod uspace;
@@ -53,6 +54,10 @@ struct Vm {
     /// Reused page-window lists of the copy engine (granter, caller).
     scratch: (alloc::vec::Vec<u64>, alloc::vec::Vec<u64>),
     scratch_frames: alloc::vec::Vec<vm_server::page::PageFrame>,
+    /// The heap could not be grown to its low-water mark before this
+    /// message: requests that build bookkeeping answer ENOMEM and faults
+    /// that need a new page kill, rather than risk a failed allocation.
+    heap_short: bool,
 }
 
 fn main(arg: u64) -> ! {
@@ -64,8 +69,16 @@ fn main(arg: u64) -> ! {
         ut.add(cs::UNTYPED_BASE + i, 0, sel4::get_mr(i as usize) as u8, false);
     }
     let res = Res { ut, slots: SlotAllocator::new(cs::FIRST_FREE, 1 << cs::VM_CNODE_BITS) };
-    let mut vm = Vm { frames: Sel4Frames::new(res), procs: EndpointTable::new(), events: VecDeque::new(), spare_vspaces: alloc::vec::Vec::new(), scratch: Default::default(), scratch_frames: alloc::vec::Vec::new() };
+    let mut vm = Vm { frames: Sel4Frames::new(res), procs: EndpointTable::new(), events: VecDeque::new(), spare_vspaces: alloc::vec::Vec::new(), scratch: Default::default(), scratch_frames: alloc::vec::Vec::new(), heap_short: false };
     println!("vm: {} MiB of memory in {} untyped caps", vm.frames.res.ut.free_ram() >> 20, count);
+    let total_frames = vm.frames.res.ut.free_ram() / PAGE_SIZE as u64;
+    vm.frames.set_heap_reserve(total_frames >> heap::RESERVE_SHIFT, total_frames >> heap::PAGING_SHIFT);
+    // The per-frame tables get their full size now, so they never need a
+    // large reallocation later.
+    if !vm.ensure_heap(heap::LOW_WATER + vm.frames.table_bytes(total_frames)) {
+        println!("vm: cannot grow the heap at start");
+    }
+    vm.frames.reserve_tables(total_frames);
     sel4::set_receive_path(SELF_CNODE.cptr(), cs::RECV_SLOT, 64);
 
     // Report ready. PM is waiting for exactly this at boot, so this one
@@ -76,6 +89,7 @@ fn main(arg: u64) -> ! {
     let ep = CPtr(cs::SERVICE_EP);
     let mut msg = sel4::recv(ep);
     loop {
+        vm.heap_short = !vm.ensure_heap(heap::LOW_WATER);
         let (reply, cap) = vm.handle(&msg);
         // Whatever a handler did not move out of the receive slot (a cap
         // attached by a process that should send none, or the second of
@@ -124,6 +138,13 @@ impl Vm {
 
     fn request(&mut self, who: Endpoint, r: Request, msg: &Received) -> (Option<Reply>, Option<u64>) {
         let has_cap = msg.info.extra_caps() == 1 && msg.info.caps_unwrapped() == 0;
+        let builds = matches!(r, Request::Spawn { .. } | Request::Fork { .. } | Request::Brk { .. } | Request::Mmap { .. } | Request::Adopt { .. });
+        if self.heap_short && builds {
+            if has_cap {
+                let _ = SELF_CNODE.delete(cs::RECV_SLOT, 64);
+            }
+            return (Some(Reply::err(ENOMEM)), None);
+        }
         let result = match r {
             Request::Spawn { child, image } => self.spawn(child, image, has_cap).map(|(entry, cap)| (Reply::ok(entry), Some(cap))),
             Request::Fork { child, parent } => self.fork(child, parent, has_cap).map(|cap| (Reply::ok(0), Some(cap))),
@@ -291,6 +312,17 @@ impl Vm {
             self.frames.res.delete(ipc_cap);
             return Err(EINVAL);
         };
+        // The child's bookkeeping is made in one go: make sure the heap can
+        // hold it before starting, or refuse the fork.
+        let need = p.space.resident_pages().saturating_mul(heap::FORK_BYTES_PER_PAGE).saturating_add(heap::LOW_WATER);
+        if !self.ensure_heap(need) {
+            self.frames.res.delete(ipc_cap);
+            return Err(ENOMEM);
+        }
+        let Some(p) = self.procs.get_mut(&parent.0) else {
+            self.frames.res.delete(ipc_cap);
+            return Err(EINVAL);
+        };
         let forked = match p.space.fork(&mut self.frames) {
             Ok(f) => f,
             Err(e) => {
@@ -430,6 +462,8 @@ impl Vm {
             return None;
         }
         let sig = match Fault::decode(msg) {
+            // Out of room for bookkeeping: the process dies, VM does not.
+            Fault::Vm(_) if self.heap_short => SIGSEGV,
             Fault::Vm(f) => match p.space.handle_fault(f.addr, f.is_write(), &mut self.frames) {
                 FaultOutcome::Map(m) => match p.vs.install(&mut self.frames, &m, None) {
                     Ok(()) => return Some(Reply::ok(0)),

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! VM's heap grows from VM's own memory, so bookkeeping never runs out
+//! while frames remain.
+//!
+//! The runtime gives every program a fixed 4 MiB heap; VM's bookkeeping
+//! (page maps, mapping caps, frame tables) grows with what processes do.
+//! Before each message VM makes sure at least [`LOW_WATER`] bytes are free,
+//! mapping new frames into the runtime's heap-growth range. Frames for this
+//! come from a reserve of untyped memory that processes' pages never get
+//! (1/8 of RAM, of which the heap leaves 1/64 of RAM for page tables), so
+//! a process that takes every frame it can still leaves VM room to track
+//! it and to map it. Requests whose bookkeeping could exceed the low
+//! water mark (fork copies a whole page map) check their own need first and
+//! answer ENOMEM when it cannot be met; nothing VM does can then fail an
+//! allocation.
+use super::res::SELF_VSPACE;
+use super::Vm;
+use sel4::Frame;
+
+/// Free heap VM keeps before handling any message.
+pub const LOW_WATER: usize = 8 << 20;
+/// Frames mapped per growth step: 4 MiB, one retype. The buddy allocator
+/// never merges memory added in separate steps, so the step bounds the
+/// largest block the grown heap can give; 4 MiB holds the largest single
+/// allocation VM makes (the list of pages an exit of a process that holds
+/// all of memory releases: 24 bytes a page).
+const STEP_FRAMES: u64 = 1024;
+/// The kernel's limit on objects made by one Untyped_Retype.
+const RETYPE_MAX: u64 = sel4::RETYPE_FAN_OUT_LIMIT;
+/// Share of RAM kept back from processes' pages: 1/8, for the heap and
+/// for paging structures.
+pub const RESERVE_SHIFT: u32 = 3;
+/// Share of RAM the heap leaves for paging structures: 1/64 (a page table
+/// for every 2 MiB of all of memory, many times over).
+pub const PAGING_SHIFT: u32 = 6;
+/// Heap bytes a fork may need per page of the parent: the child's page
+/// map entry and mapping-cap entry, and room for the parent's copy-on-write
+/// downgrades (generous: this only decides when fork says ENOMEM).
+pub const FORK_BYTES_PER_PAGE: usize = 128;
+
+impl Vm {
+    /// Grows the heap until `want` bytes are free; false if VM's memory
+    /// cannot provide them.
+    pub fn ensure_heap(&mut self, want: usize) -> bool {
+        while sel4_root_task::heap_free_bytes() < want {
+            // On the stack: this runs when the heap is low.
+            let mut frames = [Frame::from_bits(0); STEP_FRAMES as usize];
+            let mut got = 0usize;
+            // The kernel retypes at most RETYPE_MAX objects per call.
+            while got < frames.len() {
+                let Ok((first, n)) = self.frames.heap_frames(RETYPE_MAX.min((frames.len() - got) as u64)) else { break };
+                for slot in first..first + n {
+                    frames[got] = Frame::from_bits(slot);
+                    got += 1;
+                }
+            }
+            if got == 0 {
+                return false;
+            }
+            let res = &mut self.frames.res;
+            if sel4_root_task::grow_heap(SELF_VSPACE, &frames[..got], &mut |ty| res.alloc(ty)) == 0 {
+                return false;
+            }
+        }
+        true
+    }
+}
