@@ -8,6 +8,8 @@ mod bench;
 #[cfg(target_os = "none")]
 mod harness;
 #[cfg(target_os = "none")]
+mod tests_fuzz;
+#[cfg(target_os = "none")]
 mod tests_grant;
 #[cfg(target_os = "none")]
 mod tests_exhaust;
@@ -35,6 +37,7 @@ mod glue {
             crate::tests_grant::run(&mut h);
             crate::tests_hostile::run(&mut h);
             crate::tests_exhaust::run(&mut h);
+            crate::tests_fuzz::run(&mut h);
         }
         let (c, w, l) = pm::Request::Shutdown { passed: h.passed, failed: h.failed }.encode();
         mxrt::ipc::sendrec(cspace::PM_EP, c, w, l);
