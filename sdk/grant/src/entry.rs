@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! One grant table entry, as it lies in the granter's memory.
 //!
 //! The copy engine reads entries out of another process's memory, so the

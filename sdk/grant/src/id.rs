@@ -1,6 +1,9 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Grant ids: `(seq << 20) | slot`, a 20-bit slot and an 11-bit sequence
 //! number, so every id of a real grant is a non-negative `i32`; -1
 //! ([`GRANT_INVALID`]) and every other negative value name no grant.
+
+use minix_abi::errno::{Errno, EINVAL};
 
 use crate::{SEQ_BITS, SLOT_BITS};
 
@@ -22,6 +25,16 @@ impl GrantId {
     /// width are dropped, so the result is never negative.
     pub const fn new(slot: u32, seq: u32) -> GrantId {
         GrantId((((seq & Self::SEQ_MASK) << SLOT_BITS) | (slot & Self::SLOT_MASK)) as i32)
+    }
+
+    /// The id of `slot` at sequence `seq`, refusing (EINVAL) a slot or a
+    /// sequence number wider than its field instead of dropping bits.
+    pub const fn try_new(slot: u32, seq: u32) -> Result<GrantId, Errno> {
+        if slot & !Self::SLOT_MASK != 0 || seq & !Self::SEQ_MASK != 0 {
+            Err(EINVAL)
+        } else {
+            Ok(Self::new(slot, seq))
+        }
     }
 
     /// Whether the id can name a grant at all (it is not negative).
@@ -62,5 +75,8 @@ mod tests {
         assert!(!GrantId(i32::MIN).is_valid());
         assert_eq!(GrantId::next_seq(0x7FF), 0);
         assert_eq!(GrantId::next_seq(5), 6);
+        assert_eq!(GrantId::try_new(0xFFFFF, 0x7FF), Ok(GrantId(0x7FFF_FFFF)));
+        assert_eq!(GrantId::try_new(1 << 20, 0), Err(EINVAL));
+        assert_eq!(GrantId::try_new(0, 1 << 11), Err(EINVAL));
     }
 }

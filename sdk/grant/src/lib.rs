@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! MINIX 3 memory grants (`minix/include/minix/safecopies.h`,
 //! `minix/kernel/system/do_safecopy.c`, `minix/lib/libsys/safecopies.c`).
 //!
@@ -13,6 +14,9 @@
 //! * [`table`] and [`storage`]: the granter's side: create and revoke.
 //! * [`verify`](mod@verify): the copy engine's side: the MINIX checks, in MINIX's order.
 //! * [`vector`]: checks on vector copies.
+//! * [`location`]: a registered table's place ([`TableBase`], validated
+//!   once) and where a fault mark lies ([`fault_mark_location`]), which
+//!   never straddles a page.
 //!
 //! Nothing here panics on any input: the copy engine feeds it whatever bytes
 //! it finds in another process's memory.
@@ -24,6 +28,7 @@ extern crate alloc;
 
 pub mod entry;
 pub mod id;
+pub mod location;
 pub mod storage;
 pub mod table;
 pub mod vector;
@@ -34,11 +39,12 @@ mod tests;
 
 pub use entry::{GrantEntry, GrantKind, ENTRY_SIZE};
 pub use id::{GrantId, GRANT_INVALID};
+pub use location::{fault_mark_location, MarkLocation, TableBase, MARK_LEN};
 pub use storage::{GrantStorage, SliceStorage};
 #[cfg(any(test, feature = "alloc"))]
 pub use storage::VecStorage;
 pub use table::{GrantTable, Registration, INITIAL_SLOTS};
-pub use vector::{check_vector, VecElement, VecStep, MAX_VEC_ELEMENTS};
+pub use vector::{check_vector, VecElement, VecStep, MAX_VEC_ELEMENTS, VEC_ELEMENT_SIZE};
 pub use verify::{
     check_copy_sides, verify, Access, EmptyTable, FaultMark, GrantLookup, GrantTableView,
     VerifyRequest, Verified,
@@ -46,7 +52,8 @@ pub use verify::{
 
 /// A process identity as the personality names it (MINIX `endpoint_t`):
 /// the number inside `minix_abi::endpoint::Endpoint`. [`ANY`] and [`NONE`]
-/// have generation 0 there, so they never name a real process.
+/// name slot 0xace there, far beyond PM's process table, so they never
+/// name a real process.
 pub type Endpoint = u32;
 
 /// Wildcard grantee: a grant to `ANY` may be used by every process

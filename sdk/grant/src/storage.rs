@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Where a grant table's entries live.
 //!
 //! The table is one contiguous array of [`GrantEntry`] in the granter's own

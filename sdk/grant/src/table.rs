@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The granter's side: its own grant table (MINIX `libsys/safecopies.c`).
 //!
 //! * Creating a grant with access bits other than READ, WRITE and TRY gives

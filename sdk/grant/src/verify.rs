@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The copy engine's side: checking a copy through a grant (MINIX
 //! `kernel/system/do_safecopy.c`, `verify_grant`).
 //!

@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Host tests. Shared fixtures live in [`world`].
 
+mod fuzz;
 mod model;
 mod table;
 mod vector;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Property tests: random create/revoke/verify sequences checked against a
 //! reference model, and `verify` on arbitrary table contents.
 
@@ -15,25 +16,25 @@ use crate::{
 
 /// Small enough that tables fill up.
 const MAX: usize = 6;
-const TABLED: [Endpoint; 4] = [VFS, FS, USER, DRIVER];
+pub(super) const TABLED: [Endpoint; 4] = [VFS, FS, USER, DRIVER];
 const ANYONE: [Endpoint; 7] = [VFS, FS, USER, DRIVER, NO_TABLE, UNKNOWN, ANY];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Kind {
+pub(super) enum Kind {
     Direct { to: Endpoint, start: u64, len: u64 },
     Indirect { to: Endpoint, from: Endpoint, id: i32 },
     Magic { owner: Endpoint, to: Endpoint, start: u64, len: u64 },
 }
 
 #[derive(Clone, Copy, Debug)]
-struct Grant {
-    kind: Kind,
-    access: u32,
-    marked: bool,
+pub(super) struct Grant {
+    pub(super) kind: Kind,
+    pub(super) access: u32,
+    pub(super) marked: bool,
 }
 
 /// Live grants by (granter, id): the whole reference model.
-type Model = HashMap<(Endpoint, i32), Grant>;
+pub(super) type Model = HashMap<(Endpoint, i32), Grant>;
 
 #[derive(Clone, Debug)]
 enum Pick {
@@ -70,7 +71,10 @@ fn pick(issued: &[(Endpoint, GrantId)], m: &Model, p: &Pick) -> (Endpoint, Grant
     }
 }
 
-fn model_verify(m: &Model, r: &VerifyRequest) -> Result<Verified, Errno> {
+/// The reference: MINIX's checks over the live grants, with wide
+/// arithmetic. Granters known to it are the world's tabled ones and
+/// NO_TABLE.
+pub(super) fn model_verify(m: &Model, r: &VerifyRequest) -> Result<Verified, Errno> {
     let (mut granter, mut asking, mut id, mut hops) = (r.granter, r.caller, r.grant.0, 0);
     let mut access = CPF_READ | CPF_WRITE;
     let known = |p: Endpoint| TABLED.contains(&p) || p == NO_TABLE;

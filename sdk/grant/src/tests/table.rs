@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The granter's table: creation, growth, limits, revocation.
 
 use minix_abi::errno::{EINVAL, ENOSPC};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Vector-copy checks.
 
 use minix_abi::errno::EINVAL;

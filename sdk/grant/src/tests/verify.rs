@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Every branch of `verify`, with its errno.
 
 use minix_abi::errno::{Errno, EFAULT, EINVAL, ELOOP, EPERM};

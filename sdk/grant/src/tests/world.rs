@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! A set of processes and their grant tables, standing in for the copy
 //! engine's view of the system.
 
