@@ -34,6 +34,7 @@ else
         guest_pass="${line%% passed*}"
         guest_fail="$(echo "$line" | sed 's/.*, \([0-9]*\) failed/\1/')"
     fi
+    summary_total=$((guest_pass + guest_fail))
     case $qemu_status in
         1) ;;
         124|137) problems+=("QEMU timed out after ${TIMEOUT}s"); guest_fail=$((guest_fail + 1)) ;;
@@ -45,13 +46,24 @@ else
         [[ $guest_fail -eq 0 ]] && guest_fail=1
     fi
     if [[ $qemu_status -eq 3 && $guest_fail -eq 0 ]]; then guest_fail=1; fi
-    # Every suite must have run: a boot that skipped one is a failure.
-    for suite in kernel boot proc vm grant; do
-        if ! tr -d '\r' < "$LOGDIR/guest.log" | grep -q "^test $suite\."; then
-            problems+=("no $suite.* test ran in the guest")
-            guest_fail=$((guest_fail + 1))
-        fi
-    done
+    # Every registered test must have run and been counted: the guest
+    # prints how many tests it registered (root task and init each), and
+    # the test lines and the summary must both add up to that.
+    clean="$(tr -d '\r' < "$LOGDIR/guest.log")"
+    registered=$(echo "$clean" | sed -n 's/^tests registered: \([0-9]*\)$/\1/p' | awk '{s += $1} END {print s + 0}')
+    ran=$(echo "$clean" | grep -cE '^test [^ ]+: (ok|FAILED)')
+    if [[ $(echo "$clean" | grep -c '^tests registered: ') -ne 2 ]]; then
+        problems+=("the root task and init did not both report their registered tests")
+        guest_fail=$((guest_fail + 1))
+    fi
+    if [[ $ran -ne $registered ]]; then
+        problems+=("$registered tests registered but $ran test lines printed")
+        guest_fail=$((guest_fail + 1))
+    fi
+    if [[ -n "$line" && $summary_total -ne $registered ]]; then
+        problems+=("the summary counts $summary_total tests, $registered were registered")
+        guest_fail=$((guest_fail + 1))
+    fi
 fi
 
 echo "== summary"

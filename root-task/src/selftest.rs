@@ -10,6 +10,17 @@ const FAULT_ADDR: u64 = 0x1200_0000;
 const FAULT_BADGE: u64 = 0xfa;
 const MARKER: u64 = 0x5e14_0000_cafe;
 
+/// The root task's registered tests: these self-tests, then PM's check
+/// that FS answers at the end of boot. Each prints one line; `qemu/test.sh`
+/// checks that every registered test did.
+pub const REGISTERED: &[&str] = &[
+    "kernel.retype_endpoint_and_tcb",
+    "kernel.thread_ipc_round_trip",
+    "kernel.fault_handled_and_resumed",
+    "kernel.retype_into_occupied_slot_fails",
+    "boot.ping_fs",
+];
+
 fn report(t: &mut Tally, name: &str, r: Result<(), &'static str>) {
     match r {
         Ok(()) => println!("test {}: ok", name),
@@ -19,7 +30,7 @@ fn report(t: &mut Tally, name: &str, r: Result<(), &'static str>) {
 }
 
 pub fn run(k: &mut Kernel, virt: &mut VirtRange, t: &mut Tally) {
-
+    println!("tests registered: {}", REGISTERED.len());
     let ep = k.alloc(object::ENDPOINT, 0).map(Endpoint);
     let tcb = k.alloc(object::TCB, 0).map(Tcb);
     report(t, "kernel.retype_endpoint_and_tcb", match (ep, tcb) {

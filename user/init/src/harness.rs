@@ -1,5 +1,21 @@
-//! Test bookkeeping: one printed line per test.
+// SPDX-License-Identifier: BSD-2-Clause
+//! The in-guest test registry. Every suite lists its tests in a `TESTS`
+//! table; `main` runs the tables in order. Before running, the guest prints
+//! how many tests are registered, and `qemu/test.sh` checks that exactly
+//! that many `test … ok|FAILED` lines appeared and that the summary agrees,
+//! so a test that silently stops running fails the run.
 use sel4_root_task::println;
+
+/// State some tests share (the process's grant table, registered once).
+pub struct Ctx {
+    pub grants: mxrt::grants::Grants,
+}
+
+/// One registered test.
+pub struct Test {
+    pub name: &'static str,
+    pub run: fn(&mut Ctx) -> Result<(), &'static str>,
+}
 
 #[derive(Default)]
 pub struct Harness {
@@ -17,6 +33,19 @@ impl Harness {
             Err(why) => {
                 self.failed += 1;
                 println!("test {}: FAILED ({})", name, why);
+            }
+        }
+    }
+
+    /// Prints the number of registered tests, then runs every suite.
+    pub fn run_all(&mut self, suites: &[&[Test]]) {
+        let total: usize = suites.iter().map(|s| s.len()).sum();
+        println!("tests registered: {}", total);
+        let mut ctx = Ctx { grants: mxrt::grants::Grants::new() };
+        for suite in suites {
+            for t in suite.iter() {
+                let r = (t.run)(&mut ctx);
+                self.check(t.name, r);
             }
         }
     }

@@ -32,12 +32,14 @@ mod glue {
         if cfg!(feature = "bench") {
             crate::bench::run();
         } else {
-            crate::tests_proc::run(&mut h);
-            crate::tests_vm::run(&mut h);
-            crate::tests_grant::run(&mut h);
-            crate::tests_hostile::run(&mut h);
-            crate::tests_exhaust::run(&mut h);
-            crate::tests_fuzz::run(&mut h);
+            h.run_all(&[
+                crate::tests_proc::TESTS,
+                crate::tests_vm::TESTS,
+                crate::tests_grant::TESTS,
+                crate::tests_hostile::TESTS,
+                crate::tests_exhaust::TESTS,
+                crate::tests_fuzz::TESTS,
+            ]);
         }
         let (c, w, l) = pm::Request::Shutdown { passed: h.passed, failed: h.failed }.encode();
         mxrt::ipc::sendrec(cspace::PM_EP, c, w, l);

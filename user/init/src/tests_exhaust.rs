@@ -5,7 +5,7 @@
 //! A process may run out of its own memory; VM must answer ENOMEM or kill
 //! only that process, and afterwards everything is back where it was.
 extern crate alloc;
-use crate::harness::{ensure, Harness};
+use crate::harness::{ensure, Test};
 use alloc::vec::Vec;
 use minix_abi::common::PING;
 use minix_abi::cspace::VM_EP;
@@ -166,9 +166,9 @@ fn shared_reads_100_rounds() -> Result<(), &'static str> {
     vm_alive()
 }
 
-pub fn run(h: &mut Harness) {
-    h.check("exhaust.mmap_50000_regions", mmap_50000());
-    h.check("exhaust.touch_all_memory", touch_all_memory());
-    h.check("exhaust.fork_100_of_8mib", fork_100_of_8mib());
-    h.check("exhaust.shared_reads_100_rounds", shared_reads_100_rounds());
-}
+pub const TESTS: &[Test] = &[
+    Test { name: "exhaust.mmap_50000_regions", run: |_| mmap_50000() },
+    Test { name: "exhaust.touch_all_memory", run: |_| touch_all_memory() },
+    Test { name: "exhaust.fork_100_of_8mib", run: |_| fork_100_of_8mib() },
+    Test { name: "exhaust.shared_reads_100_rounds", run: |_| shared_reads_100_rounds() },
+];

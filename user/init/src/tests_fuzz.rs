@@ -10,7 +10,7 @@
 //! multiplies itself (exit, fork, spawn, wait) or unmaps its own memory
 //! (munmap, brk): they would stop the batch, not probe the server, and
 //! have targeted tests of their own.
-use crate::harness::{ensure, Harness};
+use crate::harness::{ensure, Test};
 use minix_abi::common::PING;
 use minix_abi::cspace::{FAULT_EP, PM_EP, VFS_EP, VM_EP};
 use minix_abi::endpoint::{PM, VFS, VM};
@@ -134,8 +134,8 @@ fn fuzz(slot: u64, seed: u64) -> Result<(), &'static str> {
     Ok(())
 }
 
-pub fn run(h: &mut Harness) {
-    h.check("fuzz.pm_10000_random_messages", fuzz(PM_EP, 0x1234_5678));
-    h.check("fuzz.vm_10000_random_messages", fuzz(VM_EP, 0x9abc_def0));
-    h.check("fuzz.vfs_10000_random_messages", fuzz(VFS_EP, 0x0fed_cba9));
-}
+pub const TESTS: &[Test] = &[
+    Test { name: "fuzz.pm_10000_random_messages", run: |_| fuzz(PM_EP, 0x1234_5678) },
+    Test { name: "fuzz.vm_10000_random_messages", run: |_| fuzz(VM_EP, 0x9abc_def0) },
+    Test { name: "fuzz.vfs_10000_random_messages", run: |_| fuzz(VFS_EP, 0x0fed_cba9) },
+];

@@ -1,7 +1,7 @@
 //! Tests of grants and the copy engine: init grants memory to VFS, which
 //! copies through VM (VFS's grant exercise: copy in, add a delta to every
 //! byte, copy back out).
-use crate::harness::{ensure, Harness};
+use crate::harness::{ensure, Test};
 use grant::{GrantId, CPF_READ, CPF_TRY, CPF_WRITE};
 use minix_abi::cspace::VFS_EP;
 use minix_abi::endpoint::{Endpoint, PM, VFS};
@@ -27,18 +27,17 @@ fn fresh_page() -> Result<u64, &'static str> {
     posix::mmap(0, PAGE, (PROT_READ | PROT_WRITE) as u64, MAP_ANON | MAP_PRIVATE).map_err(|_| "mmap")
 }
 
-pub fn run(h: &mut Harness) {
-    let mut g = Grants::new();
-    h.check("grant.server_copies_in_and_out", copy_in_out(&mut g));
-    h.check("grant.stale_id_eperm", stale(&mut g));
-    h.check("grant.wrong_grantee_eperm", wrong_grantee(&mut g));
-    h.check("grant.out_of_range_eperm", out_of_range(&mut g));
-    h.check("grant.indirect_chain_of_5_works", chain(&mut g, 5, Ok(())));
-    h.check("grant.indirect_chain_of_6_eloop", chain(&mut g, 6, Err(ELOOP)));
-    h.check("grant.non_vfs_magic_grant_eperm", magic(&mut g));
-    h.check("grant.try_untouched_page_efault_and_mark", try_untouched(&mut g));
-    h.check("grant.without_try_pages_in_and_copies", no_try(&mut g));
-}
+pub const TESTS: &[Test] = &[
+    Test { name: "grant.server_copies_in_and_out", run: |c| copy_in_out(&mut c.grants) },
+    Test { name: "grant.stale_id_eperm", run: |c| stale(&mut c.grants) },
+    Test { name: "grant.wrong_grantee_eperm", run: |c| wrong_grantee(&mut c.grants) },
+    Test { name: "grant.out_of_range_eperm", run: |c| out_of_range(&mut c.grants) },
+    Test { name: "grant.indirect_chain_of_5_works", run: |c| chain(&mut c.grants, 5, Ok(())) },
+    Test { name: "grant.indirect_chain_of_6_eloop", run: |c| chain(&mut c.grants, 6, Err(ELOOP)) },
+    Test { name: "grant.non_vfs_magic_grant_eperm", run: |c| magic(&mut c.grants) },
+    Test { name: "grant.try_untouched_page_efault_and_mark", run: |c| try_untouched(&mut c.grants) },
+    Test { name: "grant.without_try_pages_in_and_copies", run: |c| no_try(&mut c.grants) },
+];
 
 fn copy_in_out(g: &mut Grants) -> Result<(), &'static str> {
     let mut buf = [0u8; 300];

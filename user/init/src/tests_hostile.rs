@@ -3,7 +3,7 @@
 //! which once broke the whole system: caps attached to requests, labels
 //! with high bits, out-of-range words. After each, the servers must still
 //! answer and fork must still work without leaking VM's frames.
-use crate::harness::{ensure, Harness};
+use crate::harness::{ensure, Test};
 use minix_abi::common::PING;
 use minix_abi::cspace::{PM_EP, VFS_EP, VM_EP};
 use minix_abi::endpoint::{PM, VFS, VM};
@@ -69,24 +69,39 @@ fn grant_on_ipc_buffer() -> Result<(), &'static str> {
     ensure(posix::getpid() != 0, "no getpid after the copy")
 }
 
-pub fn run(h: &mut Harness) {
+pub const TESTS: &[Test] = &[
     // Attack 1: a cap sent to PM (after children have died, as they have
     // by now) once landed in a freed slot and made every fork fail.
-    h.check("hostile.cap_to_pm_then_fork", ping_with_caps(PM_EP, &[VFS_EP], PM.0).and_then(|_| forks_work(5)));
+    Test { name: "hostile.cap_to_pm_then_fork", run: |_| ping_with_caps(PM_EP, &[VFS_EP], PM.0).and_then(|_| forks_work(5)) },
     // Attack 2: [the sender's own VM cap, another cap] to VM left the
     // second cap in VM's receive slot and broke fork and spawn.
-    h.check("hostile.two_caps_to_vm_then_fork", ping_with_caps(VM_EP, &[VM_EP, VFS_EP], VM.0).and_then(|_| forks_work(5)));
-    h.check("hostile.cap_to_vfs", ping_with_caps(VFS_EP, &[PM_EP], VFS.0).and_then(|_| ping_with_caps(VFS_EP, &[VFS_EP, VM_EP], VFS.0)));
+    Test { name: "hostile.two_caps_to_vm_then_fork", run: |_| ping_with_caps(VM_EP, &[VM_EP, VFS_EP], VM.0).and_then(|_| forks_work(5)) },
+    Test { name: "hostile.cap_to_vfs", run: |_| ping_with_caps(VFS_EP, &[PM_EP], VFS.0).and_then(|_| ping_with_caps(VFS_EP, &[VFS_EP, VM_EP], VFS.0)) },
     // F4: every bit of the label counts.
-    let (c, w, l) = pm::Request::GetPid.encode();
-    h.check("hostile.label_high_bits_enosys", ensure(sendrec(PM_EP, c | 0x10_0000, w, l).result() == Err(ENOSYS), "a label with high bits was answered"));
+    Test {
+        name: "hostile.label_high_bits_enosys",
+        run: |_| {
+            let (c, w, l) = pm::Request::GetPid.encode();
+            ensure(sendrec(PM_EP, c | 0x10_0000, w, l).result() == Err(ENOSYS), "a label with high bits was answered")
+        },
+    },
     // F1: prot with bits above 32 is EINVAL, not a read-write mapping.
-    let (c, w, l) = vm::Request::Mmap { addr: 0, len: 4096, prot: (1 << 32) | PROT_READ | PROT_WRITE, flags: MAP_ANON | MAP_PRIVATE }.encode();
-    h.check("hostile.mmap_prot_high_bits_einval", ensure(sendrec(VM_EP, c, w, l).result() == Err(EINVAL), "expected EINVAL"));
+    Test {
+        name: "hostile.mmap_prot_high_bits_einval",
+        run: |_| {
+            let (c, w, l) = vm::Request::Mmap { addr: 0, len: 4096, prot: (1 << 32) | PROT_READ | PROT_WRITE, flags: MAP_ANON | MAP_PRIVATE }.encode();
+            ensure(sendrec(VM_EP, c, w, l).result() == Err(EINVAL), "expected EINVAL")
+        },
+    },
     // Attack 3: an unaligned table put the TRY mark across a page end, and
     // VM wrote into the next frame of its window (another process's).
-    let (c, w, l) = vm::Request::GrantTable { base: 0x4000_0000 + 4094, entries: 4 }.encode();
-    h.check("hostile.unaligned_grant_table_einval", ensure(sendrec(VM_EP, c, w, l).result() == Err(EINVAL), "expected EINVAL"));
-    h.check("hostile.munmap_ipc_buffer_einval", munmap_ipc_buffer());
-    h.check("hostile.grant_on_ipc_buffer_efault", grant_on_ipc_buffer());
-}
+    Test {
+        name: "hostile.unaligned_grant_table_einval",
+        run: |_| {
+            let (c, w, l) = vm::Request::GrantTable { base: 0x4000_0000 + 4094, entries: 4 }.encode();
+            ensure(sendrec(VM_EP, c, w, l).result() == Err(EINVAL), "expected EINVAL")
+        },
+    },
+    Test { name: "hostile.munmap_ipc_buffer_einval", run: |_| munmap_ipc_buffer() },
+    Test { name: "hostile.grant_on_ipc_buffer_efault", run: |_| grant_on_ipc_buffer() },
+];

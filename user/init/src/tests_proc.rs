@@ -1,6 +1,6 @@
 //! Tests of the multi-server system: pings, errors, process calls, and a
 //! wild access that must kill only the offender.
-use crate::harness::{ensure, Harness};
+use crate::harness::{ensure, Test};
 use minix_abi::common::PING;
 use minix_abi::cspace::{PM_EP, VFS_EP, VM_EP};
 use minix_abi::endpoint::{PM, VFS, VM};
@@ -17,29 +17,45 @@ fn ping(slot: u64, expect: u32) -> Result<(), &'static str> {
     ensure(r.result() == Ok(expect as u64), "wrong ping answer")
 }
 
-pub fn run(h: &mut Harness) {
-    h.check("proc.ping_pm", ping(PM_EP, PM.0));
-    h.check("proc.ping_vm", ping(VM_EP, VM.0));
-    h.check("proc.ping_vfs", ping(VFS_EP, VFS.0));
-
-    for (name, slot) in [("proc.unknown_call_pm", PM_EP), ("proc.unknown_call_vm", VM_EP), ("proc.unknown_call_vfs", VFS_EP)] {
-        let r = sendrec(slot, 0x7777, [1, 2, 3, 4], 4);
-        h.check(name, ensure(r.result() == Err(ENOSYS), "expected ENOSYS"));
-    }
-
-    let (c, w, l) = pm::Request::SrvReady.encode();
-    h.check("proc.server_only_pm_call_eperm", ensure(sendrec(PM_EP, c, w, l).result() == Err(EPERM), "expected EPERM"));
-    let (c, w, l) = vm::Request::Exit { proc_: minix_abi::endpoint::INIT }.encode();
-    h.check("proc.pm_only_vm_call_eperm", ensure(sendrec(VM_EP, c, w, l).result() == Err(EPERM), "expected EPERM"));
-
-    let me = posix::getpid();
-    h.check("proc.getpid_getppid", ensure(me != 0 && posix::getppid() != me, "bad pids"));
-
-    h.check("proc.fork_exit_wait_status", fork_exit_wait());
-    h.check("proc.wild_access_kills_only_child", wild_access());
-    // Everyone still answers after the crash.
-    h.check("proc.servers_alive_after_crash", ping(PM_EP, PM.0).and(ping(VM_EP, VM.0)).and(ping(VFS_EP, VFS.0)));
+fn unknown_call(slot: u64) -> Result<(), &'static str> {
+    let r = sendrec(slot, 0x7777, [1, 2, 3, 4], 4);
+    ensure(r.result() == Err(ENOSYS), "expected ENOSYS")
 }
+
+/// init is the first user process: pid 5 (after PM, VM, VFS, FS), and its
+/// parent is PM (pid 1).
+fn getpid_getppid() -> Result<(), &'static str> {
+    ensure(posix::getpid() == 5, "init's pid is not 5")?;
+    ensure(posix::getppid() == 1, "init's parent is not PM (pid 1)")
+}
+
+pub const TESTS: &[Test] = &[
+    Test { name: "proc.ping_pm", run: |_| ping(PM_EP, PM.0) },
+    Test { name: "proc.ping_vm", run: |_| ping(VM_EP, VM.0) },
+    Test { name: "proc.ping_vfs", run: |_| ping(VFS_EP, VFS.0) },
+    Test { name: "proc.unknown_call_pm", run: |_| unknown_call(PM_EP) },
+    Test { name: "proc.unknown_call_vm", run: |_| unknown_call(VM_EP) },
+    Test { name: "proc.unknown_call_vfs", run: |_| unknown_call(VFS_EP) },
+    Test {
+        name: "proc.server_only_pm_call_eperm",
+        run: |_| {
+            let (c, w, l) = pm::Request::SrvReady.encode();
+            ensure(sendrec(PM_EP, c, w, l).result() == Err(EPERM), "expected EPERM")
+        },
+    },
+    Test {
+        name: "proc.pm_only_vm_call_eperm",
+        run: |_| {
+            let (c, w, l) = vm::Request::Exit { proc_: minix_abi::endpoint::INIT }.encode();
+            ensure(sendrec(VM_EP, c, w, l).result() == Err(EPERM), "expected EPERM")
+        },
+    },
+    Test { name: "proc.getpid_getppid", run: |_| getpid_getppid() },
+    Test { name: "proc.fork_exit_wait_status", run: |_| fork_exit_wait() },
+    Test { name: "proc.wild_access_kills_only_child", run: |_| wild_access() },
+    // Everyone still answers after the crash.
+    Test { name: "proc.servers_alive_after_crash", run: |_| ping(PM_EP, PM.0).and(ping(VM_EP, VM.0)).and(ping(VFS_EP, VFS.0)) },
+];
 
 fn fork_exit_wait() -> Result<(), &'static str> {
     let parent = posix::getpid();

@@ -1,6 +1,6 @@
 //! Tests of the VM server: demand paging, copy-on-write fork, munmap,
 //! memory accounting across fork/exit, and ENOMEM.
-use crate::harness::{ensure, Harness};
+use crate::harness::{ensure, Test};
 use minix_abi::errno::ENOMEM;
 use minix_abi::pm;
 use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
@@ -14,15 +14,15 @@ fn pattern(i: u64) -> u64 {
     i.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5eed
 }
 
-pub fn run(h: &mut Harness) {
-    h.check("vm.demand_paging_16mib", demand_paging());
-    h.check("vm.cow_child_writes_invisible_to_parent", cow_child_writes());
-    h.check("vm.cow_parent_writes_invisible_to_child", cow_parent_writes());
-    h.check("vm.munmap_middle_splits_region", munmap_middle());
-    h.check("vm.prot_read_mapping_refuses_writes", prot_read());
-    h.check("vm.fork_exit_100_cycles_frees_memory", fork_cycles());
-    h.check("vm.enomem_and_system_goes_on", enomem());
-}
+pub const TESTS: &[Test] = &[
+    Test { name: "vm.demand_paging_16mib", run: |_| demand_paging() },
+    Test { name: "vm.cow_child_writes_invisible_to_parent", run: |_| cow_child_writes() },
+    Test { name: "vm.cow_parent_writes_invisible_to_child", run: |_| cow_parent_writes() },
+    Test { name: "vm.munmap_middle_splits_region", run: |_| munmap_middle() },
+    Test { name: "vm.prot_read_mapping_refuses_writes", run: |_| prot_read() },
+    Test { name: "vm.fork_exit_100_cycles_frees_memory", run: |_| fork_cycles() },
+    Test { name: "vm.enomem_and_system_goes_on", run: |_| enomem() },
+];
 
 /// Wait for `child` and require that it exited with code 0.
 fn child_ok(child: u32) -> Result<(), &'static str> {
