@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Page arithmetic and range checks. Every function is total: overflow
 //! gives an errno or `None`, never a panic.
 

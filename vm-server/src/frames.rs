@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Frames: opaque handles, the allocator interface the glue implements, and
 //! a refcount table it can embed.
 //!

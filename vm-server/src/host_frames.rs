@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! A host frame pool for tests: a configurable number of frames, each with
 //! a "content" number standing for its bytes, so copy-on-write isolation
 //! can be checked without real memory.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The VM server's logic, independent of seL4 and tested on the host.
 //!
 //! * [`addr`]: page arithmetic and range checks (overflow-safe).
@@ -13,7 +14,9 @@
 //! [`frames::FrameAllocator`] and applies what this library answers:
 //! [`page::Mapping`]s to install, [`page::Released`] pages to unmap and
 //! frames to free. Nothing here panics on any input: every bad argument
-//! gives an errno.
+//! gives an errno. What a process can make VM keep (regions, mapped
+//! bytes and the pages in them) is bounded per process by
+//! [`space::Limits`], past which the answer is `ENOMEM`.
 #![cfg_attr(not(test), no_std)]
 
 extern crate alloc;
@@ -34,4 +37,4 @@ pub use memtype::{MemType, MemoryType};
 pub use page::{Mapping, Page, PageFrame, Released};
 pub use prot::Prot;
 pub use region::{Region, RegionMap};
-pub use space::{AddressSpace, FaultOutcome, Forked, KillReason};
+pub use space::{AddressSpace, FaultOutcome, Forked, KillReason, Limits};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The VM server's seL4 glue. The logic (regions, memory types, faults,
 //! fork) is the host-tested library; `glue` owns the kernel objects:
 //! untyped memory, frames, VSpaces, and the request loop.

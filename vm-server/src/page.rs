@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Per-page state, and what the glue must map or unmap.
 
 use crate::frames::FrameId;

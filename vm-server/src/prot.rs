@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Protection bits, with MINIX's `PROT_*` values.
 
 use minix_abi::errno::{Errno, EINVAL};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Page faults and mappings of every memory type, through `AddressSpace`.
 
 mod common;
@@ -7,7 +8,7 @@ use minix_abi::errno::{EINVAL, ENOMEM};
 use vm_server::host_frames::HostFrames;
 use vm_server::memtype::{FileRef, PageIn};
 use vm_server::page::PageFrame;
-use vm_server::{AddressSpace, FaultOutcome, FrameAllocator, KillReason, MemType, Prot, USER_TOP};
+use vm_server::{AddressSpace, FaultOutcome, FrameAllocator, KillReason, Limits, MemType, Prot, USER_TOP};
 
 const A: u64 = 0x20_0000;
 
@@ -82,8 +83,10 @@ fn mmap_placement_and_errors() {
     let (b, _) = s.mmap_anon(A, P, Prot::RW, false, &mut f).unwrap();
     assert_ne!(b, A);
     assert!(s.regions().lookup(b).is_some());
-    // The whole space below 4 GiB minus page 0 can be mapped at once.
+    // The whole space below 4 GiB minus page 0 can be mapped at once (with
+    // the mapped limit raised from its 1 GiB default to all of it).
     let mut t = AddressSpace::new();
+    t.set_limits(Limits { max_mapped: USER_TOP, ..Limits::DEFAULT });
     assert_eq!(t.mmap_anon(0, USER_TOP - P, Prot::RW, false, &mut f).unwrap().0, P);
     assert_eq!(t.mmap_anon(0, P, Prot::RW, false, &mut f), Err(ENOMEM));
 }

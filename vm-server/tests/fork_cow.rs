@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! fork and copy-on-write: isolation both ways, downgrades, frame reuse,
 //! ENOMEM, and 100 fork/exit cycles returning every frame.
 

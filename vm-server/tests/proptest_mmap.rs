@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Random mmap/munmap/fault/fork sequences against a reference model: a
 //! map from page address to (writable, content).
 

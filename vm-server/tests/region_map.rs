@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The region map: insertion, overlap, alignment, address-space edges,
 //! first fit, partial unmaps, splits, merges and resizing.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Anonymous memory: demand-zero private pages, copy-on-write after fork.
 
 use super::{break_cow, FaultCtx, ForkCopy, KillReason, MemType, MemoryType, PageFault};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Physically contiguous anonymous memory, allocated when the region is
 //! created. It never faults for a missing page.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! A fixed physical range, such as device memory. Faults map the physical
 //! page at the same offset; nothing is ever allocated or freed.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! File-backed memory (MAP_PRIVATE, or read-only MAP_SHARED).
 //!
 //! A missing page completes later: the hook answers

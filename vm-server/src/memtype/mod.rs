@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Memory types: MINIX's table of region hooks, as a trait.
 //!
 //! Each region carries a [`MemType`], an enum over the implemented types;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Shared memory: another process's anonymous pages, mapped through the
 //! same refcounted frames. Every page is present from creation on
 //! ([`crate::AddressSpace::share_from`] populates the source first), so a

@@ -1,4 +1,11 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The region map: regions keyed by start address, never overlapping.
+//!
+//! Every region costs VM heap, and a process chooses how many it has
+//! (mappings with alternating protections never merge). So the map holds
+//! at most [`MAX_REGIONS`] regions (or a lower limit the glue sets): any
+//! operation that would need more — a new mapping, an unmap that splits a
+//! region in two — answers `ENOMEM` and changes nothing.
 
 use super::Region;
 use crate::addr::{check_map_range, is_aligned, page_ceil, page_floor, USER_BOTTOM, USER_TOP};
@@ -10,16 +17,76 @@ use alloc::collections::BTreeMap;
 use core::ops::Bound::{Excluded, Unbounded};
 use minix_abi::errno::{Errno, EINVAL, ENOMEM};
 
+/// Default limit on a process's regions.
+pub const MAX_REGIONS: usize = 4096;
+
 /// A process's regions.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegionMap {
     pub(super) regions: BTreeMap<u64, Region>,
+    max_regions: usize,
+}
+
+impl Default for RegionMap {
+    fn default() -> Self {
+        RegionMap::new()
+    }
 }
 
 impl RegionMap {
-    /// An empty map.
+    /// An empty map with the default limit.
     pub const fn new() -> RegionMap {
-        RegionMap { regions: BTreeMap::new() }
+        RegionMap { regions: BTreeMap::new(), max_regions: MAX_REGIONS }
+    }
+
+    /// The most regions this map may hold.
+    pub fn max_regions(&self) -> usize {
+        self.max_regions
+    }
+
+    /// Sets the limit. A map already over it keeps its regions; it can
+    /// only shrink until it is under the limit again.
+    pub fn set_max_regions(&mut self, max: usize) {
+        self.max_regions = max;
+    }
+
+    /// `ENOMEM` unless `extra` more regions fit under the limit.
+    pub fn room_for(&self, extra: usize) -> Result<(), Errno> {
+        match self.regions.len().checked_add(extra) {
+            Some(n) if n <= self.max_regions => Ok(()),
+            _ => Err(ENOMEM),
+        }
+    }
+
+    /// How many regions unmapping `[start, end)` adds: 1 when one region
+    /// strictly contains the range (it is split in two), else 0.
+    pub fn unmap_growth(&self, start: u64, end: u64) -> usize {
+        match self.regions.range(..=start).next_back() {
+            Some((_, r)) if r.start() < start && r.end() > end => 1,
+            _ => 0,
+        }
+    }
+
+    /// How many regions unmapping `[start, end)` removes: those it covers
+    /// whole.
+    pub fn unmap_removes(&self, start: u64, end: u64) -> usize {
+        self.regions.range(start..end).filter(|(_, r)| r.end() <= end).count()
+    }
+
+    /// Bytes covered by regions.
+    pub fn mapped_bytes(&self) -> u64 {
+        self.regions.values().map(Region::len).fold(0, u64::saturating_add)
+    }
+
+    /// Bytes of `[start, start + len)` already covered by regions (the
+    /// range is clipped at `u64::MAX`).
+    pub fn overlap(&self, start: u64, len: u64) -> u64 {
+        let end = start.saturating_add(len);
+        let first = self.regions.range(..=start).next_back().map_or(start, |(k, _)| *k);
+        self.regions
+            .range(first..end)
+            .map(|(_, r)| r.end().min(end).saturating_sub(r.start().max(start)))
+            .fold(0, u64::saturating_add)
     }
 
     /// Number of regions.
@@ -62,8 +129,9 @@ impl RegionMap {
     }
 
     /// Creates a region at a fixed address, running the type's `new` hook.
-    /// `EINVAL` for a bad range or an overlap; the hook's errno (`ENOMEM`)
-    /// if it cannot populate, with nothing changed.
+    /// `EINVAL` for a bad range or an overlap; `ENOMEM` at the region
+    /// limit; the hook's errno (`ENOMEM`) if it cannot populate, with
+    /// nothing changed.
     pub fn insert(
         &mut self,
         start: u64,
@@ -73,6 +141,7 @@ impl RegionMap {
         frames: &mut dyn FrameAllocator,
     ) -> Result<(), Errno> {
         self.check_insert(start, len)?;
+        self.room_for(1)?;
         let mut pages = PageMap::new();
         mem.ops_mut().new_region(start, len, &mut pages, frames)?;
         self.regions.insert(start, Region { start, len, prot, mem, pages });
@@ -80,7 +149,8 @@ impl RegionMap {
     }
 
     /// Inserts a region whose pages are already referenced (fork, sharing).
-    /// On error the caller still owns the pages' references.
+    /// On error (`EINVAL` as for [`RegionMap::insert`], `ENOMEM` at the
+    /// region limit) the caller still owns the pages' references.
     pub(crate) fn insert_populated(
         &mut self,
         start: u64,
@@ -89,7 +159,7 @@ impl RegionMap {
         mem: MemType,
         pages: PageMap,
     ) -> Result<(), (Errno, PageMap)> {
-        if let Err(e) = self.check_insert(start, len) {
+        if let Err(e) = self.check_insert(start, len).and_then(|_| self.room_for(1)) {
             return Err((e, pages));
         }
         self.regions.insert(start, Region { start, len, prot, mem, pages });

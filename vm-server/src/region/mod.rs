@@ -1,15 +1,16 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! A process's regions: each a page-aligned range with a protection, a
 //! memory type and its present pages.
 //!
 //! Errnos: a bad range (unaligned address or length, zero length, outside
 //! `[USER_BOTTOM, USER_TOP)`, overflow) and a fixed insert over an
-//! existing region are `EINVAL`; no free range, or no room to grow, is
-//! `ENOMEM`.
+//! existing region are `EINVAL`; no free range, no room to grow, or no
+//! room for another region under the map's limit, is `ENOMEM`.
 
 mod map;
 mod unmap;
 
-pub use map::RegionMap;
+pub use map::{RegionMap, MAX_REGIONS};
 
 use crate::frames::FrameAllocator;
 use crate::memtype::MemType;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Unmapping an arbitrary range, and splitting regions.
 
 use super::{Region, RegionMap};
@@ -13,10 +14,12 @@ impl RegionMap {
     /// shrinks through the `lowshrink` hook, one cut at its end is
     /// truncated, one cut in the middle splits in two. Unmapping nothing
     /// is fine. `EINVAL` for an unaligned `addr`, zero `len` or a range
-    /// past `USER_TOP`.
+    /// past `USER_TOP`; `ENOMEM`, with nothing changed, when the split
+    /// would take the map past its region limit.
     pub fn unmap(&mut self, addr: u64, len: u64, frames: &mut dyn FrameAllocator) -> Result<Released, Errno> {
         let len = round_len(len)?;
         let end = check_user_range(addr, len)?;
+        self.room_for(self.unmap_growth(addr, end))?;
         // Regions are sorted and disjoint, so their ends are sorted too.
         let starts: Vec<u64> = self
             .regions
@@ -66,9 +69,10 @@ impl RegionMap {
     }
 
     /// Splits the region strictly containing the page-aligned `addr` into
-    /// `[start, addr)` and `[addr, end)`. False if nothing was split.
+    /// `[start, addr)` and `[addr, end)`. False if nothing was split
+    /// (nothing to split, or the map is at its region limit).
     pub fn split_at(&mut self, addr: u64) -> bool {
-        if !is_aligned(addr) {
+        if !is_aligned(addr) || self.room_for(1).is_err() {
             return false;
         }
         let Some(start) = self.lookup(addr).map(Region::start) else {

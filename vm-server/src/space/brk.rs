@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The program break: a heap of private anonymous memory growing upwards
 //! from the end of the program's data.
 
@@ -29,8 +30,9 @@ impl AddressSpace {
     /// Moves the break to `new_brk`. Growing extends the read-write
     /// anonymous region ending at the old break's page (or creates one);
     /// shrinking unmaps whole pages above the new break and returns them.
-    /// `ENOMEM` below the heap's start, without a heap, past `USER_TOP`, or
-    /// when another mapping is in the way; nothing changes then.
+    /// `ENOMEM` below the heap's start, without a heap, past `USER_TOP`,
+    /// when another mapping is in the way, or past the process's
+    /// [`super::Limits`]; nothing changes then.
     pub fn brk(&mut self, new_brk: u64, frames: &mut dyn FrameAllocator) -> Result<Released, Errno> {
         if self.heap_start == 0 || new_brk < self.heap_start {
             return Err(ENOMEM);
@@ -53,6 +55,7 @@ impl AddressSpace {
     }
 
     fn grow_heap(&mut self, old_end: u64, new_end: u64, frames: &mut dyn FrameAllocator) -> Result<(), Errno> {
+        self.room_to_map(new_end - old_end, 0)?;
         let heap = old_end
             .checked_sub(1)
             .and_then(|last| self.regions.lookup(last))

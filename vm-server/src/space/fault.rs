@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Page faults, and completing a fault that waited for a file page.
 
 use super::{mapping, writable, AddressSpace, FaultOutcome};

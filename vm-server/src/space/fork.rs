@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! fork: the child gets every region; private pages become copy-on-write
 //! in both processes.
 
@@ -24,10 +25,14 @@ pub struct Forked {
 impl AddressSpace {
     /// Forks this address space. Only types that copy eagerly
     /// (anon-contig) allocate; if that fails the answer is `ENOMEM` and
-    /// nothing has changed.
+    /// nothing has changed. The child gets this space's limits.
     pub fn fork(&mut self, frames: &mut dyn FrameAllocator) -> Result<Forked, Errno> {
         let mut eager = self.copy_eager_regions(frames)?;
         let mut child = RegionMap::new();
+        // Room for every region of the parent, even one over a limit that
+        // was lowered after it mapped them; the child then gets exactly the
+        // parent's limits.
+        child.set_max_regions(self.regions.max_regions().max(self.regions.len()));
         let mut downgrade = Vec::new();
         for r in self.regions.iter_mut() {
             let (child_mem, policy) = r.mem().ops().copy_on_fork();
@@ -70,8 +75,25 @@ impl AddressSpace {
                 discard_unmapped(&child_mem, pages, frames);
             }
         }
-        let child = AddressSpace { regions: child, heap_start: self.heap_start, brk: self.brk, mmap_base: self.mmap_base };
+        let mut child = AddressSpace {
+            regions: child,
+            heap_start: self.heap_start,
+            brk: self.brk,
+            mmap_base: self.mmap_base,
+            max_mapped: self.max_mapped,
+        };
+        child.regions.set_max_regions(self.regions.max_regions());
         Ok(Forked { child, downgrade })
+    }
+
+    /// [`AddressSpace::fork`], refused with `ENOMEM` (nothing changed) when
+    /// the child would hold more than `max_entries` page entries: the glue
+    /// passes what its heap can still track.
+    pub fn fork_within(&mut self, max_entries: u64, frames: &mut dyn FrameAllocator) -> Result<Forked, Errno> {
+        if self.fork_page_entries() > max_entries {
+            return Err(ENOMEM);
+        }
+        self.fork(frames)
     }
 
     /// Private copies of every page of the regions that copy eagerly,

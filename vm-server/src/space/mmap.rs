@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Creating mappings: anonymous, contiguous, physical and file-backed.
 
 use super::{discard_unmapped, AddressSpace};
@@ -15,7 +16,9 @@ impl AddressSpace {
     /// replaced pages come back in [`Released`]. Without it, `hint` is used
     /// if that range is free, else the first free range from the mmap base
     /// (`ENOMEM` if none). Returns the address. `prot` is honoured: faults
-    /// it forbids kill.
+    /// it forbids kill. A length that overflows when rounded is `EINVAL`;
+    /// a mapping past the process's [`super::Limits`] is `ENOMEM`, with
+    /// nothing changed.
     pub fn mmap_anon(
         &mut self,
         hint: u64,
@@ -93,6 +96,19 @@ impl AddressSpace {
     ) -> Result<(u64, Released), Errno> {
         let len = round_len(len)?;
         let addr = self.choose(hint, len, fixed)?;
+        // Limits first, so that a refusal changes nothing: one region more,
+        // plus one if a fixed mapping splits the region it lands in, less
+        // those it replaces whole; and the mapped bytes, less those a fixed
+        // mapping replaces.
+        if fixed && !self.regions.is_free(addr, len) {
+            let end = addr + len;
+            let grows = 1 + self.regions.unmap_growth(addr, end);
+            self.regions.room_for(grows.saturating_sub(self.regions.unmap_removes(addr, end)))?;
+            self.room_to_map(len, self.regions.overlap(addr, len))?;
+        } else {
+            self.regions.room_for(1)?;
+            self.room_to_map(len, 0)?;
+        }
         let mut pages = PageMap::new();
         mem.ops_mut().new_region(addr, len, &mut pages, frames)?;
         let released = if fixed && !self.regions.is_free(addr, len) {

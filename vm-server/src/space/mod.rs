@@ -1,8 +1,19 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! An address space: the region map plus the break, and every operation
 //! the VM server performs on a process's memory.
 //!
-//! Errnos: bad arguments are `EINVAL`; no room, or no frames, `ENOMEM`.
-//! Faults never return an errno: they map, wait, or kill.
+//! Errnos: bad arguments are `EINVAL`; no room, no frames, or a request
+//! past the process's [`Limits`], `ENOMEM`. Faults never return an errno:
+//! they map, wait, or kill.
+//!
+//! **Limits.** VM's bookkeeping for a process is its regions and, per
+//! region, its present pages; both are heap that the process, not VM,
+//! decides to use. So each address space has [`Limits`]: at most
+//! `max_regions` regions and `max_mapped` bytes mapped. A present page
+//! lies in a mapped range, so the pages VM tracks for one process are
+//! bounded too (and fork gives the child the parent's limits and no more
+//! than the parent's pages). Whatever would pass a limit answers `ENOMEM`
+//! with nothing changed; a process can exhaust its own quota, never VM.
 //!
 //! Dropping an `AddressSpace` without [`AddressSpace::exit`] leaks its
 //! frame references.
@@ -16,16 +27,40 @@ mod share;
 pub use crate::memtype::KillReason;
 pub use fork::Forked;
 
-use crate::addr::{page_floor, USER_TOP};
+use crate::addr::{page_floor, PAGE_SIZE, USER_TOP};
 use crate::frames::FrameAllocator;
 use crate::memtype::{MemType, PageIn};
 use crate::page::{Mapping, Page, PageFrame, PageMap, Released};
-use crate::region::{Region, RegionMap};
-use minix_abi::errno::Errno;
+use crate::region::{Region, RegionMap, MAX_REGIONS};
+use minix_abi::errno::{Errno, ENOMEM};
 
 /// Where mmap without a usable hint starts looking (1 GiB); below is left
 /// to the program image and its heap, and searched last.
 pub const DEFAULT_MMAP_BASE: u64 = 0x4000_0000;
+
+/// Default limit on the bytes one process may have mapped: 1 GiB, a
+/// quarter of user space and twice the RAM of the machine we boot.
+pub const MAX_MAPPED: u64 = 1 << 30;
+
+/// Per-process limits on VM's bookkeeping.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Hash)]
+pub struct Limits {
+    /// Most regions.
+    pub max_regions: usize,
+    /// Most bytes covered by regions.
+    pub max_mapped: u64,
+}
+
+impl Limits {
+    /// [`MAX_REGIONS`] regions, [`MAX_MAPPED`] bytes.
+    pub const DEFAULT: Limits = Limits { max_regions: MAX_REGIONS, max_mapped: MAX_MAPPED };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
 
 /// What the glue does about a page fault.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -46,6 +81,7 @@ pub struct AddressSpace {
     heap_start: u64,
     brk: u64,
     mmap_base: u64,
+    max_mapped: u64,
 }
 
 impl Default for AddressSpace {
@@ -58,7 +94,58 @@ impl AddressSpace {
     /// An empty address space with no heap (brk fails until
     /// [`AddressSpace::init_brk`]).
     pub const fn new() -> AddressSpace {
-        AddressSpace { regions: RegionMap::new(), heap_start: 0, brk: 0, mmap_base: DEFAULT_MMAP_BASE }
+        AddressSpace {
+            regions: RegionMap::new(),
+            heap_start: 0,
+            brk: 0,
+            mmap_base: DEFAULT_MMAP_BASE,
+            max_mapped: MAX_MAPPED,
+        }
+    }
+
+    /// The process's limits.
+    pub fn limits(&self) -> Limits {
+        Limits { max_regions: self.regions.max_regions(), max_mapped: self.max_mapped }
+    }
+
+    /// Sets the process's limits. A space already past them keeps what it
+    /// has; it can only shrink until it is under them again.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.regions.set_max_regions(limits.max_regions);
+        self.max_mapped = limits.max_mapped;
+    }
+
+    /// Bytes covered by regions.
+    pub fn mapped_bytes(&self) -> u64 {
+        self.regions.mapped_bytes()
+    }
+
+    /// `ENOMEM` unless mapping `add` more bytes, after `replaced` mapped
+    /// bytes go away, stays within the mapped limit.
+    pub(crate) fn room_to_map(&self, add: u64, replaced: u64) -> Result<(), Errno> {
+        let now = self.mapped_bytes().saturating_sub(replaced);
+        match now.checked_add(add) {
+            Some(total) if total <= self.max_mapped => Ok(()),
+            _ => Err(ENOMEM),
+        }
+    }
+
+    /// Page entries fork would give the child (the pages VM would track
+    /// for it): every present page, but none of a region whose pages the
+    /// child faults in again. Lets the glue refuse a fork its heap could
+    /// not track with `ENOMEM` before anything is copied.
+    pub fn fork_page_entries(&self) -> u64 {
+        self.regions
+            .iter()
+            .filter(|r| r.mem().ops().copy_on_fork().1 != crate::memtype::ForkCopy::Refault)
+            .map(|r| r.resident() as u64)
+            .sum()
+    }
+
+    /// The largest number of page entries this space can hold under its
+    /// mapped limit.
+    pub fn max_page_entries(&self) -> u64 {
+        self.max_mapped / PAGE_SIZE
     }
 
     /// The regions.

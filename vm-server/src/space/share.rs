@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Shared memory: mapping another process's anonymous pages.
 
 use super::{discard_unmapped, AddressSpace, FaultOutcome};
@@ -20,7 +21,8 @@ impl AddressSpace {
     /// same frames. Returns the address here and the source pages whose
     /// mapping changed, for the glue to remap in `src`. On `ENOMEM` the
     /// source may keep some newly present pages (listed nowhere; they fault
-    /// in as usual) and nothing else changes.
+    /// in as usual) and nothing else changes. Past either space's region
+    /// limit, or this space's mapped limit, `ENOMEM` with nothing changed.
     #[allow(clippy::too_many_arguments)]
     pub fn share_from(
         &mut self,
@@ -39,6 +41,12 @@ impl AddressSpace {
             _ => return Err(EINVAL),
         }
         let addr = self.choose(hint, len, false)?;
+        // Limits before anything changes: a region here, up to two splits
+        // in the source.
+        let splits = [src_addr, end].iter().filter(|&&a| src.regions.lookup(a).is_some_and(|r| r.start() < a)).count();
+        src.regions.room_for(splits)?;
+        self.regions.room_for(1)?;
+        self.room_to_map(len, 0)?;
         let mut remaps = Vec::new();
         let mut vaddr = src_addr;
         while vaddr < end {

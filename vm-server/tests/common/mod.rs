@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Helpers shared by the integration tests: a process "touching" memory
 //! through faults, with frame contents standing for bytes.
 #![allow(dead_code)]
