@@ -70,5 +70,5 @@ fn start(bootinfo: u64) -> ! {
         println!("boot: fault reporter failed: {}", e);
         exit::exit_qemu(false)
     }
-    pm::Pm::new(&mut k, sys, tally).run()
+    pm::Pm::new(&mut k, sys, tally, bi.tsc_mhz()).run()
 }

@@ -36,6 +36,8 @@ pub struct Pm<'a> {
     raw_cnodes: Vec<u64>,
     ready: u32,
     selftests: Tally,
+    /// The TSC frequency the kernel measured at boot (GETSYSINFO).
+    tsc_mhz: u64,
 }
 
 /// What the loop does after a request.
@@ -45,10 +47,10 @@ enum Next {
 }
 
 impl<'a> Pm<'a> {
-    pub fn new(k: &'a mut Kernel, sys: System, selftests: Tally) -> Pm<'a> {
+    pub fn new(k: &'a mut Kernel, sys: System, selftests: Tally, tsc_mhz: u64) -> Pm<'a> {
         let mut raw_cnodes = Vec::new();
         raw_cnodes.resize(crate::boot::PROC_TABLE_SLOTS, 0);
-        Pm { k, sys, spares: Vec::new(), raw_cnodes, ready: 0, selftests }
+        Pm { k, sys, spares: Vec::new(), raw_cnodes, ready: 0, selftests, tsc_mhz }
     }
 
     /// Waits until VM, VFS and FS report ready, then starts init.
@@ -127,6 +129,7 @@ impl<'a> Pm<'a> {
                 let ppid = self.sys.procs.get(parent).map_or(0, |p| p.pid);
                 Next::Reply(Reply::ok_with(pid as u64, [ppid as u64, 0, 0]))
             }
+            Request::GetSysInfo => Next::Reply(Reply::ok(self.tsc_mhz)),
             Request::GetPpid => Next::Reply(Reply::ok(self.sys.procs.get(parent).map_or(0, |p| p.pid) as u64)),
             Request::SrvReady => {
                 if !endpoint::is_server(who) {

@@ -11,13 +11,16 @@ pub const EXIT: u64 = BASE + 3;
 pub const WAIT: u64 = BASE + 4;
 pub const FORK: u64 = BASE + 5;
 pub const SPAWN: u64 = BASE + 6;
+/// System information: status = the TSC's frequency in MHz, so a process
+/// can turn `rdtsc` readings into time.
+pub const GETSYSINFO: u64 = BASE + 7;
 /// A server reports that it is ready (servers only).
 pub const SRV_READY: u64 = BASE + 0x80;
 /// init hands over its test tally and asks for shutdown (init only).
 pub const SHUTDOWN: u64 = BASE + 0x81;
 
 /// Every call number of this interface.
-pub const CALLS: &[u64] = &[GETPID, GETPPID, EXIT, WAIT, FORK, SPAWN, SRV_READY, SHUTDOWN];
+pub const CALLS: &[u64] = &[GETPID, GETPPID, EXIT, WAIT, FORK, SPAWN, GETSYSINFO, SRV_READY, SHUTDOWN];
 
 /// `wait` option: do not block.
 pub const WNOHANG: u64 = 1;
@@ -45,6 +48,7 @@ pub enum Request {
     Wait { pid: i64, options: u64 },
     Fork,
     Spawn { image: u64 },
+    GetSysInfo,
     SrvReady,
     Shutdown { passed: u64, failed: u64 },
 }
@@ -80,6 +84,7 @@ impl Request {
                 need_words(r, 1)?;
                 Request::Spawn { image: at_most(r.words[0], MAX_IMAGE)? }
             }
+            GETSYSINFO => Request::GetSysInfo,
             SRV_READY => Request::SrvReady,
             SHUTDOWN => {
                 need_words(r, 2)?;
@@ -98,6 +103,7 @@ impl Request {
             Request::Wait { pid, options } => (WAIT, [pid as u64, options, 0, 0], 2),
             Request::Fork => (FORK, [0; 4], 0),
             Request::Spawn { image } => (SPAWN, [image, 0, 0, 0], 1),
+            Request::GetSysInfo => (GETSYSINFO, [0; 4], 0),
             Request::SrvReady => (SRV_READY, [0; 4], 0),
             Request::Shutdown { passed, failed } => (SHUTDOWN, [passed, failed, 0, 0], 2),
         }
@@ -136,6 +142,7 @@ mod tests {
             Request::Wait { pid: -1, options: WNOHANG },
             Request::Fork,
             Request::Spawn { image: 3 },
+            Request::GetSysInfo,
             Request::SrvReady,
             Request::Shutdown { passed: 4, failed: 1 },
         ] {

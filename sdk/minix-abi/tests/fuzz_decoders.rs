@@ -128,6 +128,7 @@ fn pm_request() -> impl Strategy<Value = pm::Request> {
             .prop_map(|(pid, options)| Wait { pid, options }),
         Just(Fork),
         (0..=pm::MAX_IMAGE).prop_map(|image| Spawn { image }),
+        Just(GetSysInfo),
         Just(SrvReady),
         (0..=pm::MAX_TALLY, 0..=pm::MAX_TALLY).prop_map(|(passed, failed)| Shutdown { passed, failed }),
     ]

@@ -22,6 +22,11 @@ pub fn getppid() -> u32 {
     pm_call(pm::Request::GetPpid).unwrap_or(0) as u32
 }
 
+/// The TSC's frequency in MHz, as the kernel measured it at boot.
+pub fn tsc_mhz() -> Result<u64, Errno> {
+    pm_call(pm::Request::GetSysInfo)
+}
+
 /// Returns the child's pid in the parent and 0 in the child.
 pub fn fork() -> Result<u32, Errno> {
     pm_call(pm::Request::Fork).map(|v| v as u32)

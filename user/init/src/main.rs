@@ -18,6 +18,8 @@ mod tests_hostile;
 #[cfg(target_os = "none")]
 mod tests_proc;
 #[cfg(target_os = "none")]
+mod tests_soak;
+#[cfg(target_os = "none")]
 mod tests_vm;
 
 #[cfg(target_os = "none")]
@@ -39,6 +41,7 @@ mod glue {
                 crate::tests_hostile::TESTS,
                 crate::tests_exhaust::TESTS,
                 crate::tests_fuzz::TESTS,
+                crate::tests_soak::TESTS,
             ]);
         }
         let (c, w, l) = pm::Request::Shutdown { passed: h.passed, failed: h.failed }.encode();
