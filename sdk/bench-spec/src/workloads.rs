@@ -3,7 +3,45 @@
 //! instructions per operation, or `None` when the system cannot run it.
 use crate::measure::{per_iteration, Clock, Samples};
 
+mod filemap;
+mod files;
+mod path;
+mod pipe;
+mod scratch;
+
+pub use filemap::{fault_file_around, fault_file_cached, fault_file_cow};
+pub use files::{create_write_unlink, getdents_100, open_close, pread_4k, seqread_64k, stat, write_4k_append};
+pub use path::Path;
+pub use pipe::pipe_rtt;
+
 pub const PAGE: usize = 4096;
+
+/// How a workload opens a file: each is one set of POSIX `open` flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Open {
+    /// `O_RDONLY`.
+    Read,
+    /// `O_WRONLY | O_CREAT | O_TRUNC`, mode 0644: what `creat` does.
+    Create,
+    /// `O_WRONLY | O_CREAT | O_APPEND`, mode 0644.
+    Append,
+    /// `O_RDONLY | O_DIRECTORY`, for `getdents`.
+    Directory,
+}
+
+/// How a workload maps a file (always the whole file from offset 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileMap {
+    /// `PROT_READ`, `MAP_SHARED`, with whatever fault-around the system
+    /// does (Linux maps up to 16 neighbouring cached pages per fault).
+    Shared,
+    /// `PROT_READ`, `MAP_SHARED`, and exactly one page mapped per fault:
+    /// the cost of one read fault on a cached page.
+    SharedOnePagePerFault,
+    /// `PROT_READ | PROT_WRITE`, `MAP_PRIVATE`: a write fault copies the
+    /// cached page into a private one.
+    PrivateWrite,
+}
 
 /// What a workload needs from the system under test. Every method is the
 /// plain POSIX operation; the seL4 side goes through PM/VM/VFS, the Linux
@@ -20,6 +58,96 @@ pub trait Os: Clock {
     /// fork; the child exits at once with status 0; the parent waits for
     /// it. False if fork failed.
     fn fork_exit_wait(&mut self) -> bool;
+
+    // The file, pipe and file-mapping workloads need the methods below.
+    // Each defaults to `None` ("unsupported"), so a system gains figures
+    // as it implements them; a workload that meets `None` reports `None`.
+
+    /// A writable directory on the system's ordinary file system where the
+    /// file workloads create (and afterwards remove) their files.
+    fn work_dir(&self) -> &str {
+        "/tmp"
+    }
+    /// `open(path, flags)`: the file descriptor.
+    fn open(&mut self, _path: &str, _how: Open) -> Option<i32> {
+        None
+    }
+    fn close(&mut self, _fd: i32) -> Option<()> {
+        None
+    }
+    /// `read` at the file position: bytes read, 0 at end of file.
+    fn read(&mut self, _fd: i32, _buf: &mut [u8]) -> Option<usize> {
+        None
+    }
+    fn pread(&mut self, _fd: i32, _buf: &mut [u8], _offset: u64) -> Option<usize> {
+        None
+    }
+    /// `write` at the file position (the end, for [`Open::Append`]).
+    fn write(&mut self, _fd: i32, _buf: &[u8]) -> Option<usize> {
+        None
+    }
+    /// `stat(path)`: the file's size.
+    fn stat(&mut self, _path: &str) -> Option<u64> {
+        None
+    }
+    fn unlink(&mut self, _path: &str) -> Option<()> {
+        None
+    }
+    fn mkdir(&mut self, _path: &str) -> Option<()> {
+        None
+    }
+    fn rmdir(&mut self, _path: &str) -> Option<()> {
+        None
+    }
+    /// `getdents` on a directory opened with [`Open::Directory`]: bytes of
+    /// entries placed in `buf` (in the system's own format), 0 at the end.
+    fn getdents(&mut self, _fd: i32, _buf: &mut [u8]) -> Option<usize> {
+        None
+    }
+    /// `pipe()`: (read end, write end).
+    fn pipe(&mut self) -> Option<(i32, i32)> {
+        None
+    }
+    /// `fork`: the child runs `child` and exits with what it returns; the
+    /// parent gets the child's pid.
+    fn fork_with(&mut self, _child: &mut dyn FnMut(&mut Self) -> i32) -> Option<i32> {
+        None
+    }
+    /// `waitpid(pid, &status, 0)`: the child's exit status.
+    fn waitpid(&mut self, _pid: i32) -> Option<i32> {
+        None
+    }
+    /// `mmap` of `len` bytes of `fd` from offset 0.
+    fn mmap_file(&mut self, _fd: i32, _len: usize, _how: FileMap) -> Option<usize> {
+        None
+    }
+    /// Reads one word at `addr`, inside a mapping this workload made.
+    fn peek(&mut self, addr: usize) -> u64 {
+        // SAFETY: the workloads only pass addresses inside their own
+        // readable mappings.
+        unsafe { core::ptr::read_volatile(addr as *const u64) }
+    }
+}
+
+/// A workload: the median instructions per operation, or `None`.
+pub type Workload<O> = fn(&mut O, &mut Samples) -> Option<u64>;
+
+/// The file-system, pipe and file-mapping figures, by figure name, in the
+/// order both systems run them.
+pub fn posix_workloads<O: Os>() -> [(&'static str, Workload<O>); 11] {
+    [
+        ("pread_4k", pread_4k::<O>),
+        ("seqread_64k", seqread_64k::<O>),
+        ("open_close", open_close::<O>),
+        ("stat", stat::<O>),
+        ("create_write_unlink", create_write_unlink::<O>),
+        ("write_4k_append", write_4k_append::<O>),
+        ("getdents_100", getdents_100::<O>),
+        ("pipe_rtt", pipe_rtt::<O>),
+        ("fault_file_cached", fault_file_cached::<O>),
+        ("fault_file_around", fault_file_around::<O>),
+        ("fault_file_cow", fault_file_cow::<O>),
+    ]
 }
 
 /// Iterations of a figure: warm-up (untimed) and timed.
@@ -33,6 +161,15 @@ pub const NULL_CALL: Rounds = Rounds { warmup: 100, iters: 2000 };
 pub const FAULT: Rounds = Rounds { warmup: 16, iters: 1024 };
 pub const MMAP: Rounds = Rounds { warmup: 20, iters: 500 };
 pub const FORK: Rounds = Rounds { warmup: 3, iters: 30 };
+/// Cheap file calls (pread, open, stat, write, create).
+pub const FILE: Rounds = Rounds { warmup: 20, iters: 500 };
+pub const GETDENTS: Rounds = Rounds { warmup: 10, iters: 200 };
+pub const PIPE: Rounds = Rounds { warmup: 50, iters: 1000 };
+/// 64 KiB reads: warm-up and timed reads together cover the 16 MiB file
+/// exactly once.
+pub const SEQREAD: Rounds = Rounds { warmup: 16, iters: 240 };
+/// Passes over a 16 MiB mapping (each pass maps, touches, unmaps).
+pub const AROUND: Rounds = Rounds { warmup: 1, iters: 5 };
 
 /// `getpid`: one null system call.
 pub fn null_call<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {

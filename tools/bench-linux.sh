@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# The Linux peer of `make bench`: boots Debian's own kernel in the same QEMU
+# mode as our system (-icount shift=0, one TSC tick per guest instruction)
+# with a static benchmark program as /init, and writes its
+# `measure name=<id> instr=<n>` lines to target/bench-linux.txt.
+#   tools/bench-linux.sh [--timeout SECONDS]
+# The kernel is fetched with apt-get download and unpacked under
+# target/linux/ (never installed on this machine); both steps are skipped
+# when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TIMEOUT=600
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --timeout) TIMEOUT="$2"; shift 2 ;;
+        *) echo "bench-linux.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+ROOT="$PWD"
+LINUX="$ROOT/target/linux"
+OUT="$ROOT/target/bench-linux.txt"
+mkdir -p "$LINUX"
+
+tools/setup.sh
+
+# --- Debian's kernel --------------------------------------------------------
+# The meta package names the current versioned image package; only its
+# vmlinuz and config are kept.
+fetch_kernel() {
+    if ! apt-cache show linux-image-amd64 >/dev/null 2>&1; then
+        apt-get update -qq
+    fi
+    local pkg dl
+    pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-6\.[^ ]*-amd64\)$/\1/p' | head -n1)
+    if [[ -z "$pkg" ]]; then
+        echo "bench-linux: cannot find the versioned kernel package" >&2
+        exit 1
+    fi
+    echo "bench-linux: fetching $pkg"
+    dl="$LINUX/dl"
+    rm -rf "$dl"; mkdir -p "$dl"
+    # apt's sandbox user must be able to write the download directory.
+    chmod 777 "$dl"
+    (cd "$dl" && apt-get download -qq linux-image-amd64 "$pkg")
+    dpkg -x "$dl/$pkg"_*.deb "$dl/root"
+    cp "$dl"/root/boot/vmlinuz-* "$LINUX/vmlinuz.new"
+    cp "$dl"/root/boot/config-* "$LINUX/config"
+    echo "$pkg $(dpkg-deb -f "$dl/$pkg"_*.deb Version)" > "$LINUX/version"
+    mv "$LINUX/vmlinuz.new" "$LINUX/vmlinuz"
+    rm -rf "$dl"
+}
+if [[ ! -s "$LINUX/vmlinuz" ]]; then
+    fetch_kernel
+fi
+echo "bench-linux: kernel $(cat "$LINUX/version")"
+
+# --- The benchmark program and its initramfs ---------------------------------
+# A static glibc binary: the initramfs holds nothing else. Its own target
+# directory keeps it out of the way of the seL4 builds.
+export CARGO_TARGET_DIR="$ROOT/target/linux-build"
+cargo build --release -q -p bench-linux --target x86_64-unknown-linux-gnu \
+    --config 'target.x86_64-unknown-linux-gnu.rustflags=["-C","target-feature=+crt-static","-C","strip=debuginfo"]'
+BIN="$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/bench-linux"
+# /dev/console must exist for the kernel to give init its stdio.
+python3 tools/mkcpio.py "$LINUX/initramfs.cpio.new" \
+    dir:dev chr:dev/console:5:1 dir:proc dir:sys dir:tmp "file:init:$BIN"
+mv "$LINUX/initramfs.cpio.new" "$LINUX/initramfs.cpio"
+
+# --- Boot ---------------------------------------------------------------------
+# The CPU and memory of qemu/boot.sh. -icount with sleep=off and a fixed
+# guest clock make the run deterministic: time advances by instructions
+# only. Kernel options: no mitigations (the notes' figures are without;
+# with them every figure is within 5%), no address randomisation for user
+# space (norandmaps) or the kernel (nokaslr), and panic=-1 with -no-reboot
+# so a dying init ends QEMU at once instead of at the timeout. No NIC: the
+# guest has no driver for it and its option ROM only slows the boot.
+LOG="$LINUX/boot.log"
+echo "bench-linux: booting (timeout ${TIMEOUT}s, log $LOG)"
+status=0
+timeout --foreground -k 5 "$TIMEOUT" \
+    qemu-system-x86_64 -machine pc -cpu Nehalem,-vme,+fsgsbase,+invtsc -m 512 -smp 1 \
+        -nographic -serial mon:stdio -no-reboot -nic none \
+        -icount shift=0,sleep=off -rtc base=2026-01-01,clock=vm \
+        -kernel "$LINUX/vmlinuz" -initrd "$LINUX/initramfs.cpio" \
+        -append "console=ttyS0 mitigations=off quiet norandmaps nokaslr panic=-1" \
+        < /dev/null > "$LOG" 2>&1 || status=$?
+
+tr -d '\r' < "$LOG" | grep -a -E '^bench-linux:' || true
+tr -d '\r' < "$LOG" | grep -a -E '^measure name=[a-z0-9_]+ instr=[0-9]+$' > "$OUT.new" || true
+tr -d '\r' < "$LOG" | grep -a -E '^measure ' || true
+if [[ $status -ne 0 ]]; then
+    echo "bench-linux: QEMU failed (status $status; 124 is the timeout)" >&2
+    exit 1
+fi
+if ! tr -d '\r' < "$LOG" | grep -a -q -E '^bench-linux: done: [0-9]+ units, 0 failed$'; then
+    echo "bench-linux: the guest did not finish every unit; see $LOG" >&2
+    exit 1
+fi
+# Only a complete run replaces the figures `make bench` uses.
+mv "$OUT.new" "$OUT"
+echo "bench-linux: $(wc -l < "$OUT") figures in $OUT"
