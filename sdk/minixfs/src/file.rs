@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! File contents: read, write (extending, leaving holes), truncate and
+//! punching holes.
+//!
+//! Invariant: the bytes of the last block past the end of the file are
+//! zero, so growing a file (by write or truncate) never exposes old data.
+//! Every path that moves the end of the file keeps it.
+
+use crate::device::BlockDevice;
+use crate::fs::FileSystem;
+use crate::inode::DiskInode;
+use crate::Result;
+use minix_abi::errno::{EFBIG, EINVAL, EISDIR};
+
+impl<D: BlockDevice> FileSystem<D> {
+    fn bs(&self) -> u64 {
+        self.geo.block_size as u64
+    }
+
+    /// Reads from a regular file or symlink at `off`; returns the bytes
+    /// read, 0 at or past the end. Holes read as zeros.
+    pub fn read(&mut self, ino: u32, off: u64, buf: &mut [u8]) -> Result<usize> {
+        let mut inode = self.live(ino)?;
+        if inode.is_dir() {
+            return Err(EISDIR);
+        }
+        if !inode.has_zones() {
+            return Err(EINVAL);
+        }
+        let n = self.read_at(&inode, off, buf)?;
+        if n > 0 && !self.is_read_only() && inode.atime != self.now {
+            inode.atime = self.now;
+            self.put_inode(ino, &inode)?;
+        }
+        Ok(n)
+    }
+
+    pub(crate) fn read_at(&mut self, inode: &DiskInode, off: u64, buf: &mut [u8]) -> Result<usize> {
+        let size = inode.size as u64;
+        if off >= size {
+            return Ok(0);
+        }
+        let len = (buf.len() as u64).min(size - off) as usize;
+        let bs = self.bs();
+        let mut done = 0;
+        while done < len {
+            let pos = off + done as u64;
+            let o = (pos % bs) as usize;
+            let chunk = (bs as usize - o).min(len - done);
+            let dst = &mut buf[done..done + chunk];
+            match self.map(inode, pos / bs)? {
+                None => dst.fill(0),
+                Some(z) => dst.copy_from_slice(&self.cache.read(z as u64)?[o..o + chunk]),
+            }
+            done += chunk;
+        }
+        Ok(len)
+    }
+
+    /// Writes to a regular file at `off`, growing it as needed; a gap
+    /// before `off` becomes a hole. Returns the bytes written: fewer than
+    /// asked only when the disk fills after some were written.
+    pub fn write(&mut self, ino: u32, off: u64, data: &[u8]) -> Result<usize> {
+        self.writable()?;
+        let mut inode = self.live(ino)?;
+        if inode.is_dir() {
+            return Err(EISDIR);
+        }
+        if !inode.is_reg() {
+            return Err(EINVAL);
+        }
+        if data.is_empty() {
+            return Ok(0);
+        }
+        let end = off.checked_add(data.len() as u64).ok_or(EFBIG)?;
+        if end > self.geo.max_size as u64 {
+            return Err(EFBIG);
+        }
+        self.write_at(ino, &mut inode, off, data)
+    }
+
+    /// The write itself, for files, directories and symlinks alike. Stores
+    /// the inode, whatever happens.
+    pub(crate) fn write_at(&mut self, ino: u32, inode: &mut DiskInode, off: u64, data: &[u8]) -> Result<usize> {
+        let bs = self.bs();
+        let old = inode.size as u64;
+        if off > old {
+            self.zero_bytes(inode, old, off.min(old.next_multiple_of(bs)))?;
+        }
+        let mut done = 0;
+        let mut failure = None;
+        while done < data.len() {
+            let pos = off + done as u64;
+            let o = (pos % bs) as usize;
+            let chunk = (bs as usize - o).min(data.len() - done);
+            let z = match self.map_alloc(inode, pos / bs) {
+                Ok((z, _)) => z,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            };
+            // A whole-block overwrite needs no read.
+            let blk = if chunk == bs as usize { self.cache.zeroed(z as u64) } else { self.cache.write(z as u64) };
+            match blk {
+                Ok(b) => b[o..o + chunk].copy_from_slice(&data[done..done + chunk]),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+            done += chunk;
+        }
+        let end = off + done as u64;
+        if end > old {
+            inode.size = end as u32;
+        }
+        if done > 0 {
+            inode.mtime = self.now;
+            inode.ctime = self.now;
+        }
+        self.put_inode(ino, inode)?;
+        match failure {
+            Some(e) if done == 0 => Err(e),
+            _ => Ok(done),
+        }
+    }
+
+    /// Zeroes bytes `from..to` in the blocks that exist; holes stay holes.
+    fn zero_bytes(&mut self, inode: &DiskInode, from: u64, to: u64) -> Result<()> {
+        let bs = self.bs();
+        let mut pos = from;
+        while pos < to {
+            let o = (pos % bs) as usize;
+            let chunk = (bs - o as u64).min(to - pos) as usize;
+            if let Some(z) = self.map(inode, pos / bs)? {
+                self.cache.write(z as u64)?[o..o + chunk].fill(0);
+            }
+            pos += chunk as u64;
+        }
+        Ok(())
+    }
+
+    /// Sets the size of a regular file: shrinking frees the blocks past the
+    /// new end, growing leaves a hole.
+    pub fn truncate(&mut self, ino: u32, size: u64) -> Result<()> {
+        self.writable()?;
+        let mut inode = self.live(ino)?;
+        if inode.is_dir() {
+            return Err(EISDIR);
+        }
+        if !inode.is_reg() {
+            return Err(EINVAL);
+        }
+        if size > self.geo.max_size as u64 {
+            return Err(EFBIG);
+        }
+        let r = self.set_size(&mut inode, size);
+        inode.mtime = self.now;
+        inode.ctime = self.now;
+        self.put_inode(ino, &inode)?;
+        r
+    }
+
+    fn set_size(&mut self, inode: &mut DiskInode, size: u64) -> Result<()> {
+        let bs = self.bs();
+        let old = inode.size as u64;
+        if size < old {
+            self.free_from(inode, size.div_ceil(bs))?;
+            self.zero_bytes(inode, size, size.next_multiple_of(bs).min(old))?;
+        } else if size > old {
+            self.zero_bytes(inode, old, old.next_multiple_of(bs).min(size))?;
+        }
+        inode.size = size as u32;
+        Ok(())
+    }
+
+    /// Makes `start..end` of a regular file read as zeros without changing
+    /// its size: whole blocks inside are freed (MINIX's FTRUNC with a
+    /// non-zero end). The range is clipped to the file.
+    pub fn punch(&mut self, ino: u32, start: u64, end: u64) -> Result<()> {
+        self.writable()?;
+        let mut inode = self.live(ino)?;
+        if inode.is_dir() {
+            return Err(EISDIR);
+        }
+        if !inode.is_reg() || start > end {
+            return Err(EINVAL);
+        }
+        let end = end.min(inode.size as u64);
+        if start >= end {
+            return Ok(());
+        }
+        let bs = self.bs();
+        let (first, last) = (start.div_ceil(bs), end / bs);
+        let r = if first < last {
+            self.free_range(&mut inode, first, last)
+                .and_then(|_| self.zero_bytes(&inode, start, first * bs))
+                .and_then(|_| self.zero_bytes(&inode, last * bs, end))
+        } else {
+            self.zero_bytes(&inode, start, end)
+        };
+        inode.mtime = self.now;
+        inode.ctime = self.now;
+        self.put_inode(ino, &inode)?;
+        r
+    }
+}
