@@ -58,7 +58,11 @@ fn intact(m: &Mapping) -> bool {
 
 /// One worker's life until `deadline` (TSC). Returns its exit code: 0 when
 /// all its data stayed intact.
-fn worker(seed: u64, deadline: u64, depth: u32) -> u8 {
+fn worker(seed: u64, start: u64, deadline: u64, depth: u32) -> u8 {
+    // Every worker begins together, once all exist.
+    while sel4::rdtsc() < start {
+        sel4::yield_now();
+    }
     let mut r = Rng(seed | 1);
     let mut maps: Vec<Mapping> = Vec::new();
     let mut grants = mxrt::grants::Grants::new();
@@ -87,14 +91,16 @@ fn worker(seed: u64, deadline: u64, depth: u32) -> u8 {
                     return 12;
                 }
             }
-            5 if depth < 2 && kids < 4 => match posix::fork() {
+            // Workers fork, their children do not: at most 64 + 128
+            // processes, inside PM's table of 256.
+            5 if depth < 1 && kids < 2 => match posix::fork() {
                 // The child checks what it inherited, works a little, exits.
                 Ok(0) => {
                     if !maps.iter().all(intact) {
                         posix::exit(13);
                     }
                     let soon = sel4::rdtsc().saturating_add((deadline.saturating_sub(sel4::rdtsc())) / 8);
-                    posix::exit(worker(r.next(), soon.min(deadline), depth + 1))
+                    posix::exit(worker(r.next(), 0, soon.min(deadline), depth + 1))
                 }
                 Ok(_) => kids += 1,
                 Err(e) if e == ENOMEM || e == minix_abi::errno::EAGAIN => {}
@@ -145,13 +151,17 @@ fn worker(seed: u64, deadline: u64, depth: u32) -> u8 {
 fn soak(seconds: u64, seed: u64) -> Result<(), &'static str> {
     let mhz = posix::tsc_mhz().map_err(|_| "no TSC frequency")?;
     ensure(mhz > 0, "TSC frequency 0")?;
-    let deadline = sel4::rdtsc() + seconds * mhz * 1_000_000;
+    let start = sel4::rdtsc() + mhz * 1_000_000;
+    let deadline = start + seconds * mhz * 1_000_000;
     let mut pids = Vec::new();
     for w in 0..WORKERS {
         match posix::fork() {
-            Ok(0) => posix::exit(worker(seed.wrapping_add(w.wrapping_mul(0x1000_0001)), deadline, 0)),
+            Ok(0) => posix::exit(worker(seed.wrapping_add(w.wrapping_mul(0x1000_0001)), start, deadline, 0)),
             Ok(pid) => pids.push(pid),
-            Err(_) => return Err("fork of a worker failed"),
+            Err(e) => {
+                sel4_root_task::println!("soak: fork of worker {} failed: {}", w, e.name());
+                return Err("fork of a worker failed");
+            }
         }
     }
     let mut bad = 0;
