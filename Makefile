@@ -8,6 +8,7 @@ OUT         := target/$(TARGET)/release
 KERNEL      := target/kernel/kernel32.elf
 ROOT_TASK   := $(OUT)/root-task
 TEST_TIMEOUT ?= 120
+ROOTFS_KIB  ?= 4096
 
 all: build
 
@@ -19,6 +20,7 @@ kernel: setup
 
 build: kernel
 	tools/build-sel4.sh
+	cargo run -q --release -p mkimage -- --size $(ROOTFS_KIB) --block-size 1024 --out target/rootfs.img rootfs/
 
 # The guest ends QEMU through isa-debug-exit: status 1 means success.
 run: build

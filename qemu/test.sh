@@ -19,6 +19,13 @@ if [[ $host_status -ne 0 ]]; then
     [[ $host_fail -eq 0 ]] && host_fail=1
 fi
 
+echo "== fsck of the root file-system image (tools/fsck-check.sh)"
+if tools/fsck-check.sh; then
+    host_pass=$((host_pass + 1))
+else
+    host_fail=$((host_fail + 1)); problems+=("target/rootfs.img fails tools/fsck-check.sh")
+fi
+
 echo "== building the seL4 programs"
 if ! tools/build-sel4.sh; then
     problems+=("the seL4 build failed")
