@@ -1,13 +1,13 @@
 # MINIX 3 personality on seL4. The two commands that matter:
 #   make run    set up, build and boot the system with the console here
 #   make test   set up, run the host tests, then the in-QEMU tests
-.PHONY: all setup kernel build run test bench bench-linux debug host-test clean
+.PHONY: all setup kernel build run test bench bench-linux debug host-test fuzz clean
 
 TARGET      := x86_64-unknown-none
 OUT         := target/$(TARGET)/release
 KERNEL      := target/kernel/kernel32.elf
 ROOT_TASK   := $(OUT)/root-task
-TEST_TIMEOUT ?= 120
+TEST_TIMEOUT ?= 400
 ROOTFS_KIB  ?= 4096
 
 all: build
@@ -53,6 +53,14 @@ bench: kernel target/bench-linux.txt
 	  report=$$?; \
 	  if [ $$status -ne 1 ]; then echo "bench: the guest did not report success (QEMU status $$status)" >&2; fi; \
 	  test $$status -eq 1 && test $$report -eq 0
+
+# Coverage-guided fuzzing (cargo-fuzz, nightly) of the ABI decoders and the
+# grant verifier, FUZZ_TIME seconds per target, then the property fuzzers
+# at FUZZ_SCALE times their cases. Not part of make test.
+FUZZ_TIME  ?= 60
+FUZZ_SCALE ?= 10
+fuzz:
+	tools/fuzz.sh $(FUZZ_TIME) $(FUZZ_SCALE)
 
 debug: build
 	@echo "gdb: gdb -ex 'file $(ROOT_TASK)' -ex 'add-symbol-file target/kernel/kernel.elf' -ex 'target remote :1234'"

@@ -3,7 +3,7 @@
 # Exits non-zero on any failure, a timeout, or a boot that never reached
 # the tests.
 set -uo pipefail
-KERNEL="$1"; TIMEOUT="${2:-120}"
+KERNEL="$1"; TIMEOUT="${2:-400}"
 LOGDIR=target/test-logs
 mkdir -p "$LOGDIR"
 host_pass=0; host_fail=0; guest_pass=0; guest_fail=0; problems=()
