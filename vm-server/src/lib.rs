@@ -6,6 +6,7 @@
 //! * [`frames`]: frame handles, the frame allocator trait and refcounts;
 //!   [`host_frames`] is a host implementation for tests.
 //! * [`page`]: per-page state and what the glue must map or unmap.
+//! * [`page_map`]: the radix map holding a region's present pages.
 //! * [`memtype`]: MINIX's memory types as a hook trait.
 //! * [`region`]: a process's region map.
 //! * [`space`]: an address space: faults, mmap, munmap, brk, fork, exit.
@@ -27,6 +28,7 @@ pub mod frames;
 pub mod host_frames;
 pub mod memtype;
 pub mod page;
+pub mod page_map;
 pub mod prot;
 pub mod region;
 pub mod space;

@@ -2,7 +2,7 @@
 //! Per-page state, and what the glue must map or unmap.
 
 use crate::frames::FrameId;
-use alloc::collections::BTreeMap;
+pub use crate::page_map::RadixMap;
 use alloc::vec::Vec;
 
 /// What backs a present page.
@@ -41,8 +41,10 @@ impl Page {
     }
 }
 
-/// A region's present pages, keyed by page-aligned virtual address.
-pub type PageMap = BTreeMap<u64, Page>;
+/// A region's present pages, keyed by page-aligned virtual address: a
+/// radix map (see [`crate::page_map`]), as lookups and inserts on the
+/// fault and copy paths must cost tens of instructions, not hundreds.
+pub type PageMap = RadixMap<Page>;
 
 /// Page-table attributes for a mapping.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, Default, Hash)]

@@ -102,7 +102,7 @@ fn check(s: &AddressSpace, f: &HostFrames, model: &Model) {
             assert_eq!(model.get(&a).map(|mp| mp.write), Some(r.prot().write()), "prot at {a:#x}");
             a += P;
         }
-        assert!(r.pages().keys().all(|a| r.contains(*a)));
+        assert!(r.pages().keys().all(|a| r.contains(a)));
     }
     assert_eq!(covered, model.keys().copied().collect::<BTreeSet<_>>());
     assert_eq!(f.in_use(), s.resident_pages() as u64, "frames leaked or shared");

@@ -3,20 +3,22 @@
 //! VSpace whose process is gone is recycled for the next one.
 extern crate alloc;
 use super::frames::Sel4Frames;
-use alloc::collections::BTreeMap;
 use minix_abi::cspace as cs;
 use minix_abi::errno::{Errno, ENOMEM};
 use sel4::{object, AsidPool, CapRights, Frame, VSpace, VmAttributes};
 use vm_server::frames::FrameId;
 use vm_server::page::{Mapping, PageFrame};
+use vm_server::page_map::RadixMap;
 
 pub const ASID_POOL: AsidPool = AsidPool::from_bits(cs::ASID_POOL);
 
 pub struct UserVSpace {
     pub cap: u64,
     /// vaddr -> slot of the cap mapped there, and the pool frame it maps
-    /// (None for a physical page such as the IPC buffer).
-    mapped: BTreeMap<u64, (u64, Option<FrameId>)>,
+    /// (None for a physical page such as the IPC buffer). Every fault
+    /// removes (usually nothing) and inserts here, so this is the radix map
+    /// the page maps use rather than a B-tree.
+    mapped: RadixMap<(u64, Option<FrameId>)>,
 }
 
 impl UserVSpace {
@@ -27,17 +29,17 @@ impl UserVSpace {
             frames.res.delete(cap.0);
             return Err(ENOMEM);
         }
-        Ok(UserVSpace { cap: cap.0, mapped: BTreeMap::new() })
+        Ok(UserVSpace { cap: cap.0, mapped: RadixMap::new() })
     }
 
     /// A VSpace made elsewhere (a server's), handed to VM.
     pub fn adopt(cap: u64) -> UserVSpace {
-        UserVSpace { cap, mapped: BTreeMap::new() }
+        UserVSpace { cap, mapped: RadixMap::new() }
     }
 
     /// No VSpace at all (cap 0), for error paths.
     pub fn empty() -> UserVSpace {
-        UserVSpace { cap: 0, mapped: BTreeMap::new() }
+        UserVSpace { cap: 0, mapped: RadixMap::new() }
     }
 
     fn vspace(&self) -> VSpace {
@@ -88,8 +90,11 @@ impl UserVSpace {
 
     /// Unmaps everything; the VSpace can then serve another process.
     pub fn clear(&mut self, frames: &mut Sel4Frames) {
-        while let Some((&vaddr, _)) = self.mapped.iter().next() {
-            self.remove(frames, vaddr);
+        // Taken whole: removing entries one at a time from the front
+        // would shift the map's chunk vector each time a chunk empties.
+        for (_, (cap, pool)) in core::mem::take(&mut self.mapped) {
+            let _ = Frame::from_bits(cap).unmap();
+            self.release_cap(frames, cap, pool);
         }
     }
 }

@@ -46,7 +46,7 @@ impl AddressSpace {
                     let mut out = PageMap::new();
                     for (vaddr, page) in pages.iter() {
                         ops.reference(page, frames);
-                        out.insert(*vaddr, *page);
+                        out.insert(vaddr, *page);
                     }
                     out
                 }
@@ -62,9 +62,9 @@ impl AddressSpace {
                         if let PageFrame::Pool(_) = page.frame {
                             page.cow = true;
                         }
-                        out.insert(*vaddr, *page);
+                        out.insert(vaddr, *page);
                         if was_writable && page.cow {
-                            downgrade.push(Mapping { vaddr: *vaddr, frame: page.frame, writable: false, flags });
+                            downgrade.push(Mapping { vaddr, frame: page.frame, writable: false, flags });
                         }
                     }
                     out
@@ -117,7 +117,7 @@ impl AddressSpace {
                     },
                     PageFrame::Phys(_) => *page,
                 };
-                pages.insert(*vaddr, copy);
+                pages.insert(vaddr, copy);
             }
         }
         if failed {

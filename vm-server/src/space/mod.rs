@@ -202,7 +202,7 @@ impl AddressSpace {
         }
         let mut expect = start;
         let mut n = 0;
-        for (&vaddr, page) in r.pages().range(start..) {
+        for (vaddr, page) in r.pages().range(start..) {
             if n == pages || vaddr != expect || (write && !writable(r, page, frames)) {
                 break;
             }
