@@ -24,7 +24,7 @@ pub fn find_clear(bytes: &[u8], from: usize, to: usize) -> Option<usize> {
     let to = to.min(bytes.len() * 8);
     let mut b = from;
     while b < to {
-        if b % 8 == 0 && bytes[b / 8] == 0xff {
+        if b.is_multiple_of(8) && bytes[b / 8] == 0xff {
             b += 8;
             continue;
         }
@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(map.count_free(&mut cache).unwrap(), 9999);
         let mut seen = std::collections::BTreeSet::new();
         while let Some(b) = map.alloc(&mut cache).unwrap() {
-            assert!(b >= 1 && b < 10000 && seen.insert(b));
+            assert!((1..10000).contains(&b) && seen.insert(b));
         }
         assert_eq!(seen.len(), 9999);
         assert_eq!(map.count_free(&mut cache).unwrap(), 0);

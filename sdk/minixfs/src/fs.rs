@@ -209,7 +209,7 @@ impl<D: BlockDevice> FileSystem<D> {
     /// Takes a free inode and writes `inode` into it.
     pub(crate) fn alloc_inode(&mut self, inode: &DiskInode) -> Result<u32> {
         let bit = self.imap.alloc(&mut self.cache)?.ok_or(ENOSPC)?;
-        self.free_inodes -= 1;
+        self.free_inodes = self.free_inodes.saturating_sub(1);
         let ino = bit as u32;
         self.put_inode(ino, inode)?;
         Ok(ino)
@@ -252,7 +252,7 @@ impl<D: BlockDevice> FileSystem<D> {
         if zone >= self.geo.zones as u64 {
             return Err(EIO);
         }
-        self.free_zones -= 1;
+        self.free_zones = self.free_zones.saturating_sub(1);
         self.cache.zeroed(zone)?;
         Ok(zone as u32)
     }

@@ -7,7 +7,7 @@
 //! * [`superblock`], [`inode`], [`dir`], [`bitmap`]: the on-disk formats.
 //! * [`FileSystem`]: mount, the calls by inode number (lookup, create,
 //!   read, write, rename, ...), sync and unmount.
-//! * [`mkfs()`]: formatting.
+//! * [`mkfs()`](mkfs::mkfs): formatting.
 //!
 //! Decoding is total: a corrupt image gives `EIO` or `EINVAL`, never a
 //! panic. Errors are MINIX errno values ([`minix_abi::errno::Errno`]).

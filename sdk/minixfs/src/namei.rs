@@ -189,24 +189,24 @@ impl<D: BlockDevice> FileSystem<D> {
     /// EINVAL if directory `ino` is `start` or one of its ancestors: a
     /// directory cannot move into its own subtree.
     fn check_not_ancestor(&mut self, ino: u32, start: u32) -> Result<()> {
+        // A corrupt image can make ".." entries loop; remembering where the
+        // walk has been bounds it by the depth of the tree.
+        let mut visited = alloc::collections::BTreeSet::new();
         let mut cur = start;
-        for _ in 0..=self.geo.ninodes {
+        loop {
             if cur == ino {
                 return Err(EINVAL);
             }
             if cur == ROOT_INO {
                 return Ok(());
             }
-            let d = self.live_dir(cur).map_err(|_| EIO)?;
-            let (_, parent) = self.scan(&d, b"..")?.found.ok_or(EIO)?;
-            if parent == cur {
-                // Only the root is its own parent.
+            if !visited.insert(cur) {
                 return Err(EIO);
             }
+            let d = self.live_dir(cur).map_err(|_| EIO)?;
+            let (_, parent) = self.scan(&d, b"..")?.found.ok_or(EIO)?;
             cur = parent;
         }
-        // A loop of ".." entries that never reaches the root.
-        Err(EIO)
     }
 
     /// Renames `odir/oname` to `ndir/nname`, replacing an existing file (or

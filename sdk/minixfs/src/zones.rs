@@ -127,11 +127,13 @@ impl<D: BlockDevice> FileSystem<D> {
             let slot = NR_DIRECT_ZONES + levels as usize - 1;
             let (lo, hi) = (base, base + span);
             let z = inode.zone[slot];
-            if z != 0 && start < hi && end > lo {
-                if self.trim(z, levels, start.saturating_sub(lo), end.min(hi) - lo)? {
-                    self.free_zone(z)?;
-                    inode.zone[slot] = 0;
-                }
+            if z != 0
+                && start < hi
+                && end > lo
+                && self.trim(z, levels, start.saturating_sub(lo), end.min(hi) - lo)?
+            {
+                self.free_zone(z)?;
+                inode.zone[slot] = 0;
             }
             base = hi;
             span *= self.ptrs();

@@ -201,4 +201,15 @@ fn specific_corruptions_give_errors() {
     let x = fs.mkdir(ROOT_INO, b"x", 0o755, 0, 0).unwrap();
     assert_eq!(fs.rename(ROOT_INO, b"x", sub, b"x"), Err(EIO));
     let _ = x;
+    // A two-directory ".." loop that never reaches the root.
+    let mut fs = FileSystem::mount(base.clone()).unwrap();
+    let d = fs.lookup(ROOT_INO, b"dir").unwrap();
+    let p = fs.mkdir(ROOT_INO, b"p", 0o755, 0, 0).unwrap();
+    let q = fs.mkdir(p, b"q", 0o755, 0, 0).unwrap();
+    let pz = fs.inode(p).unwrap().zone[0] as usize;
+    fs.sync().unwrap();
+    fs.device_mut().as_bytes_mut()[pz * 1024 + 64..pz * 1024 + 68].copy_from_slice(&q.to_le_bytes());
+    let mut fs = FileSystem::mount(fs.device_mut().clone()).unwrap();
+    assert_eq!(fs.rename(ROOT_INO, b"dir", q, b"d"), Err(EIO));
+    assert_eq!(fs.lookup(ROOT_INO, b"dir"), Ok(d));
 }
