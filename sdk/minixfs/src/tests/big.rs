@@ -166,3 +166,79 @@ fn run_out_of_inodes() {
     fs.create(ROOT_INO, b"one-more", 0o644, 0, 0).unwrap();
     unmount_and_fsck(fs);
 }
+
+#[test]
+fn zone_boundaries_at_each_block_size() {
+    for bs in [1024u32, 2048, 4096] {
+        let mut fs = fresh(bs, 4096);
+        let f = fs.create(ROOT_INO, b"f", 0o644, 0, 0).unwrap();
+        let (b, p) = (bs as u64, bs as u64 / 4);
+        let max_blk = fs.max_file_size() as u64 / b;
+        // The first and last block of each range, and the first of the next.
+        let mut blocks = vec![0, 6, 7, 7 + p - 1, 7 + p, 7 + p + p - 1, 7 + p + p, 7 + p + p * p - 1];
+        blocks.retain(|&n| n < max_blk);
+        for (i, &n) in blocks.iter().enumerate() {
+            fs.write(f, n * b, &[i as u8 + 1; 8]).unwrap();
+        }
+        let inode = fs.inode(f).unwrap();
+        for (i, &n) in blocks.iter().enumerate() {
+            let z = fs.map(&inode, n).unwrap().expect("written block is mapped");
+            assert_eq!(fs.cache.read(z as u64).unwrap()[..8], [i as u8 + 1; 8]);
+            if !blocks.contains(&(n + 1)) && (n + 1) * b < inode.size as u64 {
+                assert_eq!(fs.map(&inode, n + 1).unwrap(), None, "block {} is a hole", n + 1);
+            }
+        }
+        // Data blocks, the single and double indirect blocks, and one block
+        // below the double for each distinct group of `p` blocks used there.
+        let groups: std::collections::BTreeSet<u64> =
+            blocks.iter().filter(|&&n| n >= 7 + p).map(|&n| (n - 7 - p) / p).collect();
+        let want = blocks.len() as u64 + 2 + groups.len() as u64;
+        assert_eq!(fs.stat(f).unwrap().blocks, want * b / 512, "block size {bs}");
+        // Shrinking below each boundary in turn frees exactly what lies past it.
+        for &n in blocks.iter().rev() {
+            fs.truncate(f, n * b + 1).unwrap();
+            verify(&mut fs).unwrap();
+        }
+        fs.truncate(f, 0).unwrap();
+        assert_eq!(fs.stat(f).unwrap().blocks, 0);
+        unmount_and_fsck(fs);
+    }
+}
+
+#[test]
+fn triple_indirect_reads_and_frees() {
+    // We never write through zone 9, but Linux does on big 1 KiB images:
+    // build such a tree by hand, read through it, then truncate it away.
+    let mut fs = fresh(1024, 2048);
+    let f = fs.create(ROOT_INO, b"t", 0o644, 0, 0).unwrap();
+    fs.write(f, 0, b"head").unwrap();
+    let (t, d, i, data) =
+        (fs.alloc_zone().unwrap(), fs.alloc_zone().unwrap(), fs.alloc_zone().unwrap(), fs.alloc_zone().unwrap());
+    fs.cache.write(t as u64).unwrap()[..4].copy_from_slice(&d.to_le_bytes());
+    fs.cache.write(d as u64).unwrap()[4..8].copy_from_slice(&i.to_le_bytes());
+    fs.cache.write(i as u64).unwrap()[8..12].copy_from_slice(&data.to_le_bytes());
+    fs.cache.write(data as u64).unwrap()[..5].copy_from_slice(b"tail!");
+    let first_triple = 7 + 256 + 256 * 256u64;
+    let blk = first_triple + 256 + 2; // slot 0 of t, slot 1 of d, slot 2 of i
+    let mut inode = fs.inode(f).unwrap();
+    inode.zone[9] = t;
+    inode.size = ((blk + 1) * 1024) as u32;
+    fs.put_inode(f, &inode).unwrap();
+    verify(&mut fs).unwrap();
+    let mut buf = [0u8; 5];
+    assert_eq!(fs.read(f, blk * 1024, &mut buf), Ok(5));
+    assert_eq!(&buf, b"tail!");
+    assert_eq!(fs.read(f, (blk - 1) * 1024, &mut buf), Ok(5));
+    assert_eq!(buf, [0; 5]);
+    assert_eq!(fs.stat(f).unwrap().blocks, 5 * 2);
+    // Writing there is refused: past what double indirect allows.
+    assert_eq!(fs.write(f, blk * 1024, b"x"), Err(EFBIG));
+    let dev = fs.unmount().unwrap();
+    super::util::assert_fsck_clean(dev.as_bytes());
+    let mut fs = FileSystem::mount(dev).unwrap();
+    let free = fs.statvfs().unwrap().free_blocks;
+    fs.truncate(f, 4).unwrap();
+    assert_eq!(fs.statvfs().unwrap().free_blocks, free + 4);
+    assert_eq!(fs.inode(f).unwrap().zone[9], 0);
+    unmount_and_fsck(fs);
+}
