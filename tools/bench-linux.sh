@@ -7,7 +7,8 @@
 #   tools/bench-linux.sh [--timeout SECONDS]
 # The kernel is fetched with apt-get download and unpacked under
 # target/linux/ (never installed on this machine); both steps are skipped
-# when already done.
+# when already done, so the figures stay those of one kernel build until
+# target/linux/ is deleted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TIMEOUT=600
