@@ -17,7 +17,7 @@ use vm_server::{AddressSpace, FaultOutcome, Limits, Prot, USER_BOTTOM, USER_TOP}
 const A: u64 = 0x100_0000;
 
 fn alternating(i: u64) -> Prot {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         Prot::RW
     } else {
         Prot::READ

@@ -33,7 +33,7 @@ const _: () = assert!(GRANT_TABLE_MAX_ENTRIES as usize == MAX_SLOTS);
 // With an aligned base every entry is aligned, and the mark fits inside
 // one aligned block, hence inside one page of any size that is a multiple
 // of the alignment.
-const _: () = assert!(ENTRY_SIZE % GRANT_TABLE_ALIGN as usize == 0);
+const _: () = assert!(ENTRY_SIZE.is_multiple_of(GRANT_TABLE_ALIGN as usize));
 const _: () = assert!(
     GrantEntry::FAULT_MARK_OFFSET % GRANT_TABLE_ALIGN as usize + MARK_LEN <= GRANT_TABLE_ALIGN as usize
 );

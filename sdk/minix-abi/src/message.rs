@@ -79,6 +79,9 @@ impl Reply {
     /// How many words the reply needs: the status and the values up to the
     /// last non-zero one. Fewer words make a cheaper kernel transfer; the
     /// receiver reads the words not sent as zero ([`Reply::from_received`]).
+    /// Never 0: a reply always carries its status, so there is no
+    /// `is_empty`.
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> u64 {
         match self.vals {
             [0, 0, 0] => 1,
@@ -138,7 +141,7 @@ mod reply_len_tests {
         let r = RawRequest::from_tag(u64::MAX, [0; 4]);
         assert_eq!((r.call, r.len), (u64::MAX >> LABEL_SHIFT, 127));
         // Cap fields never leak into the label or the length.
-        let r = RawRequest::from_tag(RawRequest::tag(0x101, 3) | 0b111_11 << 7, [0; 4]);
+        let r = RawRequest::from_tag(RawRequest::tag(0x101, 3) | 0b1_1111 << 7, [0; 4]);
         assert_eq!((r.call, r.len), (0x101, 3));
     }
 }

@@ -105,7 +105,7 @@ pub const VSAFECOPY_MAX: u64 = 64;
 /// and the table's end representable. Any violation is `EINVAL`. (An
 /// empty table unregisters; its base must still be aligned.)
 pub fn check_grant_table(base: u64, entries: u64) -> Result<(), Errno> {
-    if base % GRANT_TABLE_ALIGN != 0 || entries > GRANT_TABLE_MAX_ENTRIES {
+    if !base.is_multiple_of(GRANT_TABLE_ALIGN) || entries > GRANT_TABLE_MAX_ENTRIES {
         return Err(EINVAL);
     }
     // entries <= 2^20, so the product fits; the sum may not.

@@ -111,9 +111,7 @@ fn round_trip<R: PartialEq + std::fmt::Debug>(
 ) -> Result<(), TestCaseError> {
     let (call, mut words, len) = encode(&req);
     prop_assert!(len as usize <= MSG_WORDS);
-    for i in len as usize..MSG_WORDS {
-        words[i] = garbage[i];
-    }
+    words[len as usize..].copy_from_slice(&garbage[len as usize..]);
     prop_assert_eq!(decode(&RawRequest { call, words, len }), Ok(req));
     Ok(())
 }

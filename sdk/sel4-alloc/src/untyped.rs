@@ -130,7 +130,7 @@ impl<const N: usize> UntypedPool<N> {
             if e.is_device || e.watermark != 0 || e.size_bits < min_bits {
                 continue;
             }
-            if best.map_or(true, |b| self.entries[b].map_or(true, |x| e.size_bits < x.size_bits)) {
+            if best.is_none_or(|b| self.entries[b].is_none_or(|x| e.size_bits < x.size_bits)) {
                 best = Some(i);
             }
         }
