@@ -24,6 +24,7 @@ extern crate alloc;
 
 pub mod addr;
 pub mod endpoint_table;
+pub mod tlb;
 pub mod frames;
 pub mod host_frames;
 pub mod memtype;

@@ -26,13 +26,26 @@ pub fn read_mem(p: &Proc, frames: &Sel4Frames, addr: u64, buf: &mut [u8]) -> boo
     let mut done = 0usize;
     while done < buf.len() {
         let Some(a) = addr.checked_add(done as u64) else { return false };
-        let Some(PageFrame::Pool(id)) = p.space.present_page(a, false, frames) else { return false };
+        let Some(win) = present_window(p, frames, a, false) else { return false };
         let off = (a % PAGE_SIZE as u64) as usize;
         let n = (PAGE_SIZE - off).min(buf.len() - done);
-        sel4::copy_from_addr(Sel4Frames::window(id) + off as u64, &mut buf[done..done + n]);
+        sel4::copy_from_addr(win + off as u64, &mut buf[done..done + n]);
         done += n;
     }
     true
+}
+
+/// The window address of `addr`'s page in `p`, if the page is present (and
+/// writable when `write`): from the process's TLB, or looked up and cached.
+fn present_window(p: &Proc, frames: &Sel4Frames, addr: u64, write: bool) -> Option<u64> {
+    let page = addr & !(PAGE_SIZE as u64 - 1);
+    if let Some(w) = p.tlb.lookup(page, write) {
+        return Some(w);
+    }
+    let Some(PageFrame::Pool(id)) = p.space.present_page(page, write, frames) else { return None };
+    let w = Sel4Frames::window(id);
+    p.tlb.fill(page, w, write);
+    Some(w)
 }
 
 struct Lookup<'a> {
@@ -76,8 +89,14 @@ impl Vm {
     /// `write`), paging anonymous memory in unless `try_only`.
     fn page_for(&mut self, ep: Endpoint, addr: u64, write: bool, try_only: bool) -> Result<u64, PageErr> {
         let p = self.procs.get_mut(&ep.0).ok_or(PageErr::Fault)?;
+        if let Some(w) = p.tlb.lookup(addr & !(PAGE_SIZE as u64 - 1), write) {
+            return Ok(w);
+        }
         match p.space.present_page(addr, write, &self.frames) {
-            Some(PageFrame::Pool(id)) => return Ok(Sel4Frames::window(id)),
+            Some(PageFrame::Pool(id)) => {
+                p.tlb.fill(addr & !(PAGE_SIZE as u64 - 1), Sel4Frames::window(id), write);
+                return Ok(Sel4Frames::window(id));
+            }
             // A physical page (the IPC buffer) is not VM's to copy through:
             // refuse, and never remap it, which would unmap it for good.
             Some(PageFrame::Phys(_)) => return Err(PageErr::Fault),
@@ -89,6 +108,7 @@ impl Vm {
         if try_only {
             return Err(PageErr::Try);
         }
+        p.tlb.invalidate(addr & !(PAGE_SIZE as u64 - 1));
         match p.space.handle_fault(addr, write, &mut self.frames) {
             FaultOutcome::Map(m) => {
                 p.vs.install(&mut self.frames, &m, None).map_err(|_| PageErr::Fault)?;
@@ -129,13 +149,21 @@ impl Vm {
     fn windows_runs(&mut self, ep: Endpoint, first: u64, total: usize, write: bool, try_only: bool, out: &mut Vec<u64>, run: &mut Vec<PageFrame>) -> Result<(), PageErr> {
         while out.len() < total {
             let page = first + (out.len() * PAGE_SIZE) as u64;
-            run.clear();
             let p = self.procs.get(&ep.0).ok_or(PageErr::Fault)?;
+            if let Some(w) = p.tlb.lookup(page, write) {
+                out.push(w);
+                continue;
+            }
+            run.clear();
             p.space.present_run(page, total - out.len(), write, &self.frames, run);
             let mut got = 0;
             for f in run.iter() {
                 match f {
-                    PageFrame::Pool(id) => out.push(Sel4Frames::window(*id)),
+                    PageFrame::Pool(id) => {
+                        let w = Sel4Frames::window(*id);
+                        p.tlb.fill(page + (got * PAGE_SIZE) as u64, w, write);
+                        out.push(w);
+                    }
                     PageFrame::Phys(_) => return Err(PageErr::Fault),
                 }
                 got += 1;
@@ -172,8 +200,8 @@ impl Vm {
         if off + bytes.len() as u64 > PAGE_SIZE as u64 {
             return;
         }
-        if let Some(PageFrame::Pool(id)) = p.space.present_page(at, true, &self.frames) {
-            sel4::copy_to_addr(Sel4Frames::window(id) + off, &bytes);
+        if let Some(win) = present_window(p, &self.frames, at, true) {
+            sel4::copy_to_addr(win + off, &bytes);
         }
     }
 

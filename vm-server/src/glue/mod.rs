@@ -25,6 +25,7 @@ use uspace::UserVSpace;
 use vm_server::addr::page_ceil;
 use vm_server::page::{Mapping, PageFrame, Released};
 use vm_server::endpoint_table::EndpointTable;
+use vm_server::tlb::Tlb;
 use vm_server::{AddressSpace, FaultOutcome, Prot};
 
 sel4_root_task::declare_main!("vm", main);
@@ -37,6 +38,8 @@ struct Proc {
     ipc_cap: u64,
     /// Killed by a fault; PM has been told and will call EXIT.
     dead: bool,
+    /// The copy engine's cache of this process's translations.
+    tlb: Tlb,
     /// The registered grant table: (base address, entries).
     grants: Option<(u64, u64)>,
     /// A server whose image the root task loaded: VM only manages the
@@ -204,7 +207,7 @@ impl Vm {
         // Keep mmap away from the server's IPC buffer, which the root task
         // mapped: a placeholder region with no access.
         space.mmap_anon(cs::addr::IPC_BUFFER, PAGE_SIZE as u64, Prot::NONE, true, &mut self.frames)?;
-        self.procs.insert(server.0, Proc { space, vs, ipc_cap: 0, dead: false, grants: None, server: true });
+        self.procs.insert(server.0, Proc { space, vs, ipc_cap: 0, dead: false, tlb: Tlb::new(), grants: None, server: true });
         Ok(())
     }
 
@@ -258,7 +261,7 @@ impl Vm {
         match loaded {
             Ok(entry) => {
                 let cap = vs.cap;
-                self.procs.insert(child.0, Proc { space, vs, ipc_cap, dead: false, grants: None, server: false });
+                self.procs.insert(child.0, Proc { space, vs, ipc_cap, dead: false, tlb: Tlb::new(), grants: None, server: false });
                 Ok((entry, cap))
             }
             Err(e) => {
@@ -323,6 +326,8 @@ impl Vm {
             self.frames.res.delete(ipc_cap);
             return Err(EINVAL);
         };
+        // The parent's writable pages become copy-on-write.
+        p.tlb.flush();
         let forked = match p.space.fork(&mut self.frames) {
             Ok(f) => f,
             Err(e) => {
@@ -349,7 +354,7 @@ impl Vm {
         match res {
             Ok(()) => {
                 let cap = vs.cap;
-                self.procs.insert(child.0, Proc { space, vs, ipc_cap, dead: false, grants: None, server: false });
+                self.procs.insert(child.0, Proc { space, vs, ipc_cap, dead: false, tlb: Tlb::new(), grants: None, server: false });
                 Ok(cap)
             }
             Err(e) => {
@@ -384,18 +389,18 @@ impl Vm {
         rel.free_all(&mut self.frames);
     }
 
+    /// Runs a change to `who`'s address space and unmaps and frees what it
+    /// released. The copy engine's cached translations of the process are
+    /// dropped first: any of them may be wrong afterwards.
     fn with_proc<T>(&mut self, who: Endpoint, f: impl FnOnce(&mut Proc, &mut Sel4Frames) -> Result<(T, Released), Errno>) -> Result<T, Errno> {
-        let Some(mut p) = self.procs.remove(&who.0) else { return Err(EINVAL) };
-        let out = f(&mut p, &mut self.frames);
-        let value = match out {
-            Ok((v, rel)) => {
-                self.apply(&mut p.vs, rel);
-                Ok(v)
-            }
-            Err(e) => Err(e),
-        };
-        self.procs.insert(who.0, p);
-        value
+        let Some(p) = self.procs.get_mut(&who.0) else { return Err(EINVAL) };
+        p.tlb.flush();
+        let (v, rel) = f(p, &mut self.frames)?;
+        for (vaddr, _) in &rel.unmapped {
+            p.vs.remove(&mut self.frames, *vaddr);
+        }
+        rel.free_all(&mut self.frames);
+        Ok(v)
     }
 
     /// Refuses a request for more pages than could ever be backed: memory
@@ -464,7 +469,10 @@ impl Vm {
         let sig = match Fault::decode(msg) {
             // Out of room for bookkeeping: the process dies, VM does not.
             Fault::Vm(_) if self.heap_short => SIGSEGV,
-            Fault::Vm(f) => match p.space.handle_fault(f.addr, f.is_write(), &mut self.frames) {
+            Fault::Vm(f) => match {
+                p.tlb.invalidate(f.addr & !(PAGE_SIZE as u64 - 1));
+                p.space.handle_fault(f.addr, f.is_write(), &mut self.frames)
+            } {
                 FaultOutcome::Map(m) => match p.vs.install(&mut self.frames, &m, None) {
                     Ok(()) => return Some(Reply::ok(0)),
                     Err(_) => SIGSEGV,
