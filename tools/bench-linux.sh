@@ -24,13 +24,21 @@ OUT="$ROOT/target/bench-linux.txt"
 mkdir -p "$LINUX"
 
 tools/setup.sh
+SUDO=""
+if [[ "$(id -u)" != 0 ]] && command -v sudo >/dev/null; then SUDO=sudo; fi
+# The static benchmark links glibc's libc.a.
+if [[ ! -e /usr/lib/x86_64-linux-gnu/libc.a ]]; then
+    echo "bench-linux: installing libc6-dev"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libc6-dev >/dev/null
+fi
 
 # --- Debian's kernel --------------------------------------------------------
 # The meta package names the current versioned image package; only its
 # vmlinuz and config are kept.
 fetch_kernel() {
     if ! apt-cache show linux-image-amd64 >/dev/null 2>&1; then
-        apt-get update -qq
+        $SUDO apt-get update -qq
     fi
     local pkg dl
     pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-6\.[^ ]*-amd64\)$/\1/p' | head -n1)
@@ -88,7 +96,7 @@ timeout --foreground -k 5 "$TIMEOUT" \
         < /dev/null > "$LOG" 2>&1 || status=$?
 
 tr -d '\r' < "$LOG" | grep -a -E '^bench-linux:' || true
-tr -d '\r' < "$LOG" | grep -a -E '^measure name=[a-z0-9_]+ instr=[0-9]+$' > "$OUT.new" || true
+tr -d '\r' < "$LOG" | grep -a -E '^measure name=[a-z0-9_]+ instr=[0-9]+$' > "$LINUX/figures.txt" || true
 tr -d '\r' < "$LOG" | grep -a -E '^measure ' || true
 if [[ $status -ne 0 ]]; then
     echo "bench-linux: QEMU failed (status $status; 124 is the timeout)" >&2
@@ -99,5 +107,5 @@ if ! tr -d '\r' < "$LOG" | grep -a -q -E '^bench-linux: done: [0-9]+ units, 0 fa
     exit 1
 fi
 # Only a complete run replaces the figures `make bench` uses.
-mv "$OUT.new" "$OUT"
+cp "$LINUX/figures.txt" "$OUT"
 echo "bench-linux: $(wc -l < "$OUT") figures in $OUT"
