@@ -73,6 +73,27 @@ else
     fi
 fi
 
+# A server fault must stop the system loudly even while PM is blocked in
+# a Call to that server: a crash build has VM fault when PM asks it to fork
+# (init forks early), and the boot must end with failure and the report.
+echo "== server fault while PM waits (crash build)"
+if tools/build-sel4.sh crash > "$LOGDIR/crash-build.log" 2>&1; then
+    qemu/boot.sh "$KERNEL" target/crash/x86_64-unknown-none/release/root-task \
+        --timeout 120 --log "$LOGDIR/crash.log"
+    crash_status=$?
+    if [[ $crash_status -eq 3 ]] && tr -d '\r' < "$LOGDIR/crash.log" | grep -q '^PM: server VM faulted'; then
+        echo "test crash.vm_fault_reported_while_pm_waits: ok"
+        guest_pass=$((guest_pass + 1))
+    else
+        echo "test crash.vm_fault_reported_while_pm_waits: FAILED (QEMU status $crash_status)"
+        problems+=("a VM fault during fork was not reported (target/test-logs/crash.log)")
+        guest_fail=$((guest_fail + 1))
+    fi
+else
+    problems+=("the crash build failed (target/test-logs/crash-build.log)")
+    guest_fail=$((guest_fail + 1))
+fi
+
 echo "== summary"
 echo "host:  $host_pass passed, $host_fail failed"
 echo "guest: $guest_pass passed, $guest_fail failed"

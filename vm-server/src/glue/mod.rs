@@ -307,6 +307,9 @@ impl Vm {
     }
 
     fn fork(&mut self, child: Endpoint, parent: Endpoint, has_cap: bool) -> Result<u64, Errno> {
+        if cfg!(feature = "crash-on-fork") {
+            sel4::abort_by_fault();
+        }
         if self.procs.contains_key(&child.0) {
             return Err(EINVAL);
         }
