@@ -5,7 +5,7 @@
 //! inode bitmap starts at block 2, then come the zone bitmap, the inode
 //! table and the data zones. All fields are little-endian.
 
-use crate::inode::INODE_SIZE;
+use crate::inode::{INODE_SIZE, NR_DIRECT_ZONES};
 use crate::Result;
 use minix_abi::errno::EINVAL;
 
@@ -22,8 +22,6 @@ pub const FLAG_MANDATORY: u16 = 0xff00;
 pub const START_BLOCK: u64 = 2;
 pub const MIN_BLOCK_SIZE: u32 = 1024;
 pub const MAX_BLOCK_SIZE: u32 = 4096;
-/// Direct zones in an inode, before the indirect ones.
-pub const NR_DIRECT: u64 = 7;
 /// Sizes are 32-bit signed in MINIX.
 pub const MAX_FILE_SIZE: u32 = 0x7fff_ffff;
 
@@ -122,7 +120,7 @@ impl Superblock {
             return Err(EINVAL);
         }
         let ptrs = bs as u64 / 4;
-        let format_max = (NR_DIRECT + ptrs + ptrs * ptrs).saturating_mul(bs as u64);
+        let format_max = (NR_DIRECT_ZONES as u64 + ptrs + ptrs * ptrs).saturating_mul(bs as u64);
         let mut max_size = format_max.min(MAX_FILE_SIZE as u64);
         if self.max_size > 0 {
             max_size = max_size.min(self.max_size as u64);

@@ -4,7 +4,7 @@
 //! the run. 1 KiB images then go through fsck.minix.
 
 use super::check::verify;
-use super::util::{fresh, unmount_and_fsck};
+use super::util::unmount_and_fsck;
 use crate::*;
 use minix_abi::errno::*;
 use proptest::prelude::*;
@@ -347,8 +347,9 @@ fn compare(fs: &mut FileSystem<RamDisk>, m: &Model) {
     }
 }
 
-fn run(bs: u32, ops: &[Op]) {
-    let mut fs = fresh(bs, 16 << 10);
+fn run(bs: u32, ops: &[Op], cache_blocks: usize) {
+    let dev = super::util::format(bs, 16 << 10);
+    let mut fs = FileSystem::mount_with(dev, MountOptions { read_only: false, cache_blocks }).unwrap();
     let mut m = Model::default();
     m.new_dir(ROOT_INO, ROOT_INO);
     for op in ops {
@@ -366,21 +367,27 @@ fn run(bs: u32, ops: &[Op]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
     #[test]
     fn workload_1k_then_fsck(ops in proptest::collection::vec(op(), 1..60)) {
-        run(1024, &ops);
+        run(1024, &ops, 256);
+    }
+    /// The smallest cache evicts all the time: write-back must not lose
+    /// or mix up blocks.
+    #[test]
+    fn workload_1k_tiny_cache(ops in proptest::collection::vec(op(), 1..60)) {
+        run(1024, &ops, 8);
     }
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
     #[test]
     fn workload_2k(ops in proptest::collection::vec(op(), 1..60)) {
-        run(2048, &ops);
+        run(2048, &ops, 64);
     }
     #[test]
     fn workload_4k(ops in proptest::collection::vec(op(), 1..60)) {
-        run(4096, &ops);
+        run(4096, &ops, 256);
     }
 }
