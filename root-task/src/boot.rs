@@ -6,7 +6,7 @@ use crate::process::{self, Built};
 use crate::images;
 use minix_abi::cspace as cs;
 use minix_abi::endpoint::{Endpoint, FS, PM, VFS, VM};
-use minix_abi::system::{priority, Role};
+use minix_abi::system::{caps, cnode_bits, priority, CapKind, FaultHandler, Rights, Role};
 use root_task::proctab::{ProcCaps, ProcTable};
 use sel4::{init, object, CPtr, CapRights, Endpoint as Ep, Notification};
 use sel4_root_task::println;
@@ -54,21 +54,14 @@ pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
     let mut procs = ProcTable::new(PROC_TABLE_SLOTS);
     procs.add_at(PM.slot(), PM.slot(), ProcCaps::default());
 
-    // VM: the most privileged server. Its own caps, its endpoint, the ASID
-    // pool, a signal cap to PM's notification, and most of the RAM.
-    let vm = server(k, images::VM, cs::VM_CNODE_BITS, priority(Role::Vm), VM, vm_ep, pm_ep, fault_ep)?;
-    vm.give(cs::ASID_POOL, init::ASID_POOL.cptr(), CapRights::ALL)?;
-    let notify = k.slot().map_err(|_| "slot")?;
-    let root = init::CNODE;
-    root.mint(notify.0, 64, root, ntfn.bits(), 64, CapRights::WRITE, VM_EVENT_BADGE).map_err(|_| "mint notify")?;
-    vm.give_move(cs::PM_NOTIFY, notify)?;
+    // Each server gets the caps `minix_abi::system::caps` lists for its
+    // role. VM comes first: it also takes most of the RAM.
+    let eps = Endpoints { pm: pm_ep, vm: vm_ep, vfs: vfs_ep, fs: fs_ep, faults: fault_ep, notify: ntfn };
+    let vm = server(k, images::VM, Role::Vm, VM, &eps)?;
     let untypeds = give_untyped(k, &vm)?;
-
-    let vfs = server(k, images::VFS, cs::SERVER_CNODE_BITS, priority(Role::Vfs), VFS, vfs_ep, pm_ep, fault_ep)?;
-    vfs.give_badged(cs::FS_EP, fs_ep.cptr(), SEND, VFS.badge())?;
-    vfs.give_badged(cs::VM_EP, vm_ep.cptr(), SEND, VFS.badge())?;
-    let fs = server(k, images::FS, cs::SERVER_CNODE_BITS, priority(Role::Fs), FS, fs_ep, pm_ep, fault_ep)?;
-    fs.give_badged(cs::VM_EP, vm_ep.cptr(), SEND, FS.badge())?;
+    let vfs = server(k, images::VFS, Role::Vfs, VFS, &eps)?;
+    let fs = server(k, images::FS, Role::Fs, FS, &eps)?;
+    let root = init::CNODE;
 
     for (ep, b) in [(VM, &vm), (VFS, &vfs), (FS, &fs)] {
         procs.add_at(ep.slot(), PM.slot(), b.caps);
@@ -84,17 +77,56 @@ pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
     Ok(System { pm_ep, vm_ep, vm_call: Ep(vm_call), vfs_ep, fs_call: Ep(fs_call), procs, fault_ep })
 }
 
-/// Builds a server with its own TCB/CNode/VSpace caps, its receive
-/// endpoint, a badged send cap to PM and its fault endpoint (the fault
-/// reporter's, badged with the fault flag: a server fault is a system
-/// failure the root task reports).
-#[allow(clippy::too_many_arguments)]
-fn server(k: &mut Kernel, image: &[u8], bits: u64, prio: u8, me: Endpoint, own: Ep, pm: Ep, faults: Ep) -> Result<Built, &'static str> {
-    let b = process::build(k, image, bits, prio)?;
-    b.give_self_caps()?;
-    b.give(cs::SERVICE_EP, own.cptr(), CapRights::ALL)?;
-    b.give_badged(cs::PM_EP, pm.cptr(), SEND, me.badge())?;
-    b.give_badged(cs::FAULT_EP, faults.cptr(), SEND, me.fault_badge())?;
+/// The kernel objects a server's caps are made from.
+struct Endpoints {
+    pm: Ep,
+    vm: Ep,
+    vfs: Ep,
+    fs: Ep,
+    faults: Ep,
+    notify: Notification,
+}
+
+impl Endpoints {
+    fn of(&self, role: Role) -> Result<Ep, &'static str> {
+        match role {
+            Role::Pm => Ok(self.pm),
+            Role::Vm => Ok(self.vm),
+            Role::Vfs => Ok(self.vfs),
+            Role::Fs => Ok(self.fs),
+            Role::User | Role::Bench => Err("no endpoint for that role"),
+        }
+    }
+}
+
+/// The kernel rights for a table entry's rights.
+pub fn rights(r: Rights) -> CapRights {
+    match r {
+        Rights::Send => SEND,
+        Rights::Write => CapRights::WRITE,
+        Rights::All => CapRights::ALL,
+    }
+}
+
+/// Builds a server of `role` at its priority and CNode size, and gives it
+/// the caps the system table lists for the role.
+fn server(k: &mut Kernel, image: &[u8], role: Role, me: Endpoint, eps: &Endpoints) -> Result<Built, &'static str> {
+    let b = process::build(k, image, cnode_bits(role), priority(role))?;
+    for c in caps(role) {
+        let r = rights(c.rights);
+        match c.kind {
+            CapKind::SelfTcb => b.give(c.slot, CPtr(b.caps.tcb), r)?,
+            CapKind::SelfCnode => b.give(c.slot, CPtr(b.caps.cnode), r)?,
+            CapKind::SelfVspace => b.give(c.slot, CPtr(b.caps.vspace), r)?,
+            CapKind::Call(target) => b.give_badged(c.slot, eps.of(target)?.cptr(), r, me.badge())?,
+            CapKind::Service => b.give(c.slot, eps.of(role)?.cptr(), r)?,
+            CapKind::Faults(FaultHandler::Reporter) => b.give_badged(c.slot, eps.faults.cptr(), r, me.fault_badge())?,
+            // Servers are never paged by VM (see the table's comment).
+            CapKind::Faults(FaultHandler::Vm) => return Err("a server's faults cannot go to VM"),
+            CapKind::AsidPool => b.give(c.slot, init::ASID_POOL.cptr(), r)?,
+            CapKind::PmNotify => b.give_badged(c.slot, eps.notify.cptr(), r, VM_EVENT_BADGE)?,
+        }
+    }
     Ok(b)
 }
 

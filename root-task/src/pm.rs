@@ -12,6 +12,7 @@ use minix_abi::endpoint::{self, Endpoint, Sender, INIT, PM};
 use minix_abi::errno::{Errno, EAGAIN, EINVAL, ENOMEM, EPERM};
 use minix_abi::message::{RawRequest, Reply};
 use minix_abi::pm::{self, Request};
+use minix_abi::system::{self, CapKind, FaultHandler, Role};
 use minix_abi::vm;
 use root_task::proctab::{ProcCaps, WaitOutcome};
 use root_task::tally::Tally;
@@ -261,10 +262,17 @@ impl<'a> Pm<'a> {
         let bits = cs::USER_CNODE_BITS;
         let root = init::CNODE;
         let e = |_| ENOMEM;
-        cn.mint(cs::PM_EP, bits, root, self.sys.pm_ep.bits(), 64, SEND, ep.badge()).map_err(e)?;
-        cn.mint(cs::VM_EP, bits, root, self.sys.vm_ep.bits(), 64, SEND, ep.badge()).map_err(e)?;
-        cn.mint(cs::VFS_EP, bits, root, self.sys.vfs_ep.bits(), 64, SEND, ep.badge()).map_err(e)?;
-        cn.mint(cs::FAULT_EP, bits, root, self.sys.vm_ep.bits(), 64, SEND, ep.fault_badge()).map_err(e)?;
+        // The caps the system table lists for a user process.
+        for c in system::caps(Role::User) {
+            let (src, badge) = match c.kind {
+                CapKind::Call(Role::Pm) => (self.sys.pm_ep.bits(), ep.badge()),
+                CapKind::Call(Role::Vm) => (self.sys.vm_ep.bits(), ep.badge()),
+                CapKind::Call(Role::Vfs) => (self.sys.vfs_ep.bits(), ep.badge()),
+                CapKind::Faults(FaultHandler::Vm) => (self.sys.vm_ep.bits(), ep.fault_badge()),
+                _ => return Err(EINVAL),
+            };
+            cn.mint(c.slot, bits, root, src, 64, crate::boot::rights(c.rights), badge).map_err(e)?;
+        }
         if cfg!(feature = "bench") {
             if let Some(echo) = crate::bench::echo_ep() {
                 cn.copy(crate::bench::USER_SLOT, bits, root, echo.bits(), 64, SEND).map_err(e)?;
@@ -301,7 +309,7 @@ impl<'a> Pm<'a> {
         }
         let tcb = Tcb::from_bits(s.tcb);
         let vspace = VSpace(vspace_slot);
-        if tcb.configure(CPtr(cs::FAULT_EP), minix_abi::system::priority(minix_abi::system::Role::User), 0, CNode::from_bits(s.cnode), 0, vspace, cs::addr::IPC_BUFFER, Frame::from_bits(s.ipc_frame)).is_err() {
+        if tcb.configure(CPtr(cs::FAULT_EP), system::priority(Role::User), 0, CNode::from_bits(s.cnode), 0, vspace, cs::addr::IPC_BUFFER, Frame::from_bits(s.ipc_frame)).is_err() {
             return Err(fail(self, ENOMEM));
         }
         let regs = match fork_of {
@@ -344,7 +352,7 @@ impl<'a> Pm<'a> {
     /// Empties the slots PM filled in a user CNode.
     fn clear_cnode(&mut self, raw: u64) {
         let cn = CNode::from_bits(raw);
-        for s in [cs::PM_EP, cs::VM_EP, cs::VFS_EP, cs::FAULT_EP, crate::bench::USER_SLOT] {
+        for s in system::caps(Role::User).iter().map(|c| c.slot).chain([crate::bench::USER_SLOT]) {
             let _ = cn.delete(s, cs::USER_CNODE_BITS);
         }
     }

@@ -71,13 +71,6 @@ impl Built {
         self.cnode.move_(dest, self.cnode_bits, root, src.0, 64).map_err(err("move cap"))
     }
 
-    /// Gives the process its own TCB, CNode and VSpace caps.
-    pub fn give_self_caps(&self) -> Result<(), &'static str> {
-        self.give(cspace::SELF_TCB, CPtr(self.caps.tcb), CapRights::ALL)?;
-        self.give(cspace::SELF_CNODE, CPtr(self.caps.cnode), CapRights::ALL)?;
-        self.give(cspace::SELF_VSPACE, CPtr(self.caps.vspace), CapRights::ALL)
-    }
-
     /// Starts the first thread at the ELF entry with `arg` in rdi.
     pub fn start(&self, arg: u64) -> Result<(), &'static str> {
         let regs = UserContext { rip: self.entry, rdi: arg, rflags: 0x202, ..Default::default() };

@@ -14,6 +14,18 @@
 //!
 //! The root task sets every priority from this table; a host test checks
 //! the fastpath rule over [`CALLS`].
+//!
+//! [`caps`] lists the capabilities each kind of process starts with: the
+//! root task gives a server its caps (`root-task/src/boot.rs`) and PM a
+//! user process its caps (`root-task/src/pm.rs`) by walking this table, and
+//! the capability table in `docs/ARCHITECTURE.md` is checked against
+//! [`render_cap_table`] by a host test.
+//!
+//! Users' endpoint caps carry GRANT. In seL4 5.0 a `Call` through a cap
+//! without GRANT leaves the caller inactive with no reply cap
+//! (`sendIPC` in `src/object/endpoint.c`), so GRANT cannot be withheld from
+//! anyone who calls; instead every receiver drops caps it did not ask for
+//! (see "Caps that arrive uninvited" in the architecture document).
 use crate::endpoint::{Endpoint, FS, PM, VFS, VM};
 
 /// The one priority of every process on a hot path.
@@ -77,6 +89,196 @@ pub const CALLS: &[(Role, Role, Path)] = &[
     (Role::Fs, Role::Pm, Path::Cold),
 ];
 
+/// The rights a cap is given with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rights {
+    /// Write and grant: enough to Call (and, in seL4 5.0, needed for it).
+    Send,
+    /// Write only: enough to signal a notification.
+    Write,
+    /// Read, write and grant.
+    All,
+}
+
+/// Who handles a process's faults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultHandler {
+    /// VM pages user processes.
+    Vm,
+    /// Servers are fully mapped at boot: their faults are bugs, which the
+    /// root task's fault reporter prints before stopping the system.
+    Reporter,
+}
+
+/// What one CNode slot of a process holds at start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapKind {
+    SelfTcb,
+    /// The guarded CNode cap, so a slot number used as a CPtr resolves.
+    SelfCnode,
+    SelfVspace,
+    /// A cap to `Role`'s request endpoint, badged with the holder's
+    /// endpoint number.
+    Call(Role),
+    /// The server's own request endpoint, unbadged.
+    Service,
+    /// The fault endpoint, badged with the holder's endpoint and the fault
+    /// flag.
+    Faults(FaultHandler),
+    /// The initial ASID pool (VM makes address spaces).
+    AsidPool,
+    /// PM's notification, badged `VM_EVENT_BADGE` (VM reports kills).
+    PmNotify,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cap {
+    pub slot: u64,
+    pub kind: CapKind,
+    pub rights: Rights,
+}
+
+const fn cap(slot: u64, kind: CapKind, rights: Rights) -> Cap {
+    Cap { slot, kind, rights }
+}
+
+use crate::cspace as cs;
+
+const SELF: [Cap; 3] = [
+    cap(cs::SELF_TCB, CapKind::SelfTcb, Rights::All),
+    cap(cs::SELF_CNODE, CapKind::SelfCnode, Rights::All),
+    cap(cs::SELF_VSPACE, CapKind::SelfVspace, Rights::All),
+];
+
+const VM_CAPS: &[Cap] = &[
+    SELF[0],
+    SELF[1],
+    SELF[2],
+    cap(cs::PM_EP, CapKind::Call(Role::Pm), Rights::Send),
+    cap(cs::SERVICE_EP, CapKind::Service, Rights::All),
+    cap(cs::FAULT_EP, CapKind::Faults(FaultHandler::Reporter), Rights::Send),
+    cap(cs::ASID_POOL, CapKind::AsidPool, Rights::All),
+    cap(cs::PM_NOTIFY, CapKind::PmNotify, Rights::Write),
+];
+
+const VFS_CAPS: &[Cap] = &[
+    SELF[0],
+    SELF[1],
+    SELF[2],
+    cap(cs::PM_EP, CapKind::Call(Role::Pm), Rights::Send),
+    cap(cs::VM_EP, CapKind::Call(Role::Vm), Rights::Send),
+    cap(cs::FS_EP, CapKind::Call(Role::Fs), Rights::Send),
+    cap(cs::SERVICE_EP, CapKind::Service, Rights::All),
+    cap(cs::FAULT_EP, CapKind::Faults(FaultHandler::Reporter), Rights::Send),
+];
+
+const FS_CAPS: &[Cap] = &[
+    SELF[0],
+    SELF[1],
+    SELF[2],
+    cap(cs::PM_EP, CapKind::Call(Role::Pm), Rights::Send),
+    cap(cs::VM_EP, CapKind::Call(Role::Vm), Rights::Send),
+    cap(cs::SERVICE_EP, CapKind::Service, Rights::All),
+    cap(cs::FAULT_EP, CapKind::Faults(FaultHandler::Reporter), Rights::Send),
+];
+
+const USER_CAPS: &[Cap] = &[
+    cap(cs::PM_EP, CapKind::Call(Role::Pm), Rights::Send),
+    cap(cs::VM_EP, CapKind::Call(Role::Vm), Rights::Send),
+    cap(cs::VFS_EP, CapKind::Call(Role::Vfs), Rights::Send),
+    cap(cs::FAULT_EP, CapKind::Faults(FaultHandler::Vm), Rights::Send),
+];
+
+/// The caps a process of `role` starts with. PM (the root task) keeps its
+/// whole initial CSpace and the original endpoints; bench threads live in
+/// it.
+pub const fn caps(role: Role) -> &'static [Cap] {
+    match role {
+        Role::Vm => VM_CAPS,
+        Role::Vfs => VFS_CAPS,
+        Role::Fs => FS_CAPS,
+        Role::User => USER_CAPS,
+        Role::Pm | Role::Bench => &[],
+    }
+}
+
+/// The CNode size (radix bits) of a process of `role`.
+pub const fn cnode_bits(role: Role) -> u64 {
+    match role {
+        Role::Vm => cs::VM_CNODE_BITS,
+        Role::Vfs | Role::Fs => cs::SERVER_CNODE_BITS,
+        Role::User => cs::USER_CNODE_BITS,
+        Role::Pm | Role::Bench => 0,
+    }
+}
+
+/// The capability table of `docs/ARCHITECTURE.md`, rendered from
+/// [`caps`]: one row per slot any process uses, one column per kind of
+/// process.
+#[cfg(test)]
+pub fn render_cap_table() -> std::string::String {
+    use std::fmt::Write;
+    let cols = [Role::Vm, Role::Vfs, Role::Fs, Role::User];
+    let mut slots: std::vec::Vec<(u64, &str)> = std::vec::Vec::new();
+    for r in cols {
+        for c in caps(r) {
+            if !slots.iter().any(|(s, _)| *s == c.slot) {
+                slots.push((c.slot, slot_name(c.slot)));
+            }
+        }
+    }
+    slots.sort();
+    let mut out = std::string::String::from("| slot | name | VM | VFS | FS | init / user processes |\n|---|---|---|---|---|---|\n");
+    for (slot, name) in slots {
+        let _ = write!(out, "| {} | `{}` |", slot, name);
+        for r in cols {
+            let cell = caps(r).iter().find(|c| c.slot == slot).map_or(std::string::String::from("–"), |c| describe(c));
+            let _ = write!(out, " {} |", cell);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+fn slot_name(slot: u64) -> &'static str {
+    match slot {
+        cs::SELF_TCB => "SELF_TCB",
+        cs::SELF_CNODE => "SELF_CNODE",
+        cs::SELF_VSPACE => "SELF_VSPACE",
+        cs::PM_EP => "PM_EP",
+        cs::VM_EP => "VM_EP",
+        cs::VFS_EP => "VFS_EP",
+        cs::FS_EP => "FS_EP",
+        cs::SERVICE_EP => "SERVICE_EP",
+        cs::FAULT_EP => "FAULT_EP",
+        cs::ASID_POOL => "ASID_POOL",
+        cs::PM_NOTIFY => "PM_NOTIFY",
+        _ => "?",
+    }
+}
+
+#[cfg(test)]
+fn describe(c: &Cap) -> std::string::String {
+    let rights = match c.rights {
+        Rights::Send => "SEND",
+        Rights::Write => "WRITE",
+        Rights::All => "ALL",
+    };
+    let name = |r: Role| PROCESSES.iter().find(|p| p.role == r).map_or("?", |p| p.name).to_uppercase();
+    match c.kind {
+        CapKind::SelfTcb => std::format!("own TCB, {}", rights),
+        CapKind::SelfCnode => std::format!("own CNode (guarded), {}", rights),
+        CapKind::SelfVspace => std::format!("own PML4, {}", rights),
+        CapKind::Call(r) => std::format!("{} ep, {}, badge *own*", name(r), rights),
+        CapKind::Service => std::format!("own ep, unbadged, {}", rights),
+        CapKind::Faults(FaultHandler::Vm) => std::format!("**VM** ep, {}, badge *own*\\|F", rights),
+        CapKind::Faults(FaultHandler::Reporter) => std::format!("**fault reporter** ep, {}, badge *own*\\|F", rights),
+        CapKind::AsidPool => std::format!("initial ASID pool, {}", rights),
+        CapKind::PmNotify => std::format!("PM's notification, {}, badge `VM_EVENT_BADGE` (0x800)", rights),
+    }
+}
+
 /// The priority of a role.
 pub fn priority(role: Role) -> u8 {
     PROCESSES.iter().find(|p| p.role == role).map(|p| p.priority).unwrap_or(0)
@@ -107,6 +309,51 @@ mod tests {
             assert_eq!(PROCESSES.iter().filter(|q| q.role == p.role).count(), 1);
             assert!(p.priority > 0);
         }
+    }
+
+    #[test]
+    fn every_endpoint_cap_is_a_listed_call() {
+        for p in PROCESSES {
+            for c in caps(p.role) {
+                if let CapKind::Call(target) = c.kind {
+                    assert!(CALLS.iter().any(|&(a, b, _)| a == p.role && b == target), "{:?} holds a cap to {:?} that CALLS does not list", p.role, target);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nobody_but_vfs_reaches_fs() {
+        for p in PROCESSES {
+            let reaches = caps(p.role).iter().any(|c| c.kind == CapKind::Call(Role::Fs));
+            assert_eq!(reaches, p.role == Role::Vfs, "{:?}", p.role);
+        }
+    }
+
+    #[test]
+    fn users_hold_no_kernel_object_caps() {
+        for c in caps(Role::User) {
+            assert!(matches!(c.kind, CapKind::Call(_) | CapKind::Faults(_)), "{:?}", c);
+            assert_eq!(c.rights, Rights::Send);
+        }
+    }
+
+    #[test]
+    fn slots_fit_their_cnodes_and_never_repeat() {
+        for p in PROCESSES {
+            let list = caps(p.role);
+            for (i, c) in list.iter().enumerate() {
+                assert!(c.slot < (1 << cnode_bits(p.role)), "{:?} slot {}", p.role, c.slot);
+                assert!(list[..i].iter().all(|d| d.slot != c.slot), "{:?} slot {} twice", p.role, c.slot);
+            }
+        }
+    }
+
+    #[test]
+    fn the_architecture_document_shows_this_table() {
+        let doc = include_str!("../../../docs/ARCHITECTURE.md");
+        let table = render_cap_table();
+        assert!(doc.contains(&table), "docs/ARCHITECTURE.md's capability table is out of date; it must contain:\n{}", table);
     }
 
     #[test]

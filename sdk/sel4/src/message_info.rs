@@ -1,11 +1,10 @@
 //! The message tag: `label<<12 | capsUnwrapped<<9 | extraCaps<<7 | length`.
 //!
-//! The kernel's bitfield gives the label 20 bits, but its fastpath hands
-//! the receiver the sender's word unchanged, upper 32 bits included. A
-//! server must therefore read every bit above 12 as the label: masking to
-//! 20 bits would answer a label like `0x100101` as if it were `0x101`.
-//! (The slowpath does truncate to 20 bits; then the kernel itself has
-//! delivered the shorter label.)
+//! The kernel's bitfield gives the label 20 bits, but the kernel keeps
+//! the sender's whole tag word (`messageInfoFromWord` only clamps the
+//! length) and hands it to the receiver unchanged, upper 32 bits included.
+//! A server must therefore read every bit above 12 as the label: masking
+//! to 20 bits would answer a label like `0x100101` as if it were `0x101`.
 
 /// The widest label a 64-bit tag can carry.
 const LABEL_MASK: u64 = (1 << 52) - 1;
