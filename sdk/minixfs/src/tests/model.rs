@@ -366,8 +366,13 @@ fn run(bs: u32, ops: &[Op], cache_blocks: usize) {
     compare(&mut fs, &m);
 }
 
+/// The case count, or `PROPTEST_CASES` for a longer soak.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(64), ..ProptestConfig::default() })]
     #[test]
     fn workload_1k_then_fsck(ops in proptest::collection::vec(op(), 1..60)) {
         run(1024, &ops, 256);
@@ -381,7 +386,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(16), ..ProptestConfig::default() })]
     #[test]
     fn workload_2k(ops in proptest::collection::vec(op(), 1..60)) {
         run(2048, &ops, 64);
