@@ -104,7 +104,7 @@ impl<'a> Pm<'a> {
             self.collect_vm_events();
             return Next::NoReply;
         }
-        let req = RawRequest { call: msg.info.label(), words: msg.mrs, len: msg.info.length() };
+        let req = RawRequest::from_tag(msg.info.0, msg.mrs);
         let who = match Sender::from_badge(msg.badge) {
             Sender::Process(ep) if self.sys.procs.by_ep(ep).is_some() => ep,
             _ => return Next::Reply(Reply::err(EPERM)),
@@ -186,7 +186,7 @@ impl<'a> Pm<'a> {
             Ok(WaitOutcome::Block) => {
                 // Keep the reply cap to answer when a child exits.
                 let Ok(slot) = self.k.slot() else { return Next::Reply(Reply::err(ENOMEM)) };
-                if init::CNODE.save_caller(slot.0, 64).is_err() {
+                if init::CNODE.save_caller(slot.0, sel4::CNODE_DEPTH).is_err() {
                     self.k.slots.free(slot.0);
                     return Next::Reply(Reply::err(ENOMEM));
                 }
@@ -251,7 +251,7 @@ impl<'a> Pm<'a> {
         let raw = self.k.alloc(object::CNODE, cs::USER_CNODE_BITS)?.0;
         let cnode = self.k.slot()?.0;
         let root = init::CNODE;
-        root.mint(cnode, 64, root, raw, 64, CapRights::ALL, sel4::cnode_guard_data(cs::USER_CNODE_BITS))?;
+        root.mint(cnode, sel4::CNODE_DEPTH, root, raw, sel4::CNODE_DEPTH, CapRights::ALL, sel4::cnode_guard_data(cs::USER_CNODE_BITS))?;
         let ipc_frame = self.k.alloc(object::FRAME_4K, 0)?.0;
         Ok(Spare { tcb, raw_cnode: raw, cnode, ipc_frame })
     }
@@ -271,11 +271,11 @@ impl<'a> Pm<'a> {
                 CapKind::Faults(FaultHandler::Vm) => (self.sys.vm_ep.bits(), ep.fault_badge()),
                 _ => return Err(EINVAL),
             };
-            cn.mint(c.slot, bits, root, src, 64, crate::boot::rights(c.rights), badge).map_err(e)?;
+            cn.mint(c.slot, bits, root, src, sel4::CNODE_DEPTH, crate::boot::rights(c.rights), badge).map_err(e)?;
         }
         if cfg!(feature = "bench") {
             if let Some(echo) = crate::bench::echo_ep() {
-                cn.copy(crate::bench::USER_SLOT, bits, root, echo.bits(), 64, SEND).map_err(e)?;
+                cn.copy(crate::bench::USER_SLOT, bits, root, echo.bits(), sel4::CNODE_DEPTH, SEND).map_err(e)?;
             }
         }
 
@@ -286,7 +286,7 @@ impl<'a> Pm<'a> {
             (None, None) => return Err(EINVAL),
         };
         let vspace_slot = self.k.slot().map_err(e)?;
-        sel4::set_receive_path(root.cptr(), vspace_slot.0, 64);
+        sel4::set_receive_path(root.cptr(), vspace_slot.0, sel4::CNODE_DEPTH);
         sel4::set_cap(0, CPtr(s.ipc_frame));
         let r = sel4::call(self.sys.vm_call.cptr(), MessageInfo::new(c, 0, 1, l), w);
         // PM accepts a cap only in this one reply: with no receive path, a
@@ -297,7 +297,7 @@ impl<'a> Pm<'a> {
         // it built for the child, and PM its VSpace slot.
         let fail = |pm: &mut Self, err: Errno| {
             pm.vm_exit(ep);
-            let _ = init::CNODE.delete(vspace_slot.0, 64);
+            let _ = init::CNODE.delete(vspace_slot.0, sel4::CNODE_DEPTH);
             pm.k.slots.free(vspace_slot.0);
             err
         };
@@ -373,11 +373,11 @@ impl<'a> Pm<'a> {
         let _ = Tcb::from_bits(p.caps.tcb).suspend();
         self.vm_exit(ep);
         if p.caps.vspace != 0 {
-            let _ = init::CNODE.delete(p.caps.vspace, 64);
+            let _ = init::CNODE.delete(p.caps.vspace, sel4::CNODE_DEPTH);
             self.k.slots.free(p.caps.vspace);
         }
         if p.caps.reply != 0 {
-            let _ = init::CNODE.delete(p.caps.reply, 64);
+            let _ = init::CNODE.delete(p.caps.reply, sel4::CNODE_DEPTH);
             self.k.slots.free(p.caps.reply);
         }
         let raw = self.raw_cnodes[slot];
@@ -390,7 +390,7 @@ impl<'a> Pm<'a> {
                 pp.caps.reply = 0;
                 if reply != 0 {
                     mxrt::server::reply_saved(CPtr(reply), Reply::ok_with(pid as u64, [status, 0, 0]));
-                    let _ = init::CNODE.delete(reply, 64);
+                    let _ = init::CNODE.delete(reply, sel4::CNODE_DEPTH);
                     self.k.slots.free(reply);
                 }
             }

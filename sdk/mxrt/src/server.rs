@@ -19,7 +19,7 @@ pub fn serve(ep: CPtr, mut handler: impl FnMut(&Incoming) -> Option<Reply>) -> !
     loop {
         let inc = Incoming {
             sender: Sender::from_badge(msg.badge),
-            req: RawRequest { call: msg.info.label(), words: msg.mrs, len: msg.info.length() },
+            req: RawRequest::from_tag(msg.info.0, msg.mrs),
             raw: msg,
         };
         let reply = handler(&inc);
@@ -38,7 +38,7 @@ pub fn serve(ep: CPtr, mut handler: impl FnMut(&Incoming) -> Option<Reply>) -> !
 /// whatever is left there is deleted, so no sender can fill the slot and
 /// make the next cap transfer fail.
 fn drop_received_cap() {
-    let _ = sel4::CNode::from_bits(cspace::SELF_CNODE).delete(cspace::RECV_SLOT, 64);
+    let _ = sel4::CNode::from_bits(cspace::SELF_CNODE).delete(cspace::RECV_SLOT, sel4::CNODE_DEPTH);
 }
 
 /// Answers a caller whose reply cap was saved in `slot` earlier.

@@ -60,12 +60,8 @@ struct View<'a> {
 
 impl GrantTableView for View<'_> {
     fn entry(&self, slot: u32) -> Option<GrantEntry> {
-        let (base, entries) = self.proc_.grants?;
-        if slot as u64 >= entries {
-            return None;
-        }
+        let at = self.proc_.grants?.entry_addr(slot)?;
         let mut b = [0u8; ENTRY_SIZE];
-        let at = base.checked_add(slot as u64 * ENTRY_SIZE as u64)?;
         read_mem(self.proc_, self.frames, at, &mut b).then(|| GrantEntry::from_bytes(&b))
     }
 }
@@ -189,19 +185,16 @@ impl Vm {
     fn mark(&mut self, v: &grant::Verified) {
         let m = v.fault_mark();
         let Some(p) = self.procs.get(&m.granter) else { return };
-        let Some((base, _)) = p.grants else { return };
-        let Some(at) = base.checked_add(m.table_offset as u64) else { return };
-        let bytes = m.value.to_ne_bytes();
-        let off = at % PAGE_SIZE as u64;
-        // The table base is 8-aligned (checked at registration), so the
-        // mark never crosses a page; checked again here because the window
-        // page after this one belongs to another frame, maybe another
-        // process's.
-        if off + bytes.len() as u64 > PAGE_SIZE as u64 {
+        let Some(table) = p.grants else { return };
+        // Never across a page end: the next page of VM's window belongs to
+        // another frame, maybe another process's.
+        let Some(loc) = grant::fault_mark_location(&table, &m) else { return };
+        if !loc.within_page(PAGE_SIZE as u64) {
             return;
         }
-        if let Some(win) = present_window(p, &self.frames, at, true) {
-            sel4::copy_to_addr(win + off, &bytes);
+        let bytes = m.value.to_ne_bytes();
+        if let Some(win) = present_window(p, &self.frames, loc.addr, true) {
+            sel4::copy_to_addr(win + loc.addr % PAGE_SIZE as u64, &bytes[..loc.len]);
         }
     }
 
@@ -287,27 +280,15 @@ impl Vm {
         if count > MAX_VEC_ELEMENTS as u64 {
             return Err(EINVAL);
         }
-        const EL: usize = core::mem::size_of::<VecElement>();
         let mut elems = Vec::new();
         let p = self.procs.get(&caller.0).ok_or(EINVAL)?;
         for i in 0..count {
-            let mut b = [0u8; EL];
-            let at = addr.checked_add(i * EL as u64).ok_or(EFAULT)?;
+            let mut b = [0u8; grant::VEC_ELEMENT_SIZE];
+            let at = addr.checked_add(i * grant::VEC_ELEMENT_SIZE as u64).ok_or(EFAULT)?;
             if !read_mem(p, &self.frames, at, &mut b) {
                 return Err(EFAULT);
             }
-            let w = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]));
-            let lo = w(0);
-            let mid = w(8);
-            elems.push(VecElement {
-                from: lo as u32,
-                to: (lo >> 32) as u32,
-                grant: GrantId(mid as u32 as i32),
-                pad: (mid >> 32) as u32,
-                offset: w(16),
-                addr: w(24),
-                bytes: w(32),
-            });
+            elems.push(VecElement::from_bytes(&b));
         }
         check_vector(caller.0, &elems)?;
         for e in elems {

@@ -40,8 +40,8 @@ struct Proc {
     dead: bool,
     /// The copy engine's cache of this process's translations.
     tlb: Tlb,
-    /// The registered grant table: (base address, entries).
-    grants: Option<(u64, u64)>,
+    /// The registered grant table.
+    grants: Option<grant::TableBase>,
     /// A server whose image the root task loaded: VM only manages the
     /// memory it maps for it (eagerly, since its faults go to PM).
     server: bool,
@@ -82,7 +82,7 @@ fn main(arg: u64) -> ! {
         println!("vm: cannot grow the heap at start");
     }
     vm.frames.reserve_tables(total_frames);
-    sel4::set_receive_path(SELF_CNODE.cptr(), cs::RECV_SLOT, 64);
+    sel4::set_receive_path(SELF_CNODE.cptr(), cs::RECV_SLOT, sel4::CNODE_DEPTH);
 
     // Report ready. PM is waiting for exactly this at boot, so this one
     // Call cannot deadlock; afterwards VM never calls anyone.
@@ -99,7 +99,7 @@ fn main(arg: u64) -> ! {
         // two caps, after the first was unwrapped) is deleted now, so the
         // slot is empty for the next message that carries a cap.
         if msg.info.extra_caps() > 0 {
-            let _ = SELF_CNODE.delete(cs::RECV_SLOT, 64);
+            let _ = SELF_CNODE.delete(cs::RECV_SLOT, sel4::CNODE_DEPTH);
         }
         msg = match reply {
             Some(r) => {
@@ -119,7 +119,7 @@ fn main(arg: u64) -> ! {
 
 impl Vm {
     fn handle(&mut self, msg: &Received) -> (Option<Reply>, Option<u64>) {
-        let req = RawRequest { call: msg.info.label(), words: msg.mrs, len: msg.info.length() };
+        let req = RawRequest::from_tag(msg.info.0, msg.mrs);
         match Sender::from_badge(msg.badge) {
             Sender::Fault(ep) => (self.fault(ep, msg), None),
             Sender::Process(ep) => {
@@ -144,7 +144,7 @@ impl Vm {
         let builds = matches!(r, Request::Spawn { .. } | Request::Fork { .. } | Request::Brk { .. } | Request::Mmap { .. } | Request::Adopt { .. });
         if self.heap_short && builds {
             if has_cap {
-                let _ = SELF_CNODE.delete(cs::RECV_SLOT, 64);
+                let _ = SELF_CNODE.delete(cs::RECV_SLOT, sel4::CNODE_DEPTH);
             }
             return (Some(Reply::err(ENOMEM)), None);
         }
@@ -188,7 +188,7 @@ impl Vm {
             return Err(EINVAL);
         }
         let slot = self.frames.res.slot().map_err(|_| ENOMEM)?;
-        if SELF_CNODE.move_(slot.0, 64, SELF_CNODE, cs::RECV_SLOT, 64).is_err() {
+        if SELF_CNODE.move_(slot.0, sel4::CNODE_DEPTH, SELF_CNODE, cs::RECV_SLOT, sel4::CNODE_DEPTH).is_err() {
             self.frames.res.slots.free(slot.0);
             return Err(EINVAL);
         }
@@ -212,17 +212,11 @@ impl Vm {
     }
 
     fn register_grants(&mut self, who: Endpoint, base: u64, entries: u64) -> Result<(), Errno> {
+        // Validated once here (alignment, size, no wrap): the copy engine
+        // then trusts every entry and mark address it derives.
+        let table = grant::TableBase::new(base, entries)?;
         let p = self.procs.get_mut(&who.0).ok_or(EINVAL)?;
-        if entries > grant::MAX_SLOTS as u64 || base.checked_add(entries * grant::ENTRY_SIZE as u64).is_none() {
-            return Err(EINVAL);
-        }
-        // Entries are 48 bytes of 8-byte words: with an 8-aligned base no
-        // word of an entry, the 4-byte fault mark included, crosses a page,
-        // so VM's write of the mark stays inside the granter's own page.
-        if base % 8 != 0 {
-            return Err(EINVAL);
-        }
-        p.grants = if entries == 0 { None } else { Some((base, entries)) };
+        p.grants = (entries != 0).then_some(table);
         Ok(())
     }
 
