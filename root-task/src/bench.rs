@@ -78,7 +78,7 @@ fn fault_floor(k: &mut Kernel, virt: &mut VirtRange) -> Result<u64, &'static str
     let ep = k.alloc(object::ENDPOINT, 0).map_err(|_| "endpoint")?;
     let fault_ep = k.slot().map_err(|_| "slot")?;
     let root = sel4::init::CNODE;
-    root.mint(fault_ep.0, 64, root, ep.0, 64, sel4::CapRights::ALL, FAULT_BADGE).map_err(|_| "mint")?;
+    root.mint(fault_ep.0, sel4::CNODE_DEPTH, root, ep.0, sel4::CNODE_DEPTH, sel4::CapRights::ALL, FAULT_BADGE).map_err(|_| "mint")?;
     let tcb = crate::thread::start(k, virt, fault_ep, toucher, ep.0, BENCH_PRIO)?;
     let mut m = sel4::recv(ep);
     for f in frames.iter() {

@@ -71,9 +71,9 @@ pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
     fs.start(process::startup_word(FS, 0))?;
     println!("boot: VM ({} pages, {} untyped caps), VFS ({} pages), FS ({} pages) started", vm.pages, untypeds, vfs.pages, fs.pages);
     let vm_call = k.slot().map_err(|_| "slot")?;
-    root.mint(vm_call.0, 64, root, vm_ep.bits(), 64, SEND, PM.badge()).map_err(|_| "mint vm cap")?;
+    root.mint(vm_call.0, sel4::CNODE_DEPTH, root, vm_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint vm cap")?;
     let fs_call = k.slot().map_err(|_| "slot")?;
-    root.mint(fs_call.0, 64, root, fs_ep.bits(), 64, SEND, PM.badge()).map_err(|_| "mint fs cap")?;
+    root.mint(fs_call.0, sel4::CNODE_DEPTH, root, fs_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint fs cap")?;
     Ok(System { pm_ep, vm_ep, vm_call: Ep(vm_call), vfs_ep, fs_call: Ep(fs_call), procs, fault_ep })
 }
 
@@ -149,14 +149,14 @@ fn give_untyped(k: &mut Kernel, vm: &Built) -> Result<u64, &'static str> {
     }
     // The IPC buffer frame is mapped in VM; map a second copy here to fill it.
     let copy = k.slot().map_err(|_| "slot")?;
-    init::CNODE.copy(copy.0, 64, init::CNODE, vm.caps.ipc_frame, 64, CapRights::READ_WRITE).map_err(|_| "copy ipc")?;
+    init::CNODE.copy(copy.0, sel4::CNODE_DEPTH, init::CNODE, vm.caps.ipc_frame, sel4::CNODE_DEPTH, CapRights::READ_WRITE).map_err(|_| "copy ipc")?;
     const WINDOW: u64 = 0x2000_1000;
     crate::vspace::map_frame(k, init::VSPACE, sel4::Frame(copy), WINDOW, CapRights::READ_WRITE).map_err(|_| "map ipc")?;
     for (i, s) in sizes.iter().enumerate().take(n as usize) {
         sel4::write_u64_at(WINDOW + 8 + 8 * i as u64, *s);
     }
     sel4::Frame(copy).unmap().map_err(|_| "unmap ipc")?;
-    init::CNODE.delete(copy.0, 64).map_err(|_| "delete copy")?;
+    init::CNODE.delete(copy.0, sel4::CNODE_DEPTH).map_err(|_| "delete copy")?;
     k.slots.free(copy.0);
     Ok(n)
 }

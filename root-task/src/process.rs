@@ -34,7 +34,7 @@ pub fn build(k: &mut Kernel, image: &[u8], cnode_bits: u64, prio: u8) -> Result<
     // A copy with a guard, so the process's lookups resolve 64 bits.
     let cnode = CNode(k.slot().map_err(err("slot"))?);
     let root: CNode = init::CNODE;
-    root.mint(cnode.bits(), 64, root, raw_cnode.bits(), 64, CapRights::ALL, cnode_guard_data(cnode_bits))
+    root.mint(cnode.bits(), sel4::CNODE_DEPTH, root, raw_cnode.bits(), sel4::CNODE_DEPTH, CapRights::ALL, cnode_guard_data(cnode_bits))
         .map_err(err("mint cnode"))?;
 
     let ipc = Frame(k.alloc(object::FRAME_4K, 0).map_err(err("ipc frame"))?);
@@ -56,19 +56,19 @@ impl Built {
     /// Copies a cap of the root CNode into the process's CNode.
     pub fn give(&self, dest: u64, src: CPtr, rights: CapRights) -> Result<(), &'static str> {
         let root: CNode = init::CNODE;
-        self.cnode.copy(dest, self.cnode_bits, root, src.0, 64, rights).map_err(err("copy cap"))
+        self.cnode.copy(dest, self.cnode_bits, root, src.0, sel4::CNODE_DEPTH, rights).map_err(err("copy cap"))
     }
 
     /// Mints a badged copy of an endpoint into the process's CNode.
     pub fn give_badged(&self, dest: u64, ep: CPtr, rights: CapRights, badge: u64) -> Result<(), &'static str> {
         let root: CNode = init::CNODE;
-        self.cnode.mint(dest, self.cnode_bits, root, ep.0, 64, rights, badge).map_err(err("mint cap"))
+        self.cnode.mint(dest, self.cnode_bits, root, ep.0, sel4::CNODE_DEPTH, rights, badge).map_err(err("mint cap"))
     }
 
     /// Moves a cap of the root CNode into the process's CNode.
     pub fn give_move(&self, dest: u64, src: CPtr) -> Result<(), &'static str> {
         let root: CNode = init::CNODE;
-        self.cnode.move_(dest, self.cnode_bits, root, src.0, 64).map_err(err("move cap"))
+        self.cnode.move_(dest, self.cnode_bits, root, src.0, sel4::CNODE_DEPTH).map_err(err("move cap"))
     }
 
     /// Starts the first thread at the ELF entry with `arg` in rdi.

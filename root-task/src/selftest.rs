@@ -52,7 +52,7 @@ fn start_worker(k: &mut Kernel, virt: &mut VirtRange, ep: Endpoint, tcb_out: &mu
     // Fault endpoint: the same endpoint, badged, with Send and Grant rights.
     let fault_ep = k.slot().map_err(|_| "no slot")?;
     let root: CNode = init::CNODE;
-    root.mint(fault_ep.0, 64, root, ep.bits(), 64, CapRights::ALL, FAULT_BADGE).map_err(|_| "mint fault ep")?;
+    root.mint(fault_ep.0, sel4::CNODE_DEPTH, root, ep.bits(), sel4::CNODE_DEPTH, CapRights::ALL, FAULT_BADGE).map_err(|_| "mint fault ep")?;
     *tcb_out = Some(crate::thread::start(k, virt, fault_ep, worker, ep.bits(), 200)?);
     Ok(())
 }

@@ -1,21 +1,42 @@
 /*
  * Prints the seL4 constants our Rust bindings need, as Rust source, from the
  * kernel's own generated headers and our autoconf.h. Compiled and run on the
- * host by build.rs, so no label or object type number is typed by hand.
+ * host by build.rs, so no kernel number (labels, object types, syscall
+ * numbers, bootinfo offsets, initial cap slots, error codes) is typed by hand.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <autoconf.h>
 #include <arch/api/invocation.h>
-typedef unsigned long seL4_Word;
+#include <sel4/macros.h>
+#include <sel4/sel4_arch/types.h>
 #include <sel4/objecttype.h>
 #include <sel4/sel4_arch/objecttype.h>
 #include <sel4/arch/objecttype.h>
 #include <sel4/errors.h>
-#include <sel4/macros.h>
 #include <sel4/constants.h>
 #include <sel4/sel4_arch/constants.h>
+/* libsel4's syscall enum: build.rs runs libsel4's own generator into
+ * OUT_DIR, because the kernel build makes only the kernel's copy. */
+#include <sel4/syscall.h>
+/* The bootinfo only holds a pointer to the IPC buffer, so its layout
+ * (whose header needs the generated bitfield types) is not needed here. */
+typedef struct seL4_IPCBuffer_ seL4_IPCBuffer;
+#include <sel4/bootinfo_types.h>
 
 #define L(rust, c) printf("    pub const %s: u64 = %lu;\n", rust, (unsigned long)(c))
+/* Signed: syscall numbers are negative. */
+#define S(rust, c) printf("    pub const %s: i64 = %ld;\n", rust, (long)(c))
+/* Byte offset of a bootinfo field, and its width in bytes (so the Rust
+ * reader can check it reads each field with the right width). */
+#define BI(rust, field) \
+    printf("    pub const %s: u64 = %lu;\n    pub const %s_WIDTH: u64 = %lu;\n", rust, \
+           (unsigned long)offsetof(seL4_BootInfo, field), rust, \
+           (unsigned long)sizeof(((seL4_BootInfo *)0)->field))
+#define UD(rust, field) \
+    printf("    pub const %s: u64 = %lu;\n    pub const %s_WIDTH: u64 = %lu;\n", rust, \
+           (unsigned long)offsetof(seL4_UntypedDesc, field), rust, \
+           (unsigned long)sizeof(((seL4_UntypedDesc *)0)->field))
 
 int main(void)
 {
@@ -93,5 +114,73 @@ int main(void)
     L("UNKNOWN_SYSCALL", seL4_UnknownSyscall_Length);
     printf("}\n/// Message register limits.\npub const MSG_MAX_LENGTH: usize = %d;\n", seL4_MsgMaxLength);
     printf("pub const MSG_MAX_EXTRA_CAPS: usize = %d;\n", seL4_MsgMaxExtraCaps);
+    printf("/// seL4_WordBits: bits in a machine word, and in a full CPtr.\npub const WORD_BITS: u64 = %d;\n",
+           seL4_WordBits);
+    printf("/// Words in seL4_UserContext (TCB_ReadRegisters/WriteRegisters).\n"
+           "pub const USER_CONTEXT_WORDS: usize = %lu;\n",
+           (unsigned long)(sizeof(seL4_UserContext) / sizeof(seL4_Word)));
+
+    printf("/// System call numbers (libsel4's seL4_Syscall_ID), passed in rdx.\npub mod syscall {\n");
+    S("CALL", seL4_SysCall);
+    S("REPLY_RECV", seL4_SysReplyRecv);
+    S("SEND", seL4_SysSend);
+    S("NB_SEND", seL4_SysNBSend);
+    S("RECV", seL4_SysRecv);
+    S("REPLY", seL4_SysReply);
+    S("YIELD", seL4_SysYield);
+    S("NB_RECV", seL4_SysNBRecv);
+    S("DEBUG_PUT_CHAR", seL4_SysDebugPutChar);
+    S("DEBUG_HALT", seL4_SysDebugHalt);
+
+    printf("}\n/// Slots of the root task's initial caps (seL4_CapInitThread* and friends).\npub mod init_slot {\n");
+    L("TCB", seL4_CapInitThreadTCB);
+    L("CNODE", seL4_CapInitThreadCNode);
+    L("VSPACE", seL4_CapInitThreadVSpace);
+    L("IRQ_CONTROL", seL4_CapIRQControl);
+    L("ASID_CONTROL", seL4_CapASIDControl);
+    L("ASID_POOL", seL4_CapInitThreadASIDPool);
+    L("IO_PORT", seL4_CapIOPort);
+    L("BOOTINFO_FRAME", seL4_CapBootInfoFrame);
+    L("IPC_BUFFER", seL4_CapInitThreadIPCBuffer);
+
+    printf("}\n/// Kernel error codes (seL4_Error), the label of a failed invocation's reply.\npub mod error_code {\n");
+    L("NO_ERROR", seL4_NoError);
+    L("INVALID_ARGUMENT", seL4_InvalidArgument);
+    L("INVALID_CAPABILITY", seL4_InvalidCapability);
+    L("ILLEGAL_OPERATION", seL4_IllegalOperation);
+    L("RANGE_ERROR", seL4_RangeError);
+    L("ALIGNMENT_ERROR", seL4_AlignmentError);
+    L("FAILED_LOOKUP", seL4_FailedLookup);
+    L("TRUNCATED_MESSAGE", seL4_TruncatedMessage);
+    L("DELETE_FIRST", seL4_DeleteFirst);
+    L("REVOKE_FIRST", seL4_RevokeFirst);
+    L("NOT_ENOUGH_MEMORY", seL4_NotEnoughMemory);
+
+    printf("}\n/// Message-register index of each fault message word.\npub mod fault_mr {\n");
+    L("VM_FAULT_IP", seL4_VMFault_IP);
+    L("VM_FAULT_ADDR", seL4_VMFault_Addr);
+    L("VM_FAULT_PREFETCH", seL4_VMFault_PrefetchFault);
+    L("VM_FAULT_FSR", seL4_VMFault_FSR);
+    L("USER_EXCEPTION_IP", seL4_UserException_FaultIP);
+    L("USER_EXCEPTION_NUMBER", seL4_UserException_Number);
+    L("USER_EXCEPTION_CODE", seL4_UserException_Code);
+
+    printf("}\n/// Byte offsets (and widths) of the packed seL4_BootInfo fields we read.\npub mod bootinfo_layout {\n");
+    BI("IPC_BUFFER", ipcBuffer);
+    BI("EMPTY", empty);
+    BI("USER_IMAGE_FRAMES", userImageFrames);
+    BI("USER_IMAGE_PAGING", userImagePaging);
+    BI("CNODE_SIZE_BITS", initThreadCNodeSizeBits);
+    BI("ARCH_INFO", archInfo);
+    BI("UNTYPED", untyped);
+    BI("UNTYPED_LIST", untypedList);
+    printf("    pub const SLOT_REGION_START: u64 = %lu;\n", (unsigned long)offsetof(seL4_SlotRegion, start));
+    printf("    pub const SLOT_REGION_END: u64 = %lu;\n", (unsigned long)offsetof(seL4_SlotRegion, end));
+    printf("    pub const SLOT_POS_WIDTH: u64 = %lu;\n", (unsigned long)sizeof(seL4_SlotPos));
+    printf("    pub const UNTYPED_DESC_SIZE: u64 = %lu;\n", (unsigned long)sizeof(seL4_UntypedDesc));
+    UD("UNTYPED_DESC_PADDR", paddr);
+    UD("UNTYPED_DESC_SIZE_BITS", sizeBits);
+    UD("UNTYPED_DESC_IS_DEVICE", isDevice);
+    printf("}\n");
     return 0;
 }

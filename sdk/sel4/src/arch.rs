@@ -1,7 +1,7 @@
 //! x86_64 architecture details.
 
-/// log2 of the base page size.
-pub const PAGE_BITS: u32 = 12;
+/// log2 of the base page size (seL4_PageBits).
+pub const PAGE_BITS: u32 = crate::size_bits::PAGE as u32;
 /// The base page size.
 pub const PAGE_SIZE: usize = 1 << PAGE_BITS;
 

@@ -1,4 +1,6 @@
-//! The packed seL4_BootInfo structure handed to the root task.
+//! The packed seL4_BootInfo structure handed to the root task. The field
+//! offsets are generated with `offsetof` on libsel4's own struct.
+use crate::bootinfo_layout::*;
 use crate::raw_mem::{read_u64_at, read_u8_at};
 
 /// A range of CNode slots, `[start, end)`.
@@ -32,15 +34,15 @@ pub struct BootInfo {
     base: u64,
 }
 
-const IPC_BUFFER: u64 = 32;
-const EMPTY: u64 = 40;
-const USER_IMAGE_FRAMES: u64 = 72;
-const USER_IMAGE_PAGING: u64 = 88;
-const CNODE_SIZE_BITS: u64 = 136;
-const ARCH_INFO: u64 = 145;
-const UNTYPED: u64 = 153;
-const UNTYPED_LIST: u64 = 169;
-const UNTYPED_DESC_SIZE: u64 = 12;
+// Each field is read with the width the kernel's struct gives it: words
+// with read_u64_at, bytes with read_u8_at, regions as two slot words.
+const _: () = {
+    assert!(IPC_BUFFER_WIDTH == 8 && ARCH_INFO_WIDTH == 8 && CNODE_SIZE_BITS_WIDTH == 1);
+    assert!(EMPTY_WIDTH == 16 && USER_IMAGE_FRAMES_WIDTH == 16 && USER_IMAGE_PAGING_WIDTH == 16 && UNTYPED_WIDTH == 16);
+    assert!(SLOT_POS_WIDTH == 8 && SLOT_REGION_START == 0 && SLOT_REGION_END == 8);
+    assert!(UNTYPED_DESC_PADDR_WIDTH == 8 && UNTYPED_DESC_SIZE_BITS_WIDTH == 1 && UNTYPED_DESC_IS_DEVICE_WIDTH == 1);
+    assert!(UNTYPED_LIST_WIDTH == UNTYPED_DESC_SIZE * crate::MAX_BOOTINFO_UNTYPED_CAPS as u64);
+};
 
 impl BootInfo {
     /// Wraps the bootinfo pointer the kernel passed in `rdi`.
@@ -49,7 +51,10 @@ impl BootInfo {
     }
 
     fn region(&self, off: u64) -> SlotRegion {
-        SlotRegion { start: read_u64_at(self.base + off), end: read_u64_at(self.base + off + 8) }
+        SlotRegion {
+            start: read_u64_at(self.base + off + SLOT_REGION_START),
+            end: read_u64_at(self.base + off + SLOT_REGION_END),
+        }
     }
 
     pub fn ipc_buffer(&self) -> u64 {
@@ -81,9 +86,9 @@ impl BootInfo {
         }
         let at = self.base + UNTYPED_LIST + i * UNTYPED_DESC_SIZE;
         Some(UntypedDesc {
-            paddr: read_u64_at(at),
-            size_bits: read_u8_at(at + 10),
-            is_device: read_u8_at(at + 11) != 0,
+            paddr: read_u64_at(at + UNTYPED_DESC_PADDR),
+            size_bits: read_u8_at(at + UNTYPED_DESC_SIZE_BITS),
+            is_device: read_u8_at(at + UNTYPED_DESC_IS_DEVICE) != 0,
         })
     }
 }

@@ -48,20 +48,26 @@ cap_types! {
     IrqControl;
 }
 
-/// The initial caps the kernel gives the root task (seL4_CapInitThread*).
+/// The initial caps the kernel gives the root task (seL4_CapInitThread*),
+/// at the slots libsel4's bootinfo header names.
 pub mod init {
     use super::*;
-    pub const TCB: Tcb = Tcb::from_bits(1);
-    pub const CNODE: CNode = CNode::from_bits(2);
-    pub const VSPACE: VSpace = VSpace::from_bits(3);
-    pub const IRQ_CONTROL: IrqControl = IrqControl::from_bits(4);
-    pub const ASID_CONTROL: AsidControl = AsidControl::from_bits(5);
-    pub const ASID_POOL: AsidPool = AsidPool::from_bits(6);
-    pub const IO_PORT: IoPort = IoPort::from_bits(7);
-    pub const BOOTINFO_FRAME: Frame = Frame::from_bits(9);
-    pub const IPC_BUFFER: Frame = Frame::from_bits(10);
+    use crate::init_slot;
+    pub const TCB: Tcb = Tcb::from_bits(init_slot::TCB);
+    pub const CNODE: CNode = CNode::from_bits(init_slot::CNODE);
+    pub const VSPACE: VSpace = VSpace::from_bits(init_slot::VSPACE);
+    pub const IRQ_CONTROL: IrqControl = IrqControl::from_bits(init_slot::IRQ_CONTROL);
+    pub const ASID_CONTROL: AsidControl = AsidControl::from_bits(init_slot::ASID_CONTROL);
+    pub const ASID_POOL: AsidPool = AsidPool::from_bits(init_slot::ASID_POOL);
+    pub const IO_PORT: IoPort = IoPort::from_bits(init_slot::IO_PORT);
+    pub const BOOTINFO_FRAME: Frame = Frame::from_bits(init_slot::BOOTINFO_FRAME);
+    pub const IPC_BUFFER: Frame = Frame::from_bits(init_slot::IPC_BUFFER);
 }
 
-/// Depth of a full CPtr lookup. Every CSpace we build resolves a whole
-/// machine word (its root CNode carries a guard for the unused high bits).
-pub const WORD_BITS: u64 = 64;
+/// The depth to pass with every CPtr we resolve (CNode copy, mint, move,
+/// delete, save_caller, a receive path): a whole machine word. Every CNode
+/// cap we install as a CSpace root is a guarded one (see
+/// [`crate::cnode_guard_data`]) whose guard covers the bits above its
+/// radix, so a plain slot number used as a CPtr resolves only at the full
+/// word; any other depth would be a lookup failure.
+pub const CNODE_DEPTH: u64 = crate::WORD_BITS;

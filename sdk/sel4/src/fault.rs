@@ -1,5 +1,5 @@
 //! Decoding of fault messages delivered on a fault endpoint.
-use crate::{fault_len, fault_tag, Received};
+use crate::{fault_len, fault_mr, fault_tag, Received};
 
 /// A page fault.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -34,6 +34,15 @@ pub enum Fault {
     Other { label: u64 },
 }
 
+/// Message register `i` of a received message: MR0-MR3 came in CPU
+/// registers, the rest are in the IPC buffer.
+fn mr(msg: &Received, i: u64) -> u64 {
+    match msg.mrs.get(i as usize) {
+        Some(&v) => v,
+        None => crate::get_mr(i as usize),
+    }
+}
+
 impl Fault {
     /// Decodes a message received on a fault endpoint. Needs the IPC buffer
     /// only for faults longer than four words.
@@ -41,13 +50,17 @@ impl Fault {
         let label = msg.info.label();
         if label == fault_tag::VM_FAULT && msg.info.length() == fault_len::VM_FAULT {
             Fault::Vm(VmFault {
-                ip: msg.mrs[0],
-                addr: msg.mrs[1],
-                instruction_fault: msg.mrs[2] != 0,
-                fsr: msg.mrs[3],
+                ip: mr(msg, fault_mr::VM_FAULT_IP),
+                addr: mr(msg, fault_mr::VM_FAULT_ADDR),
+                instruction_fault: mr(msg, fault_mr::VM_FAULT_PREFETCH) != 0,
+                fsr: mr(msg, fault_mr::VM_FAULT_FSR),
             })
         } else if label == fault_tag::USER_EXCEPTION {
-            Fault::UserException { ip: msg.mrs[0], number: msg.mrs[3], code: crate::get_mr(4) }
+            Fault::UserException {
+                ip: mr(msg, fault_mr::USER_EXCEPTION_IP),
+                number: mr(msg, fault_mr::USER_EXCEPTION_NUMBER),
+                code: mr(msg, fault_mr::USER_EXCEPTION_CODE),
+            }
         } else {
             Fault::Other { label }
         }

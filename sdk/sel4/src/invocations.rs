@@ -1,22 +1,30 @@
 //! Kernel object invocations. Labels come from the generated constants;
 //! argument order follows the kernel's interface XML.
+use crate::bitfield::{cap_rights as rights_bits, guard, prio_props};
 use crate::{
     call, cap::*, error::Error, ipc_buffer::{set_cap, set_mr}, label, MessageInfo, Received,
     Result,
 };
 
-/// Access rights on a capability (seL4_CapRights: write bit 0, read bit 1,
-/// grant bit 2).
+// Each right is one bit, as the constants below assume.
+const _: () = assert!(
+    rights_bits::CAP_ALLOW_WRITE_BITS == 1 && rights_bits::CAP_ALLOW_READ_BITS == 1 && rights_bits::CAP_ALLOW_GRANT_BITS == 1
+);
+// Priorities are u8 here; the fields must hold one.
+const _: () = assert!(prio_props::PRIO_BITS == 8 && prio_props::MCP_BITS == 8);
+
+/// Access rights on a capability (seL4_CapRights; the bit positions come
+/// from the kernel's bitfield spec).
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub struct CapRights(pub u64);
 
 impl CapRights {
     pub const NONE: CapRights = CapRights(0);
-    pub const WRITE: CapRights = CapRights(1);
-    pub const READ: CapRights = CapRights(2);
-    pub const GRANT: CapRights = CapRights(4);
-    pub const READ_WRITE: CapRights = CapRights(3);
-    pub const ALL: CapRights = CapRights(7);
+    pub const WRITE: CapRights = CapRights(1 << rights_bits::CAP_ALLOW_WRITE_SHIFT);
+    pub const READ: CapRights = CapRights(1 << rights_bits::CAP_ALLOW_READ_SHIFT);
+    pub const GRANT: CapRights = CapRights(1 << rights_bits::CAP_ALLOW_GRANT_SHIFT);
+    pub const READ_WRITE: CapRights = CapRights::READ.union(CapRights::WRITE);
+    pub const ALL: CapRights = CapRights::READ_WRITE.union(CapRights::GRANT);
     pub const fn union(self, other: CapRights) -> CapRights {
         CapRights(self.0 | other.0)
     }
@@ -52,7 +60,9 @@ pub struct UserContext {
 }
 
 impl UserContext {
-    const COUNT: usize = 19;
+    /// The kernel's seL4_UserContext size: a mismatch with the fields
+    /// listed below fails to compile (the arrays would not match).
+    const COUNT: usize = crate::USER_CONTEXT_WORDS;
     fn from_words(w: &[u64; Self::COUNT]) -> UserContext {
         UserContext {
             rip: w[0], rsp: w[1], rflags: w[2], rax: w[3], rbx: w[4], rcx: w[5], rdx: w[6],
@@ -128,7 +138,7 @@ impl Tcb {
         buffer: u64,
         buffer_frame: Frame,
     ) -> Result<()> {
-        let props = (prio as u64) | ((mcp as u64) << 8);
+        let props = ((prio as u64) << prio_props::PRIO_SHIFT) | ((mcp as u64) << prio_props::MCP_SHIFT);
         invoke(
             self.0,
             label::TCB_CONFIGURE,
@@ -210,11 +220,11 @@ impl CNode {
     }
 }
 
-/// Guard data for a CNode cap (cnode_capdata: guardSize bits 2-7, guard
-/// bits 8-25), used with [`CNode::mint`] so a CNode of `radix` bits
-/// resolves a whole word.
+/// Guard data for a CNode cap (the `Guard` cap data: a guard of value 0 and
+/// `WORD_BITS - radix` bits), used with [`CNode::mint`] so a CNode of
+/// `radix` bits resolves a whole word.
 pub const fn cnode_guard_data(radix_bits: u64) -> u64 {
-    (crate::cap::WORD_BITS - radix_bits) << 2
+    (crate::WORD_BITS - radix_bits) << guard::GUARD_SIZE_SHIFT
 }
 
 impl Frame {

@@ -4,18 +4,10 @@
 //! rsi = MessageInfo in/out, MR0-MR3 = r10, r8, r9, r15. The kernel returns
 //! with RSP cleared, so RSP is parked in r12 (preserved by the kernel).
 //! rcx and r11 are clobbered.
+//!
+//! The syscall numbers are libsel4's `seL4_Syscall_ID`, generated.
+use crate::syscall as sys;
 use crate::{CPtr, MessageInfo};
-
-const SYS_CALL: i64 = -1;
-const SYS_REPLY_RECV: i64 = -2;
-const SYS_SEND: i64 = -3;
-const SYS_NB_SEND: i64 = -4;
-const SYS_RECV: i64 = -5;
-const SYS_REPLY: i64 = -6;
-const SYS_YIELD: i64 = -7;
-const SYS_NB_RECV: i64 = -8;
-const SYS_DEBUG_PUT_CHAR: i64 = -9;
-const SYS_DEBUG_HALT: i64 = -10;
 
 /// Message registers MR0-MR3, which travel in CPU registers.
 pub type Mrs = [u64; 4];
@@ -56,39 +48,39 @@ fn raw(sys: i64, dest: u64, info: u64, mrs: Mrs) -> (u64, u64, Mrs) {
 /// Call: send and wait for the reply on the one-time reply cap.
 #[inline(always)]
 pub fn call(ep: CPtr, info: MessageInfo, mrs: Mrs) -> Received {
-    let (badge, i, mrs) = raw(SYS_CALL, ep.0, info.0, mrs);
+    let (badge, i, mrs) = raw(sys::CALL, ep.0, info.0, mrs);
     Received { info: MessageInfo(i), badge, mrs }
 }
 
 /// Reply to the current caller, then wait on `ep`.
 #[inline(always)]
 pub fn reply_recv(ep: CPtr, info: MessageInfo, mrs: Mrs) -> Received {
-    let (badge, i, mrs) = raw(SYS_REPLY_RECV, ep.0, info.0, mrs);
+    let (badge, i, mrs) = raw(sys::REPLY_RECV, ep.0, info.0, mrs);
     Received { info: MessageInfo(i), badge, mrs }
 }
 
 /// Blocking send.
 #[inline(always)]
 pub fn send(ep: CPtr, info: MessageInfo, mrs: Mrs) {
-    raw(SYS_SEND, ep.0, info.0, mrs);
+    raw(sys::SEND, ep.0, info.0, mrs);
 }
 
 /// Non-blocking send: dropped if nobody waits.
 #[inline(always)]
 pub fn nb_send(ep: CPtr, info: MessageInfo, mrs: Mrs) {
-    raw(SYS_NB_SEND, ep.0, info.0, mrs);
+    raw(sys::NB_SEND, ep.0, info.0, mrs);
 }
 
 /// Signal a notification.
 #[inline(always)]
 pub fn signal(ntfn: CPtr) {
-    raw(SYS_SEND, ntfn.0, MessageInfo::new(0, 0, 0, 1).0, [0; 4]);
+    raw(sys::SEND, ntfn.0, MessageInfo::new(0, 0, 0, 1).0, [0; 4]);
 }
 
 /// Blocking receive on an endpoint or notification.
 #[inline(always)]
 pub fn recv(ep: CPtr) -> Received {
-    let (badge, i, mrs) = raw(SYS_RECV, ep.0, 0, [0; 4]);
+    let (badge, i, mrs) = raw(sys::RECV, ep.0, 0, [0; 4]);
     Received { info: MessageInfo(i), badge, mrs }
 }
 
@@ -101,31 +93,31 @@ pub fn wait(ntfn: CPtr) -> u64 {
 /// Non-blocking receive.
 #[inline(always)]
 pub fn nb_recv(ep: CPtr) -> Received {
-    let (badge, i, mrs) = raw(SYS_NB_RECV, ep.0, 0, [0; 4]);
+    let (badge, i, mrs) = raw(sys::NB_RECV, ep.0, 0, [0; 4]);
     Received { info: MessageInfo(i), badge, mrs }
 }
 
 /// Reply to the current caller.
 #[inline(always)]
 pub fn reply(info: MessageInfo, mrs: Mrs) {
-    raw(SYS_REPLY, 0, info.0, mrs);
+    raw(sys::REPLY, 0, info.0, mrs);
 }
 
 /// Give up the rest of the time slice.
 #[inline(always)]
 pub fn yield_now() {
-    raw(SYS_YIELD, 0, 0, [0; 4]);
+    raw(sys::YIELD, 0, 0, [0; 4]);
 }
 
 /// Print one character on the kernel's debug console.
 #[inline(always)]
 pub fn debug_put_char_raw(c: u8) {
-    raw(SYS_DEBUG_PUT_CHAR, c as u64, 0, [0; 4]);
+    raw(sys::DEBUG_PUT_CHAR, c as u64, 0, [0; 4]);
 }
 
 /// Halt the whole system (debug kernels).
 pub fn debug_halt() -> ! {
-    raw(SYS_DEBUG_HALT, 0, 0, [0; 4]);
+    raw(sys::DEBUG_HALT, 0, 0, [0; 4]);
     loop {
         yield_now();
     }

@@ -41,14 +41,14 @@ impl Res {
 
     /// Deletes the cap in `slot` and frees the slot.
     pub fn delete(&mut self, slot: u64) {
-        let _ = SELF_CNODE.delete(slot, 64);
+        let _ = SELF_CNODE.delete(slot, sel4::CNODE_DEPTH);
         self.slots.free(slot);
     }
 
     /// A new cap to the frame in `master` with `rights`, in a fresh slot.
     pub fn copy_cap(&mut self, master: u64, rights: CapRights) -> Result<u64, Error> {
         let slot = self.slot()?;
-        match SELF_CNODE.copy(slot.0, 64, SELF_CNODE, master, 64, rights) {
+        match SELF_CNODE.copy(slot.0, sel4::CNODE_DEPTH, SELF_CNODE, master, sel4::CNODE_DEPTH, rights) {
             Ok(()) => Ok(slot.0),
             Err(e) => {
                 self.slots.free(slot.0);
