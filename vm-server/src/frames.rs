@@ -8,7 +8,6 @@
 //! the last reference reports the frame in [`crate::page::Released`]; the
 //! caller unmaps it and then calls [`FrameAllocator::free`].
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use minix_abi::errno::Errno;
 
@@ -46,68 +45,84 @@ pub trait FrameAllocator {
     fn free(&mut self, frame: FrameId);
 }
 
-/// A refcount table keyed by frame, for allocators to embed.
+/// The refcount table every allocator embeds: the seL4 glue and the host
+/// test allocator alike, so both follow the same rules. Frame ids are small
+/// dense indexes (VM's window slots), so counts live in a vector indexed by
+/// id: O(1) on the fault path. A count of 0 means "not allocated".
 ///
 /// Counts saturate at `u32::MAX` and then stick there: a frame whose count
 /// overflowed is leaked rather than ever freed while still in use.
 #[derive(Default, Debug, Clone)]
 pub struct RefCounts {
-    counts: BTreeMap<FrameId, u32>,
+    counts: Vec<u32>,
+    live: usize,
 }
 
 impl RefCounts {
     /// An empty table.
     pub const fn new() -> RefCounts {
-        RefCounts { counts: BTreeMap::new() }
+        RefCounts { counts: Vec::new(), live: 0 }
+    }
+
+    /// Room for ids below `frames` without growing later.
+    pub fn reserve(&mut self, frames: usize) {
+        self.counts.reserve(frames.saturating_sub(self.counts.len()));
     }
 
     /// Records a newly allocated frame with one reference.
     pub fn start(&mut self, frame: FrameId) {
-        self.counts.insert(frame, 1);
+        let i = frame.0 as usize;
+        if self.counts.len() <= i {
+            self.counts.resize(i + 1, 0);
+        }
+        if self.counts[i] == 0 {
+            self.live += 1;
+        }
+        self.counts[i] = 1;
     }
 
-    /// Adds a reference; false (and no change) for an unknown frame.
+    /// Adds a reference; false (and no change) for a frame that is not
+    /// allocated, so a stale id can never revive a freed frame.
     pub fn add(&mut self, frame: FrameId) -> bool {
-        match self.counts.get_mut(&frame) {
-            Some(c) => {
+        match self.counts.get_mut(frame.0 as usize) {
+            Some(c) if *c > 0 => {
                 *c = c.saturating_add(1);
                 true
             }
-            None => false,
+            _ => false,
         }
     }
 
-    /// Drops a reference and returns how many are left; the frame leaves
-    /// the table at 0. Unknown frames answer 1 (see
-    /// [`FrameAllocator::drop_ref`]); saturated counts stay saturated.
+    /// Drops a reference and returns how many are left. Unallocated
+    /// frames answer 1 (see [`FrameAllocator::drop_ref`]): a frame is
+    /// reported unreferenced exactly once. Saturated counts stay saturated.
     pub fn drop_ref(&mut self, frame: FrameId) -> u32 {
-        match self.counts.get_mut(&frame) {
-            None => 1,
+        match self.counts.get_mut(frame.0 as usize) {
+            None | Some(0) => 1,
             Some(c) if *c == u32::MAX => u32::MAX,
-            Some(c) if *c <= 1 => {
-                self.counts.remove(&frame);
-                0
-            }
             Some(c) => {
                 *c -= 1;
+                if *c == 0 {
+                    self.live -= 1;
+                }
                 *c
             }
         }
     }
 
-    /// The number of references, 0 for an unknown frame.
+    /// The number of references, 0 for an unallocated frame.
     pub fn get(&self, frame: FrameId) -> u32 {
-        self.counts.get(&frame).copied().unwrap_or(0)
+        self.counts.get(frame.0 as usize).copied().unwrap_or(0)
     }
 
     /// How many frames have references.
     pub fn len(&self) -> usize {
-        self.counts.len()
+        self.live
     }
 
     /// True when no frame has a reference.
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
+        self.live == 0
     }
 }
 
@@ -128,6 +143,12 @@ mod tests {
         assert_eq!(r.drop_ref(f), 1);
         assert_eq!(r.drop_ref(f), 0);
         assert!(r.is_empty());
+        // Freed: no revival, and 0 is never reported twice.
+        assert!(!r.add(f));
+        assert_eq!(r.drop_ref(f), 1);
+        // Reallocated: counts again.
+        r.start(f);
+        assert_eq!((r.get(f), r.len()), (1, 1));
     }
 
     #[test]
@@ -135,7 +156,7 @@ mod tests {
         let mut r = RefCounts::new();
         let f = FrameId(1);
         r.start(f);
-        r.counts.insert(f, u32::MAX - 1);
+        r.counts[f.0 as usize] = u32::MAX - 1;
         r.add(f);
         r.add(f);
         assert_eq!(r.get(f), u32::MAX);

@@ -13,7 +13,7 @@ use super::res::{Res, SELF_VSPACE};
 use alloc::vec::Vec;
 use minix_abi::errno::{Errno, ENOMEM};
 use sel4::{CapRights, Frame, PAGE_SIZE};
-use vm_server::frames::{FrameAllocator, FrameId};
+use vm_server::frames::{FrameAllocator, FrameId, RefCounts};
 
 /// Base of VM's window onto its frames (below 4 GiB, as all addresses).
 pub const WINDOW: u64 = 0x8000_0000;
@@ -33,8 +33,11 @@ pub struct Sel4Frames {
     /// Kept in descending order so that pops hand out ascending ids, which
     /// sit next to each other in the window.
     fresh: Vec<FrameId>,
-    /// References per frame, indexed by frame id (O(1) on the fault path).
-    refs: Vec<u32>,
+    /// References per frame: the library's table, shared with the host
+    /// test allocator so both follow the same rules.
+    refs: RefCounts,
+    /// Whether each frame is on the free list.
+    is_free: Vec<bool>,
     /// Frames of untyped memory kept back from processes for VM's own
     /// heap (see `heap.rs`): processes see that many fewer free frames,
     /// and no frame for a process is ever made out of them.
@@ -45,7 +48,7 @@ pub struct Sel4Frames {
 
 impl Sel4Frames {
     pub fn new(res: Res) -> Sel4Frames {
-        Sel4Frames { res, masters: Vec::new(), spares: Vec::new(), free: Vec::new(), fresh: Vec::new(), refs: Vec::new(), heap_reserve: 0, paging_floor: 0 }
+        Sel4Frames { res, masters: Vec::new(), spares: Vec::new(), free: Vec::new(), fresh: Vec::new(), refs: RefCounts::new(), is_free: Vec::new(), heap_reserve: 0, paging_floor: 0 }
     }
 
     /// Address of a frame in VM's window.
@@ -71,7 +74,7 @@ impl Sel4Frames {
 
     /// Heap bytes the per-frame tables take for `frames` frames.
     pub fn table_bytes(&self, frames: u64) -> usize {
-        frames as usize * (2 * core::mem::size_of::<u64>() + core::mem::size_of::<u32>() + 2 * core::mem::size_of::<FrameId>())
+        frames as usize * (2 * core::mem::size_of::<u64>() + core::mem::size_of::<u32>() + core::mem::size_of::<bool>() + 2 * core::mem::size_of::<FrameId>())
     }
 
     /// Gives the per-frame tables room for `frames` frames up front.
@@ -79,7 +82,8 @@ impl Sel4Frames {
         let n = frames as usize;
         self.masters.reserve_exact(n.saturating_sub(self.masters.len()));
         self.spares.reserve_exact(n.saturating_sub(self.spares.len()));
-        self.refs.reserve_exact(n.saturating_sub(self.refs.len()));
+        self.refs.reserve(n);
+        self.is_free.reserve_exact(n.saturating_sub(self.is_free.len()));
         self.free.reserve_exact(n.saturating_sub(self.free.len()));
         self.fresh.reserve_exact((REFILL_BATCH as usize).saturating_sub(self.fresh.len()));
     }
@@ -126,14 +130,12 @@ impl Sel4Frames {
         self.res.map(SELF_VSPACE, Frame::from_bits(cap), Self::window(id), CapRights::READ_WRITE).map_err(|_| ENOMEM)?;
         self.masters.push(cap);
         self.spares.push(0);
-        self.refs.push(0);
+        self.is_free.push(false);
         Ok(id)
     }
 
     fn start_ref(&mut self, id: FrameId) {
-        if let Some(r) = self.refs.get_mut(id.0 as usize) {
-            *r = 1;
-        }
+        self.refs.start(id);
     }
 
     /// A cap for mapping `id` into a process: the kept spare, or a copy.
@@ -161,6 +163,7 @@ impl Sel4Frames {
     /// made.
     fn raw(&mut self) -> Result<(FrameId, bool), Errno> {
         if let Some(id) = self.free.pop() {
+            self.is_free[id.0 as usize] = false;
             return Ok((id, false));
         }
         if self.fresh.is_empty() {
@@ -239,31 +242,26 @@ impl FrameAllocator for Sel4Frames {
     }
 
     fn add_ref(&mut self, frame: FrameId) {
-        if let Some(r) = self.refs.get_mut(frame.0 as usize) {
-            // Saturate rather than wrap: a stuck count leaks, never frees.
-            *r = r.saturating_add(1);
-        }
+        self.refs.add(frame);
     }
 
     fn drop_ref(&mut self, frame: FrameId) -> u32 {
-        match self.refs.get_mut(frame.0 as usize) {
-            // Unknown or already unreferenced: never report 0 twice.
-            None | Some(0) => 1,
-            Some(r) if *r == u32::MAX => u32::MAX,
-            Some(r) => {
-                *r -= 1;
-                *r
-            }
-        }
+        self.refs.drop_ref(frame)
     }
 
     fn refcount(&self, frame: FrameId) -> u32 {
-        self.refs.get(frame.0 as usize).copied().unwrap_or(0)
+        self.refs.get(frame)
     }
 
+    /// Only an unreferenced frame that is not already free goes back: a
+    /// bookkeeping bug must never put a frame on the free list twice, from
+    /// where it would be handed to two owners.
     fn free(&mut self, frame: FrameId) {
-        if (frame.0 as usize) < self.masters.len() {
-            self.free.push(frame);
+        let i = frame.0 as usize;
+        if i >= self.masters.len() || self.refs.get(frame) != 0 || self.is_free.get(i).copied().unwrap_or(true) {
+            return;
         }
+        self.is_free[i] = true;
+        self.free.push(frame);
     }
 }
