@@ -22,7 +22,6 @@ use sel4::{CPtr, Fault, Frame, MessageInfo, Received, PAGE_SIZE};
 use sel4_alloc::{slots::SlotAllocator, untyped::UntypedPool};
 use sel4_root_task::println;
 use uspace::UserVSpace;
-use vm_server::addr::page_ceil;
 use vm_server::page::{Mapping, PageFrame, Released};
 use vm_server::endpoint_table::EndpointTable;
 use vm_server::tlb::Tlb;
@@ -268,36 +267,30 @@ impl Vm {
     /// Builds the image's regions: file bytes are copied in now, the rest
     /// (bss, heap) is demand-zero. Returns the entry point.
     fn load(&mut self, space: &mut AddressSpace, vs: &mut UserVSpace, image: &[u8]) -> Result<u64, Errno> {
-        let mut top = 0u64;
-        let entry = images::segments(image, |seg| {
-            let start = seg.vaddr & !(PAGE_SIZE as u64 - 1);
-            let end = page_ceil(seg.vaddr.checked_add(seg.memsz).ok_or(ENOMEM)?).ok_or(ENOMEM)?;
+        let elf = images::parse(image)?;
+        for seg in elf.segments() {
+            let (start, end) = (seg.page_start(), seg.page_end());
             let mut prot = Prot::READ;
             if seg.writable {
                 prot = prot.union(Prot::WRITE);
             }
-            if seg.exec {
+            if seg.executable {
                 prot = prot.union(Prot::EXEC);
             }
             let (_, rel) = space.mmap_anon(start, end - start, prot, true, &mut self.frames)?;
             self.apply(vs, rel);
+            // The pages with file bytes come first; the rest stay demand-zero.
             let mut page = start;
-            let data_end = seg.vaddr + seg.data.len() as u64;
-            while page < data_end {
+            while let Some((offset, src)) = seg.file_bytes_in_page(page) {
                 let FaultOutcome::Map(m) = space.handle_fault(page, false, &mut self.frames) else { return Err(ENOMEM) };
                 let id = m.frame.pool().ok_or(ENOMEM)?;
-                let lo = page.max(seg.vaddr);
-                let hi = (page + PAGE_SIZE as u64).min(data_end);
-                let src = &seg.data[(lo - seg.vaddr) as usize..(hi - seg.vaddr) as usize];
-                sel4::copy_to_addr(Sel4Frames::window(id) + (lo - page), src);
+                sel4::copy_to_addr(Sel4Frames::window(id) + offset as u64, src);
                 vs.install(&mut self.frames, &m, None)?;
                 page += PAGE_SIZE as u64;
             }
-            top = top.max(end);
-            Ok(())
-        })?;
-        space.init_brk(top)?;
-        Ok(entry)
+        }
+        space.init_brk(elf.top())?;
+        Ok(elf.entry)
     }
 
     fn fork(&mut self, child: Endpoint, parent: Endpoint, has_cap: bool) -> Result<u64, Errno> {
