@@ -13,7 +13,7 @@ mod glue {
         if mxrt::ipc::sendrec(cspace::PM_EP, c, w, l).result().is_err() {
             println!("fs: PM refused the ready report");
         }
-        mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), |inc| fs_server::dispatch(inc.sender, &inc.req))
+        mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), minix_abi::endpoint::FS, |inc| fs_server::dispatch(inc.sender, &inc.req))
     }
 }
 

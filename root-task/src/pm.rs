@@ -6,7 +6,7 @@ extern crate alloc;
 use crate::boot::{System, VM_EVENT_BADGE};
 use crate::kobj::Kernel;
 use alloc::vec::Vec;
-use minix_abi::common::{self, Common};
+use minix_abi::common;
 use minix_abi::cspace as cs;
 use minix_abi::endpoint::{self, Endpoint, Sender, INIT, PM};
 use minix_abi::errno::{Errno, EAGAIN, EINVAL, ENOMEM, EPERM};
@@ -109,11 +109,8 @@ impl<'a> Pm<'a> {
             Sender::Process(ep) if self.sys.procs.by_ep(ep).is_some() => ep,
             _ => return Next::Reply(Reply::err(EPERM)),
         };
-        if req.call == common::PING {
-            return Next::Reply(match Common::decode(&req) {
-                Ok(Common::Ping) => Reply::ok(PM.0 as u64),
-                Err(e) => Reply::err(e),
-            });
+        if let Some(r) = common::answer(PM, &req) {
+            return Next::Reply(r);
         }
         match Request::decode(&req) {
             Err(e) => Next::Reply(Reply::err(e)),

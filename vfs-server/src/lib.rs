@@ -1,10 +1,10 @@
 //! VFS's request handling, independent of seL4 and tested on the host.
 //! The POSIX file calls arrive with the file-system work; today VFS answers
-//! the calls every server answers plus a grant exercise used by the tests
-//! and benchmarks, and refuses everything else the MINIX way.
+//! a grant exercise used by the tests and benchmarks, and refuses
+//! everything else the MINIX way. The calls every server answers (PING)
+//! never reach it: the runtime's server loop answers them.
 #![cfg_attr(not(test), no_std)]
 
-use minix_abi::common::{self, Common};
 use minix_abi::endpoint::{Endpoint, Sender};
 use minix_abi::errno::{Errno, EINVAL, ENOSYS, EPERM};
 use minix_abi::message::RawRequest;
@@ -17,7 +17,6 @@ pub const BENCH_MAX_ROUNDS: u64 = 1000;
 /// What the glue must do for a request.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Op {
-    Ping,
     /// Copy in from `caller`'s grant, add `delta` to each byte, copy out.
     Exercise { caller: Endpoint, grant: i32, len: u64, delta: u8 },
     /// Time `rounds` safecopies and memcpys of `len` bytes.
@@ -28,9 +27,6 @@ pub enum Op {
 /// forged or missing identities EPERM.
 pub fn decode(sender: Sender, req: &RawRequest) -> Result<Op, Errno> {
     let Sender::Process(caller) = sender else { return Err(EPERM) };
-    if req.call == common::PING {
-        return Common::decode(req).map(|_| Op::Ping);
-    }
     match vfs::Request::decode(req)? {
         Request::GrantExercise { grant, len, delta } => {
             if len > EXERCISE_MAX {
@@ -63,9 +59,8 @@ mod tests {
     use minix_abi::endpoint::INIT;
 
     #[test]
-    fn ping_unknown_and_forged() {
-        let ping = RawRequest { call: common::PING, words: [0; 4], len: 0 };
-        assert_eq!(decode(Sender::Process(INIT), &ping), Ok(Op::Ping));
+    fn unknown_and_forged() {
+        let ping = RawRequest { call: minix_abi::common::PING, words: [0; 4], len: 0 };
         let junk = RawRequest { call: 0xfffff, words: [u64::MAX; 4], len: 127 };
         assert_eq!(decode(Sender::Process(INIT), &junk), Err(ENOSYS));
         assert_eq!(decode(Sender::Unknown(99), &ping), Err(EPERM));

@@ -22,13 +22,12 @@ mod glue {
         // VM adopts our VSpace only after every server is ready; the first
         // request that needs the buffer maps it.
         let mut buf: Option<u64> = None;
-        mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), |inc| {
+        mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), VFS, |inc| {
             let op = match vfs_server::decode(inc.sender, &inc.req) {
                 Ok(op) => op,
                 Err(e) => return Some(Reply::err(e)),
             };
             Some(match op {
-                Op::Ping => Reply::ok(VFS.0 as u64),
                 Op::Exercise { caller, grant, len, delta } => match buffer(&mut buf) {
                     Ok(b) => Reply::from_result(exercise(b, caller, GrantId(grant), len, delta).map(|_| 0)),
                     Err(e) => Reply::err(e),

@@ -1,8 +1,11 @@
 //! The server loop. Every server answers with ReplyRecv; a handler that
 //! returns `None` defers its answer (it saved the reply cap or the caller
-//! must stay blocked), and the loop then waits with a plain Recv.
+//! must stay blocked), and the loop then waits with a plain Recv. The loop
+//! answers the calls every server answers (PING) itself, so no handler
+//! sees them.
+use minix_abi::common;
 use minix_abi::cspace;
-use minix_abi::endpoint::Sender;
+use minix_abi::endpoint::{Endpoint, Sender};
 use minix_abi::message::{RawRequest, Reply};
 use sel4::{CPtr, MessageInfo, Received};
 
@@ -13,8 +16,9 @@ pub struct Incoming {
     pub raw: Received,
 }
 
-/// Runs the loop on endpoint `ep` forever.
-pub fn serve(ep: CPtr, mut handler: impl FnMut(&Incoming) -> Option<Reply>) -> ! {
+/// Runs the loop on endpoint `ep` forever, as server `me` (the endpoint
+/// number PING answers with).
+pub fn serve(ep: CPtr, me: Endpoint, mut handler: impl FnMut(&Incoming) -> Option<Reply>) -> ! {
     let mut msg = sel4::recv(ep);
     loop {
         let inc = Incoming {
@@ -22,7 +26,13 @@ pub fn serve(ep: CPtr, mut handler: impl FnMut(&Incoming) -> Option<Reply>) -> !
             req: RawRequest::from_tag(msg.info.0, msg.mrs),
             raw: msg,
         };
-        let reply = handler(&inc);
+        // Only processes get the common answers; faults and forged or
+        // missing badges go to the handler, which refuses them its way.
+        let common = match inc.sender {
+            Sender::Process(_) => common::answer(me, &inc.req),
+            _ => None,
+        };
+        let reply = common.or_else(|| handler(&inc));
         if inc.raw.info.extra_caps() > 0 {
             drop_received_cap();
         }

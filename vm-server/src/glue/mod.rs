@@ -10,7 +10,7 @@ mod uspace;
 
 use alloc::collections::VecDeque;
 use frames::Sel4Frames;
-use minix_abi::common::{self, Common};
+use minix_abi::common;
 use minix_abi::cspace as cs;
 use minix_abi::endpoint::{self, Endpoint, Sender, PM};
 use minix_abi::errno::{Errno, EINVAL, ENOMEM, EPERM};
@@ -122,11 +122,8 @@ impl Vm {
         match Sender::from_badge(msg.badge) {
             Sender::Fault(ep) => (self.fault(ep, msg), None),
             Sender::Process(ep) => {
-                if req.call == common::PING {
-                    return (Some(match Common::decode(&req) {
-                        Ok(Common::Ping) => Reply::ok(endpoint::VM.0 as u64),
-                        Err(e) => Reply::err(e),
-                    }), None);
+                if let Some(r) = common::answer(endpoint::VM, &req) {
+                    return (Some(r), None);
                 }
                 match Request::decode(&req) {
                     Err(e) => (Some(Reply::err(e)), None),
