@@ -103,5 +103,14 @@ pub const TESTS: &[Test] = &[
         },
     },
     Test { name: "hostile.munmap_ipc_buffer_einval", run: |_| munmap_ipc_buffer() },
+    // F5: the benchmark call that held VFS and VM for seconds exists only
+    // in bench builds.
+    Test {
+        name: "hostile.grant_bench_enosys",
+        run: |_| {
+            let (c, w, l) = minix_abi::vfs::Request::GrantBench { grant: 0, len: 65536, rounds: 100_000 }.encode();
+            ensure(sendrec(VFS_EP, c, w, l).result() == Err(ENOSYS), "GRANT_BENCH was answered in a test build")
+        },
+    },
     Test { name: "hostile.grant_on_ipc_buffer_efault", run: |_| grant_on_ipc_buffer() },
 ];

@@ -8,22 +8,22 @@ mod images;
 mod res;
 mod uspace;
 
-use alloc::collections::VecDeque;
 use frames::Sel4Frames;
 use minix_abi::common;
 use minix_abi::cspace as cs;
-use minix_abi::endpoint::{self, Endpoint, Sender, PM};
+use minix_abi::endpoint::{self, Endpoint, Sender};
 use minix_abi::errno::{Errno, EINVAL, ENOMEM, EPERM};
 use minix_abi::message::{RawRequest, Reply};
-use minix_abi::pm::{SIGILL, SIGSEGV};
+use minix_abi::pm::SIGSEGV;
 use minix_abi::vm::{self, Request};
 use res::{Res, SELF_CNODE};
 use sel4::{CPtr, Fault, Frame, MessageInfo, Received, PAGE_SIZE};
-use sel4_alloc::{slots::SlotAllocator, untyped::UntypedPool};
+use sel4_alloc::untyped::UntypedPool;
 use sel4_root_task::println;
 use uspace::UserVSpace;
 use vm_server::page::{Mapping, PageFrame, Released};
 use vm_server::endpoint_table::EndpointTable;
+use vm_server::policy::{self, FaultAction, FaultKind};
 use vm_server::tlb::Tlb;
 use vm_server::{AddressSpace, FaultOutcome, Prot};
 
@@ -50,7 +50,7 @@ struct Vm {
     frames: Sel4Frames,
     procs: EndpointTable<Proc>,
     /// Processes killed by faults, oldest first, until PM collects them.
-    events: VecDeque<(Endpoint, u64)>,
+    events: policy::Events,
     /// VSpaces of exited processes, ready for reuse.
     spare_vspaces: alloc::vec::Vec<UserVSpace>,
     /// Reused page-window lists of the copy engine (granter, caller).
@@ -70,8 +70,8 @@ fn main(arg: u64) -> ! {
     for i in 0..count {
         ut.add(cs::UNTYPED_BASE + i, 0, sel4::get_mr(i as usize) as u8, false);
     }
-    let res = Res { ut, slots: SlotAllocator::new(cs::FIRST_FREE, 1 << cs::VM_CNODE_BITS) };
-    let mut vm = Vm { frames: Sel4Frames::new(res), procs: EndpointTable::new(), events: VecDeque::new(), spare_vspaces: alloc::vec::Vec::new(), scratch: Default::default(), scratch_frames: alloc::vec::Vec::new(), heap_short: false };
+    let res = Res::new(SELF_CNODE, ut, cs::FIRST_FREE, 1 << cs::VM_CNODE_BITS);
+    let mut vm = Vm { frames: Sel4Frames::new(res), procs: EndpointTable::new(), events: policy::Events::new(), spare_vspaces: alloc::vec::Vec::new(), scratch: Default::default(), scratch_frames: alloc::vec::Vec::new(), heap_short: false };
     println!("vm: {} MiB of memory in {} untyped caps", vm.frames.res.ut.free_ram() >> 20, count);
     let total_frames = vm.frames.res.ut.free_ram() / PAGE_SIZE as u64;
     vm.frames.set_heap_reserve(total_frames >> heap::RESERVE_SHIFT, total_frames >> heap::PAGING_SHIFT);
@@ -127,7 +127,7 @@ impl Vm {
                 }
                 match Request::decode(&req) {
                     Err(e) => (Some(Reply::err(e)), None),
-                    Ok(_) if vm::pm_only(req.call) && ep != PM => (Some(Reply::err(EPERM)), None),
+                    Ok(_) if policy::allowed(ep, req.call).is_err() => (Some(Reply::err(EPERM)), None),
                     Ok(r) => self.request(ep, r, msg),
                 }
             }
@@ -137,8 +137,7 @@ impl Vm {
 
     fn request(&mut self, who: Endpoint, r: Request, msg: &Received) -> (Option<Reply>, Option<u64>) {
         let has_cap = msg.info.extra_caps() == 1 && msg.info.caps_unwrapped() == 0;
-        let builds = matches!(r, Request::Spawn { .. } | Request::Fork { .. } | Request::Brk { .. } | Request::Mmap { .. } | Request::Adopt { .. });
-        if self.heap_short && builds {
+        if self.heap_short && policy::builds_bookkeeping(&r) {
             if has_cap {
                 let _ = SELF_CNODE.delete(cs::RECV_SLOT, sel4::CNODE_DEPTH);
             }
@@ -151,7 +150,7 @@ impl Vm {
                 self.exit(proc_);
                 Ok((Reply::ok(0), None))
             }
-            Request::Events => Ok((match self.events.pop_front() {
+            Request::Events => Ok((match self.events.pop() {
                 Some((ep, sig)) => Reply::ok_with(1, [ep.0 as u64, sig, 0]),
                 None => Reply::ok(0),
             }, None)),
@@ -394,11 +393,7 @@ impl Vm {
     /// is allocated on first touch, so this is where "more than exists"
     /// becomes ENOMEM instead of a later fault that kills.
     fn check_commit(&self, bytes: u64) -> Result<(), Errno> {
-        if bytes.div_ceil(PAGE_SIZE as u64) > self.frames.free_frames() {
-            Err(ENOMEM)
-        } else {
-            Ok(())
-        }
+        policy::check_commit(bytes, PAGE_SIZE as u64, self.frames.free_frames())
     }
 
     fn brk(&mut self, who: Endpoint, addr: u64) -> Result<u64, Errno> {
@@ -453,22 +448,25 @@ impl Vm {
         if p.dead {
             return None;
         }
-        let sig = match Fault::decode(msg) {
-            // Out of room for bookkeeping: the process dies, VM does not.
-            Fault::Vm(_) if self.heap_short => SIGSEGV,
-            Fault::Vm(f) => match {
+        // The library decides (policy::fault_action); this only reads the
+        // kernel's message and carries the decision out.
+        let (kind, outcome) = match Fault::decode(msg) {
+            Fault::Vm(f) if !self.heap_short => {
                 p.tlb.invalidate(f.addr & !(PAGE_SIZE as u64 - 1));
-                p.space.handle_fault(f.addr, f.is_write(), &mut self.frames)
-            } {
-                FaultOutcome::Map(m) => match p.vs.install(&mut self.frames, &m, None) {
-                    Ok(()) => return Some(Reply::ok(0)),
-                    Err(_) => SIGSEGV,
-                },
-                // File-backed pages arrive with the file system.
-                FaultOutcome::Later(_) | FaultOutcome::Kill(_) => SIGSEGV,
+                (FaultKind::Memory, Some(p.space.handle_fault(f.addr, f.is_write(), &mut self.frames)))
+            }
+            Fault::Vm(_) => (FaultKind::Memory, None),
+            Fault::UserException { .. } => (FaultKind::Exception, None),
+            Fault::Other { .. } => (FaultKind::Other, None),
+        };
+        let sig = match (policy::fault_action(kind, self.heap_short, outcome.as_ref()), outcome) {
+            (FaultAction::Map, Some(FaultOutcome::Map(m))) => match p.vs.install(&mut self.frames, &m, None) {
+                Ok(()) => return Some(Reply::ok(0)),
+                // No room for a paging structure or a mapping cap.
+                Err(_) => SIGSEGV,
             },
-            Fault::UserException { .. } => SIGILL,
-            Fault::Other { .. } => SIGSEGV,
+            (FaultAction::Kill(sig), _) => sig,
+            (FaultAction::Map, _) => SIGSEGV,
         };
         self.kill(ep, sig);
         None
@@ -480,7 +478,7 @@ impl Vm {
         if let Some(p) = self.procs.get_mut(&ep.0) {
             p.dead = true;
         }
-        self.events.push_back((ep, sig));
+        self.events.push(ep, sig);
         sel4::signal(CPtr(cs::PM_NOTIFY));
     }
 }

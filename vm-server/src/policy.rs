@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! VM's decisions that need no kernel: which requests only PM may make,
+//! which ones build bookkeeping, the commit check, what a fault becomes,
+//! and the queue of killed processes PM collects. The glue only carries
+//! them out.
+use crate::space::FaultOutcome;
+use minix_abi::endpoint::{Endpoint, PM};
+use minix_abi::errno::{Errno, ENOMEM, EPERM};
+use minix_abi::pm::{SIGILL, SIGSEGV};
+use minix_abi::vm::{self, Request};
+
+/// PM-only calls (spawn, fork, exit, events, adopt) from anyone else are
+/// `EPERM`.
+pub fn allowed(who: Endpoint, call: u64) -> Result<(), Errno> {
+    if vm::pm_only(call) && who != PM {
+        Err(EPERM)
+    } else {
+        Ok(())
+    }
+}
+
+/// Requests that make new bookkeeping in VM's heap. When the heap cannot
+/// be grown to its mark, these are refused with `ENOMEM` rather than risk
+/// an allocation VM cannot satisfy.
+pub fn builds_bookkeeping(r: &Request) -> bool {
+    matches!(r, Request::Spawn { .. } | Request::Fork { .. } | Request::Brk { .. } | Request::Mmap { .. } | Request::Adopt { .. })
+}
+
+/// Memory is committed on first touch, so a request for more pages than
+/// VM could ever hand out is refused now (`ENOMEM`) instead of killing the
+/// process later.
+pub fn check_commit(bytes: u64, page_size: u64, free_frames: u64) -> Result<(), Errno> {
+    if bytes.div_ceil(page_size.max(1)) > free_frames {
+        Err(ENOMEM)
+    } else {
+        Ok(())
+    }
+}
+
+/// A fault as the kernel reported it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// A page fault at an address.
+    Memory,
+    /// A CPU exception (the `ud2` of a panic, a division by zero...).
+    Exception,
+    /// Anything else the kernel can report.
+    Other,
+}
+
+/// What VM does about a user thread's fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultAction {
+    /// Map the page the address space produced and resume the thread.
+    Map,
+    /// Kill the process with this signal and tell PM.
+    Kill(u64),
+}
+
+/// The action for a fault: page faults are resolved by the address space
+/// (`outcome`), unless VM is short of heap, in which case only the faulting
+/// process pays; exceptions are SIGILL; anything else SIGSEGV. A page
+/// fault that would wait for a file page is SIGSEGV until file mappings
+/// exist.
+pub fn fault_action(kind: FaultKind, heap_short: bool, outcome: Option<&FaultOutcome>) -> FaultAction {
+    match kind {
+        FaultKind::Exception => FaultAction::Kill(SIGILL),
+        FaultKind::Other => FaultAction::Kill(SIGSEGV),
+        FaultKind::Memory if heap_short => FaultAction::Kill(SIGSEGV),
+        FaultKind::Memory => match outcome {
+            Some(FaultOutcome::Map(_)) => FaultAction::Map,
+            _ => FaultAction::Kill(SIGSEGV),
+        },
+    }
+}
+
+/// Processes killed by faults, oldest first, until PM collects them. A
+/// process is queued at most once (the glue marks it dead), so the queue
+/// never holds more entries than there are processes.
+#[derive(Default, Debug)]
+pub struct Events {
+    queue: alloc::collections::VecDeque<(Endpoint, u64)>,
+}
+
+impl Events {
+    pub const fn new() -> Events {
+        Events { queue: alloc::collections::VecDeque::new() }
+    }
+
+    pub fn push(&mut self, ep: Endpoint, signal: u64) {
+        self.queue.push_back((ep, signal));
+    }
+
+    /// The next death for PM's EVENTS call.
+    pub fn pop(&mut self) -> Option<(Endpoint, u64)> {
+        self.queue.pop_front()
+    }
+
+    /// Forgets a process that PM has already torn down.
+    pub fn forget(&mut self, ep: Endpoint) {
+        self.queue.retain(|&(e, _)| e != ep);
+    }
+
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::{Mapping, PageFrame, PtFlags};
+    use crate::space::KillReason;
+    use minix_abi::endpoint::{INIT, VFS};
+
+    #[test]
+    fn only_pm_makes_pm_calls() {
+        assert_eq!(allowed(INIT, vm::FORK), Err(EPERM));
+        assert_eq!(allowed(VFS, vm::ADOPT), Err(EPERM));
+        assert_eq!(allowed(PM, vm::FORK), Ok(()));
+        assert_eq!(allowed(INIT, vm::MMAP), Ok(()));
+    }
+
+    #[test]
+    fn commit_check() {
+        assert_eq!(check_commit(0, 4096, 0), Ok(()));
+        assert_eq!(check_commit(4096, 4096, 1), Ok(()));
+        assert_eq!(check_commit(4097, 4096, 1), Err(ENOMEM));
+        assert_eq!(check_commit(u64::MAX, 4096, u64::MAX / 4096), Err(ENOMEM));
+    }
+
+    #[test]
+    fn faults_become_actions() {
+        let map = FaultOutcome::Map(Mapping { vaddr: 0x1000, frame: PageFrame::Phys(0), writable: true, flags: PtFlags::default() });
+        let kill = FaultOutcome::Kill(KillReason::Unmapped);
+        assert_eq!(fault_action(FaultKind::Memory, false, Some(&map)), FaultAction::Map);
+        assert_eq!(fault_action(FaultKind::Memory, true, Some(&map)), FaultAction::Kill(SIGSEGV));
+        assert_eq!(fault_action(FaultKind::Memory, false, Some(&kill)), FaultAction::Kill(SIGSEGV));
+        assert_eq!(fault_action(FaultKind::Memory, false, None), FaultAction::Kill(SIGSEGV));
+        assert_eq!(fault_action(FaultKind::Exception, false, None), FaultAction::Kill(SIGILL));
+        assert_eq!(fault_action(FaultKind::Other, false, None), FaultAction::Kill(SIGSEGV));
+    }
+
+    #[test]
+    fn events_in_order_and_forgettable() {
+        let mut e = Events::new();
+        e.push(INIT, SIGSEGV);
+        e.push(VFS, SIGILL);
+        e.forget(VFS);
+        assert_eq!(e.pop(), Some((INIT, SIGSEGV)));
+        assert_eq!(e.pop(), None);
+        assert!(e.is_empty());
+    }
+
+    #[test]
+    fn builders_are_the_allocating_calls() {
+        assert!(builds_bookkeeping(&Request::Mmap { addr: 0, len: 1, prot: 3, flags: 0 }));
+        assert!(!builds_bookkeeping(&Request::Info));
+        assert!(!builds_bookkeeping(&Request::Munmap { addr: 0, len: 1 }));
+    }
+}
