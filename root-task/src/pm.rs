@@ -8,12 +8,13 @@ use crate::kobj::Kernel;
 use alloc::vec::Vec;
 use minix_abi::common;
 use minix_abi::cspace as cs;
-use minix_abi::endpoint::{self, Endpoint, Sender, INIT, PM};
-use minix_abi::errno::{Errno, EAGAIN, EINVAL, ENOMEM, EPERM};
+use minix_abi::endpoint::{self, Endpoint, INIT, PM};
+use minix_abi::errno::{Errno, EAGAIN, EINVAL, ENOMEM};
 use minix_abi::message::{RawRequest, Reply};
 use minix_abi::pm::{self, Request};
 use minix_abi::system::{self, CapKind, FaultHandler, Role};
 use minix_abi::vm;
+use root_task::pm_policy::{self, Decision};
 use root_task::proctab::{ProcCaps, WaitOutcome};
 use root_task::tally::Tally;
 use sel4::{init, object, CNode, CPtr, CapRights, Frame, MessageInfo, Tcb, UserContext, VSpace};
@@ -100,24 +101,18 @@ impl<'a> Pm<'a> {
     }
 
     fn handle(&mut self, msg: &sel4::Received) -> Next {
-        if msg.badge == VM_EVENT_BADGE {
-            self.collect_vm_events();
-            return Next::NoReply;
-        }
         let req = RawRequest::from_tag(msg.info.0, msg.mrs);
-        let who = match Sender::from_badge(msg.badge) {
-            Sender::Process(ep) if self.sys.procs.by_ep(ep).is_some() => ep,
-            _ => return Next::Reply(Reply::err(EPERM)),
-        };
-        if let Some(r) = common::answer(PM, &req) {
-            return Next::Reply(r);
-        }
-        match Request::decode(&req) {
-            Err(e) => Next::Reply(Reply::err(e)),
-            Ok(r) => self.request(who, r),
+        match pm_policy::decide(msg.badge, VM_EVENT_BADGE, &req, &self.sys.procs) {
+            Decision::CollectVmEvents => {
+                self.collect_vm_events();
+                Next::NoReply
+            }
+            Decision::Answer(r) => Next::Reply(r),
+            Decision::Do(who, r) => self.request(who, r),
         }
     }
 
+    /// Carries out a request `pm_policy::decide` has allowed.
     fn request(&mut self, who: Endpoint, r: Request) -> Next {
         let slot = who.slot();
         let Some(me) = self.sys.procs.get(slot) else { return Next::Reply(Reply::err(EINVAL)) };
@@ -130,44 +125,29 @@ impl<'a> Pm<'a> {
             Request::GetSysInfo => Next::Reply(Reply::ok(self.tsc_mhz)),
             Request::GetPpid => Next::Reply(Reply::ok(self.sys.procs.get(parent).map_or(0, |p| p.pid) as u64)),
             Request::SrvReady => {
-                if !endpoint::is_server(who) {
-                    return Next::Reply(Reply::err(EPERM));
-                }
                 println!("boot: {} ready", server_name(who));
                 self.ready += 1;
                 Next::Reply(Reply::ok(0))
             }
             Request::Shutdown { passed, failed } => {
-                if who != INIT {
-                    return Next::Reply(Reply::err(EPERM));
-                }
                 let mut t = self.selftests;
                 t.add(Tally { passed: passed as u32, failed: failed as u32 });
                 println!("{}", t);
                 crate::exit::exit_qemu(t.success())
             }
             Request::Fork => {
-                if endpoint::is_server(who) {
-                    return Next::Reply(Reply::err(EPERM));
-                }
                 Next::Reply(match self.create(slot, None, Some(who)) {
                     Ok(pid) => Reply::ok(pid as u64),
                     Err(e) => Reply::err(e),
                 })
             }
             Request::Spawn { image } => {
-                if endpoint::is_server(who) {
-                    return Next::Reply(Reply::err(EPERM));
-                }
                 Next::Reply(match self.create(slot, Some(image), None) {
                     Ok(pid) => Reply::ok(pid as u64),
                     Err(e) => Reply::err(e),
                 })
             }
             Request::Exit { code } => {
-                if endpoint::is_server(who) {
-                    return Next::Reply(Reply::err(EPERM));
-                }
                 self.destroy(who, pm::exit_status(code));
                 Next::NoReply
             }

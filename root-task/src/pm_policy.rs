@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! PM's decisions that need no kernel: who a message is from, which calls
+//! each kind of process may make, and what PM answers at once. The glue
+//! (`pm.rs`) carries out what is left: creating, destroying and waiting.
+use crate::proctab::ProcTable;
+use minix_abi::common;
+use minix_abi::endpoint::{self, Endpoint, Sender, INIT, PM};
+use minix_abi::errno::{Errno, EPERM};
+use minix_abi::message::{RawRequest, Reply};
+use minix_abi::pm::Request;
+
+/// What PM does with one message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// VM's notification: pull the processes it killed.
+    CollectVmEvents,
+    /// Answer at once.
+    Answer(Reply),
+    /// Carry out `Request` for the live process `Endpoint`.
+    Do(Endpoint, Request),
+}
+
+/// Decides what to do with a message that arrived with `badge`. Only a
+/// badge naming a live process (right slot and generation) gets anything
+/// but `EPERM`; calls every server answers are answered here; a request
+/// must decode and be allowed for its sender.
+pub fn decide(badge: u64, vm_event_badge: u64, req: &RawRequest, procs: &ProcTable) -> Decision {
+    if badge == vm_event_badge {
+        return Decision::CollectVmEvents;
+    }
+    let who = match Sender::from_badge(badge) {
+        Sender::Process(ep) if procs.by_ep(ep).is_some() => ep,
+        _ => return Decision::Answer(Reply::err(EPERM)),
+    };
+    if let Some(r) = common::answer(PM, req) {
+        return Decision::Answer(r);
+    }
+    match Request::decode(req).and_then(|r| allowed(who, &r).map(|_| r)) {
+        Ok(r) => Decision::Do(who, r),
+        Err(e) => Decision::Answer(Reply::err(e)),
+    }
+}
+
+/// The privilege rules: only servers report ready, only init shuts the
+/// system down, and servers never fork, spawn or exit through PM.
+pub fn allowed(who: Endpoint, r: &Request) -> Result<(), Errno> {
+    let server = endpoint::is_server(who);
+    let ok = match r {
+        Request::SrvReady => server,
+        Request::Shutdown { .. } => who == INIT,
+        Request::Fork | Request::Spawn { .. } | Request::Exit { .. } => !server,
+        Request::GetPid | Request::GetPpid | Request::GetSysInfo | Request::Wait { .. } => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(EPERM)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proctab::ProcCaps;
+    use minix_abi::endpoint::{FS, VFS, VM};
+    use minix_abi::errno::{EINVAL, ENOSYS};
+    use minix_abi::pm;
+
+    const EVENTS: u64 = 1 << 11;
+
+    fn table() -> ProcTable {
+        let mut t = ProcTable::new(16);
+        for ep in [PM, VM, VFS, FS] {
+            t.add_at(ep.slot(), PM.slot(), ProcCaps::default());
+        }
+        t.add_user(PM.slot(), ProcCaps::default()).unwrap();
+        t
+    }
+
+    fn raw(r: Request) -> RawRequest {
+        let (call, words, len) = r.encode();
+        RawRequest { call, words, len }
+    }
+
+    #[test]
+    fn senders() {
+        let t = table();
+        let getpid = raw(Request::GetPid);
+        assert_eq!(decide(EVENTS, EVENTS, &getpid, &t), Decision::CollectVmEvents);
+        assert_eq!(decide(INIT.badge(), EVENTS, &getpid, &t), Decision::Do(INIT, Request::GetPid));
+        // Unbadged, a fault badge, a stale generation, an empty slot.
+        for badge in [0, INIT.fault_badge(), Endpoint::new(4, 2).badge(), Endpoint::new(9, 1).badge()] {
+            assert_eq!(decide(badge, EVENTS, &getpid, &t), Decision::Answer(Reply::err(EPERM)), "badge {:#x}", badge);
+        }
+    }
+
+    #[test]
+    fn ping_bad_calls_and_privileges() {
+        let t = table();
+        let ping = RawRequest { call: common::PING, words: [0; 4], len: 0 };
+        assert_eq!(decide(INIT.badge(), EVENTS, &ping, &t), Decision::Answer(Reply::ok(PM.0 as u64)));
+        let junk = RawRequest { call: 0x10_0101, words: [0; 4], len: 0 };
+        assert_eq!(decide(INIT.badge(), EVENTS, &junk, &t), Decision::Answer(Reply::err(ENOSYS)));
+        let bad_exit = RawRequest { call: pm::EXIT, words: [300, 0, 0, 0], len: 1 };
+        assert_eq!(decide(INIT.badge(), EVENTS, &bad_exit, &t), Decision::Answer(Reply::err(EINVAL)));
+        let ready = raw(Request::SrvReady);
+        assert_eq!(decide(INIT.badge(), EVENTS, &ready, &t), Decision::Answer(Reply::err(EPERM)));
+        assert_eq!(decide(VFS.badge(), EVENTS, &ready, &t), Decision::Do(VFS, Request::SrvReady));
+        let shutdown = raw(Request::Shutdown { passed: 1, failed: 0 });
+        assert_eq!(decide(VM.badge(), EVENTS, &shutdown, &t), Decision::Answer(Reply::err(EPERM)));
+        assert!(matches!(decide(INIT.badge(), EVENTS, &shutdown, &t), Decision::Do(..)));
+        for r in [Request::Fork, Request::Spawn { image: 0 }, Request::Exit { code: 0 }] {
+            assert_eq!(decide(FS.badge(), EVENTS, &raw(r), &t), Decision::Answer(Reply::err(EPERM)), "{:?}", r);
+            assert_eq!(decide(INIT.badge(), EVENTS, &raw(r), &t), Decision::Do(INIT, r));
+        }
+    }
+}
