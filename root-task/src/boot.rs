@@ -136,11 +136,11 @@ fn server(k: &mut Kernel, image: &[u8], role: Role, me: Endpoint, eps: &Endpoint
 fn give_untyped(k: &mut Kernel, vm: &Built) -> Result<u64, &'static str> {
     let mut sizes = [0u64; sel4::MSG_MAX_LENGTH];
     let mut n = 0u64;
-    while (n as usize) < sizes.len() && k.pool.free_ram() > ROOT_RESERVE {
-        let Some(u) = k.pool.take_whole(12) else { break };
-        if k.pool.free_ram() < ROOT_RESERVE {
+    while (n as usize) < sizes.len() && k.ut.free_ram() > ROOT_RESERVE {
+        let Some(u) = k.ut.take_whole(12) else { break };
+        if k.ut.free_ram() < ROOT_RESERVE {
             // Taking it would cut into the reserve: the root keeps it.
-            k.pool.add(u.cap, u.paddr, u.size_bits, false);
+            k.ut.add(u.cap, u.paddr, u.size_bits, false);
             break;
         }
         vm.give_move(cs::UNTYPED_BASE + n, CPtr(u.cap))?;

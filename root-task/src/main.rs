@@ -37,7 +37,7 @@ fn start(bootinfo: u64) -> ! {
     println!(
         "MINIX personality on seL4 {}: root task up; {} MiB of untyped RAM in {} caps; {} free CSpace slots; TSC {} MHz",
         sel4::KERNEL_VERSION,
-        k.pool.total_ram() >> 20,
+        k.ut.total_ram() >> 20,
         bi.untyped().len(),
         bi.empty().len(),
         bi.tsc_mhz()

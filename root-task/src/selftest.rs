@@ -98,7 +98,7 @@ fn handle_worker_fault(k: &mut Kernel, ep: Endpoint) -> Result<(), &'static str>
 
 fn retype_into_occupied(k: &mut Kernel, occupied: Endpoint) -> Result<(), &'static str> {
     // Any untyped with room will do; the kernel must refuse the slot.
-    let ut = k.pool.place(sel4::size_bits::ENDPOINT as u32).ok_or("no untyped")?;
+    let ut = k.ut.place(sel4::size_bits::ENDPOINT as u32).ok_or("no untyped")?;
     match Untyped::from_bits(ut).retype(object::ENDPOINT, 0, init::CNODE, 0, 0, occupied.bits(), 1) {
         Err(Error::DeleteFirst) => Ok(()),
         Ok(()) => Err("retype into an occupied slot succeeded"),

@@ -5,7 +5,7 @@ use sel4::{CapRights, Error, Frame, VSpace};
 /// Maps `frame` at `vaddr` in `vspace`, allocating any missing page table,
 /// page directory or PDPT.
 pub fn map_frame(k: &mut Kernel, vspace: VSpace, frame: Frame, vaddr: u64, rights: CapRights) -> Result<(), Error> {
-    sel4::map_frame_with(vspace, frame, vaddr, rights, &mut |ty| k.alloc(ty, 0))
+    k.map(vspace, frame, vaddr, rights)
 }
 
 /// A bump allocator of virtual addresses in the root task's own VSpace for

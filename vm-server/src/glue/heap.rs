@@ -58,7 +58,7 @@ impl Vm {
                 return false;
             }
             let res = &mut self.frames.res;
-            if sel4_root_task::grow_heap(SELF_VSPACE, &frames[..got], &mut |ty| res.alloc(ty)) == 0 {
+            if sel4_root_task::grow_heap(SELF_VSPACE, &frames[..got], &mut |ty| res.alloc(ty, 0)) == 0 {
                 return false;
             }
         }

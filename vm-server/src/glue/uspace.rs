@@ -24,7 +24,7 @@ pub struct UserVSpace {
 impl UserVSpace {
     /// A fresh VSpace with an ASID.
     pub fn create(frames: &mut Sel4Frames) -> Result<UserVSpace, Errno> {
-        let cap = frames.res.alloc(object::PML4).map_err(|_| ENOMEM)?;
+        let cap = frames.res.alloc(object::PML4, 0).map_err(|_| ENOMEM)?;
         if ASID_POOL.assign(VSpace(cap)).is_err() {
             frames.res.delete(cap.0);
             return Err(ENOMEM);
