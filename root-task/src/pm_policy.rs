@@ -23,7 +23,9 @@ pub enum Decision {
 /// Decides what to do with a message that arrived with `badge`. Only a
 /// badge naming a live process (right slot and generation) gets anything
 /// but `EPERM`; calls every server answers are answered here; a request
-/// must decode and be allowed for its sender.
+/// must decode and be allowed for its sender. Inlined: it sits on the
+/// path of every call, getpid included, and crosses a crate boundary.
+#[inline(always)]
 pub fn decide(badge: u64, vm_event_badge: u64, req: &RawRequest, procs: &ProcTable) -> Decision {
     if badge == vm_event_badge {
         return Decision::CollectVmEvents;
@@ -43,6 +45,7 @@ pub fn decide(badge: u64, vm_event_badge: u64, req: &RawRequest, procs: &ProcTab
 
 /// The privilege rules: only servers report ready, only init shuts the
 /// system down, and servers never fork, spawn or exit through PM.
+#[inline(always)]
 pub fn allowed(who: Endpoint, r: &Request) -> Result<(), Errno> {
     let server = endpoint::is_server(who);
     let ok = match r {

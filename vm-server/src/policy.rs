@@ -11,6 +11,7 @@ use minix_abi::vm::{self, Request};
 
 /// PM-only calls (spawn, fork, exit, events, adopt) from anyone else are
 /// `EPERM`.
+#[inline]
 pub fn allowed(who: Endpoint, call: u64) -> Result<(), Errno> {
     if vm::pm_only(call) && who != PM {
         Err(EPERM)
@@ -22,6 +23,7 @@ pub fn allowed(who: Endpoint, call: u64) -> Result<(), Errno> {
 /// Requests that make new bookkeeping in VM's heap. When the heap cannot
 /// be grown to its mark, these are refused with `ENOMEM` rather than risk
 /// an allocation VM cannot satisfy.
+#[inline]
 pub fn builds_bookkeeping(r: &Request) -> bool {
     matches!(r, Request::Spawn { .. } | Request::Fork { .. } | Request::Brk { .. } | Request::Mmap { .. } | Request::Adopt { .. })
 }
@@ -29,6 +31,7 @@ pub fn builds_bookkeeping(r: &Request) -> bool {
 /// Memory is committed on first touch, so a request for more pages than
 /// VM could ever hand out is refused now (`ENOMEM`) instead of killing the
 /// process later.
+#[inline]
 pub fn check_commit(bytes: u64, page_size: u64, free_frames: u64) -> Result<(), Errno> {
     if bytes.div_ceil(page_size.max(1)) > free_frames {
         Err(ENOMEM)
@@ -62,6 +65,7 @@ pub enum FaultAction {
 /// process pays; exceptions are SIGILL; anything else SIGSEGV. A page
 /// fault that would wait for a file page is SIGSEGV until file mappings
 /// exist.
+#[inline]
 pub fn fault_action(kind: FaultKind, heap_short: bool, outcome: Option<&FaultOutcome>) -> FaultAction {
     match kind {
         FaultKind::Exception => FaultAction::Kill(SIGILL),
@@ -87,11 +91,13 @@ impl Events {
         Events { queue: alloc::collections::VecDeque::new() }
     }
 
+    #[inline]
     pub fn push(&mut self, ep: Endpoint, signal: u64) {
         self.queue.push_back((ep, signal));
     }
 
     /// The next death for PM's EVENTS call.
+    #[inline]
     pub fn pop(&mut self) -> Option<(Endpoint, u64)> {
         self.queue.pop_front()
     }
