@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # MINIX 3 personality on seL4. The two commands that matter:
 #   make run    set up, build and boot the system with the console here
 #   make test   set up, run the host tests, then the in-QEMU tests

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds the seL4 5.0.0 kernel from the tree shipped by the crates.io package
 # sel4-sys 0.0.28 (fetched by cargo, never compiled), with our configuration.
 # Output: $OUT/kernel.elf and $OUT/kernel32.elf (ELF32 for QEMU's multiboot).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Boots the kernel with a root task under QEMU TCG.
 #   qemu/boot.sh KERNEL32 ROOTTASK [--timeout SECONDS] [--icount] [--gdb] [--log FILE]
 # With --timeout the boot is cut off after SECONDS (exit status 124). The

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # make test: the host tests, then the in-QEMU tests, then one summary line.
 # Exits non-zero on any failure, a timeout, or a boot that never reached
 # the tests.

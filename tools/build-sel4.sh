@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds the seL4 programs in dependency order: init (embedded in VM),
 # the servers (embedded in the root task), then the root task.
 #   tools/build-sel4.sh [bench|crash]

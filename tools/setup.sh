@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs what building and booting need, on a fresh Debian machine.
 # Idempotent and quick when everything is already there.
 set -euo pipefail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! FS request handling, independent of seL4 and tested on the host.
 //! The file calls arrive with the file-system work; today FS has no call
 //! of its own and refuses everything the MINIX way. The calls every server

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Boot: create the endpoints, build and start VM, VFS and FS as isolated
 //! processes with only the caps their roles need, wait until each reports
 //! ready, then ask VM for init.

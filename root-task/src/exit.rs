@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Ending QEMU through the isa-debug-exit device (I/O port 0xf4). QEMU
 //! exits with status `(value << 1) | 1`: 1 for success, 3 for failure.
 use sel4::{init, IoPort};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The ELF images of the servers, built by the workspace before the root
 //! task and embedded here (QEMU loads only the root task).
 #[cfg(target_os = "none")]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Kernel object allocation for the root task: the system's one object
 //! allocator (`sel4_alloc::objects`), over the untyped caps and empty slots
 //! of the initial CNode that bootinfo lists.

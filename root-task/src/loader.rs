@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Loads a static ELF image into a new VSpace, eagerly: every page of every
 //! PT_LOAD segment gets a frame, filled through a scratch window in the root
 //! task's own VSpace, then mapped in the target with the segment's rights.

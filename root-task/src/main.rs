@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The root task's seL4 glue: boot banner, kernel self-tests, then the
 //! servers, init, and the process manager loop.
 #![cfg_attr(target_os = "none", no_std, no_main)]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The process manager (MINIX's PM), run by the root task after boot:
 //! getpid/getppid, fork (with VM), exit and wait, and process deaths VM
 //! reports. Every answer goes out with ReplyRecv; a `wait` that must block

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Building the system processes: a VSpace, a CNode, a TCB, an IPC buffer
 //! and the caps of the role, then starting the first thread.
 use crate::kobj::Kernel;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The process table of the process manager (MINIX's PM): slots with
 //! generations, pids, parent links, zombies and waiting parents.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Built-in self-tests of the kernel interface, run by the root task on
 //! the real kernel before anything else starts. Each prints one line.
 use crate::{kobj::Kernel, vspace::{map_frame, VirtRange}};

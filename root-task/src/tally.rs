@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Counting test results and formatting the summary line.
 
 /// Pass/fail counts.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Extra threads in the root task's own VSpace (self-tests, bench echo).
 use crate::kobj::Kernel;
 use crate::vspace::{map_frame, VirtRange};

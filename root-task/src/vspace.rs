@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Mapping frames into a VSpace, creating the paging structures on the way.
 use crate::kobj::Kernel;
 use sel4::{CapRights, Error, Frame, VSpace};

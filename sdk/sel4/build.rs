@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Generates `constants.rs` from the seL4 kernel tree that `kernel/build.sh`
 //! prepared: invocation labels, object types, syscall numbers, bootinfo
 //! offsets, initial cap slots and error codes come from the kernel's and

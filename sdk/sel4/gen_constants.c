@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Prints the seL4 constants our Rust bindings need, as Rust source, from the
  * kernel's own generated headers and our autoconf.h. Compiled and run on the

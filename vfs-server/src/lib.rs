@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! VFS's request handling, independent of seL4 and tested on the host.
 //! The POSIX file calls arrive with the file-system work; today VFS answers
 //! a grant exercise used by the tests and benchmarks, and refuses

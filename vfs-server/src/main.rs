@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! VFS's seL4 glue: report ready to PM, get a copy buffer from VM, serve.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 

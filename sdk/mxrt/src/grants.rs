@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! This process's grant table, in its own memory, registered with VM
 //! (VM reads it there when someone copies through one of our grants), and
 //! the copy calls through other processes' grants.

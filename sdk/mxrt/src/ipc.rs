@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Sending a MINIX message to a server and waiting for the reply.
 use minix_abi::message::Reply;
 use sel4::{CPtr, MessageInfo};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! MINIX runtime for our processes.
 //!
 //! * [`ipc`]: `sendrec` to a server through the caps of the standard

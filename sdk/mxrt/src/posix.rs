@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The process-level calls of user programs.
 use crate::ipc::{send, sendrec};
 use minix_abi::cspace::{PM_EP, VM_EP};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The server loop. Every server answers with ReplyRecv; a handler that
 //! returns `None` defers its answer (it saved the reply cap or the caller
 //! must stay blocked), and the loop then waits with a plain Recv. The loop

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The global allocator: a buddy allocator (`buddy_system_allocator`)
 //! over the static area `sel4` hands out once. Buddy allocation keeps
 //! every allocation and free O(log n), which matters in servers that hold

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The runtime every one of our seL4 programs links: the root task and the
 //! processes it starts alike.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Panic handling: print where, then stop the system.
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! `print!` and `println!` on the kernel debug console.
 
 #[doc(hidden)]

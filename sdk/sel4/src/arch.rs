@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! x86_64 architecture details.
 
 /// log2 of the base page size (seL4_PageBits).

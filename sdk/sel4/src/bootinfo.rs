@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The packed seL4_BootInfo structure handed to the root task. The field
 //! offsets are generated with `offsetof` on libsel4's own struct.
 use crate::bootinfo_layout::*;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Capability pointers and typed capabilities.
 
 /// A capability pointer: an address in the caller's CSpace.

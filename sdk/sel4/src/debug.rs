@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Kernel debug console output.
 use crate::syscalls::debug_put_char_raw;
 

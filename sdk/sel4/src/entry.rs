@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Process and thread entry. `_start` is where every process begins: the
 //! kernel (root task) or the root task (other processes) leaves one word in
 //! `rdi` (bootinfo pointer or start-up page) and no stack. We switch to a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Kernel invocation errors (seL4_Error), numbered as libsel4 numbers them.
 use crate::error_code as code;
 use crate::NUM_ERRORS;

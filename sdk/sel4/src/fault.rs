@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Decoding of fault messages delivered on a fault endpoint.
 use crate::{fault_len, fault_mr, fault_tag, Received};
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Kernel object invocations. Labels come from the generated constants;
 //! argument order follows the kernel's interface XML.
 use crate::bitfield::{cap_rights as rights_bits, guard, prio_props};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Access to the current thread's IPC buffer. The kernel points GS base at
 //! the thread's IPC buffer on every return to user mode, so each thread
 //! reaches its own buffer without any pointer bookkeeping.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Our own bindings for seL4 5.0.0 on x86_64, shaped like the upstream
 //! rust-sel4 `sel4` crate: typed capabilities, [`MessageInfo`], kernel
 //! errors as a Rust enum, the syscalls, the invocations needed to build

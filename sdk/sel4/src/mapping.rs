@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Mapping a frame while creating the missing paging structures.
 use crate::{object, CPtr, CapRights, Error, Frame, PageDirectory, PageTable, Pdpt, VSpace, VmAttributes};
 

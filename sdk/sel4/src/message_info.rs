@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The message tag: `label | capsUnwrapped | extraCaps | length`, with the
 //! shifts and widths of the kernel's `seL4_MessageInfo` bitfield
 //! (generated from `shared_types_64.bf`).

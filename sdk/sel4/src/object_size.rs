@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! How much untyped memory an object takes.
 use crate::{object, size_bits};
 

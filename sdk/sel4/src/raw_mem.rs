@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Access to memory at raw addresses: frames a process mapped itself at a
 //! known address, or structures the kernel placed (bootinfo). These are the
 //! project's only raw pointer accesses; callers guarantee by construction

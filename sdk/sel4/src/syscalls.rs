@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The seL4 system calls on x86_64 (`syscall` instruction).
 //!
 //! Registers: rdx = syscall number, rdi = destination cap in / badge out,

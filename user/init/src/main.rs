@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! init: the first user process. It runs the in-guest test suite, one line
 //! per test, and hands the tally to PM, which prints the summary and ends
 //! the boot. With the `bench` feature it runs the benchmarks instead.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Tests of grants and the copy engine: init grants memory to VFS, which
 //! copies through VM (VFS's grant exercise: copy in, add a delta to every
 //! byte, copy back out).

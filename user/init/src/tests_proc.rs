@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Tests of the multi-server system: pings, errors, process calls, and a
 //! wild access that must kill only the offender.
 use crate::harness::{ensure, Test};

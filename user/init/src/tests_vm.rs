@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Tests of the VM server: demand paging, copy-on-write fork, munmap,
 //! memory accounting across fork/exit, and ENOMEM.
 use crate::harness::{ensure, Test};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The copy engine: safecopy, memset and vector copy through MINIX grants.
 //!
 //! VM checks each grant with the `grant` crate, reading the granter's

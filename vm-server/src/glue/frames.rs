@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! The frame pool: every frame VM owns has a master cap, mapped once in
 //! VM's own window at `WINDOW + id * 4 KiB`. VM copies and zeroes through
 //! the window; processes get their own cap copies for their mappings.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! Boot images of user programs that VM can build a process from (VM's
 //! part of MINIX's boot image): image 0 is init.
 use minix_abi::errno::{Errno, EINVAL, ENOEXEC};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! VM's main loop and request handlers.
 extern crate alloc;
 

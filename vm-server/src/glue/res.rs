@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! VM's kernel resources: its untyped caps and CSpace slots, in the
 //! system's one object allocator (`sel4_alloc::objects`), which also maps
 //! frames into a VSpace (its own or a process's) with the paging

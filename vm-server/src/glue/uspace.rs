@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 //! A process's VSpace as VM sees it: the PML4 cap and the cap copy behind
 //! each installed mapping. Paging structures stay with the VSpace, and a
 //! VSpace whose process is gone is recycled for the next one.
