@@ -449,25 +449,32 @@ impl Vm {
         if p.dead {
             return None;
         }
-        // The library decides (policy::fault_action); this only reads the
-        // kernel's message and carries the decision out.
+        // Page faults: the address space decides, and the hot path (a page
+        // to map) goes straight to the mapping. Everything else is
+        // policy::fault_action's decision.
         let (kind, outcome) = match Fault::decode(msg) {
             Fault::Vm(f) if !self.heap_short => {
                 p.tlb.invalidate(f.addr & !(PAGE_SIZE as u64 - 1));
-                (FaultKind::Memory, Some(p.space.handle_fault(f.addr, f.is_write(), &mut self.frames)))
+                match p.space.handle_fault(f.addr, f.is_write(), &mut self.frames) {
+                    FaultOutcome::Map(m) => match p.vs.install(&mut self.frames, &m, None) {
+                        Ok(()) => return Some(Reply::ok(0)),
+                        // No room for a paging structure or a mapping cap.
+                        Err(_) => {
+                            self.kill(ep, SIGSEGV);
+                            return None;
+                        }
+                    },
+                    other => (FaultKind::Memory, Some(other)),
+                }
             }
             Fault::Vm(_) => (FaultKind::Memory, None),
             Fault::UserException { .. } => (FaultKind::Exception, None),
             Fault::Other { .. } => (FaultKind::Other, None),
         };
-        let sig = match (policy::fault_action(kind, self.heap_short, outcome.as_ref()), outcome) {
-            (FaultAction::Map, Some(FaultOutcome::Map(m))) => match p.vs.install(&mut self.frames, &m, None) {
-                Ok(()) => return Some(Reply::ok(0)),
-                // No room for a paging structure or a mapping cap.
-                Err(_) => SIGSEGV,
-            },
-            (FaultAction::Kill(sig), _) => sig,
-            (FaultAction::Map, _) => SIGSEGV,
+        let sig = match policy::fault_action(kind, self.heap_short, outcome.as_ref()) {
+            FaultAction::Kill(sig) => sig,
+            // Only a Map outcome maps, and that was handled above.
+            FaultAction::Map => SIGSEGV,
         };
         self.kill(ep, sig);
         None
