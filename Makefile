@@ -20,8 +20,7 @@ kernel: setup
 	@kernel/build.sh target/kernel
 
 build: kernel
-	tools/build-sel4.sh
-	cargo run -q --release -p mkimage -- --size $(ROOTFS_KIB) --block-size 1024 --out target/rootfs.img rootfs/
+	ROOTFS_KIB=$(ROOTFS_KIB) tools/build-sel4.sh
 
 # The guest ends QEMU through isa-debug-exit: status 1 means success.
 run: build

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Builds the seL4 programs in dependency order: init (embedded in VM),
-# the servers (embedded in the root task), then the root task.
+# the servers (embedded in the root task), then the root task. First the
+# boot file system (target/rootfs.img, tools/rootfs.sh), which FS embeds.
 #   tools/build-sel4.sh [bench|crash]
 # Bench and crash builds use their own target directories, so switching
 # between builds never leaves a stale embedded image behind. A crash build
@@ -18,6 +19,11 @@ elif [[ "${1:-}" == crash ]]; then
     VM_FEATURES=(--features crash-on-fork)
     TARGET_DIR="$PWD/target/crash"
 fi
+tools/rootfs.sh
+# Where FS finds the image, and its size in 1 KiB blocks, which PM's boot
+# test expects FS's STATVFS to report.
+export SEL4M_ROOTFS="$PWD/target/rootfs.img"
+export SEL4M_ROOTFS_BLOCKS=$(( $(stat -c %s "$SEL4M_ROOTFS") / 1024 ))
 export CARGO_TARGET_DIR="$TARGET_DIR"
 # Where the root task and VM find the images they embed.
 export SEL4M_IMAGES="$TARGET_DIR/x86_64-unknown-none/release"

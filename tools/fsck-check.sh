@@ -12,6 +12,6 @@ if [[ -z $FSCK ]]; then
     echo "fsck-check: fsck.minix not found (tools/setup.sh installs util-linux)"
     exit 1
 fi
-cargo run -q --release -p mkimage -- --size "${ROOTFS_KIB:-4096}" --block-size 1024 --out "$IMG" rootfs/
+tools/rootfs.sh
 "$FSCK" -f "$IMG"
 echo "fsck-check: $IMG passes fsck.minix -f"

@@ -1,20 +1,95 @@
 // SPDX-License-Identifier: BSD-2-Clause
-//! FS's seL4 glue: report ready to PM, then serve.
+//! FS's seL4 glue: mount the boot file system, report ready to PM, then
+//! serve. The requests themselves are `fs_server::Server`'s; the glue only
+//! receives, copies through VFS's grants with VM's safecopy, and replies.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
 mod glue {
+    use fs_server::{GrantCopy, MemDisk, Server};
+    use grant::GrantId;
+    use minix_abi::endpoint::{Endpoint, FS};
+    use minix_abi::errno::Errno;
+    use minix_abi::fs::IO_MAX;
+    use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
     use minix_abi::{cspace, pm};
+    use minixfs::{FileSystem, MountOptions};
+    use mxrt::grants::{safecopy_from, safecopy_to};
     use sel4_root_task::println;
 
     sel4_root_task::declare_main!("fs", main);
 
+    /// Bytes of the boot file-system image (`target/rootfs.img`, which
+    /// `tools/build-sel4.sh` makes with mkimage and names in SEL4M_ROOTFS).
+    const IMAGE_LEN: usize = include_bytes!(env!("SEL4M_ROOTFS")).len();
+
+    /// The RAM disk: the image, in FS's own writable data. The root task
+    /// maps and fills every page of it when it loads FS, so the disk never
+    /// faults. The lock is taken once, at start, and never let go; it is
+    /// here only so that safe code may hold the one mutable reference.
+    static DISK: spin::Mutex<[u8; IMAGE_LEN]> = spin::Mutex::new(*include_bytes!(env!("SEL4M_ROOTFS")));
+
+    /// The device number STAT reports for the boot file system.
+    const ROOT_DEV: u64 = 1;
+
     fn main(_arg: u64) -> ! {
+        let disk: &'static mut [u8] = spin::MutexGuard::leak(DISK.lock()).as_mut_slice();
+        // A boot image that does not mount is a broken build: the panic
+        // reaches the root task's fault reporter, which fails the boot.
+        let fs = match FileSystem::mount_with(MemDisk(disk), MountOptions::default()) {
+            Ok(fs) => fs,
+            Err(e) => panic!("fs: the boot file system does not mount: {}", e.name()),
+        };
+        let mut server = Server::new(fs, ROOT_DEV);
         let (c, w, l) = pm::Request::SrvReady.encode();
         if mxrt::ipc::sendrec(cspace::PM_EP, c, w, l).result().is_err() {
             println!("fs: PM refused the ready report");
         }
-        mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), minix_abi::endpoint::FS, |inc| fs_server::dispatch(inc.sender, &inc.req))
+        let mut copies = Copies { buf: None };
+        mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), FS, |inc| Some(server.handle(inc.sender, &inc.req, &mut copies)))
+    }
+
+    /// Copies through VFS's grants with VM's copy engine. The bounce buffer
+    /// must be memory VM manages, so it comes from VM's mmap; VM adopts FS
+    /// only after every server is ready, so the first request that needs
+    /// the buffer maps it. VM maps a server's pages at once: the buffer
+    /// never faults.
+    struct Copies {
+        buf: Option<&'static mut [u8]>,
+    }
+
+    impl GrantCopy for Copies {
+        fn buffer(&mut self) -> Result<&mut [u8], Errno> {
+            let buf = match self.buf.take() {
+                Some(b) => b,
+                None => {
+                    let addr = mxrt::posix::mmap(0, IO_MAX, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE)?;
+                    sel4::slice_at_mut(addr, IO_MAX as usize)
+                }
+            };
+            Ok(self.buf.insert(buf))
+        }
+
+        fn copy_from(&mut self, granter: Endpoint, grant: i32, len: usize) -> Result<(), Errno> {
+            safecopy_from(granter, GrantId(grant), 0, self.at(len)?, len as u64)
+        }
+
+        fn copy_to(&mut self, granter: Endpoint, grant: i32, len: usize) -> Result<(), Errno> {
+            safecopy_to(granter, GrantId(grant), 0, self.at(len)?, len as u64)
+        }
+    }
+
+    impl Copies {
+        /// The buffer's address, for a copy of `len` bytes. VM copies
+        /// wherever it is told, so a copy longer than the buffer is refused
+        /// here rather than let spill over whatever follows it.
+        fn at(&mut self, len: usize) -> Result<u64, Errno> {
+            let buf = self.buffer()?;
+            if len > buf.len() {
+                return Err(minix_abi::errno::EINVAL);
+            }
+            Ok(buf.as_ptr() as u64)
+        }
     }
 }
 

@@ -80,8 +80,8 @@ impl<'a> Pm<'a> {
         }
     }
 
-    /// Every server is ready: let VM adopt VFS and FS, check FS answers,
-    /// start init.
+    /// Every server is ready: let VM adopt VFS and FS, check FS answers
+    /// and serves the boot file system, start init.
     fn finish_boot(&mut self) {
         for server in [endpoint::VFS, endpoint::FS] {
             if let Err(e) = self.adopt(server) {
@@ -94,6 +94,19 @@ impl<'a> Pm<'a> {
         let fs_ok = Reply::from_received(r.mrs, r.info.length()).result() == Ok(endpoint::FS.0 as u64);
         println!("test boot.ping_fs: {}", if fs_ok { "ok" } else { "FAILED (wrong answer)" });
         self.selftests.record(fs_ok);
+        // FS mounted the image it embeds: STATVFS must give its totals (1 KiB
+        // blocks, as many as tools/build-sel4.sh counted, some used, some free).
+        let r = sel4::call(self.sys.fs_call.cptr(), MessageInfo::new(minix_abi::fs::STATVFS, 0, 0, 0), [0; 4]);
+        let sv = minix_abi::fs::StatVfs::from_reply(&Reply::from_received(r.mrs, r.info.length()));
+        let blocks = option_env!("SEL4M_ROOTFS_BLOCKS").and_then(|b| b.parse::<u32>().ok());
+        let sv_ok = matches!(sv, Ok(s) if s.block_size == 1024 && Some(s.blocks) == blocks
+            && (1..s.blocks).contains(&s.free_blocks) && (1..s.files).contains(&s.free_files));
+        if sv_ok {
+            println!("test boot.fs_statvfs: ok");
+        } else {
+            println!("test boot.fs_statvfs: FAILED ({:?}, image of {:?} blocks)", sv, blocks);
+        }
+        self.selftests.record(sv_ok);
         println!("boot: all servers ready; starting init");
         if let Err(e) = self.create(PM.slot(), Some(0), None) {
             println!("boot: init failed to start: {}", e.name());

@@ -11,15 +11,17 @@ const FAULT_ADDR: u64 = 0x1200_0000;
 const FAULT_BADGE: u64 = 0xfa;
 const MARKER: u64 = 0x5e14_0000_cafe;
 
-/// The root task's registered tests: these self-tests, then PM's check
-/// that FS answers at the end of boot. Each prints one line; `qemu/test.sh`
-/// checks that every registered test did.
+/// The root task's registered tests: these self-tests, then PM's checks
+/// at the end of boot that FS answers and serves the boot file system.
+/// Each prints one line; `qemu/test.sh` checks that every registered test
+/// did.
 pub const REGISTERED: &[&str] = &[
     "kernel.retype_endpoint_and_tcb",
     "kernel.thread_ipc_round_trip",
     "kernel.fault_handled_and_resumed",
     "kernel.retype_into_occupied_slot_fails",
     "boot.ping_fs",
+    "boot.fs_statvfs",
 ];
 
 fn report(t: &mut Tally, name: &str, r: Result<(), &'static str>) {

@@ -6,7 +6,7 @@
 //! * [`message`]: how a MINIX message maps onto one seL4 message.
 //! * [`cspace`]: the CSpace layout every process starts with.
 //! * One protocol module per server interface: [`common`] (calls every
-//!   server answers), [`pm`], [`vm`], [`vfs`].
+//!   server answers), [`pm`], [`vm`], [`vfs`], [`fs`] (VFS to FS).
 //! * [`word`]: checked conversions of untrusted message words.
 //!
 //! Decoding anything in this crate is total and strict: every input gives
@@ -22,6 +22,7 @@ pub mod common;
 pub mod cspace;
 pub mod endpoint;
 pub mod errno;
+pub mod fs;
 pub mod message;
 pub mod pm;
 pub mod system;

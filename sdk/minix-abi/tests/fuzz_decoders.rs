@@ -18,7 +18,7 @@ use minix_abi::common::{self, Common};
 use minix_abi::endpoint::{Endpoint, Sender, BADGE_BITS};
 use minix_abi::errno::{Errno, EINVAL, ENOSYS};
 use minix_abi::message::{RawRequest, Reply, MSG_WORDS};
-use minix_abi::{pm, vfs, vm};
+use minix_abi::{fs, pm, vfs, vm};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -29,7 +29,7 @@ fn cases(n: u32) -> Config {
 }
 
 fn all_calls() -> Vec<u64> {
-    [common::CALLS, pm::CALLS, vm::CALLS, vfs::CALLS].concat()
+    [common::CALLS, pm::CALLS, vm::CALLS, vfs::CALLS, fs::CALLS].concat()
 }
 
 /// Labels: this interface's calls most often, then every other known call,
@@ -60,6 +60,7 @@ fn word() -> impl Strategy<Value = u64> {
             0x7000_0000, 0x4000_0000 + 4094, 1 << 32, (1 << 32) | 3, 1 << 47, 1 << 63,
             vm::GRANT_TABLE_MAX_ENTRIES, vm::GRANT_TABLE_MAX_ENTRIES + 1,
             vm::VSAFECOPY_MAX, vm::VSAFECOPY_MAX + 1, vfs::EXERCISE_MAX, vfs::EXERCISE_MAX + 1,
+            fs::IO_MAX, fs::IO_MAX + 1, 0xffff, 0x1_0000, fs::MODE_PERM, fs::MODE_PERM + 1, (1 << 48) - 1, 1 << 48,
         ]),
         3 => 0u64..300,
         2 => endpoint().prop_map(|e| e.0 as u64),
@@ -169,6 +170,34 @@ fn vfs_request() -> impl Strategy<Value = vfs::Request> {
     ]
 }
 
+fn fs_request() -> impl Strategy<Value = fs::Request> {
+    use fs::Request::*;
+    let name = (any::<u32>(), any::<i32>(), any::<u16>()).prop_map(|(dir, grant, len)| fs::Name { dir, grant, len });
+    let io = (any::<u32>(), any::<i32>(), any::<u64>(), 0..=fs::IO_MAX);
+    prop_oneof![
+        (any::<u32>(), 0..=i32::MAX as u32).prop_map(|(ino, count)| Putnode { ino, count }),
+        (name.clone(), any::<u16>(), any::<u16>(), any::<i32>(), any::<u64>())
+            .prop_map(|(name, uid, gid, target, target_len)| Symlink { name, uid, gid, target, target_len }),
+        (any::<u32>(), any::<u64>(), any::<u64>()).prop_map(|(ino, start, end)| Ftrunc { ino, start, end }),
+        (any::<u32>(), 0..=fs::MODE_PERM as u16).prop_map(|(ino, mode)| Chmod { ino, mode }),
+        (any::<u32>(), any::<i32>()).prop_map(|(ino, grant)| Stat { ino, grant }),
+        (any::<u32>(), any::<u32>(), any::<u32>()).prop_map(|(ino, atime, mtime)| Utime { ino, atime, mtime }),
+        Just(Statvfs),
+        name.clone().prop_map(|name| Unlink { name }),
+        name.clone().prop_map(|name| Rmdir { name }),
+        Just(Sync),
+        io.clone().prop_map(|(ino, grant, pos, bytes)| Read { ino, grant, pos, bytes }),
+        io.clone().prop_map(|(ino, grant, pos, bytes)| Write { ino, grant, pos, bytes }),
+        (name.clone(), any::<u16>(), any::<u16>(), any::<u16>()).prop_map(|(name, mode, uid, gid)| Mkdir { name, mode, uid, gid }),
+        (name.clone(), any::<u16>(), any::<u16>(), any::<u16>()).prop_map(|(name, mode, uid, gid)| Create { name, mode, uid, gid }),
+        (name.clone(), any::<u32>()).prop_map(|(name, ino)| Link { name, ino }),
+        (name.clone(), name.clone()).prop_map(|(old, new)| Rename { old, new }),
+        name.prop_map(|name| Lookup { name }),
+        (any::<u32>(), any::<i32>(), 0..=fs::IO_MAX).prop_map(|(ino, grant, bytes)| Rdlink { ino, grant, bytes }),
+        io.prop_map(|(ino, grant, pos, bytes)| Getdents { ino, grant, pos, bytes }),
+    ]
+}
+
 proptest! {
     #![proptest_config(cases(300_000))]
     #[test]
@@ -190,6 +219,14 @@ proptest! {
     #[test]
     fn vfs_decodes_any_message(r in raw(vfs::CALLS)) {
         check_raw(&r, vfs::CALLS, vfs::Request::decode, vfs::Request::encode)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(200_000))]
+    #[test]
+    fn fs_decodes_any_message(r in raw(fs::CALLS)) {
+        check_raw(&r, fs::CALLS, fs::Request::decode, fs::Request::encode)?;
     }
 }
 
@@ -222,6 +259,14 @@ proptest! {
     #[test]
     fn vfs_round_trips(req in vfs_request(), garbage in prop::array::uniform4(any::<u64>())) {
         round_trip(req, garbage, vfs::Request::decode, vfs::Request::encode)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(50_000))]
+    #[test]
+    fn fs_round_trips(req in fs_request(), garbage in prop::array::uniform4(any::<u64>())) {
+        round_trip(req, garbage, fs::Request::decode, fs::Request::encode)?;
     }
 }
 
