@@ -1,31 +1,27 @@
 // SPDX-License-Identifier: BSD-2-Clause
-//! Panic handling: print where, then stop the system.
-use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+//! Panic handling: print where, then stop the system. The component name
+//! and the hook live in once-cells, so nothing here is unsafe.
 
-static NAME_PTR: AtomicPtr<u8> = AtomicPtr::new(core::ptr::null_mut());
-static NAME_LEN: AtomicUsize = AtomicUsize::new(0);
-static HOOK: AtomicUsize = AtomicUsize::new(0);
+/// The name given to `declare_main!`, set before `main` runs.
+static NAME: spin::Once<&'static str> = spin::Once::new();
+/// What a panic does after printing, if not the default fault.
+static HOOK: spin::Once<fn() -> !> = spin::Once::new();
 
 pub(crate) fn set_component_name(name: &'static str) {
-    NAME_LEN.store(name.len(), Ordering::Relaxed);
-    NAME_PTR.store(name.as_ptr() as *mut u8, Ordering::Release);
+    NAME.call_once(|| name);
 }
 
-/// The name given to `declare_main!`.
+/// The name given to `declare_main!` ("?" before it is known).
 pub fn component_name() -> &'static str {
-    let p = NAME_PTR.load(Ordering::Acquire);
-    if p.is_null() {
-        return "?";
-    }
-    let len = NAME_LEN.load(Ordering::Relaxed);
-    core::str::from_utf8(sel4::slice_at(p as u64, len)).unwrap_or("?")
+    NAME.get().copied().unwrap_or("?")
 }
 
 /// Installs what a panic does after printing. The root task ends QEMU with
 /// a failure status; the default, for every other process, is a deliberate
-/// fault (`ud2`), which its fault handler sees and reports.
+/// fault (`ud2`), which its fault handler sees and reports. The first hook
+/// installed stays.
 pub fn set_panic_hook(hook: fn() -> !) {
-    HOOK.store(hook as usize, Ordering::Release);
+    HOOK.call_once(|| hook);
 }
 
 #[cfg(target_os = "none")]
@@ -38,15 +34,8 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         let _ = write!(w, " at {}:{}", loc.file(), loc.line());
     }
     let _ = writeln!(w, ": {}", info.message());
-    let hook = HOOK.load(Ordering::Acquire);
-    if hook != 0 {
-        let f: fn() -> ! = fn_from_hook(hook);
-        f()
+    if let Some(hook) = HOOK.get() {
+        hook()
     }
     sel4::abort_by_fault()
-}
-
-#[cfg(target_os = "none")]
-fn fn_from_hook(v: usize) -> fn() -> ! {
-    sel4::fn_from_addr(v)
 }
