@@ -9,12 +9,13 @@ mod glue {
     use fs_server::{GrantCopy, MemDisk, Server};
     use grant::GrantId;
     use minix_abi::endpoint::{Endpoint, FS};
-    use minix_abi::errno::Errno;
+    use minix_abi::errno::{Errno, EINVAL, ENOMEM};
     use minix_abi::fs::IO_MAX;
-    use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
+    use minix_abi::vm::{PROT_READ, PROT_WRITE};
     use minix_abi::{cspace, pm};
     use minixfs::{FileSystem, MountOptions};
     use mxrt::grants::{safecopy_from, safecopy_to};
+    use mxrt::posix::Mapping;
     use sel4_root_task::println;
 
     sel4_root_task::declare_main!("fs", main);
@@ -55,19 +56,12 @@ mod glue {
     /// the buffer maps it. VM maps a server's pages at once: the buffer
     /// never faults.
     struct Copies {
-        buf: Option<&'static mut [u8]>,
+        buf: Option<Mapping>,
     }
 
     impl GrantCopy for Copies {
         fn buffer(&mut self) -> Result<&mut [u8], Errno> {
-            let buf = match self.buf.take() {
-                Some(b) => b,
-                None => {
-                    let addr = mxrt::posix::mmap(0, IO_MAX, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE)?;
-                    sel4::slice_at_mut(addr, IO_MAX as usize)
-                }
-            };
-            Ok(self.buf.insert(buf))
+            Ok(self.mapping()?.as_mut_slice())
         }
 
         fn copy_from(&mut self, granter: Endpoint, grant: i32, len: usize) -> Result<(), Errno> {
@@ -80,15 +74,23 @@ mod glue {
     }
 
     impl Copies {
+        /// The buffer (IO_MAX bytes, whole pages), mapped on first use.
+        fn mapping(&mut self) -> Result<&mut Mapping, Errno> {
+            if self.buf.is_none() {
+                self.buf = Some(mxrt::posix::mmap_region(IO_MAX, PROT_READ | PROT_WRITE)?);
+            }
+            self.buf.as_mut().ok_or(ENOMEM)
+        }
+
         /// The buffer's address, for a copy of `len` bytes. VM copies
         /// wherever it is told, so a copy longer than the buffer is refused
         /// here rather than let spill over whatever follows it.
         fn at(&mut self, len: usize) -> Result<u64, Errno> {
-            let buf = self.buffer()?;
-            if len > buf.len() {
-                return Err(minix_abi::errno::EINVAL);
+            let buf = self.mapping()?;
+            if len as u64 > buf.len() {
+                return Err(EINVAL);
             }
-            Ok(buf.as_ptr() as u64)
+            Ok(buf.base())
         }
     }
 }

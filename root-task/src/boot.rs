@@ -151,12 +151,15 @@ fn give_untyped(k: &mut Kernel, vm: &Built) -> Result<u64, &'static str> {
     // The IPC buffer frame is mapped in VM; map a second copy here to fill it.
     let copy = k.slot().map_err(|_| "slot")?;
     init::CNODE.copy(copy.0, sel4::CNODE_DEPTH, init::CNODE, vm.caps.ipc_frame, sel4::CNODE_DEPTH, CapRights::READ_WRITE).map_err(|_| "copy ipc")?;
-    const WINDOW: u64 = 0x2000_1000;
-    crate::vspace::map_frame(k, init::VSPACE, sel4::Frame(copy), WINDOW, CapRights::READ_WRITE).map_err(|_| "map ipc")?;
-    for (i, s) in sizes.iter().enumerate().take(n as usize) {
-        sel4::write_u64_at(WINDOW + 8 + 8 * i as u64, *s);
-    }
-    sel4::Frame(copy).unmap().map_err(|_| "unmap ipc")?;
+    // The message words start at byte 8 of the IPC buffer.
+    let fill = |page: &mut [u8; sel4::PAGE_SIZE]| {
+        for (i, s) in sizes.iter().enumerate().take(n as usize) {
+            page[8 + 8 * i..16 + 8 * i].copy_from_slice(&s.to_ne_bytes());
+        }
+    };
+    // SAFETY: `copy` is a new cap to VM's IPC-buffer frame, which is mapped
+    // in VM's VSpace only, never in the root task's.
+    unsafe { crate::scratch::with_frame(k, sel4::Frame(copy), fill) }.map_err(|_| "fill ipc")?;
     init::CNODE.delete(copy.0, sel4::CNODE_DEPTH).map_err(|_| "delete copy")?;
     k.slots.free(copy.0);
     Ok(n)

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! Loads a static ELF image into a new VSpace, eagerly: every page of every
-//! PT_LOAD segment gets a frame, filled through a scratch window in the root
-//! task's own VSpace, then mapped in the target with the segment's rights.
+//! PT_LOAD segment gets a frame, filled through the root task's scratch
+//! page (`scratch::with_frame`), then mapped in the target with the
+//! segment's rights.
 //! The image is read and checked by `elf_load`, the reader VM uses too.
 use crate::kobj::Kernel;
 use crate::vspace::map_frame;
-use sel4::{init, object, CapRights, Frame, VSpace, PAGE_SIZE};
-
-/// Scratch page in the root task's VSpace used to fill frames.
-const WINDOW: u64 = 0x2000_0000;
+use sel4::{object, CapRights, Frame, VSpace, PAGE_SIZE};
 
 #[derive(Debug)]
 pub enum LoadError {
@@ -40,9 +38,20 @@ pub fn load(k: &mut Kernel, image: &[u8], vspace: VSpace) -> Result<Loaded, Load
             // Fresh frames are zero: only the file bytes are copied in.
             let frame = Frame(k.alloc(object::FRAME_4K, 0)?);
             if let Some((offset, src)) = seg.file_bytes_in_page(page) {
-                map_frame(k, init::VSPACE, frame, WINDOW, CapRights::READ_WRITE)?;
-                sel4::copy_to_addr(WINDOW + offset as u64, src);
-                frame.unmap()?;
+                let copy_in = |bytes: &mut [u8; PAGE_SIZE]| match bytes.get_mut(offset..offset + src.len()) {
+                    Some(dst) => {
+                        dst.copy_from_slice(src);
+                        true
+                    }
+                    // elf_load keeps the bytes inside the page; refuse
+                    // rather than panic should it not.
+                    None => false,
+                };
+                // SAFETY: `frame` was just retyped from untyped memory: it
+                // is mapped nowhere yet.
+                if !unsafe { crate::scratch::with_frame(k, frame, copy_in) }? {
+                    return Err(LoadError::BadElf);
+                }
             }
             map_frame(k, vspace, frame, page, rights)?;
             pages += 1;

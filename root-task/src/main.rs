@@ -15,6 +15,7 @@ mod kobj;
 mod loader;
 mod pm;
 mod process;
+mod scratch;
 mod selftest;
 mod thread;
 mod vspace;
@@ -33,7 +34,10 @@ const THREAD_VIRT: (u64, u64) = (0x1000_0000, 0x1100_0000);
 
 fn start(bootinfo: u64) -> ! {
     sel4_root_task::set_panic_hook(exit::fail_on_panic);
-    let bi = BootInfo::from_addr(bootinfo);
+    // SAFETY: `bootinfo` is what the kernel left in rdi: the address of the
+    // bootinfo frame it mapped read-only in the root task, which stays
+    // mapped and unchanged; nothing here unmaps it.
+    let bi = unsafe { BootInfo::from_addr(bootinfo) };
     let mut k = kobj::Kernel::from_bootinfo(&bi);
     println!(
         "MINIX personality on seL4 {}: root task up; {} MiB of untyped RAM in {} caps; {} free CSpace slots; TSC {} MHz",

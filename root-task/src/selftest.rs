@@ -89,7 +89,11 @@ fn handle_worker_fault(k: &mut Kernel, ep: Endpoint) -> Result<(), &'static str>
     }
     let frame = Frame(k.alloc(object::FRAME_4K, 0).map_err(|_| "frame")?);
     map_frame(k, init::VSPACE, frame, FAULT_ADDR & !0xfff, CapRights::READ_WRITE).map_err(|_| "map")?;
-    sel4::write_u64_at(FAULT_ADDR, MARKER);
+    // SAFETY: the page of FAULT_ADDR, reserved for this test, was just
+    // mapped read-write with a fresh frame; no Rust value refers to it, and
+    // the worker, blocked in its fault until the reply below, reads it
+    // only after this write.
+    unsafe { sel4::write_u64_at(FAULT_ADDR, MARKER) };
     sel4::reply(MessageInfo::new(0, 0, 0, 0), [0; 4]);
     let m = sel4::recv(ep.cptr());
     if m.badge == 0 && m.info.label() == 4 && m.mrs[0] == MARKER {
@@ -116,8 +120,10 @@ extern "C" fn worker(ep_bits: u64) -> ! {
     let r = sel4::call(ep, MessageInfo::new(1, 0, 0, 5), [1, 2, 3, 4]);
     let ok = r.info.label() == 2 && r.mrs == [11, 12, 13, 14] && sel4::get_mr(4) == 105;
     sel4::call(ep, MessageInfo::new(3, 0, 0, 1), [ok as u64, 0, 0, 0]);
-    // This read faults; the root task maps a page holding MARKER.
-    let v = sel4::read_u64_at(FAULT_ADDR);
+    // SAFETY: the read faults on purpose: nothing is mapped at FAULT_ADDR
+    // (reserved for this test) until the root task, handling the fault,
+    // maps a frame there and writes MARKER before it resumes this thread.
+    let v = unsafe { sel4::read_u64_at(FAULT_ADDR) };
     sel4::call(ep, MessageInfo::new(4, 0, 0, 1), [v, 0, 0, 0]);
     loop {
         sel4::yield_now();

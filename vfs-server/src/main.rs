@@ -7,9 +7,11 @@ mod glue {
     use grant::GrantId;
     use minix_abi::endpoint::{Endpoint, VFS};
     use minix_abi::message::Reply;
-    use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
+    use minix_abi::errno::{Errno, EINVAL};
+    use minix_abi::vm::{PROT_READ, PROT_WRITE};
     use minix_abi::{cspace, pm, vfs::EXERCISE_MAX};
     use mxrt::grants::{safecopy_from, safecopy_to};
+    use mxrt::posix::Mapping;
     use sel4_root_task::println;
     use vfs_server::Op;
 
@@ -22,7 +24,7 @@ mod glue {
         }
         // VM adopts our VSpace only after every server is ready; the first
         // request that needs the buffer maps it.
-        let mut buf: Option<u64> = None;
+        let mut buf: Option<Mapping> = None;
         mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), VFS, |inc| {
             let op = match vfs_server::decode(inc.sender, &inc.req) {
                 Ok(op) => op,
@@ -45,41 +47,44 @@ mod glue {
     }
 
     /// Two EXERCISE_MAX buffers from VM, mapped on first use.
-    fn buffer(buf: &mut Option<u64>) -> Result<u64, minix_abi::errno::Errno> {
-        if let Some(b) = *buf {
-            return Ok(b);
+    fn buffer(buf: &mut Option<Mapping>) -> Result<&mut Mapping, Errno> {
+        if buf.is_none() {
+            *buf = Some(mxrt::posix::mmap_region(2 * EXERCISE_MAX, PROT_READ | PROT_WRITE)?);
         }
-        let b = mxrt::posix::mmap(0, 2 * EXERCISE_MAX, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE)?;
-        *buf = Some(b);
-        Ok(b)
+        buf.as_mut().ok_or(EINVAL)
     }
 
-    fn exercise(buf: u64, caller: Endpoint, grant: GrantId, len: u64, delta: u8) -> Result<(), minix_abi::errno::Errno> {
-        safecopy_from(caller, grant, 0, buf, len)?;
-        vfs_server::transform(sel4::slice_at_mut(buf, len as usize), delta);
-        safecopy_to(caller, grant, 0, buf, len)
+    fn exercise(buf: &mut Mapping, caller: Endpoint, grant: GrantId, len: u64, delta: u8) -> Result<(), Errno> {
+        // VM writes the first buffer while this thread waits in the call.
+        safecopy_from(caller, grant, 0, buf.base(), len)?;
+        vfs_server::transform(buf.as_mut_slice().get_mut(..len as usize).ok_or(EINVAL)?, delta);
+        safecopy_to(caller, grant, 0, buf.base(), len)
     }
 
     /// Medians of `rounds` timed safecopies of `len` bytes from the
     /// caller's grant, and of as many in-process memcpys of the same size.
-    fn bench(buf: u64, caller: Endpoint, grant: GrantId, len: u64, rounds: u64) -> Result<(u64, u64), minix_abi::errno::Errno> {
+    fn bench(buf: &mut Mapping, caller: Endpoint, grant: GrantId, len: u64, rounds: u64) -> Result<(u64, u64), Errno> {
         use bench_spec::{per_iteration, FnClock, Samples};
         extern crate alloc;
-        safecopy_from(caller, grant, 0, buf, len)?;
+        let at = buf.base();
+        safecopy_from(caller, grant, 0, at, len)?;
         let clock = &mut FnClock(sel4::rdtsc_fenced);
         // Samples is 32 KiB: keep it off the server's stack.
         let s = &mut *alloc::boxed::Box::<Samples>::default();
         let mut failed = None;
         let copy = per_iteration(clock, s, 16, rounds as usize, |_, _| {
-            if let Err(e) = safecopy_from(caller, grant, 0, buf, len) {
+            if let Err(e) = safecopy_from(caller, grant, 0, at, len) {
                 failed = Some(e);
             }
         });
         if let Some(e) = failed {
             return Err(e);
         }
-        let src = sel4::slice_at(buf, len as usize);
-        let memcpy = per_iteration(clock, s, 16, rounds as usize, |_, _| sel4::copy_to_addr(buf + EXERCISE_MAX, src));
+        // The in-process floor: the same bytes from the first buffer into
+        // the second.
+        let (src, dst) = buf.as_mut_slice().split_at_mut(EXERCISE_MAX as usize);
+        let (src, dst) = (src.get(..len as usize).ok_or(EINVAL)?, dst.get_mut(..len as usize).ok_or(EINVAL)?);
+        let memcpy = per_iteration(clock, s, 16, rounds as usize, |_, _| dst.copy_from_slice(src));
         Ok((copy, memcpy))
     }
 }

@@ -95,8 +95,10 @@ impl Os for Linux {
         unsafe { libc::munmap(addr as *mut libc::c_void, len) };
     }
 
-    fn touch(&mut self, addr: usize) {
-        // SAFETY: `addr` is inside a writable mapping the workload made.
+    unsafe fn touch(&mut self, addr: usize) {
+        // SAFETY: the caller keeps `addr` inside a writable mapping of its
+        // own (Os::touch's contract); the workloads pass page starts, so
+        // the word is aligned.
         unsafe { ptr::write_volatile(addr as *mut u64, addr as u64) };
     }
 
@@ -194,6 +196,9 @@ impl Os for Linux {
             -1 => None,
             0 => {
                 let status = child(self);
+                // SAFETY: _exit ends this forked child at once, without
+                // running the parent's atexit handlers or flushing its
+                // stdio buffers twice.
                 unsafe { libc::_exit(status) }
             }
             pid => Some(pid),

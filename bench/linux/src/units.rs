@@ -81,7 +81,8 @@ fn check_fault_around(os: &mut Linux) -> bool {
         let base = os.mmap_file(fd, PAGES * PAGE, how)?;
         let before = minor_faults();
         for p in 0..PAGES {
-            os.peek(base + p * PAGE);
+            // SAFETY: page p of the readable mapping just made.
+            unsafe { os.peek(base + p * PAGE) };
         }
         let n = minor_faults() - before;
         os.munmap(base, PAGES * PAGE);

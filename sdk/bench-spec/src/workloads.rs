@@ -54,7 +54,13 @@ pub trait Os: Clock {
     fn mmap_anon(&mut self, len: usize) -> Option<usize>;
     fn munmap(&mut self, addr: usize, len: usize);
     /// Writes one word at `addr`, inside a mapping this workload made.
-    fn touch(&mut self, addr: usize);
+    ///
+    /// # Safety
+    ///
+    /// `addr` is 8-aligned, `addr..addr + 8` lies inside a writable
+    /// mapping the workload made (with [`Os::mmap_anon`] or
+    /// [`Os::mmap_file`]) and still holds, and no Rust reference covers it.
+    unsafe fn touch(&mut self, addr: usize);
     /// fork; the child exits at once with status 0; the parent waits for
     /// it. False if fork failed.
     fn fork_exit_wait(&mut self) -> bool;
@@ -122,9 +128,14 @@ pub trait Os: Clock {
         None
     }
     /// Reads one word at `addr`, inside a mapping this workload made.
-    fn peek(&mut self, addr: usize) -> u64 {
-        // SAFETY: the workloads only pass addresses inside their own
-        // readable mappings.
+    ///
+    /// # Safety
+    ///
+    /// `addr` is 8-aligned and `addr..addr + 8` lies inside a readable
+    /// mapping the workload made and still holds, which no `&mut` covers.
+    unsafe fn peek(&mut self, addr: usize) -> u64 {
+        // SAFETY: the caller keeps the aligned word inside a readable
+        // mapping of its own that nothing mutably borrows.
         unsafe { core::ptr::read_volatile(addr as *const u64) }
     }
 }
@@ -181,8 +192,11 @@ pub fn null_call<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
 pub fn fault_anon<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
     let pages = 1 + FAULT.warmup + FAULT.iters;
     let base = os.mmap_anon(pages * PAGE)?;
-    os.touch(base);
-    let m = per_iteration(os, s, FAULT.warmup, FAULT.iters, |os, i| os.touch(base + (i + 1) * PAGE));
+    // SAFETY: page 0 of the read-write mapping made just above, which this
+    // function alone uses and unmaps last.
+    unsafe { os.touch(base) };
+    // SAFETY: page i + 1 < pages of the same mapping.
+    let m = per_iteration(os, s, FAULT.warmup, FAULT.iters, |os, i| unsafe { os.touch(base + (i + 1) * PAGE) });
     os.munmap(base, pages * PAGE);
     Some(m)
 }
@@ -203,7 +217,8 @@ pub fn fork_exit_wait<O: Os>(os: &mut O, s: &mut Samples, touched: usize) -> Opt
     let base = if touched > 0 {
         let b = os.mmap_anon(touched)?;
         for p in 0..touched / PAGE {
-            os.touch(b + p * PAGE);
+            // SAFETY: page p of the read-write mapping made just above.
+            unsafe { os.touch(b + p * PAGE) };
         }
         Some(b)
     } else {

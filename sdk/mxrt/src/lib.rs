@@ -5,7 +5,8 @@
 //!   CSpace layout.
 //! * [`server`]: the ReplyRecv loop every server runs.
 //! * [`posix`]: the calls user programs make (getpid, fork, exit, wait,
-//!   brk, mmap, ...).
+//!   brk, mmap, ...), and [`posix::Mapping`], an anonymous mapping read
+//!   and written through bounds-checked accessors and unmapped on drop.
 //! * [`grants`]: this process's grant table, registered with VM, and
 //!   the safecopy calls.
 #![no_std]

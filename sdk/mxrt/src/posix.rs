@@ -2,7 +2,7 @@
 //! The process-level calls of user programs.
 use crate::ipc::{send, sendrec};
 use minix_abi::cspace::{PM_EP, VM_EP};
-use minix_abi::errno::Errno;
+use minix_abi::errno::{Errno, EINVAL};
 use minix_abi::{pm, vm};
 
 fn pm_call(req: pm::Request) -> Result<u64, Errno> {
@@ -65,4 +65,106 @@ pub fn vm_info() -> Result<(u64, u64, u64), Errno> {
     let (c, w, l) = vm::Request::Info.encode();
     let r = sendrec(VM_EP, c, w, l);
     r.result().map(|free| (free, r.vals[0], r.vals[1]))
+}
+
+const PAGE: u64 = sel4::PAGE_SIZE as u64;
+
+/// An anonymous private mapping this process owns, made by
+/// [`mmap_region`] and unmapped when dropped (or by [`Mapping::unmap`]).
+/// It reads as a [`sel4::MappedRegion`] (bounds-checked `read_u64`,
+/// `as_slice`, `base` for grants) and adds the writes; it covers whole
+/// pages, so unmapping it never touches memory it does not own.
+///
+/// A child made by `fork` gets its own copy of the mapping and of this
+/// value; each process unmaps only its own.
+#[derive(Debug)]
+pub struct Mapping {
+    region: sel4::MappedRegion,
+}
+
+/// A fresh anonymous private mapping of `len` bytes, rounded up to whole
+/// pages, at an address VM picks, with `prot` (which must include
+/// `PROT_READ`; `PROT_WRITE` makes it writable). Pages are backed on first
+/// touch. `EINVAL` for an empty length or without `PROT_READ`; otherwise
+/// what `mmap` answers.
+pub fn mmap_region(len: u64, prot: u64) -> Result<Mapping, Errno> {
+    if len == 0 || prot & vm::PROT_READ == 0 {
+        return Err(EINVAL);
+    }
+    let len = len.checked_next_multiple_of(PAGE).ok_or(EINVAL)?;
+    let base = mmap(0, len, prot, vm::MAP_ANON | vm::MAP_PRIVATE)?;
+    if base == 0 || base.checked_add(len).is_none() || len > isize::MAX as u64 {
+        // VM never answers so; refuse rather than trust it.
+        let _ = munmap(base, len);
+        return Err(EINVAL);
+    }
+    // SAFETY: VM has just made [base, base + len) a fresh anonymous private
+    // mapping of this process, at an address it chose (no MAP_FIXED), so
+    // nothing in the process refers to it yet; base is not 0 and the range
+    // neither wraps nor exceeds isize::MAX (checked above); it is readable
+    // (PROT_READ checked) and writable exactly when PROT_WRITE was asked;
+    // and it stays mapped for the region's life, since only the Mapping
+    // unmaps it, after the region is gone.
+    let region = unsafe { sel4::MappedRegion::new(base, len, prot & vm::PROT_WRITE != 0) };
+    Ok(Mapping { region })
+}
+
+impl Mapping {
+    /// The bytes, writable.
+    ///
+    /// # Panics
+    ///
+    /// If the mapping is read-only.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        self.region.as_mut_slice()
+    }
+
+    /// Writes the native word `value` at byte offset `off`.
+    ///
+    /// # Panics
+    ///
+    /// If the mapping is read-only or the word is not wholly inside it.
+    pub fn write_u64(&mut self, off: u64, value: u64) {
+        self.region.write_u64(off, value)
+    }
+
+    /// Splits at byte `at`, a multiple of the page size: `self` keeps
+    /// `[0, at)`, the returned mapping owns `[at, len)`. Each then unmaps
+    /// its own pages (VM splits its region when one goes).
+    ///
+    /// # Panics
+    ///
+    /// If `at` is not a page multiple or lies past the end.
+    pub fn split_off(&mut self, at: u64) -> Mapping {
+        assert!(at.is_multiple_of(PAGE), "a mapping splits only at a page boundary");
+        Mapping { region: self.region.split_off(at) }
+    }
+
+    /// Unmaps now, reporting what VM answers (dropping unmaps too, but
+    /// cannot report).
+    pub fn unmap(self) -> Result<(), Errno> {
+        let (base, len) = (self.base(), self.len());
+        // The region goes with `self`, so nothing can reach the pages
+        // once they are unmapped; `forget` only skips `drop`'s munmap.
+        core::mem::forget(self);
+        if len == 0 {
+            return Ok(());
+        }
+        munmap(base, len).map(|_| ())
+    }
+}
+
+impl core::ops::Deref for Mapping {
+    type Target = sel4::MappedRegion;
+    fn deref(&self) -> &sel4::MappedRegion {
+        &self.region
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        if !self.region.is_empty() {
+            let _ = munmap(self.region.base(), self.region.len());
+        }
+    }
 }

@@ -26,9 +26,16 @@ pub fn free_bytes() -> usize {
 /// Grows the heap by `frames` (fresh frame caps of this process), mapped
 /// into `vspace`, this process's own; see `sel4::grow_heap_with`. Returns
 /// the bytes added.
-pub fn grow(vspace: sel4::VSpace, frames: &[sel4::Frame], alloc: &mut dyn FnMut(u64) -> Result<sel4::CPtr, sel4::Error>) -> usize {
+///
+/// # Safety
+///
+/// As for `sel4::grow_heap_with`: `vspace` is this process's own VSpace,
+/// the frames are mapped nowhere else in it, and they stay mapped for the
+/// rest of the process (caps never unmapped, deleted or revoked).
+pub unsafe fn grow(vspace: sel4::VSpace, frames: &[sel4::Frame], alloc: &mut dyn FnMut(u64) -> Result<sel4::CPtr, sel4::Error>) -> usize {
     #[cfg(target_os = "none")]
-    return sel4::grow_heap_with(&HEAP, vspace, frames, alloc);
+    // SAFETY: the caller's obligations are grow_heap_with's.
+    return unsafe { sel4::grow_heap_with(&HEAP, vspace, frames, alloc) };
     #[cfg(not(target_os = "none"))]
     {
         let _ = (vspace, frames, alloc);

@@ -37,26 +37,17 @@ pub fn abort_by_fault() -> ! {
     unsafe { core::arch::asm!("ud2", options(noreturn)) }
 }
 
-/// Turns a code address stored as a word back into a function pointer.
-/// Only for addresses produced from `fn() -> !` values in this program.
-pub fn fn_from_addr(addr: usize) -> fn() -> ! {
-    // SAFETY: callers store only addresses of `fn() -> !` items.
-    unsafe { core::mem::transmute::<usize, fn() -> !>(addr) }
-}
-
-/// Zeroes one 4 KiB page at a page-aligned, mapped, writable address with
-/// `rep stosq` (512 stores).
-pub fn zero_page(addr: u64) {
-    if addr % PAGE_SIZE as u64 != 0 {
-        crate::fill_addr(addr, 0, PAGE_SIZE);
-        return;
-    }
-    // SAFETY: the caller guarantees the page is mapped and writable (as
-    // for every raw_mem function); rep stosq writes exactly 4 KiB there.
+/// Zeroes one 4 KiB page with `rep stosq` (512 stores), which is what
+/// VM does to every recycled frame. Safe: the reference says the page is
+/// writable and that nothing else uses it; `rep stosq` needs no alignment.
+pub fn zero_page(page: &mut [u8; PAGE_SIZE]) {
+    // SAFETY: rep stosq stores RCX = 512 zero words from RDI upwards (the
+    // direction flag is clear, as the ABI requires), exactly the 4 KiB
+    // `page` covers, and `page` is a unique reference.
     unsafe {
         core::arch::asm!(
             "rep stosq",
-            inout("rdi") addr => _,
+            inout("rdi") page.as_mut_ptr() => _,
             inout("rcx") (PAGE_SIZE / 8) as u64 => _,
             in("rax") 0u64,
             options(nostack, preserves_flags)

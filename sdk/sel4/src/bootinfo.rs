@@ -29,9 +29,12 @@ pub struct UntypedDesc {
 }
 
 /// A read-only view of the bootinfo frame (field offsets of the packed
-/// seL4 5.0 x86_64 layout).
+/// seL4 5.0 x86_64 layout). Made once, unsafely, from the address the
+/// kernel passed; every accessor is then safe.
 #[derive(Copy, Clone, Debug)]
 pub struct BootInfo {
+    /// Invariant (from [`BootInfo::from_addr`]): a readable seL4_BootInfo
+    /// structure that nothing writes, for the rest of the program.
     base: u64,
 }
 
@@ -47,19 +50,39 @@ const _: () = {
 
 impl BootInfo {
     /// Wraps the bootinfo pointer the kernel passed in `rdi`.
-    pub fn from_addr(base: u64) -> BootInfo {
+    ///
+    /// # Safety
+    ///
+    /// `base` is the address of a whole seL4_BootInfo structure (the
+    /// kernel's bootinfo frame, for the root task) that stays mapped
+    /// readable and unwritten for the rest of the program: every copy of
+    /// the returned value reads it whenever asked.
+    pub unsafe fn from_addr(base: u64) -> BootInfo {
         BootInfo { base }
     }
 
+    /// The word at `off` in the structure.
+    fn word(&self, off: u64) -> u64 {
+        debug_assert!(off + 8 <= UNTYPED_LIST + UNTYPED_LIST_WIDTH);
+        // SAFETY: `base` holds a readable, unwritten seL4_BootInfo for
+        // good (from_addr's contract), and every caller passes the offset
+        // of one of its fields, generated from the kernel's struct.
+        unsafe { read_u64_at(self.base + off) }
+    }
+
+    /// The byte at `off` in the structure.
+    fn byte(&self, off: u64) -> u8 {
+        debug_assert!(off < UNTYPED_LIST + UNTYPED_LIST_WIDTH);
+        // SAFETY: as in `word`.
+        unsafe { read_u8_at(self.base + off) }
+    }
+
     fn region(&self, off: u64) -> SlotRegion {
-        SlotRegion {
-            start: read_u64_at(self.base + off + SLOT_REGION_START),
-            end: read_u64_at(self.base + off + SLOT_REGION_END),
-        }
+        SlotRegion { start: self.word(off + SLOT_REGION_START), end: self.word(off + SLOT_REGION_END) }
     }
 
     pub fn ipc_buffer(&self) -> u64 {
-        read_u64_at(self.base + IPC_BUFFER)
+        self.word(IPC_BUFFER)
     }
     pub fn empty(&self) -> SlotRegion {
         self.region(EMPTY)
@@ -71,11 +94,11 @@ impl BootInfo {
         self.region(USER_IMAGE_PAGING)
     }
     pub fn init_cnode_size_bits(&self) -> u8 {
-        read_u8_at(self.base + CNODE_SIZE_BITS)
+        self.byte(CNODE_SIZE_BITS)
     }
     /// TSC frequency in MHz.
     pub fn tsc_mhz(&self) -> u64 {
-        read_u64_at(self.base + ARCH_INFO)
+        self.word(ARCH_INFO)
     }
     pub fn untyped(&self) -> SlotRegion {
         self.region(UNTYPED)
@@ -85,11 +108,12 @@ impl BootInfo {
         if i >= self.untyped().len() || i >= crate::MAX_BOOTINFO_UNTYPED_CAPS as u64 {
             return None;
         }
-        let at = self.base + UNTYPED_LIST + i * UNTYPED_DESC_SIZE;
+        // Inside the list: i < MAX_BOOTINFO_UNTYPED_CAPS (checked above).
+        let at = UNTYPED_LIST + i * UNTYPED_DESC_SIZE;
         Some(UntypedDesc {
-            paddr: read_u64_at(at + UNTYPED_DESC_PADDR),
-            size_bits: read_u8_at(at + UNTYPED_DESC_SIZE_BITS),
-            is_device: read_u8_at(at + UNTYPED_DESC_IS_DEVICE) != 0,
+            paddr: self.word(at + UNTYPED_DESC_PADDR),
+            size_bits: self.byte(at + UNTYPED_DESC_SIZE_BITS),
+            is_device: self.byte(at + UNTYPED_DESC_IS_DEVICE) != 0,
         })
     }
 }

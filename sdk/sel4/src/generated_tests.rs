@@ -109,7 +109,9 @@ fn bootinfo_reads_the_generated_layout() {
         put(at + bl::UNTYPED_DESC_SIZE_BITS, &[12 + i as u8]);
         put(at + bl::UNTYPED_DESC_IS_DEVICE, &[(i == 1) as u8]);
     }
-    let bi = BootInfo::from_addr(buf.as_ptr() as u64);
+    // SAFETY: `buf` is as long as the whole structure, outlives `bi` and
+    // is not written again while `bi` reads it.
+    let bi = unsafe { BootInfo::from_addr(buf.as_ptr() as u64) };
     assert_eq!(bi.ipc_buffer(), 0x1234_5000);
     assert_eq!(bi.empty(), SlotRegion { start: 100, end: 4096 });
     assert_eq!(bi.user_image_frames(), SlotRegion { start: 12, end: 40 });

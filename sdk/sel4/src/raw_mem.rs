@@ -1,55 +1,105 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! Access to memory at raw addresses: frames a process mapped itself at a
-//! known address, or structures the kernel placed (bootinfo). These are the
-//! project's only raw pointer accesses; callers guarantee by construction
-//! that the address range is mapped (readable, and writable for writes)
-//! for the duration of the call.
+//! known address, or structures the kernel placed (bootinfo). Each function
+//! is `unsafe`: the address is only a number, so the caller states why the
+//! memory is there. Code that touches a range many times should wrap it
+//! once in a [`crate::MappedRegion`] or a [`crate::FrameWindow`], whose
+//! accessors are safe.
 
-pub fn read_u8_at(addr: u64) -> u8 {
-    // SAFETY: see the module contract.
+/// Reads the byte at `addr` (a volatile read: it is never merged with
+/// other accesses or left out).
+///
+/// # Safety
+///
+/// `addr` is mapped readable in this address space, and no live Rust
+/// reference allows writing that byte. A read that faults on purpose (to
+/// provoke a fault handler) is allowed when the handler either maps the
+/// page before resuming the thread or never resumes it.
+pub unsafe fn read_u8_at(addr: u64) -> u8 {
+    // SAFETY: the caller keeps `addr` readable and free of writers.
     unsafe { core::ptr::read_volatile(addr as *const u8) }
 }
 
-pub fn read_u64_at(addr: u64) -> u64 {
-    // SAFETY: see the module contract; unaligned reads are allowed.
+/// Reads the 8 bytes at `addr` (any alignment).
+///
+/// # Safety
+///
+/// As for [`read_u8_at`], for all of `addr..addr + 8`.
+pub unsafe fn read_u64_at(addr: u64) -> u64 {
+    // SAFETY: the caller keeps the 8 bytes readable and free of writers;
+    // `read_unaligned` needs no alignment.
     unsafe { core::ptr::read_unaligned(addr as *const u64) }
 }
 
-pub fn write_u64_at(addr: u64, value: u64) {
-    // SAFETY: see the module contract.
+/// Writes `value` to the 8 bytes at `addr` (any alignment).
+///
+/// # Safety
+///
+/// `addr..addr + 8` is mapped writable in this address space, and no live
+/// Rust reference covers any of it. As for reads, a write that faults on
+/// purpose is allowed.
+pub unsafe fn write_u64_at(addr: u64, value: u64) {
+    // SAFETY: the caller keeps the 8 bytes writable and unaliased.
     unsafe { core::ptr::write_unaligned(addr as *mut u64, value) }
 }
 
-/// Copies `src` to the mapped range at `addr`.
-pub fn copy_to_addr(addr: u64, src: &[u8]) {
-    // SAFETY: see the module contract; the ranges cannot overlap because
-    // `src` is a Rust slice and `addr` is a separately mapped window.
-    unsafe { core::ptr::copy(src.as_ptr(), addr as *mut u8, src.len()) }
+/// Copies `src` to the range at `addr`.
+///
+/// # Safety
+///
+/// `addr..addr + src.len()` is mapped writable in this address space and
+/// no live Rust reference (`src` included) covers any of it.
+pub unsafe fn copy_to_addr(addr: u64, src: &[u8]) {
+    // SAFETY: the caller keeps the destination writable and apart from
+    // every reference, `src` among them, so the two cannot overlap.
+    unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), addr as *mut u8, src.len()) }
 }
 
-/// Copies from the mapped range at `addr` into `dst`.
-pub fn copy_from_addr(addr: u64, dst: &mut [u8]) {
-    // SAFETY: see the module contract.
-    unsafe { core::ptr::copy(addr as *const u8, dst.as_mut_ptr(), dst.len()) }
+/// Copies from the range at `addr` into `dst`.
+///
+/// # Safety
+///
+/// `addr..addr + dst.len()` is mapped readable in this address space, no
+/// live Rust reference allows writing it, and it does not overlap `dst`.
+pub unsafe fn copy_from_addr(addr: u64, dst: &mut [u8]) {
+    // SAFETY: the caller keeps the source readable, unwritten and apart
+    // from `dst`.
+    unsafe { core::ptr::copy_nonoverlapping(addr as *const u8, dst.as_mut_ptr(), dst.len()) }
 }
 
 /// Fills `len` bytes at `addr` with `byte`.
-pub fn fill_addr(addr: u64, byte: u8, len: usize) {
-    // SAFETY: see the module contract.
+///
+/// # Safety
+///
+/// `addr..addr + len` is mapped writable in this address space and no
+/// live Rust reference covers any of it.
+pub unsafe fn fill_addr(addr: u64, byte: u8, len: usize) {
+    // SAFETY: the caller keeps the range writable and unaliased.
     unsafe { core::ptr::write_bytes(addr as *mut u8, byte, len) }
 }
 
-/// A shared slice over a mapped range that stays mapped for the life of
-/// the process (for example a window set up at start).
-pub fn slice_at(addr: u64, len: usize) -> &'static [u8] {
-    // SAFETY: see the module contract, for the whole program.
+/// A shared slice over the `len` bytes at `addr`, for lifetime `'a`.
+///
+/// # Safety
+///
+/// For all of `'a`, `addr..addr + len` is mapped readable in this address
+/// space, nothing writes it (no `&mut`, no raw write, no other process),
+/// and `len` is at most `isize::MAX`.
+pub unsafe fn slice_at<'a>(addr: u64, len: usize) -> &'a [u8] {
+    // SAFETY: the caller's obligations are `from_raw_parts`'s (`u8` needs
+    // no alignment).
     unsafe { core::slice::from_raw_parts(addr as *const u8, len) }
 }
 
-/// A mutable slice over a permanently mapped range. The caller must not
-/// create two live mutable slices over the same range.
-pub fn slice_at_mut(addr: u64, len: usize) -> &'static mut [u8] {
-    // SAFETY: see the module contract, for the whole program.
+/// A mutable slice over the `len` bytes at `addr`, for lifetime `'a`.
+///
+/// # Safety
+///
+/// For all of `'a`, `addr..addr + len` is mapped writable in this address
+/// space, nothing else reads or writes it (no other reference, no raw
+/// access, no other process), and `len` is at most `isize::MAX`.
+pub unsafe fn slice_at_mut<'a>(addr: u64, len: usize) -> &'a mut [u8] {
+    // SAFETY: the caller's obligations are `from_raw_parts_mut`'s.
     unsafe { core::slice::from_raw_parts_mut(addr as *mut u8, len) }
 }
 
@@ -113,10 +163,19 @@ static HEAP_GROWTH_NEXT: core::sync::atomic::AtomicU64 = core::sync::atomic::Ato
 /// pages to the allocator. Returns how many bytes were added; frames after
 /// one that failed to map are not used.
 ///
-/// Safe because this function alone maps into the growth range and moves
-/// its cursor past every page it maps, so each page it gives the heap is
-/// mapped writable and used by nothing else.
-pub fn grow_heap_with<const ORDER: usize>(
+/// This function alone maps into the growth range and moves its cursor
+/// past every page it maps, so no page is handed to the heap twice.
+///
+/// # Safety
+///
+/// - `vspace` is the calling process's own VSpace (otherwise the heap would
+///   be given addresses that are not mapped here);
+/// - no frame of `frames` is mapped anywhere else in this address space,
+///   now or later (the heap's memory must not be reachable another way);
+/// - the frames stay mapped for the rest of the process: their caps are
+///   never unmapped, deleted or revoked, nor the untyped memory they came
+///   from.
+pub unsafe fn grow_heap_with<const ORDER: usize>(
     heap: &buddy_system_allocator::LockedHeap<ORDER>,
     vspace: crate::VSpace,
     frames: &[crate::Frame],
@@ -139,8 +198,9 @@ pub fn grow_heap_with<const ORDER: usize>(
     HEAP_GROWTH_NEXT.store(start + len, Ordering::Release);
     if len > 0 {
         // SAFETY: [start, start + len) was just mapped read-write in this
-        // address space, and the cursor has moved past it, so no later
-        // call maps or hands out these pages again.
+        // address space (the caller vouches that `vspace` is ours, and that
+        // the frames are reachable only here and stay mapped), and the
+        // cursor has moved past it, so no later call hands it out again.
         unsafe { heap.lock().add_to_heap(start as usize, (start + len) as usize) }
     }
     len as usize

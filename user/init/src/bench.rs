@@ -36,8 +36,10 @@ impl Os for Minix {
     fn munmap(&mut self, addr: usize, len: usize) {
         let _ = mxrt::posix::munmap(addr as u64, len as u64);
     }
-    fn touch(&mut self, addr: usize) {
-        sel4::write_u64_at(addr as u64, addr as u64);
+    unsafe fn touch(&mut self, addr: usize) {
+        // SAFETY: Os::touch's contract: the word is inside a writable
+        // mapping the workload made and holds, which nothing borrows.
+        unsafe { sel4::write_u64_at(addr as u64, addr as u64) };
     }
     fn fork_exit_wait(&mut self) -> bool {
         match mxrt::posix::fork() {
@@ -79,12 +81,12 @@ pub fn run() {
 /// copies and an in-VFS memcpy of the same size (the floor's second half).
 fn safecopy() {
     const LEN: u64 = 64 * 1024;
-    let Ok(buf) = mxrt::posix::mmap(0, LEN, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE) else { return };
+    let Ok(mut buf) = mxrt::posix::mmap_region(LEN, PROT_READ | PROT_WRITE) else { return };
     for i in 0..LEN / 8 {
-        sel4::write_u64_at(buf + i * 8, i);
+        buf.write_u64(i * 8, i);
     }
     let mut g = mxrt::grants::Grants::new();
-    let Ok(id) = g.direct(minix_abi::endpoint::VFS, buf, LEN, grant::CPF_READ) else { return };
+    let Ok(id) = g.direct(minix_abi::endpoint::VFS, buf.base(), LEN, grant::CPF_READ) else { return };
     for (len, copy, memcpy) in [(4096u64, "safecopy_4k", "memcpy_4k"), (LEN, "safecopy_64k", "memcpy_64k")] {
         let (c, w, l) = vfs::Request::GrantBench { grant: id.0, len, rounds: 500 }.encode();
         let r = mxrt::ipc::sendrec(VFS_EP, c, w, l);
@@ -97,5 +99,5 @@ fn safecopy() {
         }
     }
     let _ = g.revoke(id);
-    let _ = mxrt::posix::munmap(buf, LEN);
+    let _ = buf.unmap();
 }

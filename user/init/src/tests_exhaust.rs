@@ -45,12 +45,12 @@ fn touch_all_memory() -> Result<(), &'static str> {
             // Leave room for the page tables this process needs (one per
             // 2 MiB, and the levels above).
             let pages = free.saturating_sub(free / 256 + 64);
-            let Ok(base) = posix::mmap(0, pages * PAGE, PROT_READ | PROT_WRITE, ANON) else { return 3 };
+            let Ok(mut m) = posix::mmap_region(pages * PAGE, PROT_READ | PROT_WRITE) else { return 3 };
             for i in 0..pages {
-                sel4::write_u64_at(base + i * PAGE, i);
+                m.write_u64(i * PAGE, i);
             }
             for i in 0..pages {
-                if sel4::read_u64_at(base + i * PAGE) != i {
+                if m.read_u64(i * PAGE) != i {
                     return 4;
                 }
             }
@@ -88,9 +88,9 @@ fn mmap_50000() -> Result<(), &'static str> {
     ensure(pm::wifexited(s) && pm::wexitstatus(s) == 0, "the child failed")?;
     vm_alive()?;
     // A normal mapping still works.
-    let a = posix::mmap(0, PAGE, PROT_READ | PROT_WRITE, ANON).map_err(|_| "mmap after")?;
-    sel4::write_u64_at(a, 1);
-    posix::munmap(a, PAGE).map_err(|_| "munmap after").map(|_| ())
+    let mut m = posix::mmap_region(PAGE, PROT_READ | PROT_WRITE).map_err(|_| "mmap after")?;
+    m.write_u64(0, 1);
+    m.unmap().map_err(|_| "munmap after")
 }
 
 /// A process with 8 MiB touched forks 100 children that stay alive a
@@ -99,9 +99,9 @@ fn fork_100_of_8mib() -> Result<(), &'static str> {
     let before = free_frames()?;
     let s = in_child(|| {
         const LEN: u64 = 8 << 20;
-        let Ok(base) = posix::mmap(0, LEN, PROT_READ | PROT_WRITE, ANON) else { return 2 };
+        let Ok(mut m) = posix::mmap_region(LEN, PROT_READ | PROT_WRITE) else { return 2 };
         for i in 0..LEN / PAGE {
-            sel4::write_u64_at(base + i * PAGE, i);
+            m.write_u64(i * PAGE, i);
         }
         let mut kids = Vec::new();
         for _ in 0..100 {
@@ -137,16 +137,16 @@ fn fork_100_of_8mib() -> Result<(), &'static str> {
 fn shared_reads_100_rounds() -> Result<(), &'static str> {
     let s = in_child(|| {
         const PAGES: u64 = 500;
-        let Ok(base) = posix::mmap(0, PAGES * PAGE, PROT_READ | PROT_WRITE, ANON) else { return 2 };
+        let Ok(mut m) = posix::mmap_region(PAGES * PAGE, PROT_READ | PROT_WRITE) else { return 2 };
         for i in 0..PAGES {
-            sel4::write_u64_at(base + i * PAGE, i);
+            m.write_u64(i * PAGE, i);
         }
         for _ in 0..100 {
             let mut kids = [0u32; 3];
             for k in kids.iter_mut() {
                 match posix::fork() {
                     Ok(0) => {
-                        let ok = (0..PAGES).all(|i| sel4::read_u64_at(base + i * PAGE) == i);
+                        let ok = (0..PAGES).all(|i| m.read_u64(i * PAGE) == i);
                         posix::exit(if ok { 0 } else { 1 })
                     }
                     Ok(c) => *k = c,

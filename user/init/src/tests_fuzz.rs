@@ -115,9 +115,9 @@ fn servers_fine(baseline: u64) -> Result<(), &'static str> {
         let r = mxrt::ipc::sendrec(slot, PING, [0; 4], 0);
         ensure(r.result() == Ok(ep as u64), "a server stopped answering PING")?;
     }
-    let a = posix::mmap(0, 4096, vm::PROT_READ | vm::PROT_WRITE, vm::MAP_ANON | vm::MAP_PRIVATE).map_err(|_| "mmap after a batch")?;
-    sel4::write_u64_at(a, 5);
-    posix::munmap(a, 4096).map_err(|_| "munmap after a batch")?;
+    let mut m = posix::mmap_region(4096, vm::PROT_READ | vm::PROT_WRITE).map_err(|_| "mmap after a batch")?;
+    m.write_u64(0, 5);
+    m.unmap().map_err(|_| "munmap after a batch")?;
     let free = posix::vm_info().map_err(|_| "vm_info")?.0;
     ensure(free == baseline, "VM's free frames did not come back after a batch")
 }

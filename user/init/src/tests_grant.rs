@@ -8,7 +8,7 @@ use minix_abi::cspace::VFS_EP;
 use minix_abi::endpoint::{Endpoint, PM, VFS};
 use minix_abi::errno::{Errno, EFAULT, ELOOP, EPERM};
 use minix_abi::vfs;
-use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
+use minix_abi::vm::{PROT_READ, PROT_WRITE};
 use mxrt::grants::Grants;
 use mxrt::posix;
 
@@ -24,8 +24,8 @@ fn me() -> Endpoint {
     Endpoint(minix_abi::endpoint::INIT.0)
 }
 
-fn fresh_page() -> Result<u64, &'static str> {
-    posix::mmap(0, PAGE, (PROT_READ | PROT_WRITE) as u64, MAP_ANON | MAP_PRIVATE).map_err(|_| "mmap")
+fn fresh_page() -> Result<posix::Mapping, &'static str> {
+    posix::mmap_region(PAGE, PROT_READ | PROT_WRITE).map_err(|_| "mmap")
 }
 
 pub const TESTS: &[Test] = &[
@@ -109,11 +109,11 @@ fn magic(g: &mut Grants) -> Result<(), &'static str> {
 fn try_untouched(g: &mut Grants) -> Result<(), &'static str> {
     let page = fresh_page()?;
     let (_, _, resident_before) = posix::vm_info().map_err(|_| "info")?;
-    let id = g.direct(VFS, page, PAGE, RW | CPF_TRY).map_err(|_| "grant")?;
+    let id = g.direct(VFS, page.base(), PAGE, RW | CPF_TRY).map_err(|_| "grant")?;
     let r = exercise(id, PAGE, 1);
     let (_, _, resident_after) = posix::vm_info().map_err(|_| "info")?;
     let faulted = g.revoke(id).map_err(|_| "revoke")?;
-    posix::munmap(page, PAGE).map_err(|_| "munmap")?;
+    page.unmap().map_err(|_| "munmap")?;
     ensure(r == Err(EFAULT), "TRY copy into an untouched page did not fail with EFAULT")?;
     ensure(resident_after == resident_before, "the TRY copy paged memory in")?;
     ensure(faulted, "revoke did not see the fault mark")
@@ -121,12 +121,12 @@ fn try_untouched(g: &mut Grants) -> Result<(), &'static str> {
 
 fn no_try(g: &mut Grants) -> Result<(), &'static str> {
     let page = fresh_page()?;
-    let id = g.direct(VFS, page, PAGE, RW).map_err(|_| "grant")?;
+    let id = g.direct(VFS, page.base(), PAGE, RW).map_err(|_| "grant")?;
     let r = exercise(id, PAGE, 5);
     let faulted = g.revoke(id).map_err(|_| "revoke")?;
     ensure(r.is_ok(), "the copy without TRY failed")?;
     ensure(!faulted, "a non-TRY grant reported a fault")?;
-    let ok = (0..PAGE).step_by(8).all(|o| sel4::read_u64_at(page + o) == 0x0505_0505_0505_0505);
-    posix::munmap(page, PAGE).map_err(|_| "munmap")?;
+    let ok = page.as_slice().iter().all(|&b| b == 5);
+    page.unmap().map_err(|_| "munmap")?;
     ensure(ok, "wrong bytes after the copy")
 }

@@ -12,7 +12,7 @@ use minix_abi::cspace::{PM_EP, VFS_EP, VM_EP};
 use minix_abi::endpoint::{PM, VFS, VM};
 use minix_abi::errno::ENOMEM;
 use minix_abi::pm;
-use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
+use minix_abi::vm::{PROT_READ, PROT_WRITE};
 use mxrt::posix;
 
 const PAGE: u64 = 4096;
@@ -36,9 +36,9 @@ impl Rng {
     }
 }
 
-/// A mapping this worker made and the value it wrote to each page.
-struct Mapping {
-    base: u64,
+/// A mapping this worker made and the value it writes to each page.
+struct Tagged {
+    map: posix::Mapping,
     pages: u64,
     tag: u64,
 }
@@ -49,9 +49,9 @@ fn value(tag: u64, page: u64) -> u64 {
 
 /// Checks every touched page of `m` (each page is either untouched, 0, or
 /// holds its value).
-fn intact(m: &Mapping) -> bool {
+fn intact(m: &Tagged) -> bool {
     (0..m.pages).all(|p| {
-        let v = sel4::read_u64_at(m.base + p * PAGE);
+        let v = m.map.read_u64(p * PAGE);
         v == 0 || v == value(m.tag, p)
     })
 }
@@ -64,30 +64,31 @@ fn worker(seed: u64, start: u64, deadline: u64, depth: u32) -> u8 {
         sel4::yield_now();
     }
     let mut r = Rng(seed | 1);
-    let mut maps: Vec<Mapping> = Vec::new();
+    let mut maps: Vec<Tagged> = Vec::new();
     let mut grants = mxrt::grants::Grants::new();
     let mut kids = 0u32;
     while sel4::rdtsc() < deadline {
         match r.below(8) {
             0 | 1 if maps.len() < 16 => {
                 let pages = 1 + r.below(32);
-                match posix::mmap(0, pages * PAGE, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE) {
-                    Ok(base) => maps.push(Mapping { base, pages, tag: r.next() }),
+                match posix::mmap_region(pages * PAGE, PROT_READ | PROT_WRITE) {
+                    Ok(map) => maps.push(Tagged { map, pages, tag: r.next() }),
                     Err(e) if e == ENOMEM => {}
                     Err(_) => return 10,
                 }
             }
             2 | 3 if !maps.is_empty() => {
-                let m = &maps[r.below(maps.len() as u64) as usize];
+                let i = r.below(maps.len() as u64) as usize;
+                let m = &mut maps[i];
                 let p = r.below(m.pages);
-                sel4::write_u64_at(m.base + p * PAGE, value(m.tag, p));
+                m.map.write_u64(p * PAGE, value(m.tag, p));
             }
             4 if !maps.is_empty() => {
                 let m = maps.swap_remove(r.below(maps.len() as u64) as usize);
                 if !intact(&m) {
                     return 11;
                 }
-                if posix::munmap(m.base, m.pages * PAGE).is_err() {
+                if m.map.unmap().is_err() {
                     return 12;
                 }
             }
@@ -112,11 +113,11 @@ fn worker(seed: u64, start: u64, deadline: u64, depth: u32) -> u8 {
             },
             7 if !maps.is_empty() => {
                 // A grant copy: VFS adds 1 to each byte of one word, in and out.
-                let m = &maps[r.below(maps.len() as u64) as usize];
-                let p = r.below(m.pages);
-                let at = m.base + p * PAGE;
-                let before = sel4::read_u64_at(at);
-                let Ok(id) = grants.direct(VFS, at, 8, grant::CPF_READ | grant::CPF_WRITE) else { return 16 };
+                let i = r.below(maps.len() as u64) as usize;
+                let m = &mut maps[i];
+                let off = r.below(m.pages) * PAGE;
+                let before = m.map.read_u64(off);
+                let Ok(id) = grants.direct(VFS, m.map.base() + off, 8, grant::CPF_READ | grant::CPF_WRITE) else { return 16 };
                 let (c, w, l) = minix_abi::vfs::Request::GrantExercise { grant: id.0, len: 8, delta: 1 }.encode();
                 let res = mxrt::ipc::sendrec(VFS_EP, c, w, l).result();
                 let _ = grants.revoke(id);
@@ -124,11 +125,11 @@ fn worker(seed: u64, start: u64, deadline: u64, depth: u32) -> u8 {
                     return 17;
                 }
                 let bytes = before.to_ne_bytes().map(|b| b.wrapping_add(1));
-                if sel4::read_u64_at(at) != u64::from_ne_bytes(bytes) {
+                if m.map.read_u64(off) != u64::from_ne_bytes(bytes) {
                     return 18;
                 }
                 // Put the page's value back, so `intact` still holds.
-                sel4::write_u64_at(at, before);
+                m.map.write_u64(off, before);
             }
             _ => {}
         }

@@ -42,51 +42,51 @@ fn child_segv(child: u32) -> Result<(), &'static str> {
 fn demand_paging() -> Result<(), &'static str> {
     const LEN: u64 = 16 << 20;
     let (_, _, before) = posix::vm_info().map_err(|_| "info")?;
-    let base = posix::mmap(0, LEN, RW, ANON).map_err(|_| "mmap failed")?;
+    let mut m = posix::mmap_region(LEN, RW).map_err(|_| "mmap failed")?;
     let (_, _, mapped) = posix::vm_info().map_err(|_| "info")?;
     ensure(mapped == before, "mmap allocated pages before they were touched")?;
     for i in 0..LEN / PAGE {
-        sel4::write_u64_at(base + i * PAGE + (i % 500) * 8, pattern(i));
+        m.write_u64(i * PAGE + (i % 500) * 8, pattern(i));
     }
     let (_, _, touched) = posix::vm_info().map_err(|_| "info")?;
     ensure(touched >= before + LEN / PAGE, "pages not resident after touching")?;
     for i in 0..LEN / PAGE {
-        if sel4::read_u64_at(base + i * PAGE + (i % 500) * 8) != pattern(i) {
+        if m.read_u64(i * PAGE + (i % 500) * 8) != pattern(i) {
             return Err("a page lost its contents");
         }
         // The next word on the page was never written: it must read zero.
-        if sel4::read_u64_at(base + i * PAGE + ((i % 500) + 1) * 8) != 0 {
+        if m.read_u64(i * PAGE + ((i % 500) + 1) * 8) != 0 {
             return Err("a fresh page was not zero");
         }
     }
-    posix::munmap(base, LEN).map_err(|_| "munmap failed")?;
+    m.unmap().map_err(|_| "munmap failed")?;
     let (_, _, after) = posix::vm_info().map_err(|_| "info")?;
     ensure(after == before, "munmap did not release the pages")
 }
 
 fn cow_child_writes() -> Result<(), &'static str> {
-    let base = posix::mmap(0, PAGE, RW, ANON).map_err(|_| "mmap")?;
-    sel4::write_u64_at(base, 111);
+    let mut m = posix::mmap_region(PAGE, RW).map_err(|_| "mmap")?;
+    m.write_u64(0, 111);
     match posix::fork() {
         Err(_) => Err("fork"),
         Ok(0) => {
-            let before = sel4::read_u64_at(base);
-            sel4::write_u64_at(base, 222);
-            let ok = before == 111 && sel4::read_u64_at(base) == 222;
+            let before = m.read_u64(0);
+            m.write_u64(0, 222);
+            let ok = before == 111 && m.read_u64(0) == 222;
             posix::exit(if ok { 0 } else { 1 })
         }
         Ok(child) => {
             child_ok(child)?;
-            let v = sel4::read_u64_at(base);
-            posix::munmap(base, PAGE).map_err(|_| "munmap")?;
+            let v = m.read_u64(0);
+            m.unmap().map_err(|_| "munmap")?;
             ensure(v == 111, "the child's write reached the parent")
         }
     }
 }
 
 fn cow_parent_writes() -> Result<(), &'static str> {
-    let base = posix::mmap(0, PAGE, RW, ANON).map_err(|_| "mmap")?;
-    sel4::write_u64_at(base, 333);
+    let mut m = posix::mmap_region(PAGE, RW).map_err(|_| "mmap")?;
+    m.write_u64(0, 333);
     match posix::fork() {
         Err(_) => Err("fork"),
         Ok(0) => {
@@ -94,13 +94,13 @@ fn cow_parent_writes() -> Result<(), &'static str> {
             for _ in 0..200 {
                 sel4::yield_now();
             }
-            posix::exit(if sel4::read_u64_at(base) == 333 { 0 } else { 1 })
+            posix::exit(if m.read_u64(0) == 333 { 0 } else { 1 })
         }
         Ok(child) => {
-            sel4::write_u64_at(base, 444);
+            m.write_u64(0, 444);
             let r = child_ok(child);
-            let v = sel4::read_u64_at(base);
-            posix::munmap(base, PAGE).map_err(|_| "munmap")?;
+            let v = m.read_u64(0);
+            m.unmap().map_err(|_| "munmap")?;
             r?;
             ensure(v == 444, "the parent lost its own write")
         }
@@ -108,40 +108,52 @@ fn cow_parent_writes() -> Result<(), &'static str> {
 }
 
 fn munmap_middle() -> Result<(), &'static str> {
-    let base = posix::mmap(0, 3 * PAGE, RW, ANON).map_err(|_| "mmap")?;
+    let mut first = posix::mmap_region(3 * PAGE, RW).map_err(|_| "mmap")?;
     for i in 0..3 {
-        sel4::write_u64_at(base + i * PAGE, 10 + i);
+        first.write_u64(i * PAGE, 10 + i);
     }
-    posix::munmap(base + PAGE, PAGE).map_err(|_| "munmap middle")?;
-    sel4::write_u64_at(base + 8, 1);
-    sel4::write_u64_at(base + 2 * PAGE + 8, 1);
-    ensure(sel4::read_u64_at(base) == 10 && sel4::read_u64_at(base + 2 * PAGE) == 12, "the ends lost data")?;
+    // One region of three pages; unmapping the middle one splits it in VM.
+    let mut middle = first.split_off(PAGE);
+    let mut last = middle.split_off(PAGE);
+    let hole = middle.base();
+    middle.unmap().map_err(|_| "munmap middle")?;
+    first.write_u64(8, 1);
+    last.write_u64(8, 1);
+    ensure(first.read_u64(0) == 10 && last.read_u64(0) == 12, "the ends lost data")?;
     match posix::fork() {
         Err(_) => Err("fork"),
         Ok(0) => {
-            let v = sel4::read_u64_at(base + PAGE);
+            // SAFETY: the read faults on purpose: `hole` is the page
+            // unmapped above, and nothing in this child maps it again, so
+            // VM kills this child (only it) with SIGSEGV; no Rust value
+            // refers to the page.
+            let v = unsafe { sel4::read_u64_at(hole) };
             posix::exit((v & 0x7f) as u8 | 0x80)
         }
         Ok(child) => {
             child_segv(child)?;
-            posix::munmap(base, 3 * PAGE).map_err(|_| "munmap")?;
+            first.unmap().map_err(|_| "munmap")?;
+            last.unmap().map_err(|_| "munmap")?;
             Ok(())
         }
     }
 }
 
 fn prot_read() -> Result<(), &'static str> {
-    let base = posix::mmap(0, PAGE, PROT_READ, ANON).map_err(|_| "mmap")?;
-    ensure(sel4::read_u64_at(base) == 0, "fresh read-only page not zero")?;
+    let m = posix::mmap_region(PAGE, PROT_READ).map_err(|_| "mmap")?;
+    ensure(m.read_u64(0) == 0, "fresh read-only page not zero")?;
     match posix::fork() {
         Err(_) => Err("fork"),
         Ok(0) => {
-            sel4::write_u64_at(base, 1);
+            // SAFETY: the write faults on purpose: the page is mapped
+            // read-only, so VM kills this child (only it) with SIGSEGV
+            // before anything is stored; no reference into `m` is live.
+            unsafe { sel4::write_u64_at(m.base(), 1) };
             posix::exit(0)
         }
         Ok(child) => {
             child_segv(child)?;
-            posix::munmap(base, PAGE).map_err(|_| "munmap")?;
+            m.unmap().map_err(|_| "munmap")?;
             Ok(())
         }
     }
@@ -176,8 +188,8 @@ fn enomem() -> Result<(), &'static str> {
     // The refused requests took nothing.
     ensure(posix::vm_info().map_err(|_| "info")?.0 == free, "a refused request changed the free memory")?;
     // The system goes on: a normal allocation and a fork still work.
-    let base = posix::mmap(0, PAGE, RW, ANON).map_err(|_| "small mmap after ENOMEM")?;
-    sel4::write_u64_at(base, 7);
-    posix::munmap(base, PAGE).map_err(|_| "munmap")?;
+    let mut m = posix::mmap_region(PAGE, RW).map_err(|_| "small mmap after ENOMEM")?;
+    m.write_u64(0, 7);
+    m.unmap().map_err(|_| "munmap")?;
     fork_exit_once()
 }

@@ -3,7 +3,10 @@
 //!
 //! VM checks each grant with the `grant` crate, reading the granter's
 //! table out of the granter's own memory, then copies page by page through
-//! its window onto the frames. No process ever maps another's memory.
+//! its window onto the frames (`Sel4Frames`, which hands out the bytes of
+//! the frames it holds). A page is named here by its
+//! frame's byte offset in the window (frame id * 4 KiB), which each
+//! process's TLB caches. No process ever maps another's memory.
 //!
 //! TRY (taken from the final grant of a chain): a page of the granted
 //! range that is missing, or read-only where the copy writes, stops the
@@ -30,13 +33,14 @@ pub fn read_mem(p: &Proc, frames: &Sel4Frames, addr: u64, buf: &mut [u8]) -> boo
         let Some(win) = present_window(p, frames, a, false) else { return false };
         let off = (a % PAGE_SIZE as u64) as usize;
         let n = (PAGE_SIZE - off).min(buf.len() - done);
-        sel4::copy_from_addr(win + off as u64, &mut buf[done..done + n]);
+        let Some(src) = frames.bytes(win + off as u64, n) else { return false };
+        buf[done..done + n].copy_from_slice(src);
         done += n;
     }
     true
 }
 
-/// The window address of `addr`'s page in `p`, if the page is present (and
+/// The window offset of `addr`'s page in `p`, if the page is present (and
 /// writable when `write`): from the process's TLB, or looked up and cached.
 fn present_window(p: &Proc, frames: &Sel4Frames, addr: u64, write: bool) -> Option<u64> {
     let page = addr & !(PAGE_SIZE as u64 - 1);
@@ -44,7 +48,7 @@ fn present_window(p: &Proc, frames: &Sel4Frames, addr: u64, write: bool) -> Opti
         return Some(w);
     }
     let Some(PageFrame::Pool(id)) = p.space.present_page(page, write, frames) else { return None };
-    let w = Sel4Frames::window(id);
+    let w = Sel4Frames::offset(id);
     p.tlb.fill(page, w, write);
     Some(w)
 }
@@ -62,6 +66,14 @@ struct View<'a> {
 impl GrantTableView for View<'_> {
     fn entry(&self, slot: u32) -> Option<GrantEntry> {
         let at = self.proc_.grants?.entry_addr(slot)?;
+        // An entry inside one page is decoded where it lies in the window;
+        // one across a page end is gathered from both frames first.
+        let off = at % PAGE_SIZE as u64;
+        if off + ENTRY_SIZE as u64 <= PAGE_SIZE as u64 {
+            let win = present_window(self.proc_, self.frames, at, false)?;
+            let b = self.frames.bytes(win + off, ENTRY_SIZE)?;
+            return Some(GrantEntry::from_bytes(b.try_into().ok()?));
+        }
         let mut b = [0u8; ENTRY_SIZE];
         read_mem(self.proc_, self.frames, at, &mut b).then(|| GrantEntry::from_bytes(&b))
     }
@@ -82,8 +94,9 @@ enum PageErr {
 }
 
 impl Vm {
-    /// The frame behind `addr` in `ep`'s memory, present (and writable if
-    /// `write`), paging anonymous memory in unless `try_only`.
+    /// The window offset of the frame behind `addr` in `ep`'s memory,
+    /// present (and writable if `write`), paging anonymous memory in unless
+    /// `try_only`.
     fn page_for(&mut self, ep: Endpoint, addr: u64, write: bool, try_only: bool) -> Result<u64, PageErr> {
         let p = self.procs.get_mut(&ep.0).ok_or(PageErr::Fault)?;
         if let Some(w) = p.tlb.lookup(addr & !(PAGE_SIZE as u64 - 1), write) {
@@ -91,8 +104,8 @@ impl Vm {
         }
         match p.space.present_page(addr, write, &self.frames) {
             Some(PageFrame::Pool(id)) => {
-                p.tlb.fill(addr & !(PAGE_SIZE as u64 - 1), Sel4Frames::window(id), write);
-                return Ok(Sel4Frames::window(id));
+                p.tlb.fill(addr & !(PAGE_SIZE as u64 - 1), Sel4Frames::offset(id), write);
+                return Ok(Sel4Frames::offset(id));
             }
             // A physical page (the IPC buffer) is not VM's to copy through:
             // refuse, and never remap it, which would unmap it for good.
@@ -110,7 +123,7 @@ impl Vm {
             FaultOutcome::Map(m) => {
                 p.vs.install(&mut self.frames, &m, None).map_err(|_| PageErr::Fault)?;
                 match m.frame {
-                    PageFrame::Pool(id) => Ok(Sel4Frames::window(id)),
+                    PageFrame::Pool(id) => Ok(Sel4Frames::offset(id)),
                     PageFrame::Phys(_) => Err(PageErr::Fault),
                 }
             }
@@ -119,7 +132,7 @@ impl Vm {
         }
     }
 
-    /// Window addresses of every page of `[addr, addr + bytes)` in `ep`'s
+    /// Window offsets of every page of `[addr, addr + bytes)` in `ep`'s
     /// memory, present (and writable if `write`): runs of present pages
     /// take one region lookup; a missing page is paged in, unless
     /// `try_only`.
@@ -157,7 +170,7 @@ impl Vm {
             for f in run.iter() {
                 match f {
                     PageFrame::Pool(id) => {
-                        let w = Sel4Frames::window(*id);
+                        let w = Sel4Frames::offset(*id);
                         p.tlb.fill(page + (got * PAGE_SIZE) as u64, w, write);
                         out.push(w);
                     }
@@ -194,8 +207,9 @@ impl Vm {
             return;
         }
         let bytes = m.value.to_ne_bytes();
-        if let Some(win) = present_window(p, &self.frames, loc.addr, true) {
-            sel4::copy_to_addr(win + loc.addr % PAGE_SIZE as u64, &bytes[..loc.len]);
+        let Some(win) = present_window(p, &self.frames, loc.addr, true) else { return };
+        if let Some(dst) = self.frames.bytes_mut(win + loc.addr % PAGE_SIZE as u64, loc.len) {
+            dst.copy_from_slice(&bytes[..loc.len]);
         }
     }
 
@@ -225,9 +239,10 @@ impl Vm {
         self.windows(caller, addr, bytes, !to_granter, false, cwin).map_err(|_| EFAULT)?;
         let ps = PAGE_SIZE as u64;
         let mut done = 0u64;
-        // Pieces that continue each other in the window on both sides are
-        // copied as one: frames made together sit side by side there, so a
-        // multi-page copy is usually a single `rep movs`.
+        // Pieces are named by their byte offset in the window. Pieces that
+        // continue each other on both sides are copied as one: frames made
+        // together sit side by side there, so a multi-page copy is usually
+        // a single `rep movs`.
         let mut run: Option<(u64, u64, u64)> = None;
         while done < bytes {
             let g = v.addr + done;
@@ -239,7 +254,9 @@ impl Vm {
             run = match run {
                 Some((s, d, n)) if s + n == src && d + n == dst => Some((s, d, n + chunk)),
                 Some((s, d, n)) => {
-                    sel4::copy_to_addr(d, sel4::slice_at(s, n as usize));
+                    if !self.frames.copy_within(s, d, n) {
+                        return Err(EFAULT);
+                    }
                     Some((src, dst, chunk))
                 }
                 None => Some((src, dst, chunk)),
@@ -247,7 +264,9 @@ impl Vm {
             done += chunk;
         }
         if let Some((s, d, n)) = run {
-            sel4::copy_to_addr(d, sel4::slice_at(s, n as usize));
+            if !self.frames.copy_within(s, d, n) {
+                return Err(EFAULT);
+            }
         }
         Ok(())
     }
@@ -268,7 +287,7 @@ impl Vm {
                 }
                 Err(PageErr::Fault) => return Err(EFAULT),
             };
-            sel4::fill_addr(w + g % PAGE_SIZE as u64, byte, chunk as usize);
+            self.frames.bytes_mut(w + g % PAGE_SIZE as u64, chunk as usize).ok_or(EFAULT)?.fill(byte);
             done += chunk;
         }
         Ok(())

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! The frame pool: every frame VM owns has a master cap, mapped once in
 //! VM's own window at `WINDOW + id * 4 KiB`. VM copies and zeroes through
-//! the window; processes get their own cap copies for their mappings.
-//! Freed frames are kept on a free list and zeroed when reused.
+//! the window, a `sel4::FrameWindow` that hands out `&[u8; 4096]` and
+//! `&mut [u8; 4096]` for the ids it holds (id < frames ever made) and
+//! copies runs between them; processes get their own cap copies for their
+//! mappings. Freed frames are kept on a free list, still mapped in the
+//! window, and zeroed when reused.
 //!
 //! New frames are made in batches ([`REFILL_BATCH`] per Untyped_Retype),
 //! each mapped into the window and given its spare process cap at once, so
@@ -13,7 +16,7 @@ extern crate alloc;
 use super::res::{Res, SELF_VSPACE};
 use alloc::vec::Vec;
 use minix_abi::errno::{Errno, ENOMEM};
-use sel4::{CapRights, Frame, PAGE_SIZE};
+use sel4::{CapRights, Frame, FrameWindow, PAGE_SIZE};
 use vm_server::frames::{FrameAllocator, FrameId, RefCounts};
 
 /// Base of VM's window onto its frames (below 4 GiB, as all addresses).
@@ -25,6 +28,9 @@ const REFILL_BATCH: u64 = 64;
 
 pub struct Sel4Frames {
     pub res: Res,
+    /// Every frame ever made, frame id = index: `masters.len()` equals
+    /// `window.len()`. Private, so that only the pool maps into it.
+    window: FrameWindow,
     masters: Vec<u64>,
     /// A spare cap per frame for a process mapping, kept when the mapping
     /// goes away so the next mapping needs no CNode_Copy (0: none).
@@ -48,13 +54,50 @@ pub struct Sel4Frames {
 }
 
 impl Sel4Frames {
-    pub fn new(res: Res) -> Sel4Frames {
-        Sel4Frames { res, masters: Vec::new(), spares: Vec::new(), free: Vec::new(), fresh: Vec::new(), refs: RefCounts::new(), is_free: Vec::new(), heap_reserve: 0, paging_floor: 0 }
+    /// The pool, with the window onto its frames.
+    ///
+    /// # Safety
+    ///
+    /// At most one `Sel4Frames` exists in VM: it owns the window range
+    /// `[WINDOW, WINDOW + 1 GiB)`.
+    pub unsafe fn new(res: Res) -> Sel4Frames {
+        // SAFETY: SELF_VSPACE is VM's own VSpace. The range is page-aligned,
+        // ends below 4 GiB, and is reserved for this window: images sit at
+        // 4 MiB, the heap grows in sel4::HEAP_GROWTH (below 0x7000_0000),
+        // the IPC buffer is at 0x7000_0000, and the caller makes this the
+        // only window. VM never unmaps a frame of the window nor deletes
+        // its master cap (a freed frame stays mapped, on the free list).
+        let window = unsafe { FrameWindow::new(SELF_VSPACE, WINDOW, WINDOW_FRAMES) };
+        Sel4Frames { res, window, masters: Vec::new(), spares: Vec::new(), free: Vec::new(), fresh: Vec::new(), refs: RefCounts::new(), is_free: Vec::new(), heap_reserve: 0, paging_floor: 0 }
     }
 
-    /// Address of a frame in VM's window.
-    pub fn window(id: FrameId) -> u64 {
-        WINDOW + id.0 * PAGE_SIZE as u64
+    /// Byte offset of a frame in VM's window: how the copy engine names
+    /// a page (plus the offset in it).
+    #[inline]
+    pub fn offset(id: FrameId) -> u64 {
+        id.0 * PAGE_SIZE as u64
+    }
+
+    /// The `len` bytes at window offset `at`, if they lie in frames of the
+    /// pool (one frame, or a run of consecutive ids).
+    #[inline]
+    pub fn bytes(&self, at: u64, len: usize) -> Option<&[u8]> {
+        self.window.bytes(at, len)
+    }
+
+    /// As [`Sel4Frames::bytes`], writable.
+    #[inline]
+    pub fn bytes_mut(&mut self, at: u64, len: usize) -> Option<&mut [u8]> {
+        self.window.bytes_mut(at, len)
+    }
+
+    /// Copies `len` bytes between window offsets (see
+    /// `FrameWindow::copy_within`); false, copying nothing, if either range
+    /// is not in frames of the pool.
+    #[inline]
+    #[must_use]
+    pub fn copy_within(&mut self, src: u64, dst: u64, len: u64) -> bool {
+        self.window.copy_within(src, dst, len)
     }
 
     /// The master cap of a frame.
@@ -124,11 +167,14 @@ impl Sel4Frames {
     }
 
     fn adopt(&mut self, cap: u64) -> Result<FrameId, Errno> {
-        let id = FrameId(self.masters.len() as u64);
-        if id.0 >= WINDOW_FRAMES {
-            return Err(ENOMEM);
-        }
-        self.res.map(SELF_VSPACE, Frame::from_bits(cap), Self::window(id), CapRights::READ_WRITE).map_err(|_| ENOMEM)?;
+        let res = &mut self.res;
+        // SAFETY: `cap` is a frame just retyped from untyped memory (by
+        // refill or alloc_contig), so it is mapped nowhere yet; its other
+        // caps are the copies VM gives processes, which VM maps only into
+        // their VSpaces, never its own. The window is full at 1 GiB.
+        let id = unsafe { self.window.push(Frame::from_bits(cap), &mut |ty| res.alloc(ty, 0)) }.map_err(|_| ENOMEM)?;
+        debug_assert_eq!(id, self.masters.len() as u64);
+        let id = FrameId(id);
         self.masters.push(cap);
         self.spares.push(0);
         self.is_free.push(false);
@@ -159,9 +205,20 @@ impl Sel4Frames {
         }
     }
 
+    /// Puts back a frame `raw` gave that the window does not hold (never
+    /// happens: every id the pool hands out was mapped there first); out
+    /// of line, so the fault path does not carry it.
+    #[cold]
+    #[inline(never)]
+    fn lost(&mut self, id: FrameId) -> Errno {
+        self.free(id);
+        ENOMEM
+    }
+
     /// A frame with no references yet, and whether it is known to be
     /// zero. Recycled frames go first, so memory is reused before more is
-    /// made.
+    /// made. Inline: it is most of the fault path's allocation.
+    #[inline]
     fn raw(&mut self) -> Result<(FrameId, bool), Errno> {
         if let Some(id) = self.free.pop() {
             self.is_free[id.0 as usize] = false;
@@ -175,7 +232,10 @@ impl Sel4Frames {
 
     /// Makes up to REFILL_BATCH frames with one retype (fewer when no
     /// untyped has room for a whole batch), maps each into the window and
-    /// gives each its spare process cap.
+    /// gives each its spare process cap. Once per REFILL_BATCH faults, so
+    /// kept out of the fault path's code.
+    #[cold]
+    #[inline(never)]
     fn refill(&mut self) -> Result<(), Errno> {
         let mut n = REFILL_BATCH.min(self.untyped_frames_for_processes());
         if n == 0 {
@@ -214,7 +274,9 @@ impl FrameAllocator for Sel4Frames {
     fn alloc_zeroed(&mut self) -> Result<FrameId, Errno> {
         let (id, zero) = self.raw()?;
         if !zero {
-            sel4::zero_page(Self::window(id));
+            // Every id the pool hands out is in the window.
+            let Some(page) = self.window.frame_mut(id.0) else { return Err(self.lost(id)) };
+            sel4::zero_page(page);
         }
         self.start_ref(id);
         Ok(id)
@@ -222,8 +284,9 @@ impl FrameAllocator for Sel4Frames {
 
     fn alloc_copy(&mut self, src: FrameId) -> Result<FrameId, Errno> {
         let (id, _) = self.raw()?;
-        let from = sel4::slice_at(Self::window(src), PAGE_SIZE);
-        sel4::copy_to_addr(Self::window(id), from);
+        if !self.window.copy_within(Self::offset(src), Self::offset(id), PAGE_SIZE as u64) {
+            return Err(self.lost(id));
+        }
         self.start_ref(id);
         Ok(id)
     }

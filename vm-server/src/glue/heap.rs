@@ -58,7 +58,12 @@ impl Vm {
                 return false;
             }
             let res = &mut self.frames.res;
-            if sel4_root_task::grow_heap(SELF_VSPACE, &frames[..got], &mut |ty| res.alloc(ty, 0)) == 0 {
+            // SAFETY: SELF_VSPACE is VM's own VSpace; the frames were just
+            // retyped from untyped memory by heap_frames, so they are mapped
+            // nowhere, and VM keeps them out of the frame pool (no window
+            // mapping, no process cap) and never unmaps or deletes them.
+            let added = unsafe { sel4_root_task::grow_heap(SELF_VSPACE, &frames[..got], &mut |ty| res.alloc(ty, 0)) };
+            if added == 0 {
                 return false;
             }
         }

@@ -54,7 +54,7 @@ struct Vm {
     events: policy::Events,
     /// VSpaces of exited processes, ready for reuse.
     spare_vspaces: alloc::vec::Vec<UserVSpace>,
-    /// Reused page-window lists of the copy engine (granter, caller).
+    /// Reused window-offset lists of the copy engine (granter, caller).
     scratch: (alloc::vec::Vec<u64>, alloc::vec::Vec<u64>),
     scratch_frames: alloc::vec::Vec<vm_server::page::PageFrame>,
     /// The heap could not be grown to its low-water mark before this
@@ -72,7 +72,9 @@ fn main(arg: u64) -> ! {
         ut.add(cs::UNTYPED_BASE + i, 0, sel4::get_mr(i as usize) as u8, false);
     }
     let res = Res::new(SELF_CNODE, ut, cs::FIRST_FREE, 1 << cs::VM_CNODE_BITS);
-    let mut vm = Vm { frames: Sel4Frames::new(res), procs: EndpointTable::new(), events: policy::Events::new(), spare_vspaces: alloc::vec::Vec::new(), scratch: Default::default(), scratch_frames: alloc::vec::Vec::new(), heap_short: false };
+    // SAFETY: the one frame pool of VM, made once here at start.
+    let frames = unsafe { Sel4Frames::new(res) };
+    let mut vm = Vm { frames, procs: EndpointTable::new(), events: policy::Events::new(), spare_vspaces: alloc::vec::Vec::new(), scratch: Default::default(), scratch_frames: alloc::vec::Vec::new(), heap_short: false };
     println!("vm: {} MiB of memory in {} untyped caps", vm.frames.res.ut.free_ram() >> 20, count);
     let total_frames = vm.frames.res.ut.free_ram() / PAGE_SIZE as u64;
     vm.frames.set_heap_reserve(total_frames >> heap::RESERVE_SHIFT, total_frames >> heap::PAGING_SHIFT);
@@ -281,7 +283,8 @@ impl Vm {
             while let Some((offset, src)) = seg.file_bytes_in_page(page) {
                 let FaultOutcome::Map(m) = space.handle_fault(page, false, &mut self.frames) else { return Err(ENOMEM) };
                 let id = m.frame.pool().ok_or(ENOMEM)?;
-                sel4::copy_to_addr(Sel4Frames::window(id) + offset as u64, src);
+                let at = Sel4Frames::offset(id) + offset as u64;
+                self.frames.bytes_mut(at, src.len()).ok_or(ENOMEM)?.copy_from_slice(src);
                 vs.install(&mut self.frames, &m, None)?;
                 page += PAGE_SIZE as u64;
             }

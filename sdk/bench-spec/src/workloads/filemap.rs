@@ -18,11 +18,16 @@ fn per_page<O: Os>(os: &mut O, s: &mut Samples, name: &str, how: FileMap, write:
     buf.free(os);
     let fd = os.open(path.as_str(), Open::Read)?;
     let base = os.mmap_file(fd, len, how)?;
+    // Only ever called with the start of a page of the file mapping made
+    // above (`len` bytes, writable for the write figure), before the unmap.
     let touch = |os: &mut O, addr: usize| {
         if write {
-            os.touch(addr);
+            // SAFETY: `addr` starts a page of the mapping, which is
+            // writable (FileMap::PrivateWrite) when `write` is asked for.
+            unsafe { os.touch(addr) };
         } else {
-            os.peek(addr);
+            // SAFETY: `addr` starts a page of the readable mapping.
+            unsafe { os.peek(addr) };
         }
     };
     touch(os, base);
@@ -65,7 +70,8 @@ pub fn fault_file_around<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
         };
         let t0 = os.now();
         for p in 0..PAGES {
-            os.peek(base + p * PAGE);
+            // SAFETY: page p of the readable LEN-byte mapping just made.
+            unsafe { os.peek(base + p * PAGE) };
         }
         let t1 = os.now();
         os.munmap(base, LEN);

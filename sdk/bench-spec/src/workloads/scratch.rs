@@ -15,7 +15,8 @@ impl Scratch {
     pub fn new<O: Os>(os: &mut O, len: usize) -> Option<Scratch> {
         let addr = os.mmap_anon(len)?;
         for p in 0..len / PAGE {
-            os.touch(addr + p * PAGE);
+            // SAFETY: page p of the read-write mapping just made.
+            unsafe { os.touch(addr + p * PAGE) };
         }
         let mut s = Scratch { addr, len };
         for (i, b) in s.bytes().iter_mut().enumerate() {
