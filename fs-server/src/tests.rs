@@ -451,7 +451,9 @@ fn only_vfs_and_pm_statvfs() {
     for req in [Request::Sync, Request::Stat { ino: ROOT_INO, grant: g }, Request::Putnode { ino: ROOT_INO, count: 1 }] {
         assert_eq!(t.from(Sender::Process(PM), req), Reply::err(EPERM), "{req:?}");
     }
-    for sender in [Sender::Process(INIT), Sender::Process(minix_abi::endpoint::VM), Sender::Unbadged, Sender::Unknown(99), Sender::Fault(VFS)] {
+    for sender in
+        [Sender::Process(INIT), Sender::Process(minix_abi::endpoint::VM), Sender::Unbadged, Sender::Unknown(99), Sender::Fault(VFS)]
+    {
         assert_eq!(t.from(sender, Request::Statvfs), Reply::err(EPERM), "{sender:?}");
         assert_eq!(t.from(sender, Request::Sync), Reply::err(EPERM), "{sender:?}");
     }

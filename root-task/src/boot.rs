@@ -2,9 +2,9 @@
 //! Boot: create the endpoints, build and start VM, VFS and FS as isolated
 //! processes with only the caps their roles need, wait until each reports
 //! ready, then ask VM for init.
+use crate::images;
 use crate::kobj::Kernel;
 use crate::process::{self, Built};
-use crate::images;
 use minix_abi::cspace as cs;
 use minix_abi::endpoint::{Endpoint, FS, PM, VFS, VM};
 use minix_abi::system::{caps, cnode_bits, priority, CapKind, FaultHandler, Rights, Role};
@@ -150,7 +150,9 @@ fn give_untyped(k: &mut Kernel, vm: &Built) -> Result<u64, &'static str> {
     }
     // The IPC buffer frame is mapped in VM; map a second copy here to fill it.
     let copy = k.slot().map_err(|_| "slot")?;
-    init::CNODE.copy(copy.0, sel4::CNODE_DEPTH, init::CNODE, vm.caps.ipc_frame, sel4::CNODE_DEPTH, CapRights::READ_WRITE).map_err(|_| "copy ipc")?;
+    init::CNODE
+        .copy(copy.0, sel4::CNODE_DEPTH, init::CNODE, vm.caps.ipc_frame, sel4::CNODE_DEPTH, CapRights::READ_WRITE)
+        .map_err(|_| "copy ipc")?;
     // The message words start at byte 8 of the IPC buffer.
     let fill = |page: &mut [u8; sel4::PAGE_SIZE]| {
         for (i, s) in sizes.iter().enumerate().take(n as usize) {

@@ -149,18 +149,14 @@ impl<'a> Pm<'a> {
                 println!("{}", t);
                 crate::exit::exit_qemu(t.success())
             }
-            Request::Fork => {
-                Next::Reply(match self.create(slot, None, Some(who)) {
-                    Ok(pid) => Reply::ok(pid as u64),
-                    Err(e) => Reply::err(e),
-                })
-            }
-            Request::Spawn { image } => {
-                Next::Reply(match self.create(slot, Some(image), None) {
-                    Ok(pid) => Reply::ok(pid as u64),
-                    Err(e) => Reply::err(e),
-                })
-            }
+            Request::Fork => Next::Reply(match self.create(slot, None, Some(who)) {
+                Ok(pid) => Reply::ok(pid as u64),
+                Err(e) => Reply::err(e),
+            }),
+            Request::Spawn { image } => Next::Reply(match self.create(slot, Some(image), None) {
+                Ok(pid) => Reply::ok(pid as u64),
+                Err(e) => Reply::err(e),
+            }),
             Request::Exit { code } => {
                 self.destroy(who, pm::exit_status(code));
                 Next::NoReply
@@ -300,7 +296,19 @@ impl<'a> Pm<'a> {
         }
         let tcb = Tcb::from_bits(s.tcb);
         let vspace = VSpace(vspace_slot);
-        if tcb.configure(CPtr(cs::FAULT_EP), system::priority(Role::User), 0, CNode::from_bits(s.cnode), 0, vspace, cs::addr::IPC_BUFFER, Frame::from_bits(s.ipc_frame)).is_err() {
+        if tcb
+            .configure(
+                CPtr(cs::FAULT_EP),
+                system::priority(Role::User),
+                0,
+                CNode::from_bits(s.cnode),
+                0,
+                vspace,
+                cs::addr::IPC_BUFFER,
+                Frame::from_bits(s.ipc_frame),
+            )
+            .is_err()
+        {
             return Err(fail(self, ENOMEM));
         }
         let regs = match fork_of {

@@ -41,8 +41,7 @@ pub fn build(k: &mut Kernel, image: &[u8], cnode_bits: u64, prio: u8) -> Result<
     let ipc = Frame(k.alloc(object::FRAME_4K, 0).map_err(err("ipc frame"))?);
     map_frame(k, vspace, ipc, cspace::addr::IPC_BUFFER, CapRights::READ_WRITE).map_err(err("map ipc"))?;
     let tcb = Tcb(k.alloc(object::TCB, 0).map_err(err("tcb"))?);
-    tcb.configure(CPtr(cspace::FAULT_EP), prio, 0, cnode, 0, vspace, cspace::addr::IPC_BUFFER, ipc)
-        .map_err(err("configure"))?;
+    tcb.configure(CPtr(cspace::FAULT_EP), prio, 0, cnode, 0, vspace, cspace::addr::IPC_BUFFER, ipc).map_err(err("configure"))?;
     Ok(Built {
         caps: ProcCaps { tcb: tcb.bits(), cnode: cnode.bits(), ipc_frame: ipc.bits(), vspace: vspace.bits(), reply: 0 },
         cnode: raw_cnode,

@@ -14,7 +14,9 @@ use minix_abi::errno::{Errno, EAGAIN, ECHILD};
 pub enum State {
     Alive,
     /// Exited, waiting to be reaped by its parent; holds the wait status.
-    Zombie { status: u64 },
+    Zombie {
+        status: u64,
+    },
 }
 
 /// A parent blocked in `wait`.
@@ -124,10 +126,7 @@ impl ProcTable {
     }
 
     fn children(&self, parent: usize) -> impl Iterator<Item = (usize, &Proc)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(move |(s, p)| p.as_ref().filter(|p| p.parent == parent && s != parent).map(|p| (s, p)))
+        self.slots.iter().enumerate().filter_map(move |(s, p)| p.as_ref().filter(|p| p.parent == parent && s != parent).map(|p| (s, p)))
     }
 
     fn matches(p: &Proc, want: i64) -> bool {
@@ -178,8 +177,7 @@ impl ProcTable {
                 c.parent = reaper;
             }
         }
-        let parent_waits = parent != slot
-            && self.get(parent).and_then(|pp| pp.waiting).is_some_and(|w| w.pid == -1 || w.pid == pid as i64);
+        let parent_waits = parent != slot && self.get(parent).and_then(|pp| pp.waiting).is_some_and(|w| w.pid == -1 || w.pid == pid as i64);
         if parent_waits {
             self.remove(slot);
             if let Some(pp) = self.get_mut(parent) {

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! Built-in self-tests of the kernel interface, run by the root task on
 //! the real kernel before anything else starts. Each prints one line.
-use crate::{kobj::Kernel, vspace::{map_frame, VirtRange}};
+use crate::{
+    kobj::Kernel,
+    vspace::{map_frame, VirtRange},
+};
 use root_task::tally::Tally;
 use sel4::{init, object, CNode, CapRights, Endpoint, Error, Fault, Frame, MessageInfo, Tcb, Untyped};
 use sel4_root_task::println;
@@ -36,10 +39,14 @@ pub fn run(k: &mut Kernel, virt: &mut VirtRange, t: &mut Tally) {
     println!("tests registered: {}", REGISTERED.len());
     let ep = k.alloc(object::ENDPOINT, 0).map(Endpoint);
     let tcb = k.alloc(object::TCB, 0).map(Tcb);
-    report(t, "kernel.retype_endpoint_and_tcb", match (ep, tcb) {
-        (Ok(_), Ok(_)) => Ok(()),
-        _ => Err("retype failed"),
-    });
+    report(
+        t,
+        "kernel.retype_endpoint_and_tcb",
+        match (ep, tcb) {
+            (Ok(_), Ok(_)) => Ok(()),
+            _ => Err("retype failed"),
+        },
+    );
     let (Ok(ep), Ok(_)) = (ep, tcb) else { return };
 
     let mut worker_tcb = None;
@@ -55,7 +62,8 @@ fn start_worker(k: &mut Kernel, virt: &mut VirtRange, ep: Endpoint, tcb_out: &mu
     // Fault endpoint: the same endpoint, badged, with Send and Grant rights.
     let fault_ep = k.slot().map_err(|_| "no slot")?;
     let root: CNode = init::CNODE;
-    root.mint(fault_ep.0, sel4::CNODE_DEPTH, root, ep.bits(), sel4::CNODE_DEPTH, CapRights::ALL, FAULT_BADGE).map_err(|_| "mint fault ep")?;
+    root.mint(fault_ep.0, sel4::CNODE_DEPTH, root, ep.bits(), sel4::CNODE_DEPTH, CapRights::ALL, FAULT_BADGE)
+        .map_err(|_| "mint fault ep")?;
     *tcb_out = Some(crate::thread::start(k, virt, fault_ep, worker, ep.bits(), 200)?);
     Ok(())
 }

@@ -8,7 +8,14 @@ const STACK_PAGES: u64 = 4;
 
 /// Creates and starts a thread running `entry(arg)` at `prio`, with its
 /// own IPC buffer and stack mapped from `virt`. Faults go to `fault_ep`.
-pub fn start(k: &mut Kernel, virt: &mut VirtRange, fault_ep: CPtr, entry: extern "C" fn(u64) -> !, arg: u64, prio: u8) -> Result<Tcb, &'static str> {
+pub fn start(
+    k: &mut Kernel,
+    virt: &mut VirtRange,
+    fault_ep: CPtr,
+    entry: extern "C" fn(u64) -> !,
+    arg: u64,
+    prio: u8,
+) -> Result<Tcb, &'static str> {
     let tcb = Tcb(k.alloc(object::TCB, 0).map_err(|_| "tcb")?);
     let ipc = Frame(k.alloc(object::FRAME_4K, 0).map_err(|_| "ipc frame")?);
     let ipc_addr = virt.take(1).ok_or("virt")?;

@@ -13,19 +13,14 @@ use std::{
 
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let tree = env::var("SEL4_KERNEL_TREE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| manifest.join("../../target/kernel/src"));
+    let tree = env::var("SEL4_KERNEL_TREE").map(PathBuf::from).unwrap_or_else(|_| manifest.join("../../target/kernel/src"));
     println!("cargo:rerun-if-env-changed=SEL4_KERNEL_TREE");
     println!("cargo:rerun-if-changed=gen_constants.c");
     println!("cargo:rerun-if-changed=build.rs");
     let autoconf = tree.join("include/plat/pc99/autoconf.h");
     println!("cargo:rerun-if-changed={}", autoconf.display());
     if !autoconf.exists() {
-        panic!(
-            "seL4 kernel tree not found at {}: run `make kernel` (kernel/build.sh) first",
-            tree.display()
-        );
+        panic!("seL4 kernel tree not found at {}: run `make kernel` (kernel/build.sh) first", tree.display());
     }
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let generated = libsel4_syscall_header(&tree, &out);
@@ -75,12 +70,7 @@ fn main() {
     let shared = tree.join("libsel4/include/sel4/shared_types_64.bf");
     let types = tree.join("libsel4/include/sel4/types_64.bf");
     text.push_str("/// Bit layouts from the kernel's bitfield specs: each field's lowest\n/// bit (`_SHIFT`) and width (`_BITS`).\npub mod bitfield {\n");
-    for (file, block) in [
-        (&shared, "seL4_MessageInfo"),
-        (&shared, "seL4_CapRights"),
-        (&shared, "seL4_PrioProps"),
-        (&types, "Guard"),
-    ] {
+    for (file, block) in [(&shared, "seL4_MessageInfo"), (&shared, "seL4_CapRights"), (&shared, "seL4_PrioProps"), (&types, "Guard")] {
         text.push_str(&bitfield_block(file, block));
     }
     text.push_str("}\n");
@@ -101,9 +91,7 @@ fn screaming_snake(name: &str) -> String {
         // A word starts at an upper-case letter that follows a lower-case
         // one, or that ends an acronym ("VMFault" -> VM_FAULT).
         let prev_lower = i > 0 && chars[i - 1].is_ascii_lowercase();
-        let ends_acronym = i > 0
-            && chars[i - 1].is_ascii_uppercase()
-            && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+        let ends_acronym = i > 0 && chars[i - 1].is_ascii_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
         if c.is_ascii_uppercase() && (prev_lower || ends_acronym) {
             upper.push('_');
         }

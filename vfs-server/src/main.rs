@@ -6,8 +6,8 @@
 mod glue {
     use grant::GrantId;
     use minix_abi::endpoint::{Endpoint, VFS};
-    use minix_abi::message::Reply;
     use minix_abi::errno::{Errno, EINVAL};
+    use minix_abi::message::Reply;
     use minix_abi::vm::{PROT_READ, PROT_WRITE};
     use minix_abi::{cspace, pm, vfs::EXERCISE_MAX};
     use mxrt::grants::{safecopy_from, safecopy_to};

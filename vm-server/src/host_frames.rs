@@ -23,14 +23,7 @@ pub struct HostFrames {
 impl HostFrames {
     /// A pool of `limit` frames, all free.
     pub fn new(limit: u64) -> HostFrames {
-        HostFrames {
-            limit,
-            next: 1,
-            recycled: Vec::new(),
-            refs: RefCounts::new(),
-            live: BTreeMap::new(),
-            bad_frees: 0,
-        }
+        HostFrames { limit, next: 1, recycled: Vec::new(), refs: RefCounts::new(), live: BTreeMap::new(), bad_frees: 0 }
     }
 
     /// Frames that can still be allocated.

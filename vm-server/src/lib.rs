@@ -24,7 +24,6 @@ extern crate alloc;
 
 pub mod addr;
 pub mod endpoint_table;
-pub mod tlb;
 pub mod frames;
 pub mod host_frames;
 pub mod memtype;
@@ -34,6 +33,7 @@ pub mod policy;
 pub mod prot;
 pub mod region;
 pub mod space;
+pub mod tlb;
 
 pub use addr::{PAGE_SIZE, USER_BOTTOM, USER_TOP};
 pub use frames::{FrameAllocator, FrameId, RefCounts};

@@ -785,10 +785,8 @@ mod tests {
     }
 
     fn value() -> impl Strategy<Value = Page> {
-        (any::<bool>(), any::<u64>(), any::<bool>()).prop_map(|(pool, n, cow)| Page {
-            frame: if pool { PageFrame::Pool(FrameId(n)) } else { PageFrame::Phys(n) },
-            cow,
-        })
+        (any::<bool>(), any::<u64>(), any::<bool>())
+            .prop_map(|(pool, n, cow)| Page { frame: if pool { PageFrame::Pool(FrameId(n)) } else { PageFrame::Phys(n) }, cow })
     }
 
     #[derive(Clone, Debug)]
@@ -1002,94 +1000,121 @@ mod tests {
         }
         print!("{:9}", M::NAME);
         // A fault: look the page up, then insert it.
-        print!(" fault-insert {:6.1}", time(N as usize * REPS, || {
-            for _ in 0..REPS {
-                let mut m = M::default();
-                for i in 0..N {
-                    black_box(m.get_(key(i)));
-                    m.ins(key(i), page(i));
+        print!(
+            " fault-insert {:6.1}",
+            time(N as usize * REPS, || {
+                for _ in 0..REPS {
+                    let mut m = M::default();
+                    for i in 0..N {
+                        black_box(m.get_(key(i)));
+                        m.ins(key(i), page(i));
+                    }
+                    black_box(&m);
                 }
-                black_box(&m);
-            }
-        }));
-        print!(" get-hit {:5.1}", time(random.len() * REPS, || {
-            for _ in 0..REPS {
-                for &i in &random {
-                    black_box(m.get_(black_box(key(i))));
+            })
+        );
+        print!(
+            " get-hit {:5.1}",
+            time(random.len() * REPS, || {
+                for _ in 0..REPS {
+                    for &i in &random {
+                        black_box(m.get_(black_box(key(i))));
+                    }
                 }
-            }
-        }));
-        print!(" get-holes {:5.1}", time(random.len() * REPS, || {
-            for _ in 0..REPS {
-                for &i in &random {
-                    black_box(holes.get_(black_box(key(i * 4))));
+            })
+        );
+        print!(
+            " get-holes {:5.1}",
+            time(random.len() * REPS, || {
+                for _ in 0..REPS {
+                    for &i in &random {
+                        black_box(holes.get_(black_box(key(i * 4))));
+                    }
                 }
-            }
-        }));
+            })
+        );
         // The glue's mapping table: remove (usually absent) then insert.
-        print!(" remove-absent+insert {:5.1}", time(N as usize * REPS, || {
-            for _ in 0..REPS {
-                let mut m = M::default();
-                for i in 0..N {
-                    black_box(m.rem(key(i)));
-                    m.ins(key(i), page(i));
+        print!(
+            " remove-absent+insert {:5.1}",
+            time(N as usize * REPS, || {
+                for _ in 0..REPS {
+                    let mut m = M::default();
+                    for i in 0..N {
+                        black_box(m.rem(key(i)));
+                        m.ins(key(i), page(i));
+                    }
+                    for i in 0..N {
+                        black_box(m.rem(key(i)));
+                    }
                 }
-                for i in 0..N {
-                    black_box(m.rem(key(i)));
+            })
+        );
+        print!(
+            " iter/page {:5.2}",
+            time(N as usize * REPS, || {
+                for _ in 0..REPS {
+                    black_box(m.sum());
                 }
-            }
-        }));
-        print!(" iter/page {:5.2}", time(N as usize * REPS, || {
-            for _ in 0..REPS {
-                black_box(m.sum());
-            }
-        }));
+            })
+        );
         // The copy path: a run of 16 pages from a random start.
-        print!(" range16 {:6.1}", time(random.len() * 4, || {
-            for _ in 0..4 {
-                for &i in &random {
-                    black_box(m.run(key(i), 16));
+        print!(
+            " range16 {:6.1}",
+            time(random.len() * 4, || {
+                for _ in 0..4 {
+                    for &i in &random {
+                        black_box(m.run(key(i), 16));
+                    }
                 }
-            }
-        }));
+            })
+        );
         // A process's whole address space (the glue's mapping table):
         // text, heap, an mmap area, the IPC page, the stack.
         let layout: Vec<u64> = [(0x40_0000u64, 100u64), (0x80_0000, 300), (0x4000_0000, 200), (0x7000_0000, 1), (0x7fff_ffe0_0000, 20)]
             .iter()
             .flat_map(|&(a, n)| (0..n).map(move |i| a + (i << PAGE_SHIFT)))
             .collect();
-        print!(" space:fault {:5.1}", time(layout.len() * REPS, || {
-            for _ in 0..REPS {
-                let mut m = M::default();
-                for &k in &layout {
-                    black_box(m.rem(k));
-                    m.ins(k, page(k));
+        print!(
+            " space:fault {:5.1}",
+            time(layout.len() * REPS, || {
+                for _ in 0..REPS {
+                    let mut m = M::default();
+                    for &k in &layout {
+                        black_box(m.rem(k));
+                        m.ins(k, page(k));
+                    }
+                    black_box(&m);
                 }
-                black_box(&m);
-            }
-        }));
+            })
+        );
         let mut space = M::default();
         for &k in &layout {
             space.ins(k, page(k));
         }
         // Runs of 8 pages from random places.
-        print!(" space:get8 {:5.1}", time(random.len() * 8 * 4, || {
-            for _ in 0..4 {
-                for &i in &random {
-                    let at = (i as usize) % (layout.len() - 8);
-                    for &k in &layout[at..at + 8] {
-                        black_box(space.get_(black_box(k)));
+        print!(
+            " space:get8 {:5.1}",
+            time(random.len() * 8 * 4, || {
+                for _ in 0..4 {
+                    for &i in &random {
+                        let at = (i as usize) % (layout.len() - 8);
+                        for &k in &layout[at..at + 8] {
+                            black_box(space.get_(black_box(k)));
+                        }
                     }
                 }
-            }
-        }));
-        print!(" space:get-random {:5.1}", time(random.len() * 4, || {
-            for _ in 0..4 {
-                for &i in &random {
-                    black_box(space.get_(black_box(layout[(i as usize) % layout.len()])));
+            })
+        );
+        print!(
+            " space:get-random {:5.1}",
+            time(random.len() * 4, || {
+                for _ in 0..4 {
+                    for &i in &random {
+                        black_box(space.get_(black_box(layout[(i as usize) % layout.len()])));
+                    }
                 }
-            }
-        }));
+            })
+        );
         println!(" ns");
     }
 

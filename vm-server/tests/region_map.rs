@@ -6,9 +6,9 @@ mod common;
 
 use common::{reclaim, P};
 use minix_abi::errno::{EINVAL, ENOMEM};
+use vm_server::host_frames::HostFrames;
 use vm_server::memtype::{Anon, AnonContig, DirectPhys};
 use vm_server::page::PageFrame;
-use vm_server::host_frames::HostFrames;
 use vm_server::{MemType, Prot, RegionMap, USER_BOTTOM, USER_TOP};
 
 const BASE: u64 = 0x10_0000;

@@ -7,19 +7,10 @@ use std::process::Command;
 
 fn mount(source: &str, target: &str, fstype: &str) {
     let _ = std::fs::create_dir_all(target);
-    let (s, t, f) = (
-        CString::new(source).unwrap(),
-        CString::new(target).unwrap(),
-        CString::new(fstype).unwrap(),
-    );
+    let (s, t, f) = (CString::new(source).unwrap(), CString::new(target).unwrap(), CString::new(fstype).unwrap());
     // SAFETY: NUL-terminated strings that outlive the call; no data.
     if unsafe { libc::mount(s.as_ptr(), t.as_ptr(), f.as_ptr(), 0, std::ptr::null()) } != 0 {
-        println!(
-            "bench-linux: mounting {} on {} failed: {}",
-            fstype,
-            target,
-            std::io::Error::last_os_error()
-        );
+        println!("bench-linux: mounting {} on {} failed: {}", fstype, target, std::io::Error::last_os_error());
     }
 }
 
@@ -74,11 +65,7 @@ pub fn run() -> ! {
     let mut failed = 0;
     let names = units::names();
     for name in &names {
-        let ok = Command::new(&exe)
-            .args(["unit", name, "/tmp", "--set-fault-around"])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
+        let ok = Command::new(&exe).args(["unit", name, "/tmp", "--set-fault-around"]).status().map(|s| s.success()).unwrap_or(false);
         if !ok {
             println!("bench-linux: unit {} failed", name);
             failed += 1;

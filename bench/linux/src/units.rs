@@ -16,14 +16,7 @@ use bench_spec::Samples;
 
 /// Every unit, in the order init runs them.
 pub fn names() -> Vec<&'static str> {
-    let mut v = vec![
-        "check_fault_around",
-        "getpid",
-        "fault_anon",
-        "mmap_munmap_64k",
-        "fork_exit_wait_small",
-        "fork_exit_wait_1m",
-    ];
+    let mut v = vec!["check_fault_around", "getpid", "fault_anon", "mmap_munmap_64k", "fork_exit_wait_small", "fork_exit_wait_1m"];
     v.extend(workloads::posix_workloads::<Linux>().iter().map(|(n, _)| *n));
     v
 }
@@ -43,10 +36,7 @@ pub const FAULT_AROUND_KNOB: &str = "/sys/kernel/debug/fault_around_bytes";
 /// it measures was measured. `set_fault_around` lets the file-mapping
 /// figures change the system-wide fault-around window.
 pub fn run(name: &str, dir: &'static str, set_fault_around: bool) -> bool {
-    let os = &mut Linux {
-        dir,
-        fault_around_knob: set_fault_around.then_some(FAULT_AROUND_KNOB),
-    };
+    let os = &mut Linux { dir, fault_around_knob: set_fault_around.then_some(FAULT_AROUND_KNOB) };
     let s = &mut *Box::<Samples>::default();
     match name {
         "check_fault_around" => check_fault_around(os),

@@ -10,11 +10,7 @@ const GUEST_ONLY: &[&str] = &["check_fault_around", "fault_file_cached"];
 
 fn units() -> Vec<String> {
     let out = Command::new(EXE).arg("list").output().unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(String::from)
-        .collect()
+    String::from_utf8(out.stdout).unwrap().lines().map(String::from).collect()
 }
 
 #[test]
@@ -23,27 +19,18 @@ fn every_unit_measures_on_the_host() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut measured = Vec::new();
     for unit in units().iter().filter(|u| !GUEST_ONLY.contains(&u.as_str())) {
-        let out = Command::new(EXE)
-            .args(["unit", unit, dir.to_str().unwrap()])
-            .output()
-            .unwrap();
+        let out = Command::new(EXE).args(["unit", unit, dir.to_str().unwrap()]).output().unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(out.status.success(), "unit {} failed: {}", unit, text);
         for line in text.lines() {
             let name = line.strip_prefix("measure name=").and_then(|l| l.split(' ').next());
-            measured.push(
-                name.unwrap_or_else(|| panic!("unit {}: unexpected line {}", unit, line))
-                    .to_string(),
-            );
+            measured.push(name.unwrap_or_else(|| panic!("unit {}: unexpected line {}", unit, line)).to_string());
         }
     }
     // Every file the workloads made, they removed.
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     std::fs::remove_dir(&dir).unwrap();
-    for fig in bench_spec::FIGURES
-        .iter()
-        .filter(|f| f.linux && !GUEST_ONLY.contains(&f.name))
-    {
+    for fig in bench_spec::FIGURES.iter().filter(|f| f.linux && !GUEST_ONLY.contains(&f.name)) {
         assert!(measured.iter().any(|m| m == fig.name), "{} not measured", fig.name);
     }
 }
@@ -52,14 +39,9 @@ fn every_unit_measures_on_the_host() {
 fn without_the_knob_one_page_faults_are_unsupported() {
     let dir = std::env::temp_dir().join(format!("bench-linux-knob-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let out = Command::new(EXE)
-        .args(["unit", "fault_file_cached", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = Command::new(EXE).args(["unit", "fault_file_cached", dir.to_str().unwrap()]).output().unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8(out.stdout)
-        .unwrap()
-        .contains("fault_file_cached could not run"));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("fault_file_cached could not run"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -24,8 +24,7 @@
 use core::mem::{align_of, offset_of, size_of};
 
 use crate::{
-    Endpoint, GrantId, CPF_DIRECT, CPF_INDIRECT, CPF_KIND_MASK, CPF_MAGIC, CPF_READ, CPF_TRY,
-    CPF_USED, CPF_VALID, CPF_WRITE, GRANT_INVALID,
+    Endpoint, GrantId, CPF_DIRECT, CPF_INDIRECT, CPF_KIND_MASK, CPF_MAGIC, CPF_READ, CPF_TRY, CPF_USED, CPF_VALID, CPF_WRITE, GRANT_INVALID,
 };
 
 /// One grant table entry (MINIX `cp_grant_t`).
@@ -127,24 +126,11 @@ impl GrantEntry {
 
     /// A usable direct grant (`access` taken as given).
     pub const fn direct(seq: u32, grantee: Endpoint, start: u64, len: u64, access: u32) -> Self {
-        GrantEntry {
-            flags: access | CPF_USED | CPF_VALID | CPF_DIRECT,
-            seq,
-            grantee,
-            start,
-            len,
-            ..Self::FREE
-        }
+        GrantEntry { flags: access | CPF_USED | CPF_VALID | CPF_DIRECT, seq, grantee, start, len, ..Self::FREE }
     }
 
     /// A usable indirect grant (`access` taken as given).
-    pub const fn indirect(
-        seq: u32,
-        grantee: Endpoint,
-        orig_granter: Endpoint,
-        orig_id: GrantId,
-        access: u32,
-    ) -> Self {
+    pub const fn indirect(seq: u32, grantee: Endpoint, orig_granter: Endpoint, orig_id: GrantId, access: u32) -> Self {
         GrantEntry {
             flags: access | CPF_USED | CPF_VALID | CPF_INDIRECT,
             seq,
@@ -156,23 +142,8 @@ impl GrantEntry {
     }
 
     /// A usable magic grant (`access` taken as given).
-    pub const fn magic(
-        seq: u32,
-        owner: Endpoint,
-        grantee: Endpoint,
-        start: u64,
-        len: u64,
-        access: u32,
-    ) -> Self {
-        GrantEntry {
-            flags: access | CPF_USED | CPF_VALID | CPF_MAGIC,
-            seq,
-            grantee,
-            who: owner,
-            start,
-            len,
-            ..Self::FREE
-        }
+    pub const fn magic(seq: u32, owner: Endpoint, grantee: Endpoint, start: u64, len: u64, access: u32) -> Self {
+        GrantEntry { flags: access | CPF_USED | CPF_VALID | CPF_MAGIC, seq, grantee, who: owner, start, len, ..Self::FREE }
     }
 
     /// The slot holds a grant (USED is set).
@@ -204,22 +175,9 @@ impl GrantEntry {
     /// The grant's kind, or `None` unless exactly one kind bit is set.
     pub fn kind(&self) -> Option<GrantKind> {
         match self.flags & CPF_KIND_MASK {
-            CPF_DIRECT => Some(GrantKind::Direct {
-                grantee: self.grantee,
-                start: self.start,
-                len: self.len,
-            }),
-            CPF_INDIRECT => Some(GrantKind::Indirect {
-                grantee: self.grantee,
-                orig_granter: self.who,
-                orig_id: GrantId(self.orig_id),
-            }),
-            CPF_MAGIC => Some(GrantKind::Magic {
-                owner: self.who,
-                grantee: self.grantee,
-                start: self.start,
-                len: self.len,
-            }),
+            CPF_DIRECT => Some(GrantKind::Direct { grantee: self.grantee, start: self.start, len: self.len }),
+            CPF_INDIRECT => Some(GrantKind::Indirect { grantee: self.grantee, orig_granter: self.who, orig_id: GrantId(self.orig_id) }),
+            CPF_MAGIC => Some(GrantKind::Magic { owner: self.who, grantee: self.grantee, start: self.start, len: self.len }),
             _ => None,
         }
     }
@@ -243,18 +201,7 @@ impl GrantEntry {
     /// Decodes an entry read out of memory. Total: any bytes give an entry.
     pub fn from_bytes(b: &[u8; ENTRY_SIZE]) -> Self {
         let u32_at = |o: usize| u32::from_ne_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
-        let u64_at = |o: usize| {
-            u64::from_ne_bytes([
-                b[o],
-                b[o + 1],
-                b[o + 2],
-                b[o + 3],
-                b[o + 4],
-                b[o + 5],
-                b[o + 6],
-                b[o + 7],
-            ])
-        };
+        let u64_at = |o: usize| u64::from_ne_bytes([b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7]]);
         GrantEntry {
             flags: u32_at(0),
             seq: u32_at(4),

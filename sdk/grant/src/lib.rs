@@ -40,15 +40,12 @@ mod tests;
 pub use entry::{GrantEntry, GrantKind, ENTRY_SIZE};
 pub use id::{GrantId, GRANT_INVALID};
 pub use location::{fault_mark_location, MarkLocation, TableBase, MARK_LEN};
-pub use storage::{GrantStorage, SliceStorage};
 #[cfg(any(test, feature = "alloc"))]
 pub use storage::VecStorage;
+pub use storage::{GrantStorage, SliceStorage};
 pub use table::{GrantTable, Registration, INITIAL_SLOTS};
 pub use vector::{check_vector, VecElement, VecStep, MAX_VEC_ELEMENTS, VEC_ELEMENT_SIZE};
-pub use verify::{
-    check_copy_sides, verify, Access, EmptyTable, FaultMark, GrantLookup, GrantTableView,
-    VerifyRequest, Verified,
-};
+pub use verify::{check_copy_sides, verify, Access, EmptyTable, FaultMark, GrantLookup, GrantTableView, Verified, VerifyRequest};
 
 /// A process identity as the personality names it (MINIX `endpoint_t`):
 /// the number inside `minix_abi::endpoint::Endpoint`. [`ANY`] and [`NONE`]

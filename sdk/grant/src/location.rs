@@ -34,9 +34,7 @@ const _: () = assert!(GRANT_TABLE_MAX_ENTRIES as usize == MAX_SLOTS);
 // one aligned block, hence inside one page of any size that is a multiple
 // of the alignment.
 const _: () = assert!(ENTRY_SIZE.is_multiple_of(GRANT_TABLE_ALIGN as usize));
-const _: () = assert!(
-    GrantEntry::FAULT_MARK_OFFSET % GRANT_TABLE_ALIGN as usize + MARK_LEN <= GRANT_TABLE_ALIGN as usize
-);
+const _: () = assert!(GrantEntry::FAULT_MARK_OFFSET % GRANT_TABLE_ALIGN as usize + MARK_LEN <= GRANT_TABLE_ALIGN as usize);
 
 /// A grant table's place, validated once at registration: base aligned to
 /// [`GRANT_TABLE_ALIGN`], at most [`MAX_SLOTS`] entries, end representable.

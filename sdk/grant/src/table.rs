@@ -66,13 +66,7 @@ impl<S: GrantStorage> GrantTable<S> {
     /// Entries already in `storage` are kept: used ones stay live, the
     /// others become free. Slots at or past the maximum are never used.
     pub fn with_max_slots(storage: S, max_slots: usize) -> Self {
-        let mut t = GrantTable {
-            storage,
-            max_slots: max_slots.min(MAX_SLOTS),
-            free_head: NIL,
-            free_tail: NIL,
-            live: 0,
-        };
+        let mut t = GrantTable { storage, max_slots: max_slots.min(MAX_SLOTS), free_head: NIL, free_tail: NIL, live: 0 };
         t.rebuild();
         t
     }
@@ -107,34 +101,19 @@ impl<S: GrantStorage> GrantTable<S> {
     /// again when it changed.
     pub fn registration(&self) -> Registration {
         let e = self.storage.entries();
-        Registration {
-            base: e.as_ptr() as usize,
-            entries: e.len(),
-        }
+        Registration { base: e.as_ptr() as usize, entries: e.len() }
     }
 
     /// Grants `grantee` (or [`crate::ANY`]) `access` to `len` bytes of
     /// this process's memory from `addr` (MINIX `cpf_grant_direct`).
-    pub fn grant_direct(
-        &mut self,
-        grantee: Endpoint,
-        addr: u64,
-        len: u64,
-        access: u32,
-    ) -> Result<GrantId, Errno> {
+    pub fn grant_direct(&mut self, grantee: Endpoint, addr: u64, len: u64, access: u32) -> Result<GrantId, Errno> {
         check_access(access)?;
         self.insert(|seq| GrantEntry::direct(seq, grantee, addr, len, access))
     }
 
     /// Passes on grant `orig_id` of `orig_granter` to `grantee`, limited to
     /// `access` (MINIX `cpf_grant_indirect`).
-    pub fn grant_indirect(
-        &mut self,
-        grantee: Endpoint,
-        orig_granter: Endpoint,
-        orig_id: GrantId,
-        access: u32,
-    ) -> Result<GrantId, Errno> {
+    pub fn grant_indirect(&mut self, grantee: Endpoint, orig_granter: Endpoint, orig_id: GrantId, access: u32) -> Result<GrantId, Errno> {
         check_access(access)?;
         self.insert(|seq| GrantEntry::indirect(seq, grantee, orig_granter, orig_id, access))
     }
@@ -142,14 +121,7 @@ impl<S: GrantStorage> GrantTable<S> {
     /// Grants `grantee` `access` to `len` bytes of `who_memory`'s memory
     /// from `addr` (MINIX `cpf_grant_magic`). Anyone may create one; only
     /// VFS's are honoured by the copy engine.
-    pub fn grant_magic(
-        &mut self,
-        who_memory: Endpoint,
-        grantee: Endpoint,
-        addr: u64,
-        len: u64,
-        access: u32,
-    ) -> Result<GrantId, Errno> {
+    pub fn grant_magic(&mut self, who_memory: Endpoint, grantee: Endpoint, addr: u64, len: u64, access: u32) -> Result<GrantId, Errno> {
         check_access(access)?;
         self.insert(|seq| GrantEntry::magic(seq, who_memory, grantee, addr, len, access))
     }
@@ -163,10 +135,7 @@ impl<S: GrantStorage> GrantTable<S> {
         let faulted = e.faulted(id);
         e.flags = 0;
         fence(Ordering::Release);
-        *e = GrantEntry {
-            seq: GrantId::next_seq(id.seq()),
-            ..GrantEntry::FREE
-        };
+        *e = GrantEntry { seq: GrantId::next_seq(id.seq()), ..GrantEntry::FREE };
         self.live = self.live.saturating_sub(1);
         self.push_free(slot);
         Ok(faulted)
@@ -211,11 +180,7 @@ impl<S: GrantStorage> GrantTable<S> {
 
     fn insert(&mut self, make: impl FnOnce(u32) -> GrantEntry) -> Result<GrantId, Errno> {
         let slot = self.alloc_slot()?;
-        let e = self
-            .storage
-            .entries_mut()
-            .get_mut(slot as usize)
-            .ok_or(ENOSPC)?;
+        let e = self.storage.entries_mut().get_mut(slot as usize).ok_or(ENOSPC)?;
         let seq = e.seq & GrantId::SEQ_MASK;
         let new = make(seq);
         *e = GrantEntry { flags: 0, ..new };
@@ -283,10 +248,7 @@ impl<S: GrantStorage> GrantTable<S> {
         if old >= self.max_slots {
             return Err(ENOSPC);
         }
-        let want = old
-            .saturating_mul(2)
-            .max(INITIAL_SLOTS)
-            .min(self.max_slots);
+        let want = old.saturating_mul(2).max(INITIAL_SLOTS).min(self.max_slots);
         let new = self.storage.grow(want).min(self.max_slots);
         if new <= old {
             return Err(ENOSPC);

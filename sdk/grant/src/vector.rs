@@ -100,14 +100,8 @@ impl VecElement {
     /// one side must be `caller`, otherwise EINVAL.
     pub fn step(&self, caller: Endpoint) -> Result<VecStep, Errno> {
         match (self.from == caller, self.to == caller) {
-            (true, false) => Ok(VecStep {
-                granter: self.to,
-                access: Access::Write,
-            }),
-            (false, true) => Ok(VecStep {
-                granter: self.from,
-                access: Access::Read,
-            }),
+            (true, false) => Ok(VecStep { granter: self.to, access: Access::Write }),
+            (false, true) => Ok(VecStep { granter: self.from, access: Access::Read }),
             _ => Err(EINVAL),
         }
     }

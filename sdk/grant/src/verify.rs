@@ -36,9 +36,7 @@
 use minix_abi::errno::{Errno, EFAULT, EINVAL, ELOOP, EPERM};
 
 use crate::entry::{GrantKind, ENTRY_SIZE};
-use crate::{
-    Endpoint, GrantEntry, GrantId, ANY, CPF_READ, CPF_WRITE, MAX_INDIRECT_DEPTH, NONE,
-};
+use crate::{Endpoint, GrantEntry, GrantId, ANY, CPF_READ, CPF_WRITE, MAX_INDIRECT_DEPTH, NONE};
 
 /// The access a copy needs from the grant.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, Hash)]
@@ -163,9 +161,7 @@ impl Verified {
             granter: self.final_granter,
             slot,
             // slot < 2^20, so this stays far below usize::MAX.
-            table_offset: (slot as usize)
-                .saturating_mul(ENTRY_SIZE)
-                .saturating_add(GrantEntry::FAULT_MARK_OFFSET),
+            table_offset: (slot as usize).saturating_mul(ENTRY_SIZE).saturating_add(GrantEntry::FAULT_MARK_OFFSET),
             value: self.final_grant.0,
         }
     }
@@ -221,11 +217,7 @@ pub fn verify<L: GrantLookup + ?Sized>(lookup: &L, req: &VerifyRequest) -> Resul
         access &= entry.access();
         match kind {
             // 3: follow an indirect grant one hop back.
-            GrantKind::Indirect {
-                grantee,
-                orig_granter,
-                orig_id,
-            } => {
+            GrantKind::Indirect { grantee, orig_granter, orig_id } => {
                 if hops >= MAX_INDIRECT_DEPTH {
                     return Err(ELOOP);
                 }
@@ -249,17 +241,8 @@ pub fn verify<L: GrantLookup + ?Sized>(lookup: &L, req: &VerifyRequest) -> Resul
 
     // 5 and 6: grantee and range; magic only from VFS.
     let (owner, grantee, start, len) = match kind {
-        GrantKind::Direct {
-            grantee,
-            start,
-            len,
-        } => (granter, grantee, start, len),
-        GrantKind::Magic {
-            owner,
-            grantee,
-            start,
-            len,
-        } => {
+        GrantKind::Direct { grantee, start, len } => (granter, grantee, start, len),
+        GrantKind::Magic { owner, grantee, start, len } => {
             if granter != req.vfs {
                 return Err(EPERM);
             }
@@ -272,13 +255,5 @@ pub fn verify<L: GrantLookup + ?Sized>(lookup: &L, req: &VerifyRequest) -> Resul
     }
     let addr = range(start, len, req.offset, req.bytes).ok_or(EPERM)?;
 
-    Ok(Verified {
-        owner,
-        addr,
-        bytes: req.bytes,
-        try_copy: entry.is_try(),
-        final_granter: granter,
-        final_grant: id,
-        hops,
-    })
+    Ok(Verified { owner, addr, bytes: req.bytes, try_copy: entry.is_try(), final_granter: granter, final_grant: id, hops })
 }

@@ -99,8 +99,8 @@ pub const GETDENTS: u64 = BASE + 31;
 
 /// Every call number of this interface.
 pub const CALLS: &[u64] = &[
-    PUTNODE, SYMLINK, FTRUNC, CHMOD, STAT, UTIME, STATVFS, UNLINK, RMDIR, SYNC, READ, WRITE, MKDIR, CREATE, LINK,
-    RENAME, LOOKUP, RDLINK, GETDENTS,
+    PUTNODE, SYMLINK, FTRUNC, CHMOD, STAT, UTIME, STATVFS, UNLINK, RMDIR, SYNC, READ, WRITE, MKDIR, CREATE, LINK, RENAME, LOOKUP, RDLINK,
+    GETDENTS,
 ];
 
 /// Most bytes one READ, WRITE, GETDENTS or RDLINK moves: the size of FS's
@@ -605,7 +605,21 @@ mod tests {
 
     #[test]
     fn stat_layout() {
-        let s = Stat { dev: 1, ino: 2, mode: 3, nlink: 4, uid: 5, gid: 6, rdev: 7, size: 8, atime: 9, mtime: 10, ctime: 11, blocks: 12, blksize: 13 };
+        let s = Stat {
+            dev: 1,
+            ino: 2,
+            mode: 3,
+            nlink: 4,
+            uid: 5,
+            gid: 6,
+            rdev: 7,
+            size: 8,
+            atime: 9,
+            mtime: 10,
+            ctime: 11,
+            blocks: 12,
+            blksize: 13,
+        };
         let mut b = [0xaa; STAT_SIZE];
         s.encode(&mut b);
         assert_eq!(Stat::decode(&b), s);

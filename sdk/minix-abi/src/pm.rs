@@ -43,14 +43,24 @@ pub const SIGSEGV: u64 = 11;
 pub enum Request {
     GetPid,
     GetPpid,
-    Exit { code: u8 },
+    Exit {
+        code: u8,
+    },
     /// `pid` -1 waits for any child.
-    Wait { pid: i64, options: u64 },
+    Wait {
+        pid: i64,
+        options: u64,
+    },
     Fork,
-    Spawn { image: u64 },
+    Spawn {
+        image: u64,
+    },
     GetSysInfo,
     SrvReady,
-    Shutdown { passed: u64, failed: u64 },
+    Shutdown {
+        passed: u64,
+        failed: u64,
+    },
 }
 
 impl Request {

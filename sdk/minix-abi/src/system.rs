@@ -316,7 +316,12 @@ mod tests {
         for p in PROCESSES {
             for c in caps(p.role) {
                 if let CapKind::Call(target) = c.kind {
-                    assert!(CALLS.iter().any(|&(a, b, _)| a == p.role && b == target), "{:?} holds a cap to {:?} that CALLS does not list", p.role, target);
+                    assert!(
+                        CALLS.iter().any(|&(a, b, _)| a == p.role && b == target),
+                        "{:?} holds a cap to {:?} that CALLS does not list",
+                        p.role,
+                        target
+                    );
                 }
             }
         }

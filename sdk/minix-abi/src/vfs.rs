@@ -38,11 +38,7 @@ impl Request {
         Ok(match r.call {
             GRANT_EXERCISE => {
                 need_words(r, 3)?;
-                Request::GrantExercise {
-                    grant: i32_of(r.words[0])?,
-                    len: at_most(r.words[1], EXERCISE_MAX)?,
-                    delta: u8_of(r.words[2])?,
-                }
+                Request::GrantExercise { grant: i32_of(r.words[0])?, len: at_most(r.words[1], EXERCISE_MAX)?, delta: u8_of(r.words[2])? }
             }
             GRANT_BENCH => {
                 need_words(r, 3)?;

@@ -43,10 +43,8 @@ pub const SAFEMEMSET: u64 = BASE + 0x23;
 pub const VSAFECOPY: u64 = BASE + 0x24;
 
 /// Every call number of this interface.
-pub const CALLS: &[u64] = &[
-    SPAWN, FORK, EXIT, EVENTS, ADOPT, BRK, MMAP, MUNMAP, INFO, GRANT_TABLE, SAFECOPY_FROM, SAFECOPY_TO,
-    SAFEMEMSET, VSAFECOPY,
-];
+pub const CALLS: &[u64] =
+    &[SPAWN, FORK, EXIT, EVENTS, ADOPT, BRK, MMAP, MUNMAP, INFO, GRANT_TABLE, SAFECOPY_FROM, SAFECOPY_TO, SAFEMEMSET, VSAFECOPY];
 
 /// Packs a granter endpoint and a grant id into one message word.
 pub const fn grant_word(granter: Endpoint, grant: i32) -> u64 {
@@ -114,20 +112,59 @@ pub fn check_grant_table(base: u64, entries: u64) -> Result<(), Errno> {
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Request {
-    Spawn { child: Endpoint, image: u64 },
-    Fork { child: Endpoint, parent: Endpoint },
-    Exit { proc_: Endpoint },
+    Spawn {
+        child: Endpoint,
+        image: u64,
+    },
+    Fork {
+        child: Endpoint,
+        parent: Endpoint,
+    },
+    Exit {
+        proc_: Endpoint,
+    },
     Events,
-    Brk { addr: u64 },
-    Mmap { addr: u64, len: u64, prot: u64, flags: u64 },
-    Munmap { addr: u64, len: u64 },
+    Brk {
+        addr: u64,
+    },
+    Mmap {
+        addr: u64,
+        len: u64,
+        prot: u64,
+        flags: u64,
+    },
+    Munmap {
+        addr: u64,
+        len: u64,
+    },
     Info,
-    Adopt { server: Endpoint },
-    GrantTable { base: u64, entries: u64 },
+    Adopt {
+        server: Endpoint,
+    },
+    GrantTable {
+        base: u64,
+        entries: u64,
+    },
     /// `to_granter`: SAFECOPY_TO (caller -> grant), else SAFECOPY_FROM.
-    SafeCopy { to_granter: bool, granter: Endpoint, grant: i32, offset: u64, addr: u64, bytes: u64 },
-    SafeMemset { granter: Endpoint, grant: i32, offset: u64, byte: u8, bytes: u64 },
-    VSafeCopy { addr: u64, count: u64 },
+    SafeCopy {
+        to_granter: bool,
+        granter: Endpoint,
+        grant: i32,
+        offset: u64,
+        addr: u64,
+        bytes: u64,
+    },
+    SafeMemset {
+        granter: Endpoint,
+        grant: i32,
+        offset: u64,
+        byte: u8,
+        bytes: u64,
+    },
+    VSafeCopy {
+        addr: u64,
+        count: u64,
+    },
 }
 
 /// Whether only PM may make this call.
@@ -197,7 +234,14 @@ impl Request {
             SAFECOPY_FROM | SAFECOPY_TO => {
                 need_words(r, 4)?;
                 let (granter, grant) = decode_grant_word(r.words[0])?;
-                Request::SafeCopy { to_granter: r.call == SAFECOPY_TO, granter, grant, offset: r.words[1], addr: r.words[2], bytes: r.words[3] }
+                Request::SafeCopy {
+                    to_granter: r.call == SAFECOPY_TO,
+                    granter,
+                    grant,
+                    offset: r.words[1],
+                    addr: r.words[2],
+                    bytes: r.words[3],
+                }
             }
             SAFEMEMSET => {
                 need_words(r, 4)?;

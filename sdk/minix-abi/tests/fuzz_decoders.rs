@@ -74,8 +74,11 @@ fn word() -> impl Strategy<Value = u64> {
 }
 
 fn raw(own: &'static [u64]) -> impl Strategy<Value = RawRequest> {
-    (label(own), prop::array::uniform4(word()), prop_oneof![3 => 0u64..=5, 1 => 0u64..=127])
-        .prop_map(|(call, words, len)| RawRequest { call, words, len })
+    (label(own), prop::array::uniform4(word()), prop_oneof![3 => 0u64..=5, 1 => 0u64..=127]).prop_map(|(call, words, len)| RawRequest {
+        call,
+        words,
+        len,
+    })
 }
 
 /// The shared property of every decoder; `decode`/`encode` are one
@@ -138,7 +141,11 @@ fn vm_request() -> impl Strategy<Value = vm::Request> {
     // Any set of known flags, never both SHARED and PRIVATE.
     let flags = any::<u64>().prop_map(|x| {
         let f = x & vm::MAP_KNOWN;
-        if f & vm::MAP_SHARED != 0 { f & !vm::MAP_PRIVATE } else { f }
+        if f & vm::MAP_SHARED != 0 {
+            f & !vm::MAP_PRIVATE
+        } else {
+            f
+        }
     });
     let table = (any::<u64>(), 0..=vm::GRANT_TABLE_MAX_ENTRIES)
         .prop_map(|(b, entries)| (b.min(u64::MAX - entries * vm::GRANT_ENTRY_SIZE) & !(vm::GRANT_TABLE_ALIGN - 1), entries));
@@ -153,11 +160,15 @@ fn vm_request() -> impl Strategy<Value = vm::Request> {
         Just(Info),
         endpoint().prop_map(|server| Adopt { server }),
         table.prop_map(|(base, entries)| GrantTable { base, entries }),
-        (any::<bool>(), endpoint(), any::<i32>(), any::<u64>(), any::<u64>(), any::<u64>()).prop_map(
-            |(to_granter, granter, grant, offset, addr, bytes)| SafeCopy { to_granter, granter, grant, offset, addr, bytes }
-        ),
-        (endpoint(), any::<i32>(), any::<u64>(), any::<u8>(), any::<u64>())
-            .prop_map(|(granter, grant, offset, byte, bytes)| SafeMemset { granter, grant, offset, byte, bytes }),
+        (any::<bool>(), endpoint(), any::<i32>(), any::<u64>(), any::<u64>(), any::<u64>())
+            .prop_map(|(to_granter, granter, grant, offset, addr, bytes)| SafeCopy { to_granter, granter, grant, offset, addr, bytes }),
+        (endpoint(), any::<i32>(), any::<u64>(), any::<u8>(), any::<u64>()).prop_map(|(granter, grant, offset, byte, bytes)| SafeMemset {
+            granter,
+            grant,
+            offset,
+            byte,
+            bytes
+        }),
         (any::<u64>(), 0..=vm::VSAFECOPY_MAX).prop_map(|(addr, count)| VSafeCopy { addr, count }),
     ]
 }
@@ -176,8 +187,13 @@ fn fs_request() -> impl Strategy<Value = fs::Request> {
     let io = (any::<u32>(), any::<i32>(), any::<u64>(), 0..=fs::IO_MAX);
     prop_oneof![
         (any::<u32>(), 0..=i32::MAX as u32).prop_map(|(ino, count)| Putnode { ino, count }),
-        (name.clone(), any::<u16>(), any::<u16>(), any::<i32>(), any::<u64>())
-            .prop_map(|(name, uid, gid, target, target_len)| Symlink { name, uid, gid, target, target_len }),
+        (name.clone(), any::<u16>(), any::<u16>(), any::<i32>(), any::<u64>()).prop_map(|(name, uid, gid, target, target_len)| Symlink {
+            name,
+            uid,
+            gid,
+            target,
+            target_len
+        }),
         (any::<u32>(), any::<u64>(), any::<u64>()).prop_map(|(ino, start, end)| Ftrunc { ino, start, end }),
         (any::<u32>(), 0..=fs::MODE_PERM as u16).prop_map(|(ino, mode)| Chmod { ino, mode }),
         (any::<u32>(), any::<i32>()).prop_map(|(ino, grant)| Stat { ino, grant }),

@@ -93,12 +93,7 @@ impl<D: BlockDevice> BlockCache<D> {
         }
         self.stats.misses += 1;
         let i = if self.slots.len() < self.capacity {
-            self.slots.push(Slot {
-                block: NO_BLOCK,
-                data: vec![0; self.block_size].into_boxed_slice(),
-                dirty: false,
-                last_use: 0,
-            });
+            self.slots.push(Slot { block: NO_BLOCK, data: vec![0; self.block_size].into_boxed_slice(), dirty: false, last_use: 0 });
             self.slots.len() - 1
         } else {
             self.evict_one()?
@@ -178,8 +173,7 @@ impl<D: BlockDevice> BlockCache<D> {
 
     /// Writes every dirty block, in block order, then flushes the device.
     pub fn flush(&mut self) -> Result<()> {
-        let dirty: Vec<(u64, usize)> =
-            self.index.iter().filter(|(_, &i)| self.slots[i].dirty).map(|(&b, &i)| (b, i)).collect();
+        let dirty: Vec<(u64, usize)> = self.index.iter().filter(|(_, &i)| self.slots[i].dirty).map(|(&b, &i)| (b, i)).collect();
         for (block, i) in dirty {
             let slot = &mut self.slots[i];
             self.dev.write_block(block, &slot.data)?;

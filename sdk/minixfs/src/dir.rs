@@ -84,12 +84,7 @@ impl<D: BlockDevice> FileSystem<D> {
 
     /// Calls `f(slot, entry)` for every slot from `first` on until it
     /// returns false. A hole reads as free slots.
-    pub(crate) fn for_each_slot(
-        &mut self,
-        dir: &DiskInode,
-        first: u64,
-        mut f: impl FnMut(u64, &DirEntry) -> bool,
-    ) -> Result<()> {
+    pub(crate) fn for_each_slot(&mut self, dir: &DiskInode, first: u64, mut f: impl FnMut(u64, &DirEntry) -> bool) -> Result<()> {
         let per = self.geo.block_size as u64 / DIRENT_SIZE as u64;
         // A directory larger than any file can be is corrupt; refusing it
         // also bounds the walk.

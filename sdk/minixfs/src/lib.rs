@@ -36,8 +36,8 @@ pub use attr::{Stat, StatVfs};
 pub use device::{BlockDevice, RamDisk};
 pub use dir::DirEntry;
 pub use fs::{FileSystem, MountOptions};
-pub use mkfs::{mkfs, FormatOptions};
 pub use minix_abi::errno::Errno;
+pub use mkfs::{mkfs, FormatOptions};
 
 /// Every fallible call in this crate.
 pub type Result<T> = core::result::Result<T, Errno>;

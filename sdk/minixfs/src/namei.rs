@@ -11,9 +11,7 @@ use crate::dir::{check_name, is_dot_or_dotdot};
 use crate::fs::FileSystem;
 use crate::inode::{DiskInode, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_IPERM};
 use crate::{Result, LINK_MAX, ROOT_INO};
-use minix_abi::errno::{
-    EBUSY, EEXIST, EINVAL, EIO, EISDIR, EMLINK, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTEMPTY, EPERM,
-};
+use minix_abi::errno::{EBUSY, EEXIST, EINVAL, EIO, EISDIR, EMLINK, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTEMPTY, EPERM};
 
 impl<D: BlockDevice> FileSystem<D> {
     /// Checks that `name` can be added to `dir`; returns a free slot if any.

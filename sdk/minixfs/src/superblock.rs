@@ -201,10 +201,8 @@ mod tests {
     fn round_trip_and_known_bytes() {
         let mut raw = [0u8; 32];
         sample().encode(&mut raw);
-        let want = [
-            0x60, 0x05, 0, 0, 0, 0, 1, 0, 1, 0, 0x5a, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f, 0, 0x10, 0, 0, 0x5a,
-            0x4d, 0, 0, 0, 4, 0,
-        ];
+        let want =
+            [0x60, 0x05, 0, 0, 0, 0, 1, 0, 1, 0, 0x5a, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f, 0, 0x10, 0, 0, 0x5a, 0x4d, 0, 0, 0, 4, 0];
         assert_eq!(&raw[..31], &want);
         assert_eq!(Superblock::decode(&raw).unwrap(), sample());
         let g = sample().geometry().unwrap();

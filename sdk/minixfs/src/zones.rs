@@ -127,11 +127,7 @@ impl<D: BlockDevice> FileSystem<D> {
             let slot = NR_DIRECT_ZONES + levels as usize - 1;
             let (lo, hi) = (base, base + span);
             let z = inode.zone[slot];
-            if z != 0
-                && start < hi
-                && end > lo
-                && self.trim(z, levels, start.saturating_sub(lo), end.min(hi) - lo)?
-            {
+            if z != 0 && start < hi && end > lo && self.trim(z, levels, start.saturating_sub(lo), end.min(hi) - lo)? {
                 self.free_zone(z)?;
                 inode.zone[slot] = 0;
             }

@@ -22,11 +22,7 @@ pub struct Incoming {
 pub fn serve(ep: CPtr, me: Endpoint, mut handler: impl FnMut(&Incoming) -> Option<Reply>) -> ! {
     let mut msg = sel4::recv(ep);
     loop {
-        let inc = Incoming {
-            sender: Sender::from_badge(msg.badge),
-            req: RawRequest::from_tag(msg.info.0, msg.mrs),
-            raw: msg,
-        };
+        let inc = Incoming { sender: Sender::from_badge(msg.badge), req: RawRequest::from_tag(msg.info.0, msg.mrs), raw: msg };
         // Only processes get the common answers; faults and forged or
         // missing badges go to the handler, which refuses them its way.
         let common = match inc.sender {

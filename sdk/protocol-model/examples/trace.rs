@@ -9,32 +9,14 @@ fn main() {
     let cfg = match args.first().map(String::as_str) {
         Some("design") => d,
         Some("notry") => Config { fs_try: false, ..d },
-        Some("sync") => Config {
-            page_in: PageIn::VmCallsVfs,
-            ..d
-        },
-        Some("pool") => Config {
-            page_in: PageIn::Pool,
-            ..d
-        },
-        Some("locks") => Config {
-            pager_locks_vnode: true,
-            ..d
-        },
-        Some("seeks") => Config {
-            pager_seeks_filp: true,
-            ..d
-        },
-        Some("noretry") => Config {
-            vfs_retry: false,
-            ..d
-        },
+        Some("sync") => Config { page_in: PageIn::VmCallsVfs, ..d },
+        Some("pool") => Config { page_in: PageIn::Pool, ..d },
+        Some("locks") => Config { pager_locks_vnode: true, ..d },
+        Some("seeks") => Config { pager_seeks_filp: true, ..d },
+        Some("noretry") => Config { vfs_retry: false, ..d },
         _ => return usage(),
     };
-    let Some(sc) = scenarios::all()
-        .into_iter()
-        .find(|s| Some(&s.name.to_string()) == args.get(1))
-    else {
+    let Some(sc) = scenarios::all().into_iter().find(|s| Some(&s.name.to_string()) == args.get(1)) else {
         return usage();
     };
     let r = explore(&Model::new(cfg, sc));
@@ -47,8 +29,5 @@ fn main() {
 
 fn usage() {
     let names: Vec<_> = scenarios::all().iter().map(|s| s.name).collect();
-    eprintln!(
-        "usage: trace design|notry|sync|pool|locks|seeks|noretry {}",
-        names.join("|")
-    );
+    eprintln!("usage: trace design|notry|sync|pool|locks|seeks|noretry {}", names.join("|"));
 }

@@ -39,12 +39,7 @@ pub trait System {
     fn init(&self) -> Self::State;
     /// Every transition enabled in `s`, in a fixed order (traces replay by
     /// index). With `log`, also one label per transition, in the same order.
-    fn successors(
-        &self,
-        s: &Self::State,
-        out: &mut Vec<Succ<Self::State>>,
-        log: Option<&mut Vec<String>>,
-    );
+    fn successors(&self, s: &Self::State, out: &mut Vec<Succ<Self::State>>, log: Option<&mut Vec<String>>);
     /// All work has completed.
     fn all_done(&self, s: &Self::State) -> bool;
     /// Nothing is held or pending: what a finished run must leave.
@@ -199,10 +194,7 @@ pub fn explore<M: System>(m: &M) -> Report<M::State> {
             edges.push(j);
         }
         row.push(edges.len() as u32);
-        assert!(
-            index.len() <= STATE_LIMIT,
-            "state space beyond {STATE_LIMIT}: shrink the scenario"
-        );
+        assert!(index.len() <= STATE_LIMIT, "state space beyond {STATE_LIMIT}: shrink the scenario");
         i += 1;
     }
     let states = index.len();
@@ -222,13 +214,7 @@ pub fn explore<M: System>(m: &M) -> Report<M::State> {
 /// Every state must be able to reach a finished state. Walk the reversed
 /// graph from the finished states; report the first state (the one with the
 /// shortest trace) left unmarked.
-fn liveness<M: System>(
-    m: &M,
-    parent: &[(u32, u16)],
-    row: &[u32],
-    edges: &[u32],
-    finished: &[bool],
-) -> Option<Failure<M::State>> {
+fn liveness<M: System>(m: &M, parent: &[(u32, u16)], row: &[u32], edges: &[u32], finished: &[bool]) -> Option<Failure<M::State>> {
     let n = finished.len();
     // Reverse edges in compressed rows.
     let mut rrow = vec![0u32; n + 1];
@@ -306,12 +292,7 @@ fn trace<M: System>(m: &M, parent: &[(u32, u16)], i: u32, finding: Finding) -> F
         lines.push(labels[k as usize].clone());
         s = succ[k as usize].state;
     }
-    Failure {
-        finding,
-        trace: lines,
-        last: m.describe(&s),
-        state: s,
-    }
+    Failure { finding, trace: lines, last: m.describe(&s), state: s }
 }
 
 #[cfg(test)]
@@ -332,18 +313,9 @@ mod tests {
         fn init(&self) -> [u8; 4] {
             [0; 4]
         }
-        fn successors(
-            &self,
-            s: &[u8; 4],
-            out: &mut Vec<Succ<[u8; 4]>>,
-            mut log: Option<&mut Vec<String>>,
-        ) {
+        fn successors(&self, s: &[u8; 4], out: &mut Vec<Succ<[u8; 4]>>, mut log: Option<&mut Vec<String>>) {
             for t in 0..2usize {
-                let order = if self.crossed && t == 1 {
-                    [3, 2]
-                } else {
-                    [2, 3]
-                };
+                let order = if self.crossed && t == 1 { [3, 2] } else { [2, 3] };
                 let lock = match s[t] {
                     0 => order[0],
                     1 => order[1],
@@ -362,10 +334,7 @@ mod tests {
                 if let Some(l) = log.as_deref_mut() {
                     l.push(format!("T{t} takes lock {lock}"));
                 }
-                out.push(Succ {
-                    state: n,
-                    progress: true,
-                });
+                out.push(Succ { state: n, progress: true });
             }
         }
         fn all_done(&self, s: &[u8; 4]) -> bool {
@@ -422,10 +391,7 @@ mod tests {
                 if let Some(l) = log.as_deref_mut() {
                     l.push(format!("{s} -> {n}"));
                 }
-                out.push(Succ {
-                    state: n,
-                    progress: true,
-                });
+                out.push(Succ { state: n, progress: true });
             }
         }
         fn all_done(&self, s: &u8) -> bool {
@@ -451,9 +417,6 @@ mod tests {
     fn a_livelock_is_stuck_and_shows_its_cycle() {
         let f = explore(&Spin { trap: true }).failure.expect("a livelock");
         assert!(matches!(f.finding, Finding::Stuck));
-        assert!(
-            f.trace.iter().any(|l| l.starts_with("(cycle from here)")),
-            "{f}"
-        );
+        assert!(f.trace.iter().any(|l| l.starts_with("(cycle from here)")), "{f}");
     }
 }

@@ -394,11 +394,7 @@ pub struct Model {
 }
 
 fn page_name(p: u8) -> String {
-    format!(
-        "F{}p{}",
-        p as usize / PAGES_PER_FILE,
-        p as usize % PAGES_PER_FILE
-    )
+    format!("F{}p{}", p as usize / PAGES_PER_FILE, p as usize % PAGES_PER_FILE)
 }
 
 fn slot_name(slot: u8) -> String {
@@ -415,18 +411,9 @@ impl Model {
     /// Checks the scenario against the model's bounds.
     pub fn new(cfg: Config, sc: Scenario) -> Model {
         assert!((1..=3).contains(&cfg.workers), "1 to 3 workers");
-        assert!(
-            cfg.workers as usize + cfg.pagers() <= MAX_VFS,
-            "too many VFS threads"
-        );
-        assert!(
-            cfg.pagers() > 0 || cfg.page_in != PageIn::Reserved(0),
-            "Reserved(0): use Pool"
-        );
-        assert!(
-            (2..=MAX_USERS).contains(&sc.users.len()),
-            "2 to {MAX_USERS} users"
-        );
+        assert!(cfg.workers as usize + cfg.pagers() <= MAX_VFS, "too many VFS threads");
+        assert!(cfg.pagers() > 0 || cfg.page_in != PageIn::Reserved(0), "Reserved(0): use Pool");
+        assert!((2..=MAX_USERS).contains(&sc.users.len()), "2 to {MAX_USERS} users");
         let mut exp_off = Vec::new();
         let mut filp_owner = [None; FILES];
         for (u, us) in sc.users.iter().enumerate() {
@@ -445,15 +432,11 @@ impl Model {
                     Op::Read { file, buf } | Op::Write { file, buf } => {
                         assert!((file as usize) < FILES && (buf as usize) < us.bufs.len());
                         // A read into a read-only mapping fails and moves nothing.
-                        let fails = matches!(op, Op::Read { .. })
-                            && matches!(us.bufs[buf as usize], Buf::MapRo { .. });
+                        let fails = matches!(op, Op::Read { .. }) && matches!(us.bufs[buf as usize], Buf::MapRo { .. });
                         if !fails {
                             off[file as usize] += 1;
                         }
-                        assert!(
-                            off[file as usize] as usize <= PAGES_PER_FILE,
-                            "script reads past EOF"
-                        );
+                        assert!(off[file as usize] as usize <= PAGES_PER_FILE, "script reads past EOF");
                     }
                     Op::Touch { buf, write } => {
                         assert!((buf as usize) < us.bufs.len());
@@ -470,12 +453,7 @@ impl Model {
         for &p in &sc.cached {
             assert!((p as usize) < PAGES);
         }
-        Model {
-            cfg,
-            sc,
-            exp_off,
-            filp_owner,
-        }
+        Model { cfg, sc, exp_off, filp_owner }
     }
 
     fn n_vfs(&self) -> usize {
@@ -542,15 +520,12 @@ impl Model {
 
     /// Every user has run its whole script.
     pub fn all_done(&self, s: &State) -> bool {
-        (0..self.sc.users.len())
-            .all(|u| s.u_phase[u] == U_READY && s.u_pc[u] as usize == self.sc.users[u].ops.len())
+        (0..self.sc.users.len()).all(|u| s.u_phase[u] == U_READY && s.u_pc[u] as usize == self.sc.users[u].ops.len())
     }
 
     /// Nothing is held or pending anywhere: what a finished run must leave.
     pub fn quiescent(&self, s: &State) -> bool {
-        let vfs_ok = (0..self.n_vfs()).all(|w| {
-            s.v_flags[w] == 0 && s.v_phase[w] == if self.is_pager(w) { P_PARKED } else { V_IDLE }
-        });
+        let vfs_ok = (0..self.n_vfs()).all(|w| s.v_flags[w] == 0 && s.v_phase[w] == if self.is_pager(w) { P_PARKED } else { V_IDLE });
         vfs_ok
             && s.fs[0] == FS_IDLE
             && s.vm_blocked == 0
@@ -578,9 +553,7 @@ impl Model {
     /// descriptor's offset for every attempt, so anything that moves it
     /// between attempts shows up.
     fn req_page(&self, s: &State, u: usize) -> Option<u8> {
-        let (Op::Read { file, .. } | Op::Write { file, .. }) = self.op(s, u) else {
-            unreachable!("a VFS request is a read or a write")
-        };
+        let (Op::Read { file, .. } | Op::Write { file, .. }) = self.op(s, u) else { unreachable!("a VFS request is a read or a write") };
         let off = s.u_off[u][file as usize] as usize;
         (off < PAGES_PER_FILE).then(|| (file as usize * PAGES_PER_FILE + off) as u8)
     }
@@ -673,39 +646,21 @@ impl Model {
         let t_us = t as usize;
         if t_us < MAX_USERS {
             let u = t_us;
-            let Op::Touch { buf, write } = self.op(s, u) else {
-                unreachable!()
-            };
+            let Op::Touch { buf, write } = self.op(s, u) else { unreachable!() };
             let b = buf as usize;
             match self.buf(u, buf) {
                 Buf::Anon { .. } => {
                     s.u_slot[u][b] = private(0);
-                    note(n, || {
-                        "anonymous page: zero page mapped, fault answered".into()
-                    });
+                    note(n, || "anonymous page: zero page mapped, fault answered".into());
                 }
                 Buf::Map { page: q } | Buf::MapRo { page: q } => {
                     if !s.cached[q as usize] {
-                        note(n, || {
-                            format!("{} not cached: reply cap saved", page_name(q))
-                        });
+                        note(n, || format!("{} not cached: reply cap saved", page_name(q)));
                         return Some(q);
                     }
-                    s.u_slot[u][b] = if write {
-                        private(s.content[q as usize])
-                    } else {
-                        shared(q)
-                    };
+                    s.u_slot[u][b] = if write { private(s.content[q as usize]) } else { shared(q) };
                     note(n, || {
-                        format!(
-                            "{} cached: {}, fault answered",
-                            page_name(q),
-                            if write {
-                                "copied (COW)"
-                            } else {
-                                "mapped read-only"
-                            }
-                        )
+                        format!("{} cached: {}, fault answered", page_name(q), if write { "copied (COW)" } else { "mapped read-only" })
                     });
                 }
             }
@@ -739,57 +694,33 @@ impl Model {
 
     /// VM serves the FS: registering a cache block, or a safecopy.
     fn vm_serve_fs(&self, s: &mut State, n: &mut Option<String>) -> Option<u8> {
-        let p = self
-            .fs_page(s)
-            .expect("the FS calls VM only for a page inside the file") as usize;
+        let p = self.fs_page(s).expect("the FS calls VM only for a page inside the file") as usize;
         if s.fs[0] == FS_CACHE {
             s.cached[p] = true;
             s.fs[0] = FS_CACHE_DONE;
-            note(n, || {
-                format!("{} registered in the cache", page_name(p as u8))
-            });
+            note(n, || format!("{} registered in the cache", page_name(p as u8)));
             return None;
         }
         assert_eq!(s.fs[0], FS_COPY);
         let w = s.fs[1] as usize;
         let u = s.v_arg[w] as usize;
-        let (Op::Read { buf, .. } | Op::Write { buf, .. }) = self.op(s, u) else {
-            unreachable!()
-        };
+        let (Op::Read { buf, .. } | Op::Write { buf, .. }) = self.op(s, u) else { unreachable!() };
         let b = buf as usize;
         let kind = self.buf(u, buf);
         let slot = s.u_slot[u][b];
         let to_user = matches!(self.op(s, u), Op::Read { .. });
-        let ready = if to_user {
-            is_private(slot)
-        } else {
-            slot != ABSENT
-        };
+        let ready = if to_user { is_private(slot) } else { slot != ABSENT };
         let res = if ready {
             if to_user {
                 s.u_slot[u][b] = private(s.content[p]);
             } else {
-                s.content[p] = if is_private(slot) {
-                    slot & 0xf
-                } else {
-                    s.content[(slot & 0xf) as usize]
-                };
+                s.content[p] = if is_private(slot) { slot & 0xf } else { s.content[(slot & 0xf) as usize] };
             }
-            note(n, || {
-                format!(
-                    "copy {} U{u}'s buffer: done",
-                    if to_user { "to" } else { "from" }
-                )
-            });
+            note(n, || format!("copy {} U{u}'s buffer: done", if to_user { "to" } else { "from" }));
             OK
         } else if self.cfg.fs_try {
             s.v_flags[w] |= F_MARKED;
-            note(n, || {
-                format!(
-                    "TRY copy: U{u}'s buffer {}: grant marked, EFAULT",
-                    slot_name(slot)
-                )
-            });
+            note(n, || format!("TRY copy: U{u}'s buffer {}: grant marked, EFAULT", slot_name(slot)));
             EFAULT
         } else {
             // Without TRY the copy engine makes the page present first,
@@ -810,12 +741,7 @@ impl Model {
                 }
                 Buf::Map { page: q } | Buf::MapRo { page: q } => {
                     if !s.cached[q as usize] {
-                        note(n, || {
-                            format!(
-                                "no TRY: U{u}'s buffer needs {}: FS's reply cap saved",
-                                page_name(q)
-                            )
-                        });
+                        note(n, || format!("no TRY: U{u}'s buffer needs {}: FS's reply cap saved", page_name(q)));
                         return Some(q);
                     }
                     if to_user {
@@ -856,37 +782,18 @@ impl Model {
             }
             Buf::MapRo { .. } if writable => EFAULT,
             Buf::Map { page: q } | Buf::MapRo { page: q } => {
-                let done = if writable {
-                    is_private(slot)
-                } else {
-                    slot != ABSENT
-                };
+                let done = if writable { is_private(slot) } else { slot != ABSENT };
                 if !done {
                     if !s.cached[q as usize] {
-                        note(n, || {
-                            format!(
-                                "fix-range needs {}: {}'s reply cap saved",
-                                page_name(q),
-                                self.vname(w)
-                            )
-                        });
+                        note(n, || format!("fix-range needs {}: {}'s reply cap saved", page_name(q), self.vname(w)));
                         return Some(q);
                     }
-                    s.u_slot[u][b] = if writable {
-                        private(s.content[q as usize])
-                    } else {
-                        shared(q)
-                    };
+                    s.u_slot[u][b] = if writable { private(s.content[q as usize]) } else { shared(q) };
                 }
                 OK
             }
         };
-        note(n, || {
-            format!(
-                "fix-range of U{u}'s buffer answered {}",
-                if res == OK { "OK" } else { "EFAULT" }
-            )
-        });
+        note(n, || format!("fix-range of U{u}'s buffer answered {}", if res == OK { "OK" } else { "EFAULT" }));
         s.v_phase[w] = V_FIX_DONE;
         s.v_res[w] = res;
         None
@@ -897,9 +804,7 @@ impl Model {
     fn request_pagein(&self, s: &mut State, q: u8, n: &mut Option<String>) {
         let qi = q as usize;
         if s.pin[qi] != PIN_NONE {
-            note(n, || {
-                format!("; page-in of {} already under way", page_name(q))
-            });
+            note(n, || format!("; page-in of {} already under way", page_name(q)));
             return;
         }
         match self.cfg.page_in {
@@ -907,9 +812,7 @@ impl Model {
                 s.pin[qi] = PIN_FLIGHT;
                 s.vm_blocked = q + 1;
                 s.vfs_ep.push(VM_TID);
-                note(n, || {
-                    format!("; VM Calls VFS to page in {} and blocks", page_name(q))
-                });
+                note(n, || format!("; VM Calls VFS to page in {} and blocks", page_name(q)));
             }
             PageIn::Reserved(_) | PageIn::Pool => {
                 s.pin[qi] = PIN_QUEUED;
@@ -931,13 +834,7 @@ impl Model {
                 s.pin[q as usize] = PIN_FLIGHT;
                 s.v_phase[w] = P_GOT;
                 s.v_arg[w] = q;
-                note(n, || {
-                    format!(
-                        "; P{} handed page-in of {}",
-                        w - self.cfg.workers as usize,
-                        page_name(q)
-                    )
-                });
+                note(n, || format!("; P{} handed page-in of {}", w - self.cfg.workers as usize, page_name(q)));
             }
         }
     }
@@ -949,9 +846,7 @@ impl Model {
         let ws = s.waiters[pi];
         s.pin[pi] = PIN_NONE;
         if !s.cached[pi] {
-            note(n, || {
-                format!("page-in of {} done but the page was evicted", page_name(p))
-            });
+            note(n, || format!("page-in of {} done but the page was evicted", page_name(p)));
             if ws != 0 {
                 self.request_pagein(s, p, n);
             }
@@ -976,13 +871,8 @@ impl Model {
         if !s.cached[p] || s.evictions_left == 0 || s.vm_blocked != 0 {
             return false;
         }
-        let mapped = s
-            .u_slot
-            .iter()
-            .flatten()
-            .any(|&slot| slot == shared(p as u8));
-        let held = matches!(s.fs[0], FS_CACHE_DONE | FS_COPY | FS_COPY_DONE)
-            && self.fs_page(s) == Some(p as u8);
+        let mapped = s.u_slot.iter().flatten().any(|&slot| slot == shared(p as u8));
+        let held = matches!(s.fs[0], FS_CACHE_DONE | FS_COPY | FS_COPY_DONE) && self.fs_page(s) == Some(p as u8);
         !mapped && !held
     }
 
@@ -1022,11 +912,7 @@ impl Model {
     /// A page-in thread with page `arg` goes on to lock (if modelled) and
     /// PEEK.
     fn start_peek(&self, s: &mut State, w: usize) {
-        s.v_phase[w] = if self.cfg.pager_locks_vnode {
-            N_LOCK
-        } else {
-            N_FS
-        };
+        s.v_phase[w] = if self.cfg.pager_locks_vnode { N_LOCK } else { N_FS };
         if s.v_phase[w] == N_FS {
             s.fs_ep.push(vfs_tid(w));
         }
@@ -1072,17 +958,7 @@ impl Model {
                     }
                 }
             }
-            push(
-                t,
-                true,
-                label.map(|l| {
-                    l + if t.u_phase[u] == U_READY {
-                        ": no fault"
-                    } else {
-                        ""
-                    }
-                }),
-            );
+            push(t, true, label.map(|l| l + if t.u_phase[u] == U_READY { ": no fault" } else { "" }));
         }
 
         // VFS threads. Idle workers are interchangeable, so only the first
@@ -1099,16 +975,7 @@ impl Model {
                         if c == VM_TID {
                             t.v_arg[w] = s.vm_blocked - 1;
                             self.start_peek(&mut t, w);
-                            push(
-                                t,
-                                true,
-                                lbl(&|| {
-                                    format!(
-                                        "{name} receives VM's Call: page in {}",
-                                        page_name(s.vm_blocked - 1)
-                                    )
-                                }),
-                            );
+                            push(t, true, lbl(&|| format!("{name} receives VM's Call: page in {}", page_name(s.vm_blocked - 1))));
                         } else {
                             t.v_phase[w] = V_LOCK;
                             t.v_arg[w] = c;
@@ -1121,16 +988,7 @@ impl Model {
                         t.pin[q as usize] = PIN_FLIGHT;
                         t.v_arg[w] = q;
                         self.start_peek(&mut t, w);
-                        push(
-                            t,
-                            true,
-                            lbl(&|| {
-                                format!(
-                                    "{name} takes VM's notification: page-in of {}",
-                                    page_name(q)
-                                )
-                            }),
-                        );
+                        push(t, true, lbl(&|| format!("{name} takes VM's notification: page-in of {}", page_name(q))));
                     }
                 }
                 V_LOCK => {
@@ -1164,13 +1022,7 @@ impl Model {
                     if marked && self.cfg.vfs_retry {
                         t.v_phase[w] = V_FIX;
                         t.vm_ep.push(vfs_tid(w));
-                        push(
-                            t,
-                            true,
-                            lbl(&|| {
-                                format!("{name} revokes: grant faulted; Calls VM fix-range for U{u}'s buffer")
-                            }),
-                        );
+                        push(t, true, lbl(&|| format!("{name} revokes: grant faulted; Calls VM fix-range for U{u}'s buffer")));
                     } else {
                         let (f, _) = self.req_lock(s, u);
                         if res == OK {
@@ -1182,13 +1034,7 @@ impl Model {
                         t.v_arg[w] = 0;
                         t.v_res[w] = 0;
                         self.finish(&mut t, u, res);
-                        push(
-                            t,
-                            true,
-                            lbl(&|| {
-                                format!("{name} revokes (not faulted), unlocks F{f}, replies {} to U{u}", res_name(res))
-                            }),
-                        );
+                        push(t, true, lbl(&|| format!("{name} revokes (not faulted), unlocks F{f}, replies {} to U{u}", res_name(res))));
                     }
                 }
                 V_FIX_DONE => {
@@ -1205,11 +1051,7 @@ impl Model {
                         t.v_flags[w] |= F_RETRIED;
                         t.v_phase[w] = V_FS;
                         t.fs_ep.push(vfs_tid(w));
-                        push(
-                            t,
-                            true,
-                            lbl(&|| format!("{name} repeats the FS request for U{u}")),
-                        );
+                        push(t, true, lbl(&|| format!("{name} repeats the FS request for U{u}")));
                     } else {
                         let (f, _) = self.req_lock(s, u);
                         Self::unlock(&mut t, f);
@@ -1218,21 +1060,13 @@ impl Model {
                         t.v_arg[w] = 0;
                         t.v_res[w] = 0;
                         self.finish(&mut t, u, EFAULT);
-                        push(
-                            t,
-                            true,
-                            lbl(&|| format!("{name} unlocks F{f}, replies EFAULT to U{u}")),
-                        );
+                        push(t, true, lbl(&|| format!("{name} unlocks F{f}, replies EFAULT to U{u}")));
                     }
                 }
                 P_GOT => {
                     let mut t = *s;
                     self.start_peek(&mut t, w);
-                    push(
-                        t,
-                        true,
-                        lbl(&|| format!("{name} got page-in {} from VM", page_name(s.v_arg[w]))),
-                    );
+                    push(t, true, lbl(&|| format!("{name} got page-in {} from VM", page_name(s.v_arg[w]))));
                 }
                 N_LOCK => {
                     let f = s.v_arg[w] as usize / PAGES_PER_FILE;
@@ -1241,13 +1075,7 @@ impl Model {
                         t.v_flags[w] |= F_LOCKED;
                         t.v_phase[w] = N_FS;
                         t.fs_ep.push(vfs_tid(w));
-                        push(
-                            t,
-                            true,
-                            lbl(&|| {
-                                format!("{name} locks F{f} vnode (shared) for the page-in, Calls FS PEEK")
-                            }),
-                        );
+                        push(t, true, lbl(&|| format!("{name} locks F{f} vnode (shared) for the page-in, Calls FS PEEK")));
                     }
                 }
                 N_FS_DONE => {
@@ -1282,11 +1110,7 @@ impl Model {
                         self.pagein_done(&mut t, p, &mut n);
                         format!("replies to VM: {}", n.unwrap_or_default())
                     };
-                    push(
-                        t,
-                        true,
-                        lbl(&|| format!("{name}: PEEK of {} answered; {what}", page_name(p))),
-                    );
+                    push(t, true, lbl(&|| format!("{name}: PEEK of {} answered; {what}", page_name(p))));
                 }
                 _ => {}
             }
@@ -1312,25 +1136,14 @@ impl Model {
                             push(
                                 t,
                                 true,
-                                lbl(&|| {
-                                    format!("FS receives {kind} of {} from {}; Calls VM: block in cache", page_name(p), self.tname(c))
-                                }),
+                                lbl(&|| format!("FS receives {kind} of {} from {}; Calls VM: block in cache", page_name(p), self.tname(c))),
                             );
                         }
                         None => {
                             t.fs[0] = FS_IDLE;
                             t.v_phase[w] = V_FS_DONE;
                             t.v_res[w] = EOF;
-                            push(
-                                t,
-                                true,
-                                lbl(&|| {
-                                    format!(
-                                        "FS receives {kind} from {} at EOF: 0 bytes",
-                                        self.tname(c)
-                                    )
-                                }),
-                            );
+                            push(t, true, lbl(&|| format!("FS receives {kind} from {} at EOF: 0 bytes", self.tname(c))));
                         }
                     }
                 }
@@ -1341,24 +1154,11 @@ impl Model {
                 if s.v_phase[w] == N_FS {
                     t.fs[0] = FS_IDLE;
                     t.v_phase[w] = N_FS_DONE;
-                    push(
-                        t,
-                        true,
-                        lbl(&|| format!("FS replies to {}: PEEK done", self.tname(vfs_tid(w)))),
-                    );
+                    push(t, true, lbl(&|| format!("FS replies to {}: PEEK done", self.tname(vfs_tid(w)))));
                 } else {
                     t.fs[0] = FS_COPY;
                     t.vm_ep.push(FS_TID);
-                    push(
-                        t,
-                        true,
-                        lbl(&|| {
-                            format!(
-                                "FS Calls VM: safecopy through {}'s grant",
-                                self.tname(vfs_tid(w))
-                            )
-                        }),
-                    );
+                    push(t, true, lbl(&|| format!("FS Calls VM: safecopy through {}'s grant", self.tname(vfs_tid(w)))));
                 }
             }
             FS_COPY_DONE => {
@@ -1368,17 +1168,7 @@ impl Model {
                 t.v_phase[w] = V_FS_DONE;
                 t.v_res[w] = s.fs[2];
                 t.fs[2] = 0;
-                push(
-                    t,
-                    true,
-                    lbl(&|| {
-                        format!(
-                            "FS replies {} to {}",
-                            res_name(s.fs[2]),
-                            self.tname(vfs_tid(w))
-                        )
-                    }),
-                );
+                push(t, true, lbl(&|| format!("FS replies {} to {}", res_name(s.fs[2]), self.tname(vfs_tid(w)))));
             }
             _ => {}
         }
@@ -1397,14 +1187,7 @@ impl Model {
                 push(
                     t,
                     true,
-                    lbl(&|| {
-                        format!(
-                            "VM receives {}'s {}: {}",
-                            self.tname(c),
-                            self.vm_req_name(s, c),
-                            n.clone().unwrap_or_default()
-                        )
-                    }),
+                    lbl(&|| format!("VM receives {}'s {}: {}", self.tname(c), self.vm_req_name(s, c), n.clone().unwrap_or_default())),
                 );
             }
             for p in 0..PAGES {
@@ -1412,11 +1195,7 @@ impl Model {
                     let mut t = *s;
                     t.cached[p] = false;
                     t.evictions_left -= 1;
-                    push(
-                        t,
-                        false,
-                        lbl(&|| format!("VM evicts {} (memory pressure)", page_name(p as u8))),
-                    );
+                    push(t, false, lbl(&|| format!("VM evicts {} (memory pressure)", page_name(p as u8))));
                 }
             }
         }
@@ -1455,11 +1234,7 @@ impl Model {
         match op {
             Op::Read { file, buf } => format!("Calls VFS: read(F{file}) into {}", bname(buf)),
             Op::Write { file, buf } => format!("Calls VFS: write(F{file}) from {}", bname(buf)),
-            Op::Touch { buf, write } => format!(
-                "{} {}",
-                if write { "stores to" } else { "loads from" },
-                bname(buf)
-            ),
+            Op::Touch { buf, write } => format!("{} {}", if write { "stores to" } else { "loads from" }, bname(buf)),
         }
     }
 
@@ -1468,11 +1243,7 @@ impl Model {
             return "page fault";
         }
         if c == FS_TID {
-            return if s.fs[0] == FS_CACHE {
-                "cache-block call"
-            } else {
-                "safecopy"
-            };
+            return if s.fs[0] == FS_CACHE { "cache-block call" } else { "safecopy" };
         }
         match s.v_phase[c as usize - MAX_USERS] {
             V_FIX => "fix-range",
@@ -1494,15 +1265,8 @@ impl Model {
                 U_VFS => format!("blocked in Call to VFS ({})", self.op_name(u, ops[pc])),
                 _ => format!("blocked in page fault ({})", self.op_name(u, ops[pc])),
             };
-            let bufs: Vec<String> = (0..self.sc.users[u].bufs.len())
-                .map(|b| slot_name(s.u_slot[u][b]))
-                .collect();
-            let _ = writeln!(
-                o,
-                "  U{u}: {what}; offsets {:?}; buffers [{}]",
-                s.u_off[u],
-                bufs.join(", ")
-            );
+            let bufs: Vec<String> = (0..self.sc.users[u].bufs.len()).map(|b| slot_name(s.u_slot[u][b])).collect();
+            let _ = writeln!(o, "  U{u}: {what}; offsets {:?}; buffers [{}]", s.u_off[u], bufs.join(", "));
         }
         for w in 0..self.n_vfs() {
             let name = self.vname(w);
@@ -1517,55 +1281,30 @@ impl Model {
                 P_PARKED => "parked in VM (give-me-work saved)".to_string(),
                 P_CALL => "blocked in Call to VM (give-me-work)".to_string(),
                 P_GOT => format!("got page-in {}", page_name(a)),
-                N_LOCK => format!(
-                    "page-in {} waits for the F{} vnode lock",
-                    page_name(a),
-                    a as usize / PAGES_PER_FILE
-                ),
+                N_LOCK => format!("page-in {} waits for the F{} vnode lock", page_name(a), a as usize / PAGES_PER_FILE),
                 N_FS => format!("blocked in Call to FS (PEEK {})", page_name(a)),
                 N_FS_DONE => format!("PEEK {} answered", page_name(a)),
                 N_DONE => format!("blocked in Call to VM (page-in {} done)", page_name(a)),
                 _ => "?".to_string(),
             };
-            let lock = if s.v_flags[w] & F_LOCKED != 0 {
-                " [holds a vnode lock]"
-            } else {
-                ""
-            };
+            let lock = if s.v_flags[w] & F_LOCKED != 0 { " [holds a vnode lock]" } else { "" };
             let _ = writeln!(o, "  {name}: {what}{lock}");
         }
         let fsw = match s.fs[0] {
             FS_IDLE => "idle in Recv".to_string(),
-            FS_CACHE => format!(
-                "serving {}: blocked in Call to VM (cache block)",
-                self.tname(vfs_tid(s.fs[1] as usize))
-            ),
-            FS_CACHE_DONE => format!(
-                "serving {}: block cached",
-                self.tname(vfs_tid(s.fs[1] as usize))
-            ),
-            FS_COPY => format!(
-                "serving {}: blocked in Call to VM (safecopy)",
-                self.tname(vfs_tid(s.fs[1] as usize))
-            ),
-            _ => format!(
-                "serving {}: copy answered",
-                self.tname(vfs_tid(s.fs[1] as usize))
-            ),
+            FS_CACHE => format!("serving {}: blocked in Call to VM (cache block)", self.tname(vfs_tid(s.fs[1] as usize))),
+            FS_CACHE_DONE => format!("serving {}: block cached", self.tname(vfs_tid(s.fs[1] as usize))),
+            FS_COPY => format!("serving {}: blocked in Call to VM (safecopy)", self.tname(vfs_tid(s.fs[1] as usize))),
+            _ => format!("serving {}: copy answered", self.tname(vfs_tid(s.fs[1] as usize))),
         };
         let _ = writeln!(o, "  FS: {fsw}");
         let vm = if s.vm_blocked != 0 {
-            format!(
-                "BLOCKED in Call to VFS (page-in {})",
-                page_name(s.vm_blocked - 1)
-            )
+            format!("BLOCKED in Call to VFS (page-in {})", page_name(s.vm_blocked - 1))
         } else {
             "serving (never blocks)".to_string()
         };
         let _ = writeln!(o, "  VM: {vm}");
-        let q = |it: &mut dyn Iterator<Item = u8>| {
-            it.map(|t| self.tname(t)).collect::<Vec<_>>().join(", ")
-        };
+        let q = |it: &mut dyn Iterator<Item = u8>| it.map(|t| self.tname(t)).collect::<Vec<_>>().join(", ");
         let _ = writeln!(
             o,
             "  queues: VFS [{}], FS [{}], VM [{}], page-ins [{}]",
@@ -1576,10 +1315,7 @@ impl Model {
         );
         for p in 0..PAGES {
             let ws = s.waiters[p];
-            let who: Vec<String> = (0..=FS_TID)
-                .filter(|t| ws & (1 << t) != 0)
-                .map(|t| self.tname(t))
-                .collect();
+            let who: Vec<String> = (0..=FS_TID).filter(|t| ws & (1 << t) != 0).map(|t| self.tname(t)).collect();
             let _ = writeln!(
                 o,
                 "  {}: {}{}, holds {}{}",
@@ -1591,11 +1327,7 @@ impl Model {
                     _ => "",
                 },
                 s.content[p],
-                if who.is_empty() {
-                    String::new()
-                } else {
-                    format!("; VM saved reply caps of {}", who.join(", "))
-                }
+                if who.is_empty() { String::new() } else { format!("; VM saved reply caps of {}", who.join(", ")) }
             );
         }
         o

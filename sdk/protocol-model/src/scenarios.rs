@@ -27,10 +27,7 @@ fn store(buf: u8) -> Op {
     Op::Touch { buf, write: true }
 }
 fn user(bufs: &[Buf], ops: &[Op]) -> UserSpec {
-    UserSpec {
-        bufs: bufs.to_vec(),
-        ops: ops.to_vec(),
-    }
+    UserSpec { bufs: bufs.to_vec(), ops: ops.to_vec() }
 }
 
 /// MINIX's §4.9 cases 1 and 2: `read()` into a never-touched mapping of
@@ -41,14 +38,8 @@ pub fn same_file() -> Scenario {
     Scenario {
         name: "same-file",
         users: vec![
-            user(
-                &[Buf::Map { page: F0P1 }, Buf::Anon { present: false }],
-                &[read(0, 0), read(0, 1)],
-            ),
-            user(
-                &[Buf::Map { page: F1P1 }, Buf::Map { page: F0P0 }],
-                &[write(1, 0), load(1)],
-            ),
+            user(&[Buf::Map { page: F0P1 }, Buf::Anon { present: false }], &[read(0, 0), read(0, 1)]),
+            user(&[Buf::Map { page: F1P1 }, Buf::Map { page: F0P0 }], &[write(1, 0), load(1)]),
         ],
         cached: vec![],
     }
@@ -61,14 +52,8 @@ pub fn cross_file() -> Scenario {
     Scenario {
         name: "cross-file",
         users: vec![
-            user(
-                &[Buf::Map { page: F1P0 }, Buf::Map { page: F1P1 }],
-                &[read(0, 0), write(0, 1)],
-            ),
-            user(
-                &[Buf::Map { page: F0P0 }, Buf::Map { page: F1P1 }],
-                &[read(1, 0), load(1)],
-            ),
+            user(&[Buf::Map { page: F1P0 }, Buf::Map { page: F1P1 }], &[read(0, 0), write(0, 1)]),
+            user(&[Buf::Map { page: F0P0 }, Buf::Map { page: F1P1 }], &[read(1, 0), load(1)]),
         ],
         cached: vec![],
     }
@@ -82,14 +67,8 @@ pub fn faults() -> Scenario {
     Scenario {
         name: "faults",
         users: vec![
-            user(
-                &[Buf::Map { page: F0P0 }, Buf::Map { page: F1P1 }],
-                &[load(0), store(1), read(1, 0)],
-            ),
-            user(
-                &[Buf::Map { page: F0P0 }, Buf::Anon { present: true }],
-                &[load(0), read(0, 1), write(0, 1)],
-            ),
+            user(&[Buf::Map { page: F0P0 }, Buf::Map { page: F1P1 }], &[load(0), store(1), read(1, 0)]),
+            user(&[Buf::Map { page: F0P0 }, Buf::Anon { present: true }], &[load(0), read(0, 1), write(0, 1)]),
         ],
         cached: vec![F1P1],
     }
@@ -103,10 +82,7 @@ pub fn anon_and_readonly() -> Scenario {
     Scenario {
         name: "anon-and-readonly",
         users: vec![
-            user(
-                &[Buf::Anon { present: false }, Buf::MapRo { page: F1P0 }],
-                &[read(0, 0), read(1, 1), write(1, 1)],
-            ),
+            user(&[Buf::Anon { present: false }, Buf::MapRo { page: F1P0 }], &[read(0, 0), read(1, 1), write(1, 1)]),
             user(&[Buf::Anon { present: false }], &[write(1, 0), read(0, 0)]),
         ],
         cached: vec![F0P0],
@@ -122,14 +98,8 @@ pub fn crowd() -> Scenario {
     Scenario {
         name: "crowd",
         users: vec![
-            user(
-                &[Buf::Map { page: F1P0 }, Buf::Map { page: F0P1 }],
-                &[read(0, 0), load(1)],
-            ),
-            user(
-                &[Buf::Map { page: F0P0 }, Buf::Anon { present: false }],
-                &[read(1, 0), read(1, 1)],
-            ),
+            user(&[Buf::Map { page: F1P0 }, Buf::Map { page: F0P1 }], &[read(0, 0), load(1)]),
+            user(&[Buf::Map { page: F0P0 }, Buf::Anon { present: false }], &[read(1, 0), read(1, 1)]),
             user(&[Buf::Map { page: F0P0 }], &[write(0, 0)]),
         ],
         cached: vec![],
@@ -138,13 +108,7 @@ pub fn crowd() -> Scenario {
 
 /// Every scenario the design is checked against.
 pub fn all() -> Vec<Scenario> {
-    vec![
-        same_file(),
-        cross_file(),
-        faults(),
-        anon_and_readonly(),
-        crowd(),
-    ]
+    vec![same_file(), cross_file(), faults(), anon_and_readonly(), crowd()]
 }
 
 /// A small deterministic generator (xorshift64*), so a sweep is the same
@@ -183,15 +147,9 @@ pub fn random(rng: &mut Rng) -> Option<Scenario> {
         let nbufs = 1 + rng.below(2) as usize;
         let bufs: Vec<Buf> = (0..nbufs)
             .map(|_| match rng.below(4) {
-                0 => Buf::Anon {
-                    present: rng.below(2) == 0,
-                },
-                1 => Buf::MapRo {
-                    page: rng.below(PAGES as u64) as u8,
-                },
-                _ => Buf::Map {
-                    page: rng.below(PAGES as u64) as u8,
-                },
+                0 => Buf::Anon { present: rng.below(2) == 0 },
+                1 => Buf::MapRo { page: rng.below(PAGES as u64) as u8 },
+                _ => Buf::Map { page: rng.below(PAGES as u64) as u8 },
             })
             .collect();
         let mut off = [0usize; FILES];
@@ -229,10 +187,7 @@ pub fn random(rng: &mut Rng) -> Option<Scenario> {
                 }
                 _ => {
                     let w = rng.below(2) == 0 && !matches!(bufs[b], Buf::MapRo { .. });
-                    Op::Touch {
-                        buf: b as u8,
-                        write: w,
-                    }
+                    Op::Touch { buf: b as u8, write: w }
                 }
             };
             used[b] = true;
@@ -241,18 +196,10 @@ pub fn random(rng: &mut Rng) -> Option<Scenario> {
         users.push(UserSpec { bufs, ops });
     }
     for (u, &ch) in changes.iter().enumerate() {
-        if touches
-            .iter()
-            .enumerate()
-            .any(|(v, &t)| v != u && ch & t != 0)
-        {
+        if touches.iter().enumerate().any(|(v, &t)| v != u && ch & t != 0) {
             return None;
         }
     }
     let cached = (0..PAGES as u8).filter(|_| rng.below(3) == 0).collect();
-    Some(Scenario {
-        name: "random",
-        users,
-        cached,
-    })
+    Some(Scenario { name: "random", users, cached })
 }

@@ -25,11 +25,7 @@ fn passes(cfg: Config, sc: Scenario, min_states: usize) -> usize {
     if let Some(f) = &r.failure {
         panic!("{f}");
     }
-    assert!(
-        r.states >= min_states,
-        "only {} states: the scenario no longer exercises the protocol",
-        r.states
-    );
+    assert!(r.states >= min_states, "only {} states: the scenario no longer exercises the protocol", r.states);
     assert!(r.finished > 0, "no state finishes the scripts");
     r.states
 }
@@ -37,9 +33,7 @@ fn passes(cfg: Config, sc: Scenario, min_states: usize) -> usize {
 /// The configuration must fail with `want`; the trace is printed.
 fn fails(cfg: Config, sc: Scenario, want: fn(&Finding) -> bool) -> Failure<State> {
     let r = run(cfg, sc);
-    let f = r
-        .failure
-        .expect("the checker must find the broken protocol");
+    let f = r.failure.expect("the checker must find the broken protocol");
     println!("{f}");
     assert!(want(&f.finding), "wrong finding: {:?}", f.finding);
     assert!(!f.trace.is_empty());
@@ -112,10 +106,7 @@ fn one_worker_is_enough_with_a_reserved_pager() {
 /// Two pagers: two page-ins in flight at once, of different pages.
 #[test]
 fn two_pagers() {
-    let cfg = Config {
-        page_in: PageIn::Reserved(2),
-        ..D
-    };
+    let cfg = Config { page_in: PageIn::Reserved(2), ..D };
     let mut total = 0;
     for sc in scenarios::all() {
         total += passes(cfg, sc, 3_000);
@@ -158,26 +149,15 @@ fn design_random_scenarios() {
 /// needs the FS, which is busy with that very copy.
 #[test]
 fn no_try_deadlocks() {
-    let f = fails(
-        Config { fs_try: false, ..D },
-        scenarios::cross_file(),
-        deadlock,
-    );
-    assert!(
-        f.state.fs_waits_on_page(),
-        "the FS should be the one waiting on a page"
-    );
+    let f = fails(Config { fs_try: false, ..D }, scenarios::cross_file(), deadlock);
+    assert!(f.state.fs_waits_on_page(), "the FS should be the one waiting on a page");
 }
 
 /// MINIX §4.9 case 5 has the same shape: any FS copy that waits for a
 /// page (there a memset that ignored TRY) deadlocks, whatever the workload.
 #[test]
 fn no_try_deadlocks_in_every_scenario_that_pages_a_buffer_in() {
-    for sc in [
-        scenarios::same_file(),
-        scenarios::cross_file(),
-        scenarios::crowd(),
-    ] {
+    for sc in [scenarios::same_file(), scenarios::cross_file(), scenarios::crowd()] {
         let f = fails(Config { fs_try: false, ..D }, sc, deadlock);
         assert!(f.state.fs_waits_on_page());
     }
@@ -187,18 +167,8 @@ fn no_try_deadlocks_in_every_scenario_that_pages_a_buffer_in() {
 /// Call VM to register the block, and nobody can move.
 #[test]
 fn vm_calling_vfs_deadlocks() {
-    let f = fails(
-        Config {
-            page_in: PageIn::VmCallsVfs,
-            ..D
-        },
-        scenarios::faults(),
-        deadlock,
-    );
-    assert!(
-        f.state.vm_blocked_on_vfs(),
-        "VM should be blocked in its Call to VFS"
-    );
+    let f = fails(Config { page_in: PageIn::VmCallsVfs, ..D }, scenarios::faults(), deadlock);
+    assert!(f.state.vm_blocked_on_vfs(), "VM should be blocked in its Call to VFS");
 }
 
 /// Without a reserved pager, page-ins need an idle pool worker. With as
@@ -206,14 +176,7 @@ fn vm_calling_vfs_deadlocks() {
 /// fix-range waiting for a page-in that no thread is left to do.
 #[test]
 fn pool_without_reserved_pager_deadlocks() {
-    let f = fails(
-        Config {
-            page_in: PageIn::Pool,
-            ..D
-        },
-        scenarios::cross_file(),
-        deadlock,
-    );
+    let f = fails(Config { page_in: PageIn::Pool, ..D }, scenarios::cross_file(), deadlock);
     assert_eq!(f.state.workers_in_fix_range(), 2);
     assert!(f.state.pageins_stranded());
 }
@@ -222,11 +185,7 @@ fn pool_without_reserved_pager_deadlocks() {
 /// two processes, and a third process deadlocks them again.
 #[test]
 fn pool_with_spare_workers_only_moves_the_limit() {
-    let pool3 = Config {
-        page_in: PageIn::Pool,
-        workers: 3,
-        ..D
-    };
+    let pool3 = Config { page_in: PageIn::Pool, workers: 3, ..D };
     passes(pool3, scenarios::cross_file(), 9_000);
     let f = fails(pool3, scenarios::crowd(), deadlock);
     assert!(f.state.pageins_stranded());
@@ -236,14 +195,7 @@ fn pool_with_spare_workers_only_moves_the_limit() {
 /// for a writer that waits for that page-in.
 #[test]
 fn pager_taking_the_vnode_lock_deadlocks() {
-    let f = fails(
-        Config {
-            pager_locks_vnode: true,
-            ..D
-        },
-        scenarios::same_file(),
-        deadlock,
-    );
+    let f = fails(Config { pager_locks_vnode: true, ..D }, scenarios::same_file(), deadlock);
     assert!(f.state.pagein_waits_on_lock());
 }
 
@@ -251,19 +203,8 @@ fn pager_taking_the_vnode_lock_deadlocks() {
 /// (MINIX's FDIO lseek, §4.9 case 9) moves a descriptor's offset.
 #[test]
 fn pager_seeking_the_shared_filp_is_caught() {
-    for sc in [
-        scenarios::same_file(),
-        scenarios::cross_file(),
-        scenarios::faults(),
-    ] {
-        fails(
-            Config {
-                pager_seeks_filp: true,
-                ..D
-            },
-            sc,
-            |f| matches!(f, Finding::Violation(_)),
-        );
+    for sc in [scenarios::same_file(), scenarios::cross_file(), scenarios::faults()] {
+        fails(Config { pager_seeks_filp: true, ..D }, sc, |f| matches!(f, Finding::Violation(_)));
     }
 }
 
@@ -272,10 +213,7 @@ fn pager_seeking_the_shared_filp_is_caught() {
 #[test]
 fn no_retry_is_caught() {
     let f = fails(
-        Config {
-            vfs_retry: false,
-            ..D
-        },
+        Config { vfs_retry: false, ..D },
         scenarios::anon_and_readonly(),
         |f| matches!(f, Finding::Violation(v) if v.contains("read returned")),
     );

@@ -312,7 +312,10 @@ mod tests {
         for x in [9000, 17, 4096, 64, 65] {
             s.free(x);
         }
-        assert_eq!([s.alloc(), s.alloc(), s.alloc(), s.alloc(), s.alloc(), s.alloc()], [Some(17), Some(64), Some(65), Some(4096), Some(9000), None]);
+        assert_eq!(
+            [s.alloc(), s.alloc(), s.alloc(), s.alloc(), s.alloc(), s.alloc()],
+            [Some(17), Some(64), Some(65), Some(4096), Some(9000), None]
+        );
     }
 
     #[test]

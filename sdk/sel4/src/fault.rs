@@ -29,10 +29,16 @@ impl VmFault {
 pub enum Fault {
     Vm(VmFault),
     /// A CPU exception (divide by zero, general protection, ...).
-    UserException { ip: u64, number: u64, code: u64 },
+    UserException {
+        ip: u64,
+        number: u64,
+        code: u64,
+    },
     /// A syscall number the kernel does not know, or a cap fault, or
     /// anything else: the thread cannot go on.
-    Other { label: u64 },
+    Other {
+        label: u64,
+    },
 }
 
 /// Message register `i` of a received message: MR0-MR3 came in CPU

@@ -3,14 +3,16 @@
 //! argument order follows the kernel's interface XML.
 use crate::bitfield::{cap_rights as rights_bits, guard, prio_props};
 use crate::{
-    call, cap::*, error::Error, ipc_buffer::{set_cap, set_mr}, label, MessageInfo, Received,
-    Result,
+    call,
+    cap::*,
+    error::Error,
+    ipc_buffer::{set_cap, set_mr},
+    label, MessageInfo, Received, Result,
 };
 
 // Each right is one bit, as the constants below assume.
-const _: () = assert!(
-    rights_bits::CAP_ALLOW_WRITE_BITS == 1 && rights_bits::CAP_ALLOW_READ_BITS == 1 && rights_bits::CAP_ALLOW_GRANT_BITS == 1
-);
+const _: () =
+    assert!(rights_bits::CAP_ALLOW_WRITE_BITS == 1 && rights_bits::CAP_ALLOW_READ_BITS == 1 && rights_bits::CAP_ALLOW_GRANT_BITS == 1);
 // Priorities are u8 here; the fields must hold one.
 const _: () = assert!(prio_props::PRIO_BITS == 8 && prio_props::MCP_BITS == 8);
 
@@ -66,17 +68,49 @@ impl UserContext {
     const COUNT: usize = crate::USER_CONTEXT_WORDS;
     fn from_words(w: &[u64; Self::COUNT]) -> UserContext {
         UserContext {
-            rip: w[0], rsp: w[1], rflags: w[2], rax: w[3], rbx: w[4], rcx: w[5], rdx: w[6],
-            rsi: w[7], rdi: w[8], rbp: w[9], r8: w[10], r9: w[11], r10: w[12], r11: w[13],
-            r12: w[14], r13: w[15], r14: w[16], r15: w[17], fs_base: w[18],
+            rip: w[0],
+            rsp: w[1],
+            rflags: w[2],
+            rax: w[3],
+            rbx: w[4],
+            rcx: w[5],
+            rdx: w[6],
+            rsi: w[7],
+            rdi: w[8],
+            rbp: w[9],
+            r8: w[10],
+            r9: w[11],
+            r10: w[12],
+            r11: w[13],
+            r12: w[14],
+            r13: w[15],
+            r14: w[16],
+            r15: w[17],
+            fs_base: w[18],
         }
     }
 
     fn words(&self) -> [u64; Self::COUNT] {
         [
-            self.rip, self.rsp, self.rflags, self.rax, self.rbx, self.rcx, self.rdx, self.rsi,
-            self.rdi, self.rbp, self.r8, self.r9, self.r10, self.r11, self.r12, self.r13,
-            self.r14, self.r15, self.fs_base,
+            self.rip,
+            self.rsp,
+            self.rflags,
+            self.rax,
+            self.rbx,
+            self.rcx,
+            self.rdx,
+            self.rsi,
+            self.rdi,
+            self.rbp,
+            self.r8,
+            self.r9,
+            self.r10,
+            self.r11,
+            self.r12,
+            self.r13,
+            self.r14,
+            self.r15,
+            self.fs_base,
         ]
     }
 }
@@ -115,13 +149,7 @@ impl Untyped {
         offset: u64,
         num: u64,
     ) -> Result<()> {
-        invoke(
-            self.0,
-            label::UNTYPED_RETYPE,
-            &[object_type, size_bits, node_index, node_depth, offset, num],
-            &[root.0],
-        )
-        .map(|_| ())
+        invoke(self.0, label::UNTYPED_RETYPE, &[object_type, size_bits, node_index, node_depth, offset, num], &[root.0]).map(|_| ())
     }
 }
 
@@ -140,13 +168,8 @@ impl Tcb {
         buffer_frame: Frame,
     ) -> Result<()> {
         let props = ((prio as u64) << prio_props::PRIO_SHIFT) | ((mcp as u64) << prio_props::MCP_SHIFT);
-        invoke(
-            self.0,
-            label::TCB_CONFIGURE,
-            &[fault_ep.0, props, cspace_data, 0, buffer],
-            &[cspace.0, vspace.0, buffer_frame.0],
-        )
-        .map(|_| ())
+        invoke(self.0, label::TCB_CONFIGURE, &[fault_ep.0, props, cspace_data, 0, buffer], &[cspace.0, vspace.0, buffer_frame.0])
+            .map(|_| ())
     }
 
     /// TCB_WriteRegisters, optionally resuming the thread.

@@ -24,7 +24,9 @@ unsafe fn gs_read(offset: usize) -> u64 {
     let v: u64;
     // SAFETY: the caller keeps the word inside the IPC buffer, which only
     // this thread uses and which no Rust reference covers.
-    unsafe { core::arch::asm!("mov {v}, qword ptr gs:[{o}]", o = in(reg) offset, v = out(reg) v, options(nostack, readonly, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("mov {v}, qword ptr gs:[{o}]", o = in(reg) offset, v = out(reg) v, options(nostack, readonly, preserves_flags))
+    };
     v
 }
 

@@ -23,9 +23,12 @@
 mod constants {
     include!(concat!(env!("OUT_DIR"), "/constants.rs"));
 }
-pub use constants::{KERNEL_VERSION, size_bits, fault_len, fault_tag, label, object, MAX_BOOTINFO_UNTYPED_CAPS, MSG_MAX_EXTRA_CAPS, MSG_MAX_LENGTH, NUM_ERRORS, RETYPE_FAN_OUT_LIMIT, ROOT_CNODE_SIZE_BITS};
 pub use constants::{bitfield, error_code, fault_mr, init_slot, USER_CONTEXT_WORDS, WORD_BITS};
 use constants::{bootinfo_layout, syscall};
+pub use constants::{
+    fault_len, fault_tag, label, object, size_bits, KERNEL_VERSION, MAX_BOOTINFO_UNTYPED_CAPS, MSG_MAX_EXTRA_CAPS, MSG_MAX_LENGTH,
+    NUM_ERRORS, RETYPE_FAN_OUT_LIMIT, ROOT_CNODE_SIZE_BITS,
+};
 
 mod arch;
 mod bootinfo;
@@ -34,6 +37,8 @@ mod debug;
 mod entry;
 mod error;
 mod fault;
+#[cfg(test)]
+mod generated_tests;
 mod invocations;
 mod ipc_buffer;
 mod mapping;
@@ -43,8 +48,6 @@ mod raw_mem;
 mod region;
 mod syscalls;
 mod window;
-#[cfg(test)]
-mod generated_tests;
 
 pub use arch::{abort_by_fault, rdtsc, rdtsc_fenced, zero_page, PAGE_BITS, PAGE_SIZE};
 pub use bootinfo::{BootInfo, SlotRegion, UntypedDesc};
@@ -54,11 +57,14 @@ pub use entry::spawn_thread_entry;
 pub use error::{Error, Result};
 pub use fault::{Fault, VmFault};
 pub use invocations::{cnode_guard_data, CapRights, UserContext, VmAttributes};
-pub use ipc_buffer::{clear_receive_path, get_mr, set_cap, set_mr, set_receive_path, get_badge_or_cap};
+pub use ipc_buffer::{clear_receive_path, get_badge_or_cap, get_mr, set_cap, set_mr, set_receive_path};
 pub use mapping::map_frame_with;
 pub use message_info::MessageInfo;
 pub use object_size::object_size_bits;
-pub use raw_mem::{give_heap_area, grow_heap_with, heap_free_bytes, HEAP_GROWTH, take_heap_area, copy_from_addr, copy_to_addr, fill_addr, read_u8_at, read_u64_at, write_u64_at, slice_at, slice_at_mut};
+pub use raw_mem::{
+    copy_from_addr, copy_to_addr, fill_addr, give_heap_area, grow_heap_with, heap_free_bytes, read_u64_at, read_u8_at, slice_at,
+    slice_at_mut, take_heap_area, write_u64_at, HEAP_GROWTH,
+};
 pub use region::MappedRegion;
 pub use syscalls::*;
 pub use window::FrameWindow;

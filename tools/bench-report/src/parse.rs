@@ -19,10 +19,7 @@ pub fn measures(log: &str) -> BTreeMap<String, u64> {
 fn measure(line: &str) -> Option<(&str, u64)> {
     let rest = &line[line.find("measure name=")? + "measure name=".len()..];
     let (name, instr) = rest.split_once(" instr=")?;
-    let good_name = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    let good_name = !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     let good_instr = !instr.is_empty() && instr.bytes().all(|b| b.is_ascii_digit());
     (good_name && good_instr).then(|| instr.parse().ok().map(|n| (name, n)))?
 }

@@ -42,9 +42,7 @@ fn target(t: Option<u32>, m: Mark) -> String {
 
 /// The table: a header and one line per row, every column aligned.
 pub fn table(rows: &[Row]) -> Vec<String> {
-    let head = [
-        "figure", "ours", "floor", "x floor", "target", "linux", "x linux", "target",
-    ];
+    let head = ["figure", "ours", "floor", "x floor", "target", "linux", "x linux", "target"];
     let mut cells: Vec<[String; 8]> = vec![head.map(String::from)];
     for r in rows {
         cells.push([
@@ -70,13 +68,7 @@ pub fn table(rows: &[Row]) -> Vec<String> {
         .iter()
         .map(|c| {
             let parts: Vec<String> = (0..8)
-                .map(|i| {
-                    if left[i] {
-                        format!("{:<w$}", c[i], w = width[i])
-                    } else {
-                        format!("{:>w$}", c[i], w = width[i])
-                    }
-                })
+                .map(|i| if left[i] { format!("{:<w$}", c[i], w = width[i]) } else { format!("{:>w$}", c[i], w = width[i]) })
                 .collect();
             parts.join("  ").trim_end().to_string()
         })
@@ -95,13 +87,7 @@ mod tests {
 
     #[test]
     fn bench_lines() {
-        let ours = m(&[
-            ("ipc_thread", 651),
-            ("ipc_process", 689),
-            ("getpid", 700),
-            ("memcpy_4k", 300),
-            ("safecopy_4k", 1200),
-        ]);
+        let ours = m(&[("ipc_thread", 651), ("ipc_process", 689), ("getpid", 700), ("memcpy_4k", 300), ("safecopy_4k", 1200)]);
         let linux = m(&[("getpid", 342), ("seqread_64k", 16974)]);
         let lines: Vec<_> = rows(FIGURES, &ours, &linux).iter().map(bench_line).collect();
         assert_eq!(

@@ -142,12 +142,7 @@ mod tests {
 
     #[test]
     fn ratios_and_marks() {
-        let ours = m(&[
-            ("ipc_thread", 651),
-            ("ipc_process", 689),
-            ("getpid", 760),
-            ("fork_exit_wait_small", 100_000),
-        ]);
+        let ours = m(&[("ipc_thread", 651), ("ipc_process", 689), ("getpid", 760), ("fork_exit_wait_small", 100_000)]);
         let linux = m(&[("getpid", 342), ("fork_exit_wait_small", 150_809)]);
         let r = rows(FIGURES, &ours, &linux);
         let g = row(&r, "getpid");

@@ -39,9 +39,8 @@ fn errno(path: &Path, what: &str, e: minixfs::Errno) -> String {
 
 impl Copier<'_> {
     fn dir(&mut self, src: &Path, dest: u32) -> Result<(), String> {
-        let mut entries: Vec<_> = fs::read_dir(src)
-            .and_then(|rd| rd.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| format!("{}: {e}", src.display()))?;
+        let mut entries: Vec<_> =
+            fs::read_dir(src).and_then(|rd| rd.collect::<Result<Vec<_>, _>>()).map_err(|e| format!("{}: {e}", src.display()))?;
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let name = e.file_name();

@@ -103,15 +103,7 @@ fn walk<D: BlockDevice>(
         'd' => t.dirs += 1,
         _ => {}
     }
-    writeln!(
-        out,
-        "{kind} {:04o} {} {}:{} {} {sum} {path}{tail}",
-        st.mode & 0o7777,
-        st.nlinks,
-        st.uid,
-        st.gid,
-        st.size
-    )?;
+    writeln!(out, "{kind} {:04o} {} {}:{} {} {sum} {path}{tail}", st.mode & 0o7777, st.nlinks, st.uid, st.gid, st.size)?;
     if kind == 'd' {
         let mut entries: Vec<_> = fs.list_dir(ino).map_err(io)?;
         entries.retain(|e| e.name() != b"." && e.name() != b"..");

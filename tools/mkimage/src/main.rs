@@ -57,9 +57,7 @@ fn parse(args: &[String]) -> Result<Cmd, String> {
         }
     }
     match (size, out, add, list, rest.len()) {
-        (Some(size_kib), Some(out), None, None, 1) => {
-            Ok(Cmd::Build { size_kib, block_size, inodes, out, dir: rest.remove(0) })
-        }
+        (Some(size_kib), Some(out), None, None, 1) => Ok(Cmd::Build { size_kib, block_size, inodes, out, dir: rest.remove(0) }),
         (None, None, Some(image), None, 1) => Ok(Cmd::Add { image, dir: rest.remove(0) }),
         (None, None, None, Some(image), 0) => Ok(Cmd::List { image }),
         _ => Err("expected exactly one of --out (with --size), --add or --list".into()),

@@ -9,11 +9,11 @@ mod bench;
 #[cfg(target_os = "none")]
 mod harness;
 #[cfg(target_os = "none")]
+mod tests_exhaust;
+#[cfg(target_os = "none")]
 mod tests_fuzz;
 #[cfg(target_os = "none")]
 mod tests_grant;
-#[cfg(target_os = "none")]
-mod tests_exhaust;
 #[cfg(target_os = "none")]
 mod tests_hostile;
 #[cfg(target_os = "none")]

@@ -5,9 +5,9 @@
 //! answer and fork must still work without leaking VM's frames.
 use crate::harness::{ensure, Test};
 use minix_abi::common::PING;
+use minix_abi::cspace::addr::IPC_BUFFER;
 use minix_abi::cspace::{PM_EP, VFS_EP, VM_EP};
 use minix_abi::endpoint::{PM, VFS, VM};
-use minix_abi::cspace::addr::IPC_BUFFER;
 use minix_abi::errno::{EFAULT, EINVAL, ENOSYS};
 use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
 use minix_abi::{pm, vm};
@@ -76,7 +76,10 @@ pub const TESTS: &[Test] = &[
     // Attack 2: [the sender's own VM cap, another cap] to VM left the
     // second cap in VM's receive slot and broke fork and spawn.
     Test { name: "hostile.two_caps_to_vm_then_fork", run: |_| ping_with_caps(VM_EP, &[VM_EP, VFS_EP], VM.0).and_then(|_| forks_work(5)) },
-    Test { name: "hostile.cap_to_vfs", run: |_| ping_with_caps(VFS_EP, &[PM_EP], VFS.0).and_then(|_| ping_with_caps(VFS_EP, &[VFS_EP, VM_EP], VFS.0)) },
+    Test {
+        name: "hostile.cap_to_vfs",
+        run: |_| ping_with_caps(VFS_EP, &[PM_EP], VFS.0).and_then(|_| ping_with_caps(VFS_EP, &[VFS_EP, VM_EP], VFS.0)),
+    },
     // F4: every bit of the label counts.
     Test {
         name: "hostile.label_high_bits_enosys",
@@ -89,7 +92,8 @@ pub const TESTS: &[Test] = &[
     Test {
         name: "hostile.mmap_prot_high_bits_einval",
         run: |_| {
-            let (c, w, l) = vm::Request::Mmap { addr: 0, len: 4096, prot: (1 << 32) | PROT_READ | PROT_WRITE, flags: MAP_ANON | MAP_PRIVATE }.encode();
+            let (c, w, l) =
+                vm::Request::Mmap { addr: 0, len: 4096, prot: (1 << 32) | PROT_READ | PROT_WRITE, flags: MAP_ANON | MAP_PRIVATE }.encode();
             ensure(sendrec(VM_EP, c, w, l).result() == Err(EINVAL), "expected EINVAL")
         },
     },

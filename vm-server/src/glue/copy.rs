@@ -16,12 +16,15 @@
 extern crate alloc;
 use super::frames::Sel4Frames;
 use super::{Proc, Vm};
-use vm_server::endpoint_table::EndpointTable;
 use alloc::vec::Vec;
-use grant::{check_copy_sides, check_vector, verify, Access, GrantEntry, GrantId, GrantLookup, GrantTableView, VecElement, VerifyRequest, ENTRY_SIZE, MAX_VEC_ELEMENTS};
+use grant::{
+    check_copy_sides, check_vector, verify, Access, GrantEntry, GrantId, GrantLookup, GrantTableView, VecElement, VerifyRequest,
+    ENTRY_SIZE, MAX_VEC_ELEMENTS,
+};
 use minix_abi::endpoint::{Endpoint, VFS};
 use minix_abi::errno::{Errno, EFAULT, EINVAL};
 use sel4::PAGE_SIZE;
+use vm_server::endpoint_table::EndpointTable;
 use vm_server::page::PageFrame;
 use vm_server::FaultOutcome;
 
@@ -80,7 +83,10 @@ impl GrantTableView for View<'_> {
 }
 
 impl GrantLookup for Lookup<'_> {
-    type Table<'a> = View<'a> where Self: 'a;
+    type Table<'a>
+        = View<'a>
+    where
+        Self: 'a;
     fn table(&self, granter: u32) -> Option<View<'_>> {
         self.procs.get(&granter).map(|p| View { proc_: p, frames: self.frames })
     }
@@ -156,7 +162,16 @@ impl Vm {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn windows_runs(&mut self, ep: Endpoint, first: u64, total: usize, write: bool, try_only: bool, out: &mut Vec<u64>, run: &mut Vec<PageFrame>) -> Result<(), PageErr> {
+    fn windows_runs(
+        &mut self,
+        ep: Endpoint,
+        first: u64,
+        total: usize,
+        write: bool,
+        try_only: bool,
+        out: &mut Vec<u64>,
+        run: &mut Vec<PageFrame>,
+    ) -> Result<(), PageErr> {
         while out.len() < total {
             let page = first + (out.len() * PAGE_SIZE) as u64;
             let p = self.procs.get(&ep.0).ok_or(PageErr::Fault)?;
@@ -185,7 +200,15 @@ impl Vm {
         Ok(())
     }
 
-    fn verify(&self, caller: Endpoint, granter: Endpoint, grant: i32, offset: u64, bytes: u64, access: Access) -> Result<grant::Verified, Errno> {
+    fn verify(
+        &self,
+        caller: Endpoint,
+        granter: Endpoint,
+        grant: i32,
+        offset: u64,
+        bytes: u64,
+        access: Access,
+    ) -> Result<grant::Verified, Errno> {
         check_copy_sides(caller.0, granter.0)?;
         let lookup = Lookup { procs: &self.procs, frames: &self.frames };
         let req = VerifyRequest { caller: caller.0, granter: granter.0, grant: GrantId(grant), offset, bytes, access, vfs: VFS.0 };
@@ -214,7 +237,16 @@ impl Vm {
     }
 
     /// SAFECOPY_FROM (`to_granter` false) or SAFECOPY_TO.
-    pub fn safecopy(&mut self, caller: Endpoint, to_granter: bool, granter: Endpoint, grant: i32, offset: u64, addr: u64, bytes: u64) -> Result<(), Errno> {
+    pub fn safecopy(
+        &mut self,
+        caller: Endpoint,
+        to_granter: bool,
+        granter: Endpoint,
+        grant: i32,
+        offset: u64,
+        addr: u64,
+        bytes: u64,
+    ) -> Result<(), Errno> {
         let access = if to_granter { Access::Write } else { Access::Read };
         let v = self.verify(caller, granter, grant, offset, bytes, access)?;
         let owner = Endpoint(v.owner);
@@ -227,7 +259,17 @@ impl Vm {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn copy_pages(&mut self, v: &grant::Verified, owner: Endpoint, caller: Endpoint, to_granter: bool, addr: u64, bytes: u64, gwin: &mut Vec<u64>, cwin: &mut Vec<u64>) -> Result<(), Errno> {
+    fn copy_pages(
+        &mut self,
+        v: &grant::Verified,
+        owner: Endpoint,
+        caller: Endpoint,
+        to_granter: bool,
+        addr: u64,
+        bytes: u64,
+        gwin: &mut Vec<u64>,
+        cwin: &mut Vec<u64>,
+    ) -> Result<(), Errno> {
         match self.windows(owner, v.addr, bytes, to_granter, v.try_copy, gwin) {
             Ok(()) => {}
             Err(PageErr::Try) => {

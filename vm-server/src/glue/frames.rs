@@ -68,7 +68,18 @@ impl Sel4Frames {
         // only window. VM never unmaps a frame of the window nor deletes
         // its master cap (a freed frame stays mapped, on the free list).
         let window = unsafe { FrameWindow::new(SELF_VSPACE, WINDOW, WINDOW_FRAMES) };
-        Sel4Frames { res, window, masters: Vec::new(), spares: Vec::new(), free: Vec::new(), fresh: Vec::new(), refs: RefCounts::new(), is_free: Vec::new(), heap_reserve: 0, paging_floor: 0 }
+        Sel4Frames {
+            res,
+            window,
+            masters: Vec::new(),
+            spares: Vec::new(),
+            free: Vec::new(),
+            fresh: Vec::new(),
+            refs: RefCounts::new(),
+            is_free: Vec::new(),
+            heap_reserve: 0,
+            paging_floor: 0,
+        }
     }
 
     /// Byte offset of a frame in VM's window: how the copy engine names
@@ -118,7 +129,11 @@ impl Sel4Frames {
 
     /// Heap bytes the per-frame tables take for `frames` frames.
     pub fn table_bytes(&self, frames: u64) -> usize {
-        frames as usize * (2 * core::mem::size_of::<u64>() + core::mem::size_of::<u32>() + core::mem::size_of::<bool>() + 2 * core::mem::size_of::<FrameId>())
+        frames as usize
+            * (2 * core::mem::size_of::<u64>()
+                + core::mem::size_of::<u32>()
+                + core::mem::size_of::<bool>()
+                + 2 * core::mem::size_of::<FrameId>())
     }
 
     /// Gives the per-frame tables room for `frames` frames up front.

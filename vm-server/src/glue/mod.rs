@@ -22,8 +22,8 @@ use sel4::{CPtr, Fault, Frame, MessageInfo, Received, PAGE_SIZE};
 use sel4_alloc::untyped::UntypedPool;
 use sel4_root_task::println;
 use uspace::UserVSpace;
-use vm_server::page::{Mapping, PageFrame, Released};
 use vm_server::endpoint_table::EndpointTable;
+use vm_server::page::{Mapping, PageFrame, Released};
 use vm_server::policy::{self, FaultAction, FaultKind};
 use vm_server::tlb::Tlb;
 use vm_server::{AddressSpace, FaultOutcome, Prot};
@@ -74,7 +74,15 @@ fn main(arg: u64) -> ! {
     let res = Res::new(SELF_CNODE, ut, cs::FIRST_FREE, 1 << cs::VM_CNODE_BITS);
     // SAFETY: the one frame pool of VM, made once here at start.
     let frames = unsafe { Sel4Frames::new(res) };
-    let mut vm = Vm { frames, procs: EndpointTable::new(), events: policy::Events::new(), spare_vspaces: alloc::vec::Vec::new(), scratch: Default::default(), scratch_frames: alloc::vec::Vec::new(), heap_short: false };
+    let mut vm = Vm {
+        frames,
+        procs: EndpointTable::new(),
+        events: policy::Events::new(),
+        spare_vspaces: alloc::vec::Vec::new(),
+        scratch: Default::default(),
+        scratch_frames: alloc::vec::Vec::new(),
+        heap_short: false,
+    };
     println!("vm: {} MiB of memory in {} untyped caps", vm.frames.res.ut.free_ram() >> 20, count);
     let total_frames = vm.frames.res.ut.free_ram() / PAGE_SIZE as u64;
     vm.frames.set_heap_reserve(total_frames >> heap::RESERVE_SHIFT, total_frames >> heap::PAGING_SHIFT);
@@ -153,10 +161,13 @@ impl Vm {
                 self.exit(proc_);
                 Ok((Reply::ok(0), None))
             }
-            Request::Events => Ok((match self.events.pop() {
-                Some((ep, sig)) => Reply::ok_with(1, [ep.0 as u64, sig, 0]),
-                None => Reply::ok(0),
-            }, None)),
+            Request::Events => Ok((
+                match self.events.pop() {
+                    Some((ep, sig)) => Reply::ok_with(1, [ep.0 as u64, sig, 0]),
+                    None => Reply::ok(0),
+                },
+                None,
+            )),
             Request::Info => {
                 let resident = self.procs.get(&who.0).map_or(0, |p| p.space.resident_pages() as u64);
                 Ok((Reply::ok_with(self.frames.free_frames(), [self.frames.total_frames(), resident, 0]), None))
@@ -382,7 +393,11 @@ impl Vm {
     /// Runs a change to `who`'s address space and unmaps and frees what it
     /// released. The copy engine's cached translations of the process are
     /// dropped first: any of them may be wrong afterwards.
-    fn with_proc<T>(&mut self, who: Endpoint, f: impl FnOnce(&mut Proc, &mut Sel4Frames) -> Result<(T, Released), Errno>) -> Result<T, Errno> {
+    fn with_proc<T>(
+        &mut self,
+        who: Endpoint,
+        f: impl FnOnce(&mut Proc, &mut Sel4Frames) -> Result<(T, Released), Errno>,
+    ) -> Result<T, Errno> {
         let Some(p) = self.procs.get_mut(&who.0) else { return Err(EINVAL) };
         p.tlb.flush();
         let (v, rel) = f(p, &mut self.frames)?;

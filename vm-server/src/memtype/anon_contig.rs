@@ -17,13 +17,7 @@ impl MemoryType for AnonContig {
         "anon-contig"
     }
 
-    fn new_region(
-        &mut self,
-        start: u64,
-        len: u64,
-        pages: &mut PageMap,
-        frames: &mut dyn FrameAllocator,
-    ) -> Result<(), Errno> {
+    fn new_region(&mut self, start: u64, len: u64, pages: &mut PageMap, frames: &mut dyn FrameAllocator) -> Result<(), Errno> {
         let count = len / PAGE_SIZE;
         let run = frames.alloc_contig(count)?;
         if run.len() as u64 != count {

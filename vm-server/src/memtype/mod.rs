@@ -100,13 +100,7 @@ pub trait MemoryType {
     /// MINIX's `new` hook: a region `[start, start + len)` of this type is being created:
     /// populate `pages` if the type allocates up front. On error nothing
     /// may be left allocated.
-    fn new_region(
-        &mut self,
-        _start: u64,
-        _len: u64,
-        _pages: &mut PageMap,
-        _frames: &mut dyn FrameAllocator,
-    ) -> Result<(), Errno> {
+    fn new_region(&mut self, _start: u64, _len: u64, _pages: &mut PageMap, _frames: &mut dyn FrameAllocator) -> Result<(), Errno> {
         Ok(())
     }
 
@@ -219,10 +213,7 @@ impl MemType {
     /// Whether two adjacent regions of these types may become one: only
     /// private anonymous memory merges.
     pub fn mergeable_with(&self, other: &MemType) -> bool {
-        matches!(
-            (self, other),
-            (MemType::Anon(Anon { shared: false }), MemType::Anon(Anon { shared: false }))
-        )
+        matches!((self, other), (MemType::Anon(Anon { shared: false }), MemType::Anon(Anon { shared: false })))
     }
 }
 

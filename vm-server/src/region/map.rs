@@ -83,10 +83,7 @@ impl RegionMap {
     pub fn overlap(&self, start: u64, len: u64) -> u64 {
         let end = start.saturating_add(len);
         let first = self.regions.range(..=start).next_back().map_or(start, |(k, _)| *k);
-        self.regions
-            .range(first..end)
-            .map(|(_, r)| r.end().min(end).saturating_sub(r.start().max(start)))
-            .fold(0, u64::saturating_add)
+        self.regions.range(first..end).map(|(_, r)| r.end().min(end).saturating_sub(r.start().max(start))).fold(0, u64::saturating_add)
     }
 
     /// Number of regions.
@@ -132,14 +129,7 @@ impl RegionMap {
     /// `EINVAL` for a bad range or an overlap; `ENOMEM` at the region
     /// limit; the hook's errno (`ENOMEM`) if it cannot populate, with
     /// nothing changed.
-    pub fn insert(
-        &mut self,
-        start: u64,
-        len: u64,
-        prot: Prot,
-        mut mem: MemType,
-        frames: &mut dyn FrameAllocator,
-    ) -> Result<(), Errno> {
+    pub fn insert(&mut self, start: u64, len: u64, prot: Prot, mut mem: MemType, frames: &mut dyn FrameAllocator) -> Result<(), Errno> {
         self.check_insert(start, len)?;
         self.room_for(1)?;
         let mut pages = PageMap::new();

@@ -21,13 +21,7 @@ impl RegionMap {
         let end = check_user_range(addr, len)?;
         self.room_for(self.unmap_growth(addr, end))?;
         // Regions are sorted and disjoint, so their ends are sorted too.
-        let starts: Vec<u64> = self
-            .regions
-            .range(..end)
-            .rev()
-            .take_while(|(_, r)| r.end() > addr)
-            .map(|(k, _)| *k)
-            .collect();
+        let starts: Vec<u64> = self.regions.range(..end).rev().take_while(|(_, r)| r.end() > addr).map(|(k, _)| *k).collect();
         let mut out = Released::default();
         for start in starts {
             if let Some(r) = self.regions.remove(&start) {

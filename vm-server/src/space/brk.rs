@@ -66,9 +66,7 @@ impl AddressSpace {
                 self.regions.resize(start, new_end - start, frames).map_err(|_| ENOMEM)?;
             }
             None => {
-                self.regions
-                    .insert(old_end, new_end - old_end, Prot::RW, MemType::anon(), frames)
-                    .map_err(|_| ENOMEM)?;
+                self.regions.insert(old_end, new_end - old_end, Prot::RW, MemType::anon(), frames).map_err(|_| ENOMEM)?;
             }
         }
         self.regions.merge_around(old_end);

@@ -17,13 +17,7 @@ impl AddressSpace {
 
     /// Resolves a fault; `check_prot` false lets VM itself make a page
     /// present and private whatever the protection (sharing).
-    pub(super) fn resolve(
-        &mut self,
-        addr: u64,
-        write: bool,
-        check_prot: bool,
-        frames: &mut dyn FrameAllocator,
-    ) -> FaultOutcome {
+    pub(super) fn resolve(&mut self, addr: u64, write: bool, check_prot: bool, frames: &mut dyn FrameAllocator) -> FaultOutcome {
         if addr >= USER_TOP {
             return FaultOutcome::Kill(KillReason::Unmapped);
         }
@@ -69,13 +63,7 @@ impl AddressSpace {
     /// copy-on-write (copying at once for a write) and answers as
     /// [`AddressSpace::handle_fault`] would. If the region changed
     /// meanwhile, the frame is not used and the fault is simply retried.
-    pub fn complete_page_in(
-        &mut self,
-        vaddr: u64,
-        write: bool,
-        frame: FrameId,
-        frames: &mut dyn FrameAllocator,
-    ) -> FaultOutcome {
+    pub fn complete_page_in(&mut self, vaddr: u64, write: bool, frame: FrameId, frames: &mut dyn FrameAllocator) -> FaultOutcome {
         let vaddr = page_floor(vaddr);
         if let Some(r) = self.regions.lookup_mut(vaddr) {
             if matches!(r.mem(), MemType::File(_)) && r.page(vaddr).is_none() {

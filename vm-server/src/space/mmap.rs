@@ -140,8 +140,6 @@ impl AddressSpace {
         if hint != 0 && check_map_range(hint, len).is_ok() && self.regions.is_free(hint, len) {
             return Ok(hint);
         }
-        self.regions
-            .find_free(len, self.mmap_base, USER_TOP)
-            .or_else(|_| self.regions.find_free(len, USER_BOTTOM, USER_TOP))
+        self.regions.find_free(len, self.mmap_base, USER_TOP).or_else(|_| self.regions.find_free(len, USER_BOTTOM, USER_TOP))
     }
 }

@@ -94,13 +94,7 @@ impl AddressSpace {
     /// An empty address space with no heap (brk fails until
     /// [`AddressSpace::init_brk`]).
     pub const fn new() -> AddressSpace {
-        AddressSpace {
-            regions: RegionMap::new(),
-            heap_start: 0,
-            brk: 0,
-            mmap_base: DEFAULT_MMAP_BASE,
-            max_mapped: MAX_MAPPED,
-        }
+        AddressSpace { regions: RegionMap::new(), heap_start: 0, brk: 0, mmap_base: DEFAULT_MMAP_BASE, max_mapped: MAX_MAPPED }
     }
 
     /// The process's limits.

@@ -50,10 +50,7 @@ pub fn load(space: &mut AddressSpace, frames: &mut HostFrames, addr: u64) -> u64
 /// Frees what a release reports, checking every freed frame was unmapped.
 pub fn reclaim(released: Released, frames: &mut HostFrames) {
     for f in &released.to_free {
-        assert!(
-            released.unmapped.iter().any(|(_, pf)| *pf == PageFrame::Pool(*f)),
-            "frame {f:?} freed without being unmapped"
-        );
+        assert!(released.unmapped.iter().any(|(_, pf)| *pf == PageFrame::Pool(*f)), "frame {f:?} freed without being unmapped");
         assert_eq!(frames.refcount(*f), 0);
     }
     released.free_all(frames);

@@ -31,9 +31,7 @@ fn per_page<O: Os>(os: &mut O, s: &mut Samples, name: &str, how: FileMap, write:
         }
     };
     touch(os, base);
-    let m = per_iteration(os, s, FAULT.warmup, FAULT.iters, |os, i| {
-        touch(os, base + (i + 1) * PAGE)
-    });
+    let m = per_iteration(os, s, FAULT.warmup, FAULT.iters, |os, i| touch(os, base + (i + 1) * PAGE));
     os.munmap(base, len);
     os.close(fd);
     os.unlink(path.as_str());

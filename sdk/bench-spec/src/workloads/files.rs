@@ -78,11 +78,9 @@ pub fn open_close<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
     make_file(os, &path, PAGE, &mut buf)?;
     buf.free(os);
     let mut failed = false;
-    let m = per_iteration(os, s, FILE.warmup, FILE.iters, |os, _| {
-        match os.open(path.as_str(), Open::Read) {
-            Some(fd) => failed |= os.close(fd).is_none(),
-            None => failed = true,
-        }
+    let m = per_iteration(os, s, FILE.warmup, FILE.iters, |os, _| match os.open(path.as_str(), Open::Read) {
+        Some(fd) => failed |= os.close(fd).is_none(),
+        None => failed = true,
     });
     os.unlink(path.as_str());
     (!failed).then_some(m)
@@ -107,15 +105,13 @@ pub fn create_write_unlink<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
     let path = Path::new(os.work_dir(), "bench_create");
     let mut buf = Scratch::new(os, PAGE)?;
     let mut failed = false;
-    let m = per_iteration(os, s, FILE.warmup, FILE.iters, |os, _| {
-        match os.open(path.as_str(), Open::Create) {
-            Some(fd) => {
-                failed |= os.write(fd, buf.bytes()) != Some(PAGE);
-                failed |= os.close(fd).is_none();
-                failed |= os.unlink(path.as_str()).is_none();
-            }
-            None => failed = true,
+    let m = per_iteration(os, s, FILE.warmup, FILE.iters, |os, _| match os.open(path.as_str(), Open::Create) {
+        Some(fd) => {
+            failed |= os.write(fd, buf.bytes()) != Some(PAGE);
+            failed |= os.close(fd).is_none();
+            failed |= os.unlink(path.as_str()).is_none();
         }
+        None => failed = true,
     });
     buf.free(os);
     (!failed).then_some(m)
@@ -153,23 +149,21 @@ pub fn getdents_100<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
     }
     // Room for every entry in one call on either system.
     let mut buf = Scratch::new(os, 8 * PAGE)?;
-    let m = per_iteration(os, s, GETDENTS.warmup, GETDENTS.iters, |os, _| {
-        match os.open(dir.as_str(), Open::Directory) {
-            Some(fd) => {
-                loop {
-                    match os.getdents(fd, buf.bytes()) {
-                        Some(0) => break,
-                        Some(_) => {}
-                        None => {
-                            failed = true;
-                            break;
-                        }
+    let m = per_iteration(os, s, GETDENTS.warmup, GETDENTS.iters, |os, _| match os.open(dir.as_str(), Open::Directory) {
+        Some(fd) => {
+            loop {
+                match os.getdents(fd, buf.bytes()) {
+                    Some(0) => break,
+                    Some(_) => {}
+                    None => {
+                        failed = true;
+                        break;
                     }
                 }
-                failed |= os.close(fd).is_none();
             }
-            None => failed = true,
+            failed |= os.close(fd).is_none();
         }
+        None => failed = true,
     });
     buf.free(os);
     for n in 0..ENTRIES {

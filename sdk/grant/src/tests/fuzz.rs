@@ -5,7 +5,6 @@
 //! vector elements are total and exact; a fault mark never straddles a
 //! page. `FUZZ_SCALE=n` multiplies the cases (`make fuzz`).
 
-
 use minix_abi::errno::EINVAL;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -16,9 +15,8 @@ use crate::entry::GrantKind;
 use crate::location::{fault_mark_location, TableBase, MARK_LEN};
 use crate::verify::{verify, Access, VerifyRequest};
 use crate::{
-    check_vector, Endpoint, GrantEntry, GrantId, VecElement, ANY, CPF_DIRECT, CPF_INDIRECT,
-    CPF_MAGIC, CPF_READ, CPF_TRY, CPF_USED, CPF_VALID, CPF_WRITE, ENTRY_SIZE, MAX_SLOTS,
-    MAX_VEC_ELEMENTS, NONE, VEC_ELEMENT_SIZE,
+    check_vector, Endpoint, GrantEntry, GrantId, VecElement, ANY, CPF_DIRECT, CPF_INDIRECT, CPF_MAGIC, CPF_READ, CPF_TRY, CPF_USED,
+    CPF_VALID, CPF_WRITE, ENTRY_SIZE, MAX_SLOTS, MAX_VEC_ELEMENTS, NONE, VEC_ELEMENT_SIZE,
 };
 
 fn cases(n: u32) -> Config {
@@ -61,7 +59,12 @@ fn id() -> impl Strategy<Value = i32> {
 fn flags() -> impl Strategy<Value = u32> {
     let kind = prop::sample::select(vec![CPF_DIRECT, CPF_INDIRECT, CPF_MAGIC]);
     let access = prop::sample::select(vec![
-        0, CPF_READ, CPF_WRITE, CPF_READ | CPF_WRITE, CPF_READ | CPF_TRY, CPF_WRITE | CPF_TRY,
+        0,
+        CPF_READ,
+        CPF_WRITE,
+        CPF_READ | CPF_WRITE,
+        CPF_READ | CPF_TRY,
+        CPF_WRITE | CPF_TRY,
         CPF_READ | CPF_WRITE | CPF_TRY,
     ]);
     prop_oneof![
@@ -73,17 +76,8 @@ fn flags() -> impl Strategy<Value = u32> {
 }
 
 fn entry() -> impl Strategy<Value = GrantEntry> {
-    (
-        flags(),
-        prop_oneof![8 => 0u32..2, 1 => any::<u32>()],
-        grantee(),
-        who(),
-        number(),
-        number(),
-        id(),
-        any::<(i32, u32, u32)>(),
-    )
-        .prop_map(|(flags, seq, grantee, who, start, len, orig_id, (fault_mark, next_free, reserved))| GrantEntry {
+    (flags(), prop_oneof![8 => 0u32..2, 1 => any::<u32>()], grantee(), who(), number(), number(), id(), any::<(i32, u32, u32)>()).prop_map(
+        |(flags, seq, grantee, who, start, len, orig_id, (fault_mark, next_free, reserved))| GrantEntry {
             flags,
             seq,
             grantee,
@@ -94,7 +88,8 @@ fn entry() -> impl Strategy<Value = GrantEntry> {
             fault_mark,
             next_free,
             reserved,
-        })
+        },
+    )
 }
 
 /// The live grants the reference model sees in raw tables: entries that

@@ -8,10 +8,9 @@ use minix_abi::errno::{Errno, EINVAL, ELOOP, ENOSPC, EPERM};
 use proptest::prelude::*;
 
 use super::world::*;
-use crate::verify::{verify, Access, VerifyRequest, Verified};
+use crate::verify::{verify, Access, Verified, VerifyRequest};
 use crate::{
-    Endpoint, GrantEntry, GrantId, ANY, CPF_ACCESS_MASK, CPF_READ, CPF_TRY, CPF_USED, CPF_WRITE,
-    GRANT_INVALID, MAX_INDIRECT_DEPTH,
+    Endpoint, GrantEntry, GrantId, ANY, CPF_ACCESS_MASK, CPF_READ, CPF_TRY, CPF_USED, CPF_WRITE, GRANT_INVALID, MAX_INDIRECT_DEPTH,
 };
 
 /// Small enough that tables fill up.
@@ -50,10 +49,22 @@ enum Pick {
 enum Op {
     /// `granter: None` makes an indirect grant's granter the grantee of
     /// the grant it passes on, so that chains form.
-    Create { granter: Option<usize>, kind: Kind, orig: Pick, access: u32 },
+    Create {
+        granter: Option<usize>,
+        kind: Kind,
+        orig: Pick,
+        access: u32,
+    },
     Revoke(Pick),
     /// `caller: None` asks as the grant's grantee, so that copies succeed.
-    Verify { caller: Option<usize>, pick: Pick, offset: u64, bytes: u64, write: bool, mark: bool },
+    Verify {
+        caller: Option<usize>,
+        pick: Pick,
+        offset: u64,
+        bytes: u64,
+        write: bool,
+        mark: bool,
+    },
 }
 
 fn pick(issued: &[(Endpoint, GrantId)], m: &Model, p: &Pick) -> (Endpoint, GrantId) {
@@ -114,8 +125,7 @@ pub(super) fn model_verify(m: &Model, r: &VerifyRequest) -> Result<Verified, Err
         _ => return Err(EPERM),
     };
     // Wide arithmetic: no overflow question at all.
-    let fits = (start as u128 + len as u128) <= u64::MAX as u128
-        && (r.offset as u128 + r.bytes as u128) <= len as u128;
+    let fits = (start as u128 + len as u128) <= u64::MAX as u128 && (r.offset as u128 + r.bytes as u128) <= len as u128;
     if !may(to, asking) || !fits {
         return Err(EPERM);
     }
@@ -203,11 +213,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let (from, orig_id) = pick(&issued, &m, &orig);
                 let g = match granter {
                     Some(i) => TABLED[i],
-                    None => m
-                        .get(&(from, orig_id.0))
-                        .map(|gr| grantee(gr.kind))
-                        .filter(|p| TABLED.contains(p))
-                        .unwrap_or(FS),
+                    None => m.get(&(from, orig_id.0)).map(|gr| grantee(gr.kind)).filter(|p| TABLED.contains(p)).unwrap_or(FS),
                 };
                 let t = w.t(g);
                 let got = match kind {
@@ -216,9 +222,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         kind = Kind::Indirect { to, from, id: orig_id.0 };
                         t.grant_indirect(to, from, orig_id, access)
                     }
-                    Kind::Magic { owner, to, start, len } => {
-                        t.grant_magic(owner, to, start, len, access)
-                    }
+                    Kind::Magic { owner, to, start, len } => t.grant_magic(owner, to, start, len, access),
                 };
                 let live = m.keys().filter(|(p, _)| *p == g).count();
                 if access & !CPF_ACCESS_MASK != 0 {
@@ -250,11 +254,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let (granter, grant) = pick(&issued, &m, &p);
                 let caller = match caller {
                     Some(i) => ANYONE[i],
-                    None => m
-                        .get(&(granter, grant.0))
-                        .map(|gr| grantee(gr.kind))
-                        .filter(|&p| p != ANY)
-                        .unwrap_or(DRIVER),
+                    None => m.get(&(granter, grant.0)).map(|gr| grantee(gr.kind)).filter(|&p| p != ANY).unwrap_or(DRIVER),
                 };
                 let r = VerifyRequest {
                     caller,

@@ -4,8 +4,8 @@
 use minix_abi::errno::{EINVAL, ENOSPC};
 
 use crate::{
-    GrantEntry, GrantId, GrantStorage, GrantTable, SliceStorage, VecStorage, ANY, CPF_DIRECT,
-    CPF_READ, CPF_TRY, CPF_USED, CPF_WRITE, GRANT_INVALID, INITIAL_SLOTS, MAX_SLOTS,
+    GrantEntry, GrantId, GrantStorage, GrantTable, SliceStorage, VecStorage, ANY, CPF_DIRECT, CPF_READ, CPF_TRY, CPF_USED, CPF_WRITE,
+    GRANT_INVALID, INITIAL_SLOTS, MAX_SLOTS,
 };
 
 const RW: u32 = CPF_READ | CPF_WRITE;
@@ -67,7 +67,7 @@ fn revoke_reports_fault_only_for_marked_try_grants() {
     assert_eq!(t.revoke(plain), Ok(false));
     assert_eq!(t.revoke(unmarked), Ok(false));
     assert!(!t.mark_fault(try_grant)); // stale: nothing written
-    // A reused slot starts unmarked, and an old id in the mark is not ours.
+                                       // A reused slot starts unmarked, and an old id in the mark is not ours.
     let again = t.grant_direct(1, 0, 1, CPF_READ | CPF_TRY).unwrap();
     assert_eq!(t.get(again).unwrap().fault_mark, GRANT_INVALID.0);
 }

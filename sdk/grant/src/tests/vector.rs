@@ -8,27 +8,13 @@ use crate::verify::Access;
 use crate::{check_vector, GrantId, VecElement, VecStep, MAX_VEC_ELEMENTS};
 
 fn el(from: u32, to: u32) -> VecElement {
-    VecElement {
-        from,
-        to,
-        grant: GrantId(0),
-        pad: 0,
-        offset: 0,
-        addr: 0,
-        bytes: 1,
-    }
+    VecElement { from, to, grant: GrantId(0), pad: 0, offset: 0, addr: 0, bytes: 1 }
 }
 
 #[test]
 fn element_direction() {
-    assert_eq!(
-        el(FS, USER).step(FS),
-        Ok(VecStep { granter: USER, access: Access::Write })
-    );
-    assert_eq!(
-        el(USER, FS).step(FS),
-        Ok(VecStep { granter: USER, access: Access::Read })
-    );
+    assert_eq!(el(FS, USER).step(FS), Ok(VecStep { granter: USER, access: Access::Write }));
+    assert_eq!(el(USER, FS).step(FS), Ok(VecStep { granter: USER, access: Access::Read }));
     assert_eq!(el(FS, FS).step(FS), Err(EINVAL));
     assert_eq!(el(USER, DRIVER).step(FS), Err(EINVAL));
 }

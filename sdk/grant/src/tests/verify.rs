@@ -4,24 +4,13 @@
 use minix_abi::errno::{Errno, EFAULT, EINVAL, ELOOP, EPERM};
 
 use super::world::*;
-use crate::verify::{check_copy_sides, verify, Access, VerifyRequest, Verified};
-use crate::{
-    Endpoint, GrantEntry, GrantId, ANY, CPF_READ, CPF_TRY, CPF_USED, CPF_VALID, CPF_WRITE,
-    GRANT_INVALID, NONE,
-};
+use crate::verify::{check_copy_sides, verify, Access, Verified, VerifyRequest};
+use crate::{Endpoint, GrantEntry, GrantId, ANY, CPF_READ, CPF_TRY, CPF_USED, CPF_VALID, CPF_WRITE, GRANT_INVALID, NONE};
 
 const RW: u32 = CPF_READ | CPF_WRITE;
 
 fn req(caller: Endpoint, granter: Endpoint, grant: GrantId, offset: u64, bytes: u64) -> VerifyRequest {
-    VerifyRequest {
-        caller,
-        granter,
-        grant,
-        offset,
-        bytes,
-        access: Access::Read,
-        vfs: VFS,
-    }
+    VerifyRequest { caller, granter, grant, offset, bytes, access: Access::Read, vfs: VFS }
 }
 
 fn write(mut r: VerifyRequest) -> VerifyRequest {
@@ -38,18 +27,7 @@ fn direct_grant_ok() {
     let mut w = World::standard();
     let id = w.t(USER).grant_direct(FS, 0x1000, 100, RW).unwrap();
     let v = check(&w, req(FS, USER, id, 10, 90)).unwrap();
-    assert_eq!(
-        v,
-        Verified {
-            owner: USER,
-            addr: 0x100a,
-            bytes: 90,
-            try_copy: false,
-            final_granter: USER,
-            final_grant: id,
-            hops: 0,
-        }
-    );
+    assert_eq!(v, Verified { owner: USER, addr: 0x100a, bytes: 90, try_copy: false, final_granter: USER, final_grant: id, hops: 0 });
     assert!(check(&w, write(req(FS, USER, id, 0, 100))).is_ok());
     // Zero bytes at the very end is in range.
     assert!(check(&w, req(FS, USER, id, 100, 0)).is_ok());
@@ -120,8 +98,7 @@ fn entry_not_used_and_valid_is_eperm() {
     two_kinds.flags |= crate::CPF_MAGIC;
     let mut no_kind = good;
     no_kind.flags &= !crate::CPF_DIRECT;
-    w.tables
-        .insert(USER, Tbl::Raw(vec![good, used_only, valid_only, two_kinds, no_kind]));
+    w.tables.insert(USER, Tbl::Raw(vec![good, used_only, valid_only, two_kinds, no_kind]));
     assert!(check(&w, req(FS, USER, GrantId::new(0, 0), 0, 1)).is_ok());
     for slot in 1..5 {
         assert_eq!(check(&w, req(FS, USER, GrantId::new(slot, 0), 0, 1)), Err(EPERM));

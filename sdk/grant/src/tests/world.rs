@@ -34,10 +34,7 @@ impl World {
     pub fn new(max_slots: usize) -> World {
         let mut w = World::default();
         for p in [VFS, FS, USER, DRIVER] {
-            w.tables.insert(
-                p,
-                Tbl::Grants(GrantTable::with_max_slots(VecStorage::new(), max_slots)),
-            );
+            w.tables.insert(p, Tbl::Grants(GrantTable::with_max_slots(VecStorage::new(), max_slots)));
         }
         w.tables.insert(NO_TABLE, Tbl::Missing);
         w

@@ -355,10 +355,8 @@ fn getdents_resumes() {
         assert!(next > pos);
         pos = next;
     }
-    let want: Vec<String> = [".".to_string(), "..".to_string()]
-        .into_iter()
-        .chain((0..40).filter(|i| i % 3 != 0).map(|i| format!("f{i:02}")))
-        .collect();
+    let want: Vec<String> =
+        [".".to_string(), "..".to_string()].into_iter().chain((0..40).filter(|i| i % 3 != 0).map(|i| format!("f{i:02}"))).collect();
     assert_eq!(names, want);
     // The size stays at the highest slot; freed slots are reused first.
     assert_eq!(fs.stat(ROOT_INO).unwrap().size, 42 * 64);

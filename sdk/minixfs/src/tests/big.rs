@@ -190,8 +190,7 @@ fn zone_boundaries_at_each_block_size() {
         }
         // Data blocks, the single and double indirect blocks, and one block
         // below the double for each distinct group of `p` blocks used there.
-        let groups: std::collections::BTreeSet<u64> =
-            blocks.iter().filter(|&&n| n >= 7 + p).map(|&n| (n - 7 - p) / p).collect();
+        let groups: std::collections::BTreeSet<u64> = blocks.iter().filter(|&&n| n >= 7 + p).map(|&n| (n - 7 - p) / p).collect();
         let want = blocks.len() as u64 + 2 + groups.len() as u64;
         assert_eq!(fs.stat(f).unwrap().blocks, want * b / 512, "block size {bs}");
         // Shrinking below each boundary in turn frees exactly what lies past it.
@@ -212,8 +211,7 @@ fn triple_indirect_reads_and_frees() {
     let mut fs = fresh(1024, 2048);
     let f = fs.create(ROOT_INO, b"t", 0o644, 0, 0).unwrap();
     fs.write(f, 0, b"head").unwrap();
-    let (t, d, i, data) =
-        (fs.alloc_zone().unwrap(), fs.alloc_zone().unwrap(), fs.alloc_zone().unwrap(), fs.alloc_zone().unwrap());
+    let (t, d, i, data) = (fs.alloc_zone().unwrap(), fs.alloc_zone().unwrap(), fs.alloc_zone().unwrap(), fs.alloc_zone().unwrap());
     fs.cache.write(t as u64).unwrap()[..4].copy_from_slice(&d.to_le_bytes());
     fs.cache.write(d as u64).unwrap()[4..8].copy_from_slice(&i.to_le_bytes());
     fs.cache.write(i as u64).unwrap()[8..12].copy_from_slice(&data.to_le_bytes());

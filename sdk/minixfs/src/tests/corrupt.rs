@@ -194,8 +194,7 @@ fn specific_corruptions_give_errors() {
     let sub = fs.mkdir(d, b"sub", 0o755, 0, 0).unwrap();
     let dz = fs.inode(d).unwrap().zone[0] as u64;
     fs.sync().unwrap();
-    fs.device_mut().as_bytes_mut()[(dz * 1024 + 64) as usize..(dz * 1024 + 68) as usize]
-        .copy_from_slice(&d.to_le_bytes());
+    fs.device_mut().as_bytes_mut()[(dz * 1024 + 64) as usize..(dz * 1024 + 68) as usize].copy_from_slice(&d.to_le_bytes());
     let mut fs = FileSystem::mount(fs.device_mut().clone()).unwrap();
     assert_eq!(fs.rename(ROOT_INO, b"link", sub, b"l"), Ok(()));
     let x = fs.mkdir(ROOT_INO, b"x", 0o755, 0, 0).unwrap();
