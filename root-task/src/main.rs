@@ -2,6 +2,7 @@
 //! The root task's seL4 glue: boot banner, kernel self-tests, then the
 //! servers, init, and the process manager loop.
 #![cfg_attr(target_os = "none", no_std, no_main)]
+// On the host only the unit tests are built, so the seL4 glue goes unused.
 #![cfg_attr(not(target_os = "none"), allow(dead_code, unused_imports))]
 
 extern crate alloc;

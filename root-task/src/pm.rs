@@ -51,8 +51,7 @@ enum Next {
 
 impl<'a> Pm<'a> {
     pub fn new(k: &'a mut Kernel, sys: System, selftests: Tally, tsc_mhz: u64) -> Pm<'a> {
-        let mut raw_cnodes = Vec::new();
-        raw_cnodes.resize(crate::boot::PROC_TABLE_SLOTS, 0);
+        let raw_cnodes = alloc::vec![0; crate::boot::PROC_TABLE_SLOTS];
         Pm { k, sys, spares: Vec::new(), raw_cnodes, ready: 0, selftests, tsc_mhz }
     }
 

@@ -77,8 +77,7 @@ pub struct ProcTable {
 
 impl ProcTable {
     pub fn new(nslots: usize) -> ProcTable {
-        let mut generations = Vec::new();
-        generations.resize(nslots, 0);
+        let generations = alloc::vec![0; nslots];
         let mut slots = Vec::new();
         slots.resize(nslots, None);
         ProcTable { slots, generations, next_pid: 1 }

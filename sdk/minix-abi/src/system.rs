@@ -232,7 +232,7 @@ pub fn render_cap_table() -> std::string::String {
     for (slot, name) in slots {
         let _ = write!(out, "| {} | `{}` |", slot, name);
         for r in cols {
-            let cell = caps(r).iter().find(|c| c.slot == slot).map_or(std::string::String::from("–"), |c| describe(c));
+            let cell = caps(r).iter().find(|c| c.slot == slot).map_or(std::string::String::from("–"), describe);
             let _ = write!(out, " {} |", cell);
         }
         out.push('\n');

@@ -139,6 +139,8 @@ fn invoke(target: CPtr, label: u64, args: &[u64], caps: &[CPtr]) -> Result<Recei
 impl Untyped {
     /// Untyped_Retype: creates `num` objects of `object_type` into
     /// `root` at `node_index`/`node_depth`, starting at slot `offset`.
+    // Mirrors seL4's Untyped_Retype arguments one for one; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub fn retype(
         self,
         object_type: u64,
@@ -155,6 +157,7 @@ impl Untyped {
 
 impl Tcb {
     /// TCB_Configure. All three caps are required even when `buffer` is 0.
+    // Mirrors seL4's TCB_Configure arguments one for one; a struct would only rename them.
     #[allow(clippy::too_many_arguments)]
     pub fn configure(
         self,
@@ -216,6 +219,7 @@ impl CNode {
     }
 
     /// CNode_Mint: copy with reduced rights and a badge (or guard for CNodes).
+    // Mirrors seL4's CNode_Mint arguments one for one; a struct would only rename them.
     #[allow(clippy::too_many_arguments)]
     pub fn mint(self, dest: u64, depth: u64, src_root: CNode, src: u64, src_depth: u64, rights: CapRights, badge: u64) -> Result<()> {
         invoke(self.0, label::CNODE_MINT, &[dest, depth, src, src_depth, rights.0, badge], &[src_root.0]).map(|_| ())

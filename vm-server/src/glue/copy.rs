@@ -161,6 +161,8 @@ impl Vm {
         r
     }
 
+    // A step of safecopy: the caller's scratch vectors come in so they are
+    // reused without allocating; a struct for the rest would only rename it.
     #[allow(clippy::too_many_arguments)]
     fn windows_runs(
         &mut self,
@@ -237,6 +239,8 @@ impl Vm {
     }
 
     /// SAFECOPY_FROM (`to_granter` false) or SAFECOPY_TO.
+    // The SAFECOPY request's fields, passed through as they arrive.
+    #[allow(clippy::too_many_arguments)]
     pub fn safecopy(
         &mut self,
         caller: Endpoint,
@@ -258,6 +262,8 @@ impl Vm {
         r
     }
 
+    // A step of safecopy: the caller's scratch vectors come in so they are
+    // reused without allocating; a struct for the rest would only rename it.
     #[allow(clippy::too_many_arguments)]
     fn copy_pages(
         &mut self,

@@ -64,6 +64,7 @@ impl AddressSpace {
     /// A file mapping from file offset `offset` (page aligned). `shared`
     /// is MAP_SHARED, refused (`EINVAL`) when writable; a private mapping
     /// may be writable, its pages being copied on write.
+    // The arguments of mmap(2), one for one, plus the frame allocator.
     #[allow(clippy::too_many_arguments)]
     pub fn mmap_file(
         &mut self,

@@ -23,6 +23,7 @@ impl AddressSpace {
     /// source may keep some newly present pages (listed nowhere; they fault
     /// in as usual) and nothing else changes. Past either space's region
     /// limit, or this space's mapped limit, `ENOMEM` with nothing changed.
+    // The fields of the share request, one for one, plus the frame allocator.
     #[allow(clippy::too_many_arguments)]
     pub fn share_from(
         &mut self,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! Helpers shared by the integration tests: a process "touching" memory
 //! through faults, with frame contents standing for bytes.
+// Each integration test uses only some of these helpers.
 #![allow(dead_code)]
 
 use vm_server::host_frames::HostFrames;
