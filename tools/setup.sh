@@ -30,3 +30,11 @@ if ! rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-none; 
     echo "setup: adding the Rust target x86_64-unknown-none"
     rustup target add x86_64-unknown-none
 fi
+
+# make test checks formatting and clippy.
+for c in rustfmt clippy; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$c"; then
+        echo "setup: adding the Rust component $c"
+        rustup component add "$c"
+    fi
+done
