@@ -103,6 +103,20 @@ else
         problems+=("the summary counts $summary_total tests, $registered were registered")
         guest_fail=$((guest_fail + 1))
     fi
+    # The names must match the committed list, so a test removed from (or
+    # added to) the code without saying so in qemu/guest-tests.txt fails.
+    ran_names="$(echo "$clean" | sed -n -E 's/^test ([^ ]+): (ok|FAILED).*/\1/p' | sort)"
+    want_names="$(grep -v '^#' qemu/guest-tests.txt | sed '/^$/d' | sort)"
+    missing="$(comm -13 <(echo "$ran_names") <(echo "$want_names") | tr '\n' ' ')"
+    extra="$(comm -23 <(echo "$ran_names") <(echo "$want_names") | tr '\n' ' ')"
+    if [[ -n "${missing// /}" ]]; then
+        problems+=("listed in qemu/guest-tests.txt but did not run: $missing")
+        guest_fail=$((guest_fail + 1))
+    fi
+    if [[ -n "${extra// /}" ]]; then
+        problems+=("ran but not listed in qemu/guest-tests.txt: $extra")
+        guest_fail=$((guest_fail + 1))
+    fi
 fi
 
 # A server fault must stop the system loudly even while PM is blocked in
