@@ -38,6 +38,16 @@ fn forks_work(n: usize) -> Result<(), &'static str> {
     ensure(after == before, "VM's free frames did not come back after forks")
 }
 
+/// SPAWN of image 0 (a copy of init that exits at once, since it is not
+/// the first process), then a wait for it: the spawn path that stray caps
+/// once broke, PM's cap transfer to VM and back included.
+fn spawn_works() -> Result<(), &'static str> {
+    let (c, w, l) = pm::Request::Spawn { image: 0 }.encode();
+    let pid = sendrec(PM_EP, c, w, l).result().map_err(|_| "spawn failed")?;
+    let (got, status) = posix::waitpid(pid as i64, 0).map_err(|_| "wait for the spawned process failed")?;
+    ensure(got as u64 == pid && pm::wifexited(status) && pm::wexitstatus(status) == 0, "the spawned process did not exit 0")
+}
+
 fn fork_one() -> Result<(), &'static str> {
     match posix::fork() {
         Err(_) => Err("fork failed"),
@@ -72,10 +82,16 @@ fn grant_on_ipc_buffer() -> Result<(), &'static str> {
 pub const TESTS: &[Test] = &[
     // Attack 1: a cap sent to PM (after children have died, as they have
     // by now) once landed in a freed slot and made every fork fail.
-    Test { name: "hostile.cap_to_pm_then_fork", run: |_| ping_with_caps(PM_EP, &[VFS_EP], PM.0).and_then(|_| forks_work(5)) },
+    Test {
+        name: "hostile.cap_to_pm_then_fork_and_spawn",
+        run: |_| ping_with_caps(PM_EP, &[VFS_EP], PM.0).and_then(|_| forks_work(5)).and_then(|_| spawn_works()),
+    },
     // Attack 2: [the sender's own VM cap, another cap] to VM left the
     // second cap in VM's receive slot and broke fork and spawn.
-    Test { name: "hostile.two_caps_to_vm_then_fork", run: |_| ping_with_caps(VM_EP, &[VM_EP, VFS_EP], VM.0).and_then(|_| forks_work(5)) },
+    Test {
+        name: "hostile.two_caps_to_vm_then_fork_and_spawn",
+        run: |_| ping_with_caps(VM_EP, &[VM_EP, VFS_EP], VM.0).and_then(|_| forks_work(5)).and_then(|_| spawn_works()),
+    },
     Test {
         name: "hostile.cap_to_vfs",
         run: |_| ping_with_caps(VFS_EP, &[PM_EP], VFS.0).and_then(|_| ping_with_caps(VFS_EP, &[VFS_EP, VM_EP], VFS.0)),
