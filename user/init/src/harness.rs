@@ -51,6 +51,24 @@ impl Harness {
     }
 }
 
+/// xorshift64*, for the randomised tests: deterministic from its seed, so
+/// a failure repeats exactly.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A value below `n` (which must not be 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
 /// `Ok(())` when `cond` holds, else `Err(why)`.
 pub fn ensure(cond: bool, why: &'static str) -> Result<(), &'static str> {
     if cond {

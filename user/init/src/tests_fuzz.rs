@@ -10,7 +10,7 @@
 //! multiplies itself (exit, fork, spawn, wait) or unmaps its own memory
 //! (munmap, brk): they would stop the batch, not probe the server, and
 //! have targeted tests of their own.
-use crate::harness::{ensure, Test};
+use crate::harness::{ensure, Rng, Test};
 use minix_abi::common::PING;
 use minix_abi::cspace::{FAULT_EP, PM_EP, VFS_EP, VM_EP};
 use minix_abi::endpoint::{PM, VFS, VM};
@@ -20,21 +20,6 @@ use sel4::{CPtr, MessageInfo};
 
 const BATCHES: u64 = 10;
 const PER_BATCH: u64 = 1000;
-
-/// xorshift64*: deterministic, so a failure repeats.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 const LABELS: &[u64] = &[
     PING,

@@ -5,7 +5,7 @@
 //! every process must see its own data intact, and afterwards VM's free
 //! memory must be back at its baseline.
 extern crate alloc;
-use crate::harness::{ensure, Test};
+use crate::harness::{ensure, Rng, Test};
 use alloc::vec::Vec;
 use minix_abi::common::PING;
 use minix_abi::cspace::{PM_EP, VFS_EP, VM_EP};
@@ -21,20 +21,6 @@ const SOAK_SECONDS: u64 = 60;
 /// Paging structures made during the soak stay with recycled VSpaces;
 /// anything beyond this many frames is a leak.
 const PAGING_SLACK: u64 = 512;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// A mapping this worker made and the value it writes to each page.
 struct Tagged {
