@@ -84,27 +84,36 @@ fn cow_child_writes() -> Result<(), &'static str> {
     }
 }
 
+/// The parent's write after fork must not reach the child. The order is
+/// made certain without timing: a middle process P writes 333, forks C,
+/// writes 444 and exits. C waits until its parent is init (PM moves an
+/// exited process's children to init), which can only happen after P's
+/// write, and only then reads its copy.
 fn cow_parent_writes() -> Result<(), &'static str> {
-    let mut m = posix::mmap_region(PAGE, RW).map_err(|_| "mmap")?;
-    m.write_u64(0, 333);
-    match posix::fork() {
-        Err(_) => Err("fork"),
+    let me = posix::getpid();
+    let p = match posix::fork() {
+        Err(_) => return Err("fork"),
         Ok(0) => {
-            // Let the parent run first and write.
-            for _ in 0..200 {
-                sel4::yield_now();
+            let Ok(mut m) = posix::mmap_region(PAGE, RW) else { posix::exit(2) };
+            m.write_u64(0, 333);
+            match posix::fork() {
+                Err(_) => posix::exit(3),
+                Ok(0) => {
+                    while posix::getppid() != me {}
+                    posix::exit(if m.read_u64(0) == 333 { 0 } else { 1 })
+                }
+                Ok(_) => {
+                    m.write_u64(0, 444);
+                    posix::exit(if m.read_u64(0) == 444 { 0 } else { 4 })
+                }
             }
-            posix::exit(if m.read_u64(0) == 333 { 0 } else { 1 })
         }
-        Ok(child) => {
-            m.write_u64(0, 444);
-            let r = child_ok(child);
-            let v = m.read_u64(0);
-            m.unmap().map_err(|_| "munmap")?;
-            r?;
-            ensure(v == 444, "the parent lost its own write")
-        }
-    }
+        Ok(p) => p,
+    };
+    child_ok(p).map_err(|_| "the parent lost its own write")?;
+    // The grandchild is init's child now: wait for whichever is left.
+    let (_, status) = posix::waitpid(-1, 0).map_err(|_| "wait for the grandchild failed")?;
+    ensure(pm::wifexited(status) && pm::wexitstatus(status) == 0, "the parent's write reached the child")
 }
 
 fn munmap_middle() -> Result<(), &'static str> {
