@@ -57,18 +57,26 @@ impl<D: BlockDevice> FileSystem<D> {
         Ok(len)
     }
 
-    /// Writes to a regular file at `off`, growing it as needed; a gap
-    /// before `off` becomes a hole. Returns the bytes written: fewer than
-    /// asked only when the disk fills after some were written.
-    pub fn write(&mut self, ino: u32, off: u64, data: &[u8]) -> Result<usize> {
+    /// The inode of a regular file that write, truncate and punch may
+    /// change: EROFS on a read-only mount, EINVAL for a free inode, EISDIR
+    /// for a directory, EINVAL for anything else that is not a regular file.
+    fn regular_for_writing(&mut self, ino: u32) -> Result<DiskInode> {
         self.writable()?;
-        let mut inode = self.live(ino)?;
+        let inode = self.live(ino)?;
         if inode.is_dir() {
             return Err(EISDIR);
         }
         if !inode.is_reg() {
             return Err(EINVAL);
         }
+        Ok(inode)
+    }
+
+    /// Writes to a regular file at `off`, growing it as needed; a gap
+    /// before `off` becomes a hole. Returns the bytes written: fewer than
+    /// asked only when the disk fills after some were written.
+    pub fn write(&mut self, ino: u32, off: u64, data: &[u8]) -> Result<usize> {
+        let mut inode = self.regular_for_writing(ino)?;
         if data.is_empty() {
             return Ok(0);
         }
@@ -144,14 +152,7 @@ impl<D: BlockDevice> FileSystem<D> {
     /// Sets the size of a regular file: shrinking frees the blocks past the
     /// new end, growing leaves a hole.
     pub fn truncate(&mut self, ino: u32, size: u64) -> Result<()> {
-        self.writable()?;
-        let mut inode = self.live(ino)?;
-        if inode.is_dir() {
-            return Err(EISDIR);
-        }
-        if !inode.is_reg() {
-            return Err(EINVAL);
-        }
+        let mut inode = self.regular_for_writing(ino)?;
         if size > self.geo.max_size as u64 {
             return Err(EFBIG);
         }
@@ -179,12 +180,8 @@ impl<D: BlockDevice> FileSystem<D> {
     /// its size: whole blocks inside are freed (MINIX's FTRUNC with a
     /// non-zero end). The range is clipped to the file.
     pub fn punch(&mut self, ino: u32, start: u64, end: u64) -> Result<()> {
-        self.writable()?;
-        let mut inode = self.live(ino)?;
-        if inode.is_dir() {
-            return Err(EISDIR);
-        }
-        if !inode.is_reg() || start > end {
+        let mut inode = self.regular_for_writing(ino)?;
+        if start > end {
             return Err(EINVAL);
         }
         let end = end.min(inode.size as u64);
