@@ -1,11 +1,92 @@
 // SPDX-License-Identifier: BSD-2-Clause
-//! VFS's interface. The POSIX file calls arrive with the file system; for
-//! now VFS offers a grant exercise that tests and benchmarks use.
-use crate::errno::{Errno, ENOSYS};
+//! VFS's interface: the POSIX file calls, the process notices PM sends,
+//! and a grant exercise that tests and benchmarks use.
+//!
+//! A user passes plain addresses; VFS treats each as an allegation and
+//! reaches the memory only through grants it makes itself (magic grants
+//! with `CPF_TRY`, so a page that is not present fails a copy instead of
+//! waiting). A path is an address and a byte count, without a NUL.
+//!
+//! | request | w0 | w1 | w2 | w3 | reply |
+//! |---|---|---|---|---|---|
+//! | `READ`, `WRITE`, `GETDENTS` | fd | buffer | bytes | | bytes moved |
+//! | `PREAD`, `PWRITE` | fd | buffer | bytes | offset | bytes moved |
+//! | `READ_SMALL` | fd | bytes (≤ [`SMALL_MAX`]) | | | bytes; the data in vals, little-endian |
+//! | `WRITE_SMALL` | fd \| bytes << 32 (≤ [`SMALL_MAX`]) | data | data | data | bytes |
+//! | `LSEEK` | fd | offset (as i64) | whence | | the new offset |
+//! | `OPEN` | path | path bytes | flags | mode | fd |
+//! | `CLOSE`, `DUP`, `FCHDIR`, `FSYNC` | fd | | | | 0; DUP: the new fd |
+//! | `DUP2` | fd | new fd | | | new fd |
+//! | `FCNTL` | fd | cmd | arg | | per cmd |
+//! | `FSTAT` | fd | stat buffer | | | 0 |
+//! | `FTRUNCATE` | fd | size | | | 0 |
+//! | `UNLINK`, `RMDIR`, `CHDIR` | path | path bytes | | | 0 |
+//! | `MKDIR`, `CHMOD`, `ACCESS` | path | path bytes | mode | | 0 |
+//! | `TRUNCATE` | path | path bytes | size | | 0 |
+//! | `STAT`, `LSTAT` | path | path bytes | stat buffer | | 0 |
+//! | `STATVFS` | path | path bytes | | | as FS's `STATVFS` ([`crate::fs::StatVfs`]) |
+//! | `READLINK` | path | path bytes | buffer | buffer bytes | bytes |
+//! | `LINK`, `RENAME`, `SYMLINK` | old path (SYMLINK: the target) | bytes | new path | bytes | 0 |
+//! | `GETCWD` | buffer | buffer bytes | | | bytes of the path (no NUL) |
+//! | `PIPE` | flags (`O_CLOEXEC`, `O_NONBLOCK`) | | | | read fd; vals\[0] the write fd |
+//! | `UMASK` | mask | | | | the old mask |
+//! | `SYNC` | | | | | 0 |
+//! | `PROC_FORK` (PM only) | parent | child | | | 0 |
+//! | `PROC_EXIT` (PM only) | process | | | | 0 |
+//!
+//! Decoding is total. Words out of range are `EINVAL`, with two POSIX
+//! exceptions that are answers, not malformations: a path longer than
+//! [`PATH_MAX`] is `ENAMETOOLONG`, and a descriptor word that is no
+//! descriptor at all (above `u32`) is `EBADF`.
+use crate::endpoint::Endpoint;
+use crate::errno::{Errno, EBADF, EINVAL, ENAMETOOLONG, ENOSYS};
 use crate::message::{need_words, RawRequest};
-use crate::word::{at_most, i32_of, u8_of};
+use crate::word::{at_most, bits_of, endpoint_of, i32_of, u8_of};
 
 pub const BASE: u64 = 0x200;
+pub const READ: u64 = BASE + 1;
+pub const WRITE: u64 = BASE + 2;
+pub const LSEEK: u64 = BASE + 3;
+pub const OPEN: u64 = BASE + 4;
+pub const CLOSE: u64 = BASE + 5;
+pub const LINK: u64 = BASE + 6;
+pub const UNLINK: u64 = BASE + 7;
+pub const CHDIR: u64 = BASE + 8;
+pub const MKDIR: u64 = BASE + 9;
+pub const CHMOD: u64 = BASE + 11;
+pub const ACCESS: u64 = BASE + 15;
+pub const SYNC: u64 = BASE + 16;
+pub const RENAME: u64 = BASE + 17;
+pub const RMDIR: u64 = BASE + 18;
+pub const SYMLINK: u64 = BASE + 19;
+pub const READLINK: u64 = BASE + 20;
+pub const STAT: u64 = BASE + 21;
+pub const FSTAT: u64 = BASE + 22;
+pub const LSTAT: u64 = BASE + 23;
+pub const FCNTL: u64 = BASE + 25;
+pub const PIPE: u64 = BASE + 26;
+pub const UMASK: u64 = BASE + 27;
+pub const GETDENTS: u64 = BASE + 29;
+pub const DUP: u64 = BASE + 30;
+pub const DUP2: u64 = BASE + 31;
+pub const FCHDIR: u64 = BASE + 32;
+pub const TRUNCATE: u64 = BASE + 33;
+pub const FTRUNCATE: u64 = BASE + 34;
+pub const PREAD: u64 = BASE + 35;
+pub const PWRITE: u64 = BASE + 36;
+pub const GETCWD: u64 = BASE + 37;
+pub const STATVFS: u64 = BASE + 38;
+pub const FSYNC: u64 = BASE + 39;
+/// A read of at most [`SMALL_MAX`] bytes answered in the reply's words.
+pub const READ_SMALL: u64 = BASE + 0x40;
+/// A write of at most [`SMALL_MAX`] bytes carried in the request's words.
+pub const WRITE_SMALL: u64 = BASE + 0x41;
+/// PM: a process forked; the child gets copies of the parent's
+/// descriptors (sharing their open files), directory and umask.
+pub const PROC_FORK: u64 = BASE + 0x60;
+/// PM: a process is gone; its descriptors are closed and any call it had
+/// waiting in VFS is dropped.
+pub const PROC_EXIT: u64 = BASE + 0x61;
 /// Copy `len` bytes in from the caller's grant, add `delta` to every
 /// byte, copy them back out (two safecopies through VM). Reply: status 0
 /// or the first copy's errno.
@@ -17,61 +98,442 @@ pub const GRANT_BENCH: u64 = BASE + 0x71;
 
 /// Largest buffer the exercise handles.
 pub const EXERCISE_MAX: u64 = 64 * 1024;
+/// Longest path, in bytes (MINIX's `PATH_MAX`).
+pub const PATH_MAX: u64 = 1024;
+/// Most bytes `READ_SMALL` and `WRITE_SMALL` carry: three words.
+pub const SMALL_MAX: u64 = 24;
+/// Bytes of the stat buffer STAT, LSTAT and FSTAT fill.
+pub const STAT_SIZE: u64 = crate::fs::STAT_SIZE as u64;
+
+/// Open flags (NetBSD's values, as MINIX uses).
+pub mod flags {
+    pub const O_RDONLY: u64 = 0;
+    pub const O_WRONLY: u64 = 1;
+    pub const O_RDWR: u64 = 2;
+    pub const O_ACCMODE: u64 = 3;
+    pub const O_NONBLOCK: u64 = 0x4;
+    pub const O_APPEND: u64 = 0x8;
+    pub const O_NOFOLLOW: u64 = 0x100;
+    pub const O_CREAT: u64 = 0x200;
+    pub const O_TRUNC: u64 = 0x400;
+    pub const O_EXCL: u64 = 0x800;
+    pub const O_DIRECTORY: u64 = 0x20_0000;
+    pub const O_CLOEXEC: u64 = 0x40_0000;
+    /// Every flag OPEN accepts; any other bit (or access mode 3) is EINVAL.
+    pub const OPEN_MASK: u64 = O_ACCMODE | O_NONBLOCK | O_APPEND | O_NOFOLLOW | O_CREAT | O_TRUNC | O_EXCL | O_DIRECTORY | O_CLOEXEC;
+    /// The status flags F_SETFL may change.
+    pub const SETFL_MASK: u64 = O_NONBLOCK | O_APPEND;
+
+    pub const SEEK_SET: u64 = 0;
+    pub const SEEK_CUR: u64 = 1;
+    pub const SEEK_END: u64 = 2;
+
+    pub const F_DUPFD: u64 = 0;
+    pub const F_GETFD: u64 = 1;
+    pub const F_SETFD: u64 = 2;
+    pub const F_GETFL: u64 = 3;
+    pub const F_SETFL: u64 = 4;
+    pub const FD_CLOEXEC: u64 = 1;
+
+    pub const F_OK: u64 = 0;
+    pub const X_OK: u64 = 1;
+    pub const W_OK: u64 = 2;
+    pub const R_OK: u64 = 4;
+}
+
+/// File-type bits of a mode, as MINIX stores them.
+pub mod mode {
+    pub const S_IFMT: u32 = 0o170000;
+    pub const S_IFIFO: u32 = 0o010000;
+    pub const S_IFDIR: u32 = 0o040000;
+    pub const S_IFREG: u32 = 0o100000;
+    pub const S_IFLNK: u32 = 0o120000;
+}
 
 /// Every call number of this interface.
-pub const CALLS: &[u64] = &[GRANT_EXERCISE, GRANT_BENCH];
+pub const CALLS: &[u64] = &[
+    READ,
+    WRITE,
+    LSEEK,
+    OPEN,
+    CLOSE,
+    LINK,
+    UNLINK,
+    CHDIR,
+    MKDIR,
+    CHMOD,
+    ACCESS,
+    SYNC,
+    RENAME,
+    RMDIR,
+    SYMLINK,
+    READLINK,
+    STAT,
+    FSTAT,
+    LSTAT,
+    FCNTL,
+    PIPE,
+    UMASK,
+    GETDENTS,
+    DUP,
+    DUP2,
+    FCHDIR,
+    TRUNCATE,
+    FTRUNCATE,
+    PREAD,
+    PWRITE,
+    GETCWD,
+    STATVFS,
+    FSYNC,
+    READ_SMALL,
+    WRITE_SMALL,
+    PROC_FORK,
+    PROC_EXIT,
+    GRANT_EXERCISE,
+    GRANT_BENCH,
+];
+
+/// A path in the caller's memory: where it starts and how many bytes.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct UserPath {
+    pub addr: u64,
+    pub len: u64,
+}
+
+impl UserPath {
+    fn decode(addr: u64, len: u64) -> Result<UserPath, Errno> {
+        if len > PATH_MAX {
+            return Err(ENAMETOOLONG);
+        }
+        Ok(UserPath { addr, len })
+    }
+}
+
+/// A buffer in the caller's memory. The address is only an allegation:
+/// VFS's grants decide whether it is memory at all.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct UserBuf {
+    pub addr: u64,
+    pub len: u64,
+}
+
+/// Which stat call: following a final symlink or not.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Follow {
+    Yes,
+    No,
+}
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Request {
+    Read { fd: u32, buf: UserBuf },
+    Write { fd: u32, buf: UserBuf },
+    Pread { fd: u32, buf: UserBuf, offset: u64 },
+    Pwrite { fd: u32, buf: UserBuf, offset: u64 },
+    ReadSmall { fd: u32, len: u64 },
+    WriteSmall { fd: u32, len: u64, data: [u64; 3] },
+    Lseek { fd: u32, offset: i64, whence: u64 },
+    Open { path: UserPath, flags: u64, mode: u32 },
+    Close { fd: u32 },
+    Dup { fd: u32 },
+    Dup2 { fd: u32, to: u32 },
+    Fchdir { fd: u32 },
+    Fsync { fd: u32 },
+    Fcntl { fd: u32, cmd: u64, arg: u64 },
+    Fstat { fd: u32, buf: u64 },
+    Ftruncate { fd: u32, size: u64 },
+    Getdents { fd: u32, buf: UserBuf },
+    Unlink { path: UserPath },
+    Rmdir { path: UserPath },
+    Chdir { path: UserPath },
+    Mkdir { path: UserPath, mode: u32 },
+    Chmod { path: UserPath, mode: u32 },
+    Access { path: UserPath, mode: u64 },
+    Truncate { path: UserPath, size: u64 },
+    Stat { path: UserPath, buf: u64, follow: Follow },
+    Statvfs { path: UserPath },
+    Readlink { path: UserPath, buf: UserBuf },
+    Link { old: UserPath, new: UserPath },
+    Rename { old: UserPath, new: UserPath },
+    Symlink { target: UserPath, path: UserPath },
+    Getcwd { buf: UserBuf },
+    Pipe { flags: u64 },
+    Umask { mask: u32 },
+    Sync,
+    ProcFork { parent: Endpoint, child: Endpoint },
+    ProcExit { who: Endpoint },
     GrantExercise { grant: i32, len: u64, delta: u8 },
     GrantBench { grant: i32, len: u64, rounds: u64 },
 }
 
+/// A descriptor word: not a descriptor at all is EBADF (POSIX's answer for
+/// any bad descriptor), never a truncation.
+fn fd_of(w: u64) -> Result<u32, Errno> {
+    u32::try_from(w).map_err(|_| EBADF)
+}
+
+/// A mode word: permission bits only (`0o7777`).
+fn perm_of(w: u64) -> Result<u32, Errno> {
+    Ok(bits_of(w, 0o7777)? as u32)
+}
+
 impl Request {
-    /// Decodes a request. Unknown call numbers are `ENOSYS`; too few words
-    /// and words out of range are `EINVAL`: a grant id is an `i32` written
-    /// as its zero-extended 32-bit pattern (nothing above bit 31), the
-    /// exercise's length at most [`EXERCISE_MAX`] and its delta one byte.
-    /// GRANT_BENCH's length and rounds are bounded by VFS, which answers
-    /// the call only in bench builds.
+    /// Decodes a request (see the module's table). Unknown call numbers
+    /// are `ENOSYS`; too few words and words out of range are `EINVAL`,
+    /// except the two answers named in the module docs.
     pub fn decode(r: &RawRequest) -> Result<Request, Errno> {
+        use flags::*;
+        let w = &r.words;
+        let path = |i: usize| UserPath::decode(w[i], w[i + 1]);
+        let buf = |i: usize| UserBuf { addr: w[i], len: w[i + 1] };
         Ok(match r.call {
+            READ | WRITE | GETDENTS => {
+                need_words(r, 3)?;
+                let (fd, buf) = (fd_of(w[0])?, buf(1));
+                match r.call {
+                    READ => Request::Read { fd, buf },
+                    WRITE => Request::Write { fd, buf },
+                    _ => Request::Getdents { fd, buf },
+                }
+            }
+            PREAD | PWRITE => {
+                need_words(r, 4)?;
+                let (fd, buf, offset) = (fd_of(w[0])?, buf(1), w[3]);
+                if r.call == PREAD {
+                    Request::Pread { fd, buf, offset }
+                } else {
+                    Request::Pwrite { fd, buf, offset }
+                }
+            }
+            READ_SMALL => {
+                need_words(r, 2)?;
+                Request::ReadSmall { fd: fd_of(w[0])?, len: at_most(w[1], SMALL_MAX)? }
+            }
+            WRITE_SMALL => {
+                need_words(r, 1)?;
+                let len = at_most(w[0] >> 32, SMALL_MAX)?;
+                // The words the data needs must have been sent.
+                need_words(r, 1 + len.div_ceil(8))?;
+                // Registers past the sent ones hold stale values: zero.
+                let sent = |i: u64| if i < len.div_ceil(8) { w[1 + i as usize] } else { 0 };
+                Request::WriteSmall { fd: w[0] as u32, len, data: [sent(0), sent(1), sent(2)] }
+            }
+            LSEEK => {
+                need_words(r, 3)?;
+                Request::Lseek { fd: fd_of(w[0])?, offset: w[1] as i64, whence: at_most(w[2], SEEK_END)? }
+            }
+            OPEN => {
+                need_words(r, 4)?;
+                let flags = bits_of(w[2], OPEN_MASK)?;
+                if flags & O_ACCMODE == O_ACCMODE {
+                    return Err(EINVAL);
+                }
+                Request::Open { path: path(0)?, flags, mode: perm_of(w[3])? }
+            }
+            CLOSE | DUP | FCHDIR | FSYNC => {
+                need_words(r, 1)?;
+                let fd = fd_of(w[0])?;
+                match r.call {
+                    CLOSE => Request::Close { fd },
+                    DUP => Request::Dup { fd },
+                    FCHDIR => Request::Fchdir { fd },
+                    _ => Request::Fsync { fd },
+                }
+            }
+            DUP2 => {
+                need_words(r, 2)?;
+                Request::Dup2 { fd: fd_of(w[0])?, to: fd_of(w[1])? }
+            }
+            FCNTL => {
+                need_words(r, 3)?;
+                Request::Fcntl { fd: fd_of(w[0])?, cmd: at_most(w[1], F_SETFL)?, arg: w[2] }
+            }
+            FSTAT => {
+                need_words(r, 2)?;
+                Request::Fstat { fd: fd_of(w[0])?, buf: w[1] }
+            }
+            FTRUNCATE => {
+                need_words(r, 2)?;
+                Request::Ftruncate { fd: fd_of(w[0])?, size: w[1] }
+            }
+            UNLINK | RMDIR | CHDIR | STATVFS => {
+                need_words(r, 2)?;
+                let path = path(0)?;
+                match r.call {
+                    UNLINK => Request::Unlink { path },
+                    RMDIR => Request::Rmdir { path },
+                    CHDIR => Request::Chdir { path },
+                    _ => Request::Statvfs { path },
+                }
+            }
+            MKDIR | CHMOD => {
+                need_words(r, 3)?;
+                let (path, mode) = (path(0)?, perm_of(w[2])?);
+                if r.call == MKDIR {
+                    Request::Mkdir { path, mode }
+                } else {
+                    Request::Chmod { path, mode }
+                }
+            }
+            ACCESS => {
+                need_words(r, 3)?;
+                Request::Access { path: path(0)?, mode: bits_of(w[2], R_OK | W_OK | X_OK)? }
+            }
+            TRUNCATE => {
+                need_words(r, 3)?;
+                Request::Truncate { path: path(0)?, size: w[2] }
+            }
+            STAT | LSTAT => {
+                need_words(r, 3)?;
+                Request::Stat { path: path(0)?, buf: w[2], follow: if r.call == STAT { Follow::Yes } else { Follow::No } }
+            }
+            READLINK => {
+                need_words(r, 4)?;
+                Request::Readlink { path: path(0)?, buf: buf(2) }
+            }
+            LINK | RENAME | SYMLINK => {
+                need_words(r, 4)?;
+                let (a, b) = (path(0)?, path(2)?);
+                match r.call {
+                    LINK => Request::Link { old: a, new: b },
+                    RENAME => Request::Rename { old: a, new: b },
+                    _ => Request::Symlink { target: a, path: b },
+                }
+            }
+            GETCWD => {
+                need_words(r, 2)?;
+                Request::Getcwd { buf: buf(0) }
+            }
+            PIPE => {
+                need_words(r, 1)?;
+                Request::Pipe { flags: bits_of(w[0], O_CLOEXEC | O_NONBLOCK)? }
+            }
+            UMASK => {
+                need_words(r, 1)?;
+                Request::Umask { mask: bits_of(w[0], 0o777)? as u32 }
+            }
+            SYNC => Request::Sync,
+            PROC_FORK => {
+                need_words(r, 2)?;
+                Request::ProcFork { parent: endpoint_of(w[0])?, child: endpoint_of(w[1])? }
+            }
+            PROC_EXIT => {
+                need_words(r, 1)?;
+                Request::ProcExit { who: endpoint_of(w[0])? }
+            }
             GRANT_EXERCISE => {
                 need_words(r, 3)?;
-                Request::GrantExercise { grant: i32_of(r.words[0])?, len: at_most(r.words[1], EXERCISE_MAX)?, delta: u8_of(r.words[2])? }
+                Request::GrantExercise { grant: i32_of(w[0])?, len: at_most(w[1], EXERCISE_MAX)?, delta: u8_of(w[2])? }
             }
             GRANT_BENCH => {
                 need_words(r, 3)?;
-                Request::GrantBench { grant: i32_of(r.words[0])?, len: r.words[1], rounds: r.words[2] }
+                Request::GrantBench { grant: i32_of(w[0])?, len: w[1], rounds: w[2] }
             }
             _ => return Err(ENOSYS),
         })
     }
 
+    /// Call number, words and word count.
     pub fn encode(&self) -> (u64, [u64; 4], u64) {
+        let fd = |f: u32| f as u64;
         match *self {
+            Request::Read { fd: f, buf } => (READ, [fd(f), buf.addr, buf.len, 0], 3),
+            Request::Write { fd: f, buf } => (WRITE, [fd(f), buf.addr, buf.len, 0], 3),
+            Request::Getdents { fd: f, buf } => (GETDENTS, [fd(f), buf.addr, buf.len, 0], 3),
+            Request::Pread { fd: f, buf, offset } => (PREAD, [fd(f), buf.addr, buf.len, offset], 4),
+            Request::Pwrite { fd: f, buf, offset } => (PWRITE, [fd(f), buf.addr, buf.len, offset], 4),
+            Request::ReadSmall { fd: f, len } => (READ_SMALL, [fd(f), len, 0, 0], 2),
+            Request::WriteSmall { fd: f, len, data } => (WRITE_SMALL, [fd(f) | len << 32, data[0], data[1], data[2]], 1 + len.div_ceil(8)),
+            Request::Lseek { fd: f, offset, whence } => (LSEEK, [fd(f), offset as u64, whence, 0], 3),
+            Request::Open { path, flags, mode } => (OPEN, [path.addr, path.len, flags, mode as u64], 4),
+            Request::Close { fd: f } => (CLOSE, [fd(f), 0, 0, 0], 1),
+            Request::Dup { fd: f } => (DUP, [fd(f), 0, 0, 0], 1),
+            Request::Fchdir { fd: f } => (FCHDIR, [fd(f), 0, 0, 0], 1),
+            Request::Fsync { fd: f } => (FSYNC, [fd(f), 0, 0, 0], 1),
+            Request::Dup2 { fd: f, to } => (DUP2, [fd(f), fd(to), 0, 0], 2),
+            Request::Fcntl { fd: f, cmd, arg } => (FCNTL, [fd(f), cmd, arg, 0], 3),
+            Request::Fstat { fd: f, buf } => (FSTAT, [fd(f), buf, 0, 0], 2),
+            Request::Ftruncate { fd: f, size } => (FTRUNCATE, [fd(f), size, 0, 0], 2),
+            Request::Unlink { path } => (UNLINK, [path.addr, path.len, 0, 0], 2),
+            Request::Rmdir { path } => (RMDIR, [path.addr, path.len, 0, 0], 2),
+            Request::Chdir { path } => (CHDIR, [path.addr, path.len, 0, 0], 2),
+            Request::Statvfs { path } => (STATVFS, [path.addr, path.len, 0, 0], 2),
+            Request::Mkdir { path, mode } => (MKDIR, [path.addr, path.len, mode as u64, 0], 3),
+            Request::Chmod { path, mode } => (CHMOD, [path.addr, path.len, mode as u64, 0], 3),
+            Request::Access { path, mode } => (ACCESS, [path.addr, path.len, mode, 0], 3),
+            Request::Truncate { path, size } => (TRUNCATE, [path.addr, path.len, size, 0], 3),
+            Request::Stat { path, buf, follow } => (if follow == Follow::Yes { STAT } else { LSTAT }, [path.addr, path.len, buf, 0], 3),
+            Request::Readlink { path, buf } => (READLINK, [path.addr, path.len, buf.addr, buf.len], 4),
+            Request::Link { old, new } => (LINK, [old.addr, old.len, new.addr, new.len], 4),
+            Request::Rename { old, new } => (RENAME, [old.addr, old.len, new.addr, new.len], 4),
+            Request::Symlink { target, path } => (SYMLINK, [target.addr, target.len, path.addr, path.len], 4),
+            Request::Getcwd { buf } => (GETCWD, [buf.addr, buf.len, 0, 0], 2),
+            Request::Pipe { flags } => (PIPE, [flags, 0, 0, 0], 1),
+            Request::Umask { mask } => (UMASK, [mask as u64, 0, 0, 0], 1),
+            Request::Sync => (SYNC, [0; 4], 0),
+            Request::ProcFork { parent, child } => (PROC_FORK, [parent.0 as u64, child.0 as u64, 0, 0], 2),
+            Request::ProcExit { who } => (PROC_EXIT, [who.0 as u64, 0, 0, 0], 1),
             Request::GrantExercise { grant, len, delta } => (GRANT_EXERCISE, [grant as u32 as u64, len, delta as u64, 0], 3),
             Request::GrantBench { grant, len, rounds } => (GRANT_BENCH, [grant as u32 as u64, len, rounds, 0], 3),
         }
     }
 }
 
+/// Packs up to [`SMALL_MAX`] bytes into three words, little-endian.
+pub fn pack_small(bytes: &[u8]) -> [u64; 3] {
+    let mut w = [0u64; 3];
+    for (i, b) in bytes.iter().take(SMALL_MAX as usize).enumerate() {
+        w[i / 8] |= (*b as u64) << (8 * (i % 8));
+    }
+    w
+}
+
+/// Unpacks `out.len()` (at most [`SMALL_MAX`]) bytes from three words.
+pub fn unpack_small(words: &[u64; 3], out: &mut [u8]) {
+    for (i, b) in out.iter_mut().take(SMALL_MAX as usize).enumerate() {
+        *b = (words[i / 8] >> (8 * (i % 8))) as u8;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::errno::EINVAL;
+
+    fn dec(call: u64, words: [u64; 4], len: u64) -> Result<Request, Errno> {
+        Request::decode(&RawRequest { call, words, len })
+    }
+
     #[test]
     fn round_trip() {
-        for r in [Request::GrantExercise { grant: -1, len: 10, delta: 3 }, Request::GrantBench { grant: 5, len: 4096, rounds: 100 }] {
+        let p = UserPath { addr: 0x1000, len: 5 };
+        let b = UserBuf { addr: 0x2000, len: 100 };
+        let ep = Endpoint(0x1004);
+        for r in [
+            Request::GrantExercise { grant: -1, len: 10, delta: 3 },
+            Request::GrantBench { grant: 5, len: 4096, rounds: 100 },
+            Request::Read { fd: 3, buf: b },
+            Request::Pwrite { fd: 3, buf: b, offset: 1 << 40 },
+            Request::ReadSmall { fd: 1, len: 24 },
+            Request::WriteSmall { fd: 1, len: 9, data: [1, 2, 0] },
+            Request::WriteSmall { fd: 1, len: 0, data: [0; 3] },
+            Request::Lseek { fd: 0, offset: -5, whence: flags::SEEK_END },
+            Request::Open { path: p, flags: flags::O_CREAT | flags::O_RDWR, mode: 0o644 },
+            Request::Stat { path: p, buf: 0x3000, follow: Follow::No },
+            Request::Rename { old: p, new: p },
+            Request::Pipe { flags: flags::O_CLOEXEC },
+            Request::ProcFork { parent: ep, child: Endpoint(0x2005) },
+            Request::ProcExit { who: ep },
+            Request::Sync,
+        ] {
             let (call, words, len) = r.encode();
-            assert_eq!(Request::decode(&RawRequest { call, words, len }), Ok(r));
+            assert_eq!(dec(call, words, len), Ok(r), "{r:?}");
         }
-        assert_eq!(Request::decode(&RawRequest { call: GRANT_EXERCISE, words: [0; 4], len: 2 }), Err(crate::errno::EINVAL));
-        assert_eq!(Request::decode(&RawRequest { call: BASE, words: [0; 4], len: 0 }), Err(ENOSYS));
     }
+
     #[test]
     fn words_checked_and_labels_full() {
-        use crate::errno::EINVAL;
-        let d = |call, words| Request::decode(&RawRequest { call, words, len: 3 });
+        let d = |call, words| dec(call, words, 3);
         // A grant word with high bits was once cut to its low 32.
         assert_eq!(d(GRANT_EXERCISE, [1 << 32 | 3, 10, 1, 0]), Err(EINVAL));
         assert_eq!(d(GRANT_EXERCISE, [u64::MAX, 10, 1, 0]), Err(EINVAL));
@@ -83,5 +545,33 @@ mod tests {
             assert_eq!(d(call | 1 << 20, [3, 10, 1, 0]), Err(ENOSYS));
             assert_eq!(d(call | 1 << 40, [3, 10, 1, 0]), Err(ENOSYS));
         }
+        assert_eq!(dec(BASE, [0; 4], 0), Err(ENOSYS));
+    }
+
+    #[test]
+    fn posix_answers_and_ranges() {
+        assert_eq!(dec(READ, [1 << 32, 0, 0, 0], 3), Err(EBADF));
+        assert_eq!(dec(OPEN, [0, PATH_MAX + 1, 0, 0], 4), Err(ENAMETOOLONG));
+        assert_eq!(dec(OPEN, [0, 1, 3, 0], 4), Err(EINVAL));
+        assert_eq!(dec(OPEN, [0, 1, 1 << 40, 0], 4), Err(EINVAL));
+        assert_eq!(dec(OPEN, [0, 1, 0, 0o10000], 4), Err(EINVAL));
+        assert_eq!(dec(READ_SMALL, [1, 25, 0, 0], 2), Err(EINVAL));
+        // A small write must send the words its length needs.
+        assert_eq!(dec(WRITE_SMALL, [1 | 17 << 32, 0, 0, 0], 3), Err(EINVAL));
+        assert_eq!(dec(WRITE_SMALL, [1 | 25 << 32, 0, 0, 0], 4), Err(EINVAL));
+        assert_eq!(dec(LSEEK, [1, 0, 3, 0], 3), Err(EINVAL));
+        assert_eq!(dec(FCNTL, [1, 9, 0, 0], 3), Err(EINVAL));
+        assert_eq!(dec(PROC_EXIT, [0, 0, 0, 0], 1), Err(EINVAL));
+        assert_eq!(dec(ACCESS, [0, 1, 8, 0], 3), Err(EINVAL));
+    }
+
+    #[test]
+    fn small_packing() {
+        let data: [u8; 24] = core::array::from_fn(|i| i as u8 + 1);
+        let w = pack_small(&data);
+        let mut out = [0u8; 24];
+        unpack_small(&w, &mut out);
+        assert_eq!(out, data);
+        assert_eq!(pack_small(&[0xab]), [0xab, 0, 0]);
     }
 }
