@@ -172,6 +172,9 @@ impl<D: BlockDevice> Server<D> {
                 if bytes > 0 {
                     io.copy_from(granter, grant, bytes as usize)?;
                 }
+                // APPEND_POS writes at the end, found here, where no other
+                // write can move it between finding and writing.
+                let pos = if pos == fs::APPEND_POS { self.fs.stat(ino)?.size as u64 } else { pos };
                 let done = self.fs.write(ino, pos, prefix(io.buffer()?, bytes)?)?;
                 Ok(Io { bytes: done as u64, pos: pos + done as u64 }.reply())
             }

@@ -1,15 +1,52 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! VFS's request handling, independent of seL4 and tested on the host.
-//! The POSIX file calls arrive with the file-system work; today VFS answers
-//! a grant exercise used by the tests and benchmarks, and refuses
-//! everything else the MINIX way. The calls every server answers (PING)
-//! never reach it: the runtime's server loop answers them.
+//!
+//! Several worker threads run [`Vfs::handle`] at once, each with its own
+//! [`Env`] (its buffers, its grants, its view of the FS and VM). The
+//! shared state sits behind two kinds of lock, both `lock_api` mutexes so
+//! the glue can use seL4 notifications and the host tests spin locks:
+//!
+//! * **the state lock** guards the tables (processes, descriptors, filps,
+//!   vnodes, pipes). It is held only for table work, never while a worker
+//!   waits for the FS or VM.
+//! * **I/O locks**, one per stripe of vnodes (inode number modulo
+//!   [`STRIPES`]) and pipes. A worker holds its object's I/O lock across a
+//!   whole read, write, truncate or getdents, FS calls, fix-range and the
+//!   retry included, so a shared offset moves atomically and writes to one
+//!   file never interleave. A worker holds at most one I/O lock, takes the
+//!   state lock only inside it, and never waits for anything but the FS
+//!   and VM while holding it; neither ever waits for VFS. So no cycle of
+//!   waits exists.
+//!
+//! Namespace calls (open, mkdir, rename, ...) take no I/O lock: each FS
+//! request is atomic in the single-threaded FS.
+//!
+//! A call that must wait (a pipe) never keeps its worker: see [`pipe`].
+//! The calls every server answers (PING) never reach this module: the
+//! runtime's server loop answers them.
 #![cfg_attr(not(test), no_std)]
 
-use minix_abi::endpoint::{Endpoint, Sender};
+extern crate alloc;
+
+pub mod env;
+mod io;
+mod names;
+pub mod path;
+pub mod pipe;
+mod pipe_io;
+pub mod tables;
+
+use env::Env;
+use lock_api::{Mutex, RawMutex};
+use minix_abi::endpoint::{Endpoint, Sender, PM};
 use minix_abi::errno::{Errno, EINVAL, ENOSYS, EPERM};
-use minix_abi::message::RawRequest;
-use minix_abi::vfs::{self, Request, EXERCISE_MAX};
+use minix_abi::fs;
+use minix_abi::message::{RawRequest, Reply};
+use minix_abi::vfs::{Request, EXERCISE_MAX};
+use tables::{After, State};
+
+/// I/O lock stripes.
+pub const STRIPES: usize = 16;
 
 /// Most rounds one GRANT_BENCH call may time (bounds how long it holds
 /// VFS and VM).
@@ -17,33 +54,147 @@ pub const BENCH_MAX_ROUNDS: u64 = 1000;
 
 /// What the glue must do for a request.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
-pub enum Op {
-    /// Copy in from `caller`'s grant, add `delta` to each byte, copy out.
+pub enum Outcome {
+    /// Answer the caller now.
+    Reply(Reply),
+    /// The caller waits; its reply cap was saved (see [`Env::save_reply`]).
+    Suspended,
+    /// The grant exercise, which the glue does with its own buffer.
     Exercise { caller: Endpoint, grant: i32, len: u64, delta: u8 },
     /// Time `rounds` safecopies and memcpys of `len` bytes.
     Bench { caller: Endpoint, grant: i32, len: u64, rounds: u64 },
 }
 
-/// Decodes a request. Unknown calls give ENOSYS, malformed ones EINVAL,
-/// forged or missing identities EPERM.
-pub fn decode(sender: Sender, req: &RawRequest) -> Result<Op, Errno> {
-    let Sender::Process(caller) = sender else { return Err(EPERM) };
-    match vfs::Request::decode(req)? {
-        Request::GrantExercise { grant, len, delta } => {
-            if len > EXERCISE_MAX {
-                return Err(EINVAL);
+impl From<Result<u64, Errno>> for Outcome {
+    fn from(r: Result<u64, Errno>) -> Outcome {
+        Outcome::Reply(Reply::from_result(r))
+    }
+}
+
+pub struct Vfs<R: RawMutex> {
+    state: Mutex<R, State>,
+    stripes: [Mutex<R, ()>; STRIPES],
+}
+
+impl<R: RawMutex> Vfs<R> {
+    /// VFS over the given raw locks: one for the state, one per stripe.
+    pub fn new(state: R, stripes: [R; STRIPES]) -> Vfs<R> {
+        Vfs { state: Mutex::from_raw(state, State::new()), stripes: stripes.map(|r| Mutex::from_raw(r, ())) }
+    }
+
+    /// Runs `f` with the state locked, then does what it left to do
+    /// (references back to the FS, answers to waiters) unlocked.
+    fn locked<T>(&self, env: &mut impl Env, f: impl FnOnce(&mut State, &mut After) -> T) -> T {
+        let mut after = After::default();
+        let v = f(&mut self.state.lock(), &mut after);
+        finish(env, after);
+        v
+    }
+
+    fn stripe(&self, key: usize) -> lock_api::MutexGuard<'_, R, ()> {
+        self.stripes[key % STRIPES].lock()
+    }
+
+    /// Open filps, vnodes and pipes (for leak checks).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        self.state.lock().counts()
+    }
+
+    /// Handles one request.
+    pub fn handle(&self, env: &mut impl Env, sender: Sender, raw: &RawRequest) -> Outcome {
+        let Sender::Process(who) = sender else { return Outcome::Reply(Reply::err(EPERM)) };
+        let req = match Request::decode(raw) {
+            Ok(r) => r,
+            Err(e) => return Outcome::Reply(Reply::err(e)),
+        };
+        self.dispatch(env, who, req)
+    }
+
+    fn dispatch(&self, env: &mut impl Env, who: Endpoint, req: Request) -> Outcome {
+        use Request as Q;
+        match req {
+            Q::ProcFork { .. } | Q::ProcExit { .. } if who != PM => Reply::err(EPERM).into(),
+            Q::ProcFork { parent, child } => {
+                self.locked(env, |s, a| s.fork(parent, child, a));
+                Reply::ok(0).into()
             }
-            Ok(Op::Exercise { caller, grant, len, delta })
-        }
-        // A benchmark call holds VFS and VM for its whole run: only bench
-        // builds answer it, and never for long.
-        Request::GrantBench { .. } if !cfg!(feature = "bench") => Err(ENOSYS),
-        Request::GrantBench { grant, len, rounds } => {
-            if len > EXERCISE_MAX || rounds == 0 || rounds > BENCH_MAX_ROUNDS {
-                return Err(EINVAL);
+            Q::ProcExit { who: gone } => {
+                self.locked(env, |s, a| s.exit(gone, a));
+                Reply::ok(0).into()
             }
-            Ok(Op::Bench { caller, grant, len, rounds })
+            Q::GrantExercise { grant, len, delta } => {
+                if len > EXERCISE_MAX {
+                    return Reply::err(EINVAL).into();
+                }
+                Outcome::Exercise { caller: who, grant, len, delta }
+            }
+            // A benchmark call holds VFS and VM for its whole run: only
+            // bench builds answer it, and never for long.
+            Q::GrantBench { .. } if !cfg!(feature = "bench") => Reply::err(ENOSYS).into(),
+            Q::GrantBench { grant, len, rounds } => {
+                if len > EXERCISE_MAX || rounds == 0 || rounds > BENCH_MAX_ROUNDS {
+                    return Reply::err(EINVAL).into();
+                }
+                Outcome::Bench { caller: who, grant, len, rounds }
+            }
+            Q::Read { fd, buf } => self.read(env, who, fd, io::Buf::User(buf), None),
+            Q::ReadSmall { fd, len } => self.read(env, who, fd, io::Buf::Small(len as usize), None),
+            Q::Pread { fd, buf, offset } => self.read(env, who, fd, io::Buf::User(buf), Some(offset)),
+            Q::Write { fd, buf } => self.write(env, who, fd, io::Src::User(buf), None),
+            Q::WriteSmall { fd, len, data } => self.write(env, who, fd, io::Src::Small(len as usize, data), None),
+            Q::Pwrite { fd, buf, offset } => self.write(env, who, fd, io::Src::User(buf), Some(offset)),
+            Q::Lseek { fd, offset, whence } => self.lseek(env, who, fd, offset, whence).into(),
+            Q::Getdents { fd, buf } => self.getdents(env, who, fd, buf).into(),
+            Q::Fstat { fd, buf } => self.fstat(env, who, fd, buf).into(),
+            Q::Ftruncate { fd, size } => self.ftruncate(env, who, fd, size).into(),
+            Q::Fsync { fd } => self.fsync(env, who, fd).into(),
+            Q::Close { fd } => self.locked(env, |s, a| s.close(who, fd, a)).map(|_| 0).into(),
+            Q::Dup { fd } => self.locked(env, |s, _| s.dup_from(who, fd, 0)).map(u64::from).into(),
+            Q::Dup2 { fd, to } => self.locked(env, |s, a| s.dup_to(who, fd, to as usize, a)).map(u64::from).into(),
+            Q::Fcntl { fd, cmd, arg } => self.fcntl(env, who, fd, cmd, arg).into(),
+            Q::Fchdir { fd } => self.fchdir(env, who, fd).into(),
+            Q::Umask { mask } => self.locked(env, |s, _| Ok(core::mem::replace(&mut s.proc(who).umask, mask) as u64)).into(),
+            Q::Sync => env.fs(fs::Request::Sync).result().map(|_| 0).into(),
+            Q::Pipe { flags } => match self.pipe(env, who, flags) {
+                Ok((r, w)) => Outcome::Reply(Reply::ok_with(r as u64, [w as u64, 0, 0])),
+                Err(e) => Reply::err(e).into(),
+            },
+            Q::Open { path, flags, mode } => self.open(env, who, path, flags, mode).into(),
+            Q::Stat { path, buf, follow } => self.stat(env, who, path, buf, follow).into(),
+            Q::Statvfs { path } => match self.statvfs(env, who, path) {
+                Ok(r) => Outcome::Reply(r),
+                Err(e) => Reply::err(e).into(),
+            },
+            Q::Unlink { path } => self.unlink(env, who, path, false).into(),
+            Q::Rmdir { path } => self.unlink(env, who, path, true).into(),
+            Q::Chdir { path } => self.chdir(env, who, path).into(),
+            Q::Mkdir { path, mode } => self.mkdir(env, who, path, mode).into(),
+            Q::Chmod { path, mode } => self.chmod(env, who, path, mode).into(),
+            Q::Access { path, mode } => self.access(env, who, path, mode).into(),
+            Q::Truncate { path, size } => self.truncate(env, who, path, size).into(),
+            Q::Readlink { path, buf } => self.readlink(env, who, path, buf).into(),
+            Q::Link { old, new } => self.link(env, who, old, new).into(),
+            Q::Rename { old, new } => self.rename(env, who, old, new).into(),
+            Q::Symlink { target, path } => self.symlink(env, who, target, path).into(),
+            Q::Getcwd { buf } => self.getcwd(env, who, buf).into(),
         }
+    }
+}
+
+impl From<Reply> for Outcome {
+    fn from(r: Reply) -> Outcome {
+        Outcome::Reply(r)
+    }
+}
+
+/// Gives the FS back the references and answers the waiters a locked
+/// section found.
+fn finish(env: &mut impl Env, after: After) {
+    for p in after.puts {
+        let _ = env.fs(fs::Request::Putnode { ino: p.ino, count: p.count });
+    }
+    for (who, reply) in after.replies {
+        env.reply_saved(who, reply);
     }
 }
 
@@ -55,33 +206,4 @@ pub fn transform(buf: &mut [u8], delta: u8) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use minix_abi::endpoint::INIT;
-
-    #[test]
-    fn unknown_and_forged() {
-        let ping = RawRequest { call: minix_abi::common::PING, words: [0; 4], len: 0 };
-        let junk = RawRequest { call: 0xfffff, words: [u64::MAX; 4], len: 127 };
-        assert_eq!(decode(Sender::Process(INIT), &junk), Err(ENOSYS));
-        assert_eq!(decode(Sender::Unknown(99), &ping), Err(EPERM));
-        assert_eq!(decode(Sender::Fault(INIT), &ping), Err(EPERM));
-    }
-
-    #[test]
-    fn exercise_bounds() {
-        let (call, words, len) = Request::GrantExercise { grant: 3, len: EXERCISE_MAX + 1, delta: 1 }.encode();
-        assert_eq!(decode(Sender::Process(INIT), &RawRequest { call, words, len }), Err(EINVAL));
-        let (call, words, len) = Request::GrantExercise { grant: 3, len: 10, delta: 1 }.encode();
-        assert_eq!(
-            decode(Sender::Process(INIT), &RawRequest { call, words, len }),
-            Ok(Op::Exercise { caller: INIT, grant: 3, len: 10, delta: 1 })
-        );
-        let (call, words, len) = Request::GrantBench { grant: 3, len: 10, rounds: 0 }.encode();
-        let want = if cfg!(feature = "bench") { EINVAL } else { ENOSYS };
-        assert_eq!(decode(Sender::Process(INIT), &RawRequest { call, words, len }), Err(want));
-        let mut b = [1u8, 255];
-        transform(&mut b, 2);
-        assert_eq!(b, [3, 1]);
-    }
-}
+mod tests;

@@ -1,57 +1,253 @@
 // SPDX-License-Identifier: BSD-2-Clause
-//! VFS's seL4 glue: report ready to PM, get a copy buffer from VM, serve.
+//! VFS's seL4 glue: report ready to PM, start the worker threads the root
+//! task made for us, and serve. Every thread, the first included, runs the
+//! same loop on VFS's one endpoint; the request handling is
+//! `vfs_server::Vfs`'s, shared by all of them. Each thread's [`Worker`]
+//! implements `vfs_server::env::Env` with its own copy buffers and grants.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
 mod glue {
-    use grant::GrantId;
-    use minix_abi::endpoint::{Endpoint, VFS};
-    use minix_abi::errno::{Errno, EINVAL};
+    extern crate alloc;
+    use grant::{GrantId, CPF_READ, CPF_TRY, CPF_WRITE};
+    use minix_abi::cspace::{self, vfs as slots};
+    use minix_abi::endpoint::{Endpoint, FS, VFS};
+    use minix_abi::errno::{Errno, EFAULT, EINVAL};
     use minix_abi::message::Reply;
     use minix_abi::vm::{PROT_READ, PROT_WRITE};
-    use minix_abi::{cspace, pm, vfs::EXERCISE_MAX};
-    use mxrt::grants::{safecopy_from, safecopy_to};
+    use minix_abi::{fs, pm, vfs::EXERCISE_MAX};
+    use mxrt::grants::{safecopy_from, safecopy_to, Grants};
     use mxrt::posix::Mapping;
+    use sel4::CPtr;
     use sel4_root_task::println;
-    use vfs_server::Op;
+    use vfs_server::env::{Env, NameSlot, SCRATCH};
+    use vfs_server::{Outcome, Vfs, STRIPES};
 
     sel4_root_task::declare_main!("vfs", main);
+
+    /// The locks VFS's threads share. (A spin lock for now; threads of one
+    /// priority are time-sliced, so a waiter spins at most to the end of
+    /// its slice.)
+    type Lock = spin::Mutex<()>;
+
+    static VFS_STATE: spin::Once<Vfs<Lock>> = spin::Once::new();
+    /// VFS's grant table, shared by the workers. It is sized once at start
+    /// (see `reserve_grants`) so it never moves while the FS may be copying
+    /// through one of its entries.
+    static GRANTS: spin::Mutex<Option<Grants>> = spin::Mutex::new(None);
+
+    /// Each worker thread's stack, in VFS's image (the root task maps every
+    /// page of it at load, so a stack never faults).
+    const STACK: usize = 64 * 1024;
+    static STACKS: spin::Mutex<[[u8; STACK]; slots::WORKERS as usize]> = spin::Mutex::new([[0; STACK]; slots::WORKERS as usize]);
+
+    /// Where saved reply caps go: one slot per process-table slot.
+    const REPLY_BASE: u64 = cspace::FIRST_FREE;
+
+    fn vfs() -> &'static Vfs<Lock> {
+        VFS_STATE.call_once(|| Vfs::new(Lock::new(()), core::array::from_fn::<_, STRIPES, _>(|_| Lock::new(()))))
+    }
 
     fn main(_arg: u64) -> ! {
         let (c, w, l) = pm::Request::SrvReady.encode();
         if mxrt::ipc::sendrec(cspace::PM_EP, c, w, l).result().is_err() {
             println!("vfs: PM refused the ready report");
         }
-        // VM adopts our VSpace only after every server is ready; the first
-        // request that needs the buffer maps it.
-        let mut buf: Option<Mapping> = None;
-        mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), VFS, |inc| {
-            let op = match vfs_server::decode(inc.sender, &inc.req) {
-                Ok(op) => op,
-                Err(e) => return Some(Reply::err(e)),
-            };
-            Some(match op {
-                Op::Exercise { caller, grant, len, delta } => match buffer(&mut buf) {
-                    Ok(b) => Reply::from_result(exercise(b, caller, GrantId(grant), len, delta).map(|_| 0)),
+        vfs();
+        let stacks = spin::MutexGuard::leak(STACKS.lock());
+        for (i, stack) in stacks.iter_mut().enumerate() {
+            let top = stack.as_mut_ptr() as u64 + STACK as u64;
+            let tcb = sel4::Tcb::from_bits(slots::WORKER_TCB_BASE + i as u64);
+            // SAFETY: each stack is a distinct array in VFS's image, leaked
+            // above so nothing else ever uses it, mapped for VFS's whole
+            // life, and the thread runs only `worker`, which never returns.
+            if let Err(e) = unsafe { tcb.start(worker, top, i as u64 + 1) } {
+                println!("vfs: worker {} did not start: {:?}", i + 1, e);
+            }
+        }
+        serve_as(0)
+    }
+
+    extern "C" fn worker(id: u64) -> ! {
+        serve_as(id)
+    }
+
+    fn serve_as(id: u64) -> ! {
+        let mut w = Worker { id, io: None, exercise: None };
+        let vfs = vfs();
+        mxrt::server::serve(CPtr(cspace::SERVICE_EP), VFS, |inc| match vfs.handle(&mut w, inc.sender, &inc.req) {
+            Outcome::Reply(r) => Some(r),
+            Outcome::Suspended => None,
+            Outcome::Exercise { caller, grant, len, delta } => Some(match w.exercise_buf() {
+                Ok(b) => Reply::from_result(exercise(b, caller, GrantId(grant), len, delta).map(|_| 0)),
+                Err(e) => Reply::err(e),
+            }),
+            Outcome::Bench { caller, grant, len, rounds } => Some(match w.exercise_buf() {
+                Ok(b) => match bench(b, caller, GrantId(grant), len, rounds) {
+                    Ok((copy, memcpy)) => Reply::ok_with(copy, [memcpy, 0, 0]),
                     Err(e) => Reply::err(e),
                 },
-                Op::Bench { caller, grant, len, rounds } => match buffer(&mut buf) {
-                    Ok(b) => match bench(b, caller, GrantId(grant), len, rounds) {
-                        Ok((copy, memcpy)) => Reply::ok_with(copy, [memcpy, 0, 0]),
-                        Err(e) => Reply::err(e),
-                    },
-                    Err(e) => Reply::err(e),
-                },
-            })
+                Err(e) => Reply::err(e),
+            }),
         })
     }
 
-    /// Two EXERCISE_MAX buffers from VM, mapped on first use.
-    fn buffer(buf: &mut Option<Mapping>) -> Result<&mut Mapping, Errno> {
-        if buf.is_none() {
-            *buf = Some(mxrt::posix::mmap_region(2 * EXERCISE_MAX, PROT_READ | PROT_WRITE)?);
+    /// Layout of a worker's buffer, from VM (VM copies only through memory
+    /// it manages): the scratch area the FS writes into, two name slots
+    /// the FS reads, and the area VFS's own copies of user memory use.
+    const NAME_AT: usize = SCRATCH;
+    const NAME_SLOT: usize = 64;
+    const COPY_AT: usize = SCRATCH + 2 * NAME_SLOT;
+    const COPY: usize = 32 * 1024;
+    const IO_BYTES: u64 = (COPY_AT + COPY).next_multiple_of(4096) as u64;
+
+    struct Io {
+        map: Mapping,
+        scratch_grant: i32,
+        name_grants: [i32; 2],
+    }
+
+    struct Worker {
+        id: u64,
+        io: Option<Io>,
+        exercise: Option<Mapping>,
+    }
+
+    fn grants<T>(f: impl FnOnce(&mut Grants) -> Result<T, Errno>) -> Result<T, Errno> {
+        let mut g = GRANTS.lock();
+        if g.is_none() {
+            *g = Some(reserve_grants()?);
         }
-        buf.as_mut().ok_or(EINVAL)
+        f(g.as_mut().ok_or(EINVAL)?)
+    }
+
+    /// A table with room for every grant the workers can hold at once, so
+    /// it never grows (and moves) later.
+    fn reserve_grants() -> Result<Grants, Errno> {
+        let mut g = Grants::new();
+        let mut ids = alloc::vec::Vec::new();
+        for _ in 0..128 {
+            ids.push(g.direct(FS, 0x1000, 1, CPF_READ)?);
+        }
+        for id in ids {
+            g.revoke(id)?;
+        }
+        Ok(g)
+    }
+
+    impl Worker {
+        fn io(&mut self) -> Result<&mut Io, Errno> {
+            if self.io.is_none() {
+                let map = mxrt::posix::mmap_region(IO_BYTES, PROT_READ | PROT_WRITE)?;
+                let base = map.base();
+                let scratch_grant = grants(|g| g.direct(FS, base, SCRATCH as u64, CPF_READ | CPF_WRITE))?.0;
+                let n0 = grants(|g| g.direct(FS, base + NAME_AT as u64, NAME_SLOT as u64, CPF_READ))?.0;
+                let n1 = grants(|g| g.direct(FS, base + (NAME_AT + NAME_SLOT) as u64, NAME_SLOT as u64, CPF_READ))?.0;
+                self.io = Some(Io { map, scratch_grant, name_grants: [n0, n1] });
+            }
+            self.io.as_mut().ok_or(EINVAL)
+        }
+
+        fn exercise_buf(&mut self) -> Result<&mut Mapping, Errno> {
+            if self.exercise.is_none() {
+                self.exercise = Some(mxrt::posix::mmap_region(2 * EXERCISE_MAX, PROT_READ | PROT_WRITE)?);
+            }
+            self.exercise.as_mut().ok_or(EINVAL)
+        }
+
+        fn reply_slot(who: Endpoint) -> u64 {
+            REPLY_BASE + who.slot() as u64
+        }
+
+        /// One trying copy of at most COPY bytes between `who` and the
+        /// copy area, through a magic grant VFS makes to itself.
+        fn try_copy(&mut self, who: Endpoint, addr: u64, len: usize, to_user: bool) -> Result<u64, Errno> {
+            let at = self.io()?.map.base() + COPY_AT as u64;
+            let access = CPF_TRY | if to_user { CPF_WRITE } else { CPF_READ };
+            let g = grants(|g| g.magic(who, VFS, addr, len as u64, access))?;
+            let r = if to_user { safecopy_to(VFS, g, 0, at, len as u64) } else { safecopy_from(VFS, g, 0, at, len as u64) };
+            let _ = grants(|t| t.revoke(g));
+            r.map(|_| at)
+        }
+    }
+
+    impl Env for Worker {
+        fn fs(&mut self, req: fs::Request) -> Reply {
+            let (c, w, l) = req.encode();
+            mxrt::ipc::sendrec(cspace::FS_EP, c, w, l)
+        }
+
+        fn grant_user(&mut self, who: Endpoint, addr: u64, len: u64, write: bool) -> Result<i32, Errno> {
+            let access = CPF_TRY | if write { CPF_WRITE } else { CPF_READ };
+            grants(|g| g.magic(who, FS, addr, len, access)).map(|g| g.0)
+        }
+
+        fn revoke(&mut self, grant: i32) -> Result<bool, Errno> {
+            grants(|g| g.revoke(GrantId(grant)))
+        }
+
+        fn fix(&mut self, who: Endpoint, addr: u64, len: u64, write: bool) -> Result<(), Errno> {
+            mxrt::grants::fix_range(who, addr, len, write)
+        }
+
+        fn try_copy_in(&mut self, who: Endpoint, addr: u64, out: &mut [u8]) -> Result<(), Errno> {
+            let mut done = 0;
+            while done < out.len() {
+                let n = (out.len() - done).min(COPY);
+                self.try_copy(who, addr.wrapping_add(done as u64), n, false)?;
+                let area = &self.io()?.map.as_slice()[COPY_AT..COPY_AT + n];
+                out[done..done + n].copy_from_slice(area);
+                done += n;
+            }
+            Ok(())
+        }
+
+        fn try_copy_out(&mut self, who: Endpoint, addr: u64, data: &[u8]) -> Result<(), Errno> {
+            let mut done = 0;
+            while done < data.len() {
+                let n = (data.len() - done).min(COPY);
+                self.io()?.map.as_mut_slice()[COPY_AT..COPY_AT + n].copy_from_slice(&data[done..done + n]);
+                self.try_copy(who, addr.wrapping_add(done as u64), n, true)?;
+                done += n;
+            }
+            Ok(())
+        }
+
+        fn name_grant(&mut self, slot: NameSlot, name: &[u8]) -> Result<i32, Errno> {
+            if name.len() > NAME_SLOT {
+                return Err(EFAULT);
+            }
+            let i = slot as usize;
+            let io = self.io()?;
+            let at = NAME_AT + i * NAME_SLOT;
+            io.map.as_mut_slice()[at..at + name.len()].copy_from_slice(name);
+            Ok(io.name_grants[i])
+        }
+
+        fn scratch_grant(&mut self) -> Result<i32, Errno> {
+            Ok(self.io()?.scratch_grant)
+        }
+
+        fn scratch(&mut self, len: usize) -> &[u8] {
+            match self.io() {
+                Ok(io) => &io.map.as_slice()[..len.min(SCRATCH)],
+                Err(_) => &[],
+            }
+        }
+
+        fn save_reply(&mut self, who: Endpoint) -> Result<(), Errno> {
+            let cnode = sel4::CNode::from_bits(cspace::SELF_CNODE);
+            let slot = Self::reply_slot(who);
+            // A cap left by a waiter that died is stale: clear the slot.
+            let _ = cnode.delete(slot, sel4::CNODE_DEPTH);
+            cnode.save_caller(slot, sel4::CNODE_DEPTH).map_err(|_| EINVAL)
+        }
+
+        fn reply_saved(&mut self, who: Endpoint, reply: Reply) {
+            let slot = Self::reply_slot(who);
+            mxrt::server::reply_saved(CPtr(slot), reply);
+            let _ = sel4::CNode::from_bits(cspace::SELF_CNODE).delete(slot, sel4::CNODE_DEPTH);
+        }
     }
 
     fn exercise(buf: &mut Mapping, caller: Endpoint, grant: GrantId, len: u64, delta: u8) -> Result<(), Errno> {

@@ -106,6 +106,9 @@ pub const CALLS: &[u64] = &[
 /// Most bytes one READ, WRITE, GETDENTS or RDLINK moves: the size of FS's
 /// bounce buffer.
 pub const IO_MAX: u64 = 128 * 1024;
+/// A WRITE position meaning "at the end of the file" (O_APPEND); the
+/// answer's position tells where the bytes went.
+pub const APPEND_POS: u64 = u64::MAX;
 /// Longest name a MINIX v3 directory entry holds.
 pub const NAME_MAX: usize = 60;
 /// Mask of a 16-bit name length.

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! What a VFS worker needs from the world: the FS, grants, VM's copies and
+//! fix-range, and saved reply caps. The glue implements it with seL4 calls;
+//! host tests implement it over an in-memory FS server and fake user
+//! memory. One `Env` belongs to one worker thread, so its buffers and its
+//! permanent grants are that worker's own.
+//!
+//! **TRY and retry.** Every grant on user memory carries `CPF_TRY`: a copy
+//! into a page that is not present fails at once and marks the grant.
+//! [`fs_on_user`] revokes the grant after the FS call, and when the revoke
+//! reports the mark it has VM make the range present and repeats the call,
+//! whatever the FS answered (the FS may have failed the request with
+//! `EFAULT`, or, had it copied before faulting, the answer is stale).
+//! VFS's own copies of a user's paths and stat buffers try first the same
+//! way ([`copy_in`], [`copy_out`]).
+
+use minix_abi::endpoint::Endpoint;
+use minix_abi::errno::{Errno, EFAULT};
+use minix_abi::fs;
+use minix_abi::message::Reply;
+
+/// How many times a request is repeated after a fault. One fix-range
+/// normally suffices; a page can only go again if another thread of the
+/// same process unmaps it meanwhile, and then the user gets EFAULT.
+pub const RETRIES: usize = 3;
+
+/// The two name slots of a worker (a rename or link names two).
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum NameSlot {
+    First,
+    Second,
+}
+
+pub trait Env {
+    /// Sends one request to the FS and returns its answer.
+    fn fs(&mut self, req: fs::Request) -> Reply;
+    /// A magic `CPF_TRY` grant, for the FS, on `len` bytes of `who`'s
+    /// memory at `addr`; the FS may write it when `write`.
+    fn grant_user(&mut self, who: Endpoint, addr: u64, len: u64, write: bool) -> Result<i32, Errno>;
+    /// Revokes a grant; `Ok(true)` when a TRY copy through it faulted.
+    fn revoke(&mut self, grant: i32) -> Result<bool, Errno>;
+    /// Has VM make `who`'s range present (writable when `write`); EFAULT
+    /// when it is not memory `who` may use that way.
+    fn fix(&mut self, who: Endpoint, addr: u64, len: u64, write: bool) -> Result<(), Errno>;
+    /// Copies `out.len()` bytes from `who`'s memory, trying only: EFAULT
+    /// when a page is not present (or not memory at all).
+    fn try_copy_in(&mut self, who: Endpoint, addr: u64, out: &mut [u8]) -> Result<(), Errno>;
+    /// Copies `data` into `who`'s memory, trying only.
+    fn try_copy_out(&mut self, who: Endpoint, addr: u64, data: &[u8]) -> Result<(), Errno>;
+    /// Puts a name (at most [`fs::NAME_MAX`] bytes) where the FS reads it
+    /// and returns the grant the FS reads it through.
+    fn name_grant(&mut self, slot: NameSlot, name: &[u8]) -> Result<i32, Errno>;
+    /// A grant the FS writes up to [`SCRATCH`] bytes into, read back with
+    /// [`Env::scratch`] (symlink targets, directory entries).
+    fn scratch_grant(&mut self) -> Result<i32, Errno>;
+    /// The scratch buffer's first `len` bytes.
+    fn scratch(&mut self, len: usize) -> &[u8];
+    /// Keeps the reply cap of the call being served, to answer `who`
+    /// later; called with VFS's state locked, before the wait is recorded,
+    /// so a waker always finds it.
+    fn save_reply(&mut self, who: Endpoint) -> Result<(), Errno>;
+    /// Answers `who`, whose reply cap was saved.
+    fn reply_saved(&mut self, who: Endpoint, reply: Reply);
+}
+
+/// Bytes of a worker's scratch buffer.
+pub const SCRATCH: usize = 4096;
+
+/// Sends the FS request `make(grant)`, where the grant covers `who`'s
+/// `len` bytes at `addr`, repeating it after having VM make the range
+/// present whenever the revoke says a copy faulted.
+pub fn fs_on_user(
+    env: &mut impl Env,
+    who: Endpoint,
+    addr: u64,
+    len: u64,
+    write: bool,
+    make: impl Fn(i32) -> fs::Request,
+) -> Result<Reply, Errno> {
+    for attempt in 0..=RETRIES {
+        let grant = env.grant_user(who, addr, len, write)?;
+        let reply = env.fs(make(grant));
+        if !env.revoke(grant)? {
+            return Ok(reply);
+        }
+        if attempt == RETRIES {
+            break;
+        }
+        env.fix(who, addr, len, write)?;
+    }
+    Err(EFAULT)
+}
+
+/// Copies from `who`'s memory, paging the range in through VM if needed.
+pub fn copy_in(env: &mut impl Env, who: Endpoint, addr: u64, out: &mut [u8]) -> Result<(), Errno> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    for _ in 0..=RETRIES {
+        match env.try_copy_in(who, addr, out) {
+            Err(EFAULT) => env.fix(who, addr, out.len() as u64, false)?,
+            r => return r,
+        }
+    }
+    Err(EFAULT)
+}
+
+/// Copies into `who`'s memory, paging the range in writable if needed.
+pub fn copy_out(env: &mut impl Env, who: Endpoint, addr: u64, data: &[u8]) -> Result<(), Errno> {
+    if data.is_empty() {
+        return Ok(());
+    }
+    for _ in 0..=RETRIES {
+        match env.try_copy_out(who, addr, data) {
+            Err(EFAULT) => env.fix(who, addr, data.len() as u64, true)?,
+            r => return r,
+        }
+    }
+    Err(EFAULT)
+}

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! Calls on descriptors: read, write and their positioned and small
+//! forms, lseek, getdents, fstat, ftruncate, fsync, fcntl, fchdir, pipe.
+//!
+//! A call pins its filp (one more reference) under the state lock and
+//! works unlocked, so a concurrent close (PM's exit notice for a killed
+//! process) never frees what a worker is using. File I/O holds the
+//! vnode's I/O lock from reading the offset to storing the new one.
+
+use crate::env::{copy_out, fs_on_user, Env, NameSlot};
+use crate::tables::{Filp, Object, OPEN_MAX};
+use crate::{Outcome, Vfs};
+use lock_api::RawMutex;
+use minix_abi::endpoint::Endpoint;
+use minix_abi::errno::{Errno, EBADF, EINVAL, EIO, EISDIR, ENOTDIR, ESPIPE};
+use minix_abi::fs::{self, Io, IO_MAX};
+use minix_abi::message::Reply;
+use minix_abi::vfs::flags::*;
+use minix_abi::vfs::mode::{S_IFDIR, S_IFIFO, S_IFMT};
+use minix_abi::vfs::{pack_small, unpack_small, UserBuf, SMALL_MAX, STAT_SIZE};
+
+/// Where a read's bytes go.
+#[derive(Copy, Clone, Debug)]
+pub enum Buf {
+    User(UserBuf),
+    /// Into the reply's words (at most [`SMALL_MAX`] bytes).
+    Small(usize),
+}
+
+/// Where a write's bytes come from.
+#[derive(Copy, Clone, Debug)]
+pub enum Src {
+    User(UserBuf),
+    /// From the request's words.
+    Small(usize, [u64; 3]),
+}
+
+fn is_dir(mode: u16) -> bool {
+    mode as u32 & S_IFMT == S_IFDIR
+}
+
+/// The file's size, from a STAT into the worker's scratch buffer.
+pub(crate) fn file_stat(env: &mut impl Env, ino: u32) -> Result<fs::Stat, Errno> {
+    let grant = env.scratch_grant()?;
+    env.fs(fs::Request::Stat { ino, grant }).result()?;
+    let bytes: &[u8; fs::STAT_SIZE] = env.scratch(fs::STAT_SIZE).try_into().map_err(|_| EIO)?;
+    Ok(fs::Stat::decode(bytes))
+}
+
+impl<R: RawMutex> Vfs<R> {
+    /// Runs `f` on `who`'s descriptor `fd` with its filp pinned.
+    fn with_filp<E: Env, T>(
+        &self,
+        env: &mut E,
+        who: Endpoint,
+        fd: u32,
+        f: impl FnOnce(&mut E, usize, &Filp) -> Result<T, Errno>,
+    ) -> Result<T, Errno> {
+        let (id, filp) = self.locked(env, |s, _| s.pin(who, fd))?;
+        let out = f(env, id, &filp);
+        self.locked(env, |s, a| s.unpin(id, a));
+        out
+    }
+
+    pub(crate) fn read(&self, env: &mut impl Env, who: Endpoint, fd: u32, buf: Buf, at: Option<u64>) -> Outcome {
+        let (id, filp) = match self.locked(env, |s, _| s.pin(who, fd)) {
+            Ok(x) => x,
+            Err(e) => return Reply::err(e).into(),
+        };
+        let out = if !filp.readable() {
+            Reply::err(EBADF).into()
+        } else {
+            match filp.obj {
+                Object::File { ino, mode } if is_dir(mode) => {
+                    let _ = ino;
+                    Reply::err(EISDIR).into()
+                }
+                Object::File { ino, .. } => self.file_read(env, who, id, ino, buf, at),
+                Object::PipeRead(n) if at.is_none() => self.pipe_read(env, who, n, filp.flags, buf),
+                Object::PipeRead(_) => Reply::err(ESPIPE).into(),
+                Object::PipeWrite(_) => Reply::err(EBADF).into(),
+            }
+        };
+        self.locked(env, |s, a| s.unpin(id, a));
+        out
+    }
+
+    fn file_read(&self, env: &mut impl Env, who: Endpoint, id: usize, ino: u32, buf: Buf, at: Option<u64>) -> Outcome {
+        let _io = self.stripe(ino as usize);
+        let start = at.unwrap_or_else(|| self.state.lock().filp(id).pos);
+        let (reply, end) = match buf {
+            Buf::Small(len) => match small_read(env, ino, start, len) {
+                Ok((reply, end)) => (reply, end),
+                Err(e) => return Reply::err(e).into(),
+            },
+            Buf::User(b) => match chunked(b.len, start, |done, pos, n| {
+                fs_on_user(env, who, b.addr.wrapping_add(done), n, true, |grant| fs::Request::Read { ino, grant, pos, bytes: n })
+            }) {
+                Ok((done, end)) => (Reply::ok(done), end),
+                Err(e) => return Reply::err(e).into(),
+            },
+        };
+        if at.is_none() {
+            self.state.lock().filp(id).pos = end;
+        }
+        reply.into()
+    }
+
+    pub(crate) fn write(&self, env: &mut impl Env, who: Endpoint, fd: u32, src: Src, at: Option<u64>) -> Outcome {
+        let (id, filp) = match self.locked(env, |s, _| s.pin(who, fd)) {
+            Ok(x) => x,
+            Err(e) => return Reply::err(e).into(),
+        };
+        let out = if !filp.writable() {
+            Reply::err(EBADF).into()
+        } else {
+            match filp.obj {
+                Object::File { ino, .. } => self.file_write(env, who, id, ino, filp.flags, src, at),
+                Object::PipeWrite(n) if at.is_none() => self.pipe_write(env, who, n, filp.flags, src),
+                Object::PipeWrite(_) => Reply::err(ESPIPE).into(),
+                Object::PipeRead(_) => Reply::err(EBADF).into(),
+            }
+        };
+        self.locked(env, |s, a| s.unpin(id, a));
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn file_write(&self, env: &mut impl Env, who: Endpoint, id: usize, ino: u32, flags: u64, src: Src, at: Option<u64>) -> Outcome {
+        let _io = self.stripe(ino as usize);
+        let start = match at {
+            Some(o) => o,
+            None if flags & O_APPEND != 0 => fs::APPEND_POS,
+            None => self.state.lock().filp(id).pos,
+        };
+        let result = match src {
+            Src::Small(len, words) => {
+                let mut bytes = [0u8; SMALL_MAX as usize];
+                unpack_small(&words, &mut bytes[..len]);
+                env.name_grant(NameSlot::Second, &bytes[..len])
+                    .and_then(|grant| Io::from_reply(&env.fs(fs::Request::Write { ino, grant, pos: start, bytes: len as u64 })))
+                    .map(|io| (io.bytes, io.pos))
+            }
+            Src::User(b) => chunked(b.len, start, |done, pos, n| {
+                fs_on_user(env, who, b.addr.wrapping_add(done), n, false, |grant| fs::Request::Write { ino, grant, pos, bytes: n })
+            }),
+        };
+        match result {
+            Ok((done, end)) => {
+                if at.is_none() {
+                    self.state.lock().filp(id).pos = end;
+                }
+                Reply::ok(done).into()
+            }
+            Err(e) => Reply::err(e).into(),
+        }
+    }
+
+    pub(crate) fn lseek(&self, env: &mut impl Env, who: Endpoint, fd: u32, offset: i64, whence: u64) -> Result<u64, Errno> {
+        self.with_filp(env, who, fd, |env, id, filp| {
+            let Object::File { ino, .. } = filp.obj else { return Err(ESPIPE) };
+            let _io = self.stripe(ino as usize);
+            let base = match whence {
+                SEEK_SET => 0,
+                SEEK_CUR => self.state.lock().filp(id).pos,
+                _ => file_stat(env, ino)?.size,
+            };
+            let pos = (base as i128) + offset as i128;
+            if pos < 0 || pos > i64::MAX as i128 {
+                return Err(EINVAL);
+            }
+            self.state.lock().filp(id).pos = pos as u64;
+            Ok(pos as u64)
+        })
+    }
+
+    pub(crate) fn getdents(&self, env: &mut impl Env, who: Endpoint, fd: u32, buf: UserBuf) -> Result<u64, Errno> {
+        self.with_filp(env, who, fd, |env, id, filp| {
+            let Object::File { ino, mode } = filp.obj else { return Err(ENOTDIR) };
+            if !is_dir(mode) {
+                return Err(ENOTDIR);
+            }
+            let _io = self.stripe(ino as usize);
+            let pos = self.state.lock().filp(id).pos;
+            let n = buf.len.min(IO_MAX);
+            let io = Io::from_reply(&fs_on_user(env, who, buf.addr, n, true, |grant| fs::Request::Getdents { ino, grant, pos, bytes: n })?)?;
+            self.state.lock().filp(id).pos = io.pos;
+            Ok(io.bytes)
+        })
+    }
+
+    pub(crate) fn fstat(&self, env: &mut impl Env, who: Endpoint, fd: u32, buf: u64) -> Result<u64, Errno> {
+        self.with_filp(env, who, fd, |env, _, filp| match filp.obj {
+            Object::File { ino, .. } => fs_on_user(env, who, buf, STAT_SIZE, true, |grant| fs::Request::Stat { ino, grant })?.result(),
+            Object::PipeRead(n) | Object::PipeWrite(n) => {
+                let size = self.state.lock().pipe(n).buf.len() as u64;
+                let st = fs::Stat { mode: S_IFIFO | 0o600, nlink: 1, size, blksize: 4096, ino: n as u64, ..Default::default() };
+                let mut out = [0u8; fs::STAT_SIZE];
+                st.encode(&mut out);
+                copy_out(env, who, buf, &out).map(|_| 0)
+            }
+        })
+    }
+
+    pub(crate) fn ftruncate(&self, env: &mut impl Env, who: Endpoint, fd: u32, size: u64) -> Result<u64, Errno> {
+        self.with_filp(env, who, fd, |env, _, filp| {
+            let Object::File { ino, mode } = filp.obj else { return Err(EINVAL) };
+            if is_dir(mode) || !filp.writable() {
+                return Err(EINVAL);
+            }
+            let _io = self.stripe(ino as usize);
+            env.fs(fs::Request::Ftrunc { ino, start: size, end: 0 }).result()
+        })
+    }
+
+    pub(crate) fn fsync(&self, env: &mut impl Env, who: Endpoint, fd: u32) -> Result<u64, Errno> {
+        self.with_filp(env, who, fd, |env, _, filp| match filp.obj {
+            Object::File { .. } => env.fs(fs::Request::Sync).result(),
+            _ => Err(EINVAL),
+        })
+    }
+
+    pub(crate) fn fcntl(&self, env: &mut impl Env, who: Endpoint, fd: u32, cmd: u64, arg: u64) -> Result<u64, Errno> {
+        self.locked(env, |s, _| {
+            let e = s.proc(who).fd(fd)?;
+            match cmd {
+                F_DUPFD => {
+                    if arg >= OPEN_MAX as u64 {
+                        return Err(EINVAL);
+                    }
+                    s.dup_from(who, fd, arg as usize).map(u64::from)
+                }
+                F_GETFD => Ok(if e.cloexec { FD_CLOEXEC } else { 0 }),
+                F_SETFD => {
+                    if let Some(slot) = s.proc(who).fds[fd as usize].as_mut() {
+                        slot.cloexec = arg & FD_CLOEXEC != 0;
+                    }
+                    Ok(0)
+                }
+                F_GETFL => Ok(s.filp(e.filp).flags & (O_ACCMODE | SETFL_MASK)),
+                _ => {
+                    let f = s.filp(e.filp);
+                    f.flags = (f.flags & !SETFL_MASK) | (arg & SETFL_MASK);
+                    Ok(0)
+                }
+            }
+        })
+    }
+
+    pub(crate) fn fchdir(&self, env: &mut impl Env, who: Endpoint, fd: u32) -> Result<u64, Errno> {
+        self.locked(env, |s, a| {
+            let e = s.proc(who).fd(fd)?;
+            let Object::File { ino, mode } = s.filp(e.filp).obj else { return Err(ENOTDIR) };
+            if !is_dir(mode) {
+                return Err(ENOTDIR);
+            }
+            s.hold(ino, 0);
+            s.set_cwd(who, ino, a);
+            Ok(0)
+        })
+    }
+
+    pub(crate) fn pipe(&self, env: &mut impl Env, who: Endpoint, flags: u64) -> Result<(u32, u32), Errno> {
+        self.locked(env, |s, a| {
+            let n = s.new_pipe();
+            let nb = flags & O_NONBLOCK;
+            let cloexec = flags & O_CLOEXEC != 0;
+            // Each end's filp owns its end: dropping a filp closes the end,
+            // which unwinds a half-made pipe.
+            let r = match s.new_filp(Object::PipeRead(n), O_RDONLY | nb) {
+                Ok(r) => r,
+                Err(e) => {
+                    s.discard_pipe(n);
+                    return Err(e);
+                }
+            };
+            let w = match s.new_filp(Object::PipeWrite(n), O_WRONLY | nb) {
+                Ok(w) => w,
+                Err(e) => {
+                    s.unpin(r, a);
+                    s.discard_pipe(n);
+                    return Err(e);
+                }
+            };
+            let rfd = match s.install(who, r, cloexec) {
+                Ok(fd) => fd,
+                Err(e) => {
+                    s.unpin(r, a);
+                    s.unpin(w, a);
+                    return Err(e);
+                }
+            };
+            match s.install(who, w, cloexec) {
+                Ok(wfd) => Ok((rfd, wfd)),
+                Err(e) => {
+                    let _ = s.close(who, rfd, a);
+                    s.unpin(w, a);
+                    Err(e)
+                }
+            }
+        })
+    }
+}
+
+/// A read of at most SMALL_MAX bytes through the worker's scratch buffer,
+/// answered in the reply's words.
+fn small_read(env: &mut impl Env, ino: u32, pos: u64, len: usize) -> Result<(Reply, u64), Errno> {
+    let grant = env.scratch_grant()?;
+    let io = Io::from_reply(&env.fs(fs::Request::Read { ino, grant, pos, bytes: len as u64 }))?;
+    let n = (io.bytes as usize).min(len);
+    let words = pack_small(env.scratch(n));
+    Ok((Reply::ok_with(n as u64, words), io.pos))
+}
+
+/// Moves `len` bytes in FS-sized pieces: `step(done, pos, n)` moves one
+/// piece and answers with the FS's reply. Stops at a short piece (end of
+/// file, disk full); an error after some bytes moved ends the call with
+/// the count so far, as POSIX wants. Returns the bytes and the position.
+fn chunked(len: u64, start: u64, mut step: impl FnMut(u64, u64, u64) -> Result<Reply, Errno>) -> Result<(u64, u64), Errno> {
+    let (mut done, mut pos) = (0u64, start);
+    while done < len || len == 0 {
+        let n = (len - done).min(IO_MAX);
+        let io = step(done, pos, n).and_then(|r| Io::from_reply(&r));
+        match io {
+            Ok(io) => {
+                done += io.bytes;
+                pos = io.pos;
+                if io.bytes < n || len == 0 {
+                    break;
+                }
+            }
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok((done, pos))
+}

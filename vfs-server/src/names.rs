@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! Calls that take paths: open, stat, lstat, statvfs, unlink, rmdir,
+//! chdir, mkdir, chmod, access, truncate, readlink, link, rename,
+//! symlink, and getcwd, which walks up through `..`.
+//!
+//! A user's path is copied in whole first (trying, then paging in, like
+//! every copy of user memory), and cut at a NUL if it holds one. Every
+//! process runs as root for now: access checks only that the file exists
+//! and, for `X_OK`, that some execute bit is set on a file.
+
+use crate::env::{copy_in, copy_out, fs_on_user, Env, NameSlot};
+use crate::path::{lookup, put, resolve, resolve_parent, Found, Parent};
+use crate::tables::{Object, ROOT_INO};
+use crate::Vfs;
+use alloc::vec;
+use alloc::vec::Vec;
+use lock_api::RawMutex;
+use minix_abi::endpoint::Endpoint;
+use minix_abi::errno::{Errno, EACCES, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, EPERM, ERANGE};
+use minix_abi::fs::{self, decode_dirent, Io, Name, IO_MAX};
+use minix_abi::message::Reply;
+use minix_abi::vfs::flags::*;
+use minix_abi::vfs::mode::{S_IFDIR, S_IFREG};
+use minix_abi::vfs::{Follow, UserBuf, UserPath, STAT_SIZE};
+
+/// Flags that only matter while opening; the filp keeps the rest.
+const OPEN_ONLY: u64 = O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC;
+/// Deepest directory getcwd climbs out of.
+const DEPTH_MAX: usize = 512;
+
+/// Copies a path in from `who`'s memory, cut at a NUL.
+fn user_path(env: &mut impl Env, who: Endpoint, p: UserPath) -> Result<Vec<u8>, Errno> {
+    let mut bytes = vec![0u8; p.len as usize];
+    copy_in(env, who, p.addr, &mut bytes)?;
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        bytes.truncate(nul);
+    }
+    if bytes.is_empty() {
+        return Err(ENOENT);
+    }
+    Ok(bytes)
+}
+
+/// Runs `f` on a found node and gives its reference back whatever `f`
+/// answered.
+fn using<E: Env, T>(env: &mut E, f: Found, body: impl FnOnce(&mut E, &Found) -> Result<T, Errno>) -> Result<T, Errno> {
+    let r = body(env, &f);
+    put(env, &f);
+    r
+}
+
+/// The same for a parent directory and the name in it; a path without a
+/// last name (`/`) is `empty`'s error.
+fn in_parent<E: Env, T>(env: &mut E, p: Parent, empty: Errno, body: impl FnOnce(&mut E, &Found, &[u8]) -> Result<T, Errno>) -> Result<T, Errno> {
+    let r = if p.name.is_empty() { Err(empty) } else { body(env, &p.dir, &p.name) };
+    put(env, &p.dir);
+    r
+}
+
+fn name_in(env: &mut impl Env, slot: NameSlot, dir: &Found, name: &[u8]) -> Result<Name, Errno> {
+    if name.len() > fs::NAME_MAX {
+        return Err(ENAMETOOLONG);
+    }
+    Ok(Name { dir: dir.node.ino, grant: env.name_grant(slot, name)?, len: name.len() as u16 })
+}
+
+impl<R: RawMutex> Vfs<R> {
+    fn cwd(&self, who: Endpoint) -> u32 {
+        self.state.lock().proc(who).cwd
+    }
+
+    fn umask(&self, who: Endpoint) -> u32 {
+        self.state.lock().proc(who).umask
+    }
+
+    pub(crate) fn open(&self, env: &mut impl Env, who: Endpoint, p: UserPath, flags: u64, mode: u32) -> Result<u64, Errno> {
+        let path = user_path(env, who, p)?;
+        let cwd = self.cwd(who);
+        let follow = flags & O_NOFOLLOW == 0;
+        let perm = mode & !self.umask(who) & 0o7777;
+        let (found, created) = if flags & O_CREAT == 0 {
+            (resolve(env, cwd, &path, follow)?, false)
+        } else if flags & O_EXCL != 0 {
+            (create(env, cwd, &path, perm)?, true)
+        } else {
+            match resolve(env, cwd, &path, follow) {
+                Ok(f) => (f, false),
+                Err(ENOENT) => match create(env, cwd, &path, perm) {
+                    Ok(f) => (f, true),
+                    // Made by someone else meanwhile: open theirs.
+                    Err(EEXIST) => (resolve(env, cwd, &path, follow)?, false),
+                    Err(e) => return Err(e),
+                },
+                Err(e) => return Err(e),
+            }
+        };
+        let acc = flags & O_ACCMODE;
+        let check = if found.is_symlink() {
+            Err(ELOOP)
+        } else if flags & O_DIRECTORY != 0 && !found.is_dir() {
+            Err(ENOTDIR)
+        } else if found.is_dir() && (acc != O_RDONLY || flags & O_TRUNC != 0) {
+            Err(EISDIR)
+        } else if flags & O_TRUNC != 0 && !created && acc != O_RDONLY {
+            let ino = found.node.ino;
+            let _io = self.stripe(ino as usize);
+            env.fs(fs::Request::Ftrunc { ino, start: 0, end: 0 }).result().map(|_| 0)
+        } else {
+            Ok(0)
+        };
+        if let Err(e) = check {
+            put(env, &found);
+            return Err(e);
+        }
+        let obj = Object::File { ino: found.node.ino, mode: found.node.mode };
+        self.locked(env, |s, a| {
+            s.hold(found.node.ino, found.refs);
+            let filp = match s.new_filp(obj, flags & !OPEN_ONLY) {
+                Ok(f) => f,
+                Err(e) => {
+                    s.release(found.node.ino, a);
+                    return Err(e);
+                }
+            };
+            match s.install(who, filp, flags & O_CLOEXEC != 0) {
+                Ok(fd) => Ok(fd as u64),
+                Err(e) => {
+                    s.unpin(filp, a);
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    pub(crate) fn stat(&self, env: &mut impl Env, who: Endpoint, p: UserPath, buf: u64, follow: Follow) -> Result<u64, Errno> {
+        let path = user_path(env, who, p)?;
+        let f = resolve(env, self.cwd(who), &path, follow == Follow::Yes)?;
+        using(env, f, |env, f| {
+            let ino = f.node.ino;
+            fs_on_user(env, who, buf, STAT_SIZE, true, |grant| fs::Request::Stat { ino, grant })?.result()
+        })
+    }
+
+    pub(crate) fn statvfs(&self, env: &mut impl Env, who: Endpoint, p: UserPath) -> Result<Reply, Errno> {
+        let path = user_path(env, who, p)?;
+        let f = resolve(env, self.cwd(who), &path, true)?;
+        using(env, f, |env, _| {
+            let r = env.fs(fs::Request::Statvfs);
+            r.result().map(|_| r)
+        })
+    }
+
+    pub(crate) fn unlink(&self, env: &mut impl Env, who: Endpoint, p: UserPath, dir: bool) -> Result<u64, Errno> {
+        let path = user_path(env, who, p)?;
+        let parent = resolve_parent(env, self.cwd(who), &path)?;
+        in_parent(env, parent, if dir { EBUSY } else { EPERM }, |env, d, name| {
+            if dir && name == b"." {
+                return Err(EINVAL);
+            }
+            let name = name_in(env, NameSlot::First, d, name)?;
+            let req = if dir { fs::Request::Rmdir { name } } else { fs::Request::Unlink { name } };
+            env.fs(req).result()
+        })
+    }
+
+    pub(crate) fn chdir(&self, env: &mut impl Env, who: Endpoint, p: UserPath) -> Result<u64, Errno> {
+        let path = user_path(env, who, p)?;
+        let f = resolve(env, self.cwd(who), &path, true)?;
+        if !f.is_dir() {
+            put(env, &f);
+            return Err(ENOTDIR);
+        }
+        self.locked(env, |s, a| {
+            s.hold(f.node.ino, f.refs);
+            s.set_cwd(who, f.node.ino, a);
+        });
+        Ok(0)
+    }
+
+    pub(crate) fn mkdir(&self, env: &mut impl Env, who: Endpoint, p: UserPath, mode: u32) -> Result<u64, Errno> {
+        let path = user_path(env, who, p)?;
+        let perm = (mode & !self.umask(who) & 0o7777) as u16;
+        let parent = resolve_parent(env, self.cwd(who), &path)?;
+        in_parent(env, parent, EEXIST, |env, d, name| {
+            let name = name_in(env, NameSlot::First, d, name)?;
+            env.fs(fs::Request::Mkdir { name, mode: S_IFDIR as u16 | perm, uid: 0, gid: 0 }).result()
+        })
+    }
+
+    pub(crate) fn chmod(&self, env: &mut impl Env, who: Endpoint, p: UserPath, mode: u32) -> Result<u64, Errno> {
+        let path = user_path(env, who, p)?;
+        let f = resolve(env, self.cwd(who), &path, true)?;
+        using(env, f, |env, f| env.fs(fs::Request::Chmod { ino: f.node.ino, mode: mode as u16 }).result().map(|_| 0))
+    }
+
+    pub(crate) fn access(&self, env: &mut impl Env, who: Endpoint, p: UserPath, mode: u64) -> Result<u64, Errno> {
+        let path = user_path(env, who, p)?;
+        let f = resolve(env, self.cwd(who), &path, true)?;
+        using(env, f, |_, f| {
+            // Root may read and write anything; execute needs some x bit
+            // on anything but a directory.
+            if mode & X_OK != 0 && !f.is_dir() && f.node.mode & 0o111 == 0 {
+                return Err(EACCES);
+            }
+            Ok(0)
+        })
+    }
+
+    pub(crate) fn truncate(&self, env: &mut impl Env, who: Endpoint, p: UserPath, size: u64) -> Result<u64, Errno> {
+        let path = user_path(env, who, p)?;
+        let f = resolve(env, self.cwd(who), &path, true)?;
+        using(env, f, |env, f| {
+            if f.is_dir() {
+                return Err(EISDIR);
+            }
+            let ino = f.node.ino;
+            let _io = self.stripe(ino as usize);
+            env.fs(fs::Request::Ftrunc { ino, start: size, end: 0 }).result()
+        })
+    }
+
+    pub(crate) fn readlink(&self, env: &mut impl Env, who: Endpoint, p: UserPath, buf: UserBuf) -> Result<u64, Errno> {
+        let path = user_path(env, who, p)?;
+        let f = resolve(env, self.cwd(who), &path, false)?;
+        using(env, f, |env, f| {
+            if !f.is_symlink() {
+                return Err(EINVAL);
+            }
+            let (ino, n) = (f.node.ino, buf.len.min(IO_MAX));
+            fs_on_user(env, who, buf.addr, n, true, |grant| fs::Request::Rdlink { ino, grant, bytes: n })?.result()
+        })
+    }
+
+    pub(crate) fn link(&self, env: &mut impl Env, who: Endpoint, old: UserPath, new: UserPath) -> Result<u64, Errno> {
+        let (old, new) = (user_path(env, who, old)?, user_path(env, who, new)?);
+        let cwd = self.cwd(who);
+        let f = resolve(env, cwd, &old, false)?;
+        using(env, f, |env, f| {
+            if f.is_dir() {
+                return Err(EPERM);
+            }
+            let parent = resolve_parent(env, cwd, &new)?;
+            in_parent(env, parent, EEXIST, |env, d, name| {
+                let name = name_in(env, NameSlot::First, d, name)?;
+                env.fs(fs::Request::Link { name, ino: f.node.ino }).result()
+            })
+        })
+    }
+
+    pub(crate) fn rename(&self, env: &mut impl Env, who: Endpoint, old: UserPath, new: UserPath) -> Result<u64, Errno> {
+        let (old, new) = (user_path(env, who, old)?, user_path(env, who, new)?);
+        let cwd = self.cwd(who);
+        let from = resolve_parent(env, cwd, &old)?;
+        let to = match resolve_parent(env, cwd, &new) {
+            Ok(t) => t,
+            Err(e) => {
+                put(env, &from.dir);
+                return Err(e);
+            }
+        };
+        let dots = |n: &[u8]| n == b"." || n == b"..";
+        let r = if from.name.is_empty() || to.name.is_empty() {
+            Err(EBUSY)
+        } else if dots(&from.name) || dots(&to.name) {
+            Err(EINVAL)
+        } else {
+            name_in(env, NameSlot::First, &from.dir, &from.name)
+                .and_then(|o| Ok((o, name_in(env, NameSlot::Second, &to.dir, &to.name)?)))
+                .and_then(|(old, new)| env.fs(fs::Request::Rename { old, new }).result())
+        };
+        put(env, &from.dir);
+        put(env, &to.dir);
+        r
+    }
+
+    pub(crate) fn symlink(&self, env: &mut impl Env, who: Endpoint, target: UserPath, p: UserPath) -> Result<u64, Errno> {
+        if target.len == 0 {
+            return Err(ENOENT);
+        }
+        let path = user_path(env, who, p)?;
+        let parent = resolve_parent(env, self.cwd(who), &path)?;
+        in_parent(env, parent, EEXIST, |env, d, name| {
+            let name = name_in(env, NameSlot::First, d, name)?;
+            let req = |t| fs::Request::Symlink { name, uid: 0, gid: 0, target: t, target_len: target.len };
+            fs_on_user(env, who, target.addr, target.len, false, req)?.result()
+        })
+    }
+
+    pub(crate) fn getcwd(&self, env: &mut impl Env, who: Endpoint, buf: UserBuf) -> Result<u64, Errno> {
+        let mut cur = self.cwd(who);
+        let mut names: Vec<Vec<u8>> = Vec::new();
+        let mut held: Option<Found> = None;
+        let mut result = Ok(());
+        while cur != ROOT_INO {
+            if names.len() >= DEPTH_MAX {
+                result = Err(ENAMETOOLONG);
+                break;
+            }
+            let parent = match lookup(env, cur, b"..") {
+                Ok(p) => p,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            let name = name_of(env, parent.node.ino, cur);
+            if let Some(h) = held.replace(parent) {
+                put(env, &h);
+            }
+            match name {
+                Ok(n) => names.push(n),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+            cur = parent.node.ino;
+        }
+        if let Some(h) = held {
+            put(env, &h);
+        }
+        result?;
+        let mut path = Vec::new();
+        for n in names.iter().rev() {
+            path.push(b'/');
+            path.extend_from_slice(n);
+        }
+        if path.is_empty() {
+            path.push(b'/');
+        }
+        if path.len() as u64 > buf.len {
+            return Err(ERANGE);
+        }
+        copy_out(env, who, buf.addr, &path)?;
+        Ok(path.len() as u64)
+    }
+}
+
+/// Makes a regular file at `path`: `EEXIST` if the name is taken.
+fn create(env: &mut impl Env, cwd: u32, path: &[u8], perm: u32) -> Result<Found, Errno> {
+    let parent = resolve_parent(env, cwd, path)?;
+    in_parent(env, parent, EISDIR, |env, d, name| {
+        let name = name_in(env, NameSlot::First, d, name)?;
+        let reply = env.fs(fs::Request::Create { name, mode: (S_IFREG | perm) as u16, uid: 0, gid: 0 });
+        Ok(Found { node: fs::Node::from_reply(&reply)?, refs: 1 })
+    })
+}
+
+/// The name under which directory `dir` lists inode `ino`.
+fn name_of(env: &mut impl Env, dir: u32, ino: u32) -> Result<Vec<u8>, Errno> {
+    let mut pos = 0;
+    loop {
+        let grant = env.scratch_grant()?;
+        let io = Io::from_reply(&env.fs(fs::Request::Getdents { ino: dir, grant, pos, bytes: crate::env::SCRATCH as u64 }))?;
+        if io.bytes == 0 {
+            return Err(ENOENT);
+        }
+        let mut at = 0;
+        let records = env.scratch(io.bytes as usize);
+        while let Some(d) = decode_dirent(&records[at..]) {
+            if d.ino == ino as u64 && d.name != b"." && d.name != b".." {
+                return Ok(d.name.to_vec());
+            }
+            at += d.reclen;
+        }
+        pos = io.pos;
+    }
+}
