@@ -9,7 +9,7 @@ OUT         := target/$(TARGET)/release
 KERNEL      := target/kernel/kernel32.elf
 ROOT_TASK   := $(OUT)/root-task
 TEST_TIMEOUT ?= 400
-ROOTFS_KIB  ?= 4096
+ROOTFS_KIB  ?= 24576
 
 all: build
 

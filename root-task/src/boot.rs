@@ -17,11 +17,11 @@ use sel4_root_task::println;
 pub const VM_EVENT_BADGE: u64 = 1 << 11;
 /// Size of PM's process table.
 pub const PROC_TABLE_SLOTS: usize = 256;
-/// RAM the root task keeps for itself: the VFS and FS images (about 13 MiB
-/// with FS's 4 MiB disk image, built after VM takes its share), VM's CNode
+/// RAM the root task keeps for itself: the VFS and FS images (about 33 MiB
+/// with FS's 24 MiB disk image, built after VM takes its share), VM's CNode
 /// (2^18 slots, 8 MiB), and a TCB, CNode and IPC frame for each of PM's 256
 /// processes (about 2 MiB), with room to spare.
-const ROOT_RESERVE: u64 = 40 << 20;
+const ROOT_RESERVE: u64 = 64 << 20;
 
 /// Send rights for request endpoints: write plus grant (caps may travel).
 const SEND: CapRights = CapRights(CapRights::WRITE.0 | CapRights::GRANT.0);
