@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! Boot: create the endpoints, build and start VM, VFS and FS as isolated
-//! processes with only the caps their roles need, wait until each reports
+//! processes with only the caps their roles need (VFS's include worker
+//! threads it starts itself and notifications), wait until each reports
 //! ready, then ask VM for init.
 use crate::images;
 use crate::kobj::Kernel;
@@ -9,6 +10,7 @@ use minix_abi::cspace as cs;
 use minix_abi::endpoint::{Endpoint, FS, PM, VFS, VM};
 use minix_abi::system::{caps, cnode_bits, priority, CapKind, FaultHandler, Rights, Role};
 use root_task::proctab::{ProcCaps, ProcTable};
+use root_task::tally::Tally;
 use sel4::{init, object, CPtr, CapRights, Endpoint as Ep, Notification};
 use sel4_root_task::println;
 
@@ -18,9 +20,10 @@ pub const VM_EVENT_BADGE: u64 = 1 << 11;
 /// Size of PM's process table.
 pub const PROC_TABLE_SLOTS: usize = 256;
 /// RAM the root task keeps for itself: the VFS and FS images (about 33 MiB
-/// with FS's 24 MiB disk image, built after VM takes its share), VM's CNode
-/// (2^18 slots, 8 MiB), and a TCB, CNode and IPC frame for each of PM's 256
-/// processes (about 2 MiB), with room to spare.
+/// with FS's 24 MiB disk image, built after VM takes its share; VFS's worker
+/// threads and notifications add a few pages), VM's CNode (2^18 slots,
+/// 8 MiB), and a TCB, CNode and IPC frame for each of PM's 256 processes
+/// (about 2 MiB), with room to spare.
 const ROOT_RESERVE: u64 = 64 << 20;
 
 /// Send rights for request endpoints: write plus grant (caps may travel).
@@ -33,6 +36,8 @@ pub struct System {
     /// PM's own cap to VM, badged as PM (with grant, to pass caps).
     pub vm_call: Ep,
     pub vfs_ep: Ep,
+    /// PM's own cap to VFS, badged as PM (fork and exit notices).
+    pub vfs_call: Ep,
     /// PM's own cap to FS, badged as PM (FS is reachable by no user).
     pub fs_call: Ep,
     pub procs: ProcTable,
@@ -44,7 +49,9 @@ fn ep(k: &mut Kernel) -> Result<Ep, &'static str> {
     k.alloc(object::ENDPOINT, 0).map(Ep).map_err(|_| "endpoint")
 }
 
-pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
+/// Builds and starts the servers. `tally` gets the boot test that checks
+/// VFS's worker caps, which must run before VFS does.
+pub fn boot(k: &mut Kernel, tally: &mut Tally) -> Result<System, &'static str> {
     let pm_ep = ep(k)?;
     let vm_ep = ep(k)?;
     let vfs_ep = ep(k)?;
@@ -62,6 +69,7 @@ pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
     let untypeds = give_untyped(k, &vm)?;
     let vfs = server(k, images::VFS, Role::Vfs, VFS, &eps)?;
     let fs = server(k, images::FS, Role::Fs, FS, &eps)?;
+    crate::selftest::report(tally, "boot.vfs_worker_caps", crate::selftest::vfs_worker_caps(k, &vfs));
     let root = init::CNODE;
 
     for (ep, b) in [(VM, &vm), (VFS, &vfs), (FS, &fs)] {
@@ -73,9 +81,11 @@ pub fn boot(k: &mut Kernel) -> Result<System, &'static str> {
     println!("boot: VM ({} pages, {} untyped caps), VFS ({} pages), FS ({} pages) started", vm.pages, untypeds, vfs.pages, fs.pages);
     let vm_call = k.slot().map_err(|_| "slot")?;
     root.mint(vm_call.0, sel4::CNODE_DEPTH, root, vm_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint vm cap")?;
+    let vfs_call = k.slot().map_err(|_| "slot")?;
+    root.mint(vfs_call.0, sel4::CNODE_DEPTH, root, vfs_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint vfs cap")?;
     let fs_call = k.slot().map_err(|_| "slot")?;
     root.mint(fs_call.0, sel4::CNODE_DEPTH, root, fs_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint fs cap")?;
-    Ok(System { pm_ep, vm_ep, vm_call: Ep(vm_call), vfs_ep, fs_call: Ep(fs_call), procs, fault_ep })
+    Ok(System { pm_ep, vm_ep, vm_call: Ep(vm_call), vfs_ep, vfs_call: Ep(vfs_call), fs_call: Ep(fs_call), procs, fault_ep })
 }
 
 /// The kernel objects a server's caps are made from.
@@ -110,7 +120,9 @@ pub fn rights(r: Rights) -> CapRights {
 }
 
 /// Builds a server of `role` at its priority and CNode size, and gives it
-/// the caps the system table lists for the role.
+/// the caps the system table lists for the role. Only threads and
+/// notifications come in ranges (a host test of the table checks it);
+/// every other entry fills its one slot.
 fn server(k: &mut Kernel, image: &[u8], role: Role, me: Endpoint, eps: &Endpoints) -> Result<Built, &'static str> {
     let b = process::build(k, image, cnode_bits(role), priority(role))?;
     for c in caps(role) {
@@ -126,6 +138,19 @@ fn server(k: &mut Kernel, image: &[u8], role: Role, me: Endpoint, eps: &Endpoint
             CapKind::Faults(FaultHandler::Vm) => return Err("a server's faults cannot go to VM"),
             CapKind::AsidPool => b.give(c.slot, init::ASID_POOL.cptr(), r)?,
             CapKind::PmNotify => b.give_badged(c.slot, eps.notify.cptr(), r, VM_EVENT_BADGE)?,
+            // The root task keeps the originals, as of every server object.
+            CapKind::WorkerTcb => {
+                for (slot, i) in c.slots().zip(0..) {
+                    let t = b.add_thread(k, cs::vfs::worker_ipc_buffer(i))?;
+                    b.give(slot, t.cptr(), r)?;
+                }
+            }
+            CapKind::Notification => {
+                for slot in c.slots() {
+                    let n = k.alloc(object::NOTIFICATION, 0).map_err(|_| "notification")?;
+                    b.give(slot, n, r)?;
+                }
+            }
         }
     }
     Ok(b)

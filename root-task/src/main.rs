@@ -63,7 +63,7 @@ fn start(bootinfo: u64) -> ! {
             println!("bench: floors failed: {}", e);
         }
     }
-    let sys = match boot::boot(&mut k) {
+    let sys = match boot::boot(&mut k, &mut tally) {
         Ok(s) => s,
         Err(e) => {
             println!("boot failed: {}", e);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! The process manager (MINIX's PM), run by the root task after boot:
 //! getpid/getppid, fork (with VM), exit and wait, and process deaths VM
-//! reports. Every answer goes out with ReplyRecv; a `wait` that must block
-//! saves its reply cap and is answered later.
+//! reports; VFS hears of every fork and exit. Every answer goes out with
+//! ReplyRecv; a `wait` that must block saves its reply cap and is answered
+//! later.
 extern crate alloc;
 use crate::boot::{System, VM_EVENT_BADGE};
 use crate::kobj::Kernel;
@@ -14,7 +15,7 @@ use minix_abi::errno::{Errno, EAGAIN, EINVAL, ENOMEM};
 use minix_abi::message::{RawRequest, Reply};
 use minix_abi::pm::{self, Request};
 use minix_abi::system::{self, CapKind, FaultHandler, Role};
-use minix_abi::vm;
+use minix_abi::{vfs, vm};
 use root_task::pm_policy::{self, Decision};
 use root_task::proctab::{ProcCaps, WaitOutcome};
 use root_task::tally::Tally;
@@ -38,6 +39,8 @@ pub struct Pm<'a> {
     /// Raw (unguarded) CNode cap of each live user process, by slot.
     raw_cnodes: Vec<u64>,
     ready: u32,
+    /// Boot is over and VFS serves: PM tells it of forks and exits.
+    vfs_ready: bool,
     selftests: Tally,
     /// The TSC frequency the kernel measured at boot (GETSYSINFO).
     tsc_mhz: u64,
@@ -52,7 +55,7 @@ enum Next {
 impl<'a> Pm<'a> {
     pub fn new(k: &'a mut Kernel, sys: System, selftests: Tally, tsc_mhz: u64) -> Pm<'a> {
         let raw_cnodes = alloc::vec![0; crate::boot::PROC_TABLE_SLOTS];
-        Pm { k, sys, spares: Vec::new(), raw_cnodes, ready: 0, selftests, tsc_mhz }
+        Pm { k, sys, spares: Vec::new(), raw_cnodes, ready: 0, vfs_ready: false, selftests, tsc_mhz }
     }
 
     /// Waits until VM, VFS and FS report ready, then starts init.
@@ -106,6 +109,9 @@ impl<'a> Pm<'a> {
             println!("test boot.fs_statvfs: FAILED ({:?}, image of {:?} blocks)", sv, blocks);
         }
         self.selftests.record(sv_ok);
+        // Every server is back in its loop: from here on VFS hears of each
+        // fork and exit (init's spawn has no parent to copy from).
+        self.vfs_ready = true;
         println!("boot: all servers ready; starting init");
         if let Err(e) = self.create(PM.slot(), Some(0), None) {
             println!("boot: init failed to start: {}", e.name());
@@ -327,7 +333,15 @@ impl<'a> Pm<'a> {
                 regs
             }
         };
+        // VFS learns of the child before it runs, so that its first file
+        // call finds the descriptors it inherits.
+        if let Some(parent) = fork_of {
+            self.tell_vfs(vfs::Request::ProcFork { parent, child: ep }, ep);
+        }
         if tcb.write_registers(true, &regs).is_err() {
+            if fork_of.is_some() {
+                self.tell_vfs(vfs::Request::ProcExit { who: ep }, ep);
+            }
             return Err(fail(self, ENOMEM));
         }
         Ok(vspace_slot.0)
@@ -342,6 +356,23 @@ impl<'a> Pm<'a> {
         Reply::from_received(r.mrs, r.info.length()).result().map(|_| ())
     }
 
+    /// Tells VFS of the fork or exit of process `who` and waits for its
+    /// answer. VFS never Calls PM after boot and never keeps a worker
+    /// blocked on a process (it saves reply caps), so the answer comes; see
+    /// the deadlock rules in docs/ARCHITECTURE.md. Nothing VFS answers
+    /// stops the fork or the exit.
+    fn tell_vfs(&mut self, req: vfs::Request, who: Endpoint) {
+        if !pm_policy::tells_vfs(self.vfs_ready, who) {
+            return;
+        }
+        let (c, w, l) = req.encode();
+        let answer = mxrt::ipc::sendrec(self.sys.vfs_call.bits(), c, w, l).result();
+        if let Some(e) = pm_policy::vfs_notice_error(answer) {
+            let what = if c == vfs::PROC_FORK { "PROC_FORK" } else { "PROC_EXIT" };
+            println!("PM: VFS answered {} of process {:#x} with {}", what, who.0, e.name());
+        }
+    }
+
     fn vm_exit(&mut self, ep: Endpoint) {
         let (c, w, l) = vm::Request::Exit { proc_: ep }.encode();
         sel4::call(self.sys.vm_call.cptr(), MessageInfo::new(c, 0, 0, l), w);
@@ -350,7 +381,7 @@ impl<'a> Pm<'a> {
     /// Empties the slots PM filled in a user CNode.
     fn clear_cnode(&mut self, raw: u64) {
         let cn = CNode::from_bits(raw);
-        for s in system::caps(Role::User).iter().map(|c| c.slot).chain([crate::bench::USER_SLOT]) {
+        for s in system::caps(Role::User).iter().flat_map(|c| c.slots()).chain([crate::bench::USER_SLOT]) {
             let _ = cn.delete(s, cs::USER_CNODE_BITS);
         }
     }
@@ -369,6 +400,10 @@ impl<'a> Pm<'a> {
         let slot = ep.slot();
         let Some(p) = self.sys.procs.get(slot).cloned() else { return };
         let _ = Tcb::from_bits(p.caps.tcb).suspend();
+        // VFS closes the process's files and drops any call it had waiting
+        // while the endpoint still names this process alone; then VM frees
+        // its memory.
+        self.tell_vfs(vfs::Request::ProcExit { who: ep }, ep);
         self.vm_exit(ep);
         if p.caps.vspace != 0 {
             let _ = init::CNODE.delete(p.caps.vspace, sel4::CNODE_DEPTH);

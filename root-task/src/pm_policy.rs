@@ -5,7 +5,7 @@
 use crate::proctab::ProcTable;
 use minix_abi::common;
 use minix_abi::endpoint::{self, Endpoint, Sender, INIT, PM};
-use minix_abi::errno::{Errno, EPERM};
+use minix_abi::errno::{Errno, ENOSYS, EPERM};
 use minix_abi::message::{RawRequest, Reply};
 use minix_abi::pm::Request;
 
@@ -61,12 +61,30 @@ pub fn allowed(who: Endpoint, r: &Request) -> Result<(), Errno> {
     }
 }
 
+/// Whether PM tells VFS of the fork or exit of process `who`: only once
+/// VFS serves (boot is over), and never of a server, for which VFS keeps
+/// nothing.
+pub fn tells_vfs(vfs_ready: bool, who: Endpoint) -> bool {
+    vfs_ready && !endpoint::is_server(who)
+}
+
+/// The error in VFS's answer to a fork or exit notice that PM reports.
+/// `ENOSYS` is none: VFS keeps no per-process state, and PM carries on
+/// silently. PM carries on after any other error too, once it is printed:
+/// the process itself is fine, only VFS's view of it may be off.
+pub fn vfs_notice_error(answer: Result<u64, Errno>) -> Option<Errno> {
+    match answer {
+        Err(e) if e != ENOSYS => Some(e),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::proctab::ProcCaps;
     use minix_abi::endpoint::{FS, VFS, VM};
-    use minix_abi::errno::{EINVAL, ENOSYS};
+    use minix_abi::errno::{EINVAL, EIO, ENOMEM};
     use minix_abi::pm;
 
     const EVENTS: u64 = 1 << 11;
@@ -115,6 +133,25 @@ mod tests {
         for r in [Request::Fork, Request::Spawn { image: 0 }, Request::Exit { code: 0 }] {
             assert_eq!(decide(FS.badge(), EVENTS, &raw(r), &t), Decision::Answer(Reply::err(EPERM)), "{:?}", r);
             assert_eq!(decide(INIT.badge(), EVENTS, &raw(r), &t), Decision::Do(INIT, r));
+        }
+    }
+
+    #[test]
+    fn vfs_hears_of_users_after_boot_only() {
+        assert!(tells_vfs(true, INIT));
+        assert!(tells_vfs(true, Endpoint::new(77, 3)));
+        assert!(!tells_vfs(false, INIT));
+        for server in [PM, VM, VFS, FS] {
+            assert!(!tells_vfs(true, server), "{:?}", server);
+        }
+    }
+
+    #[test]
+    fn vfs_without_process_state_is_no_error() {
+        assert_eq!(vfs_notice_error(Ok(0)), None);
+        assert_eq!(vfs_notice_error(Err(ENOSYS)), None);
+        for e in [EINVAL, EIO, ENOMEM, EPERM] {
+            assert_eq!(vfs_notice_error(Err(e)), Some(e));
         }
     }
 }

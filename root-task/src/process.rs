@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! Building the system processes: a VSpace, a CNode, a TCB, an IPC buffer
-//! and the caps of the role, then starting the first thread.
+//! and the caps of the role, then starting the first thread. A server may
+//! also get threads that it starts itself (VFS's workers).
 use crate::kobj::Kernel;
 use crate::loader;
 use crate::vspace::map_frame;
@@ -15,6 +16,7 @@ pub struct Built {
     pub cnode: CNode,
     pub cnode_bits: u64,
     pub tcb: Tcb,
+    pub prio: u8,
     pub entry: u64,
     pub pages: u64,
 }
@@ -47,6 +49,7 @@ pub fn build(k: &mut Kernel, image: &[u8], cnode_bits: u64, prio: u8) -> Result<
         cnode: raw_cnode,
         cnode_bits,
         tcb,
+        prio,
         entry: loaded.entry,
         pages: loaded.pages,
     })
@@ -69,6 +72,20 @@ impl Built {
     pub fn give_move(&self, dest: u64, src: CPtr) -> Result<(), &'static str> {
         let root: CNode = init::CNODE;
         self.cnode.move_(dest, self.cnode_bits, root, src.0, sel4::CNODE_DEPTH).map_err(err("move cap"))
+    }
+
+    /// Makes another thread of the process, configured as the first one
+    /// (CNode, VSpace, fault endpoint slot, priority), with a new IPC
+    /// buffer frame mapped at `ipc_buffer`. It is not started: the
+    /// process itself writes its registers.
+    pub fn add_thread(&self, k: &mut Kernel, ipc_buffer: u64) -> Result<Tcb, &'static str> {
+        let vspace = VSpace::from_bits(self.caps.vspace);
+        let ipc = Frame(k.alloc(object::FRAME_4K, 0).map_err(err("worker ipc frame"))?);
+        map_frame(k, vspace, ipc, ipc_buffer, CapRights::READ_WRITE).map_err(err("map worker ipc"))?;
+        let tcb = Tcb(k.alloc(object::TCB, 0).map_err(err("worker tcb"))?);
+        let cnode = CNode::from_bits(self.caps.cnode);
+        tcb.configure(CPtr(cspace::FAULT_EP), self.prio, 0, cnode, 0, vspace, ipc_buffer, ipc).map_err(err("configure worker"))?;
+        Ok(tcb)
     }
 
     /// Starts the first thread at the ELF entry with `arg` in rdi.

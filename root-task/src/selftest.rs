@@ -3,10 +3,12 @@
 //! the real kernel before anything else starts. Each prints one line.
 use crate::{
     kobj::Kernel,
+    process::Built,
     vspace::{map_frame, VirtRange},
 };
+use minix_abi::cspace::vfs::{NTFNS, NTFN_BASE, WORKERS, WORKER_TCB_BASE};
 use root_task::tally::Tally;
-use sel4::{init, object, CNode, CapRights, Endpoint, Error, Fault, Frame, MessageInfo, Tcb, Untyped};
+use sel4::{init, object, CNode, CapRights, Endpoint, Error, Fault, Frame, MessageInfo, Notification, Tcb, Untyped};
 use sel4_root_task::println;
 
 /// An address nothing maps until the fault handler does.
@@ -14,8 +16,9 @@ const FAULT_ADDR: u64 = 0x1200_0000;
 const FAULT_BADGE: u64 = 0xfa;
 const MARKER: u64 = 0x5e14_0000_cafe;
 
-/// The root task's registered tests: these self-tests, then PM's checks
-/// at the end of boot that FS answers and serves the boot file system.
+/// The root task's registered tests: these self-tests, the check of VFS's
+/// worker caps while VFS is built, then PM's checks at the end of boot
+/// that FS answers and serves the boot file system.
 /// Each prints one line; `qemu/test.sh` checks that every registered test
 /// did.
 pub const REGISTERED: &[&str] = &[
@@ -23,11 +26,12 @@ pub const REGISTERED: &[&str] = &[
     "kernel.thread_ipc_round_trip",
     "kernel.fault_handled_and_resumed",
     "kernel.retype_into_occupied_slot_fails",
+    "boot.vfs_worker_caps",
     "boot.ping_fs",
     "boot.fs_statvfs",
 ];
 
-fn report(t: &mut Tally, name: &str, r: Result<(), &'static str>) {
+pub fn report(t: &mut Tally, name: &str, r: Result<(), &'static str>) {
     match r {
         Ok(()) => println!("test {}: ok", name),
         Err(why) => println!("test {}: FAILED ({})", name, why),
@@ -56,6 +60,38 @@ pub fn run(k: &mut Kernel, virt: &mut VirtRange, t: &mut Tally) {
     if let Some(w) = worker_tcb {
         let _ = w.suspend();
     }
+}
+
+/// VFS's CNode holds a TCB in every worker slot and a notification no
+/// thread is bound to in every notification slot. Each cap is copied out
+/// and used as what it should be: its registers read, or bound to a worker
+/// and unbound again. It runs before VFS starts, so nothing VFS does (such
+/// as binding a notification) can interfere.
+pub fn vfs_worker_caps(k: &mut Kernel, vfs: &Built) -> Result<(), &'static str> {
+    let (Ok(tcb), Ok(ntfn)) = (k.slot(), k.slot()) else { return Err("no slot") };
+    let root = init::CNODE;
+    let take = |dest: sel4::CPtr, slot: u64| {
+        let _ = root.delete(dest.0, sel4::CNODE_DEPTH);
+        root.copy(dest.0, sel4::CNODE_DEPTH, vfs.cnode, slot, vfs.cnode_bits, CapRights::ALL)
+    };
+    let check = || {
+        for slot in WORKER_TCB_BASE..WORKER_TCB_BASE + WORKERS {
+            take(tcb, slot).map_err(|_| "a worker slot is empty")?;
+            Tcb(tcb).read_registers(false).map_err(|_| "a worker slot holds no TCB")?;
+        }
+        for slot in NTFN_BASE..NTFN_BASE + NTFNS {
+            take(ntfn, slot).map_err(|_| "a notification slot is empty")?;
+            Tcb(tcb).bind_notification(Notification(ntfn)).map_err(|_| "a notification slot holds no free notification")?;
+            Tcb(tcb).unbind_notification().map_err(|_| "unbind")?;
+        }
+        Ok(())
+    };
+    let r = check();
+    for s in [tcb, ntfn] {
+        let _ = root.delete(s.0, sel4::CNODE_DEPTH);
+        k.slots.free(s.0);
+    }
+    r
 }
 
 fn start_worker(k: &mut Kernel, virt: &mut VirtRange, ep: Endpoint, tcb_out: &mut Option<Tcb>) -> Result<(), &'static str> {

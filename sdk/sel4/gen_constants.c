@@ -54,6 +54,7 @@ int main(void)
     L("TCB_SUSPEND", TCBSuspend);
     L("TCB_RESUME", TCBResume);
     L("TCB_BIND_NOTIFICATION", TCBBindNotification);
+    L("TCB_UNBIND_NOTIFICATION", TCBUnbindNotification);
     L("CNODE_REVOKE", CNodeRevoke);
     L("CNODE_DELETE", CNodeDelete);
     L("CNODE_COPY", CNodeCopy);

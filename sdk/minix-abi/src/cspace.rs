@@ -47,4 +47,37 @@ pub const VM_CNODE_BITS: u64 = 18;
 pub mod addr {
     /// The IPC buffer of a process's first thread.
     pub const IPC_BUFFER: u64 = 0x7000_0000;
+    /// Pages from [`IPC_BUFFER`] a server keeps for the IPC buffers of its
+    /// threads: the first thread's, then its workers' (see
+    /// [`super::vfs::worker_ipc_buffer`]). VM keeps its mmap out of them.
+    pub const SERVER_IPC_AREA_PAGES: u64 = 16;
+}
+
+/// VFS's extra slots: the worker threads the root task makes for it (not
+/// started; VFS starts each by writing its registers) and notifications
+/// for its workers to wait on.
+pub mod vfs {
+    use super::addr;
+
+    /// First worker TCB; worker `i` is at `WORKER_TCB_BASE + i`.
+    pub const WORKER_TCB_BASE: u64 = 16;
+    /// How many worker threads VFS gets.
+    pub const WORKERS: u64 = 4;
+    /// First notification; notification `j` is at `NTFN_BASE + j`.
+    pub const NTFN_BASE: u64 = 32;
+    /// How many notifications VFS gets.
+    pub const NTFNS: u64 = 24;
+
+    /// Where worker `i`'s IPC buffer is mapped: the pages after the first
+    /// thread's, inside the server IPC area.
+    pub const fn worker_ipc_buffer(i: u64) -> u64 {
+        addr::IPC_BUFFER + (1 + i) * 4096
+    }
+
+    // The ranges stay clear of each other, of the fixed slots below them
+    // and of VM's untyped range, and every worker's buffer lies inside the
+    // area VM keeps free.
+    const _: () = assert!(super::RECV_SLOT < WORKER_TCB_BASE && WORKER_TCB_BASE + WORKERS <= NTFN_BASE);
+    const _: () = assert!(NTFN_BASE + NTFNS <= super::UNTYPED_BASE);
+    const _: () = assert!(worker_ipc_buffer(WORKERS) <= addr::IPC_BUFFER + addr::SERVER_IPC_AREA_PAGES * 4096);
 }

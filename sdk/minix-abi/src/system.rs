@@ -83,6 +83,9 @@ pub const CALLS: &[(Role, Role, Path)] = &[
     // PM's calls to VM carry caps (SPAWN, FORK, ADOPT): never fastpath,
     // and kept off every hot path.
     (Role::Pm, Role::Vm, Path::Cold),
+    // PM's fork and exit notices: no caps, so they take the fastpath, but
+    // they come only with a fork or an exit.
+    (Role::Pm, Role::Vfs, Path::Cold),
     (Role::Pm, Role::Fs, Path::Cold),
     (Role::Vm, Role::Pm, Path::Cold),
     (Role::Vfs, Role::Pm, Path::Cold),
@@ -129,17 +132,39 @@ pub enum CapKind {
     AsidPool,
     /// PM's notification, badged `VM_EVENT_BADGE` (VM reports kills).
     PmNotify,
+    /// A thread of the process's own, made like its first one (same
+    /// CNode, VSpace, fault endpoint and priority) but not started; the
+    /// `i`th of a range has its IPC buffer at
+    /// [`cs::vfs::worker_ipc_buffer`]`(i)`. The process starts it by
+    /// writing its registers.
+    WorkerTcb,
+    /// A new notification of the process's own.
+    Notification,
 }
 
+/// What a range of slots holds at start: `count` caps of `kind`, from
+/// `slot` on, each naming an object of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cap {
     pub slot: u64,
+    pub count: u64,
     pub kind: CapKind,
     pub rights: Rights,
 }
 
+impl Cap {
+    /// The slots this entry fills.
+    pub const fn slots(&self) -> core::ops::Range<u64> {
+        self.slot..self.slot + self.count
+    }
+}
+
 const fn cap(slot: u64, kind: CapKind, rights: Rights) -> Cap {
-    Cap { slot, kind, rights }
+    Cap { slot, count: 1, kind, rights }
+}
+
+const fn cap_range(slot: u64, count: u64, kind: CapKind, rights: Rights) -> Cap {
+    Cap { slot, count, kind, rights }
 }
 
 use crate::cspace as cs;
@@ -170,6 +195,8 @@ const VFS_CAPS: &[Cap] = &[
     cap(cs::FS_EP, CapKind::Call(Role::Fs), Rights::Send),
     cap(cs::SERVICE_EP, CapKind::Service, Rights::All),
     cap(cs::FAULT_EP, CapKind::Faults(FaultHandler::Reporter), Rights::Send),
+    cap_range(cs::vfs::WORKER_TCB_BASE, cs::vfs::WORKERS, CapKind::WorkerTcb, Rights::All),
+    cap_range(cs::vfs::NTFN_BASE, cs::vfs::NTFNS, CapKind::Notification, Rights::All),
 ];
 
 const FS_CAPS: &[Cap] = &[
@@ -213,24 +240,29 @@ pub const fn cnode_bits(role: Role) -> u64 {
 }
 
 /// The capability table of `docs/ARCHITECTURE.md`, rendered from
-/// [`caps`]: one row per slot any process uses, one column per kind of
-/// process.
+/// [`caps`]: one row per slot or range of slots any process uses, one
+/// column per kind of process. A range shows as `first–last`, its name
+/// as the first slot's constant plus *i*.
 #[cfg(test)]
 pub fn render_cap_table() -> std::string::String {
     use std::fmt::Write;
     let cols = [Role::Vm, Role::Vfs, Role::Fs, Role::User];
-    let mut slots: std::vec::Vec<(u64, &str)> = std::vec::Vec::new();
+    let mut slots: std::vec::Vec<(u64, u64)> = std::vec::Vec::new();
     for r in cols {
         for c in caps(r) {
             if !slots.iter().any(|(s, _)| *s == c.slot) {
-                slots.push((c.slot, slot_name(c.slot)));
+                slots.push((c.slot, c.count));
             }
         }
     }
     slots.sort();
     let mut out = std::string::String::from("| slot | name | VM | VFS | FS | init / user processes |\n|---|---|---|---|---|---|\n");
-    for (slot, name) in slots {
-        let _ = write!(out, "| {} | `{}` |", slot, name);
+    for (slot, count) in slots {
+        if count == 1 {
+            let _ = write!(out, "| {} | `{}` |", slot, slot_name(slot));
+        } else {
+            let _ = write!(out, "| {}–{} | `{}` + *i* |", slot, slot + count - 1, slot_name(slot));
+        }
         for r in cols {
             let cell = caps(r).iter().find(|c| c.slot == slot).map_or(std::string::String::from("–"), describe);
             let _ = write!(out, " {} |", cell);
@@ -254,6 +286,8 @@ fn slot_name(slot: u64) -> &'static str {
         cs::FAULT_EP => "FAULT_EP",
         cs::ASID_POOL => "ASID_POOL",
         cs::PM_NOTIFY => "PM_NOTIFY",
+        cs::vfs::WORKER_TCB_BASE => "vfs::WORKER_TCB_BASE",
+        cs::vfs::NTFN_BASE => "vfs::NTFN_BASE",
         _ => "?",
     }
 }
@@ -276,6 +310,8 @@ fn describe(c: &Cap) -> std::string::String {
         CapKind::Faults(FaultHandler::Reporter) => std::format!("**fault reporter** ep, {}, badge *own*\\|F", rights),
         CapKind::AsidPool => std::format!("initial ASID pool, {}", rights),
         CapKind::PmNotify => std::format!("PM's notification, {}, badge `VM_EVENT_BADGE` (0x800)", rights),
+        CapKind::WorkerTcb => std::format!("TCB of worker *i*, not started, {}", rights),
+        CapKind::Notification => std::format!("notification *i*, {}", rights),
     }
 }
 
@@ -348,10 +384,49 @@ mod tests {
         for p in PROCESSES {
             let list = caps(p.role);
             for (i, c) in list.iter().enumerate() {
-                assert!(c.slot < (1 << cnode_bits(p.role)), "{:?} slot {}", p.role, c.slot);
-                assert!(list[..i].iter().all(|d| d.slot != c.slot), "{:?} slot {} twice", p.role, c.slot);
+                assert!(c.count > 0, "{:?} slot {} fills nothing", p.role, c.slot);
+                assert!(c.slots().end <= (1 << cnode_bits(p.role)), "{:?} slot {}", p.role, c.slot);
+                assert!(list[..i].iter().all(|d| d.slots().end <= c.slot || c.slots().end <= d.slot), "{:?} slot {} twice", p.role, c.slot);
+                // The slots a process fills at run time stay empty.
+                for free in [cs::RECV_SLOT, cs::FIRST_FREE] {
+                    assert!(!c.slots().contains(&free), "{:?} slot {}", p.role, free);
+                }
             }
         }
+    }
+
+    #[test]
+    fn only_objects_of_their_own_come_in_ranges() {
+        // The root task gives every other kind to one slot only.
+        for p in PROCESSES {
+            for c in caps(p.role) {
+                assert!(c.count == 1 || matches!(c.kind, CapKind::WorkerTcb | CapKind::Notification), "{:?} {:?}", p.role, c);
+            }
+        }
+    }
+
+    #[test]
+    fn vfs_gets_its_workers_and_notifications() {
+        let vfs = caps(Role::Vfs);
+        let workers = vfs.iter().find(|c| c.kind == CapKind::WorkerTcb).map(|c| c.slots());
+        let ntfns = vfs.iter().find(|c| c.kind == CapKind::Notification).map(|c| c.slots());
+        assert_eq!(workers, Some(cs::vfs::WORKER_TCB_BASE..cs::vfs::WORKER_TCB_BASE + cs::vfs::WORKERS));
+        assert_eq!(ntfns, Some(cs::vfs::NTFN_BASE..cs::vfs::NTFN_BASE + cs::vfs::NTFNS));
+        // Nobody else gets threads or notifications.
+        for p in PROCESSES.iter().filter(|p| p.role != Role::Vfs) {
+            assert!(caps(p.role).iter().all(|c| !matches!(c.kind, CapKind::WorkerTcb | CapKind::Notification)), "{:?}", p.role);
+        }
+    }
+
+    #[test]
+    fn worker_ipc_buffers_are_distinct_pages_of_the_server_area() {
+        use cs::addr::{IPC_BUFFER, SERVER_IPC_AREA_PAGES};
+        let end = IPC_BUFFER + SERVER_IPC_AREA_PAGES * 4096;
+        for i in 0..cs::vfs::WORKERS {
+            let b = cs::vfs::worker_ipc_buffer(i);
+            assert!(b > IPC_BUFFER && b + 4096 <= end && b.is_multiple_of(4096), "worker {} at {:#x}", i, b);
+        }
+        assert_eq!(cs::vfs::worker_ipc_buffer(1) - cs::vfs::worker_ipc_buffer(0), 4096);
     }
 
     #[test]

@@ -28,3 +28,29 @@ core::arch::global_asm!(
 pub fn spawn_thread_entry(entry: extern "C" fn(u64) -> !, arg: u64, stack_top: u64) -> UserContext {
     UserContext { rip: entry as usize as u64, rsp: (stack_top & !15) - 8, rdi: arg, rflags: 0x202, ..Default::default() }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    extern "C" fn never(_: u64) -> ! {
+        panic!("only its address is used")
+    }
+
+    #[test]
+    fn a_started_thread_sees_the_stack_a_call_leaves() {
+        let entry: extern "C" fn(u64) -> ! = never;
+        for top in [0x7fff_0000u64, 0x7fff_0008, 0x7fff_000f, 0x7fff_0010] {
+            let r = spawn_thread_entry(entry, 0x1234, top);
+            // SysV ABI at function entry: the return address was pushed on
+            // a 16-byte aligned stack.
+            assert_eq!((r.rsp + 8) % 16, 0, "top {:#x}", top);
+            assert!(r.rsp < top && top - r.rsp <= 24, "top {:#x}: rsp {:#x}", top, r.rsp);
+            assert_eq!(r.rip, entry as usize as u64);
+            assert_eq!(r.rdi, 0x1234);
+            // Interrupts on (IF), the one flag x86 requires set (bit 1).
+            assert_eq!(r.rflags, 0x202);
+            assert_eq!((r.rax, r.rbp, r.fs_base), (0, 0, 0));
+        }
+    }
+}

@@ -210,6 +210,29 @@ impl Tcb {
     pub fn bind_notification(self, ntfn: Notification) -> Result<()> {
         invoke(self.0, label::TCB_BIND_NOTIFICATION, &[], &[ntfn.0]).map(|_| ())
     }
+
+    pub fn unbind_notification(self) -> Result<()> {
+        invoke(self.0, label::TCB_UNBIND_NOTIFICATION, &[], &[]).map(|_| ())
+    }
+
+    /// Starts this thread, made but never run, at `entry(arg)` on the stack
+    /// that ends at `stack_top`, with the registers
+    /// [`crate::spawn_thread_entry`] sets up (the stack as a `call` leaves
+    /// it: `rsp + 8` 16-byte aligned), and resumes it.
+    ///
+    /// # Safety
+    ///
+    /// - The thread runs in the caller's VSpace (`entry` is an address of
+    ///   the caller's image), with its own IPC buffer.
+    /// - The stack below `stack_top` is mapped read-write, large enough for
+    ///   everything `entry` does, and used by this thread alone for the
+    ///   thread's whole life: nothing else reads, writes, unmaps or frees
+    ///   it while the thread may still run.
+    /// - The thread is not running: rewriting a running thread's registers
+    ///   would tear it away from whatever it was doing.
+    pub unsafe fn start(self, entry: extern "C" fn(u64) -> !, stack_top: u64, arg: u64) -> Result<()> {
+        self.write_registers(true, &crate::spawn_thread_entry(entry, arg, stack_top))
+    }
 }
 
 impl CNode {

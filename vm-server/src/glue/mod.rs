@@ -213,9 +213,11 @@ impl Vm {
         let cap = self.take_received_cap(has_cap)?;
         let vs = UserVSpace::adopt(cap);
         let mut space = AddressSpace::new();
-        // Keep mmap away from the server's IPC buffer, which the root task
-        // mapped: a placeholder region with no access.
-        space.mmap_anon(cs::addr::IPC_BUFFER, PAGE_SIZE as u64, Prot::NONE, true, &mut self.frames)?;
+        // Keep mmap away from the server's IPC buffers (its first thread's
+        // and its workers'), which the root task mapped: a placeholder
+        // region with no access over the whole area.
+        let ipc_area = cs::addr::SERVER_IPC_AREA_PAGES * PAGE_SIZE as u64;
+        space.mmap_anon(cs::addr::IPC_BUFFER, ipc_area, Prot::NONE, true, &mut self.frames)?;
         self.procs.insert(server.0, Proc { space, vs, ipc_cap: 0, dead: false, tlb: Tlb::new(), grants: None, server: true });
         Ok(())
     }
