@@ -183,7 +183,8 @@ impl<R: RawMutex> Vfs<R> {
             let _io = self.stripe(ino as usize);
             let pos = self.state.lock().filp(id).pos;
             let n = buf.len.min(IO_MAX);
-            let io = Io::from_reply(&fs_on_user(env, who, buf.addr, n, true, |grant| fs::Request::Getdents { ino, grant, pos, bytes: n })?)?;
+            let io =
+                Io::from_reply(&fs_on_user(env, who, buf.addr, n, true, |grant| fs::Request::Getdents { ino, grant, pos, bytes: n })?)?;
             self.state.lock().filp(id).pos = io.pos;
             Ok(io.bytes)
         })

@@ -51,7 +51,12 @@ fn using<E: Env, T>(env: &mut E, f: Found, body: impl FnOnce(&mut E, &Found) -> 
 
 /// The same for a parent directory and the name in it; a path without a
 /// last name (`/`) is `empty`'s error.
-fn in_parent<E: Env, T>(env: &mut E, p: Parent, empty: Errno, body: impl FnOnce(&mut E, &Found, &[u8]) -> Result<T, Errno>) -> Result<T, Errno> {
+fn in_parent<E: Env, T>(
+    env: &mut E,
+    p: Parent,
+    empty: Errno,
+    body: impl FnOnce(&mut E, &Found, &[u8]) -> Result<T, Errno>,
+) -> Result<T, Errno> {
     let r = if p.name.is_empty() { Err(empty) } else { body(env, &p.dir, &p.name) };
     put(env, &p.dir);
     r

@@ -181,8 +181,11 @@ fn vfs_request() -> impl Strategy<Value = vfs::Request> {
         (any::<i32>(), 0..=vfs::EXERCISE_MAX, any::<u8>()).prop_map(|(grant, len, delta)| GrantExercise { grant, len, delta }),
         (any::<i32>(), any::<u64>(), any::<u64>()).prop_map(|(grant, len, rounds)| GrantBench { grant, len, rounds }),
         (any::<u32>(), any::<u64>(), any::<u64>()).prop_map(|(fd, addr, len)| Read { fd, buf: vfs::UserBuf { addr, len } }),
-        (any::<u32>(), any::<u64>(), any::<u64>(), any::<u64>())
-            .prop_map(|(fd, addr, len, offset)| Pwrite { fd, buf: vfs::UserBuf { addr, len }, offset }),
+        (any::<u32>(), any::<u64>(), any::<u64>(), any::<u64>()).prop_map(|(fd, addr, len, offset)| Pwrite {
+            fd,
+            buf: vfs::UserBuf { addr, len },
+            offset
+        }),
         (any::<u32>(), 0..=vfs::SMALL_MAX, prop::array::uniform3(any::<u64>())).prop_map(|(fd, len, data)| {
             // Words past the length are not sent: they decode as whatever
             // the registers held, so only the sent ones are compared.
@@ -193,10 +196,8 @@ fn vfs_request() -> impl Strategy<Value = vfs::Request> {
         }),
         (any::<u64>(), 0..=vfs::PATH_MAX, prop::sample::select(vec![0, 1, 2, 0x202, 0x60_0e0e]), 0u32..=0o7777)
             .prop_map(|(addr, len, flags, mode)| Open { path: vfs::UserPath { addr, len }, flags, mode }),
-        (any::<u64>(), 0..=vfs::PATH_MAX, any::<u64>(), 0..=vfs::PATH_MAX).prop_map(|(a, al, b, bl)| Rename {
-            old: vfs::UserPath { addr: a, len: al },
-            new: vfs::UserPath { addr: b, len: bl }
-        }),
+        (any::<u64>(), 0..=vfs::PATH_MAX, any::<u64>(), 0..=vfs::PATH_MAX)
+            .prop_map(|(a, al, b, bl)| Rename { old: vfs::UserPath { addr: a, len: al }, new: vfs::UserPath { addr: b, len: bl } }),
         (endpoint(), endpoint()).prop_map(|(parent, child)| ProcFork { parent, child }),
         Just(Sync),
     ]
