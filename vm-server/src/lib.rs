@@ -41,4 +41,4 @@ pub use memtype::{MemType, MemoryType};
 pub use page::{Mapping, Page, PageFrame, Released};
 pub use prot::Prot;
 pub use region::{Region, RegionMap};
-pub use space::{AddressSpace, FaultOutcome, Forked, KillReason, Limits};
+pub use space::{AddressSpace, FaultOutcome, Forked, KillReason, Limits, MadePresent, PageUse};

@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: BSD-2-Clause
-//! VM's decisions that need no kernel: which requests only PM may make,
-//! which ones build bookkeeping, the commit check, what a fault becomes,
-//! and the queue of killed processes PM collects. The glue only carries
-//! them out.
+//! VM's decisions that need no kernel: which requests only PM (or only
+//! VFS) may make, which ones build bookkeeping, the commit check, what a
+//! fault becomes, whose range FIX_RANGE may fix, and the queue of killed
+//! processes PM collects. The glue only carries them out.
 use crate::space::FaultOutcome;
-use minix_abi::endpoint::{Endpoint, PM};
-use minix_abi::errno::{Errno, ENOMEM, EPERM};
+use minix_abi::endpoint::{Endpoint, PM, VFS};
+use minix_abi::errno::{Errno, ENOMEM, EPERM, ESRCH};
 use minix_abi::pm::{SIGILL, SIGSEGV};
 use minix_abi::vm::{self, Request};
 
-/// PM-only calls (spawn, fork, exit, events, adopt) from anyone else are
-/// `EPERM`.
+/// PM-only calls (spawn, fork, exit, events, adopt) from anyone but PM,
+/// and VFS-only calls (fix-range) from anyone but VFS, are `EPERM`.
 #[inline]
 pub fn allowed(who: Endpoint, call: u64) -> Result<(), Errno> {
-    if vm::pm_only(call) && who != PM {
+    if (vm::pm_only(call) && who != PM) || (vm::vfs_only(call) && who != VFS) {
         Err(EPERM)
     } else {
         Ok(())
@@ -22,10 +22,31 @@ pub fn allowed(who: Endpoint, call: u64) -> Result<(), Errno> {
 
 /// Requests that make new bookkeeping in VM's heap. When the heap cannot
 /// be grown to its mark, these are refused with `ENOMEM` rather than risk
-/// an allocation VM cannot satisfy.
+/// an allocation VM cannot satisfy. FIX_RANGE is one: the pages it makes
+/// present are new entries in the process's page maps.
 #[inline]
 pub fn builds_bookkeeping(r: &Request) -> bool {
-    matches!(r, Request::Spawn { .. } | Request::Fork { .. } | Request::Brk { .. } | Request::Mmap { .. } | Request::Adopt { .. })
+    matches!(
+        r,
+        Request::Spawn { .. }
+            | Request::Fork { .. }
+            | Request::Brk { .. }
+            | Request::Mmap { .. }
+            | Request::Adopt { .. }
+            | Request::FixRange { .. }
+    )
+}
+
+/// Whether FIX_RANGE may touch a process: `dead` is `None` when VM does
+/// not know it, else whether a fault has killed it (PM will tear it down).
+/// Either way there is no one whose memory to fix: `ESRCH`. Checked before
+/// the range, so even a zero length names a live process.
+#[inline]
+pub fn fix_range_target(dead: Option<bool>) -> Result<(), Errno> {
+    match dead {
+        Some(false) => Ok(()),
+        _ => Err(ESRCH),
+    }
 }
 
 /// Memory is committed on first touch, so a request for more pages than
@@ -121,7 +142,7 @@ mod tests {
     use super::*;
     use crate::page::{Mapping, PageFrame, PtFlags};
     use crate::space::KillReason;
-    use minix_abi::endpoint::{INIT, VFS};
+    use minix_abi::endpoint::{FS, INIT, VM};
 
     #[test]
     fn only_pm_makes_pm_calls() {
@@ -129,6 +150,24 @@ mod tests {
         assert_eq!(allowed(VFS, vm::ADOPT), Err(EPERM));
         assert_eq!(allowed(PM, vm::FORK), Ok(()));
         assert_eq!(allowed(INIT, vm::MMAP), Ok(()));
+    }
+
+    #[test]
+    fn only_vfs_fixes_ranges() {
+        assert_eq!(allowed(VFS, vm::FIX_RANGE), Ok(()));
+        for who in [INIT, PM, VM, FS, Endpoint::new(5, 2), Endpoint::new(2, 2)] {
+            assert_eq!(allowed(who, vm::FIX_RANGE), Err(EPERM), "{who:?}");
+        }
+        // VFS gains nothing else.
+        assert_eq!(allowed(VFS, vm::SPAWN), Err(EPERM));
+        assert_eq!(allowed(VFS, vm::SAFECOPY_FROM), Ok(()));
+    }
+
+    #[test]
+    fn fix_range_needs_a_live_process() {
+        assert_eq!(fix_range_target(Some(false)), Ok(()));
+        assert_eq!(fix_range_target(Some(true)), Err(ESRCH));
+        assert_eq!(fix_range_target(None), Err(ESRCH));
     }
 
     #[test]
@@ -167,5 +206,6 @@ mod tests {
         assert!(builds_bookkeeping(&Request::Mmap { addr: 0, len: 1, prot: 3, flags: 0 }));
         assert!(!builds_bookkeeping(&Request::Info));
         assert!(!builds_bookkeeping(&Request::Munmap { addr: 0, len: 1 }));
+        assert!(builds_bookkeeping(&Request::FixRange { who: INIT, addr: 0, len: 1, write: true }));
     }
 }

@@ -27,6 +27,14 @@ pub const MUNMAP: u64 = BASE + 0x12;
 /// Memory statistics: status = free frames, vals = (total frames, resident
 /// pages of the caller).
 pub const INFO: u64 = BASE + 0x13;
+/// VFS only (anyone else: `EPERM`): make a user's range present, after a
+/// `CPF_TRY` copy through a grant on it faulted. Words (`who`, address,
+/// length, write: 0 or 1); the length at most [`FIX_RANGE_MAX`]. VM
+/// answers at once and never kills `who`: 0 when every page of the range
+/// is present (and writable when `write`), `EFAULT` where a fault by
+/// `who` would have killed it, `ESRCH` for a process VM does not know or
+/// that is dying, `ENOMEM` when out of memory.
+pub const FIX_RANGE: u64 = BASE + 0x14;
 
 /// Register the caller's grant table: words (base address, entries).
 pub const GRANT_TABLE: u64 = BASE + 0x20;
@@ -44,7 +52,7 @@ pub const VSAFECOPY: u64 = BASE + 0x24;
 
 /// Every call number of this interface.
 pub const CALLS: &[u64] =
-    &[SPAWN, FORK, EXIT, EVENTS, ADOPT, BRK, MMAP, MUNMAP, INFO, GRANT_TABLE, SAFECOPY_FROM, SAFECOPY_TO, SAFEMEMSET, VSAFECOPY];
+    &[SPAWN, FORK, EXIT, EVENTS, ADOPT, BRK, MMAP, MUNMAP, INFO, FIX_RANGE, GRANT_TABLE, SAFECOPY_FROM, SAFECOPY_TO, SAFEMEMSET, VSAFECOPY];
 
 /// Packs a granter endpoint and a grant id into one message word.
 pub const fn grant_word(granter: Endpoint, grant: i32) -> u64 {
@@ -97,6 +105,9 @@ pub const GRANT_TABLE_ALIGN: u64 = 8;
 pub const GRANT_TABLE_MAX_ENTRIES: u64 = 1 << 20;
 /// Most elements one VSAFECOPY may carry.
 pub const VSAFECOPY_MAX: u64 = 64;
+/// Most bytes one FIX_RANGE may cover (1 MiB: 256 pages, well above the
+/// 128 KiB a single FS transfer moves).
+pub const FIX_RANGE_MAX: u64 = 1 << 20;
 
 /// Checks a grant table's place: `base` aligned to
 /// [`GRANT_TABLE_ALIGN`], at most [`GRANT_TABLE_MAX_ENTRIES`] entries,
@@ -141,6 +152,14 @@ pub enum Request {
     Adopt {
         server: Endpoint,
     },
+    /// VFS: make `[addr, addr + len)` of `who` present, writable if
+    /// `write`.
+    FixRange {
+        who: Endpoint,
+        addr: u64,
+        len: u64,
+        write: bool,
+    },
     GrantTable {
         base: u64,
         entries: u64,
@@ -172,19 +191,26 @@ pub fn pm_only(call: u64) -> bool {
     matches!(call, SPAWN | FORK | EXIT | EVENTS | ADOPT)
 }
 
+/// Whether only VFS may make this call.
+pub fn vfs_only(call: u64) -> bool {
+    call == FIX_RANGE
+}
+
 impl Request {
     /// Decodes a request. Unknown call numbers are `ENOSYS`; too few words
     /// (or more than four on a call with arguments) and any word out of its
     /// argument's range are `EINVAL`:
     ///
-    /// * endpoints (SPAWN, FORK, EXIT, ADOPT, and the granter in a grant
-    ///   word) must be well formed, with no bit above 31;
+    /// * endpoints (SPAWN, FORK, EXIT, ADOPT, FIX_RANGE's `who`, and the
+    ///   granter in a grant word) must be well formed, with no bit above 31;
     /// * SPAWN's image number at most `pm::MAX_IMAGE`;
     /// * MMAP's `prot` only [`PROT_MASK`] bits, its `flags` only
     ///   [`MAP_KNOWN`] bits and not both SHARED and PRIVATE;
     /// * GRANT_TABLE as [`check_grant_table`] says;
     /// * SAFEMEMSET's byte one byte;
-    /// * VSAFECOPY's count at most [`VSAFECOPY_MAX`].
+    /// * VSAFECOPY's count at most [`VSAFECOPY_MAX`];
+    /// * FIX_RANGE's length at most [`FIX_RANGE_MAX`], its write flag 0 or
+    ///   1.
     ///
     /// Addresses, lengths and offsets stay full 64-bit words: their checks
     /// need the process's memory (VM answers `EINVAL`/`ENOMEM`) or the grant
@@ -225,6 +251,15 @@ impl Request {
             ADOPT => {
                 need_words(r, 1)?;
                 Request::Adopt { server: endpoint_of(r.words[0])? }
+            }
+            FIX_RANGE => {
+                need_words(r, 4)?;
+                Request::FixRange {
+                    who: endpoint_of(r.words[0])?,
+                    addr: r.words[1],
+                    len: at_most(r.words[2], FIX_RANGE_MAX)?,
+                    write: at_most(r.words[3], 1)? == 1,
+                }
             }
             GRANT_TABLE => {
                 need_words(r, 2)?;
@@ -267,6 +302,7 @@ impl Request {
             Request::Munmap { addr, len } => (MUNMAP, [addr, len, 0, 0], 2),
             Request::Info => (INFO, [0; 4], 0),
             Request::Adopt { server } => (ADOPT, [server.0 as u64, 0, 0, 0], 1),
+            Request::FixRange { who, addr, len, write } => (FIX_RANGE, [who.0 as u64, addr, len, write as u64], 4),
             Request::GrantTable { base, entries } => (GRANT_TABLE, [base, entries, 0, 0], 2),
             Request::SafeCopy { to_granter, granter, grant, offset, addr, bytes } => {
                 (if to_granter { SAFECOPY_TO } else { SAFECOPY_FROM }, [grant_word(granter, grant), offset, addr, bytes], 4)
@@ -300,6 +336,8 @@ mod tests {
             Request::SafeCopy { to_granter: false, granter: c, grant: 1 << 20 | 5, offset: 0, addr: 0, bytes: 0 },
             Request::SafeMemset { granter: c, grant: 7, offset: 1, byte: 0xab, bytes: 4096 },
             Request::VSafeCopy { addr: 0x9000, count: 3 },
+            Request::FixRange { who: c, addr: 0x40_0000, len: FIX_RANGE_MAX, write: true },
+            Request::FixRange { who: c, addr: u64::MAX, len: 0, write: false },
         ] {
             let (call, words, len) = req.encode();
             assert_eq!(Request::decode(&RawRequest { call, words, len }), Ok(req));
@@ -309,7 +347,8 @@ mod tests {
         let short = RawRequest { call: MMAP, words: [0; 4], len: 3 };
         assert_eq!(Request::decode(&short), Err(EINVAL));
         assert_eq!(Request::decode(&RawRequest { call: 0x3ff, words: [0; 4], len: 0 }), Err(ENOSYS));
-        assert!(pm_only(SPAWN) && pm_only(ADOPT) && !pm_only(BRK) && !pm_only(SAFECOPY_TO));
+        assert!(pm_only(SPAWN) && pm_only(ADOPT) && !pm_only(BRK) && !pm_only(SAFECOPY_TO) && !pm_only(FIX_RANGE));
+        assert!(vfs_only(FIX_RANGE) && !vfs_only(SAFECOPY_TO) && !vfs_only(FORK));
         let bad_byte = RawRequest { call: SAFEMEMSET, words: [grant_word(c, 1), 0, 256, 1], len: 4 };
         assert_eq!(Request::decode(&bad_byte), Err(EINVAL));
     }
@@ -338,6 +377,26 @@ mod tests {
         assert_eq!(ok(PROT_READ, MAP_ANON | 0x4), Err(EINVAL));
         assert_eq!(ok(PROT_READ, MAP_ANON | 1 << 40), Err(EINVAL));
         assert_eq!(ok(PROT_READ, MAP_ANON | MAP_SHARED | MAP_PRIVATE), Err(EINVAL));
+    }
+
+    #[test]
+    fn fix_range_checked() {
+        let c = Endpoint::new(5, 2);
+        let fr = |who: u64, len, write| Request::decode(&raw(FIX_RANGE, [who, 0x1000, len, write], 4));
+        assert_eq!(fr(c.0 as u64, 4096, 1), Ok(Request::FixRange { who: c, addr: 0x1000, len: 4096, write: true }));
+        assert_eq!(fr(c.0 as u64, 0, 0), Ok(Request::FixRange { who: c, addr: 0x1000, len: 0, write: false }));
+        assert_eq!(fr(c.0 as u64, FIX_RANGE_MAX + 1, 0), Err(EINVAL));
+        assert_eq!(fr(c.0 as u64, u64::MAX, 0), Err(EINVAL));
+        for write in [2, 1 << 32 | 1, u64::MAX] {
+            assert_eq!(fr(c.0 as u64, 1, write), Err(EINVAL));
+        }
+        assert_eq!(fr(c.0 as u64 | 1 << 32, 1, 0), Err(EINVAL));
+        assert_eq!(fr(c.fault_badge(), 1, 0), Err(EINVAL));
+        assert_eq!(fr(5, 1, 0), Err(EINVAL)); // generation 0
+        let short = raw(FIX_RANGE, [c.0 as u64, 0x1000, 1, 0], 3);
+        assert_eq!(Request::decode(&short), Err(EINVAL));
+        let long = raw(FIX_RANGE, [c.0 as u64, 0x1000, 1, 0], 5);
+        assert_eq!(Request::decode(&long), Err(EINVAL));
     }
 
     #[test]

@@ -58,7 +58,7 @@ fn word() -> impl Strategy<Value = u64> {
             u32::MAX as u64, u32::MAX as u64 + 1, i32::MAX as u64, i32::MIN as i64 as u64,
             u64::MAX, u64::MAX - 1, u64::MAX - 4095, i64::MAX as u64, i64::MIN as u64,
             0x7000_0000, 0x4000_0000 + 4094, 1 << 32, (1 << 32) | 3, 1 << 47, 1 << 63,
-            vm::GRANT_TABLE_MAX_ENTRIES, vm::GRANT_TABLE_MAX_ENTRIES + 1,
+            vm::GRANT_TABLE_MAX_ENTRIES, vm::GRANT_TABLE_MAX_ENTRIES + 1, vm::FIX_RANGE_MAX, vm::FIX_RANGE_MAX + 1,
             vm::VSAFECOPY_MAX, vm::VSAFECOPY_MAX + 1, vfs::EXERCISE_MAX, vfs::EXERCISE_MAX + 1,
             fs::IO_MAX, fs::IO_MAX + 1, 0xffff, 0x1_0000, fs::MODE_PERM, fs::MODE_PERM + 1, (1 << 48) - 1, 1 << 48,
         ]),
@@ -161,6 +161,8 @@ fn vm_request() -> impl Strategy<Value = vm::Request> {
         (any::<u64>(), any::<u64>()).prop_map(|(addr, len)| Munmap { addr, len }),
         Just(Info),
         endpoint().prop_map(|server| Adopt { server }),
+        (endpoint(), any::<u64>(), prop_oneof![0..=vm::FIX_RANGE_MAX, Just(vm::FIX_RANGE_MAX)], any::<bool>())
+            .prop_map(|(who, addr, len, write)| FixRange { who, addr, len, write }),
         table.prop_map(|(base, entries)| GrantTable { base, entries }),
         (any::<bool>(), endpoint(), any::<i32>(), any::<u64>(), any::<u64>(), any::<u64>())
             .prop_map(|(to_granter, granter, grant, offset, addr, bytes)| SafeCopy { to_granter, granter, grant, offset, addr, bytes }),

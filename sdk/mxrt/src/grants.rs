@@ -82,3 +82,12 @@ pub fn safememset(granter: Endpoint, grant: GrantId, offset: u64, byte: u8, byte
 pub fn vsafecopy(elements: &[VecElement]) -> Result<(), Errno> {
     vm(Request::VSafeCopy { addr: elements.as_ptr() as u64, count: elements.len() as u64 })
 }
+
+/// FIX_RANGE (VFS only): asks VM to make `[addr, addr + len)` of `who`
+/// present, writable if `write`, after a `CPF_TRY` copy through a grant on
+/// it faulted; the request is then repeated. `EFAULT` where `who` itself
+/// would have been killed by the access, `ESRCH` for a process VM does not
+/// know, `EPERM` from anyone but VFS.
+pub fn fix_range(who: Endpoint, addr: u64, len: u64, write: bool) -> Result<(), Errno> {
+    vm(Request::FixRange { who, addr, len, write })
+}

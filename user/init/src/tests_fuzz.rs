@@ -34,6 +34,7 @@ const LABELS: &[u64] = &[
     vm::ADOPT,
     vm::MMAP,
     vm::INFO,
+    vm::FIX_RANGE,
     vm::GRANT_TABLE,
     vm::SAFECOPY_FROM,
     vm::SAFECOPY_TO,

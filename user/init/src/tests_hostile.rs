@@ -7,8 +7,8 @@ use crate::harness::{ensure, Test};
 use minix_abi::common::PING;
 use minix_abi::cspace::addr::IPC_BUFFER;
 use minix_abi::cspace::{PM_EP, VFS_EP, VM_EP};
-use minix_abi::endpoint::{PM, VFS, VM};
-use minix_abi::errno::{EFAULT, EINVAL, ENOSYS};
+use minix_abi::endpoint::{INIT, PM, VFS, VM};
+use minix_abi::errno::{EFAULT, EINVAL, ENOSYS, EPERM};
 use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
 use minix_abi::{pm, vm};
 use mxrt::ipc::sendrec;
@@ -79,6 +79,21 @@ fn grant_on_ipc_buffer() -> Result<(), &'static str> {
     ensure(posix::getpid() != 0, "no getpid after the copy")
 }
 
+/// FIX_RANGE is VFS's: anyone else (init here) gets EPERM, whatever the
+/// range names (its own untouched pages, a hole, even a zero length), and
+/// VM pages nothing in for it.
+fn fix_range_not_vfs() -> Result<(), &'static str> {
+    let m = posix::mmap_region(4 * 4096, PROT_READ | PROT_WRITE).map_err(|_| "mmap")?;
+    let base = m.base();
+    let before = posix::vm_info().map_err(|_| "vm_info")?.2;
+    for (addr, len, write) in [(base, 4 * 4096, true), (base, 4096, false), (base, 0, false), (0, 4096, true)] {
+        ensure(mxrt::grants::fix_range(INIT, addr, len, write) == Err(EPERM), "FIX_RANGE from init was not EPERM")?;
+    }
+    let after = posix::vm_info().map_err(|_| "vm_info")?.2;
+    ensure(after == before, "FIX_RANGE from init paged memory in")?;
+    m.unmap().map_err(|_| "munmap")
+}
+
 pub const TESTS: &[Test] = &[
     // Attack 1: a cap sent to PM (after children have died, as they have
     // by now) once landed in a freed slot and made every fork fail.
@@ -133,4 +148,5 @@ pub const TESTS: &[Test] = &[
         },
     },
     Test { name: "hostile.grant_on_ipc_buffer_efault", run: |_| grant_on_ipc_buffer() },
+    Test { name: "hostile.fix_range_not_vfs_eperm", run: |_| fix_range_not_vfs() },
 ];

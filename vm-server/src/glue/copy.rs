@@ -13,6 +13,10 @@
 //! copy; VM writes the final grant's id into its fault mark and answers
 //! EFAULT without paging anything in. Without TRY, VM makes the page
 //! present first (anonymous memory: at once) and then copies.
+//!
+//! FIX_RANGE is VFS's answer to such a mark: it makes the user's range
+//! present with the same page-in the copy without TRY uses, and VFS then
+//! repeats the request.
 extern crate alloc;
 use super::frames::Sel4Frames;
 use super::{Proc, Vm};
@@ -22,11 +26,12 @@ use grant::{
     ENTRY_SIZE, MAX_VEC_ELEMENTS,
 };
 use minix_abi::endpoint::{Endpoint, VFS};
-use minix_abi::errno::{Errno, EFAULT, EINVAL};
+use minix_abi::errno::{Errno, EFAULT, EINVAL, ENOMEM, ESRCH};
 use sel4::PAGE_SIZE;
 use vm_server::endpoint_table::EndpointTable;
 use vm_server::page::PageFrame;
-use vm_server::FaultOutcome;
+use vm_server::policy;
+use vm_server::{MadePresent, PageUse};
 
 /// Reads `buf.len()` bytes of a process's memory, only from present pages.
 pub fn read_mem(p: &Proc, frames: &Sel4Frames, addr: u64, buf: &mut [u8]) -> bool {
@@ -105,37 +110,48 @@ impl Vm {
     /// `try_only`.
     fn page_for(&mut self, ep: Endpoint, addr: u64, write: bool, try_only: bool) -> Result<u64, PageErr> {
         let p = self.procs.get_mut(&ep.0).ok_or(PageErr::Fault)?;
-        if let Some(w) = p.tlb.lookup(addr & !(PAGE_SIZE as u64 - 1), write) {
+        let page = addr & !(PAGE_SIZE as u64 - 1);
+        if let Some(w) = p.tlb.lookup(page, write) {
             return Ok(w);
         }
-        match p.space.present_page(addr, write, &self.frames) {
-            Some(PageFrame::Pool(id)) => {
-                p.tlb.fill(addr & !(PAGE_SIZE as u64 - 1), Sel4Frames::offset(id), write);
-                return Ok(Sel4Frames::offset(id));
+        let made = if try_only {
+            match p.space.page_use(addr, write, &self.frames) {
+                PageUse::Ready(id) => MadePresent::Already(id),
+                PageUse::Missing => return Err(PageErr::Try),
+                PageUse::Refused => return Err(PageErr::Fault),
             }
-            // A physical page (the IPC buffer) is not VM's to copy through:
-            // refuse, and never remap it, which would unmap it for good.
-            Some(PageFrame::Phys(_)) => return Err(PageErr::Fault),
-            None => {}
-        }
-        if p.space.page(addr).is_some_and(|pg| pg.frame.pool().is_none()) {
-            return Err(PageErr::Fault);
-        }
-        if try_only {
-            return Err(PageErr::Try);
-        }
-        p.tlb.invalidate(addr & !(PAGE_SIZE as u64 - 1));
-        match p.space.handle_fault(addr, write, &mut self.frames) {
-            FaultOutcome::Map(m) => {
+        } else {
+            // The fault path's logic, without the kill: bad addresses and
+            // file pages (which come with the file system) fail the copy.
+            p.tlb.invalidate(page);
+            p.space.make_present(addr, write, &mut self.frames).map_err(|_| PageErr::Fault)?
+        };
+        match made {
+            MadePresent::Already(id) => {
+                p.tlb.fill(page, Sel4Frames::offset(id), write);
+                Ok(Sel4Frames::offset(id))
+            }
+            MadePresent::Mapped(m, id) => {
                 p.vs.install(&mut self.frames, &m, None).map_err(|_| PageErr::Fault)?;
-                match m.frame {
-                    PageFrame::Pool(id) => Ok(Sel4Frames::offset(id)),
-                    PageFrame::Phys(_) => Err(PageErr::Fault),
-                }
+                Ok(Sel4Frames::offset(id))
             }
-            // File pages come with the file system; bad addresses fail.
-            FaultOutcome::Later(_) | FaultOutcome::Kill(_) => Err(PageErr::Fault),
         }
+    }
+
+    /// FIX_RANGE from VFS: makes `[addr, addr + len)` of `who` present
+    /// (writable if `write`), as `who`'s own faults would, but answers
+    /// instead of killing (see `AddressSpace::fix_range`). Never blocks:
+    /// every page is made now or the call fails.
+    pub fn fix_range(&mut self, who: Endpoint, addr: u64, len: u64, write: bool) -> Result<(), Errno> {
+        policy::fix_range_target(self.procs.get(&who.0).map(|p| p.dead))?;
+        let p = self.procs.get_mut(&who.0).ok_or(ESRCH)?;
+        // Pages may change frames (a copy-on-write break): drop every
+        // cached translation first, as the fault path drops its page's.
+        p.tlb.flush();
+        // A mapping that cannot be installed (no room for a paging
+        // structure or a mapping cap) is out of memory; the page stays
+        // present in the model and a later fault maps it.
+        p.space.fix_range(addr, len, write, &mut self.frames, |m, frames| p.vs.install(frames, m, None).map_err(|_| ENOMEM))
     }
 
     /// Window offsets of every page of `[addr, addr + bytes)` in `ep`'s

@@ -184,6 +184,7 @@ impl Vm {
                 self.safememset(who, granter, grant, offset, byte, bytes).map(|_| (Reply::ok(0), None))
             }
             Request::VSafeCopy { addr, count } => self.vsafecopy(who, addr, count).map(|_| (Reply::ok(0), None)),
+            Request::FixRange { who: target, addr, len, write } => self.fix_range(target, addr, len, write).map(|_| (Reply::ok(0), None)),
         };
         match result {
             Ok((reply, cap)) => (Some(reply), cap),

@@ -1,11 +1,38 @@
 // SPDX-License-Identifier: BSD-2-Clause
-//! Page faults, and completing a fault that waited for a file page.
+//! Page faults, completing a fault that waited for a file page, and
+//! making pages present on behalf of a process (the copy engine without
+//! TRY, and VFS's FIX_RANGE) with the fault's logic but without killing.
 
 use super::{mapping, writable, AddressSpace, FaultOutcome};
-use crate::addr::{page_floor, USER_TOP};
+use crate::addr::{page_floor, PAGE_SIZE, USER_TOP};
 use crate::frames::{FrameAllocator, FrameId};
 use crate::memtype::{FaultCtx, KillReason, MemType, PageFault};
-use crate::page::{Page, PageFrame};
+use crate::page::{Mapping, Page, PageFrame};
+use minix_abi::errno::{Errno, EFAULT, ENOMEM};
+
+/// A page as the copy engine may use it right now, without faulting.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum PageUse {
+    /// Present (and writable when asked) in this pool frame.
+    Ready(FrameId),
+    /// Only a fault could make it usable: missing, copy-on-write for a
+    /// write, or not allowed at all (the fault would kill).
+    Missing,
+    /// A physical page (the IPC buffer): never copied through, and never
+    /// remapped, which would unmap it for good.
+    Refused,
+}
+
+/// What [`AddressSpace::make_present`] did.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum MadePresent {
+    /// The page was usable already: nothing to install.
+    Already(FrameId),
+    /// The page is usable now, in this pool frame: the glue installs the
+    /// mapping (replacing whatever was mapped there) before anyone relies
+    /// on it.
+    Mapped(Mapping, FrameId),
+}
 
 impl AddressSpace {
     /// Handles a fault at `addr` (`write` for a write access): an address
@@ -56,6 +83,84 @@ impl AddressSpace {
             return FaultOutcome::Kill(KillReason::Invalid);
         }
         FaultOutcome::Map(mapping(r, vaddr, &page, frames))
+    }
+
+    /// The page at `addr` as the copy engine may use it now (present, and
+    /// writable if `write`), without changing anything.
+    pub fn page_use(&self, addr: u64, write: bool, frames: &dyn FrameAllocator) -> PageUse {
+        match self.present_page(addr, write, frames) {
+            Some(PageFrame::Pool(id)) => PageUse::Ready(id),
+            Some(PageFrame::Phys(_)) => PageUse::Refused,
+            None if self.page(addr).is_some_and(|pg| pg.frame.pool().is_none()) => PageUse::Refused,
+            None => PageUse::Missing,
+        }
+    }
+
+    /// Makes the page at `addr` usable (present, and writable if `write`)
+    /// exactly as a fault by the process would: demand-zero pages get a
+    /// frame, a write breaks copy-on-write. Where that fault would kill,
+    /// this answers instead and the process is left alone:
+    ///
+    /// * no region, a protection that forbids the access, a type that
+    ///   cannot resolve it, or a physical page (the IPC buffer): `EFAULT`;
+    /// * no frame: `ENOMEM`;
+    /// * a file page, which a fault waits for (`Later`): `EFAULT` for now.
+    ///   TODO(file-mapping): page it in through the page-in queue and
+    ///   answer through a saved reply cap, as the fault does.
+    pub fn make_present(&mut self, addr: u64, write: bool, frames: &mut dyn FrameAllocator) -> Result<MadePresent, Errno> {
+        match self.page_use(addr, write, frames) {
+            PageUse::Ready(id) => return Ok(MadePresent::Already(id)),
+            PageUse::Refused => return Err(EFAULT),
+            PageUse::Missing => {}
+        }
+        match self.handle_fault(addr, write, frames) {
+            FaultOutcome::Map(m) => match m.frame {
+                PageFrame::Pool(id) => Ok(MadePresent::Mapped(m, id)),
+                // Only a missing page gets here, and no type makes a
+                // physical page on a fault; refuse rather than remap one.
+                PageFrame::Phys(_) => Err(EFAULT),
+            },
+            FaultOutcome::Later(_) => Err(EFAULT),
+            FaultOutcome::Kill(KillReason::NoMemory) => Err(ENOMEM),
+            FaultOutcome::Kill(_) => Err(EFAULT),
+        }
+    }
+
+    /// FIX_RANGE: makes every page of `[addr, addr + len)` usable, page by
+    /// page from the lowest, with [`AddressSpace::make_present`], and hands
+    /// each new mapping to `install` (which the glue makes put it in the
+    /// process's VSpace; its error ends the call). Pages that were present
+    /// already are left as they are: the copy engine reads this model, not
+    /// the page tables, and a page present but not yet mapped (a fork
+    /// child's) is mapped by the process's own first touch.
+    ///
+    /// `len` 0 does nothing. A range that wraps or reaches above user
+    /// space is `EFAULT` before any page is touched; any other error stops
+    /// at its page, and the pages before it stay present.
+    pub fn fix_range<F: FrameAllocator>(
+        &mut self,
+        addr: u64,
+        len: u64,
+        write: bool,
+        frames: &mut F,
+        mut install: impl FnMut(&Mapping, &mut F) -> Result<(), Errno>,
+    ) -> Result<(), Errno> {
+        if len == 0 {
+            return Ok(());
+        }
+        let end = match addr.checked_add(len) {
+            Some(end) if end <= USER_TOP => end,
+            _ => return Err(EFAULT),
+        };
+        let mut page = page_floor(addr);
+        while page < end {
+            if let MadePresent::Mapped(m, _) = self.make_present(page, write, frames)? {
+                install(&m, frames)?;
+            }
+            // end <= USER_TOP, so this never overflows.
+            page += PAGE_SIZE;
+        }
+        Ok(())
     }
 
     /// A file page the fault at `vaddr` waited for has arrived as `frame`

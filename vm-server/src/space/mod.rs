@@ -25,6 +25,7 @@ mod mmap;
 mod share;
 
 pub use crate::memtype::KillReason;
+pub use fault::{MadePresent, PageUse};
 pub use fork::Forked;
 
 use crate::addr::{page_floor, PAGE_SIZE, USER_TOP};
