@@ -73,7 +73,8 @@ mod glue {
     }
 
     fn serve_as(id: u64) -> ! {
-        let mut w = Worker { id, io: None, exercise: None };
+        let _ = id;
+        let mut w = Worker { io: None, exercise: None };
         let vfs = vfs();
         mxrt::server::serve(CPtr(cspace::SERVICE_EP), VFS, |inc| match vfs.handle(&mut w, inc.sender, &inc.req) {
             Outcome::Reply(r) => Some(r),
@@ -108,7 +109,6 @@ mod glue {
     }
 
     struct Worker {
-        id: u64,
         io: Option<Io>,
         exercise: Option<Mapping>,
     }
