@@ -31,10 +31,15 @@ mod glue {
     type Lock = spin::Mutex<()>;
 
     static VFS_STATE: spin::Once<Vfs<Lock>> = spin::Once::new();
-    /// VFS's grant table, shared by the workers. It is sized once at start
-    /// (see `reserve_grants`) so it never moves while the FS may be copying
-    /// through one of its entries.
-    static GRANTS: spin::Mutex<Option<Grants>> = spin::Mutex::new(None);
+    /// VFS's grant table, shared by the workers. VM reads it in VFS's
+    /// memory, so it lives in a mapping from VM (VFS's image is not memory
+    /// VM manages), made on first use, and it never moves while the FS may
+    /// be copying through one of its entries.
+    static GRANTS: spin::Mutex<Option<Table>> = spin::Mutex::new(None);
+    type Table = Grants<grant::SliceStorage<'static>>;
+    /// Bytes of the table: 170 entries, far more than the five threads
+    /// ever hold at once (three permanent each, plus one or two in a call).
+    const TABLE_BYTES: u64 = 8192;
 
     /// Each worker thread's stack, in VFS's image (the root task maps every
     /// page of it at load, so a stack never faults).
@@ -113,26 +118,15 @@ mod glue {
         exercise: Option<Mapping>,
     }
 
-    fn grants<T>(f: impl FnOnce(&mut Grants) -> Result<T, Errno>) -> Result<T, Errno> {
+    fn grants<T>(f: impl FnOnce(&mut Table) -> Result<T, Errno>) -> Result<T, Errno> {
         let mut g = GRANTS.lock();
         if g.is_none() {
-            *g = Some(reserve_grants()?);
+            // The mapping is the table's for good: leaked, never unmapped.
+            let map: &'static mut Mapping =
+                alloc::boxed::Box::leak(alloc::boxed::Box::new(mxrt::posix::mmap_region(TABLE_BYTES, PROT_READ | PROT_WRITE)?));
+            *g = Some(Grants::in_memory(map.as_mut_slice())?);
         }
         f(g.as_mut().ok_or(EINVAL)?)
-    }
-
-    /// A table with room for every grant the workers can hold at once, so
-    /// it never grows (and moves) later.
-    fn reserve_grants() -> Result<Grants, Errno> {
-        let mut g = Grants::new();
-        let mut ids = alloc::vec::Vec::new();
-        for _ in 0..128 {
-            ids.push(g.direct(FS, 0x1000, 1, CPF_READ)?);
-        }
-        for id in ids {
-            g.revoke(id)?;
-        }
-        Ok(g)
     }
 
     impl Worker {
@@ -162,12 +156,23 @@ mod glue {
         /// One trying copy of at most COPY bytes between `who` and the
         /// copy area, through a magic grant VFS makes to itself.
         fn try_copy(&mut self, who: Endpoint, addr: u64, len: usize, to_user: bool) -> Result<u64, Errno> {
+            user_range(addr, len as u64)?;
             let at = self.io()?.map.base() + COPY_AT as u64;
             let access = CPF_TRY | if to_user { CPF_WRITE } else { CPF_READ };
             let g = grants(|g| g.magic(who, VFS, addr, len as u64, access))?;
             let r = if to_user { safecopy_to(VFS, g, 0, at, len as u64) } else { safecopy_from(VFS, g, 0, at, len as u64) };
             let _ = grants(|t| t.revoke(g));
             r.map(|_| at)
+        }
+    }
+
+    /// A user's address range must lie below the top of user memory and
+    /// not wrap: anything else is no memory of theirs (EFAULT), checked
+    /// here before any grant names it.
+    fn user_range(addr: u64, len: u64) -> Result<(), Errno> {
+        match addr.checked_add(len) {
+            Some(end) if end <= minix_abi::vm::USER_TOP => Ok(()),
+            _ => Err(EFAULT),
         }
     }
 
@@ -178,6 +183,7 @@ mod glue {
         }
 
         fn grant_user(&mut self, who: Endpoint, addr: u64, len: u64, write: bool) -> Result<i32, Errno> {
+            user_range(addr, len)?;
             let access = CPF_TRY | if write { CPF_WRITE } else { CPF_READ };
             grants(|g| g.magic(who, FS, addr, len, access)).map(|g| g.0)
         }

@@ -9,7 +9,7 @@ pub const PAGE_SIZE: u64 = 4096;
 
 /// First address above user space. The kernel reports fault addresses as
 /// 32 bits, so user mappings stay below 4 GiB.
-pub const USER_TOP: u64 = 1 << 32;
+pub const USER_TOP: u64 = minix_abi::vm::USER_TOP;
 
 /// Lowest mappable address: page 0 stays unmapped so that null pointers fault.
 pub const USER_BOTTOM: u64 = PAGE_SIZE;

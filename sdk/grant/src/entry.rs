@@ -28,7 +28,7 @@ use crate::{
 };
 
 /// One grant table entry (MINIX `cp_grant_t`).
-#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 #[repr(C)]
 pub struct GrantEntry {
     /// `CPF_*` access and internal bits.

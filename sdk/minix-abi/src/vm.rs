@@ -78,6 +78,10 @@ pub fn decode_grant_word(w: u64) -> Result<(Endpoint, i32), Errno> {
 }
 
 /// Protection bits for mmap.
+/// The end of user memory: seL4 5.0 reports 32-bit fault addresses, so
+/// every user address lies below 4 GiB.
+pub const USER_TOP: u64 = 1 << 32;
+
 pub const PROT_READ: u64 = 1;
 pub const PROT_WRITE: u64 = 2;
 pub const PROT_EXEC: u64 = 4;

@@ -3,15 +3,18 @@
 //! (VM reads it there when someone copies through one of our grants), and
 //! the copy calls through other processes' grants.
 use crate::ipc::sendrec;
-use grant::{GrantId, GrantTable, Registration, VecElement, VecStorage};
+use grant::{GrantEntry, GrantId, GrantStorage, GrantTable, Registration, SliceStorage, VecElement, VecStorage};
 use minix_abi::cspace::VM_EP;
 use minix_abi::endpoint::Endpoint;
 use minix_abi::errno::Errno;
 use minix_abi::vm::Request;
 
-/// The table plus where VM believes it is.
-pub struct Grants {
-    table: GrantTable<VecStorage>,
+/// The table plus where VM believes it is. VM reads the table in this
+/// process's memory, so it must be memory VM manages: a user process's
+/// heap is; a server's image is not, and a server keeps its table in a
+/// mapping from VM ([`Grants::in_memory`]).
+pub struct Grants<S: GrantStorage = VecStorage> {
+    table: GrantTable<S>,
     registered: Option<Registration>,
 }
 
@@ -25,7 +28,19 @@ impl Grants {
     pub fn new() -> Grants {
         Grants { table: GrantTable::new(VecStorage::new()), registered: None }
     }
+}
 
+impl<'a> Grants<SliceStorage<'a>> {
+    /// A table in `bytes` (page-aligned memory from VM, which this table
+    /// then owns for good): as many entries as fit, and it never moves.
+    pub fn in_memory(bytes: &'a mut [u8]) -> Result<Self, Errno> {
+        let usable = bytes.len() - bytes.len() % core::mem::size_of::<GrantEntry>();
+        let entries: &'a mut [GrantEntry] = bytemuck::try_cast_slice_mut(&mut bytes[..usable]).map_err(|_| minix_abi::errno::EINVAL)?;
+        Ok(Grants { table: GrantTable::new(SliceStorage::new(entries)), registered: None })
+    }
+}
+
+impl<S: GrantStorage> Grants<S> {
     /// Tells VM where the table is whenever it moved or grew.
     fn sync(&mut self) -> Result<(), Errno> {
         let reg = self.table.registration();
