@@ -7,12 +7,16 @@
 //! * [`posix`]: the calls user programs make (getpid, fork, exit, wait,
 //!   brk, mmap, ...), and [`posix::Mapping`], an anonymous mapping read
 //!   and written through bounds-checked accessors and unmapped on drop.
+//! * [`fs`]: the POSIX file calls to VFS (open, read, write, stat,
+//!   getdents, ...) and [`fs::File`], an owned descriptor that is an
+//!   `embedded_io` reader, writer and seeker.
 //! * [`grants`]: this process's grant table, registered with VM, and
 //!   the safecopy calls.
-#![no_std]
+#![cfg_attr(not(test), no_std)]
 
 extern crate alloc;
 
+pub mod fs;
 pub mod grants;
 pub mod ipc;
 pub mod posix;
