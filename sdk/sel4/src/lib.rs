@@ -46,6 +46,7 @@ mod message_info;
 mod object_size;
 mod raw_mem;
 mod region;
+pub mod sync;
 mod syscalls;
 mod window;
 
