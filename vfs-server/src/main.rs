@@ -25,17 +25,26 @@ mod glue {
 
     sel4_root_task::declare_main!("vfs", main);
 
-    /// The locks VFS's threads share. (A spin lock for now; threads of one
-    /// priority are time-sliced, so a waiter spins at most to the end of
-    /// its slice.)
-    type Lock = spin::Mutex<()>;
+    /// The locks VFS's threads share: each a benaphore on one of the
+    /// notifications the root task made for VFS, so a thread that waits
+    /// for a lock sleeps in the kernel until the holder hands it over.
+    type Lock = sel4::sync::Benaphore<sel4::Notification>;
+
+    /// The lock on notification `i` of VFS's set.
+    fn lock(i: usize) -> Lock {
+        Lock::new(sel4::Notification::from_bits(slots::NTFN_BASE + i as u64))
+    }
 
     static VFS_STATE: spin::Once<Vfs<Lock>> = spin::Once::new();
     /// VFS's grant table, shared by the workers. VM reads it in VFS's
     /// memory, so it lives in a mapping from VM (VFS's image is not memory
     /// VM manages), made on first use, and it never moves while the FS may
     /// be copying through one of its entries.
-    static GRANTS: spin::Mutex<Option<Table>> = spin::Mutex::new(None);
+    static GRANTS: lock_api::Mutex<Lock, Option<Table>> =
+        lock_api::Mutex::from_raw(Lock::new(sel4::Notification::from_bits(slots::NTFN_BASE + GRANTS_NTFN)), None);
+    /// The grant table's lock uses the notification after the state's and
+    /// the stripes'.
+    const GRANTS_NTFN: u64 = 1 + STRIPES as u64;
     type Table = Grants<grant::SliceStorage<'static>>;
     /// Bytes of the table: 170 entries, far more than the five threads
     /// ever hold at once (three permanent each, plus one or two in a call).
@@ -50,7 +59,8 @@ mod glue {
     const REPLY_BASE: u64 = cspace::FIRST_FREE;
 
     fn vfs() -> &'static Vfs<Lock> {
-        VFS_STATE.call_once(|| Vfs::new(Lock::new(()), core::array::from_fn::<_, STRIPES, _>(|_| Lock::new(()))))
+        const _: () = assert!(GRANTS_NTFN < slots::NTFNS);
+        VFS_STATE.call_once(|| Vfs::new(lock(0), core::array::from_fn::<_, STRIPES, _>(|i| lock(1 + i))))
     }
 
     fn main(_arg: u64) -> ! {

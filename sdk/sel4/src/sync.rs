@@ -95,6 +95,17 @@ unsafe impl Semaphore for Notification {
     }
 }
 
+/// A notification named at run time as a const semaphore, so that a
+/// `lock_api::Mutex` can be built on any notification with
+/// `lock_api::Mutex::from_raw(Benaphore::new(ntfn), value)` (a server's
+/// many locks, each on its own notification). `INIT` names slot 0, which
+/// never holds a cap: a mutex made from `INIT` instead works until two
+/// threads contend, and then the waiting thread's Recv faults, stopping
+/// it loudly; it never lets two threads in.
+impl ConstSemaphore for Notification {
+    const INIT: Self = Notification::from_bits(0);
+}
+
 /// The lock: a count of the threads that hold or want it, and a semaphore
 /// for the ones that wait (see the module docs).
 #[derive(Debug)]

@@ -6,7 +6,8 @@
 //! report (`tools/bench-report`) adds floors, ratios and the Linux column.
 extern crate alloc;
 use alloc::boxed::Box;
-use bench_spec::workloads::{self, Os};
+use bench_spec::workloads::{self, Open, Os};
+use mxrt::fs::{self, Fd};
 use bench_spec::{per_iteration, Clock, Samples};
 use minix_abi::cspace::{PM_EP, VFS_EP};
 use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
@@ -48,6 +49,59 @@ impl Os for Minix {
             Err(_) => false,
         }
     }
+    fn open(&mut self, path: &str, how: Open) -> Option<i32> {
+        use minix_abi::vfs::flags::*;
+        let flags = match how {
+            Open::Read => O_RDONLY,
+            Open::Create => O_WRONLY | O_CREAT | O_TRUNC,
+            Open::Append => O_WRONLY | O_CREAT | O_APPEND,
+            Open::Directory => O_RDONLY | O_DIRECTORY,
+        };
+        fs::open(path.as_bytes(), flags, 0o644).ok().map(|f| f.0 as i32)
+    }
+    fn close(&mut self, fd: i32) -> Option<()> {
+        fs::close(Fd(fd as u32)).ok()
+    }
+    fn read(&mut self, fd: i32, buf: &mut [u8]) -> Option<usize> {
+        fs::read(Fd(fd as u32), buf).ok()
+    }
+    fn pread(&mut self, fd: i32, buf: &mut [u8], offset: u64) -> Option<usize> {
+        fs::pread(Fd(fd as u32), buf, offset).ok()
+    }
+    fn write(&mut self, fd: i32, buf: &[u8]) -> Option<usize> {
+        fs::write(Fd(fd as u32), buf).ok()
+    }
+    fn stat(&mut self, path: &str) -> Option<u64> {
+        fs::stat(path.as_bytes()).ok().map(|s| s.size)
+    }
+    fn unlink(&mut self, path: &str) -> Option<()> {
+        fs::unlink(path.as_bytes()).ok()
+    }
+    fn mkdir(&mut self, path: &str) -> Option<()> {
+        fs::mkdir(path.as_bytes(), 0o755).ok()
+    }
+    fn rmdir(&mut self, path: &str) -> Option<()> {
+        fs::rmdir(path.as_bytes()).ok()
+    }
+    fn getdents(&mut self, fd: i32, buf: &mut [u8]) -> Option<usize> {
+        fs::getdents(Fd(fd as u32), buf).ok()
+    }
+    fn pipe(&mut self) -> Option<(i32, i32)> {
+        fs::pipe(0).ok().map(|(r, w)| (r.0 as i32, w.0 as i32))
+    }
+    fn fork_with(&mut self, child: &mut dyn FnMut(&mut Self) -> i32) -> Option<i32> {
+        match mxrt::posix::fork() {
+            Ok(0) => {
+                let code = child(self);
+                mxrt::posix::exit(code as u8)
+            }
+            Ok(pid) => Some(pid as i32),
+            Err(_) => None,
+        }
+    }
+    fn waitpid(&mut self, pid: i32) -> Option<i32> {
+        mxrt::posix::waitpid(pid as i64, 0).ok().map(|(_, status)| status as i32)
+    }
 }
 
 fn report(name: &str, v: Option<u64>) {
@@ -75,6 +129,12 @@ pub fn run() {
     report("mmap_munmap_64k", workloads::mmap_munmap_64k(os, s));
     report("fork_exit_wait_small", workloads::fork_exit_wait(os, s, 0));
     report("fork_exit_wait_1m", workloads::fork_exit_wait(os, s, 1 << 20));
+    // The file, pipe and file-mapping figures: those our system cannot run
+    // yet say so (file mappings come with the file-mapped memory work).
+    let _ = fs::mkdir(os.work_dir().as_bytes(), 0o755);
+    for (name, w) in workloads::posix_workloads::<Minix>() {
+        report(name, w(os, s));
+    }
 }
 
 /// safecopy of 4 KiB and 64 KiB from init's grant into VFS; VFS times the

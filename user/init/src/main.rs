@@ -11,6 +11,8 @@ mod harness;
 #[cfg(target_os = "none")]
 mod tests_exhaust;
 #[cfg(target_os = "none")]
+mod tests_fs;
+#[cfg(target_os = "none")]
 mod tests_fuzz;
 #[cfg(target_os = "none")]
 mod tests_grant;
@@ -45,6 +47,7 @@ mod glue {
                 crate::tests_vm::TESTS,
                 crate::tests_grant::TESTS,
                 crate::tests_hostile::TESTS,
+                crate::tests_fs::TESTS,
                 crate::tests_exhaust::TESTS,
                 crate::tests_fuzz::TESTS,
                 crate::tests_soak::TESTS,
