@@ -7,11 +7,11 @@
 extern crate alloc;
 use alloc::boxed::Box;
 use bench_spec::workloads::{self, Open, Os};
-use mxrt::fs::{self, Fd};
 use bench_spec::{per_iteration, Clock, Samples};
 use minix_abi::cspace::{PM_EP, VFS_EP};
 use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
 use minix_abi::{pm, vfs};
+use mxrt::fs::{self, Fd};
 use sel4_root_task::println;
 
 /// Slot where a bench build of init finds the root task's echo endpoint.
