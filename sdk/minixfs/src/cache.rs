@@ -2,9 +2,11 @@
 //! A bounded block cache: least recently used blocks are evicted first, and
 //! changed blocks reach the device only on eviction or [`BlockCache::flush`].
 //!
-//! The bound is a number of blocks fixed at creation; eviction is a linear
-//! scan for the oldest use, which is cheap at the few hundred blocks an FS
-//! server keeps.
+//! The bound is a number of blocks fixed at creation. The slots form a
+//! doubly linked list in order of use (indices, not pointers): a hit moves
+//! its slot to the front, eviction takes the back, both O(1). A linear
+//! scan for the oldest use cost a pass over every slot per miss, which was
+//! most of the time of a sequential read.
 
 use crate::device::BlockDevice;
 use crate::Result;
@@ -20,8 +22,13 @@ struct Slot {
     block: u64,
     data: Box<[u8]>,
     dirty: bool,
-    last_use: u64,
+    /// Neighbours in the use list: `prev` was used more recently.
+    prev: usize,
+    next: usize,
 }
+
+/// The end of the use list.
+const NIL: usize = usize::MAX;
 
 /// Counters, for tests and tuning.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,7 +45,9 @@ pub struct BlockCache<D: BlockDevice> {
     capacity: usize,
     slots: Vec<Slot>,
     index: BTreeMap<u64, usize>,
-    tick: u64,
+    /// Most and least recently used slots.
+    head: usize,
+    tail: usize,
     stats: CacheStats,
 }
 
@@ -51,7 +60,8 @@ impl<D: BlockDevice> BlockCache<D> {
             capacity: capacity.max(1),
             slots: Vec::new(),
             index: BTreeMap::new(),
-            tick: 0,
+            head: NIL,
+            tail: NIL,
             stats: CacheStats::default(),
         }
     }
@@ -85,16 +95,17 @@ impl<D: BlockDevice> BlockCache<D> {
     /// Finds or loads `block`; `read` false gives a zero-filled block
     /// without touching the device.
     fn slot(&mut self, block: u64, read: bool) -> Result<usize> {
-        self.tick += 1;
         if let Some(&i) = self.index.get(&block) {
             self.stats.hits += 1;
-            self.slots[i].last_use = self.tick;
+            self.to_front(i);
             return Ok(i);
         }
         self.stats.misses += 1;
         let i = if self.slots.len() < self.capacity {
-            self.slots.push(Slot { block: NO_BLOCK, data: vec![0; self.block_size].into_boxed_slice(), dirty: false, last_use: 0 });
-            self.slots.len() - 1
+            self.slots.push(Slot { block: NO_BLOCK, data: vec![0; self.block_size].into_boxed_slice(), dirty: false, prev: NIL, next: NIL });
+            let i = self.slots.len() - 1;
+            self.push_front(i);
+            i
         } else {
             self.evict_one()?
         };
@@ -103,27 +114,71 @@ impl<D: BlockDevice> BlockCache<D> {
             self.stats.reads += 1;
             if let Err(e) = self.dev.read_block(block, &mut slot.data) {
                 slot.block = NO_BLOCK;
-                slot.last_use = 0;
+                self.to_back(i);
                 return Err(e);
             }
         } else {
             slot.data.fill(0);
         }
         slot.block = block;
-        slot.last_use = self.tick;
+        self.to_front(i);
         self.index.insert(block, i);
         Ok(i)
+    }
+
+    fn unlink(&mut self, i: usize) {
+        let (p, n) = (self.slots[i].prev, self.slots[i].next);
+        if p == NIL {
+            self.head = n;
+        } else {
+            self.slots[p].next = n;
+        }
+        if n == NIL {
+            self.tail = p;
+        } else {
+            self.slots[n].prev = p;
+        }
+    }
+
+    fn push_front(&mut self, i: usize) {
+        self.slots[i].prev = NIL;
+        self.slots[i].next = self.head;
+        if self.head != NIL {
+            self.slots[self.head].prev = i;
+        }
+        self.head = i;
+        if self.tail == NIL {
+            self.tail = i;
+        }
+    }
+
+    fn to_front(&mut self, i: usize) {
+        if self.head != i {
+            self.unlink(i);
+            self.push_front(i);
+        }
+    }
+
+    /// Makes slot `i` the next to go (it holds nothing worth keeping).
+    fn to_back(&mut self, i: usize) {
+        if self.tail != i {
+            self.unlink(i);
+            self.slots[i].next = NIL;
+            self.slots[i].prev = self.tail;
+            if self.tail != NIL {
+                self.slots[self.tail].next = i;
+            }
+            self.tail = i;
+            if self.head == NIL {
+                self.head = i;
+            }
+        }
     }
 
     /// Frees the least recently used slot, writing it back if dirty. A
     /// failed write keeps the block cached and reports the error.
     fn evict_one(&mut self) -> Result<usize> {
-        let mut victim = 0;
-        for (i, s) in self.slots.iter().enumerate() {
-            if s.last_use < self.slots[victim].last_use {
-                victim = i;
-            }
-        }
+        let victim = self.tail;
         let slot = &mut self.slots[victim];
         if slot.block != NO_BLOCK {
             if slot.dirty {
@@ -167,7 +222,7 @@ impl<D: BlockDevice> BlockCache<D> {
             let slot = &mut self.slots[i];
             slot.block = NO_BLOCK;
             slot.dirty = false;
-            slot.last_use = 0;
+            self.to_back(i);
         }
     }
 

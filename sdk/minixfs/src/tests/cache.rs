@@ -76,3 +76,36 @@ fn zeroed_forget_and_errors() {
     assert_eq!(c.read(7).unwrap()[0], 0);
     assert!(c.stats().hits >= 1 && c.stats().misses >= 4);
 }
+
+/// Against a reference LRU (a vector in order of use): every access dirties
+/// its block, so each eviction shows up as a device write, and the writes
+/// must name exactly the blocks the reference evicts, in order. Forgets
+/// and failed reads are mixed in (a failed slot is the next to go).
+#[test]
+fn eviction_order_matches_a_reference_lru() {
+    for cap in [1usize, 2, 3, 7, 16] {
+        let mut c = cache(cap);
+        let mut order: Vec<u64> = Vec::new(); // most recent last
+        let mut evicted: Vec<u64> = Vec::new();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64 ^ cap as u64;
+        for _ in 0..5000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let b = x % 24;
+            if x % 11 == 0 {
+                c.forget(b);
+                order.retain(|&o| o != b);
+                continue;
+            }
+            c.write(b).unwrap()[0] = b as u8;
+            if let Some(p) = order.iter().position(|&o| o == b) {
+                order.remove(p);
+            } else if order.len() == cap {
+                evicted.push(order.remove(0));
+            }
+            order.push(b);
+        }
+        assert_eq!(c.device().writes, evicted, "capacity {cap}");
+    }
+}
