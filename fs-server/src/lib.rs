@@ -174,7 +174,7 @@ impl<D: BlockDevice> Server<D> {
                 }
                 // APPEND_POS writes at the end, found here, where no other
                 // write can move it between finding and writing.
-                let pos = if pos == fs::APPEND_POS { self.fs.stat(ino)?.size as u64 } else { pos };
+                let pos = if pos == fs::APPEND_POS { self.fs.attrs(ino)?.size as u64 } else { pos };
                 let done = self.fs.write(ino, pos, prefix(io.buffer()?, bytes)?)?;
                 Ok(Io { bytes: done as u64, pos: pos + done as u64 }.reply())
             }
@@ -251,7 +251,7 @@ impl<D: BlockDevice> Server<D> {
 
     /// LOOKUP's and CREATE's answer, taking the reference VFS then holds.
     fn node(&mut self, ino: u32) -> Result<Reply, Errno> {
-        let s = self.fs.stat(ino)?;
+        let s = self.fs.attrs(ino)?;
         self.fs.open(ino)?;
         Ok(Node { ino, mode: s.mode, uid: s.uid, gid: s.gid, nlinks: s.nlinks, size: s.size as u64 }.reply())
     }

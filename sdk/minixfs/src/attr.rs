@@ -41,8 +41,17 @@ pub struct StatVfs {
 
 impl<D: BlockDevice> FileSystem<D> {
     pub fn stat(&mut self, ino: u32) -> Result<Stat> {
+        let mut s = self.attrs(ino)?;
         let i = self.live(ino)?;
-        let zones = self.count_zones(&i)?;
+        s.blocks = self.count_zones(&i)? * (self.geo.block_size as u64 / 512);
+        Ok(s)
+    }
+
+    /// [`FileSystem::stat`] without `blocks` (left 0): the inode's own
+    /// fields only, so it costs one inode read however large the file.
+    /// Counting blocks walks every indirect block of the file.
+    pub fn attrs(&mut self, ino: u32) -> Result<Stat> {
+        let i = self.live(ino)?;
         Ok(Stat {
             ino,
             mode: i.mode,
@@ -54,7 +63,7 @@ impl<D: BlockDevice> FileSystem<D> {
             mtime: i.mtime,
             ctime: i.ctime,
             rdev: if i.is_device() { i.zone[0] } else { 0 },
-            blocks: zones * (self.geo.block_size as u64 / 512),
+            blocks: 0,
         })
     }
 
