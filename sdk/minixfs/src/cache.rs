@@ -97,12 +97,18 @@ impl<D: BlockDevice> BlockCache<D> {
     fn slot(&mut self, block: u64, read: bool) -> Result<usize> {
         if let Some(&i) = self.index.get(&block) {
             self.stats.hits += 1;
-            self.to_front(i);
+            self.make_newest(i);
             return Ok(i);
         }
         self.stats.misses += 1;
         let i = if self.slots.len() < self.capacity {
-            self.slots.push(Slot { block: NO_BLOCK, data: vec![0; self.block_size].into_boxed_slice(), dirty: false, prev: NIL, next: NIL });
+            self.slots.push(Slot {
+                block: NO_BLOCK,
+                data: vec![0; self.block_size].into_boxed_slice(),
+                dirty: false,
+                prev: NIL,
+                next: NIL,
+            });
             let i = self.slots.len() - 1;
             self.push_front(i);
             i
@@ -114,14 +120,14 @@ impl<D: BlockDevice> BlockCache<D> {
             self.stats.reads += 1;
             if let Err(e) = self.dev.read_block(block, &mut slot.data) {
                 slot.block = NO_BLOCK;
-                self.to_back(i);
+                self.make_oldest(i);
                 return Err(e);
             }
         } else {
             slot.data.fill(0);
         }
         slot.block = block;
-        self.to_front(i);
+        self.make_newest(i);
         self.index.insert(block, i);
         Ok(i)
     }
@@ -152,7 +158,7 @@ impl<D: BlockDevice> BlockCache<D> {
         }
     }
 
-    fn to_front(&mut self, i: usize) {
+    fn make_newest(&mut self, i: usize) {
         if self.head != i {
             self.unlink(i);
             self.push_front(i);
@@ -160,7 +166,7 @@ impl<D: BlockDevice> BlockCache<D> {
     }
 
     /// Makes slot `i` the next to go (it holds nothing worth keeping).
-    fn to_back(&mut self, i: usize) {
+    fn make_oldest(&mut self, i: usize) {
         if self.tail != i {
             self.unlink(i);
             self.slots[i].next = NIL;
@@ -222,7 +228,7 @@ impl<D: BlockDevice> BlockCache<D> {
             let slot = &mut self.slots[i];
             slot.block = NO_BLOCK;
             slot.dirty = false;
-            self.to_back(i);
+            self.make_oldest(i);
         }
     }
 

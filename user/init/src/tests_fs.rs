@@ -496,8 +496,7 @@ fn too_long() -> R {
 fn dots() -> R {
     let d = dir("dots")?;
     create(&p(&d, "f"), b"dots")?;
-    let weird = alloc::format!("/./t/../t//dots/./f");
-    ensure(read_all(&weird)? == b"dots", "dot and dotdot")?;
+    ensure(read_all("/./t/../t//dots/./f")? == b"dots", "dot and dotdot")?;
     ensure(read_all("/../../t/dots/f")? == b"dots", "dotdot above the root")
 }
 

@@ -93,7 +93,7 @@ fn eviction_order_matches_a_reference_lru() {
             x ^= x >> 7;
             x ^= x << 17;
             let b = x % 24;
-            if x % 11 == 0 {
+            if x.is_multiple_of(11) {
                 c.forget(b);
                 order.retain(|&o| o != b);
                 continue;
