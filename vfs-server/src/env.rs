@@ -91,30 +91,36 @@ pub fn fs_on_user(
     Err(EFAULT)
 }
 
-/// Copies from `who`'s memory, paging the range in through VM if needed.
-pub fn copy_in(env: &mut impl Env, who: Endpoint, addr: u64, out: &mut [u8]) -> Result<(), Errno> {
-    if out.is_empty() {
+/// Runs `attempt` (a trying copy of `len` bytes of `who`'s memory at
+/// `addr`); on EFAULT has VM make the range present (writable when
+/// `write`) and tries again, at most [`RETRIES`] times.
+fn retried<E: Env>(
+    env: &mut E,
+    who: Endpoint,
+    addr: u64,
+    len: usize,
+    write: bool,
+    mut attempt: impl FnMut(&mut E) -> Result<(), Errno>,
+) -> Result<(), Errno> {
+    if len == 0 {
         return Ok(());
     }
     for _ in 0..=RETRIES {
-        match env.try_copy_in(who, addr, out) {
-            Err(EFAULT) => env.fix(who, addr, out.len() as u64, false)?,
+        match attempt(env) {
+            Err(EFAULT) => env.fix(who, addr, len as u64, write)?,
             r => return r,
         }
     }
     Err(EFAULT)
 }
 
+/// Copies from `who`'s memory, paging the range in through VM if needed.
+pub fn copy_in(env: &mut impl Env, who: Endpoint, addr: u64, out: &mut [u8]) -> Result<(), Errno> {
+    let len = out.len();
+    retried(env, who, addr, len, false, |env| env.try_copy_in(who, addr, out))
+}
+
 /// Copies into `who`'s memory, paging the range in writable if needed.
 pub fn copy_out(env: &mut impl Env, who: Endpoint, addr: u64, data: &[u8]) -> Result<(), Errno> {
-    if data.is_empty() {
-        return Ok(());
-    }
-    for _ in 0..=RETRIES {
-        match env.try_copy_out(who, addr, data) {
-            Err(EFAULT) => env.fix(who, addr, data.len() as u64, true)?,
-            r => return r,
-        }
-    }
-    Err(EFAULT)
+    retried(env, who, addr, data.len(), true, |env| env.try_copy_out(who, addr, data))
 }

@@ -63,26 +63,17 @@ impl<R: RawMutex> Vfs<R> {
     }
 
     pub(crate) fn read(&self, env: &mut impl Env, who: Endpoint, fd: u32, buf: Buf, at: Option<u64>) -> Outcome {
-        let (id, filp) = match self.locked(env, |s, _| s.pin(who, fd)) {
-            Ok(x) => x,
-            Err(e) => return Reply::err(e).into(),
-        };
-        let out = if !filp.readable() {
-            Reply::err(EBADF).into()
-        } else {
-            match filp.obj {
-                Object::File { ino, mode } if is_dir(mode) => {
-                    let _ = ino;
-                    Reply::err(EISDIR).into()
-                }
+        let out = self.with_filp(env, who, fd, |env, id, filp| {
+            Ok(match filp.obj {
+                _ if !filp.readable() => Reply::err(EBADF).into(),
+                Object::File { mode, .. } if is_dir(mode) => Reply::err(EISDIR).into(),
                 Object::File { ino, .. } => self.file_read(env, who, id, ino, buf, at),
                 Object::PipeRead(n) if at.is_none() => self.pipe_read(env, who, n, filp.flags, buf),
                 Object::PipeRead(_) => Reply::err(ESPIPE).into(),
                 Object::PipeWrite(_) => Reply::err(EBADF).into(),
-            }
-        };
-        self.locked(env, |s, a| s.unpin(id, a));
-        out
+            })
+        });
+        out.unwrap_or_else(|e| Reply::err(e).into())
     }
 
     fn file_read(&self, env: &mut impl Env, who: Endpoint, id: usize, ino: u32, buf: Buf, at: Option<u64>) -> Outcome {
@@ -107,22 +98,16 @@ impl<R: RawMutex> Vfs<R> {
     }
 
     pub(crate) fn write(&self, env: &mut impl Env, who: Endpoint, fd: u32, src: Src, at: Option<u64>) -> Outcome {
-        let (id, filp) = match self.locked(env, |s, _| s.pin(who, fd)) {
-            Ok(x) => x,
-            Err(e) => return Reply::err(e).into(),
-        };
-        let out = if !filp.writable() {
-            Reply::err(EBADF).into()
-        } else {
-            match filp.obj {
+        let out = self.with_filp(env, who, fd, |env, id, filp| {
+            Ok(match filp.obj {
+                _ if !filp.writable() => Reply::err(EBADF).into(),
                 Object::File { ino, .. } => self.file_write(env, who, id, ino, filp.flags, src, at),
                 Object::PipeWrite(n) if at.is_none() => self.pipe_write(env, who, n, filp.flags, src),
                 Object::PipeWrite(_) => Reply::err(ESPIPE).into(),
                 Object::PipeRead(_) => Reply::err(EBADF).into(),
-            }
-        };
-        self.locked(env, |s, a| s.unpin(id, a));
-        out
+            })
+        });
+        out.unwrap_or_else(|e| Reply::err(e).into())
     }
 
     #[allow(clippy::too_many_arguments)]
