@@ -119,6 +119,16 @@ impl<D: BlockDevice> Server<D> {
                 let ino = self.fs.lookup(name.dir, n.as_bytes())?;
                 self.node(ino)
             }
+            Request::LookupInline { dir, len, bytes } => {
+                if len == 0 {
+                    return Err(ENOENT);
+                }
+                let mut n = [0u8; fs::INLINE_NAME_MAX];
+                let n = &mut n[..len as usize];
+                fs::unpack_inline_name(&bytes, n);
+                let ino = self.fs.lookup(dir, n)?;
+                self.node(ino)
+            }
             Request::Create { name, mode, uid, gid } => {
                 let n = self.name(granter, &name, io)?;
                 let ino = self.fs.create(name.dir, n.as_bytes(), mode, uid, gid)?;

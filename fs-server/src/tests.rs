@@ -505,3 +505,24 @@ fn mem_disk_serves_an_image_in_place() {
     assert_eq!(d.read_block(0, &mut [0; 1024]), Err(EIO));
     assert_eq!(d.write_block(u64::MAX, &[0; 1024]), Err(EIO));
 }
+
+#[test]
+fn lookup_inline_finds_what_lookup_finds() {
+    let mut t = T::new();
+    let made = t.create(ROOT_INO, b"sixteen_bytes_ok").unwrap();
+    let inline = |t: &mut T, name: &[u8]| {
+        Node::from_reply(&t.call(Request::LookupInline { dir: ROOT_INO, len: name.len() as u16, bytes: fs::inline_name(name).unwrap() }))
+    };
+    let copies = t.io.copies;
+    assert_eq!(inline(&mut t, b"sixteen_bytes_ok").unwrap().ino, made.ino);
+    assert_eq!(t.io.copies, copies, "an inline name is never copied");
+    assert_eq!(inline(&mut t, b".").unwrap().ino, ROOT_INO);
+    assert_eq!(inline(&mut t, b"missing").err(), Some(ENOENT));
+    assert_eq!(inline(&mut t, b"").err(), Some(ENOENT));
+    // Seventeen bytes do not fit: the decoder refuses them.
+    let (call, mut words, _) = Request::LookupInline { dir: ROOT_INO, len: 16, bytes: [0; 2] }.encode();
+    words[1] = 17;
+    assert_eq!(t.srv.handle(Sender::Process(VFS), &RawRequest { call, words, len: 4 }, &mut t.io).result(), Err(EINVAL));
+    // Both references (made, and the inline lookup's) go back.
+    t.status(Request::Putnode { ino: made.ino, count: 2 }).unwrap();
+}

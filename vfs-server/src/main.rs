@@ -254,15 +254,21 @@ mod glue {
         fn save_reply(&mut self, who: Endpoint) -> Result<(), Errno> {
             let cnode = sel4::CNode::from_bits(cspace::SELF_CNODE);
             let slot = Self::reply_slot(who);
-            // A cap left by a waiter that died is stale: clear the slot.
+            // The slot is normally empty: a send through a saved reply cap
+            // consumes it, and the kernel deletes it when its caller dies
+            // waiting. Only if that ever left something behind is a delete
+            // worth its system call.
+            if cnode.save_caller(slot, sel4::CNODE_DEPTH).is_ok() {
+                return Ok(());
+            }
             let _ = cnode.delete(slot, sel4::CNODE_DEPTH);
             cnode.save_caller(slot, sel4::CNODE_DEPTH).map_err(|_| EINVAL)
         }
 
         fn reply_saved(&mut self, who: Endpoint, reply: Reply) {
-            let slot = Self::reply_slot(who);
-            mxrt::server::reply_saved(CPtr(slot), reply);
-            let _ = sel4::CNode::from_bits(cspace::SELF_CNODE).delete(slot, sel4::CNODE_DEPTH);
+            // The send consumes the saved cap (seL4 deletes a reply cap
+            // once it is used), leaving the slot empty for the next wait.
+            mxrt::server::reply_saved(CPtr(Self::reply_slot(who)), reply);
         }
     }
 

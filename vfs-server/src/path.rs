@@ -65,8 +65,14 @@ pub fn lookup(env: &mut impl Env, dir: u32, name: &[u8]) -> Result<Found, Errno>
     if name.len() > NAME_MAX {
         return Err(ENAMETOOLONG);
     }
-    let grant = env.name_grant(NameSlot::First, name)?;
-    let reply = env.fs(fs::Request::Lookup { name: Name { dir, grant, len: name.len() as u16 } });
+    // Short names (most path components) travel in the request's words.
+    let reply = match fs::inline_name(name) {
+        Some(bytes) => env.fs(fs::Request::LookupInline { dir, len: name.len() as u16, bytes }),
+        None => {
+            let grant = env.name_grant(NameSlot::First, name)?;
+            env.fs(fs::Request::Lookup { name: Name { dir, grant, len: name.len() as u16 } })
+        }
+    };
     Ok(Found { node: Node::from_reply(&reply)?, refs: 1 })
 }
 

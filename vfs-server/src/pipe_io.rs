@@ -12,7 +12,7 @@ use crate::env::{copy_in, copy_out, Env};
 use crate::io::{Buf, Src};
 use crate::pipe::{Data, Waiter, PIPE_SIZE};
 use crate::{Outcome, Vfs};
-use alloc::vec;
+use alloc::vec::Vec;
 use lock_api::RawMutex;
 use minix_abi::endpoint::Endpoint;
 use minix_abi::errno::{EAGAIN, EPIPE};
@@ -67,12 +67,13 @@ impl<R: RawMutex> Vfs<R> {
     /// Copies the pipe's first `k` bytes to a reader and takes them out
     /// (only once the copy worked: a reader's bad buffer loses no bytes).
     fn deliver(&self, env: &mut impl Env, who: Endpoint, n: usize, data: Data, k: usize) -> Result<Reply, minix_abi::errno::Errno> {
-        let mut tmp = vec![0u8; k];
-        self.state.lock().pipe(n).peek(&mut tmp);
+        let (mut small, mut big) = ([0u8; SMALL_MAX as usize], Vec::new());
+        let tmp = scratch(&mut small, &mut big, k);
+        self.state.lock().pipe(n).peek(tmp);
         let reply = match data {
-            Data::Words(_) => Reply::ok_with(k as u64, pack_small(&tmp)),
+            Data::Words(_) => Reply::ok_with(k as u64, pack_small(tmp)),
             Data::User { addr } => {
-                copy_out(env, who, addr, &tmp)?;
+                copy_out(env, who, addr, tmp)?;
                 Reply::ok(k as u64)
             }
         };
@@ -117,10 +118,11 @@ impl<R: RawMutex> Vfs<R> {
                 }
                 k
             };
-            let bytes = match fetch(env, &w, k) {
-                Ok(b) => b,
-                Err(e) => return partial(w.done, e).into(),
-            };
+            let (mut small, mut big) = ([0u8; SMALL_MAX as usize], Vec::new());
+            let bytes = scratch(&mut small, &mut big, k);
+            if let Err(e) = fetch(env, &w, bytes) {
+                return partial(w.done, e).into();
+            }
             self.state.lock().pipe(n).buf.extend(bytes.iter());
             w.done += k;
             self.pump(env, n);
@@ -162,8 +164,10 @@ impl<R: RawMutex> Vfs<R> {
                     let Some(w) = p.write_waiters.pop_front() else { break };
                     (w, k)
                 };
-                match fetch(env, &w, k) {
-                    Ok(bytes) => {
+                let (mut small, mut big) = ([0u8; SMALL_MAX as usize], Vec::new());
+                let bytes = scratch(&mut small, &mut big, k);
+                match fetch(env, &w, bytes) {
+                    Ok(()) => {
                         let mut s = self.state.lock();
                         s.pipe(n).buf.extend(bytes.iter());
                         w.done += k;
@@ -201,14 +205,24 @@ fn buf_data(buf: Buf) -> Data {
     }
 }
 
-/// The next `k` bytes of a writer's data.
-fn fetch(env: &mut impl Env, w: &Waiter, k: usize) -> Result<alloc::vec::Vec<u8>, minix_abi::errno::Errno> {
+/// A buffer of `k` bytes: on the stack when small (a one-byte pipe
+/// round trip then allocates nothing), else in `big`.
+fn scratch<'a>(small: &'a mut [u8; SMALL_MAX as usize], big: &'a mut Vec<u8>, k: usize) -> &'a mut [u8] {
+    if k <= small.len() {
+        &mut small[..k]
+    } else {
+        big.resize(k, 0);
+        big
+    }
+}
+
+/// The next `out.len()` bytes of a writer's data.
+fn fetch(env: &mut impl Env, w: &Waiter, out: &mut [u8]) -> Result<(), minix_abi::errno::Errno> {
     match w.data {
-        Data::Words(bytes) => Ok(bytes[w.done..w.done + k].to_vec()),
-        Data::User { addr } => {
-            let mut tmp = vec![0u8; k];
-            copy_in(env, w.who, addr.wrapping_add(w.done as u64), &mut tmp)?;
-            Ok(tmp)
+        Data::Words(bytes) => {
+            out.copy_from_slice(&bytes[w.done..w.done + out.len()]);
+            Ok(())
         }
+        Data::User { addr } => copy_in(env, w.who, addr.wrapping_add(w.done as u64), out),
     }
 }

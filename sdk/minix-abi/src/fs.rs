@@ -50,6 +50,7 @@
 //! | `MKDIR`, `CREATE` | node word (dir, name grant) | creation word | | | 0; CREATE: [`Node`] |
 //! | `LINK` | node word (dir, name grant) | name length | inode to link | | 0 |
 //! | `RENAME` | node word (old dir, old name grant) | old name length | node word (new dir, new name grant) | new name length | 0 |
+//! | `LOOKUP_INLINE` | dir | name length (≤ 16) | name bytes 0-7 | name bytes 8-15 | as LOOKUP |
 //! | `RDLINK` | node word (inode, buffer grant) | buffer bytes (≤ [`IO_MAX`]) | | | bytes copied |
 //! | `GETDENTS` | node word (dir, buffer grant) | position | buffer bytes (≤ [`IO_MAX`]) | | [`Io`] |
 //!
@@ -96,11 +97,35 @@ pub const LOOKUP: u64 = BASE + 26;
 pub const RDLINK: u64 = BASE + 30;
 /// Read directory entries as [`Dirent`] records.
 pub const GETDENTS: u64 = BASE + 31;
+/// LOOKUP of a name of at most [`INLINE_NAME_MAX`] bytes carried in the
+/// request's words: no grant, and no copy through VM (most path
+/// components are this short).
+pub const LOOKUP_INLINE: u64 = BASE + 0x40;
+/// Longest name LOOKUP_INLINE carries: two words.
+pub const INLINE_NAME_MAX: usize = 16;
 
 /// Every call number of this interface.
 pub const CALLS: &[u64] = &[
-    PUTNODE, SYMLINK, FTRUNC, CHMOD, STAT, UTIME, STATVFS, UNLINK, RMDIR, SYNC, READ, WRITE, MKDIR, CREATE, LINK, RENAME, LOOKUP, RDLINK,
+    PUTNODE,
+    SYMLINK,
+    FTRUNC,
+    CHMOD,
+    STAT,
+    UTIME,
+    STATVFS,
+    UNLINK,
+    RMDIR,
+    SYNC,
+    READ,
+    WRITE,
+    MKDIR,
+    CREATE,
+    LINK,
+    RENAME,
+    LOOKUP,
+    RDLINK,
     GETDENTS,
+    LOOKUP_INLINE,
 ];
 
 /// Most bytes one READ, WRITE, GETDENTS or RDLINK moves: the size of FS's
@@ -152,25 +177,95 @@ impl Name {
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Request {
-    Putnode { ino: u32, count: u32 },
-    Symlink { name: Name, uid: u16, gid: u16, target: i32, target_len: u64 },
-    Ftrunc { ino: u32, start: u64, end: u64 },
-    Chmod { ino: u32, mode: u16 },
-    Stat { ino: u32, grant: i32 },
-    Utime { ino: u32, atime: u32, mtime: u32 },
+    Putnode {
+        ino: u32,
+        count: u32,
+    },
+    Symlink {
+        name: Name,
+        uid: u16,
+        gid: u16,
+        target: i32,
+        target_len: u64,
+    },
+    Ftrunc {
+        ino: u32,
+        start: u64,
+        end: u64,
+    },
+    Chmod {
+        ino: u32,
+        mode: u16,
+    },
+    Stat {
+        ino: u32,
+        grant: i32,
+    },
+    Utime {
+        ino: u32,
+        atime: u32,
+        mtime: u32,
+    },
     Statvfs,
-    Unlink { name: Name },
-    Rmdir { name: Name },
+    Unlink {
+        name: Name,
+    },
+    Rmdir {
+        name: Name,
+    },
     Sync,
-    Read { ino: u32, grant: i32, pos: u64, bytes: u64 },
-    Write { ino: u32, grant: i32, pos: u64, bytes: u64 },
-    Mkdir { name: Name, mode: u16, uid: u16, gid: u16 },
-    Create { name: Name, mode: u16, uid: u16, gid: u16 },
-    Link { name: Name, ino: u32 },
-    Rename { old: Name, new: Name },
-    Lookup { name: Name },
-    Rdlink { ino: u32, grant: i32, bytes: u64 },
-    Getdents { ino: u32, grant: i32, pos: u64, bytes: u64 },
+    Read {
+        ino: u32,
+        grant: i32,
+        pos: u64,
+        bytes: u64,
+    },
+    Write {
+        ino: u32,
+        grant: i32,
+        pos: u64,
+        bytes: u64,
+    },
+    Mkdir {
+        name: Name,
+        mode: u16,
+        uid: u16,
+        gid: u16,
+    },
+    Create {
+        name: Name,
+        mode: u16,
+        uid: u16,
+        gid: u16,
+    },
+    Link {
+        name: Name,
+        ino: u32,
+    },
+    Rename {
+        old: Name,
+        new: Name,
+    },
+    Lookup {
+        name: Name,
+    },
+    /// `len` bytes of name, little-endian in `bytes`.
+    LookupInline {
+        dir: u32,
+        len: u16,
+        bytes: [u64; 2],
+    },
+    Rdlink {
+        ino: u32,
+        grant: i32,
+        bytes: u64,
+    },
+    Getdents {
+        ino: u32,
+        grant: i32,
+        pos: u64,
+        bytes: u64,
+    },
 }
 
 impl Request {
@@ -258,6 +353,15 @@ impl Request {
                 need_words(r, 4)?;
                 Request::Rename { old: Name::decode(w[0], w[1])?, new: Name::decode(w[2], w[3])? }
             }
+            LOOKUP_INLINE => {
+                need_words(r, 2)?;
+                let len = at_most(w[1], INLINE_NAME_MAX as u64)?;
+                let sent = len.div_ceil(8);
+                need_words(r, 2 + sent)?;
+                // Registers past the sent words hold stale values: zero.
+                let word = |i: u64| if i < sent { w[2 + i as usize] } else { 0 };
+                Request::LookupInline { dir: u32_of(w[0])?, len: len as u16, bytes: [word(0), word(1)] }
+            }
             RDLINK => {
                 need_words(r, 2)?;
                 let (ino, grant) = split_node_word(w[0]);
@@ -288,6 +392,9 @@ impl Request {
             Request::Unlink { name } => Self::named(UNLINK, name),
             Request::Rmdir { name } => Self::named(RMDIR, name),
             Request::Lookup { name } => Self::named(LOOKUP, name),
+            Request::LookupInline { dir, len, bytes } => {
+                (LOOKUP_INLINE, [dir as u64, len as u64, bytes[0], bytes[1]], 2 + (len as u64).div_ceil(8))
+            }
             Request::Sync => (SYNC, [0; 4], 0),
             Request::Read { ino, grant, pos, bytes } => (READ, [node_word(ino, grant), pos, bytes, 0], 3),
             Request::Write { ino, grant, pos, bytes } => (WRITE, [node_word(ino, grant), pos, bytes, 0], 3),
@@ -313,6 +420,26 @@ impl Request {
     fn named(call: u64, name: Name) -> (u64, [u64; 4], u64) {
         let (a, b) = name.words();
         (call, [a, b, 0, 0], 2)
+    }
+}
+
+/// Packs a name of at most [`INLINE_NAME_MAX`] bytes for LOOKUP_INLINE;
+/// `None` when it is longer.
+pub fn inline_name(name: &[u8]) -> Option<[u64; 2]> {
+    if name.len() > INLINE_NAME_MAX {
+        return None;
+    }
+    let mut w = [0u64; 2];
+    for (i, b) in name.iter().enumerate() {
+        w[i / 8] |= (*b as u64) << (8 * (i % 8));
+    }
+    Some(w)
+}
+
+/// The bytes of an inline name (`out.len()` of them, at most 16).
+pub fn unpack_inline_name(bytes: &[u64; 2], out: &mut [u8]) {
+    for (i, b) in out.iter_mut().take(INLINE_NAME_MAX).enumerate() {
+        *b = (bytes[i / 8] >> (8 * (i % 8))) as u8;
     }
 }
 

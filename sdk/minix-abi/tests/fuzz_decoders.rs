@@ -235,6 +235,11 @@ fn fs_request() -> impl Strategy<Value = fs::Request> {
         name.prop_map(|name| Lookup { name }),
         (any::<u32>(), any::<i32>(), 0..=fs::IO_MAX).prop_map(|(ino, grant, bytes)| Rdlink { ino, grant, bytes }),
         io.prop_map(|(ino, grant, pos, bytes)| Getdents { ino, grant, pos, bytes }),
+        (any::<u32>(), prop::collection::vec(any::<u8>(), 0..=fs::INLINE_NAME_MAX)).prop_map(|(dir, name)| LookupInline {
+            dir,
+            len: name.len() as u16,
+            bytes: fs::inline_name(&name).unwrap()
+        }),
     ]
 }
 
