@@ -61,6 +61,22 @@ pub trait Env {
     fn save_reply(&mut self, who: Endpoint) -> Result<(), Errno>;
     /// Answers `who`, whose reply cap was saved.
     fn reply_saved(&mut self, who: Endpoint, reply: Reply);
+    /// Has VM map a file into a process (VM's `MMAP_FILE`).
+    fn vm_mmap_file(&mut self, map: minix_abi::vm::FileMapWord, addr: u64, len: u64) -> Result<u64, Errno>;
+    /// Tells VM that `len` bytes from `src` were written at `pos` of a
+    /// file it caches pages of (VM's `CACHE_WRITE`).
+    fn vm_cache_write(&mut self, src: WriteSrc<'_>, ino: u32, pos: u64, len: u64) -> Result<(), Errno>;
+    /// Tells VM that a file it caches pages of now has `size` bytes.
+    fn vm_cache_trunc(&mut self, ino: u32, size: u64) -> Result<(), Errno>;
+}
+
+/// Where the bytes of a write came from, for VM to copy into its cache.
+#[derive(Copy, Clone, Debug)]
+pub enum WriteSrc<'a> {
+    /// `who`'s memory at `addr`.
+    User { who: Endpoint, addr: u64 },
+    /// Bytes VFS holds (a small write's message words).
+    Bytes(&'a [u8]),
 }
 
 /// Bytes of a worker's scratch buffer.

@@ -7,16 +7,16 @@
 //! process) never frees what a worker is using. File I/O holds the
 //! vnode's I/O lock from reading the offset to storing the new one.
 
-use crate::env::{copy_out, fs_on_user, Env, NameSlot};
+use crate::env::{copy_out, fs_on_user, Env, NameSlot, WriteSrc};
 use crate::tables::{Filp, Object, OPEN_MAX};
 use crate::{Outcome, Vfs};
 use lock_api::RawMutex;
 use minix_abi::endpoint::Endpoint;
-use minix_abi::errno::{Errno, EBADF, EINVAL, EIO, EISDIR, ENOTDIR, ESPIPE};
+use minix_abi::errno::{Errno, EACCES, EBADF, EINVAL, EIO, EISDIR, ENODEV, ENOTDIR, ESPIPE};
 use minix_abi::fs::{self, Io, IO_MAX};
 use minix_abi::message::Reply;
 use minix_abi::vfs::flags::*;
-use minix_abi::vfs::mode::{S_IFDIR, S_IFIFO, S_IFMT};
+use minix_abi::vfs::mode::{S_IFDIR, S_IFIFO, S_IFMT, S_IFREG};
 use minix_abi::vfs::{pack_small, unpack_small, UserBuf, SMALL_MAX, STAT_SIZE};
 
 /// Where a read's bytes go.
@@ -118,11 +118,11 @@ impl<R: RawMutex> Vfs<R> {
             None if flags & O_APPEND != 0 => fs::APPEND_POS,
             None => self.state.lock().filp(id).pos,
         };
+        let mut small = [0u8; SMALL_MAX as usize];
         let result = match src {
             Src::Small(len, words) => {
-                let mut bytes = [0u8; SMALL_MAX as usize];
-                unpack_small(&words, &mut bytes[..len]);
-                env.name_grant(NameSlot::Second, &bytes[..len])
+                unpack_small(&words, &mut small[..len]);
+                env.name_grant(NameSlot::Second, &small[..len])
                     .and_then(|grant| Io::from_reply(&env.fs(fs::Request::Write { ino, grant, pos: start, bytes: len as u64 })))
                     .map(|io| (io.bytes, io.pos))
             }
@@ -134,6 +134,15 @@ impl<R: RawMutex> Vfs<R> {
             Ok((done, end)) => {
                 if at.is_none() {
                     self.state.lock().filp(id).pos = end;
+                }
+                // Pages VM caches of this file take the new bytes, still
+                // under the I/O lock, so every mapping sees the write.
+                if done > 0 && self.state.lock().vm_caches(ino) {
+                    let wsrc = match src {
+                        Src::Small(len, _) => WriteSrc::Bytes(&small[..len]),
+                        Src::User(b) => WriteSrc::User { who, addr: b.addr },
+                    };
+                    let _ = env.vm_cache_write(wsrc, ino, end - done, done);
                 }
                 Reply::ok(done).into()
             }
@@ -195,7 +204,54 @@ impl<R: RawMutex> Vfs<R> {
                 return Err(EINVAL);
             }
             let _io = self.stripe(ino as usize);
-            env.fs(fs::Request::Ftrunc { ino, start: size, end: 0 }).result()
+            self.truncate_ino(env, ino, size)
+        })
+    }
+
+    /// Truncates `ino` to `size` (its I/O lock held), and tells VM when it
+    /// caches pages of the file.
+    pub(crate) fn truncate_ino(&self, env: &mut impl Env, ino: u32, size: u64) -> Result<u64, Errno> {
+        let r = env.fs(fs::Request::Ftrunc { ino, start: size, end: 0 }).result()?;
+        if self.state.lock().vm_caches(ino) {
+            let _ = env.vm_cache_trunc(ino, size);
+        }
+        Ok(r)
+    }
+
+    /// mmap of a file: a regular file open for reading (EACCES otherwise;
+    /// MINIX lets a write-only descriptor through), a page-aligned offset
+    /// below 16 TiB, and no shared writable mapping (refused with ENODEV:
+    /// writes through a mapping would have to reach the file, which VM
+    /// does not do). VM maps it; VFS keeps the file alive for VM.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn mmap(
+        &self,
+        env: &mut impl Env,
+        who: Endpoint,
+        fd: u32,
+        prot: u64,
+        flags: u64,
+        addr: u64,
+        len: u64,
+        offset: u64,
+    ) -> Result<u64, Errno> {
+        use minix_abi::vm::{FileMapWord, MAP_SHARED, PROT_WRITE};
+        self.with_filp(env, who, fd, |env, _, filp| {
+            let Object::File { ino, mode } = filp.obj else { return Err(ENODEV) };
+            if mode as u32 & S_IFMT != S_IFREG {
+                return Err(ENODEV);
+            }
+            if !filp.readable() {
+                return Err(EACCES);
+            }
+            if flags & MAP_SHARED != 0 && prot & PROT_WRITE != 0 {
+                return Err(ENODEV);
+            }
+            if len == 0 || !offset.is_multiple_of(4096) || offset / 4096 > u32::MAX as u64 {
+                return Err(EINVAL);
+            }
+            self.state.lock().vm_maps(ino);
+            env.vm_mmap_file(FileMapWord { who, prot, flags, ino, page: (offset / 4096) as u32 }, addr, len)
         })
     }
 

@@ -155,6 +155,7 @@ impl<R: RawMutex> Vfs<R> {
             Q::Fchdir { fd } => self.fchdir(env, who, fd).into(),
             Q::Umask { mask } => self.locked(env, |s, _| Ok(core::mem::replace(&mut s.proc(who).umask, mask) as u64)).into(),
             Q::Sync => env.fs(fs::Request::Sync).result().map(|_| 0).into(),
+            Q::Mmap { fd, prot, flags, addr, len, offset } => self.mmap(env, who, fd, prot, flags, addr, len, offset).into(),
             Q::Pipe { flags } => match self.pipe(env, who, flags) {
                 Ok((r, w)) => Outcome::Reply(Reply::ok_with(r as u64, [w as u64, 0, 0])),
                 Err(e) => Reply::err(e).into(),

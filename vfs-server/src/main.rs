@@ -20,7 +20,7 @@ mod glue {
     use mxrt::posix::Mapping;
     use sel4::CPtr;
     use sel4_root_task::println;
-    use vfs_server::env::{Env, NameSlot, SCRATCH};
+    use vfs_server::env::{Env, NameSlot, WriteSrc, SCRATCH};
     use vfs_server::{Outcome, Vfs, STRIPES};
 
     sel4_root_task::declare_main!("vfs", main);
@@ -55,6 +55,9 @@ mod glue {
     const STACK: usize = 64 * 1024;
     static STACKS: spin::Mutex<[[u8; STACK]; slots::WORKERS as usize]> = spin::Mutex::new([[0; STACK]; slots::WORKERS as usize]);
 
+    /// Most FIX_RANGE rounds one fix takes (see `Worker::fix`).
+    const FIX_ROUNDS: usize = 512;
+
     /// Where saved reply caps go: one slot per process-table slot.
     const REPLY_BASE: u64 = cspace::FIRST_FREE;
 
@@ -83,8 +86,42 @@ mod glue {
         serve_as(0)
     }
 
+    /// The last worker is VFS's reserved pager: it serves VM's page-ins and
+    /// nothing else, so a page-in never waits for a free worker (every
+    /// worker could be waiting in a FIX_RANGE that needs one).
+    const PAGER_ID: u64 = slots::WORKERS;
+
     extern "C" fn worker(id: u64) -> ! {
+        if id == PAGER_ID {
+            pager()
+        }
         serve_as(id)
+    }
+
+    /// The pager's loop: a Call to VM that reports the last page-in and
+    /// waits for the next, which it reads from the FS into its scratch
+    /// buffer (VM copies it from there into the cache page). It takes no
+    /// VFS lock and touches no file description.
+    fn pager() -> ! {
+        use minix_abi::vm::{Request as VmRequest, PAGE_FAILED};
+        let mut w = Worker { io: None, exercise: None };
+        let (mut done, mut bytes, mut buf) = (0u64, 0u64, 0u64);
+        loop {
+            let (c, words, l) = VmRequest::Pager { done, bytes, buf }.encode();
+            let r = mxrt::ipc::sendrec(cspace::VM_EP, c, words, l);
+            done = 0;
+            let Ok(token) = r.result() else { continue };
+            if token == 0 {
+                continue;
+            }
+            let (ino, page) = (r.vals[0] as u32, r.vals[1]);
+            let read = w
+                .scratch_grant()
+                .and_then(|grant| fs::Io::from_reply(&w.fs(fs::Request::Read { ino, grant, pos: page * 4096, bytes: SCRATCH as u64 })));
+            done = token;
+            bytes = read.map_or(PAGE_FAILED, |io| io.bytes);
+            buf = w.io().map_or(0, |io| io.map.base());
+        }
     }
 
     fn serve_as(id: u64) -> ! {
@@ -203,7 +240,17 @@ mod glue {
         }
 
         fn fix(&mut self, who: Endpoint, addr: u64, len: u64, write: bool) -> Result<(), Errno> {
-            mxrt::grants::fix_range(who, addr, len, write)
+            // VM answers 1 when it had to page a file page in first: the
+            // range may hold more such pages, so ask again until 0.
+            // Each 1 is a page brought in; a range holds at most 257 pages,
+            // so more rounds than that means pages keep vanishing.
+            for _ in 0..=FIX_ROUNDS {
+                let (c, w, l) = minix_abi::vm::Request::FixRange { who, addr, len, write }.encode();
+                if mxrt::ipc::sendrec(cspace::VM_EP, c, w, l).result()? == 0 {
+                    return Ok(());
+                }
+            }
+            Err(EFAULT)
         }
 
         fn try_copy_in(&mut self, who: Endpoint, addr: u64, out: &mut [u8]) -> Result<(), Errno> {
@@ -265,11 +312,50 @@ mod glue {
             cnode.save_caller(slot, sel4::CNODE_DEPTH).map_err(|_| EINVAL)
         }
 
+        fn vm_mmap_file(&mut self, map: minix_abi::vm::FileMapWord, addr: u64, len: u64) -> Result<u64, Errno> {
+            vm_call(minix_abi::vm::Request::MmapFile { map, addr, len })
+        }
+
+        fn vm_cache_write(&mut self, src: WriteSrc<'_>, ino: u32, pos: u64, len: u64) -> Result<(), Errno> {
+            // VM caches pages of the first 4 GiB only (page indexes are 32
+            // bits): a write beyond reaches no cached page.
+            if pos >= 1 << 32 {
+                return Ok(());
+            }
+            let len = len.min((1 << 32) - pos);
+            let (who, addr) = match src {
+                WriteSrc::User { who, addr } => (who, addr),
+                WriteSrc::Bytes(b) => {
+                    let io = self.io()?;
+                    let area = io.map.as_mut_slice().get_mut(COPY_AT..COPY_AT + b.len()).ok_or(EINVAL)?;
+                    area.copy_from_slice(b);
+                    (VFS, io.map.base() + COPY_AT as u64)
+                }
+            };
+            let mut done = 0;
+            while done < len {
+                let n = (len - done).min(minix_abi::vm::FIX_RANGE_MAX);
+                let req = minix_abi::vm::Request::CacheWrite { who, addr: addr + done, len: n, ino, pos: (pos + done) as u32 };
+                vm_call(req)?;
+                done += n;
+            }
+            Ok(())
+        }
+
+        fn vm_cache_trunc(&mut self, ino: u32, size: u64) -> Result<(), Errno> {
+            vm_call(minix_abi::vm::Request::CacheTrunc { ino, size }).map(|_| ())
+        }
+
         fn reply_saved(&mut self, who: Endpoint, reply: Reply) {
             // The send consumes the saved cap (seL4 deletes a reply cap
             // once it is used), leaving the slot empty for the next wait.
             mxrt::server::reply_saved(CPtr(Self::reply_slot(who)), reply);
         }
+    }
+
+    fn vm_call(req: minix_abi::vm::Request) -> Result<u64, Errno> {
+        let (c, w, l) = req.encode();
+        mxrt::ipc::sendrec(cspace::VM_EP, c, w, l).result()
     }
 
     fn exercise(buf: &mut Mapping, caller: Endpoint, grant: GrantId, len: u64, delta: u8) -> Result<(), Errno> {

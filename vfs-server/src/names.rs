@@ -109,7 +109,7 @@ impl<R: RawMutex> Vfs<R> {
         } else if flags & O_TRUNC != 0 && !created && acc != O_RDONLY {
             let ino = found.node.ino;
             let _io = self.stripe(ino as usize);
-            env.fs(fs::Request::Ftrunc { ino, start: 0, end: 0 }).result().map(|_| 0)
+            self.truncate_ino(env, ino, 0).map(|_| 0)
         } else {
             Ok(0)
         };
@@ -220,7 +220,7 @@ impl<R: RawMutex> Vfs<R> {
             }
             let ino = f.node.ino;
             let _io = self.stripe(ino as usize);
-            env.fs(fs::Request::Ftrunc { ino, start: size, end: 0 }).result()
+            self.truncate_ino(env, ino, size)
         })
     }
 

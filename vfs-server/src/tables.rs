@@ -108,6 +108,9 @@ pub struct State {
     vnodes: BTreeMap<u32, Vnode>,
     pub pipes: Vec<Option<Pipe>>,
     free_pipes: Vec<usize>,
+    /// Files VM maps (and so may cache pages of). VFS holds each one's
+    /// vnode for VM, so a mapped file outlives its names and descriptors.
+    vm_mapped: alloc::collections::BTreeSet<u32>,
 }
 
 impl Default for State {
@@ -121,7 +124,15 @@ impl State {
         let mut vnodes = BTreeMap::new();
         // VFS's own hold on the root: it is never given back.
         vnodes.insert(ROOT_INO, Vnode { users: 1, fs_refs: 0 });
-        State { procs: BTreeMap::new(), filps: Vec::new(), free_filps: Vec::new(), vnodes, pipes: Vec::new(), free_pipes: Vec::new() }
+        State {
+            procs: BTreeMap::new(),
+            filps: Vec::new(),
+            free_filps: Vec::new(),
+            vnodes,
+            pipes: Vec::new(),
+            free_pipes: Vec::new(),
+            vm_mapped: Default::default(),
+        }
     }
 
     /// The process, made on first contact: a process PM spawned starts
@@ -309,6 +320,19 @@ impl State {
             self.pipes[n] = None;
             self.free_pipes.push(n);
         }
+    }
+
+    /// Records that VM maps `ino`; the first time, VFS holds its vnode for
+    /// VM. (VM does not yet say when its last mapping of a file goes, so
+    /// the hold lasts as long as VFS.)
+    pub fn vm_maps(&mut self, ino: u32) {
+        if self.vm_mapped.insert(ino) {
+            hold(&mut self.vnodes, ino, 0);
+        }
+    }
+
+    pub fn vm_caches(&self, ino: u32) -> bool {
+        self.vm_mapped.contains(&ino)
     }
 
     /// Open filps, vnodes kept and pipes: for leak checks in tests.

@@ -29,6 +29,7 @@ pub mod host_frames;
 pub mod memtype;
 pub mod page;
 pub mod page_map;
+pub mod pagecache;
 pub mod policy;
 pub mod prot;
 pub mod region;

@@ -34,6 +34,7 @@ pub fn builds_bookkeeping(r: &Request) -> bool {
             | Request::Mmap { .. }
             | Request::Adopt { .. }
             | Request::FixRange { .. }
+            | Request::MmapFile { .. }
     )
 }
 

@@ -36,6 +36,8 @@ pub const MAX_TALLY: u64 = u32::MAX as u64;
 /// Signal numbers PM reports in wait statuses.
 pub const SIGILL: u64 = 4;
 pub const SIGKILL: u64 = 9;
+/// A file mapping's page lies wholly past the end of the file.
+pub const SIGBUS: u64 = 10;
 pub const SIGSEGV: u64 = 11;
 
 /// A PM request.

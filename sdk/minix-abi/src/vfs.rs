@@ -28,6 +28,7 @@
 //! | `READLINK` | path | path bytes | buffer | buffer bytes | bytes |
 //! | `LINK`, `RENAME`, `SYMLINK` | old path (SYMLINK: the target) | bytes | new path | bytes | 0 |
 //! | `GETCWD` | buffer | buffer bytes | | | bytes of the path (no NUL) |
+//! | `MMAP` | fd \| prot << 32 \| flags << 40 | address hint | length | file offset | the address |
 //! | `PIPE` | flags (`O_CLOEXEC`, `O_NONBLOCK`) | | | | read fd; vals\[0] the write fd |
 //! | `UMASK` | mask | | | | the old mask |
 //! | `SYNC` | | | | | 0 |
@@ -77,6 +78,9 @@ pub const PWRITE: u64 = BASE + 36;
 pub const GETCWD: u64 = BASE + 37;
 pub const STATVFS: u64 = BASE + 38;
 pub const FSYNC: u64 = BASE + 39;
+/// Map a file: fd and flags in w0, the address hint, the length, the
+/// file offset (page aligned). Reply: the address.
+pub const MMAP: u64 = BASE + 40;
 /// A read of at most [`SMALL_MAX`] bytes answered in the reply's words.
 pub const READ_SMALL: u64 = BASE + 0x40;
 /// A write of at most [`SMALL_MAX`] bytes carried in the request's words.
@@ -185,6 +189,7 @@ pub const CALLS: &[u64] = &[
     GETCWD,
     STATVFS,
     FSYNC,
+    MMAP,
     READ_SMALL,
     WRITE_SMALL,
     PROC_FORK,
@@ -258,6 +263,7 @@ pub enum Request {
     Symlink { target: UserPath, path: UserPath },
     Getcwd { buf: UserBuf },
     Pipe { flags: u64 },
+    Mmap { fd: u32, prot: u64, flags: u64, addr: u64, len: u64, offset: u64 },
     Umask { mask: u32 },
     Sync,
     ProcFork { parent: Endpoint, child: Endpoint },
@@ -404,6 +410,16 @@ impl Request {
                 need_words(r, 2)?;
                 Request::Getcwd { buf: buf(0) }
             }
+            MMAP => {
+                need_words(r, 4)?;
+                use crate::vm::{MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_MASK};
+                let prot = bits_of((w[0] >> 32) & 0xff, PROT_MASK)?;
+                let flags = bits_of(w[0] >> 40, MAP_SHARED | MAP_PRIVATE | MAP_FIXED | crate::vm::MAP_NO_AROUND)?;
+                if (flags & MAP_SHARED != 0) == (flags & MAP_PRIVATE != 0) {
+                    return Err(EINVAL);
+                }
+                Request::Mmap { fd: w[0] as u32, prot, flags, addr: w[1], len: w[2], offset: w[3] }
+            }
             PIPE => {
                 need_words(r, 1)?;
                 Request::Pipe { flags: bits_of(w[0], O_CLOEXEC | O_NONBLOCK)? }
@@ -469,6 +485,7 @@ impl Request {
             Request::Symlink { target, path } => (SYMLINK, [target.addr, target.len, path.addr, path.len], 4),
             Request::Getcwd { buf } => (GETCWD, [buf.addr, buf.len, 0, 0], 2),
             Request::Pipe { flags } => (PIPE, [flags, 0, 0, 0], 1),
+            Request::Mmap { fd: f, prot, flags, addr, len, offset } => (MMAP, [fd(f) | prot << 32 | flags << 40, addr, len, offset], 4),
             Request::Umask { mask } => (UMASK, [mask as u64, 0, 0, 0], 1),
             Request::Sync => (SYNC, [0; 4], 0),
             Request::ProcFork { parent, child } => (PROC_FORK, [parent.0 as u64, child.0 as u64, 0, 0], 2),

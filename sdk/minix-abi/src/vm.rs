@@ -4,7 +4,7 @@
 use crate::endpoint::Endpoint;
 use crate::errno::{Errno, EINVAL, ENOSYS};
 use crate::message::{need_words, RawRequest};
-use crate::word::{at_most, bits_of, endpoint_of, u8_of};
+use crate::word::{at_most, bits_of, endpoint_of, u32_of, u8_of};
 
 pub const BASE: u64 = 0x300;
 /// PM: build the address space of a new process from a boot image.
@@ -35,6 +35,21 @@ pub const INFO: u64 = BASE + 0x13;
 /// `who` would have killed it, `ESRCH` for a process VM does not know or
 /// that is dying, `ENOMEM` when out of memory.
 pub const FIX_RANGE: u64 = BASE + 0x14;
+/// VFS only: map a file into `who` (see [`FileMapWord`]): w1 the address
+/// hint, w2 the length. Reply: the address.
+pub const MMAP_FILE: u64 = BASE + 0x15;
+/// VFS only, from a pager thread: w0 the token of the page-in it finished
+/// (0: none), w1 the bytes it read ([`PAGE_FAILED`]: the page-in failed),
+/// w2 where in VFS the bytes are. Answered when there is work: status the
+/// next token, vals\[0] the inode, vals\[1] the page index.
+pub const PAGER: u64 = BASE + 0x16;
+/// VFS only: `who` wrote w2 bytes from its address w1 to a file at w3
+/// (inode in bits 0-31, position in 32-63): VM copies them into the
+/// file's cached pages, so every mapping sees the write.
+pub const CACHE_WRITE: u64 = BASE + 0x17;
+/// VFS only: a file (w0 inode) was truncated to w1 bytes: cached pages
+/// past the end go, the tail of the last one reads zero.
+pub const CACHE_TRUNC: u64 = BASE + 0x18;
 
 /// Register the caller's grant table: words (base address, entries).
 pub const GRANT_TABLE: u64 = BASE + 0x20;
@@ -51,8 +66,61 @@ pub const SAFEMEMSET: u64 = BASE + 0x23;
 pub const VSAFECOPY: u64 = BASE + 0x24;
 
 /// Every call number of this interface.
-pub const CALLS: &[u64] =
-    &[SPAWN, FORK, EXIT, EVENTS, ADOPT, BRK, MMAP, MUNMAP, INFO, FIX_RANGE, GRANT_TABLE, SAFECOPY_FROM, SAFECOPY_TO, SAFEMEMSET, VSAFECOPY];
+pub const CALLS: &[u64] = &[
+    SPAWN,
+    FORK,
+    EXIT,
+    EVENTS,
+    ADOPT,
+    BRK,
+    MMAP,
+    MUNMAP,
+    INFO,
+    FIX_RANGE,
+    MMAP_FILE,
+    PAGER,
+    CACHE_WRITE,
+    CACHE_TRUNC,
+    GRANT_TABLE,
+    SAFECOPY_FROM,
+    SAFECOPY_TO,
+    SAFEMEMSET,
+    VSAFECOPY,
+];
+
+/// A PAGER result meaning the page-in failed (EIO for the waiters).
+pub const PAGE_FAILED: u64 = u64::MAX;
+/// The one file-system device there is today.
+pub const ROOT_DEV: u64 = 1;
+/// MMAP_FILE flag: map exactly the faulting page (no fault-around).
+pub const MAP_NO_AROUND: u64 = 0x4;
+
+/// MMAP_FILE's first and last words.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct FileMapWord {
+    pub who: Endpoint,
+    /// PROT_* bits.
+    pub prot: u64,
+    /// MAP_SHARED or MAP_PRIVATE, MAP_FIXED, MAP_NO_AROUND.
+    pub flags: u64,
+    pub ino: u32,
+    /// Page index of the mapping's first page in the file.
+    pub page: u32,
+}
+
+impl FileMapWord {
+    fn words(&self) -> (u64, u64) {
+        (self.who.0 as u64 | self.prot << 32 | self.flags << 40, self.ino as u64 | (self.page as u64) << 32)
+    }
+    fn decode(w0: u64, w3: u64) -> Result<FileMapWord, Errno> {
+        let prot = bits_of((w0 >> 32) & 0xff, PROT_MASK)?;
+        let flags = bits_of(w0 >> 40, MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_NO_AROUND)?;
+        if (flags & MAP_SHARED != 0) == (flags & MAP_PRIVATE != 0) {
+            return Err(EINVAL);
+        }
+        Ok(FileMapWord { who: endpoint_of(w0 & 0xffff_ffff)?, prot, flags, ino: w3 as u32, page: (w3 >> 32) as u32 })
+    }
+}
 
 /// Packs a granter endpoint and a grant id into one message word.
 pub const fn grant_word(granter: Endpoint, grant: i32) -> u64 {
@@ -77,11 +145,11 @@ pub fn decode_grant_word(w: u64) -> Result<(Endpoint, i32), Errno> {
     Ok((granter, grant))
 }
 
-/// Protection bits for mmap.
 /// The end of user memory: seL4 5.0 reports 32-bit fault addresses, so
 /// every user address lies below 4 GiB.
 pub const USER_TOP: u64 = 1 << 32;
 
+/// Protection bits for mmap.
 pub const PROT_READ: u64 = 1;
 pub const PROT_WRITE: u64 = 2;
 pub const PROT_EXEC: u64 = 4;
@@ -164,6 +232,27 @@ pub enum Request {
         len: u64,
         write: bool,
     },
+    MmapFile {
+        map: FileMapWord,
+        addr: u64,
+        len: u64,
+    },
+    Pager {
+        done: u64,
+        bytes: u64,
+        buf: u64,
+    },
+    CacheWrite {
+        who: Endpoint,
+        addr: u64,
+        len: u64,
+        ino: u32,
+        pos: u32,
+    },
+    CacheTrunc {
+        ino: u32,
+        size: u64,
+    },
     GrantTable {
         base: u64,
         entries: u64,
@@ -197,7 +286,7 @@ pub fn pm_only(call: u64) -> bool {
 
 /// Whether only VFS may make this call.
 pub fn vfs_only(call: u64) -> bool {
-    call == FIX_RANGE
+    matches!(call, FIX_RANGE | MMAP_FILE | PAGER | CACHE_WRITE | CACHE_TRUNC)
 }
 
 impl Request {
@@ -265,6 +354,32 @@ impl Request {
                     write: at_most(r.words[3], 1)? == 1,
                 }
             }
+            MMAP_FILE => {
+                need_words(r, 4)?;
+                Request::MmapFile { map: FileMapWord::decode(r.words[0], r.words[3])?, addr: r.words[1], len: r.words[2] }
+            }
+            PAGER => {
+                need_words(r, 3)?;
+                let bytes = r.words[1];
+                if bytes != PAGE_FAILED && bytes > 4096 {
+                    return Err(EINVAL);
+                }
+                Request::Pager { done: r.words[0], bytes, buf: r.words[2] }
+            }
+            CACHE_WRITE => {
+                need_words(r, 4)?;
+                Request::CacheWrite {
+                    who: endpoint_of(r.words[0])?,
+                    addr: r.words[1],
+                    len: at_most(r.words[2], FIX_RANGE_MAX)?,
+                    ino: r.words[3] as u32,
+                    pos: (r.words[3] >> 32) as u32,
+                }
+            }
+            CACHE_TRUNC => {
+                need_words(r, 2)?;
+                Request::CacheTrunc { ino: u32_of(r.words[0])?, size: r.words[1] }
+            }
             GRANT_TABLE => {
                 need_words(r, 2)?;
                 check_grant_table(r.words[0], r.words[1])?;
@@ -307,6 +422,15 @@ impl Request {
             Request::Info => (INFO, [0; 4], 0),
             Request::Adopt { server } => (ADOPT, [server.0 as u64, 0, 0, 0], 1),
             Request::FixRange { who, addr, len, write } => (FIX_RANGE, [who.0 as u64, addr, len, write as u64], 4),
+            Request::MmapFile { map, addr, len } => {
+                let (w0, w3) = map.words();
+                (MMAP_FILE, [w0, addr, len, w3], 4)
+            }
+            Request::Pager { done, bytes, buf } => (PAGER, [done, bytes, buf, 0], 3),
+            Request::CacheWrite { who, addr, len, ino, pos } => {
+                (CACHE_WRITE, [who.0 as u64, addr, len, ino as u64 | (pos as u64) << 32], 4)
+            }
+            Request::CacheTrunc { ino, size } => (CACHE_TRUNC, [ino as u64, size, 0, 0], 2),
             Request::GrantTable { base, entries } => (GRANT_TABLE, [base, entries, 0, 0], 2),
             Request::SafeCopy { to_granter, granter, grant, offset, addr, bytes } => {
                 (if to_granter { SAFECOPY_TO } else { SAFECOPY_FROM }, [grant_word(granter, grant), offset, addr, bytes], 4)

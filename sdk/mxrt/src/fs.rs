@@ -53,6 +53,15 @@ fn unit(req: Request) -> Result<(), Errno> {
     status(req).map(|_| ())
 }
 
+/// Maps `len` bytes of the file open on `fd`, from `offset` (page
+/// aligned), with `prot` (`PROT_*`) and `flags` (`MAP_SHARED` or
+/// `MAP_PRIVATE`, optionally `MAP_FIXED` with `addr`). Returns the address.
+/// A shared writable mapping is refused with `ENODEV`, a descriptor not
+/// open for reading with `EACCES`.
+pub fn mmap(fd: Fd, addr: u64, len: u64, prot: u64, flags: u64, offset: u64) -> Result<u64, Errno> {
+    status(Request::Mmap { fd: fd.0, prot, flags, addr, len, offset })
+}
+
 /// A descriptor in a reply word.
 fn fd_of(w: u64) -> Result<Fd, Errno> {
     u32::try_from(w).map(Fd).map_err(|_| EIO)

@@ -19,6 +19,8 @@ mod tests_grant;
 #[cfg(target_os = "none")]
 mod tests_hostile;
 #[cfg(target_os = "none")]
+mod tests_mmap;
+#[cfg(target_os = "none")]
 mod tests_proc;
 #[cfg(target_os = "none")]
 mod tests_soak;
@@ -48,6 +50,7 @@ mod glue {
                 crate::tests_grant::TESTS,
                 crate::tests_hostile::TESTS,
                 crate::tests_fs::TESTS,
+                crate::tests_mmap::TESTS,
                 crate::tests_exhaust::TESTS,
                 crate::tests_fuzz::TESTS,
                 crate::tests_soak::TESTS,

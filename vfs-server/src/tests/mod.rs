@@ -8,6 +8,7 @@
 //! the mark, VFS has the range fixed and repeats.
 
 mod calls;
+mod mmap;
 mod pipes;
 
 use crate::env::{Env, NameSlot, SCRATCH};
@@ -52,6 +53,11 @@ pub struct Mem {
     pub saved: BTreeSet<u32>,
     pub replies: Vec<(Endpoint, Reply)>,
     pub fixes: usize,
+    /// What VFS told VM: mappings made, cache writes (ino, pos, len, bytes)
+    /// and truncations (ino, size).
+    pub vm_maps: Vec<(minix_abi::vm::FileMapWord, u64, u64)>,
+    pub vm_writes: Vec<(u32, u64, u64, Vec<u8>)>,
+    pub vm_truncs: Vec<(u32, u64)>,
 }
 
 const NAME_GRANT: [i32; 2] = [1_000_000, 1_000_001];
@@ -228,6 +234,26 @@ impl Env for &World {
         let mut m = self.mem.borrow_mut();
         assert!(m.saved.remove(&who.0), "answering a process that was not waiting");
         m.replies.push((who, reply));
+    }
+    fn vm_mmap_file(&mut self, map: minix_abi::vm::FileMapWord, addr: u64, len: u64) -> Result<u64, Errno> {
+        self.mem.borrow_mut().vm_maps.push((map, addr, len));
+        Ok(0x4000_0000)
+    }
+    fn vm_cache_write(&mut self, src: crate::env::WriteSrc<'_>, ino: u32, pos: u64, len: u64) -> Result<(), Errno> {
+        let bytes = match src {
+            crate::env::WriteSrc::Bytes(b) => b.to_vec(),
+            crate::env::WriteSrc::User { who, addr } => {
+                let mut m = self.mem.borrow_mut();
+                let (a, b) = m.range(who.0, addr, len).ok_or(EFAULT)?;
+                m.users[&who.0].bytes[a..b].to_vec()
+            }
+        };
+        self.mem.borrow_mut().vm_writes.push((ino, pos, len, bytes));
+        Ok(())
+    }
+    fn vm_cache_trunc(&mut self, ino: u32, size: u64) -> Result<(), Errno> {
+        self.mem.borrow_mut().vm_truncs.push((ino, size));
+        Ok(())
     }
 }
 

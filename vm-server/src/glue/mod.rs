@@ -3,6 +3,7 @@
 extern crate alloc;
 
 mod copy;
+mod files;
 mod frames;
 mod heap;
 mod images;
@@ -54,6 +55,10 @@ struct Vm {
     events: policy::Events,
     /// VSpaces of exited processes, ready for reuse.
     spare_vspaces: alloc::vec::Vec<UserVSpace>,
+    /// File pages VM holds, and the page-ins under way.
+    cache: vm_server::pagecache::PageCache,
+    /// Slots holding the saved reply caps of pagers waiting for work.
+    pagers: alloc::vec::Vec<u64>,
     /// Reused window-offset lists of the copy engine (granter, caller).
     scratch: (alloc::vec::Vec<u64>, alloc::vec::Vec<u64>),
     scratch_frames: alloc::vec::Vec<vm_server::page::PageFrame>,
@@ -79,6 +84,8 @@ fn main(arg: u64) -> ! {
         procs: EndpointTable::new(),
         events: policy::Events::new(),
         spare_vspaces: alloc::vec::Vec::new(),
+        cache: vm_server::pagecache::PageCache::new(),
+        pagers: alloc::vec::Vec::new(),
         scratch: Default::default(),
         scratch_frames: alloc::vec::Vec::new(),
         heap_short: false,
@@ -154,7 +161,25 @@ impl Vm {
             }
             return (Some(Reply::err(ENOMEM)), None);
         }
+        // The calls that may wait for a page-in answer later, or not here.
+        match r {
+            Request::Pager { done, bytes, buf } => return (self.pager(done, bytes, buf), None),
+            Request::FixRange { who: t, addr, len, write } => {
+                if let Err(e) = policy::fix_range_target(self.procs.get(&t.0).map(|p| p.dead)) {
+                    return (Some(Reply::err(e)), None);
+                }
+                return (self.fix_file_range(t, addr, len, write), None);
+            }
+            _ => {}
+        }
         let result = match r {
+            Request::Pager { .. } => Err(EINVAL),
+            Request::MmapFile { map, addr, len } => self.mmap_file(map, addr, len).map(|v| (Reply::ok(v), None)),
+            Request::CacheWrite { who: w, addr, len, ino, pos } => self.cache_write(w, addr, len, ino, pos).map(|_| (Reply::ok(0), None)),
+            Request::CacheTrunc { ino, size } => {
+                self.cache_trunc(ino, size);
+                Ok((Reply::ok(0), None))
+            }
             Request::Spawn { child, image } => self.spawn(child, image, has_cap).map(|(entry, cap)| (Reply::ok(entry), Some(cap))),
             Request::Fork { child, parent } => self.fork(child, parent, has_cap).map(|cap| (Reply::ok(0), Some(cap))),
             Request::Exit { proc_ } => {
@@ -380,6 +405,7 @@ impl Vm {
     }
 
     fn exit(&mut self, ep: Endpoint) {
+        self.forget_file_waits(ep);
         if let Some(p) = self.procs.remove(&ep.0) {
             self.discard(p.space, p.vs, p.ipc_cap);
         }
@@ -485,6 +511,7 @@ impl Vm {
                             return None;
                         }
                     },
+                    FaultOutcome::Later(pi) => return self.file_fault(ep, pi),
                     other => (FaultKind::Memory, Some(other)),
                 }
             }

@@ -40,6 +40,9 @@ pub struct File {
     pub file: FileRef,
     /// File offset of the region's first byte (page aligned).
     pub offset: u64,
+    /// A fault on a cached page also maps the cached pages after it (up to
+    /// 16), as Linux's fault-around does; false maps one page per fault.
+    pub around: bool,
 }
 
 impl MemoryType for File {
@@ -61,7 +64,7 @@ impl MemoryType for File {
     }
 
     fn split(&self, offset: u64) -> MemType {
-        MemType::File(File { file: self.file, offset: self.offset.saturating_add(offset) })
+        MemType::File(File { file: self.file, offset: self.offset.saturating_add(offset), around: self.around })
     }
 
     fn copy_on_fork(&self) -> (MemType, ForkCopy) {

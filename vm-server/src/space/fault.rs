@@ -163,6 +163,18 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// The file page a file mapping shows at `vaddr`: the file, the page's
+    /// file offset, whether the process has it present already, and the
+    /// mapping's fault-around choice. `None` outside file mappings.
+    pub fn file_page(&self, vaddr: u64) -> Option<(crate::memtype::FileRef, u64, bool, bool)> {
+        let vaddr = page_floor(vaddr);
+        let r = self.regions.lookup(vaddr)?;
+        match r.mem() {
+            MemType::File(f) => Some((f.file, f.offset.checked_add(vaddr - r.start())?, r.page(vaddr).is_some(), f.around)),
+            _ => None,
+        }
+    }
+
     /// A file page the fault at `vaddr` waited for has arrived as `frame`
     /// (a cache frame; the cache keeps its own reference). Maps it
     /// copy-on-write (copying at once for a write) and answers as

@@ -77,11 +77,28 @@ impl AddressSpace {
         offset: u64,
         frames: &mut dyn FrameAllocator,
     ) -> Result<(u64, Released), Errno> {
+        let f = File { file, offset, around: true };
+        self.mmap_file_with(hint, len, prot, fixed, shared, f, frames)
+    }
+
+    /// [`AddressSpace::mmap_file`] with the memory type spelled out (the
+    /// fault-around choice included).
+    #[allow(clippy::too_many_arguments)]
+    pub fn mmap_file_with(
+        &mut self,
+        hint: u64,
+        len: u64,
+        prot: Prot,
+        fixed: bool,
+        shared: bool,
+        f: File,
+        frames: &mut dyn FrameAllocator,
+    ) -> Result<(u64, Released), Errno> {
         let rlen = round_len(len)?;
-        if (shared && prot.write()) || !is_aligned(offset) || offset.checked_add(rlen).is_none() {
+        if (shared && prot.write()) || !is_aligned(f.offset) || f.offset.checked_add(rlen).is_none() {
             return Err(EINVAL);
         }
-        self.map_new(hint, len, prot, MemType::File(File { file, offset }), fixed, frames)
+        self.map_new(hint, len, prot, MemType::File(f), fixed, frames)
     }
 
     /// Places and creates a region. The type's `new_region` hook runs before a

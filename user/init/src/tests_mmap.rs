@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! File-mapped memory: mmap of files through VM's page cache, page-ins by
+//! VFS's pager, the test74 scenarios this step covers, and the cases where
+//! MINIX itself deadlocks (notes §4.9), each of which must finish with the
+//! right bytes. Every test that could hang runs in a child under a
+//! watchdog: a hang fails the test by name within seconds.
+extern crate alloc;
+use crate::harness::{ensure, Rng, Test};
+use alloc::vec::Vec;
+use minix_abi::errno::*;
+use minix_abi::pm;
+use minix_abi::vfs::flags::*;
+use minix_abi::vm::{MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE};
+use mxrt::fs::{self, Fd};
+use mxrt::posix;
+
+type R = Result<(), &'static str>;
+const PAGE: usize = 4096;
+
+pub const TESTS: &[Test] = &[
+    Test { name: "mmap.private_read_matches_file", run: |_| watched(private_read) },
+    Test { name: "mmap.shared_read_only", run: |_| watched(shared_read) },
+    Test { name: "mmap.refusals_enodev_eacces_einval", run: |_| refusals() },
+    Test { name: "mmap.private_write_never_written_back", run: |_| watched(private_write) },
+    Test { name: "mmap.page_past_eof_sigbus_tail_zero", run: |_| past_eof() },
+    Test { name: "mmap.write_updates_mapped_page", run: |_| watched(coherent_write) },
+    Test { name: "mmap.truncate_never_shows_dead_data", run: |_| watched(truncate) },
+    Test { name: "mmap.holes_read_zero", run: |_| watched(holes) },
+    Test { name: "mmap.read_into_untouched_mapping_same_file", run: |_| watched(read_into_mapping) },
+    Test { name: "mmap.write_from_untouched_mapping_same_file", run: |_| watched(write_from_mapping) },
+    Test { name: "mmap.faults_leave_offsets_alone", run: |_| watched(offsets) },
+    Test { name: "mmap.pread_matches_mapping_4_8_12k_x100", run: |_| watched(pread_consistency) },
+    Test { name: "mmap.offset_4gib_error_not_crash", run: |_| offset_4gib() },
+    Test { name: "mmap.two_regions_written_to_file_same_fs", run: |_| watched(two_regions) },
+];
+
+fn ok<T>(r: Result<T, Errno>, why: &'static str) -> Result<T, &'static str> {
+    r.map_err(|e| {
+        sel4_root_task::println!("  {}: {}", why, e.name());
+        why
+    })
+}
+
+/// Runs `f` in a child and waits at most 20 s of guest time: a hang is a
+/// failure naming the test, not a stuck boot.
+fn watched(f: fn() -> R) -> R {
+    let mhz = ok(posix::tsc_mhz(), "no TSC frequency")?;
+    let pid = match ok(posix::fork(), "fork")? {
+        0 => posix::exit(match f() {
+            Ok(()) => 0,
+            Err(why) => {
+                sel4_root_task::println!("  in the child: {}", why);
+                1
+            }
+        }),
+        pid => pid,
+    };
+    let deadline = sel4::rdtsc() + 20 * mhz * 1_000_000;
+    loop {
+        match posix::waitpid(pid as i64, pm::WNOHANG) {
+            Ok((0, _)) if sel4::rdtsc() < deadline => continue,
+            Ok((0, _)) => return Err("hung: no answer within 20 s"),
+            Ok((_, status)) => {
+                return ensure(pm::wifexited(status) && pm::wexitstatus(status) == 0, "the test failed in its child");
+            }
+            Err(_) => return Err("wait failed"),
+        }
+    }
+}
+
+fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let mut r = Rng(seed | 1);
+    (0..len).map(|_| r.next() as u8).collect()
+}
+
+/// A fresh file /m/<name> holding `data`, open read-write.
+fn file(name: &str, data: &[u8]) -> Result<(Fd, alloc::string::String), &'static str> {
+    let _ = fs::mkdir(b"/m", 0o755);
+    let path = alloc::format!("/m/{name}");
+    let fd = ok(fs::open(path.as_bytes(), O_CREAT | O_RDWR | O_TRUNC, 0o644), "create")?;
+    ensure(ok(fs::write(fd, data), "write")? == data.len(), "short write")?;
+    Ok((fd, path))
+}
+
+fn map(fd: Fd, len: usize, prot: u64, flags: u64) -> Result<u64, &'static str> {
+    ok(fs::mmap(fd, 0, len as u64, prot, flags, 0), "mmap")
+}
+
+/// The mapped bytes at `addr` (read through the mapping, faulting).
+fn bytes(addr: u64, len: usize) -> &'static [u8] {
+    // SAFETY: the callers pass a readable mapping they made and never
+    // unmap while the slice is used.
+    unsafe { core::slice::from_raw_parts(addr as *const u8, len) }
+}
+
+fn bytes_mut(addr: u64, len: usize) -> &'static mut [u8] {
+    // SAFETY: as `bytes`, for a writable private mapping.
+    unsafe { core::slice::from_raw_parts_mut(addr as *mut u8, len) }
+}
+
+/// Loads one byte, which the compiler may not leave out (the load is the
+/// point: it faults).
+fn touch(addr: u64) {
+    // SAFETY: a load from a mapping the caller made; a fault there is
+    // what the caller tests, and it ends this process.
+    let v = unsafe { core::ptr::read_volatile(addr as *const u8) };
+    core::hint::black_box(v);
+}
+
+fn private_read() -> R {
+    let data = pattern(3 * PAGE + 100, 1);
+    let (fd, _) = file("pread", &data)?;
+    let a = map(fd, 4 * PAGE, PROT_READ, MAP_PRIVATE)?;
+    ensure(bytes(a, data.len()) == &data[..], "mapped bytes differ from the file")?;
+    ensure(bytes(a + data.len() as u64, 4 * PAGE - data.len()).iter().all(|&b| b == 0), "the last page's tail is not zero")
+}
+
+fn shared_read() -> R {
+    let data = pattern(2 * PAGE, 2);
+    let (fd, _) = file("shared", &data)?;
+    let a = map(fd, 2 * PAGE, PROT_READ, MAP_SHARED)?;
+    let b = map(fd, 2 * PAGE, PROT_READ, MAP_SHARED)?;
+    ensure(bytes(a, 2 * PAGE) == &data[..] && bytes(b, 2 * PAGE) == &data[..], "two shared mappings")
+}
+
+fn refusals() -> R {
+    let (fd, path) = file("refuse", &[1u8; PAGE])?;
+    let e = |r: Result<u64, Errno>, want: Errno, why| if r == Err(want) { Ok(()) } else { Err(why) };
+    e(fs::mmap(fd, 0, PAGE as u64, PROT_READ | PROT_WRITE, MAP_SHARED, 0), ENODEV, "MAP_SHARED with PROT_WRITE")?;
+    e(fs::mmap(fd, 0, PAGE as u64, PROT_READ, MAP_PRIVATE, 100), EINVAL, "unaligned offset")?;
+    let wo = ok(fs::open(path.as_bytes(), O_WRONLY, 0), "open write-only")?;
+    e(fs::mmap(wo, 0, PAGE as u64, PROT_READ, MAP_PRIVATE, 0), EACCES, "a descriptor not open for reading")?;
+    ok(fs::close(wo), "close")
+}
+
+fn private_write() -> R {
+    let data = pattern(2 * PAGE, 3);
+    let (fd, _) = file("pwrite", &data)?;
+    let a = map(fd, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE)?;
+    let m = bytes_mut(a, 2 * PAGE);
+    m[10] ^= 0xff;
+    m[PAGE + 5] = m[PAGE + 5].wrapping_add(1);
+    let mut back = alloc::vec![0u8; 2 * PAGE];
+    ok(fs::pread(fd, &mut back, 0), "pread")?;
+    ensure(back == data, "a private write reached the file")?;
+    let b = map(fd, 2 * PAGE, PROT_READ, MAP_PRIVATE)?;
+    ensure(bytes(b, 2 * PAGE) == &data[..], "another mapping saw the private write")?;
+    ensure(m[10] == data[10] ^ 0xff, "the writer lost its own write")
+}
+
+fn past_eof() -> R {
+    let data = pattern(PAGE + 10, 4);
+    let (fd, _) = file("eof", &data)?;
+    let a = map(fd, 4 * PAGE, PROT_READ, MAP_SHARED)?;
+    ensure(bytes(a + PAGE as u64 + 10, PAGE - 10).iter().all(|&b| b == 0), "tail of the last page")?;
+    let pid = match ok(posix::fork(), "fork")? {
+        0 => {
+            touch(a + 2 * PAGE as u64);
+            posix::exit(0)
+        }
+        pid => pid,
+    };
+    let (_, status) = ok(posix::waitpid(pid as i64, 0), "wait")?;
+    ensure(!pm::wifexited(status) && pm::wtermsig(status) == pm::SIGBUS, "a page past the end is not SIGBUS")
+}
+
+fn coherent_write() -> R {
+    let data = pattern(2 * PAGE, 5);
+    let (fd, _) = file("coherent", &data)?;
+    let a = map(fd, 2 * PAGE, PROT_READ, MAP_SHARED)?;
+    ensure(bytes(a, 2 * PAGE) == &data[..], "before")?;
+    ok(fs::pwrite(fd, b"NEW BYTES", PAGE as u64 - 4), "pwrite across a page boundary")?;
+    ensure(&bytes(a + PAGE as u64 - 4, 9)[..] == b"NEW BYTES", "the mapping does not see the write")?;
+    ok(fs::pwrite(fd, b"Z", 0), "small write")?;
+    ensure(bytes(a, 1)[0] == b'Z', "the mapping does not see a small write")
+}
+
+fn truncate() -> R {
+    let data = pattern(2 * PAGE, 6);
+    let (fd, _) = file("trunc", &data)?;
+    let a = map(fd, 2 * PAGE, PROT_READ, MAP_SHARED)?;
+    ensure(bytes(a, 2 * PAGE) == &data[..], "before")?;
+    ok(fs::ftruncate(fd, 100), "truncate")?;
+    let m = bytes(a, 2 * PAGE);
+    ensure(m[..100] == data[..100], "bytes before the new end")?;
+    ensure(m[100..PAGE].iter().all(|&b| b == 0), "the truncated part of the last page shows dead data")?;
+    ensure(m[PAGE..].iter().all(|&b| b == 0), "a dropped page shows dead data")
+}
+
+fn holes() -> R {
+    let (fd, _) = file("holes", b"")?;
+    ok(fs::pwrite(fd, b"end", 5 * PAGE as u64), "pwrite past a hole")?;
+    let a = map(fd, 6 * PAGE, PROT_READ, MAP_PRIVATE)?;
+    ensure(bytes(a, 5 * PAGE).iter().all(|&b| b == 0), "a hole is not zero")?;
+    ensure(&bytes(a + 5 * PAGE as u64, 3)[..] == b"end", "the data after the hole")
+}
+
+/// MINIX §4.9: read() into a never-touched mapping of the same file,
+/// through the same descriptor. The FS's copy faults on a page only the
+/// FS can supply: VFS has VM page it in (through the pager) and repeats.
+fn read_into_mapping() -> R {
+    let data = pattern(4 * PAGE, 7);
+    let (fd, _) = file("readinto", &data)?;
+    let a = map(fd, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE)?;
+    ok(fs::lseek(fd, 0, SEEK_SET), "rewind")?;
+    let n = ok(fs::read(fd, bytes_mut(a, 4 * PAGE)), "read into the mapping")?;
+    ensure(n == 4 * PAGE && bytes(a, 4 * PAGE) == &data[..], "wrong bytes")
+}
+
+/// MINIX §4.9: write() from a never-touched mapping of the file written.
+fn write_from_mapping() -> R {
+    let data = pattern(3 * PAGE, 8);
+    let (fd, _) = file("writefrom", &data)?;
+    let a = map(fd, 3 * PAGE, PROT_READ, MAP_SHARED)?;
+    let n = ok(fs::pwrite(fd, bytes(a, 3 * PAGE), 3 * PAGE as u64), "write from the mapping")?;
+    let mut back = alloc::vec![0u8; 3 * PAGE];
+    ok(fs::pread(fd, &mut back, 3 * PAGE as u64), "pread")?;
+    ensure(n == 3 * PAGE && back == data, "wrong bytes")
+}
+
+fn offsets() -> R {
+    let data = pattern(3 * PAGE, 9);
+    let (fd, _) = file("offsets", &data)?;
+    ok(fs::lseek(fd, 1234, SEEK_SET), "seek")?;
+    let a = map(fd, 3 * PAGE, PROT_READ, MAP_PRIVATE)?;
+    let sum: u32 = bytes(a, 3 * PAGE).iter().map(|&b| b as u32).sum();
+    ensure(sum > 0, "mapping read")?;
+    ensure(ok(fs::lseek(fd, 0, SEEK_CUR), "tell")? == 1234, "a page fault moved the descriptor's offset")
+}
+
+fn pread_consistency() -> R {
+    let len = 64 * PAGE;
+    let data = pattern(len, 10);
+    let (fd, _) = file("consist", &data)?;
+    let a = map(fd, len, PROT_READ, MAP_SHARED)?;
+    let mut r = Rng(99);
+    for block in [PAGE, 2 * PAGE, 3 * PAGE] {
+        let mut buf = alloc::vec![0u8; block];
+        for _ in 0..100 {
+            let off = (r.below((len - block) as u64 / 512) * 512) as usize;
+            ensure(ok(fs::pread(fd, &mut buf, off as u64), "pread")? == block, "short pread")?;
+            ensure(buf == bytes(a + off as u64, block), "pread and the mapping disagree")?;
+            // Interleaved writes: both views must follow.
+            let v = [r.next() as u8; 16];
+            ok(fs::pwrite(fd, &v, off as u64), "pwrite")?;
+            ensure(bytes(a + off as u64, 16) == v, "the mapping missed a write")?;
+        }
+    }
+    Ok(())
+}
+
+fn offset_4gib() -> R {
+    let (fd, _) = file("far", b"x")?;
+    let a = match fs::mmap(fd, 0, PAGE as u64, PROT_READ, MAP_PRIVATE, 1 << 32) {
+        Ok(a) => a,
+        // Refusing the mapping outright is an error too.
+        Err(_) => return Ok(()),
+    };
+    let pid = match ok(posix::fork(), "fork")? {
+        0 => {
+            touch(a);
+            posix::exit(0)
+        }
+        pid => pid,
+    };
+    let (_, status) = ok(posix::waitpid(pid as i64, 0), "wait")?;
+    ensure(!pm::wifexited(status), "a fault at 4 GiB read something")?;
+    ok(fs::stat(b"/"), "VFS and FS still answer").map(|_| ())
+}
+
+/// test74's first scenario: two file regions of one FS, mapped, and their
+/// bytes written to a third file; the result checked by reading it back.
+fn two_regions() -> R {
+    let (d1, d2) = (pattern(2 * PAGE, 11), pattern(2 * PAGE, 12));
+    let (f1, _) = file("r1", &d1)?;
+    let (f2, _) = file("r2", &d2)?;
+    let (out, path) = file("rout", b"")?;
+    let a = map(f1, 2 * PAGE, PROT_READ, MAP_PRIVATE)?;
+    let b = map(f2, 2 * PAGE, PROT_READ, MAP_SHARED)?;
+    ok(fs::write(out, bytes(a, 2 * PAGE)), "write region 1")?;
+    ok(fs::write(out, bytes(b, 2 * PAGE)), "write region 2")?;
+    let mut back = alloc::vec![0u8; 4 * PAGE];
+    let fd = ok(fs::open(path.as_bytes(), O_RDONLY, 0), "open")?;
+    ensure(ok(fs::read(fd, &mut back), "read back")? == 4 * PAGE, "short")?;
+    ensure(back[..2 * PAGE] == d1[..] && back[2 * PAGE..] == d2[..], "wrong bytes")
+}

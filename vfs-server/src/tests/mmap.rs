@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! mmap of files: VFS's checks, what it asks of VM, and the coherence
+//! messages a write or truncate sends once VM maps a file.
+
+use super::*;
+use minix_abi::errno::*;
+use minix_abi::vfs::flags::*;
+use minix_abi::vm::{MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE};
+
+const A: u32 = 0x1004;
+
+fn mmap(p: &P, fd: u32, prot: u64, flags: u64, offset: u64) -> Result<u64, Errno> {
+    p.res(Request::Mmap { fd, prot, flags, addr: 0, len: 8192, offset })
+}
+
+#[test]
+fn checks_then_vm_maps() {
+    let (v, w) = (new_vfs(), World::new(1024));
+    let p = P::new(&v, &w, A);
+    let fd = p.open("/f", O_CREAT | O_RDWR, 0o644).unwrap();
+    let wo = p.open("/f", O_WRONLY, 0).unwrap();
+    let dir = p.open("/", O_RDONLY, 0).unwrap();
+    assert_eq!(mmap(&p, wo, PROT_READ, MAP_PRIVATE, 0), Err(EACCES), "not open for reading");
+    assert_eq!(mmap(&p, fd, PROT_READ | PROT_WRITE, MAP_SHARED, 0), Err(ENODEV), "shared and writable");
+    assert_eq!(mmap(&p, fd, PROT_READ, MAP_SHARED, 100), Err(EINVAL), "offset not page aligned");
+    assert_eq!(mmap(&p, dir, PROT_READ, MAP_SHARED, 0), Err(ENODEV), "a directory");
+    assert_eq!(mmap(&p, 40, PROT_READ, MAP_SHARED, 0), Err(EBADF));
+    assert!(w.mem.borrow().vm_maps.is_empty(), "nothing reached VM");
+    assert_eq!(p.write(fd, b"before"), Ok(6));
+    assert!(w.mem.borrow().vm_writes.is_empty(), "no cache to update before a mapping");
+    assert_eq!(mmap(&p, fd, PROT_READ | PROT_WRITE, MAP_PRIVATE, 8192), Ok(0x4000_0000));
+    let (map, _, len) = w.mem.borrow().vm_maps[0];
+    assert_eq!((map.who, map.page, map.prot, map.flags, len), (Endpoint(A), 2, PROT_READ | PROT_WRITE, MAP_PRIVATE, 8192));
+    // Writes and truncates now reach VM's cache, at the right place.
+    p.res(Request::Lseek { fd, offset: 4000, whence: SEEK_SET }).unwrap();
+    assert_eq!(p.write(fd, b"abc"), Ok(3));
+    assert_eq!(p.res(Request::WriteSmall { fd, len: 2, data: minix_abi::vfs::pack_small(b"XY") }), Ok(2));
+    assert_eq!(w.mem.borrow().vm_writes, [(map.ino, 4000, 3, b"abc".to_vec()), (map.ino, 4003, 2, b"XY".to_vec())]);
+    p.res(Request::Ftruncate { fd, size: 10 }).unwrap();
+    assert_eq!(p.open("/f", O_WRONLY | O_TRUNC, 0).map(|_| ()), Ok(()));
+    assert_eq!(w.mem.borrow().vm_truncs, [(map.ino, 10), (map.ino, 0)]);
+    // The file outlives its name and descriptors while VM maps it.
+    p.res(Request::Unlink { path: p.path("/f") }).unwrap();
+    for fd in [fd, wo, dir, 3] {
+        let _ = p.close(fd);
+    }
+    assert_eq!(v.counts(), (0, 2, 0), "no filp left; the root and the file VM maps stay");
+}

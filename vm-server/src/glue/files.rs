@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! File mappings: VFS maps a file into a process, faults on it are served
+//! from VM's page cache, and misses wait for a VFS pager (the rules are in
+//! `vm_server::pagecache`).
+//!
+//! VM never Calls anyone here either: a fault that misses saves its reply
+//! cap and waits; a pager's Call waits (its reply cap saved) until there is
+//! work. Both are answered by a Send through the saved cap, which cannot
+//! block: the caller is waiting for exactly that reply.
+use super::copy::read_mem;
+use super::frames::Sel4Frames;
+use super::res::SELF_CNODE;
+use super::Vm;
+use minix_abi::endpoint::{Endpoint, VFS};
+use minix_abi::errno::{Errno, EFAULT, EINVAL, ENOMEM};
+use minix_abi::message::Reply;
+use minix_abi::pm::{SIGBUS, SIGSEGV};
+use minix_abi::vm::{self, FileMapWord, MAP_FIXED, MAP_NO_AROUND, MAP_SHARED, PAGE_FAILED, ROOT_DEV};
+use sel4::{CPtr, MessageInfo, PAGE_SIZE};
+use vm_server::memtype::{File, FileRef, PageIn};
+use vm_server::pagecache::{Key, Waiter};
+use vm_server::{FaultOutcome, FrameId, Prot};
+
+/// Most cached pages one fault maps after the faulting one.
+const AROUND: u64 = 16;
+const PAGE: u64 = PAGE_SIZE as u64;
+
+fn file(ino: u32) -> FileRef {
+    FileRef { dev: ROOT_DEV, ino: ino as u64 }
+}
+
+impl Vm {
+    /// VFS maps `len` bytes of a file into `who` (VFS checked the
+    /// descriptor: readable, no shared writable mapping).
+    pub(super) fn mmap_file(&mut self, m: FileMapWord, addr: u64, len: u64) -> Result<u64, Errno> {
+        let prot = Prot::from_bits(m.prot as u32)?;
+        let f = File { file: file(m.ino), offset: m.page as u64 * PAGE, around: m.flags & MAP_NO_AROUND == 0 };
+        let (fixed, shared) = (m.flags & MAP_FIXED != 0, m.flags & MAP_SHARED != 0);
+        self.with_proc(m.who, |p, frames| p.space.mmap_file_with(addr, len, prot, fixed, shared, f, frames))
+    }
+
+    /// A fault on a file page. A cached page maps at once (with its cached
+    /// neighbours, if the mapping does fault-around); a miss waits for a
+    /// pager. `None`: the thread stays blocked (waiting, or killed).
+    pub(super) fn file_fault(&mut self, ep: Endpoint, pi: PageIn) -> Option<Reply> {
+        // Page indexes are 32 bits in the pager protocol: a fault at a
+        // file offset of 4 GiB or more is an error for the process.
+        if pi.offset >= 1 << 32 {
+            self.kill(ep, SIGBUS);
+            return None;
+        }
+        let key: Key = (pi.file, pi.offset / PAGE);
+        if let Some(frame) = self.cache.lookup(key) {
+            if !self.map_cached(ep, pi.vaddr, pi.write, frame) {
+                return None;
+            }
+            self.fault_around(ep, pi.vaddr);
+            return Some(Reply::ok(0));
+        }
+        let Ok(slot) = self.frames.res.slot() else {
+            self.kill(ep, SIGSEGV);
+            return None;
+        };
+        if SELF_CNODE.save_caller(slot.0, sel4::CNODE_DEPTH).is_err() {
+            self.frames.res.slots.free(slot.0);
+            self.kill(ep, SIGSEGV);
+            return None;
+        }
+        let waiter = Waiter { who: ep.0, vaddr: pi.vaddr, write: pi.write, slot: slot.0, fix: false };
+        if self.wait_for_page(key, waiter).is_err() {
+            self.drop_slot(slot.0);
+            self.kill(ep, SIGSEGV);
+        }
+        None
+    }
+
+    /// Joins the page-in of `key`, or starts one.
+    fn wait_for_page(&mut self, key: Key, waiter: Waiter) -> Result<(), Errno> {
+        if !self.cache.join(key, waiter) {
+            let frame = vm_server::FrameAllocator::alloc_zeroed(&mut self.frames)?;
+            self.cache.start(key, frame, waiter);
+            self.feed_pagers();
+        }
+        Ok(())
+    }
+
+    /// FIX_RANGE over file pages: each absent page of a file mapping in
+    /// the range is mapped from the cache, or paged in first. A page-in
+    /// keeps the VFS worker waiting (its reply cap saved) and answers it 1,
+    /// "call again", once the page is mapped; the pages that need no
+    /// page-in are then made present as a fault would (`fix_range`).
+    pub(super) fn fix_file_range(&mut self, who: Endpoint, addr: u64, len: u64, write: bool) -> Option<Reply> {
+        if len > 0 && addr.checked_add(len).is_some_and(|end| end <= vm::USER_TOP) {
+            let mut page = addr & !(PAGE - 1);
+            while page < addr + len {
+                let Some(p) = self.procs.get(&who.0) else { break };
+                if let Some((f, off, false, _)) = p.space.file_page(page) {
+                    if off >= 1 << 32 {
+                        return Some(Reply::err(EFAULT));
+                    }
+                    let key: Key = (f, off / PAGE);
+                    match self.cache.lookup(key) {
+                        Some(frame) => {
+                            if !self.map_cached(who, page, write, frame) {
+                                return Some(Reply::err(EFAULT));
+                            }
+                        }
+                        None => return self.fix_waits(who, page, write, key),
+                    }
+                }
+                page += PAGE;
+            }
+        }
+        Some(Reply::from_result(self.fix_range(who, addr, len, write).map(|_| 0)))
+    }
+
+    fn fix_waits(&mut self, who: Endpoint, page: u64, write: bool, key: Key) -> Option<Reply> {
+        let Ok(slot) = self.frames.res.slot() else { return Some(Reply::err(ENOMEM)) };
+        if SELF_CNODE.save_caller(slot.0, sel4::CNODE_DEPTH).is_err() {
+            self.frames.res.slots.free(slot.0);
+            return Some(Reply::err(ENOMEM));
+        }
+        let waiter = Waiter { who: who.0, vaddr: page, write, slot: slot.0, fix: true };
+        if self.wait_for_page(key, waiter).is_err() {
+            // The saved cap is VFS's: answer it rather than drop it.
+            self.answer(slot.0, Reply::err(ENOMEM));
+        }
+        None
+    }
+
+    /// Answers through a saved reply cap (consumed by the send).
+    fn answer(&mut self, slot: u64, r: Reply) {
+        sel4::send(CPtr(slot), MessageInfo::new(0, 0, 0, r.len()), r.to_words());
+        self.frames.res.slots.free(slot);
+    }
+
+    /// Maps `frame` (a cached page) at `vaddr` in `ep`; false if the
+    /// process was killed instead.
+    fn map_cached(&mut self, ep: Endpoint, vaddr: u64, write: bool, frame: FrameId) -> bool {
+        let Some(p) = self.procs.get_mut(&ep.0) else { return false };
+        p.tlb.invalidate(vaddr & !(PAGE - 1));
+        match p.space.complete_page_in(vaddr, write, frame, &mut self.frames) {
+            FaultOutcome::Map(m) => {
+                if p.vs.install(&mut self.frames, &m, None).is_ok() {
+                    return true;
+                }
+            }
+            FaultOutcome::Kill(_) | FaultOutcome::Later(_) => {}
+        }
+        self.kill(ep, SIGSEGV);
+        false
+    }
+
+    /// Maps the cached pages after `vaddr` in its mapping (up to
+    /// [`AROUND`]), stopping at the first that is not cached.
+    fn fault_around(&mut self, ep: Endpoint, vaddr: u64) {
+        for i in 1..=AROUND {
+            let v = (vaddr & !(PAGE - 1)) + i * PAGE;
+            let Some(p) = self.procs.get(&ep.0) else { return };
+            let Some((f, off, present, around)) = p.space.file_page(v) else { return };
+            if !around {
+                return;
+            }
+            if present {
+                continue;
+            }
+            let Some(frame) = self.cache.lookup((f, off / PAGE)) else { return };
+            if !self.map_cached(ep, v, false, frame) {
+                return;
+            }
+        }
+    }
+
+    /// Answers waiting pagers while there is queued work.
+    fn feed_pagers(&mut self) {
+        while let Some(&slot) = self.pagers.last() {
+            let Some(w) = self.cache.next_work() else { return };
+            self.pagers.pop();
+            self.answer(slot, Reply::ok_with(w.token, [w.file.ino, w.page, 0]));
+        }
+    }
+
+    /// A pager's Call: it finished `done` (0: nothing) with `bytes` bytes
+    /// at `buf` in VFS; answer it with the next page-in, or keep it
+    /// waiting for one.
+    pub(super) fn pager(&mut self, done: u64, bytes: u64, buf: u64) -> Option<Reply> {
+        if done != 0 {
+            self.finish_page_in(done, bytes, buf);
+        }
+        if let Some(w) = self.cache.next_work() {
+            return Some(Reply::ok_with(w.token, [w.file.ino, w.page, 0]));
+        }
+        match self.frames.res.slot() {
+            Ok(slot) if SELF_CNODE.save_caller(slot.0, sel4::CNODE_DEPTH).is_ok() => {
+                self.pagers.push(slot.0);
+                None
+            }
+            Ok(slot) => {
+                self.frames.res.slots.free(slot.0);
+                Some(Reply::err(ENOMEM))
+            }
+            Err(_) => Some(Reply::err(ENOMEM)),
+        }
+    }
+
+    fn finish_page_in(&mut self, token: u64, bytes: u64, buf: u64) {
+        let Some((_, frame)) = self.cache.pending_frame(token) else { return };
+        let mut ok = bytes != PAGE_FAILED && bytes > 0;
+        if ok && !self.fill(frame, buf, bytes as usize) {
+            ok = false;
+        }
+        // A write or truncate came after the pager read: do it again.
+        if self.cache.redo_if_stale(token) {
+            self.feed_pagers();
+            return;
+        }
+        let Some(fin) = self.cache.finish(token, ok) else { return };
+        let signal = if bytes == 0 { SIGBUS } else { SIGSEGV };
+        for w in fin.waiters {
+            let ep = Endpoint(w.who);
+            let alive = self.procs.get(&ep.0).is_some_and(|p| !p.dead);
+            if w.fix {
+                // VFS's worker waits on this: it always gets an answer.
+                let r = if alive && ok && self.map_cached(ep, w.vaddr, w.write, frame) { Reply::ok(1) } else { Reply::err(EFAULT) };
+                self.answer(w.slot, r);
+                continue;
+            }
+            if alive && ok {
+                if self.map_cached(ep, w.vaddr, w.write, frame) {
+                    self.answer(w.slot, Reply::ok(0));
+                    continue;
+                }
+            } else if alive {
+                // A page wholly past the end of the file is SIGBUS; a page
+                // the file system could not read, SIGSEGV.
+                self.kill(ep, signal);
+            }
+            self.drop_slot(w.slot);
+        }
+        if !ok && vm_server::FrameAllocator::drop_ref(&mut self.frames, frame) == 0 {
+            vm_server::FrameAllocator::free(&mut self.frames, frame);
+        }
+    }
+
+    /// Copies `len` (≤ 4096) bytes from VFS's memory at `buf` into `frame`,
+    /// whose rest stays zero.
+    fn fill(&mut self, frame: FrameId, buf: u64, len: usize) -> bool {
+        let mut page = [0u8; PAGE_SIZE];
+        let Some(vfs) = self.procs.get(&VFS.0) else { return false };
+        if len > PAGE_SIZE || !read_mem(vfs, &self.frames, buf, &mut page[..len]) {
+            return false;
+        }
+        match self.frames.bytes_mut(Sel4Frames::offset(frame), PAGE_SIZE) {
+            Some(dst) => {
+                dst.copy_from_slice(&page);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A saved reply cap that will not be used: deleted, its slot reused.
+    fn drop_slot(&mut self, slot: u64) {
+        let _ = SELF_CNODE.delete(slot, sel4::CNODE_DEPTH);
+        self.frames.res.slots.free(slot);
+    }
+
+    /// VFS wrote `len` bytes from `who`'s `addr` at `pos` of a file: the
+    /// cached pages it covers take the same bytes, so every mapping sees
+    /// the write, and page-ins of them in flight are done again.
+    pub(super) fn cache_write(&mut self, who: Endpoint, addr: u64, len: u64, ino: u32, pos: u32) -> Result<(), Errno> {
+        if len == 0 {
+            return Ok(());
+        }
+        let f = file(ino);
+        let (start, end) = (pos as u64, pos as u64 + len);
+        let (first, last) = (start / PAGE, (end - 1) / PAGE);
+        self.cache.stale(f, first, last);
+        for (page, frame) in self.cache.cached_range(f, first, last) {
+            let from = (page * PAGE).max(start);
+            let to = ((page + 1) * PAGE).min(end);
+            let mut tmp = [0u8; PAGE_SIZE];
+            let n = (to - from) as usize;
+            let src = addr.checked_add(from - start).ok_or(EINVAL)?;
+            let ok = self.procs.get(&who.0).is_some_and(|p| read_mem(p, &self.frames, src, &mut tmp[..n]));
+            let dst = self.frames.bytes_mut(Sel4Frames::offset(frame) + (from - page * PAGE), n);
+            match (ok, dst) {
+                (true, Some(d)) => d.copy_from_slice(&tmp[..n]),
+                // The bytes cannot be had: the page leaves the cache, so
+                // the next fault reads the file afresh.
+                _ => self.uncache(f, page),
+            }
+        }
+        Ok(())
+    }
+
+    /// A file was truncated to `size`: cached pages past it leave the
+    /// cache (zeroed first, so a mapping that still holds one never shows
+    /// the dead bytes), and the tail of the last page reads zero.
+    pub(super) fn cache_trunc(&mut self, ino: u32, size: u64) {
+        let f = file(ino);
+        self.cache.stale(f, size / PAGE, u64::MAX);
+        for (_, frame) in self.cache.drop_from(f, size.div_ceil(PAGE)) {
+            if let Some(d) = self.frames.bytes_mut(Sel4Frames::offset(frame), PAGE_SIZE) {
+                d.fill(0);
+            }
+            if vm_server::FrameAllocator::drop_ref(&mut self.frames, frame) == 0 {
+                vm_server::FrameAllocator::free(&mut self.frames, frame);
+            }
+        }
+        if !size.is_multiple_of(PAGE) {
+            if let Some(frame) = self.cache.lookup((f, size / PAGE)) {
+                let tail = (size % PAGE) as usize;
+                if let Some(d) = self.frames.bytes_mut(Sel4Frames::offset(frame) + tail as u64, PAGE_SIZE - tail) {
+                    d.fill(0);
+                }
+            }
+        }
+    }
+
+    fn uncache(&mut self, f: FileRef, page: u64) {
+        if let Some(frame) = self.cache.remove((f, page)) {
+            if vm_server::FrameAllocator::drop_ref(&mut self.frames, frame) == 0 {
+                vm_server::FrameAllocator::free(&mut self.frames, frame);
+            }
+        }
+    }
+
+    /// A process is gone: its page-in waits end. A FIX_RANGE for it still
+    /// has VFS's worker waiting: that one is answered.
+    pub(super) fn forget_file_waits(&mut self, ep: Endpoint) {
+        for w in self.cache.forget(ep.0) {
+            if w.fix {
+                self.answer(w.slot, Reply::err(EFAULT));
+            } else {
+                self.drop_slot(w.slot);
+            }
+        }
+    }
+}
