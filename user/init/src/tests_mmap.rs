@@ -170,7 +170,7 @@ fn coherent_write() -> R {
     let a = map(fd, 2 * PAGE, PROT_READ, MAP_SHARED)?;
     ensure(bytes(a, 2 * PAGE) == &data[..], "before")?;
     ok(fs::pwrite(fd, b"NEW BYTES", PAGE as u64 - 4), "pwrite across a page boundary")?;
-    ensure(&bytes(a + PAGE as u64 - 4, 9)[..] == b"NEW BYTES", "the mapping does not see the write")?;
+    ensure(bytes(a + PAGE as u64 - 4, 9) == b"NEW BYTES", "the mapping does not see the write")?;
     ok(fs::pwrite(fd, b"Z", 0), "small write")?;
     ensure(bytes(a, 1)[0] == b'Z', "the mapping does not see a small write")
 }
@@ -192,7 +192,7 @@ fn holes() -> R {
     ok(fs::pwrite(fd, b"end", 5 * PAGE as u64), "pwrite past a hole")?;
     let a = map(fd, 6 * PAGE, PROT_READ, MAP_PRIVATE)?;
     ensure(bytes(a, 5 * PAGE).iter().all(|&b| b == 0), "a hole is not zero")?;
-    ensure(&bytes(a + 5 * PAGE as u64, 3)[..] == b"end", "the data after the hole")
+    ensure(bytes(a + 5 * PAGE as u64, 3) == b"end", "the data after the hole")
 }
 
 /// MINIX §4.9: read() into a never-touched mapping of the same file,
