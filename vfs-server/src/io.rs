@@ -251,7 +251,11 @@ impl<R: RawMutex> Vfs<R> {
                 return Err(EINVAL);
             }
             self.state.lock().vm_maps(ino);
-            env.vm_mmap_file(FileMapWord { who, prot, flags, ino, page: (offset / 4096) as u32 }, addr, len)
+            let r = env.vm_mmap_file(FileMapWord { who, prot, flags, ino, page: (offset / 4096) as u32 }, addr, len);
+            if r.is_err() {
+                self.locked(env, |s, a| s.vm_unmapped(ino, 1, a));
+            }
+            r
         })
     }
 

@@ -95,6 +95,12 @@ impl<R: RawMutex> Vfs<R> {
         self.stripes[key % STRIPES].lock()
     }
 
+    /// A pager's report from VM: no process maps `ino` any more, answering
+    /// for `maps` MMAP_FILE calls.
+    pub fn vm_released(&self, env: &mut impl Env, ino: u32, maps: u64) {
+        self.locked(env, |s, a| s.vm_unmapped(ino, maps, a));
+    }
+
     /// Open filps, vnodes and pipes (for leak checks).
     pub fn counts(&self) -> (usize, usize, usize) {
         self.state.lock().counts()
@@ -191,6 +197,11 @@ impl From<Reply> for Outcome {
 /// Gives the FS back the references and answers the waiters a locked
 /// section found.
 fn finish(env: &mut impl Env, after: After) {
+    // VM's pages go before the FS may free the inode (its last reference
+    // goes just below), so no page of a dead file outlives it in the cache.
+    for ino in after.vm_drops {
+        let _ = env.vm_cache_trunc(ino, 0);
+    }
     for p in after.puts {
         let _ = env.fs(fs::Request::Putnode { ino: p.ino, count: p.count });
     }

@@ -115,6 +115,11 @@ mod glue {
                 continue;
             }
             let (ino, page) = (r.vals[0] as u32, r.vals[1]);
+            if r.vals[2] == 1 {
+                // No process maps the file any more: VFS's holds for VM go.
+                vfs().vm_released(&mut w, ino, page);
+                continue;
+            }
             let read = w
                 .scratch_grant()
                 .and_then(|grant| fs::Io::from_reply(&w.fs(fs::Request::Read { ino, grant, pos: page * 4096, bytes: SCRATCH as u64 })));

@@ -99,6 +99,8 @@ pub struct After {
     pub puts: Vec<Put>,
     /// Waiters to answer through their saved reply caps.
     pub replies: Vec<(Endpoint, minix_abi::message::Reply)>,
+    /// Files whose pages VM is to drop (VFS let go of them for good).
+    pub vm_drops: Vec<u32>,
 }
 
 pub struct State {
@@ -108,9 +110,13 @@ pub struct State {
     vnodes: BTreeMap<u32, Vnode>,
     pub pipes: Vec<Option<Pipe>>,
     free_pipes: Vec<usize>,
-    /// Files VM maps (and so may cache pages of). VFS holds each one's
-    /// vnode for VM, so a mapped file outlives its names and descriptors.
-    vm_mapped: alloc::collections::BTreeSet<u32>,
+    /// Holds VFS took for VM's mappings, per file: one per MMAP_FILE, given
+    /// back when VM reports (through a pager) that nothing maps the file.
+    /// So a mapped file outlives its names and descriptors.
+    vm_holds: BTreeMap<u32, u64>,
+    /// Files VM may cache pages of: when VFS lets go of one for good, VM
+    /// drops its pages (the inode number may soon name another file).
+    vm_cached: alloc::collections::BTreeSet<u32>,
 }
 
 impl Default for State {
@@ -131,7 +137,8 @@ impl State {
             vnodes,
             pipes: Vec::new(),
             free_pipes: Vec::new(),
-            vm_mapped: Default::default(),
+            vm_holds: BTreeMap::new(),
+            vm_cached: Default::default(),
         }
     }
 
@@ -254,6 +261,9 @@ impl State {
         if v.users == 0 {
             let count = v.fs_refs;
             self.vnodes.remove(&ino);
+            if self.vm_cached.remove(&ino) {
+                after.vm_drops.push(ino);
+            }
             if count > 0 {
                 after.puts.push(Put { ino, count });
             }
@@ -322,17 +332,29 @@ impl State {
         }
     }
 
-    /// Records that VM maps `ino`; the first time, VFS holds its vnode for
-    /// VM. (VM does not yet say when its last mapping of a file goes, so
-    /// the hold lasts as long as VFS.)
+    /// VFS is about to have VM map `ino`: one more hold for VM.
     pub fn vm_maps(&mut self, ino: u32) {
-        if self.vm_mapped.insert(ino) {
-            hold(&mut self.vnodes, ino, 0);
+        *self.vm_holds.entry(ino).or_insert(0) += 1;
+        self.vm_cached.insert(ino);
+        hold(&mut self.vnodes, ino, 0);
+    }
+
+    /// VM maps `ino` no more: `maps` of VM's holds go (a failed MMAP_FILE
+    /// gives back its one the same way).
+    pub fn vm_unmapped(&mut self, ino: u32, maps: u64, after: &mut After) {
+        let Some(n) = self.vm_holds.get_mut(&ino) else { return };
+        let give = maps.min(*n);
+        *n -= give;
+        if *n == 0 {
+            self.vm_holds.remove(&ino);
+        }
+        for _ in 0..give {
+            self.release(ino, after);
         }
     }
 
     pub fn vm_caches(&self, ino: u32) -> bool {
-        self.vm_mapped.contains(&ino)
+        self.vm_cached.contains(&ino)
     }
 
     /// Open filps, vnodes kept and pipes: for leak checks in tests.

@@ -65,6 +65,11 @@ impl<T> EndpointTable<T> {
         }
     }
 
+    /// Every entry.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.entries.iter().flatten().map(|(_, v)| v)
+    }
+
     pub fn len(&self) -> usize {
         self.entries.iter().filter(|e| e.is_some()).count()
     }

@@ -39,13 +39,14 @@ pub struct Waiter {
     pub fix: bool,
 }
 
-/// One page-in for a pager: read page `page` of `file` and hand it back
-/// with `token`.
+/// One job for a pager.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
-pub struct Work {
-    pub token: u64,
-    pub file: FileRef,
-    pub page: u64,
+pub enum Work {
+    /// Read page `page` of `file` and hand it back with `token`.
+    PageIn { token: u64, file: FileRef, page: u64 },
+    /// No process maps `file` any more: VFS may let go of the `maps`
+    /// references it took for VM's mappings of it (one per MMAP_FILE).
+    Release { file: FileRef, maps: u64 },
 }
 
 struct Pending {
@@ -74,6 +75,9 @@ pub struct PageCache {
     by_key: BTreeMap<Key, u64>,
     queue: VecDeque<u64>,
     next_token: u64,
+    /// MMAP_FILE calls per file since its last release.
+    maps: BTreeMap<FileRef, u64>,
+    releases: VecDeque<(FileRef, u64)>,
 }
 
 impl PageCache {
@@ -114,16 +118,30 @@ impl PageCache {
         }
     }
 
-    /// The oldest queued page-in, for a pager.
+    /// The oldest queued page-in (page-ins first: a fault waits on each),
+    /// else the oldest release, for a pager.
     pub fn next_work(&mut self) -> Option<Work> {
         while let Some(token) = self.queue.pop_front() {
             // Page-ins whose waiters all went away are still done: the
             // page is likely wanted again, and a pager may already hold it.
             if let Some(p) = self.pending.get(&token) {
-                return Some(Work { token, file: p.key.0, page: p.key.1 });
+                return Some(Work::PageIn { token, file: p.key.0, page: p.key.1 });
             }
         }
-        None
+        self.releases.pop_front().map(|(file, maps)| Work::Release { file, maps })
+    }
+
+    /// VFS mapped `file` once more (MMAP_FILE).
+    pub fn mapped(&mut self, file: FileRef) {
+        *self.maps.entry(file).or_insert(0) += 1;
+    }
+
+    /// No process maps `file` any more: queue its release, carrying the
+    /// MMAP_FILE calls it answers for.
+    pub fn unmapped(&mut self, file: FileRef) {
+        if let Some(maps) = self.maps.remove(&file) {
+            self.releases.push_back((file, maps));
+        }
     }
 
     /// A pager finished `token`. With `ok`, the frame (filled by the glue)
@@ -234,9 +252,20 @@ mod tests {
         assert!(!c.join((F, 1), w(3, 103)), "nothing to join");
         assert!(c.in_flight((F, 0)) && !c.in_flight((F, 1)));
         // First in, first out; joining queued nothing more.
-        assert_eq!(c.next_work(), Some(Work { token: t1, file: F, page: 0 }));
-        assert_eq!(c.next_work(), Some(Work { token: t2, file: G, page: 3 }));
+        assert_eq!(c.next_work(), Some(Work::PageIn { token: t1, file: F, page: 0 }));
+        assert_eq!(c.next_work(), Some(Work::PageIn { token: t2, file: G, page: 3 }));
         assert_eq!(c.next_work(), None);
+        // Releases carry every MMAP_FILE since the last, after page-ins.
+        c.mapped(F);
+        c.mapped(F);
+        c.unmapped(F);
+        c.unmapped(F);
+        c.unmapped(G);
+        let t3 = c.start((F, 9), FrameId(12), w(4, 104));
+        assert_eq!(c.next_work(), Some(Work::PageIn { token: t3, file: F, page: 9 }));
+        assert_eq!(c.next_work(), Some(Work::Release { file: F, maps: 2 }));
+        assert_eq!(c.next_work(), None);
+        c.finish(t3, false);
         let done = c.finish(t1, true).unwrap();
         assert_eq!(done.waiters, [w(1, 100), w(3, 102)]);
         assert_eq!(c.lookup((F, 0)), Some(FrameId(10)));
@@ -269,13 +298,13 @@ mod tests {
         assert_eq!(c.lookup((G, 0)), Some(FrameId(30)), "other files untouched");
         // A page-in overtaken by a write is done again, with its waiters.
         let t = c.start((G, 4), FrameId(41), w(3, 7));
-        assert_eq!(c.next_work().map(|w| w.token), Some(t));
+        assert_eq!(c.next_work(), Some(Work::PageIn { token: t, file: G, page: 4 }));
         c.stale(G, 0, 3);
         assert!(!c.redo_if_stale(t), "another page");
         c.stale(G, 4, 4);
         assert!(c.redo_if_stale(t));
         assert!(!c.redo_if_stale(t), "once");
-        assert_eq!(c.next_work().map(|w| w.token), Some(t));
+        assert_eq!(c.next_work(), Some(Work::PageIn { token: t, file: G, page: 4 }));
         assert_eq!(c.finish(t, true).unwrap().waiters, [w(3, 7)]);
         // A queued page-in that finishes before a pager took it leaves the
         // queue too.

@@ -32,6 +32,7 @@ pub const TESTS: &[Test] = &[
     Test { name: "mmap.pread_matches_mapping_4_8_12k_x100", run: |_| watched(pread_consistency) },
     Test { name: "mmap.offset_4gib_error_not_crash", run: |_| offset_4gib() },
     Test { name: "mmap.two_regions_written_to_file_same_fs", run: |_| watched(two_regions) },
+    Test { name: "mmap.unlinked_file_lives_until_unmapped", run: |_| watched(unlinked_mapped) },
 ];
 
 fn ok<T>(r: Result<T, Errno>, why: &'static str) -> Result<T, &'static str> {
@@ -283,4 +284,25 @@ fn two_regions() -> R {
     let fd = ok(fs::open(path.as_bytes(), O_RDONLY, 0), "open")?;
     ensure(ok(fs::read(fd, &mut back), "read back")? == 4 * PAGE, "short")?;
     ensure(back[..2 * PAGE] == d1[..] && back[2 * PAGE..] == d2[..], "wrong bytes")
+}
+
+/// VM's mapping keeps a file alive after its name and descriptor are gone;
+/// the blocks come back once the last mapping goes (VM tells VFS through
+/// a pager, so the test waits a little for it).
+fn unlinked_mapped() -> R {
+    let data = pattern(50 * PAGE, 13);
+    let before = ok(fs::statvfs(b"/"), "statvfs")?.free_blocks;
+    let (fd, path) = file("unlinked", &data)?;
+    let a = map(fd, data.len(), PROT_READ, MAP_SHARED)?;
+    ok(fs::close(fd), "close")?;
+    ok(fs::unlink(path.as_bytes()), "unlink")?;
+    ensure(bytes(a, data.len()) == &data[..], "the mapping lost the unlinked file's bytes")?;
+    ensure(ok(fs::statvfs(b"/"), "statvfs")?.free_blocks < before, "blocks freed while mapped")?;
+    ok(posix::munmap(a, data.len() as u64), "munmap")?;
+    for _ in 0..10_000 {
+        if ok(fs::statvfs(b"/"), "statvfs")?.free_blocks == before {
+            return Ok(());
+        }
+    }
+    Err("the blocks did not come back after the last mapping went")
 }

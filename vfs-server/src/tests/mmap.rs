@@ -45,4 +45,28 @@ fn checks_then_vm_maps() {
         let _ = p.close(fd);
     }
     assert_eq!(v.counts(), (0, 2, 0), "no filp left; the root and the file VM maps stay");
+    // VM reports the last mapping gone: the file goes, and VM is told to
+    // drop its pages before the FS frees the inode.
+    let free = |p: &P| fs::StatVfs::from_reply(&p.reply(Request::Statvfs { path: p.path("/") })).unwrap().free_files;
+    let before = free(&p);
+    v.vm_released(&mut &w, map.ino, 1);
+    assert_eq!(v.counts(), (0, 1, 0));
+    assert_eq!(w.mem.borrow().vm_truncs.last(), Some(&(map.ino, 0)));
+    assert_eq!(free(&p), before + 1, "the unlinked file's inode is free");
+}
+
+#[test]
+fn a_failed_or_repeated_mapping_balances_holds() {
+    let (v, w) = (new_vfs(), World::new(1024));
+    let p = P::new(&v, &w, A);
+    let fd = p.open("/g", O_CREAT | O_RDWR, 0o644).unwrap();
+    for _ in 0..3 {
+        mmap(&p, fd, PROT_READ, MAP_SHARED, 0).unwrap();
+    }
+    let ino = w.mem.borrow().vm_maps[0].0.ino;
+    p.close(fd).unwrap();
+    v.vm_released(&mut &w, ino, 2);
+    assert_eq!(v.counts().1, 2, "one mapping still holds the file");
+    v.vm_released(&mut &w, ino, 5);
+    assert_eq!(v.counts().1, 1, "all of VM's holds gone, never more than it had");
 }

@@ -7,6 +7,7 @@
 //! cap and waits; a pager's Call waits (its reply cap saved) until there is
 //! work. Both are answered by a Send through the saved cap, which cannot
 //! block: the caller is waiting for exactly that reply.
+extern crate alloc;
 use super::copy::read_mem;
 use super::frames::Sel4Frames;
 use super::res::SELF_CNODE;
@@ -18,8 +19,17 @@ use minix_abi::pm::{SIGBUS, SIGSEGV};
 use minix_abi::vm::{self, FileMapWord, MAP_FIXED, MAP_NO_AROUND, MAP_SHARED, PAGE_FAILED, ROOT_DEV};
 use sel4::{CPtr, MessageInfo, PAGE_SIZE};
 use vm_server::memtype::{File, FileRef, PageIn};
-use vm_server::pagecache::{Key, Waiter};
+use vm_server::pagecache::{Key, Waiter, Work};
 use vm_server::{FaultOutcome, FrameId, Prot};
+
+/// A pager's answer: status 1, then the inode, the page index or the
+/// release count, the kind (0 page-in, 1 release) and the token.
+fn work_reply(w: Work) -> Reply {
+    match w {
+        Work::PageIn { token, file, page } => Reply::ok_with(token, [file.ino, page, 0]),
+        Work::Release { file, maps } => Reply::ok_with(1, [file.ino, maps, 1]),
+    }
+}
 
 /// Most cached pages one fault maps after the faulting one.
 const AROUND: u64 = 16;
@@ -36,7 +46,30 @@ impl Vm {
         let prot = Prot::from_bits(m.prot as u32)?;
         let f = File { file: file(m.ino), offset: m.page as u64 * PAGE, around: m.flags & MAP_NO_AROUND == 0 };
         let (fixed, shared) = (m.flags & MAP_FIXED != 0, m.flags & MAP_SHARED != 0);
-        self.with_proc(m.who, |p, frames| p.space.mmap_file_with(addr, len, prot, fixed, shared, f, frames))
+        // A fixed mapping may replace other file mappings.
+        let replaced = match self.procs.get(&m.who.0) {
+            Some(p) if fixed => p.space.files_in(addr, len),
+            _ => alloc::vec::Vec::new(),
+        };
+        let a = self.with_proc(m.who, |p, frames| p.space.mmap_file_with(addr, len, prot, fixed, shared, f, frames))?;
+        self.cache.mapped(f.file);
+        self.maybe_unmapped(&replaced);
+        Ok(a)
+    }
+
+    /// After regions went away: each of `files` that no process maps any
+    /// more is released to VFS (through a pager).
+    pub(super) fn maybe_unmapped(&mut self, files: &[FileRef]) {
+        let mut any = false;
+        for f in files {
+            if !self.procs.values().any(|p| p.space.files_in(0, vm::USER_TOP).contains(f)) {
+                self.cache.unmapped(*f);
+                any = true;
+            }
+        }
+        if any {
+            self.feed_pagers();
+        }
     }
 
     /// A fault on a file page. A cached page maps at once (with its cached
@@ -176,7 +209,7 @@ impl Vm {
         while let Some(&slot) = self.pagers.last() {
             let Some(w) = self.cache.next_work() else { return };
             self.pagers.pop();
-            self.answer(slot, Reply::ok_with(w.token, [w.file.ino, w.page, 0]));
+            self.answer(slot, work_reply(w));
         }
     }
 
@@ -188,7 +221,7 @@ impl Vm {
             self.finish_page_in(done, bytes, buf);
         }
         if let Some(w) = self.cache.next_work() {
-            return Some(Reply::ok_with(w.token, [w.file.ino, w.page, 0]));
+            return Some(work_reply(w));
         }
         match self.frames.res.slot() {
             Ok(slot) if SELF_CNODE.save_caller(slot.0, sel4::CNODE_DEPTH).is_ok() => {

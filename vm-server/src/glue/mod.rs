@@ -407,7 +407,9 @@ impl Vm {
     fn exit(&mut self, ep: Endpoint) {
         self.forget_file_waits(ep);
         if let Some(p) = self.procs.remove(&ep.0) {
+            let files = p.space.files_in(0, vm::USER_TOP);
             self.discard(p.space, p.vs, p.ipc_cap);
+            self.maybe_unmapped(&files);
         }
     }
 
@@ -487,7 +489,10 @@ impl Vm {
         if addr < ipc + PAGE_SIZE as u64 && end > ipc {
             return Err(EINVAL);
         }
-        self.with_proc(who, |p, frames| p.space.munmap(addr, len, frames).map(|rel| ((), rel)))
+        let files = self.procs.get(&who.0).map(|p| p.space.files_in(addr, len)).unwrap_or_default();
+        self.with_proc(who, |p, frames| p.space.munmap(addr, len, frames).map(|rel| ((), rel)))?;
+        self.maybe_unmapped(&files);
+        Ok(())
     }
 
     /// A thread of process `ep` faulted. Resolve it (reply) or kill.

@@ -175,6 +175,20 @@ impl AddressSpace {
         }
     }
 
+    /// The files mapped by regions overlapping `[addr, addr + len)`.
+    pub fn files_in(&self, addr: u64, len: u64) -> alloc::vec::Vec<crate::memtype::FileRef> {
+        let end = addr.saturating_add(len);
+        let mut out = alloc::vec::Vec::new();
+        for r in self.regions.iter() {
+            if let MemType::File(f) = r.mem() {
+                if r.start() < end && r.start() + r.len() > addr && !out.contains(&f.file) {
+                    out.push(f.file);
+                }
+            }
+        }
+        out
+    }
+
     /// A file page the fault at `vaddr` waited for has arrived as `frame`
     /// (a cache frame; the cache keeps its own reference). Maps it
     /// copy-on-write (copying at once for a write) and answers as
