@@ -103,29 +103,41 @@ mod glue {
     /// buffer (VM copies it from there into the cache page). It takes no
     /// VFS lock and touches no file description.
     fn pager() -> ! {
-        use minix_abi::vm::{Request as VmRequest, PAGE_FAILED};
+        use minix_abi::vm::{Request as VmRequest, PAGER_MAX, PAGE_FAILED};
         let mut w = Worker { io: None, exercise: None };
-        let (mut done, mut bytes, mut buf) = (0u64, 0u64, 0u64);
+        // The pager's own buffer, with a permanent grant for the FS: a
+        // page-in reads up to 16 pages at once (the page a fault wants and
+        // the ones VM reads ahead).
+        let mut buf: Option<(Mapping, i32)> = None;
+        let (mut done, mut bytes, mut at) = (0u64, 0u64, 0u64);
         loop {
-            let (c, words, l) = VmRequest::Pager { done, bytes, buf }.encode();
+            let (c, words, l) = VmRequest::Pager { done, bytes, buf: at }.encode();
             let r = mxrt::ipc::sendrec(cspace::VM_EP, c, words, l);
             done = 0;
             let Ok(token) = r.result() else { continue };
             if token == 0 {
                 continue;
             }
-            let (ino, page) = (r.vals[0] as u32, r.vals[1]);
+            let ino = r.vals[0] as u32;
             if r.vals[2] == 1 {
                 // No process maps the file any more: VFS's holds for VM go.
-                vfs().vm_released(&mut w, ino, page);
+                vfs().vm_released(&mut w, ino, r.vals[1]);
                 continue;
             }
-            let read = w
-                .scratch_grant()
-                .and_then(|grant| fs::Io::from_reply(&w.fs(fs::Request::Read { ino, grant, pos: page * 4096, bytes: SCRATCH as u64 })));
+            let (page, count) = (r.vals[1] & 0xffff_ffff, r.vals[1] >> 32);
+            if buf.is_none() {
+                buf = mxrt::posix::mmap_region(PAGER_MAX, PROT_READ | PROT_WRITE)
+                    .ok()
+                    .and_then(|m| grants(|g| g.direct(FS, m.base(), PAGER_MAX, CPF_READ | CPF_WRITE)).ok().map(|g| (m, g.0)));
+            }
             done = token;
-            bytes = read.map_or(PAGE_FAILED, |io| io.bytes);
-            buf = w.io().map_or(0, |io| io.map.base());
+            bytes = PAGE_FAILED;
+            if let Some((m, grant)) = &buf {
+                let want = (count * 4096).min(PAGER_MAX);
+                let read = fs::Io::from_reply(&w.fs(fs::Request::Read { ino, grant: *grant, pos: page * 4096, bytes: want }));
+                bytes = read.map_or(PAGE_FAILED, |io| io.bytes.min(want));
+                at = m.base();
+            }
         }
     }
 

@@ -29,6 +29,8 @@ pub type Key = (FileRef, u64);
 pub struct Waiter {
     /// The faulting process (endpoint number).
     pub who: u32,
+    /// The file page it waits for (within the page-in's run).
+    pub page: u64,
     /// The faulting address.
     pub vaddr: u64,
     pub write: bool,
@@ -42,16 +44,19 @@ pub struct Waiter {
 /// One job for a pager.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Work {
-    /// Read page `page` of `file` and hand it back with `token`.
-    PageIn { token: u64, file: FileRef, page: u64 },
+    /// Read `count` pages of `file` from page `page` on and hand them back
+    /// with `token`.
+    PageIn { token: u64, file: FileRef, page: u64, count: u64 },
     /// No process maps `file` any more: VFS may let go of the `maps`
     /// references it took for VM's mappings of it (one per MMAP_FILE).
     Release { file: FileRef, maps: u64 },
 }
 
+/// A page-in of a run of consecutive pages from `key` on, one frame each:
+/// the page a fault wants, and the ones after it read ahead.
 struct Pending {
     key: Key,
-    frame: FrameId,
+    frames: Vec<FrameId>,
     waiters: Vec<Waiter>,
     /// The file changed under this page-in (a write or truncate after the
     /// pager may have read it): its bytes are not to be trusted, and it
@@ -59,14 +64,17 @@ struct Pending {
     stale: bool,
 }
 
-/// A finished page-in: the frame (now cached if the page-in worked) and the
-/// faults to resume.
+/// A finished page-in: the run's frames (those that got bytes now cached)
+/// and the faults to resume.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Finished {
     pub key: Key,
-    pub frame: FrameId,
+    pub frames: Vec<FrameId>,
     pub waiters: Vec<Waiter>,
 }
+
+/// Most pages one page-in reads: the page a fault wants and 15 after it.
+pub const RUN_MAX: u64 = 16;
 
 #[derive(Default)]
 pub struct PageCache {
@@ -95,13 +103,16 @@ impl PageCache {
         self.by_key.contains_key(&key)
     }
 
-    /// Starts a page-in of `key` into `frame` (allocated by the glue, its
-    /// one reference becoming the cache's), queued last.
-    pub fn start(&mut self, key: Key, frame: FrameId, waiter: Waiter) -> u64 {
+    /// Starts a page-in of the run from `key` into `frames` (one per page,
+    /// allocated by the glue, each one reference becoming the cache's),
+    /// queued last.
+    pub fn start(&mut self, key: Key, frames: Vec<FrameId>, waiter: Waiter) -> u64 {
         let token = self.next_token;
         self.next_token += 1;
-        self.pending.insert(token, Pending { key, frame, waiters: alloc::vec![waiter], stale: false });
-        self.by_key.insert(key, token);
+        for i in 0..frames.len() as u64 {
+            self.by_key.insert((key.0, key.1 + i), token);
+        }
+        self.pending.insert(token, Pending { key, frames, waiters: alloc::vec![waiter], stale: false });
         self.queue.push_back(token);
         token
     }
@@ -125,7 +136,7 @@ impl PageCache {
             // Page-ins whose waiters all went away are still done: the
             // page is likely wanted again, and a pager may already hold it.
             if let Some(p) = self.pending.get(&token) {
-                return Some(Work::PageIn { token, file: p.key.0, page: p.key.1 });
+                return Some(Work::PageIn { token, file: p.key.0, page: p.key.1, count: p.frames.len() as u64 });
             }
         }
         self.releases.pop_front().map(|(file, maps)| Work::Release { file, maps })
@@ -144,23 +155,27 @@ impl PageCache {
         }
     }
 
-    /// A pager finished `token`. With `ok`, the frame (filled by the glue)
-    /// becomes the cached page; without, the caller frees it. An unknown
-    /// token (stale, or never given out) is `None`.
-    pub fn finish(&mut self, token: u64, ok: bool) -> Option<Finished> {
+    /// A pager finished `token`: the first `filled` frames of the run
+    /// (filled by the glue) become cached pages; the caller frees the
+    /// others. An unknown token (stale, or never given out) is `None`.
+    pub fn finish(&mut self, token: u64, filled: usize) -> Option<Finished> {
         let p = self.pending.remove(&token)?;
-        self.by_key.remove(&p.key);
-        self.queue.retain(|&t| t != token);
-        if ok {
-            self.pages.insert(p.key, p.frame);
+        for i in 0..p.frames.len() as u64 {
+            self.by_key.remove(&(p.key.0, p.key.1 + i));
         }
-        Some(Finished { key: p.key, frame: p.frame, waiters: p.waiters })
+        self.queue.retain(|&t| t != token);
+        for (i, f) in p.frames.iter().take(filled).enumerate() {
+            self.pages.insert((p.key.0, p.key.1 + i as u64), *f);
+        }
+        Some(Finished { key: p.key, frames: p.frames, waiters: p.waiters })
     }
 
-    /// Marks the page-ins of `file`'s pages `first..=last` stale.
+    /// Marks the page-ins of `file` whose runs touch pages `first..=last`
+    /// stale.
     pub fn stale(&mut self, file: FileRef, first: u64, last: u64) {
         for p in self.pending.values_mut() {
-            if p.key.0 == file && (first..=last).contains(&p.key.1) {
+            let (a, b) = (p.key.1, p.key.1 + p.frames.len() as u64 - 1);
+            if p.key.0 == file && a <= last && first <= b {
                 p.stale = true;
             }
         }
@@ -181,10 +196,10 @@ impl PageCache {
         }
     }
 
-    /// The pending frame of `token`, for the glue to fill before
+    /// The pending frames of `token`, for the glue to fill before
     /// [`PageCache::finish`].
-    pub fn pending_frame(&self, token: u64) -> Option<(Key, FrameId)> {
-        self.pending.get(&token).map(|p| (p.key, p.frame))
+    pub fn pending_frames(&self, token: u64) -> Option<(Key, &[FrameId])> {
+        self.pending.get(&token).map(|p| (p.key, &p.frames[..]))
     }
 
     /// Process `who` is gone: its waits end and are returned (a fault's
@@ -239,21 +254,25 @@ mod tests {
     const G: FileRef = FileRef { dev: 1, ino: 8 };
 
     fn w(who: u32, slot: u64) -> Waiter {
-        Waiter { who, vaddr: 0x1000 * slot, write: false, slot, fix: false }
+        Waiter { who, page: 0, vaddr: 0x1000 * slot, write: false, slot, fix: false }
+    }
+
+    fn one(f: u64) -> Vec<FrameId> {
+        alloc::vec![FrameId(f)]
     }
 
     #[test]
     fn miss_queue_join_finish_hit() {
         let mut c = PageCache::new();
         assert_eq!(c.lookup((F, 0)), None);
-        let t1 = c.start((F, 0), FrameId(10), w(1, 100));
-        let t2 = c.start((G, 3), FrameId(11), w(2, 101));
+        let t1 = c.start((F, 0), one(10), w(1, 100));
+        let t2 = c.start((G, 3), one(11), w(2, 101));
         assert!(c.join((F, 0), w(3, 102)), "a second fault joins");
         assert!(!c.join((F, 1), w(3, 103)), "nothing to join");
         assert!(c.in_flight((F, 0)) && !c.in_flight((F, 1)));
         // First in, first out; joining queued nothing more.
-        assert_eq!(c.next_work(), Some(Work::PageIn { token: t1, file: F, page: 0 }));
-        assert_eq!(c.next_work(), Some(Work::PageIn { token: t2, file: G, page: 3 }));
+        assert_eq!(c.next_work(), Some(Work::PageIn { token: t1, file: F, page: 0, count: 1 }));
+        assert_eq!(c.next_work(), Some(Work::PageIn { token: t2, file: G, page: 3, count: 1 }));
         assert_eq!(c.next_work(), None);
         // Releases carry every MMAP_FILE since the last, after page-ins.
         c.mapped(F);
@@ -261,55 +280,72 @@ mod tests {
         c.unmapped(F);
         c.unmapped(F);
         c.unmapped(G);
-        let t3 = c.start((F, 9), FrameId(12), w(4, 104));
-        assert_eq!(c.next_work(), Some(Work::PageIn { token: t3, file: F, page: 9 }));
+        let t3 = c.start((F, 9), one(12), w(4, 104));
+        assert_eq!(c.next_work(), Some(Work::PageIn { token: t3, file: F, page: 9, count: 1 }));
         assert_eq!(c.next_work(), Some(Work::Release { file: F, maps: 2 }));
         assert_eq!(c.next_work(), None);
-        c.finish(t3, false);
-        let done = c.finish(t1, true).unwrap();
+        c.finish(t3, 0);
+        let done = c.finish(t1, 1).unwrap();
         assert_eq!(done.waiters, [w(1, 100), w(3, 102)]);
         assert_eq!(c.lookup((F, 0)), Some(FrameId(10)));
-        assert_eq!(c.finish(t1, true), None, "a token finishes once");
-        assert_eq!(c.finish(999, true), None, "an unknown token is refused");
+        assert_eq!(c.finish(t1, 1), None, "a token finishes once");
+        assert_eq!(c.finish(999, 1), None, "an unknown token is refused");
         // A failed page-in caches nothing.
-        let done = c.finish(t2, false).unwrap();
-        assert_eq!((done.frame, c.lookup((G, 3))), (FrameId(11), None));
+        let done = c.finish(t2, 0).unwrap();
+        assert_eq!((done.frames, c.lookup((G, 3))), (one(11), None));
         assert_eq!(c.counts(), (1, 0));
+    }
+
+    #[test]
+    fn runs_read_ahead() {
+        let mut c = PageCache::new();
+        let t = c.start((F, 10), alloc::vec![FrameId(1), FrameId(2), FrameId(3)], w(1, 1));
+        assert!(c.in_flight((F, 12)) && !c.in_flight((F, 13)));
+        assert!(c.join((F, 11), Waiter { page: 11, ..w(2, 2) }), "a fault on a page read ahead joins");
+        assert_eq!(c.next_work(), Some(Work::PageIn { token: t, file: F, page: 10, count: 3 }));
+        c.stale(F, 12, 20);
+        assert!(c.redo_if_stale(t), "a write to the run's last page");
+        assert_eq!(c.next_work(), Some(Work::PageIn { token: t, file: F, page: 10, count: 3 }));
+        // Only two pages had bytes (the file ends in the second).
+        let done = c.finish(t, 2).unwrap();
+        assert_eq!(done.frames.len(), 3);
+        assert_eq!((c.lookup((F, 10)), c.lookup((F, 11)), c.lookup((F, 12))), (Some(FrameId(1)), Some(FrameId(2)), None));
+        assert!(!c.in_flight((F, 12)));
     }
 
     #[test]
     fn forget_drop_and_ranges() {
         let mut c = PageCache::new();
-        let t = c.start((F, 5), FrameId(1), w(1, 50));
+        let t = c.start((F, 5), one(1), w(1, 50));
         c.join((F, 5), w(2, 51));
         c.join((F, 5), w(1, 52));
         assert_eq!(c.forget(1), [w(1, 50), w(1, 52)]);
-        assert_eq!(c.finish(t, true).unwrap().waiters, [w(2, 51)]);
+        assert_eq!(c.finish(t, 1).unwrap().waiters, [w(2, 51)]);
         for (p, f) in [(0, 20), (1, 21), (7, 27)] {
-            let t = c.start((F, p), FrameId(f), w(9, 0));
-            c.finish(t, true);
+            let t = c.start((F, p), one(f), w(9, 0));
+            c.finish(t, 1);
         }
-        let t = c.start((G, 0), FrameId(30), w(9, 0));
-        c.finish(t, true);
+        let t = c.start((G, 0), one(30), w(9, 0));
+        c.finish(t, 1);
         assert_eq!(c.cached_range(F, 1, 6), [(1, FrameId(21)), (5, FrameId(1))]);
         assert_eq!(c.cached_range(F, 6, 1), []);
         assert_eq!(c.drop_from(F, 1), [(1, FrameId(21)), (5, FrameId(1)), (7, FrameId(27))]);
         assert_eq!(c.lookup((F, 0)), Some(FrameId(20)));
         assert_eq!(c.lookup((G, 0)), Some(FrameId(30)), "other files untouched");
         // A page-in overtaken by a write is done again, with its waiters.
-        let t = c.start((G, 4), FrameId(41), w(3, 7));
-        assert_eq!(c.next_work(), Some(Work::PageIn { token: t, file: G, page: 4 }));
+        let t = c.start((G, 4), one(41), w(3, 7));
+        assert_eq!(c.next_work(), Some(Work::PageIn { token: t, file: G, page: 4, count: 1 }));
         c.stale(G, 0, 3);
         assert!(!c.redo_if_stale(t), "another page");
         c.stale(G, 4, 4);
         assert!(c.redo_if_stale(t));
         assert!(!c.redo_if_stale(t), "once");
-        assert_eq!(c.next_work(), Some(Work::PageIn { token: t, file: G, page: 4 }));
-        assert_eq!(c.finish(t, true).unwrap().waiters, [w(3, 7)]);
+        assert_eq!(c.next_work(), Some(Work::PageIn { token: t, file: G, page: 4, count: 1 }));
+        assert_eq!(c.finish(t, 1).unwrap().waiters, [w(3, 7)]);
         // A queued page-in that finishes before a pager took it leaves the
         // queue too.
-        let t = c.start((G, 9), FrameId(40), w(9, 0));
-        c.finish(t, false);
+        let t = c.start((G, 9), one(40), w(9, 0));
+        c.finish(t, 0);
         assert_eq!(c.next_work(), None);
     }
 }

@@ -39,9 +39,12 @@ pub const FIX_RANGE: u64 = BASE + 0x14;
 /// hint, w2 the length. Reply: the address.
 pub const MMAP_FILE: u64 = BASE + 0x15;
 /// VFS only, from a pager thread: w0 the token of the page-in it finished
-/// (0: none), w1 the bytes it read ([`PAGE_FAILED`]: the page-in failed),
-/// w2 where in VFS the bytes are. Answered when there is work: status the
-/// next token, vals\[0] the inode, vals\[1] the page index.
+/// (0: none), w1 the bytes it read (at most [`PAGER_MAX`]; [`PAGE_FAILED`]:
+/// the page-in failed), w2 where in VFS the bytes are. Answered when there
+/// is work: status the next token, vals\[0] the inode, vals\[1] the first
+/// page index (bits 0-31) and the page count (32-63), vals\[2] 0; or, for
+/// a release, status 1, vals\[0] the inode, vals\[1] the MMAP_FILE count,
+/// vals\[2] 1.
 pub const PAGER: u64 = BASE + 0x16;
 /// VFS only: `who` wrote w2 bytes from its address w1 to a file at w3
 /// (inode in bits 0-31, position in 32-63): VM copies them into the
@@ -88,6 +91,9 @@ pub const CALLS: &[u64] = &[
     VSAFECOPY,
 ];
 
+/// Most bytes one page-in brings: 16 pages (the page a fault wants and
+/// the ones read ahead after it).
+pub const PAGER_MAX: u64 = 16 * 4096;
 /// A PAGER result meaning the page-in failed (EIO for the waiters).
 pub const PAGE_FAILED: u64 = u64::MAX;
 /// The one file-system device there is today.
@@ -361,7 +367,7 @@ impl Request {
             PAGER => {
                 need_words(r, 3)?;
                 let bytes = r.words[1];
-                if bytes != PAGE_FAILED && bytes > 4096 {
+                if bytes != PAGE_FAILED && bytes > PAGER_MAX {
                     return Err(EINVAL);
                 }
                 Request::Pager { done: r.words[0], bytes, buf: r.words[2] }

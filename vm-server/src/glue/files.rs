@@ -19,14 +19,14 @@ use minix_abi::pm::{SIGBUS, SIGSEGV};
 use minix_abi::vm::{self, FileMapWord, MAP_FIXED, MAP_NO_AROUND, MAP_SHARED, PAGE_FAILED, ROOT_DEV};
 use sel4::{CPtr, MessageInfo, PAGE_SIZE};
 use vm_server::memtype::{File, FileRef, PageIn};
-use vm_server::pagecache::{Key, Waiter, Work};
+use vm_server::pagecache::{Key, Waiter, Work, RUN_MAX};
 use vm_server::{FaultOutcome, FrameId, Prot};
 
 /// A pager's answer: status 1, then the inode, the page index or the
 /// release count, the kind (0 page-in, 1 release) and the token.
 fn work_reply(w: Work) -> Reply {
     match w {
-        Work::PageIn { token, file, page } => Reply::ok_with(token, [file.ino, page, 0]),
+        Work::PageIn { token, file, page, count } => Reply::ok_with(token, [file.ino, page | count << 32, 0]),
         Work::Release { file, maps } => Reply::ok_with(1, [file.ino, maps, 1]),
     }
 }
@@ -99,21 +99,38 @@ impl Vm {
             self.kill(ep, SIGSEGV);
             return None;
         }
-        let waiter = Waiter { who: ep.0, vaddr: pi.vaddr, write: pi.write, slot: slot.0, fix: false };
-        if self.wait_for_page(key, waiter).is_err() {
+        let waiter = Waiter { who: ep.0, page: key.1, vaddr: pi.vaddr, write: pi.write, slot: slot.0, fix: false };
+        if self.wait_for_page(ep, key, waiter).is_err() {
             self.drop_slot(slot.0);
             self.kill(ep, SIGSEGV);
         }
         None
     }
 
-    /// Joins the page-in of `key`, or starts one.
-    fn wait_for_page(&mut self, key: Key, waiter: Waiter) -> Result<(), Errno> {
-        if !self.cache.join(key, waiter) {
-            let frame = vm_server::FrameAllocator::alloc_zeroed(&mut self.frames)?;
-            self.cache.start(key, frame, waiter);
-            self.feed_pagers();
+    /// Joins the page-in of `key`, or starts one that also reads ahead the
+    /// pages after it that `who`'s mapping shows, while they are neither
+    /// cached nor coming (up to `RUN_MAX` pages in all).
+    fn wait_for_page(&mut self, who: Endpoint, key: Key, waiter: Waiter) -> Result<(), Errno> {
+        if self.cache.join(key, waiter) {
+            return Ok(());
         }
+        let mut frames = alloc::vec![vm_server::FrameAllocator::alloc_zeroed(&mut self.frames)?];
+        let base = waiter.vaddr & !(PAGE - 1);
+        while (frames.len() as u64) < RUN_MAX {
+            let n = frames.len() as u64;
+            let next: Key = (key.0, key.1 + n);
+            let shows = self.procs.get(&who.0).and_then(|p| p.space.file_page(base + n * PAGE));
+            let fits = matches!(shows, Some((f, off, _, _)) if f == key.0 && off == next.1 * PAGE);
+            if !fits || self.cache.lookup(next).is_some() || self.cache.in_flight(next) {
+                break;
+            }
+            match vm_server::FrameAllocator::alloc_zeroed(&mut self.frames) {
+                Ok(f) => frames.push(f),
+                Err(_) => break,
+            }
+        }
+        self.cache.start(key, frames, waiter);
+        self.feed_pagers();
         Ok(())
     }
 
@@ -153,8 +170,8 @@ impl Vm {
             self.frames.res.slots.free(slot.0);
             return Some(Reply::err(ENOMEM));
         }
-        let waiter = Waiter { who: who.0, vaddr: page, write, slot: slot.0, fix: true };
-        if self.wait_for_page(key, waiter).is_err() {
+        let waiter = Waiter { who: who.0, page: key.1, vaddr: page, write, slot: slot.0, fix: true };
+        if self.wait_for_page(who, key, waiter).is_err() {
             // The saved cap is VFS's: answer it rather than drop it.
             self.answer(slot.0, Reply::err(ENOMEM));
         }
@@ -237,41 +254,51 @@ impl Vm {
     }
 
     fn finish_page_in(&mut self, token: u64, bytes: u64, buf: u64) {
-        let Some((_, frame)) = self.cache.pending_frame(token) else { return };
-        let mut ok = bytes != PAGE_FAILED && bytes > 0;
-        if ok && !self.fill(frame, buf, bytes as usize) {
-            ok = false;
+        let Some((_, frames)) = self.cache.pending_frames(token) else { return };
+        let frames: alloc::vec::Vec<FrameId> = frames.to_vec();
+        // Pages that got bytes; those wholly past the end got none.
+        let mut filled = if bytes == PAGE_FAILED { 0 } else { (bytes.div_ceil(PAGE) as usize).min(frames.len()) };
+        for (i, &frame) in frames.iter().enumerate().take(filled) {
+            let at = i as u64 * PAGE;
+            if !self.fill(frame, buf + at, (bytes - at).min(PAGE) as usize) {
+                filled = i;
+                break;
+            }
         }
         // A write or truncate came after the pager read: do it again.
         if self.cache.redo_if_stale(token) {
             self.feed_pagers();
             return;
         }
-        let Some(fin) = self.cache.finish(token, ok) else { return };
-        let signal = if bytes == 0 { SIGBUS } else { SIGSEGV };
+        let Some(fin) = self.cache.finish(token, filled) else { return };
         for w in fin.waiters {
             let ep = Endpoint(w.who);
             let alive = self.procs.get(&ep.0).is_some_and(|p| !p.dead);
+            let i = (w.page - fin.key.1) as usize;
+            let got = i < filled;
             if w.fix {
                 // VFS's worker waits on this: it always gets an answer.
-                let r = if alive && ok && self.map_cached(ep, w.vaddr, w.write, frame) { Reply::ok(1) } else { Reply::err(EFAULT) };
+                let r =
+                    if alive && got && self.map_cached(ep, w.vaddr, w.write, fin.frames[i]) { Reply::ok(1) } else { Reply::err(EFAULT) };
                 self.answer(w.slot, r);
                 continue;
             }
-            if alive && ok {
-                if self.map_cached(ep, w.vaddr, w.write, frame) {
+            if alive && got {
+                if self.map_cached(ep, w.vaddr, w.write, fin.frames[i]) {
                     self.answer(w.slot, Reply::ok(0));
                     continue;
                 }
             } else if alive {
                 // A page wholly past the end of the file is SIGBUS; a page
                 // the file system could not read, SIGSEGV.
-                self.kill(ep, signal);
+                self.kill(ep, if bytes == PAGE_FAILED { SIGSEGV } else { SIGBUS });
             }
             self.drop_slot(w.slot);
         }
-        if !ok && vm_server::FrameAllocator::drop_ref(&mut self.frames, frame) == 0 {
-            vm_server::FrameAllocator::free(&mut self.frames, frame);
+        for &frame in &fin.frames[filled..] {
+            if vm_server::FrameAllocator::drop_ref(&mut self.frames, frame) == 0 {
+                vm_server::FrameAllocator::free(&mut self.frames, frame);
+            }
         }
     }
 
