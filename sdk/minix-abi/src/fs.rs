@@ -426,21 +426,12 @@ impl Request {
 /// Packs a name of at most [`INLINE_NAME_MAX`] bytes for LOOKUP_INLINE;
 /// `None` when it is longer.
 pub fn inline_name(name: &[u8]) -> Option<[u64; 2]> {
-    if name.len() > INLINE_NAME_MAX {
-        return None;
-    }
-    let mut w = [0u64; 2];
-    for (i, b) in name.iter().enumerate() {
-        w[i / 8] |= (*b as u64) << (8 * (i % 8));
-    }
-    Some(w)
+    (name.len() <= INLINE_NAME_MAX).then(|| crate::word::pack_bytes(name))
 }
 
 /// The bytes of an inline name (`out.len()` of them, at most 16).
 pub fn unpack_inline_name(bytes: &[u64; 2], out: &mut [u8]) {
-    for (i, b) in out.iter_mut().take(INLINE_NAME_MAX).enumerate() {
-        *b = (bytes[i / 8] >> (8 * (i % 8))) as u8;
-    }
+    crate::word::unpack_bytes(bytes, out)
 }
 
 /// LOOKUP's and CREATE's answer: the inode (with one reference now held by

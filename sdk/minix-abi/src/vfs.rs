@@ -498,18 +498,12 @@ impl Request {
 
 /// Packs up to [`SMALL_MAX`] bytes into three words, little-endian.
 pub fn pack_small(bytes: &[u8]) -> [u64; 3] {
-    let mut w = [0u64; 3];
-    for (i, b) in bytes.iter().take(SMALL_MAX as usize).enumerate() {
-        w[i / 8] |= (*b as u64) << (8 * (i % 8));
-    }
-    w
+    crate::word::pack_bytes(bytes)
 }
 
 /// Unpacks `out.len()` (at most [`SMALL_MAX`]) bytes from three words.
 pub fn unpack_small(words: &[u64; 3], out: &mut [u8]) {
-    for (i, b) in out.iter_mut().take(SMALL_MAX as usize).enumerate() {
-        *b = (words[i / 8] >> (8 * (i % 8))) as u8;
-    }
+    crate::word::unpack_bytes(words, out)
 }
 
 #[cfg(test)]

@@ -64,6 +64,25 @@ pub fn endpoint_of(w: u64) -> Result<Endpoint, Errno> {
     }
 }
 
+/// Packs bytes into `N` words, little-endian, eight to a word; bytes past
+/// `8 * N` are left out. Messages carry short data (a small write, a short
+/// name) this way.
+pub fn pack_bytes<const N: usize>(bytes: &[u8]) -> [u64; N] {
+    let mut w = [0u64; N];
+    for (i, b) in bytes.iter().take(8 * N).enumerate() {
+        w[i / 8] |= (*b as u64) << (8 * (i % 8));
+    }
+    w
+}
+
+/// Unpacks `out.len()` bytes (at most `8 * N`) from words [`pack_bytes`]
+/// made.
+pub fn unpack_bytes<const N: usize>(words: &[u64; N], out: &mut [u8]) {
+    for (i, b) in out.iter_mut().take(8 * N).enumerate() {
+        *b = (words[i / 8] >> (8 * (i % 8))) as u8;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
