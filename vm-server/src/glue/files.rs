@@ -145,13 +145,14 @@ impl Vm {
             while page < addr + len {
                 let Some(p) = self.procs.get(&who.0) else { break };
                 if let Some((f, off, false, _)) = p.space.file_page(page) {
-                    if off >= 1 << 32 {
+                    // FIX_RANGE never kills: where a fault would, it is EFAULT.
+                    if off >= 1 << 32 || !p.space.allows(page, write) {
                         return Some(Reply::err(EFAULT));
                     }
                     let key: Key = (f, off / PAGE);
                     match self.cache.lookup(key) {
                         Some(frame) => {
-                            if !self.map_cached(who, page, write, frame) {
+                            if !self.map_cached_or(who, page, write, frame, false) {
                                 return Some(Reply::err(EFAULT));
                             }
                         }
@@ -187,6 +188,12 @@ impl Vm {
     /// Maps `frame` (a cached page) at `vaddr` in `ep`; false if the
     /// process was killed instead.
     fn map_cached(&mut self, ep: Endpoint, vaddr: u64, write: bool, frame: FrameId) -> bool {
+        self.map_cached_or(ep, vaddr, write, frame, true)
+    }
+
+    /// As `map_cached`; a failure kills `ep` only when `kill` (a fault),
+    /// never for FIX_RANGE, which answers EFAULT instead.
+    fn map_cached_or(&mut self, ep: Endpoint, vaddr: u64, write: bool, frame: FrameId, kill: bool) -> bool {
         let Some(p) = self.procs.get_mut(&ep.0) else { return false };
         p.tlb.invalidate(vaddr & !(PAGE - 1));
         match p.space.complete_page_in(vaddr, write, frame, &mut self.frames) {
@@ -197,7 +204,9 @@ impl Vm {
             }
             FaultOutcome::Kill(_) | FaultOutcome::Later(_) => {}
         }
-        self.kill(ep, SIGSEGV);
+        if kill {
+            self.kill(ep, SIGSEGV);
+        }
         false
     }
 

@@ -175,6 +175,12 @@ impl AddressSpace {
         }
     }
 
+    /// Whether a region covers `addr` and its protection allows the access
+    /// (a fault there would not kill for protection).
+    pub fn allows(&self, addr: u64, write: bool) -> bool {
+        self.regions.lookup(page_floor(addr)).is_some_and(|r| r.prot().read() && (!write || r.prot().write()))
+    }
+
     /// The files mapped by regions overlapping `[addr, addr + len)`.
     pub fn files_in(&self, addr: u64, len: u64) -> alloc::vec::Vec<crate::memtype::FileRef> {
         let end = addr.saturating_add(len);
