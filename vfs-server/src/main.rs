@@ -55,9 +55,6 @@ mod glue {
     const STACK: usize = 64 * 1024;
     static STACKS: spin::Mutex<[[u8; STACK]; slots::WORKERS as usize]> = spin::Mutex::new([[0; STACK]; slots::WORKERS as usize]);
 
-    /// Most FIX_RANGE rounds one fix takes (see `Worker::fix`).
-    const FIX_ROUNDS: usize = 512;
-
     /// Where saved reply caps go: one slot per process-table slot.
     const REPLY_BASE: u64 = cspace::FIRST_FREE;
 
@@ -257,17 +254,7 @@ mod glue {
         }
 
         fn fix(&mut self, who: Endpoint, addr: u64, len: u64, write: bool) -> Result<(), Errno> {
-            // VM answers 1 when it had to page a file page in first: the
-            // range may hold more such pages, so ask again until 0.
-            // Each 1 is a page brought in; a range holds at most 257 pages,
-            // so more rounds than that means pages keep vanishing.
-            for _ in 0..=FIX_ROUNDS {
-                let (c, w, l) = minix_abi::vm::Request::FixRange { who, addr, len, write }.encode();
-                if mxrt::ipc::sendrec(cspace::VM_EP, c, w, l).result()? == 0 {
-                    return Ok(());
-                }
-            }
-            Err(EFAULT)
+            mxrt::grants::fix_range(who, addr, len, write)
         }
 
         fn try_copy_in(&mut self, who: Endpoint, addr: u64, out: &mut [u8]) -> Result<(), Errno> {

@@ -152,10 +152,6 @@ impl State {
         })
     }
 
-    pub fn known(&self, who: Endpoint) -> bool {
-        self.procs.contains_key(&who.0)
-    }
-
     pub fn filp(&mut self, id: usize) -> &mut Filp {
         self.filps[id].as_mut().expect("a filp named by a descriptor exists")
     }

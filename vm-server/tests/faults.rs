@@ -285,3 +285,22 @@ fn present_run_matches_present_page() {
     child.exit(&mut frames).free_all(&mut frames);
     s.exit(&mut frames).free_all(&mut frames);
 }
+
+#[test]
+fn file_regions_found_by_range() {
+    let mut f = HostFrames::new(8);
+    let mut s = AddressSpace::new();
+    let (x, y) = (FileRef { dev: 1, ino: 5 }, FileRef { dev: 1, ino: 6 });
+    let (a, _) = s.mmap_file(0x1000_0000, 2 * P, Prot::READ, true, true, x, 0, &mut f).unwrap();
+    let (b, _) = s.mmap_file(0x1000_4000, 2 * P, Prot::READ, true, true, y, 0, &mut f).unwrap();
+    let (anon, _) = s.mmap_anon(0x1000_8000, P, Prot::RW, true, &mut f).unwrap();
+    assert_eq!((a, b, anon), (0x1000_0000, 0x1000_4000, 0x1000_8000));
+    assert_eq!(s.files_in(a + P, 1), [x], "inside the first region");
+    assert_eq!(s.files_in(a + 2 * P, 2 * P), [], "the gap between them");
+    assert_eq!(s.files_in(a + P, 4 * P), [x, y]);
+    assert_eq!(s.files_in(anon, P), []);
+    assert_eq!(s.files_in(a, 0), []);
+    assert!(s.maps_file(y) && !s.maps_file(FileRef { dev: 1, ino: 7 }));
+    s.munmap(b, 2 * P, &mut f).unwrap();
+    assert!(!s.maps_file(y));
+}

@@ -103,6 +103,18 @@ pub fn vsafecopy(elements: &[VecElement]) -> Result<(), Errno> {
 /// it faulted; the request is then repeated. `EFAULT` where `who` itself
 /// would have been killed by the access, `ESRCH` for a process VM does not
 /// know, `EPERM` from anyone but VFS.
+///
+/// VM answers 1 when it had to page a file page in first (the range may
+/// hold more such pages): the call is made again until VM answers 0. Each
+/// 1 is a page brought in and a range holds at most 257 pages, so more
+/// rounds than that means pages keep vanishing: `EFAULT`.
 pub fn fix_range(who: Endpoint, addr: u64, len: u64, write: bool) -> Result<(), Errno> {
-    vm(Request::FixRange { who, addr, len, write })
+    const ROUNDS: usize = 512;
+    for _ in 0..=ROUNDS {
+        let (c, w, l) = Request::FixRange { who, addr, len, write }.encode();
+        if sendrec(VM_EP, c, w, l).result()? == 0 {
+            return Ok(());
+        }
+    }
+    Err(minix_abi::errno::EFAULT)
 }

@@ -62,7 +62,7 @@ impl Vm {
     pub(super) fn maybe_unmapped(&mut self, files: &[FileRef]) {
         let mut any = false;
         for f in files {
-            if !self.procs.values().any(|p| p.space.files_in(0, vm::USER_TOP).contains(f)) {
+            if !self.procs.values().any(|p| p.space.maps_file(*f)) {
                 self.cache.unmapped(*f);
                 any = true;
             }

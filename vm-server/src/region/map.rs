@@ -101,6 +101,13 @@ impl RegionMap {
         self.regions.values()
     }
 
+    /// The regions intersecting `[start, end)`, in address order: a range
+    /// lookup, so the cost follows the regions found, not the map's size.
+    pub fn overlapping(&self, start: u64, end: u64) -> impl Iterator<Item = &Region> {
+        let first = self.regions.range(..=start).next_back().map_or(start, |(&s, _)| s);
+        self.regions.range(first..end.max(first)).map(|(_, r)| r).filter(move |r| r.start() + r.len() > start)
+    }
+
     /// The region containing `addr`.
     pub fn lookup(&self, addr: u64) -> Option<&Region> {
         self.regions.range(..=addr).next_back().map(|(_, r)| r).filter(|r| r.contains(addr))

@@ -183,16 +183,20 @@ impl AddressSpace {
 
     /// The files mapped by regions overlapping `[addr, addr + len)`.
     pub fn files_in(&self, addr: u64, len: u64) -> alloc::vec::Vec<crate::memtype::FileRef> {
-        let end = addr.saturating_add(len);
         let mut out = alloc::vec::Vec::new();
-        for r in self.regions.iter() {
+        for r in self.regions.overlapping(addr, addr.saturating_add(len)) {
             if let MemType::File(f) = r.mem() {
-                if r.start() < end && r.start() + r.len() > addr && !out.contains(&f.file) {
+                if !out.contains(&f.file) {
                     out.push(f.file);
                 }
             }
         }
         out
+    }
+
+    /// Whether any region maps `file`.
+    pub fn maps_file(&self, file: crate::memtype::FileRef) -> bool {
+        self.regions.iter().any(|r| matches!(r.mem(), MemType::File(f) if f.file == file))
     }
 
     /// A file page the fault at `vaddr` waited for has arrived as `frame`
