@@ -35,6 +35,10 @@ pub trait GrantCopy {
     fn copy_from(&mut self, granter: Endpoint, grant: i32, len: usize) -> Result<(), Errno>;
     /// Copies the buffer's first `len` bytes into `granter`'s grant.
     fn copy_to(&mut self, granter: Endpoint, grant: i32, len: usize) -> Result<(), Errno>;
+    /// The cache window ([`fs::PAGE_IN_MAX`] pages), where VM has mapped
+    /// the page-cache frames of the page-in under way: PAGE_IN writes
+    /// there and nowhere else.
+    fn window(&mut self) -> Result<&mut [u8], Errno>;
 }
 
 /// Whether `who` may make `call`: VFS every request, PM only STATVFS (its
@@ -42,6 +46,9 @@ pub trait GrantCopy {
 pub fn allowed(who: Endpoint, call: u64) -> bool {
     who == VFS || (who == PM && call == fs::STATVFS)
 }
+
+/// The page size of VM's page cache.
+const PAGE: usize = 4096;
 
 /// A name copied in from its grant.
 struct NameBuf {
@@ -240,6 +247,12 @@ impl<D: BlockDevice> Server<D> {
                 .reply())
             }
             Request::Sync => self.fs.sync().and(ok),
+            Request::PageIn { ino, page, count } => {
+                let len = count as usize * PAGE;
+                let window = io.window()?.get_mut(..len).ok_or(ENOMEM)?;
+                let (bytes, holes) = self.fs.read_pages(ino, page as u64 * PAGE as u64, window)?;
+                Ok(Reply::ok_with(bytes as u64, [holes, 0, 0]))
+            }
         }
     }
 

@@ -46,7 +46,7 @@ mod glue {
         if mxrt::ipc::sendrec(cspace::PM_EP, c, w, l).result().is_err() {
             println!("fs: PM refused the ready report");
         }
-        let mut copies = Copies { buf: None };
+        let mut copies = Copies { buf: None, window: None };
         mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), FS, |inc| Some(server.handle(inc.sender, &inc.req, &mut copies)))
     }
 
@@ -57,6 +57,8 @@ mod glue {
     /// never faults.
     struct Copies {
         buf: Option<Mapping>,
+        /// The cache window, asked of VM on the first PAGE_IN.
+        window: Option<Mapping>,
     }
 
     impl GrantCopy for Copies {
@@ -70,6 +72,13 @@ mod glue {
 
         fn copy_to(&mut self, granter: Endpoint, grant: i32, len: usize) -> Result<(), Errno> {
             safecopy_to(granter, GrantId(grant), 0, self.at(len)?, len as u64)
+        }
+
+        fn window(&mut self) -> Result<&mut [u8], Errno> {
+            if self.window.is_none() {
+                self.window = Some(mxrt::posix::cache_window()?);
+            }
+            Ok(self.window.as_mut().ok_or(ENOMEM)?.as_mut_slice())
         }
     }
 

@@ -20,11 +20,19 @@ struct FakeCopies {
     /// A grant whose copies stop with EFAULT after this many bytes.
     fault: Option<(i32, usize)>,
     copies: usize,
+    /// The cache window.
+    window: Vec<u8>,
 }
 
 impl FakeCopies {
     fn new() -> Self {
-        FakeCopies { buf: vec![0; IO_MAX as usize], mem: BTreeMap::new(), fault: None, copies: 0 }
+        FakeCopies {
+            buf: vec![0; IO_MAX as usize],
+            mem: BTreeMap::new(),
+            fault: None,
+            copies: 0,
+            window: vec![0; fs::PAGE_IN_MAX as usize * 4096],
+        }
     }
 
     /// How far a copy of `len` bytes through `grant` gets: the whole of it,
@@ -66,6 +74,9 @@ impl GrantCopy for FakeCopies {
         } else {
             Ok(())
         }
+    }
+    fn window(&mut self) -> Result<&mut [u8], Errno> {
+        Ok(&mut self.window)
     }
 }
 
@@ -525,4 +536,33 @@ fn lookup_inline_finds_what_lookup_finds() {
     assert_eq!(t.srv.handle(Sender::Process(VFS), &RawRequest { call, words, len: 4 }, &mut t.io).result(), Err(EINVAL));
     // Both references (made, and the inline lookup's) go back.
     t.status(Request::Putnode { ino: made.ino, count: 2 }).unwrap();
+}
+
+#[test]
+fn page_in_reads_into_the_window_only() {
+    let mut t = T::new();
+    let f = t.create(ROOT_INO, b"mapped").unwrap();
+    let data: Vec<u8> = (0..4096u32).map(|i| (i % 253) as u8).collect();
+    t.write(f.ino, 0, &data).unwrap();
+    t.write(f.ino, 2 * 4096, &data[..10]).unwrap();
+    t.io.window.fill(0x55);
+    let grants_before = t.io.copies;
+    let r = t.call(Request::PageIn { ino: f.ino, page: 0, count: 4 });
+    assert_eq!(r.result(), Ok(2 * 4096 + 10));
+    assert_eq!(r.vals[0], 0b10, "page 1 is a hole");
+    assert_eq!(&t.io.window[..4096], &data[..]);
+    assert!(t.io.window[4096..2 * 4096].iter().all(|&b| b == 0));
+    assert_eq!(&t.io.window[2 * 4096..2 * 4096 + 10], &data[..10]);
+    assert!(t.io.window[2 * 4096 + 10..].iter().all(|&b| b == 0x55), "past the end stays as VM left it");
+    assert_eq!(t.io.copies, grants_before, "no grant copy");
+    // Past the end: nothing. Bad counts and directories are refused.
+    assert_eq!(t.call(Request::PageIn { ino: f.ino, page: 9, count: 1 }).result(), Ok(0));
+    let raw = RawRequest { call: fs::PAGE_IN, words: [f.ino as u64, 0, 17, 0], len: 3 };
+    assert_eq!(t.srv.handle(Sender::Process(VFS), &raw, &mut t.io), Reply::err(EINVAL));
+    let raw = RawRequest { call: fs::PAGE_IN, words: [f.ino as u64, 0, 0, 0], len: 3 };
+    assert_eq!(t.srv.handle(Sender::Process(VFS), &raw, &mut t.io), Reply::err(EINVAL));
+    assert_eq!(t.call(Request::PageIn { ino: ROOT_INO, page: 0, count: 1 }).result(), Err(EISDIR));
+    // Only VFS.
+    assert_eq!(t.from(Sender::Process(INIT), Request::PageIn { ino: f.ino, page: 0, count: 1 }).result(), Err(EPERM));
+    t.check_consistent();
 }

@@ -96,19 +96,16 @@ mod glue {
     }
 
     /// The pager's loop: a Call to VM that reports the last page-in and
-    /// waits for the next, which it reads from the FS into its scratch
-    /// buffer (VM copies it from there into the cache page). It takes no
-    /// VFS lock and touches no file description.
+    /// waits for the next, which the FS reads straight into the cache
+    /// frames VM mapped in the FS's cache window (`fs::PAGE_IN`): the bytes
+    /// pass through no buffer of VFS's and no grant. It takes no VFS lock
+    /// and touches no file description.
     fn pager() -> ! {
-        use minix_abi::vm::{Request as VmRequest, PAGER_MAX, PAGE_FAILED};
+        use minix_abi::vm::{Request as VmRequest, PAGE_FAILED};
         let mut w = Worker { io: None, exercise: None };
-        // The pager's own buffer, with a permanent grant for the FS: a
-        // page-in reads up to 16 pages at once (the page a fault wants and
-        // the ones VM reads ahead).
-        let mut buf: Option<(Mapping, i32)> = None;
-        let (mut done, mut bytes, mut at) = (0u64, 0u64, 0u64);
+        let (mut done, mut bytes, mut holes) = (0u64, 0u64, 0u64);
         loop {
-            let (c, words, l) = VmRequest::Pager { done, bytes, buf: at }.encode();
+            let (c, words, l) = VmRequest::Pager { done, bytes, holes }.encode();
             let r = mxrt::ipc::sendrec(cspace::VM_EP, c, words, l);
             done = 0;
             let Ok(token) = r.result() else { continue };
@@ -122,18 +119,13 @@ mod glue {
                 continue;
             }
             let (page, count) = (r.vals[1] & 0xffff_ffff, r.vals[1] >> 32);
-            if buf.is_none() {
-                buf = mxrt::posix::mmap_region(PAGER_MAX, PROT_READ | PROT_WRITE)
-                    .ok()
-                    .and_then(|m| grants(|g| g.direct(FS, m.base(), PAGER_MAX, CPF_READ | CPF_WRITE)).ok().map(|g| (m, g.0)));
-            }
             done = token;
-            bytes = PAGE_FAILED;
-            if let Some((m, grant)) = &buf {
-                let want = (count * 4096).min(PAGER_MAX);
-                let read = fs::Io::from_reply(&w.fs(fs::Request::Read { ino, grant: *grant, pos: page * 4096, bytes: want }));
-                bytes = read.map_or(PAGE_FAILED, |io| io.bytes.min(want));
-                at = m.base();
+            (bytes, holes) = (PAGE_FAILED, 0);
+            if (1..=fs::PAGE_IN_MAX).contains(&count) {
+                let reply = w.fs(fs::Request::PageIn { ino, page: page as u32, count: count as u8 });
+                if let Ok(n) = reply.result() {
+                    (bytes, holes) = (n.min(count * 4096), reply.vals[0] & ((1 << count) - 1));
+                }
             }
         }
     }

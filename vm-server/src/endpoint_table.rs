@@ -70,6 +70,11 @@ impl<T> EndpointTable<T> {
         self.entries.iter().flatten().map(|(_, v)| v)
     }
 
+    /// Every entry, mutably.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.entries.iter_mut().flatten().map(|(_, v)| v)
+    }
+
     pub fn len(&self) -> usize {
         self.entries.iter().filter(|e| e.is_some()).count()
     }

@@ -156,16 +156,22 @@ impl PageCache {
     }
 
     /// A pager finished `token`: the first `filled` frames of the run
-    /// (filled by the glue) become cached pages; the caller frees the
-    /// others. An unknown token (stale, or never given out) is `None`.
-    pub fn finish(&mut self, token: u64, filled: usize) -> Option<Finished> {
+    /// (filled by the FS) become cached pages, except holes (bit `i` of
+    /// `holes` for the run's page `i`), which are zeros the cache does not
+    /// keep: their waiters get them mapped, and the next fault after they
+    /// are gone reads the file again. The caller drops the run's reference
+    /// on every frame that did not become a cached page. An unknown token
+    /// (stale, or never given out) is `None`.
+    pub fn finish(&mut self, token: u64, filled: usize, holes: u64) -> Option<Finished> {
         let p = self.pending.remove(&token)?;
         for i in 0..p.frames.len() as u64 {
             self.by_key.remove(&(p.key.0, p.key.1 + i));
         }
         self.queue.retain(|&t| t != token);
         for (i, f) in p.frames.iter().take(filled).enumerate() {
-            self.pages.insert((p.key.0, p.key.1 + i as u64), *f);
+            if holes & 1u64.checked_shl(i as u32).unwrap_or(0) == 0 {
+                self.pages.insert((p.key.0, p.key.1 + i as u64), *f);
+            }
         }
         Some(Finished { key: p.key, frames: p.frames, waiters: p.waiters })
     }
@@ -284,14 +290,14 @@ mod tests {
         assert_eq!(c.next_work(), Some(Work::PageIn { token: t3, file: F, page: 9, count: 1 }));
         assert_eq!(c.next_work(), Some(Work::Release { file: F, maps: 2 }));
         assert_eq!(c.next_work(), None);
-        c.finish(t3, 0);
-        let done = c.finish(t1, 1).unwrap();
+        c.finish(t3, 0, 0);
+        let done = c.finish(t1, 1, 0).unwrap();
         assert_eq!(done.waiters, [w(1, 100), w(3, 102)]);
         assert_eq!(c.lookup((F, 0)), Some(FrameId(10)));
-        assert_eq!(c.finish(t1, 1), None, "a token finishes once");
-        assert_eq!(c.finish(999, 1), None, "an unknown token is refused");
+        assert_eq!(c.finish(t1, 1, 0), None, "a token finishes once");
+        assert_eq!(c.finish(999, 1, 0), None, "an unknown token is refused");
         // A failed page-in caches nothing.
-        let done = c.finish(t2, 0).unwrap();
+        let done = c.finish(t2, 0, 0).unwrap();
         assert_eq!((done.frames, c.lookup((G, 3))), (one(11), None));
         assert_eq!(c.counts(), (1, 0));
     }
@@ -307,10 +313,25 @@ mod tests {
         assert!(c.redo_if_stale(t), "a write to the run's last page");
         assert_eq!(c.next_work(), Some(Work::PageIn { token: t, file: F, page: 10, count: 3 }));
         // Only two pages had bytes (the file ends in the second).
-        let done = c.finish(t, 2).unwrap();
+        let done = c.finish(t, 2, 0).unwrap();
         assert_eq!(done.frames.len(), 3);
         assert_eq!((c.lookup((F, 10)), c.lookup((F, 11)), c.lookup((F, 12))), (Some(FrameId(1)), Some(FrameId(2)), None));
         assert!(!c.in_flight((F, 12)));
+    }
+
+    #[test]
+    fn holes_are_not_cached() {
+        let mut c = PageCache::new();
+        let t = c.start((F, 0), alloc::vec![FrameId(1), FrameId(2), FrameId(3), FrameId(4)], w(1, 1));
+        assert!(c.join((F, 1), Waiter { page: 1, ..w(2, 2) }));
+        assert_eq!(c.next_work(), Some(Work::PageIn { token: t, file: F, page: 0, count: 4 }));
+        // Pages 1 and 2 are holes; page 3 is past the end.
+        let done = c.finish(t, 3, 0b110).unwrap();
+        assert_eq!(done.waiters.len(), 2, "a hole's waiter is still answered");
+        assert_eq!(c.lookup((F, 0)), Some(FrameId(1)));
+        assert_eq!((c.lookup((F, 1)), c.lookup((F, 2)), c.lookup((F, 3))), (None, None, None));
+        assert!(!c.in_flight((F, 1)), "the next fault on a hole starts a page-in");
+        assert_eq!(c.counts(), (1, 0));
     }
 
     #[test]
@@ -320,13 +341,13 @@ mod tests {
         c.join((F, 5), w(2, 51));
         c.join((F, 5), w(1, 52));
         assert_eq!(c.forget(1), [w(1, 50), w(1, 52)]);
-        assert_eq!(c.finish(t, 1).unwrap().waiters, [w(2, 51)]);
+        assert_eq!(c.finish(t, 1, 0).unwrap().waiters, [w(2, 51)]);
         for (p, f) in [(0, 20), (1, 21), (7, 27)] {
             let t = c.start((F, p), one(f), w(9, 0));
-            c.finish(t, 1);
+            c.finish(t, 1, 0);
         }
         let t = c.start((G, 0), one(30), w(9, 0));
-        c.finish(t, 1);
+        c.finish(t, 1, 0);
         assert_eq!(c.cached_range(F, 1, 6), [(1, FrameId(21)), (5, FrameId(1))]);
         assert_eq!(c.cached_range(F, 6, 1), []);
         assert_eq!(c.drop_from(F, 1), [(1, FrameId(21)), (5, FrameId(1)), (7, FrameId(27))]);
@@ -341,11 +362,11 @@ mod tests {
         assert!(c.redo_if_stale(t));
         assert!(!c.redo_if_stale(t), "once");
         assert_eq!(c.next_work(), Some(Work::PageIn { token: t, file: G, page: 4, count: 1 }));
-        assert_eq!(c.finish(t, 1).unwrap().waiters, [w(3, 7)]);
+        assert_eq!(c.finish(t, 1, 0).unwrap().waiters, [w(3, 7)]);
         // A queued page-in that finishes before a pager took it leaves the
         // queue too.
         let t = c.start((G, 9), one(40), w(9, 0));
-        c.finish(t, 0);
+        c.finish(t, 0, 0);
         assert_eq!(c.next_work(), None);
     }
 }

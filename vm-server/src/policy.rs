@@ -4,16 +4,17 @@
 //! fault becomes, whose range FIX_RANGE may fix, and the queue of killed
 //! processes PM collects. The glue only carries them out.
 use crate::space::FaultOutcome;
-use minix_abi::endpoint::{Endpoint, PM, VFS};
+use minix_abi::endpoint::{Endpoint, FS, PM, VFS};
 use minix_abi::errno::{Errno, ENOMEM, EPERM, ESRCH};
 use minix_abi::pm::{SIGILL, SIGSEGV};
 use minix_abi::vm::{self, Request};
 
 /// PM-only calls (spawn, fork, exit, events, adopt) from anyone but PM,
-/// and VFS-only calls (fix-range) from anyone but VFS, are `EPERM`.
+/// VFS-only calls (fix-range, the pager's) from anyone but VFS, and the
+/// FS-only cache window from anyone but the FS, are `EPERM`.
 #[inline]
 pub fn allowed(who: Endpoint, call: u64) -> Result<(), Errno> {
-    if (vm::pm_only(call) && who != PM) || (vm::vfs_only(call) && who != VFS) {
+    if (vm::pm_only(call) && who != PM) || (vm::vfs_only(call) && who != VFS) || (vm::fs_only(call) && who != FS) {
         Err(EPERM)
     } else {
         Ok(())
@@ -35,6 +36,7 @@ pub fn builds_bookkeeping(r: &Request) -> bool {
             | Request::Adopt { .. }
             | Request::FixRange { .. }
             | Request::MmapFile { .. }
+            | Request::CacheWindow
     )
 }
 

@@ -304,3 +304,46 @@ fn file_regions_found_by_range() {
     s.munmap(b, 2 * P, &mut f).unwrap();
     assert!(!s.maps_file(y));
 }
+
+#[test]
+fn window_pages_swap_and_hole_pages_drop() {
+    use vm_server::page::Page;
+    let mut f = HostFrames::new(8);
+    // The FS's window: an anonymous region whose own page is set aside
+    // while a page-cache frame is lent there, then put back.
+    let mut fs = space_with(&mut f, 2, Prot::RW);
+    store(&mut fs, &mut f, A, 5);
+    let lent = f.alloc_zeroed().unwrap();
+    f.add_ref(lent);
+    let (own, m) = fs.swap_page(A, Some(Page::own(lent)), &f).unwrap();
+    let own = own.expect("the window's own page");
+    let m = m.unwrap();
+    assert_eq!((m.frame, m.writable), (PageFrame::Pool(lent), true), "lent writable");
+    store(&mut fs, &mut f, A, 9);
+    assert_eq!(f.content(lent), Some(9), "the FS writes into the lent frame");
+    let (back, _) = fs.swap_page(A, Some(own), &f).unwrap();
+    assert_eq!(back.map(|p| p.frame), Some(PageFrame::Pool(lent)));
+    f.drop_ref(lent);
+    assert_eq!(load(&mut fs, &mut f, A), 5, "the own page is back");
+    assert_eq!(fs.swap_page(A + 4 * P, None, &f), Err(EINVAL), "outside any region");
+
+    // A hole page mapped in two file regions and a private copy of it:
+    // only the file's own page goes.
+    let mut s = AddressSpace::new();
+    let file = FileRef { dev: 1, ino: 9 };
+    let (a, _) = s.mmap_file(0, 2 * P, Prot::RW, false, false, file, 0, &mut f).unwrap();
+    let (b, _) = s.mmap_file(0, P, Prot::READ, false, true, file, P, &mut f).unwrap();
+    let FaultOutcome::Map(_) = s.complete_page_in(a + P, false, lent, &mut f) else { panic!() };
+    let FaultOutcome::Map(_) = s.complete_page_in(b, false, lent, &mut f) else { panic!() };
+    let FaultOutcome::Map(_) = s.complete_page_in(a, false, lent, &mut f) else { panic!() };
+    store(&mut s, &mut f, a, 1);
+    assert_eq!(f.refcount(lent), 3, "the run's reference and two mappings");
+    let rel = s.drop_file_page(file, 1, &mut f);
+    let mut gone: Vec<u64> = rel.unmapped.iter().map(|(v, _)| *v).collect();
+    gone.sort();
+    assert_eq!(gone, [a + P, b]);
+    assert!(s.page(a + P).is_none() && s.page(b).is_none());
+    assert_eq!(f.refcount(lent), 1);
+    assert!(s.drop_file_page(file, 0, &mut f).unmapped.is_empty(), "a private copy stays");
+    assert_eq!(load(&mut s, &mut f, a), 1);
+}

@@ -51,6 +51,7 @@
 //! | `LINK` | node word (dir, name grant) | name length | inode to link | | 0 |
 //! | `RENAME` | node word (old dir, old name grant) | old name length | node word (new dir, new name grant) | new name length | 0 |
 //! | `LOOKUP_INLINE` | dir | name length (≤ 16) | name bytes 0-7 | name bytes 8-15 | as LOOKUP |
+//! | `PAGE_IN` | inode | first page index (u32) | pages (1..=[`PAGE_IN_MAX`]) | | bytes read; vals\[0] the hole mask |
 //! | `RDLINK` | node word (inode, buffer grant) | buffer bytes (≤ [`IO_MAX`]) | | | bytes copied |
 //! | `GETDENTS` | node word (dir, buffer grant) | position | buffer bytes (≤ [`IO_MAX`]) | | [`Io`] |
 //!
@@ -103,6 +104,16 @@ pub const GETDENTS: u64 = BASE + 31;
 pub const LOOKUP_INLINE: u64 = BASE + 0x40;
 /// Longest name LOOKUP_INLINE carries: two words.
 pub const INLINE_NAME_MAX: usize = 16;
+/// VFS's pager: read pages of a file straight into the FS's cache window,
+/// where VM has mapped the page-cache frames of the page-in under way
+/// (`vm::CACHE_WINDOW`). Page `i` of the run goes to the window's page
+/// `i`; bytes past the end of the file are left alone (VM's frames start
+/// zeroed). The reply counts the bytes read (0 at or past the end) and
+/// marks in vals\[0] the pages that had no block at all (holes), which VM
+/// maps but does not cache. Nothing is copied through a grant.
+pub const PAGE_IN: u64 = BASE + 0x41;
+/// Most pages one PAGE_IN reads: the window's size.
+pub const PAGE_IN_MAX: u64 = 16;
 
 /// Every call number of this interface.
 pub const CALLS: &[u64] = &[
@@ -126,6 +137,7 @@ pub const CALLS: &[u64] = &[
     RDLINK,
     GETDENTS,
     LOOKUP_INLINE,
+    PAGE_IN,
 ];
 
 /// Most bytes one READ, WRITE, GETDENTS or RDLINK moves: the size of FS's
@@ -249,6 +261,12 @@ pub enum Request {
     Lookup {
         name: Name,
     },
+    /// `count` pages of `ino` from page `page` on, into the cache window.
+    PageIn {
+        ino: u32,
+        page: u32,
+        count: u8,
+    },
     /// `len` bytes of name, little-endian in `bytes`.
     LookupInline {
         dir: u32,
@@ -362,6 +380,14 @@ impl Request {
                 let word = |i: u64| if i < sent { w[2 + i as usize] } else { 0 };
                 Request::LookupInline { dir: u32_of(w[0])?, len: len as u16, bytes: [word(0), word(1)] }
             }
+            PAGE_IN => {
+                need_words(r, 3)?;
+                let count = at_most(w[2], PAGE_IN_MAX)?;
+                if count == 0 {
+                    return Err(crate::errno::EINVAL);
+                }
+                Request::PageIn { ino: u32_of(w[0])?, page: u32_of(w[1])?, count: count as u8 }
+            }
             RDLINK => {
                 need_words(r, 2)?;
                 let (ino, grant) = split_node_word(w[0]);
@@ -396,6 +422,7 @@ impl Request {
                 (LOOKUP_INLINE, [dir as u64, len as u64, bytes[0], bytes[1]], 2 + (len as u64).div_ceil(8))
             }
             Request::Sync => (SYNC, [0; 4], 0),
+            Request::PageIn { ino, page, count } => (PAGE_IN, [ino as u64, page as u64, count as u64, 0], 3),
             Request::Read { ino, grant, pos, bytes } => (READ, [node_word(ino, grant), pos, bytes, 0], 3),
             Request::Write { ino, grant, pos, bytes } => (WRITE, [node_word(ino, grant), pos, bytes, 0], 3),
             Request::Mkdir { name, mode, uid, gid } => {

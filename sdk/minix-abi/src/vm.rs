@@ -39,8 +39,11 @@ pub const FIX_RANGE: u64 = BASE + 0x14;
 /// hint, w2 the length. Reply: the address.
 pub const MMAP_FILE: u64 = BASE + 0x15;
 /// VFS only, from a pager thread: w0 the token of the page-in it finished
-/// (0: none), w1 the bytes it read (at most [`PAGER_MAX`]; [`PAGE_FAILED`]:
-/// the page-in failed), w2 where in VFS the bytes are. Answered when there
+/// (0: none), w1 the bytes the FS read into the run's frames (at most
+/// [`PAGER_MAX`]; [`PAGE_FAILED`]: the page-in failed), w2 the run's
+/// holes (bit `i`: page `i` had no block, see [`HOLES_MAX`]). The bytes
+/// themselves are already in VM's frames: the FS wrote them there through
+/// its cache window ([`CACHE_WINDOW`]). Answered when there
 /// is work: status the next token, vals\[0] the inode, vals\[1] the first
 /// page index (bits 0-31) and the page count (32-63), vals\[2] 0; or, for
 /// a release, status 1, vals\[0] the inode, vals\[1] the MMAP_FILE count,
@@ -53,6 +56,12 @@ pub const CACHE_WRITE: u64 = BASE + 0x17;
 /// VFS only: a file (w0 inode) was truncated to w1 bytes: cached pages
 /// past the end go, the tail of the last one reads zero.
 pub const CACHE_TRUNC: u64 = BASE + 0x18;
+/// The FS only (anyone else: `EPERM`), no words: VM makes the FS's cache
+/// window, [`PAGER_MAX`] bytes of address space where VM maps the frames
+/// of the page-in under way, so that the FS reads a file's blocks straight
+/// into the page-cache pages that mappings will show. Reply: its address
+/// (the same on every call).
+pub const CACHE_WINDOW: u64 = BASE + 0x19;
 
 /// Register the caller's grant table: words (base address, entries).
 pub const GRANT_TABLE: u64 = BASE + 0x20;
@@ -84,6 +93,7 @@ pub const CALLS: &[u64] = &[
     PAGER,
     CACHE_WRITE,
     CACHE_TRUNC,
+    CACHE_WINDOW,
     GRANT_TABLE,
     SAFECOPY_FROM,
     SAFECOPY_TO,
@@ -94,6 +104,8 @@ pub const CALLS: &[u64] = &[
 /// Most bytes one page-in brings: 16 pages (the page a fault wants and
 /// the ones read ahead after it).
 pub const PAGER_MAX: u64 = 16 * 4096;
+/// PAGER's hole mask has one bit per page of a run.
+pub const HOLES_MAX: u64 = (1 << (PAGER_MAX / 4096)) - 1;
 /// A PAGER result meaning the page-in failed (EIO for the waiters).
 pub const PAGE_FAILED: u64 = u64::MAX;
 /// The one file-system device there is today.
@@ -246,8 +258,10 @@ pub enum Request {
     Pager {
         done: u64,
         bytes: u64,
-        buf: u64,
+        holes: u64,
     },
+    /// The FS: its cache window.
+    CacheWindow,
     CacheWrite {
         who: Endpoint,
         addr: u64,
@@ -288,6 +302,11 @@ pub enum Request {
 /// Whether only PM may make this call.
 pub fn pm_only(call: u64) -> bool {
     matches!(call, SPAWN | FORK | EXIT | EVENTS | ADOPT)
+}
+
+/// Whether only the FS may make this call.
+pub fn fs_only(call: u64) -> bool {
+    call == CACHE_WINDOW
 }
 
 /// Whether only VFS may make this call.
@@ -370,7 +389,7 @@ impl Request {
                 if bytes != PAGE_FAILED && bytes > PAGER_MAX {
                     return Err(EINVAL);
                 }
-                Request::Pager { done: r.words[0], bytes, buf: r.words[2] }
+                Request::Pager { done: r.words[0], bytes, holes: at_most(r.words[2], HOLES_MAX)? }
             }
             CACHE_WRITE => {
                 need_words(r, 4)?;
@@ -386,6 +405,7 @@ impl Request {
                 need_words(r, 2)?;
                 Request::CacheTrunc { ino: u32_of(r.words[0])?, size: r.words[1] }
             }
+            CACHE_WINDOW => Request::CacheWindow,
             GRANT_TABLE => {
                 need_words(r, 2)?;
                 check_grant_table(r.words[0], r.words[1])?;
@@ -432,7 +452,8 @@ impl Request {
                 let (w0, w3) = map.words();
                 (MMAP_FILE, [w0, addr, len, w3], 4)
             }
-            Request::Pager { done, bytes, buf } => (PAGER, [done, bytes, buf, 0], 3),
+            Request::Pager { done, bytes, holes } => (PAGER, [done, bytes, holes, 0], 3),
+            Request::CacheWindow => (CACHE_WINDOW, [0; 4], 0),
             Request::CacheWrite { who, addr, len, ino, pos } => {
                 (CACHE_WRITE, [who.0 as u64, addr, len, ino as u64 | (pos as u64) << 32], 4)
             }

@@ -35,6 +35,38 @@ impl<D: BlockDevice> FileSystem<D> {
         Ok(n)
     }
 
+    /// Reads pages of a regular file for a page-in: as [`Self::read`] from
+    /// the page-aligned `off`, and also which 4 KiB pages of `buf` that got
+    /// bytes lay wholly in holes (bit `i` for page `i`, up to 64 pages), so
+    /// the page cache need not keep zeros. A hole reads as zeros either way.
+    /// The access time is left alone: a page fault is not a read().
+    pub fn read_pages(&mut self, ino: u32, off: u64, buf: &mut [u8]) -> Result<(usize, u64)> {
+        const PAGE: u64 = 4096;
+        let inode = self.live(ino)?;
+        if inode.is_dir() {
+            return Err(EISDIR);
+        }
+        if !inode.has_zones() || !off.is_multiple_of(PAGE) || buf.len() as u64 > 64 * PAGE {
+            return Err(EINVAL);
+        }
+        let n = self.read_at(&inode, off, buf)?;
+        let bs = self.bs();
+        let mut holes = 0u64;
+        for i in 0..(n as u64).div_ceil(PAGE) {
+            let (first, end) = (off + i * PAGE, (off + (i + 1) * PAGE).min(inode.size as u64));
+            let mut hole = true;
+            let mut b = first / bs;
+            while hole && b * bs < end {
+                hole = self.map(&inode, b)?.is_none();
+                b += 1;
+            }
+            if hole {
+                holes |= 1 << i;
+            }
+        }
+        Ok((n, holes))
+    }
+
     pub(crate) fn read_at(&mut self, inode: &DiskInode, off: u64, buf: &mut [u8]) -> Result<usize> {
         let size = inode.size as u64;
         if off >= size {

@@ -109,6 +109,29 @@ pub fn mmap_region(len: u64, prot: u64) -> Result<Mapping, Errno> {
     Ok(Mapping { region })
 }
 
+/// The FS's cache window (`vm::CACHE_WINDOW`): [`vm::PAGER_MAX`] bytes
+/// where VM maps the page-cache frames of each page-in while it is under
+/// way. Only the FS may ask; the window is the same on every call.
+pub fn cache_window() -> Result<Mapping, Errno> {
+    let (c, w, l) = vm::Request::CacheWindow.encode();
+    let base = sendrec(VM_EP, c, w, l).result()?;
+    let len = vm::PAGER_MAX;
+    if base == 0 || base.checked_add(len).is_none() {
+        return Err(EINVAL);
+    }
+    // SAFETY: VM made [base, base + PAGER_MAX) an anonymous writable region
+    // of this process at an address it chose, so nothing in the process
+    // refers to it, and the range is nonzero, does not wrap and is far
+    // below isize::MAX. Its pages are always readable and writable: VM
+    // maps a page-in's frames there and takes them away again, and a touch
+    // in between gets a fresh zero page as anywhere in anonymous memory.
+    // VM swaps the frames only while the FS waits for its next request,
+    // when no slice of the window is borrowed (the FS borrows it only
+    // inside a PAGE_IN). The FS never unmaps the window.
+    let region = unsafe { sel4::MappedRegion::new(base, len, true) };
+    Ok(Mapping { region })
+}
+
 impl Mapping {
     /// The bytes, writable.
     ///

@@ -38,6 +38,8 @@ pub const TESTS: &[Test] = &[
     Test { name: "mmap.memory_types_vs_operations", run: |_| watched(types_vs_operations) },
     Test { name: "mmap.hole_read_into_untouched_mapping_same_fs", run: |_| watched(hole_into_mapping) },
     Test { name: "mmap.partial_soft_fault", run: |_| watched(partial_soft_fault) },
+    Test { name: "mmap.hole_filled_by_write_seen", run: |_| watched(hole_filled) },
+    Test { name: "mmap.holes_not_kept_in_cache", run: |_| watched(holes_not_cached) },
 ];
 
 fn ok<T>(r: Result<T, Errno>, why: &'static str) -> Result<T, &'static str> {
@@ -201,6 +203,43 @@ fn holes() -> R {
     let a = map(fd, 6 * PAGE, PROT_READ, MAP_PRIVATE)?;
     ensure(bytes(a, 5 * PAGE).iter().all(|&b| b == 0), "a hole is not zero")?;
     ensure(bytes(a + 5 * PAGE as u64, 3) == b"end", "the data after the hole")
+}
+
+/// A hole page is mapped but not cached, so a write() into it cannot
+/// update a cached page: the mapping must still show the new bytes.
+fn hole_filled() -> R {
+    let (fd, _) = file("holefill", b"")?;
+    ok(fs::pwrite(fd, b"end", 5 * PAGE as u64), "pwrite past a hole")?;
+    let a = map(fd, 6 * PAGE, PROT_READ, MAP_SHARED)?;
+    ensure(bytes(a + 2 * PAGE as u64, PAGE).iter().all(|&b| b == 0), "a hole is not zero")?;
+    ok(fs::pwrite(fd, b"FILLED", 2 * PAGE as u64 + 100), "write into the hole")?;
+    ensure(bytes(a + 2 * PAGE as u64 + 100, 6) == b"FILLED", "the mapping does not see the filled hole")?;
+    ensure(bytes(a + 2 * PAGE as u64, 100).iter().all(|&b| b == 0), "the rest of the filled page")?;
+    ok(fs::ftruncate(fd, 2 * PAGE as u64 + 200), "truncate")?;
+    ensure(bytes(a + 2 * PAGE as u64 + 100, 6) == b"FILLED", "the bytes before the new end")
+}
+
+/// Holes are zeros the page cache does not keep: touching 64 hole pages
+/// and unmapping them gives their frames back, where 64 cached pages
+/// would stay. VM's INFO counts free frames.
+fn holes_not_cached() -> R {
+    const N: usize = 64;
+    let (fd, _) = file("holefree", b"")?;
+    ok(fs::pwrite(fd, b"x", (N * PAGE) as u64), "pwrite past the holes")?;
+    let before = ok(posix::vm_info(), "vm info")?.0;
+    let a = map(fd, (N + 1) * PAGE, PROT_READ, MAP_PRIVATE)?;
+    for i in 0..N {
+        ensure(bytes(a + (i * PAGE) as u64, PAGE).iter().all(|&b| b == 0), "a hole is not zero")?;
+    }
+    ok(posix::munmap(a, ((N + 1) * PAGE) as u64), "munmap")?;
+    let after = ok(posix::vm_info(), "vm info")?.0;
+    // A few frames may go to page tables and bookkeeping; 64 cached holes
+    // would take 64.
+    if before.saturating_sub(after) >= N as u64 / 2 {
+        sel4_root_task::println!("  free frames: {} before, {} after", before, after);
+        return Err("hole pages stayed in memory after the unmap");
+    }
+    Ok(())
 }
 
 /// MINIX §4.9: read() into a never-touched mapping of the same file,

@@ -12,7 +12,7 @@ use super::copy::read_mem;
 use super::frames::Sel4Frames;
 use super::res::SELF_CNODE;
 use super::Vm;
-use minix_abi::endpoint::{Endpoint, VFS};
+use minix_abi::endpoint::Endpoint;
 use minix_abi::errno::{Errno, EFAULT, EINVAL, ENOMEM};
 use minix_abi::message::Reply;
 use minix_abi::pm::{SIGBUS, SIGSEGV};
@@ -64,6 +64,10 @@ impl Vm {
         for f in files {
             if !self.procs.values().any(|p| p.space.maps_file(*f)) {
                 self.cache.unmapped(*f);
+                let holes: alloc::vec::Vec<Key> = self.hole_maps.range((*f, 0)..=(*f, u64::MAX)).copied().collect();
+                for k in holes {
+                    self.hole_maps.remove(&k);
+                }
                 any = true;
             }
         }
@@ -233,20 +237,31 @@ impl Vm {
     /// Answers waiting pagers while there is queued work.
     fn feed_pagers(&mut self) {
         while let Some(&slot) = self.pagers.last() {
-            let Some(w) = self.cache.next_work() else { return };
+            let Some(w) = self.next_work() else { return };
             self.pagers.pop();
             self.answer(slot, work_reply(w));
         }
     }
 
-    /// A pager's Call: it finished `done` (0: nothing) with `bytes` bytes
-    /// at `buf` in VFS; answer it with the next page-in, or keep it
-    /// waiting for one.
-    pub(super) fn pager(&mut self, done: u64, bytes: u64, buf: u64) -> Option<Reply> {
-        if done != 0 {
-            self.finish_page_in(done, bytes, buf);
+    /// The next job for a pager; a page-in's frames are lent to the FS's
+    /// cache window as it goes out.
+    fn next_work(&mut self) -> Option<Work> {
+        let w = self.cache.next_work()?;
+        if let Work::PageIn { token, .. } = w {
+            self.lend_window(token);
         }
-        if let Some(w) = self.cache.next_work() {
+        Some(w)
+    }
+
+    /// A pager's Call: it finished `done` (0: nothing), the FS having read
+    /// `bytes` bytes into the run's frames, `holes` marking the pages that
+    /// had no block; answer it with the next page-in, or keep it waiting
+    /// for one.
+    pub(super) fn pager(&mut self, done: u64, bytes: u64, holes: u64) -> Option<Reply> {
+        if done != 0 {
+            self.finish_page_in(done, bytes, holes);
+        }
+        if let Some(w) = self.next_work() {
             return Some(work_reply(w));
         }
         match self.frames.res.slot() {
@@ -262,29 +277,35 @@ impl Vm {
         }
     }
 
-    fn finish_page_in(&mut self, token: u64, bytes: u64, buf: u64) {
+    fn finish_page_in(&mut self, token: u64, bytes: u64, holes: u64) {
+        let read = self.return_window(token);
         let Some((_, frames)) = self.cache.pending_frames(token) else { return };
         let frames: alloc::vec::Vec<FrameId> = frames.to_vec();
-        // Pages that got bytes; those wholly past the end got none.
-        let mut filled = if bytes == PAGE_FAILED { 0 } else { (bytes.div_ceil(PAGE) as usize).min(frames.len()) };
-        for (i, &frame) in frames.iter().enumerate().take(filled) {
-            let at = i as u64 * PAGE;
-            if !self.fill(frame, buf + at, (bytes - at).min(PAGE) as usize) {
-                filled = i;
-                break;
-            }
-        }
-        // A write or truncate came after the pager read: do it again.
+        // A write or truncate came after the FS read: do it again, into
+        // frames zeroed afresh (a shorter file leaves less to overwrite).
         if self.cache.redo_if_stale(token) {
+            for &f in &frames {
+                if let Some(d) = self.frames.bytes_mut(Sel4Frames::offset(f), PAGE_SIZE) {
+                    d.fill(0);
+                }
+            }
             self.feed_pagers();
             return;
         }
-        let Some(fin) = self.cache.finish(token, filled) else { return };
+        // Pages that got bytes; those wholly past the end got none.
+        let failed = bytes == PAGE_FAILED || !read;
+        let filled = if failed { 0 } else { (bytes.div_ceil(PAGE) as usize).min(frames.len()) };
+        let holes = if failed { 0 } else { holes };
+        let hole = |i: usize| i < 64 && holes & (1 << i) != 0;
+        let Some(fin) = self.cache.finish(token, filled, holes) else { return };
         for w in fin.waiters {
             let ep = Endpoint(w.who);
             let alive = self.procs.get(&ep.0).is_some_and(|p| !p.dead);
             let i = (w.page - fin.key.1) as usize;
             let got = i < filled;
+            if got && hole(i) {
+                self.hole_maps.insert((fin.key.0, w.page));
+            }
             if w.fix {
                 // VFS's worker waits on this: it always gets an answer.
                 let r =
@@ -300,31 +321,37 @@ impl Vm {
             } else if alive {
                 // A page wholly past the end of the file is SIGBUS; a page
                 // the file system could not read, SIGSEGV.
-                self.kill(ep, if bytes == PAGE_FAILED { SIGSEGV } else { SIGBUS });
+                self.kill(ep, if failed { SIGSEGV } else { SIGBUS });
             }
             self.drop_slot(w.slot);
         }
-        for &frame in &fin.frames[filled..] {
-            if vm_server::FrameAllocator::drop_ref(&mut self.frames, frame) == 0 {
+        // The run's reference on every frame the cache did not keep: the
+        // pages past the end, and holes (which live on only as mapped).
+        for (i, &frame) in fin.frames.iter().enumerate() {
+            if (i >= filled || hole(i)) && vm_server::FrameAllocator::drop_ref(&mut self.frames, frame) == 0 {
                 vm_server::FrameAllocator::free(&mut self.frames, frame);
             }
         }
     }
 
-    /// Copies `len` (≤ 4096) bytes from VFS's memory at `buf` into `frame`,
-    /// whose rest stays zero.
-    fn fill(&mut self, frame: FrameId, buf: u64, len: usize) -> bool {
-        let mut page = [0u8; PAGE_SIZE];
-        let Some(vfs) = self.procs.get(&VFS.0) else { return false };
-        if len > PAGE_SIZE || !read_mem(vfs, &self.frames, buf, &mut page[..len]) {
-            return false;
-        }
-        match self.frames.bytes_mut(Sel4Frames::offset(frame), PAGE_SIZE) {
-            Some(dst) => {
-                dst.copy_from_slice(&page);
-                true
+    /// Takes hole pages of `file` in `first..=last` that mappings show away
+    /// from them: a write or truncate changed what they should show, and
+    /// no cached page carries the change. The next touch reads the file.
+    fn drop_hole_maps(&mut self, file: FileRef, first: u64, last: u64) {
+        let keys: alloc::vec::Vec<Key> = self.hole_maps.range((file, first)..=(file, last)).copied().collect();
+        for key in keys {
+            self.hole_maps.remove(&key);
+            for p in self.procs.values_mut() {
+                if !p.space.maps_file(file) {
+                    continue;
+                }
+                let rel = p.space.drop_file_page(file, key.1, &mut self.frames);
+                for (vaddr, _) in &rel.unmapped {
+                    p.tlb.invalidate(*vaddr);
+                    p.vs.remove(&mut self.frames, *vaddr);
+                }
+                rel.free_all(&mut self.frames);
             }
-            None => false,
         }
     }
 
@@ -345,6 +372,7 @@ impl Vm {
         let (start, end) = (pos as u64, pos as u64 + len);
         let (first, last) = (start / PAGE, (end - 1) / PAGE);
         self.cache.stale(f, first, last);
+        self.drop_hole_maps(f, first, last);
         for (page, frame) in self.cache.cached_range(f, first, last) {
             let from = (page * PAGE).max(start);
             let to = ((page + 1) * PAGE).min(end);
@@ -369,6 +397,7 @@ impl Vm {
     pub(super) fn cache_trunc(&mut self, ino: u32, size: u64) {
         let f = file(ino);
         self.cache.stale(f, size / PAGE, u64::MAX);
+        self.drop_hole_maps(f, size.div_ceil(PAGE), u64::MAX);
         for (_, frame) in self.cache.drop_from(f, size.div_ceil(PAGE)) {
             if let Some(d) = self.frames.bytes_mut(Sel4Frames::offset(frame), PAGE_SIZE) {
                 d.fill(0);

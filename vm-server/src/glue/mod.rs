@@ -9,6 +9,7 @@ mod heap;
 mod images;
 mod res;
 mod uspace;
+mod window;
 
 use frames::Sel4Frames;
 use minix_abi::common;
@@ -59,6 +60,11 @@ struct Vm {
     cache: vm_server::pagecache::PageCache,
     /// Slots holding the saved reply caps of pagers waiting for work.
     pagers: alloc::vec::Vec<u64>,
+    /// The FS's cache window, and the page-in whose frames it holds.
+    window: window::Window,
+    /// File pages that were holes when paged in: mapped, not cached. A
+    /// write or truncate over one takes it away from its mappings.
+    hole_maps: alloc::collections::BTreeSet<vm_server::pagecache::Key>,
     /// Reused window-offset lists of the copy engine (granter, caller).
     scratch: (alloc::vec::Vec<u64>, alloc::vec::Vec<u64>),
     scratch_frames: alloc::vec::Vec<vm_server::page::PageFrame>,
@@ -86,6 +92,8 @@ fn main(arg: u64) -> ! {
         spare_vspaces: alloc::vec::Vec::new(),
         cache: vm_server::pagecache::PageCache::new(),
         pagers: alloc::vec::Vec::new(),
+        window: window::Window::default(),
+        hole_maps: alloc::collections::BTreeSet::new(),
         scratch: Default::default(),
         scratch_frames: alloc::vec::Vec::new(),
         heap_short: false,
@@ -163,7 +171,7 @@ impl Vm {
         }
         // The calls that may wait for a page-in answer later, or not here.
         match r {
-            Request::Pager { done, bytes, buf } => return (self.pager(done, bytes, buf), None),
+            Request::Pager { done, bytes, holes } => return (self.pager(done, bytes, holes), None),
             Request::FixRange { who: t, addr, len, write } => {
                 if let Err(e) = policy::fix_range_target(self.procs.get(&t.0).map(|p| p.dead)) {
                     return (Some(Reply::err(e)), None);
@@ -174,6 +182,7 @@ impl Vm {
         }
         let result = match r {
             Request::Pager { .. } => Err(EINVAL),
+            Request::CacheWindow => self.cache_window(who).map(|v| (Reply::ok(v), None)),
             Request::MmapFile { map, addr, len } => self.mmap_file(map, addr, len).map(|v| (Reply::ok(v), None)),
             Request::CacheWrite { who: w, addr, len, ino, pos } => self.cache_write(w, addr, len, ino, pos).map(|_| (Reply::ok(0), None)),
             Request::CacheTrunc { ino, size } => {

@@ -23,6 +23,7 @@ mod fault;
 mod fork;
 mod mmap;
 mod share;
+mod window;
 
 pub use crate::memtype::KillReason;
 pub use fault::{MadePresent, PageUse};

@@ -380,3 +380,28 @@ fn statvfs_counts() {
     fs.unlink(ROOT_INO, b"f").unwrap();
     assert_eq!(fs.statvfs().unwrap(), s0);
 }
+
+#[test]
+fn read_pages_marks_whole_hole_pages_only() {
+    let mut fs = fresh(1024, 2048);
+    let f = fs.create(ROOT_INO, b"sparse", 0o644, 0, 0).unwrap();
+    // Page 0: data; page 1: hole; page 2: one byte in its last block;
+    // page 3: hole up to the end (the file ends inside it).
+    fs.write(f, 0, &pattern(1, 4096)).unwrap();
+    fs.write(f, 3 * 4096 - 1, b"x").unwrap();
+    fs.truncate(f, 3 * 4096 + 100).unwrap();
+    let mut buf = vec![0xaau8; 5 * 4096];
+    let (n, holes) = fs.read_pages(f, 0, &mut buf).unwrap();
+    assert_eq!(n, 3 * 4096 + 100);
+    assert_eq!(holes, 0b1010, "pages 1 and 3 are holes; page 4 got no bytes");
+    assert_eq!(&buf[..4096], &pattern(1, 4096)[..]);
+    assert!(buf[4096..3 * 4096 - 1].iter().all(|&b| b == 0));
+    assert_eq!(buf[3 * 4096 - 1], b'x');
+    assert!(buf[3 * 4096..n].iter().all(|&b| b == 0));
+    assert!(buf[n..].iter().all(|&b| b == 0xaa), "nothing past the end is written");
+    // From a later page; an unaligned offset or a directory is refused.
+    assert_eq!(fs.read_pages(f, 4096, &mut buf[..4096]).unwrap(), (4096, 1));
+    assert_eq!(fs.read_pages(f, 100, &mut buf[..4096]), Err(EINVAL));
+    assert_eq!(fs.read_pages(ROOT_INO, 0, &mut buf[..4096]), Err(EISDIR));
+    assert_eq!(fs.read_pages(f, 1 << 32, &mut buf[..4096]).unwrap(), (0, 0));
+}
