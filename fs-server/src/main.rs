@@ -33,21 +33,44 @@ mod glue {
     /// The device number STAT reports for the boot file system.
     const ROOT_DEV: u64 = 1;
 
+    /// Bytes of FS's block cache: pages VM manages (so that a driver can
+    /// reach them through grants), 2 MiB of 1 KiB blocks.
+    const CACHE_BYTES: u64 = 2 << 20;
+
     fn main(_arg: u64) -> ! {
-        let disk: &'static mut [u8] = spin::MutexGuard::leak(DISK.lock()).as_mut_slice();
-        // A boot image that does not mount is a broken build: the panic
-        // reaches the root task's fault reporter, which fails the boot.
-        let fs = match FileSystem::mount_with(MemDisk(disk), MountOptions::default()) {
-            Ok(fs) => fs,
-            Err(e) => panic!("fs: the boot file system does not mount: {}", e.name()),
-        };
-        let mut server = Server::new(fs, ROOT_DEV);
         let (c, w, l) = pm::Request::SrvReady.encode();
         if mxrt::ipc::sendrec(cspace::PM_EP, c, w, l).result().is_err() {
             println!("fs: PM refused the ready report");
         }
+        // The file system mounts on the first request: by then VM has
+        // adopted FS (PM has it adopt every server before anyone calls
+        // one), so the cache can live in memory VM manages.
+        let mut server: Option<Server<MemDisk<'static>>> = None;
         let mut copies = Copies { buf: None, window: None };
-        mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), FS, |inc| Some(server.handle(inc.sender, &inc.req, &mut copies)))
+        mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), FS, |inc| {
+            let server = server.get_or_insert_with(mount);
+            Some(server.handle(inc.sender, &inc.req, &mut copies))
+        })
+    }
+
+    /// Mounts the boot file system, its block cache in a mapping from VM
+    /// (on the heap if VM has none to give).
+    fn mount() -> Server<MemDisk<'static>> {
+        let disk: &'static mut [u8] = spin::MutexGuard::leak(DISK.lock()).as_mut_slice();
+        let store = mxrt::posix::mmap_region(CACHE_BYTES, PROT_READ | PROT_WRITE).map(|m| m.leak());
+        let fs = match store {
+            Ok(store) => FileSystem::mount_in(MemDisk(disk), MountOptions::default(), store),
+            Err(e) => {
+                println!("fs: no cache memory from VM ({}); caching on the heap", e.name());
+                FileSystem::mount_with(MemDisk(disk), MountOptions::default())
+            }
+        };
+        // A boot image that does not mount is a broken build: the panic
+        // reaches the root task's fault reporter, which fails the boot.
+        match fs {
+            Ok(fs) => Server::new(fs, ROOT_DEV),
+            Err(e) => panic!("fs: the boot file system does not mount: {}", e.name()),
+        }
     }
 
     /// Copies through VFS's grants with VM's copy engine. The bounce buffer

@@ -10,9 +10,7 @@
 
 use crate::device::BlockDevice;
 use crate::Result;
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
-use alloc::vec;
 use alloc::vec::Vec;
 
 /// Marks a slot that holds no block (after a failed read).
@@ -20,7 +18,6 @@ const NO_BLOCK: u64 = u64::MAX;
 
 struct Slot {
     block: u64,
-    data: Box<[u8]>,
     dirty: bool,
     /// Neighbours in the use list: `prev` was used more recently.
     prev: usize,
@@ -39,10 +36,30 @@ pub struct CacheStats {
     pub writes: u64,
 }
 
+/// Where the cached blocks' bytes live: slot `i` is bytes
+/// `i * block_size ..` of it.
+enum Store {
+    /// The heap, grown a slot at a time.
+    Heap(Vec<u8>),
+    /// Memory the owner lent for good: the FS server's cache is pages VM
+    /// manages, so that a driver can reach them through grants.
+    Lent(&'static mut [u8]),
+}
+
+impl Store {
+    fn bytes(&mut self) -> &mut [u8] {
+        match self {
+            Store::Heap(v) => v,
+            Store::Lent(s) => s,
+        }
+    }
+}
+
 pub struct BlockCache<D: BlockDevice> {
     dev: D,
     block_size: usize,
     capacity: usize,
+    store: Store,
     slots: Vec<Slot>,
     index: BTreeMap<u64, usize>,
     /// Most and least recently used slots.
@@ -52,12 +69,28 @@ pub struct BlockCache<D: BlockDevice> {
 }
 
 impl<D: BlockDevice> BlockCache<D> {
-    /// A cache of at most `capacity` (at least 1) blocks of `block_size` bytes.
+    /// A cache of at most `capacity` (at least 1) blocks of `block_size`
+    /// bytes, on the heap.
     pub fn new(dev: D, block_size: usize, capacity: usize) -> Self {
+        Self::with_store(dev, block_size, capacity.max(1), Store::Heap(Vec::new()))
+    }
+
+    /// A cache whose blocks live in `store`: as many blocks as fit (at
+    /// least 1: a smaller store falls back to a one-block heap cache).
+    pub fn new_in(dev: D, block_size: usize, store: &'static mut [u8]) -> Self {
+        let capacity = store.len() / block_size.max(1);
+        if capacity == 0 {
+            return Self::new(dev, block_size, 1);
+        }
+        Self::with_store(dev, block_size, capacity, Store::Lent(store))
+    }
+
+    fn with_store(dev: D, block_size: usize, capacity: usize, store: Store) -> Self {
         BlockCache {
             dev,
             block_size,
-            capacity: capacity.max(1),
+            capacity,
+            store,
             slots: Vec::new(),
             index: BTreeMap::new(),
             head: NIL,
@@ -102,31 +135,29 @@ impl<D: BlockDevice> BlockCache<D> {
         }
         self.stats.misses += 1;
         let i = if self.slots.len() < self.capacity {
-            self.slots.push(Slot {
-                block: NO_BLOCK,
-                data: vec![0; self.block_size].into_boxed_slice(),
-                dirty: false,
-                prev: NIL,
-                next: NIL,
-            });
+            self.slots.push(Slot { block: NO_BLOCK, dirty: false, prev: NIL, next: NIL });
+            if let Store::Heap(v) = &mut self.store {
+                v.resize(self.slots.len() * self.block_size, 0);
+            }
             let i = self.slots.len() - 1;
             self.push_front(i);
             i
         } else {
             self.evict_one()?
         };
-        let slot = &mut self.slots[i];
+        let bs = self.block_size;
+        let data = &mut self.store.bytes()[i * bs..(i + 1) * bs];
         if read {
             self.stats.reads += 1;
-            if let Err(e) = self.dev.read_block(block, &mut slot.data) {
-                slot.block = NO_BLOCK;
+            if let Err(e) = self.dev.read_block(block, data) {
+                self.slots[i].block = NO_BLOCK;
                 self.make_oldest(i);
                 return Err(e);
             }
         } else {
-            slot.data.fill(0);
+            data.fill(0);
         }
-        slot.block = block;
+        self.slots[i].block = block;
         self.make_newest(i);
         self.index.insert(block, i);
         Ok(i)
@@ -185,10 +216,12 @@ impl<D: BlockDevice> BlockCache<D> {
     /// failed write keeps the block cached and reports the error.
     fn evict_one(&mut self) -> Result<usize> {
         let victim = self.tail;
+        let bs = self.block_size;
+        let data = &self.store.bytes()[victim * bs..(victim + 1) * bs];
         let slot = &mut self.slots[victim];
         if slot.block != NO_BLOCK {
             if slot.dirty {
-                self.dev.write_block(slot.block, &slot.data)?;
+                self.dev.write_block(slot.block, data)?;
                 self.stats.writes += 1;
                 slot.dirty = false;
             }
@@ -201,24 +234,29 @@ impl<D: BlockDevice> BlockCache<D> {
     /// The contents of `block`, read from the device on a miss.
     pub fn read(&mut self, block: u64) -> Result<&[u8]> {
         let i = self.slot(block, true)?;
-        Ok(&self.slots[i].data)
+        Ok(self.data(i))
+    }
+
+    fn data(&mut self, i: usize) -> &mut [u8] {
+        let bs = self.block_size;
+        &mut self.store.bytes()[i * bs..(i + 1) * bs]
     }
 
     /// The contents of `block` for changing; it is written back later.
     pub fn write(&mut self, block: u64) -> Result<&mut [u8]> {
         let i = self.slot(block, true)?;
         self.slots[i].dirty = true;
-        Ok(&mut self.slots[i].data)
+        Ok(self.data(i))
     }
 
     /// `block` filled with zeros and marked dirty, without reading it: for
     /// freshly allocated blocks and whole-block overwrites.
     pub fn zeroed(&mut self, block: u64) -> Result<&mut [u8]> {
         let i = self.slot(block, false)?;
-        let slot = &mut self.slots[i];
-        slot.data.fill(0);
-        slot.dirty = true;
-        Ok(&mut slot.data)
+        self.slots[i].dirty = true;
+        let data = self.data(i);
+        data.fill(0);
+        Ok(data)
     }
 
     /// Drops `block` without writing it: its contents no longer matter
@@ -235,11 +273,11 @@ impl<D: BlockDevice> BlockCache<D> {
     /// Writes every dirty block, in block order, then flushes the device.
     pub fn flush(&mut self) -> Result<()> {
         let dirty: Vec<(u64, usize)> = self.index.iter().filter(|(_, &i)| self.slots[i].dirty).map(|(&b, &i)| (b, i)).collect();
+        let bs = self.block_size;
         for (block, i) in dirty {
-            let slot = &mut self.slots[i];
-            self.dev.write_block(block, &slot.data)?;
+            self.dev.write_block(block, &self.store.bytes()[i * bs..(i + 1) * bs])?;
             self.stats.writes += 1;
-            slot.dirty = false;
+            self.slots[i].dirty = false;
         }
         self.dev.flush()
     }

@@ -51,7 +51,18 @@ impl<D: BlockDevice> FileSystem<D> {
 
     /// Reads and checks the superblock and the root inode. A read-write
     /// mount clears the clean flag on disk until [`FileSystem::unmount`].
-    pub fn mount_with(mut dev: D, opts: MountOptions) -> Result<Self> {
+    pub fn mount_with(dev: D, opts: MountOptions) -> Result<Self> {
+        Self::mount_inner(dev, opts, None)
+    }
+
+    /// As [`FileSystem::mount_with`], with the block cache in `store` (as
+    /// many blocks as fit; `opts.cache_blocks` is ignored): the FS server
+    /// lends pages VM manages, which a driver reaches through grants.
+    pub fn mount_in(dev: D, opts: MountOptions, store: &'static mut [u8]) -> Result<Self> {
+        Self::mount_inner(dev, opts, Some(store))
+    }
+
+    fn mount_inner(mut dev: D, opts: MountOptions, store: Option<&'static mut [u8]>) -> Result<Self> {
         let mut raw = [0u8; 1024];
         dev.read_block(SUPER_OFFSET / 1024, &mut raw)?;
         let sb = Superblock::decode(&raw)?;
@@ -60,7 +71,11 @@ impl<D: BlockDevice> FileSystem<D> {
         if bytes > dev.size_bytes() {
             return Err(EINVAL);
         }
-        let mut cache = BlockCache::new(dev, geo.block_size as usize, opts.cache_blocks.max(8));
+        let bs = geo.block_size as usize;
+        let mut cache = match store {
+            Some(store) if store.len() >= 8 * bs => BlockCache::new_in(dev, bs, store),
+            _ => BlockCache::new(dev, bs, opts.cache_blocks.max(8)),
+        };
         let imap = Bitmap::new(geo.imap_start, geo.imap_bits());
         let zmap = Bitmap::new(geo.zmap_start, geo.zmap_bits());
         let free_inodes = imap.count_free(&mut cache)?;

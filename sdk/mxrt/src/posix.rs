@@ -142,6 +142,19 @@ impl Mapping {
         self.region.as_mut_slice()
     }
 
+    /// Keeps the mapping for good (it is never unmapped) as a slice, for
+    /// memory a program uses until it ends (FS's block cache).
+    ///
+    /// # Panics
+    ///
+    /// If the mapping is read-only.
+    pub fn leak(self) -> &'static mut [u8] {
+        let mut this = core::mem::ManuallyDrop::new(self);
+        // The region moves out; `this` is never dropped, so no munmap.
+        let region = core::mem::replace(&mut this.region, sel4::MappedRegion::empty());
+        region.leak()
+    }
+
     /// Writes the native word `value` at byte offset `off`.
     ///
     /// # Panics

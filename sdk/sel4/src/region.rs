@@ -69,6 +69,28 @@ impl MappedRegion {
         unsafe { crate::slice_at_mut(self.base, self.len as usize) }
     }
 
+    /// A region of no bytes (at a dangling, nonzero address), owning
+    /// nothing: what is left where a region was moved out.
+    pub const fn empty() -> MappedRegion {
+        MappedRegion { base: 1, len: 0, writable: false }
+    }
+
+    /// The region for good, as a slice: nothing will ever unmap it.
+    ///
+    /// # Panics
+    ///
+    /// If the region is read-only.
+    pub fn leak(self) -> &'static mut [u8] {
+        assert!(self.writable, "mutable slice of a read-only region");
+        // SAFETY: the range is mapped writable (checked) and, by new's
+        // contract, stays so for as long as the region exists and is
+        // reached only through it. The region is consumed here and the
+        // slice takes its place for good: it is the one way left to the
+        // range, and the region (never dropped or split again) can no
+        // longer end its mapping.
+        unsafe { crate::slice_at_mut(self.base, self.len as usize) }
+    }
+
     /// The address of the 8 bytes at `off`, if they lie inside.
     fn word(&self, off: u64) -> Option<*mut [u8; 8]> {
         let end = off.checked_add(8)?;

@@ -109,3 +109,28 @@ fn eviction_order_matches_a_reference_lru() {
         assert_eq!(c.device().writes, evicted, "capacity {cap}");
     }
 }
+
+#[test]
+fn a_lent_store_holds_the_blocks() {
+    use crate::cache::BlockCache;
+    let store: &'static mut [u8] = Box::leak(vec![0u8; 4 * 1024].into_boxed_slice());
+    let base = store.as_ptr() as usize;
+    let mut dev = RamDisk::new(64 * 1024);
+    for b in 0..64u8 {
+        dev.as_bytes_mut()[b as usize * 1024..(b as usize + 1) * 1024].fill(b);
+    }
+    let mut c = BlockCache::new_in(dev, 1024, store);
+    for b in 0..10u64 {
+        let data = c.read(b).unwrap();
+        let at = data.as_ptr() as usize;
+        assert!(at >= base && at + 1024 <= base + 4 * 1024, "block {b} lives in the lent store");
+        assert!(data.iter().all(|&x| x == b as u8));
+    }
+    assert_eq!(c.resident(), 4, "as many blocks as fit");
+    c.write(2).unwrap().fill(0xee);
+    for b in 20..30u64 {
+        c.read(b).unwrap();
+    }
+    c.flush().unwrap();
+    assert!(c.device().as_bytes()[2048..3072].iter().all(|&x| x == 0xee), "evicted dirty block written back");
+}
