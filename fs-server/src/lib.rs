@@ -41,10 +41,11 @@ pub trait GrantCopy {
     fn window(&mut self) -> Result<&mut [u8], Errno>;
 }
 
-/// Whether `who` may make `call`: VFS every request, PM only STATVFS (its
-/// boot check). PING is answered before this.
+/// Whether `who` may make `call`: VFS every request but UNMOUNT, PM only
+/// STATVFS (its boot check) and UNMOUNT (shutdown). PING is answered
+/// before this.
 pub fn allowed(who: Endpoint, call: u64) -> bool {
-    who == VFS || (who == PM && call == fs::STATVFS)
+    (who == VFS && call != fs::UNMOUNT) || (who == PM && matches!(call, fs::STATVFS | fs::UNMOUNT))
 }
 
 /// The page size of VM's page cache.
@@ -243,10 +244,12 @@ impl<D: BlockDevice> Server<D> {
                     files: narrow(s.files)?,
                     free_files: narrow(s.free_files)?,
                     name_max: s.name_max,
+                    dev: self.dev as u32,
                 }
                 .reply())
             }
             Request::Sync => self.fs.sync().and(ok),
+            Request::Unmount => self.fs.shut().and(ok),
             Request::PageIn { ino, page, count } => {
                 let len = count as usize * PAGE;
                 let window = io.window()?.get_mut(..len).ok_or(ENOMEM)?;

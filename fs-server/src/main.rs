@@ -30,9 +30,6 @@ mod glue {
     /// here only so that safe code may hold the one mutable reference.
     static DISK: spin::Mutex<[u8; IMAGE_LEN]> = spin::Mutex::new(*include_bytes!(env!("SEL4M_ROOTFS")));
 
-    /// The device number STAT reports for the boot file system.
-    const ROOT_DEV: u64 = 1;
-
     /// Bytes of FS's block cache: pages VM manages (so that a driver can
     /// reach them through grants), 2 MiB of 1 KiB blocks.
     const CACHE_BYTES: u64 = 2 << 20;
@@ -68,7 +65,7 @@ mod glue {
         // A boot image that does not mount is a broken build: the panic
         // reaches the root task's fault reporter, which fails the boot.
         match fs {
-            Ok(fs) => Server::new(fs, ROOT_DEV),
+            Ok(fs) => Server::new(fs, minix_abi::fs::RAM_DEV),
             Err(e) => panic!("fs: the boot file system does not mount: {}", e.name()),
         }
     }

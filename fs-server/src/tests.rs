@@ -566,3 +566,20 @@ fn page_in_reads_into_the_window_only() {
     assert_eq!(t.from(Sender::Process(INIT), Request::PageIn { ino: f.ino, page: 0, count: 1 }).result(), Err(EPERM));
     t.check_consistent();
 }
+
+#[test]
+fn unmount_is_pm_only_and_leaves_a_clean_read_only_fs() {
+    let mut t = T::new();
+    let f = t.create(ROOT_INO, b"kept").unwrap();
+    t.write(f.ino, 0, b"durable").unwrap();
+    for sender in [Sender::Process(VFS), Sender::Process(INIT)] {
+        assert_eq!(t.from(sender, Request::Unmount), Reply::err(EPERM), "{sender:?}");
+    }
+    assert_eq!(t.from(Sender::Process(PM), Request::Unmount).result(), Ok(0));
+    assert_eq!(t.write(f.ino, 0, b"x"), Err(minix_abi::errno::EROFS), "no change after shutdown");
+    assert_eq!(t.read(f.ino, 0, 7).unwrap(), b"durable");
+    // Behind the server's back: the device alone holds a clean image.
+    let bytes = t.srv.fs().device_mut().as_bytes().to_vec();
+    let again = FileSystem::mount_with(RamDisk::from_vec(bytes), minixfs::MountOptions { read_only: true, cache_blocks: 16 }).unwrap();
+    assert!(again.was_clean(), "the clean flag is on the device");
+}

@@ -101,7 +101,10 @@ impl<'a> Pm<'a> {
         let r = sel4::call(self.sys.fs_call.cptr(), MessageInfo::new(minix_abi::fs::STATVFS, 0, 0, 0), [0; 4]);
         let sv = minix_abi::fs::StatVfs::from_reply(&Reply::from_received(r.mrs, r.info.length()));
         let blocks = option_env!("SEL4M_ROOTFS_BLOCKS").and_then(|b| b.parse::<u32>().ok());
-        let sv_ok = matches!(sv, Ok(s) if s.block_size == 1024 && Some(s.blocks) == blocks
+        // On a disk (the block driver found one and it mounted) the size
+        // is the disk's.
+        let sv_ok = matches!(sv, Ok(s) if s.block_size == 1024
+            && ((s.dev as u64 == minix_abi::fs::RAM_DEV && Some(s.blocks) == blocks) || s.dev as u64 == minix_abi::fs::DISK_DEV)
             && (1..s.blocks).contains(&s.free_blocks) && (1..s.files).contains(&s.free_files));
         if sv_ok {
             println!("test boot.fs_statvfs: ok");
@@ -151,8 +154,16 @@ impl<'a> Pm<'a> {
             Request::Shutdown { passed, failed } => {
                 let mut t = self.selftests;
                 t.add(Tally { passed: passed as u32, failed: failed as u32 });
+                // The file system writes everything back and sets its
+                // clean flag before the machine stops.
+                let r = sel4::call(self.sys.fs_call.cptr(), MessageInfo::new(minix_abi::fs::UNMOUNT, 0, 0, 0), [0; 4]);
+                let unmounted = Reply::from_received(r.mrs, r.info.length()).result();
+                match unmounted {
+                    Ok(_) => println!("shutdown: the file system is clean"),
+                    Err(e) => println!("shutdown: FAILED: the file system did not unmount: {}", e.name()),
+                }
                 println!("{}", t);
-                crate::exit::exit_qemu(t.success())
+                crate::exit::exit_qemu(t.success() && unmounted.is_ok())
             }
             Request::Fork => Next::Reply(match self.create(slot, None, Some(who)) {
                 Ok(pid) => Reply::ok(pid as u64),

@@ -51,6 +51,7 @@
 //! | `LINK` | node word (dir, name grant) | name length | inode to link | | 0 |
 //! | `RENAME` | node word (old dir, old name grant) | old name length | node word (new dir, new name grant) | new name length | 0 |
 //! | `LOOKUP_INLINE` | dir | name length (≤ 16) | name bytes 0-7 | name bytes 8-15 | as LOOKUP |
+//! | `UNMOUNT` (PM only) | | | | | 0 |
 //! | `PAGE_IN` | inode | first page index (u32) | pages (1..=[`PAGE_IN_MAX`]) | | bytes read; vals\[0] the hole mask |
 //! | `RDLINK` | node word (inode, buffer grant) | buffer bytes (≤ [`IO_MAX`]) | | | bytes copied |
 //! | `GETDENTS` | node word (dir, buffer grant) | position | buffer bytes (≤ [`IO_MAX`]) | | [`Io`] |
@@ -112,6 +113,10 @@ pub const INLINE_NAME_MAX: usize = 16;
 /// marks in vals\[0] the pages that had no block at all (holes), which VM
 /// maps but does not cache. Nothing is copied through a grant.
 pub const PAGE_IN: u64 = BASE + 0x41;
+/// PM only, at shutdown: frees inodes unlinked while open, writes every
+/// changed block, sets the clean flag and flushes the device; the file
+/// system then refuses changes (`EROFS`) until the next boot. No words.
+pub const UNMOUNT: u64 = BASE + 0x42;
 /// Most pages one PAGE_IN reads: the window's size.
 pub const PAGE_IN_MAX: u64 = 16;
 
@@ -138,6 +143,7 @@ pub const CALLS: &[u64] = &[
     GETDENTS,
     LOOKUP_INLINE,
     PAGE_IN,
+    UNMOUNT,
 ];
 
 /// Most bytes one READ, WRITE, GETDENTS or RDLINK moves: the size of FS's
@@ -261,6 +267,7 @@ pub enum Request {
     Lookup {
         name: Name,
     },
+    Unmount,
     /// `count` pages of `ino` from page `page` on, into the cache window.
     PageIn {
         ino: u32,
@@ -380,6 +387,7 @@ impl Request {
                 let word = |i: u64| if i < sent { w[2 + i as usize] } else { 0 };
                 Request::LookupInline { dir: u32_of(w[0])?, len: len as u16, bytes: [word(0), word(1)] }
             }
+            UNMOUNT => Request::Unmount,
             PAGE_IN => {
                 need_words(r, 3)?;
                 let count = at_most(w[2], PAGE_IN_MAX)?;
@@ -422,6 +430,7 @@ impl Request {
                 (LOOKUP_INLINE, [dir as u64, len as u64, bytes[0], bytes[1]], 2 + (len as u64).div_ceil(8))
             }
             Request::Sync => (SYNC, [0; 4], 0),
+            Request::Unmount => (UNMOUNT, [0; 4], 0),
             Request::PageIn { ino, page, count } => (PAGE_IN, [ino as u64, page as u64, count as u64, 0], 3),
             Request::Read { ino, grant, pos, bytes } => (READ, [node_word(ino, grant), pos, bytes, 0], 3),
             Request::Write { ino, grant, pos, bytes } => (WRITE, [node_word(ino, grant), pos, bytes, 0], 3),
@@ -519,14 +528,21 @@ pub struct StatVfs {
     pub files: u32,
     pub free_files: u32,
     pub name_max: u32,
+    /// The device the file system is on ([`RAM_DEV`] or [`DISK_DEV`]).
+    pub dev: u32,
 }
+
+/// The device number of the boot RAM disk, as STAT and STATVFS report it.
+pub const RAM_DEV: u64 = 1;
+/// The device number of the disk behind the block driver.
+pub const DISK_DEV: u64 = 2;
 
 impl StatVfs {
     pub fn reply(&self) -> Reply {
         let pair = |a: u32, b: u32| a as u64 | (b as u64) << 32;
         Reply::ok_with(
             self.block_size as u64,
-            [pair(self.blocks, self.free_blocks), pair(self.files, self.free_files), self.name_max as u64],
+            [pair(self.blocks, self.free_blocks), pair(self.files, self.free_files), pair(self.name_max, self.dev)],
         )
     }
     pub fn from_reply(r: &Reply) -> Result<StatVfs, Errno> {
@@ -538,7 +554,8 @@ impl StatVfs {
             free_blocks: (b >> 32) as u32,
             files: f as u32,
             free_files: (f >> 32) as u32,
-            name_max: u32_of(r.vals[2]).map_err(|_| EIO)?,
+            name_max: r.vals[2] as u32,
+            dev: (r.vals[2] >> 32) as u32,
         })
     }
 }
@@ -746,9 +763,9 @@ mod tests {
         assert_eq!(Node::from_reply(&Reply::ok(1 << 32)), Err(EIO));
         let io = Io { bytes: 4096, pos: 1 << 33 };
         assert_eq!(Io::from_reply(&io.reply()), Ok(io));
-        let s = StatVfs { block_size: 1024, blocks: 4096, free_blocks: 4000, files: 1376, free_files: 1370, name_max: 60 };
+        let s = StatVfs { block_size: 1024, blocks: 4096, free_blocks: 4000, files: 1376, free_files: 1370, name_max: 60, dev: 2 };
         assert_eq!(StatVfs::from_reply(&s.reply()), Ok(s));
-        assert_eq!(StatVfs::from_reply(&Reply::ok_with(1024, [0, 0, 1 << 32])), Err(EIO));
+        assert_eq!(StatVfs::from_reply(&Reply::ok(1 << 32)), Err(EIO), "a block size past u32");
     }
 
     #[test]

@@ -147,6 +147,27 @@ impl<D: BlockDevice> FileSystem<D> {
         self.cache.flush()
     }
 
+    /// Shutdown without giving the device up: frees inodes unlinked while
+    /// open, writes every changed block, sets the clean flag and flushes;
+    /// from then on the file system is read-only, so the flag stays true.
+    pub fn shut(&mut self) -> Result<()> {
+        if self.read_only {
+            return Ok(());
+        }
+        let orphans: Vec<u32> = self.open.keys().copied().collect();
+        self.open.clear();
+        for ino in orphans {
+            self.free_if_unused(ino)?;
+        }
+        // Everything else first: the flag says the rest is on the device.
+        self.cache.flush()?;
+        self.sb.flags |= FLAG_CLEAN;
+        self.write_super()?;
+        self.cache.flush()?;
+        self.read_only = true;
+        Ok(())
+    }
+
     /// Frees inodes that were unlinked while open, sets the clean flag,
     /// writes everything back and hands the device back.
     pub fn unmount(mut self) -> Result<D> {

@@ -7,6 +7,8 @@
 #[cfg(target_os = "none")]
 mod bench;
 #[cfg(target_os = "none")]
+mod disk_suite;
+#[cfg(target_os = "none")]
 mod harness;
 #[cfg(target_os = "none")]
 mod tests_exhaust;
@@ -43,7 +45,11 @@ mod glue {
         let mut h = Harness::default();
         if cfg!(feature = "bench") {
             crate::bench::run();
+        } else if let Some(phase) = crate::disk_suite::phase() {
+            crate::disk_suite::count_boot();
+            h.run_all(&[phase]);
         } else {
+            crate::disk_suite::count_boot();
             h.run_all(&[
                 crate::tests_proc::TESTS,
                 crate::tests_vm::TESTS,

@@ -149,7 +149,7 @@ fn path_calls_follow_the_table() {
     assert_eq!(getcwd(&mut buf), Ok(5));
     assert_eq!(only(), (vfs::GETCWD, vec![addr(&buf), 100]));
 
-    let want = StatVfs { block_size: 1024, blocks: 4096, free_blocks: 100, files: 1000, free_files: 10, name_max: 60 };
+    let want = StatVfs { block_size: 1024, blocks: 4096, free_blocks: 100, files: 1000, free_files: 10, name_max: 60, dev: 1 };
     answer(&[want.reply()]);
     assert_eq!(statvfs(p), Ok(want));
     assert_eq!(only(), (vfs::STATVFS, vec![pa, pl]));
