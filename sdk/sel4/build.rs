@@ -70,7 +70,16 @@ fn main() {
     let shared = tree.join("libsel4/include/sel4/shared_types_64.bf");
     let types = tree.join("libsel4/include/sel4/types_64.bf");
     text.push_str("/// Bit layouts from the kernel's bitfield specs: each field's lowest\n/// bit (`_SHIFT`) and width (`_BITS`).\npub mod bitfield {\n");
-    for (file, block) in [(&shared, "seL4_MessageInfo"), (&shared, "seL4_CapRights"), (&shared, "seL4_PrioProps"), (&types, "Guard")] {
+    // `io_port_capdata` is the Mint data that narrows an I/O port cap to a
+    // range of ports (the kernel's Arch_updateCapData).
+    let x86_caps = tree.join("include/arch/x86/arch/64/mode/object/structures.bf");
+    for (file, block) in [
+        (&shared, "seL4_MessageInfo"),
+        (&shared, "seL4_CapRights"),
+        (&shared, "seL4_PrioProps"),
+        (&types, "Guard"),
+        (&x86_caps, "io_port_capdata"),
+    ] {
         text.push_str(&bitfield_block(file, block));
     }
     text.push_str("}\n");

@@ -77,6 +77,13 @@ int main(void)
     L("X86_IO_PORT_IN8", X86IOPortIn8);
     L("X86_IO_PORT_OUT8", X86IOPortOut8);
     L("X86_IO_PORT_OUT32", X86IOPortOut32);
+    L("X86_IO_PORT_IN16", X86IOPortIn16);
+    L("X86_IO_PORT_IN32", X86IOPortIn32);
+    L("X86_IO_PORT_OUT16", X86IOPortOut16);
+    L("X86_IRQ_ISSUE_IRQ_HANDLER_IOAPIC", X86IRQIssueIRQHandlerIOAPIC);
+    L("IRQ_ACK_IRQ", IRQAckIRQ);
+    L("IRQ_SET_IRQ_HANDLER", IRQSetIRQHandler);
+    L("IRQ_CLEAR_IRQ_HANDLER", IRQClearIRQHandler);
     printf("}\n/// Object types for Untyped_Retype.\npub mod object {\n");
     L("UNTYPED", seL4_UntypedObject);
     L("TCB", seL4_TCBObject);

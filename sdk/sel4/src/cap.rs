@@ -47,6 +47,9 @@ cap_types! {
     IoPort;
     /// The IRQ control cap.
     IrqControl;
+    /// The handler of one interrupt: acknowledges it and names the
+    /// notification it signals.
+    IrqHandler;
 }
 
 /// The initial caps the kernel gives the root task (seL4_CapInitThread*),

@@ -125,3 +125,34 @@ fn bootinfo_reads_the_generated_layout() {
     }
     assert_eq!(bi.untyped_desc(n), None, "past the untyped region");
 }
+
+#[test]
+fn io_port_range_data_packs_both_ports_apart() {
+    // The kernel reads firstPort and lastPort from the Mint data as two
+    // 16-bit fields; each must survive the packing untouched.
+    use crate::bitfield::io_port_capdata as d;
+    assert_eq!((d::FIRST_PORT_BITS, d::LAST_PORT_BITS), (16, 16));
+    let w = io_port_range_data(0xc040, 0xc07f);
+    assert_eq!((w >> d::FIRST_PORT_SHIFT) & 0xffff, 0xc040);
+    assert_eq!((w >> d::LAST_PORT_SHIFT) & 0xffff, 0xc07f);
+    assert_eq!(io_port_range_data(0, 0), 0);
+}
+
+#[test]
+fn irq_and_port_labels_are_distinct() {
+    let all = [
+        label::X86_IO_PORT_IN8,
+        label::X86_IO_PORT_IN16,
+        label::X86_IO_PORT_IN32,
+        label::X86_IO_PORT_OUT8,
+        label::X86_IO_PORT_OUT16,
+        label::X86_IO_PORT_OUT32,
+        label::X86_IRQ_ISSUE_IRQ_HANDLER_IOAPIC,
+        label::IRQ_ACK_IRQ,
+        label::IRQ_SET_IRQ_HANDLER,
+        label::IRQ_CLEAR_IRQ_HANDLER,
+    ];
+    for (i, a) in all.iter().enumerate() {
+        assert!(!all[i + 1..].contains(a), "label {a} repeated");
+    }
+}

@@ -327,11 +327,79 @@ impl AsidPool {
     }
 }
 
+/// Port I/O through an I/O port cap. The kernel performs the access and
+/// refuses (IllegalOperation) any port outside the cap's range, so a
+/// driver holding a cap narrowed to its device's ports (see
+/// [`io_port_range_data`]) reaches nothing else.
 impl IoPort {
+    pub fn in8(self, port: u16) -> Result<u8> {
+        invoke(self.0, label::X86_IO_PORT_IN8, &[port as u64], &[]).map(|r| r.mrs[0] as u8)
+    }
+    pub fn in16(self, port: u16) -> Result<u16> {
+        invoke(self.0, label::X86_IO_PORT_IN16, &[port as u64], &[]).map(|r| r.mrs[0] as u16)
+    }
+    pub fn in32(self, port: u16) -> Result<u32> {
+        invoke(self.0, label::X86_IO_PORT_IN32, &[port as u64], &[]).map(|r| r.mrs[0] as u32)
+    }
     pub fn out8(self, port: u16, value: u8) -> Result<()> {
         invoke(self.0, label::X86_IO_PORT_OUT8, &[port as u64, value as u64], &[]).map(|_| ())
     }
+    pub fn out16(self, port: u16, value: u16) -> Result<()> {
+        invoke(self.0, label::X86_IO_PORT_OUT16, &[port as u64, value as u64], &[]).map(|_| ())
+    }
     pub fn out32(self, port: u16, value: u32) -> Result<()> {
         invoke(self.0, label::X86_IO_PORT_OUT32, &[port as u64, value as u64], &[]).map(|_| ())
+    }
+}
+
+/// The Mint data that narrows an I/O port cap to ports `first..=last`.
+/// seL4 5.0 has no IOPortControl: a narrower cap is a [`CNode::mint`] of
+/// the root task's cap with this as its badge (the kernel's
+/// `Arch_updateCapData`), which yields a null cap unless the range is
+/// ordered and inside the source cap's.
+pub const fn io_port_range_data(first: u16, last: u16) -> u64 {
+    use crate::bitfield::io_port_capdata as d;
+    ((first as u64) << d::FIRST_PORT_SHIFT) | ((last as u64) << d::LAST_PORT_SHIFT)
+}
+
+impl IrqControl {
+    /// IRQControl_GetIOAPIC: a handler cap for `irq` (0-based, a user
+    /// interrupt number: the kernel adds its offset to make the vector) in
+    /// `root` at `index`/`depth`, after routing IOAPIC `ioapic`'s `pin` to
+    /// it with the given trigger (`level`: 1 level, 0 edge) and polarity
+    /// (`active_low`: 1 active low, 0 active high).
+    // Mirrors seL4's IRQControl_GetIOAPIC arguments one for one.
+    #[allow(clippy::too_many_arguments)]
+    pub fn get_ioapic(
+        self,
+        root: CNode,
+        index: u64,
+        depth: u64,
+        ioapic: u64,
+        pin: u64,
+        level: u64,
+        active_low: u64,
+        irq: u64,
+    ) -> Result<()> {
+        invoke(self.0, label::X86_IRQ_ISSUE_IRQ_HANDLER_IOAPIC, &[index, depth, ioapic, pin, level, active_low, irq], &[root.0]).map(|_| ())
+    }
+}
+
+impl IrqHandler {
+    /// IRQHandler_Ack: the interrupt was handled; the kernel unmasks it.
+    /// Until then the kernel keeps it masked after signalling.
+    pub fn ack(self) -> Result<()> {
+        invoke(self.0, label::IRQ_ACK_IRQ, &[], &[]).map(|_| ())
+    }
+
+    /// IRQHandler_SetNotification: the interrupt signals `ntfn` (a cap
+    /// with write right; its badge is what the waiter receives).
+    pub fn set_notification(self, ntfn: Notification) -> Result<()> {
+        invoke(self.0, label::IRQ_SET_IRQ_HANDLER, &[], &[ntfn.0]).map(|_| ())
+    }
+
+    /// IRQHandler_Clear: the interrupt signals nothing any more.
+    pub fn clear(self) -> Result<()> {
+        invoke(self.0, label::IRQ_CLEAR_IRQ_HANDLER, &[], &[]).map(|_| ())
     }
 }

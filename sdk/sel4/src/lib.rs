@@ -57,7 +57,7 @@ pub use debug::{debug_put_char, debug_write_str, DebugWriter};
 pub use entry::spawn_thread_entry;
 pub use error::{Error, Result};
 pub use fault::{Fault, VmFault};
-pub use invocations::{cnode_guard_data, CapRights, UserContext, VmAttributes};
+pub use invocations::{cnode_guard_data, io_port_range_data, CapRights, UserContext, VmAttributes};
 pub use ipc_buffer::{clear_receive_path, get_badge_or_cap, get_mr, set_cap, set_mr, set_receive_path};
 pub use mapping::map_frame_with;
 pub use message_info::MessageInfo;
