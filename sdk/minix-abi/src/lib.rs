@@ -6,7 +6,8 @@
 //! * [`message`]: how a MINIX message maps onto one seL4 message.
 //! * [`cspace`]: the CSpace layout every process starts with.
 //! * One protocol module per server interface: [`common`] (calls every
-//!   server answers), [`pm`], [`vm`], [`vfs`], [`fs`] (VFS to FS).
+//!   server answers), [`pm`], [`vm`], [`vfs`], [`fs`] (VFS to FS), [`blk`]
+//!   (FS to the block driver).
 //! * [`word`]: checked conversions of untrusted message words.
 //!
 //! Decoding anything in this crate is total and strict: every input gives
@@ -18,6 +19,7 @@
 //! request.
 #![cfg_attr(not(test), no_std)]
 
+pub mod blk;
 pub mod common;
 pub mod cspace;
 pub mod endpoint;

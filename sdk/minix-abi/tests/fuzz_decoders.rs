@@ -18,7 +18,7 @@ use minix_abi::common::{self, Common};
 use minix_abi::endpoint::{Endpoint, Sender, BADGE_BITS};
 use minix_abi::errno::{Errno, EINVAL, ENOSYS};
 use minix_abi::message::{RawRequest, Reply, MSG_WORDS};
-use minix_abi::{errno, fs, pm, vfs, vm};
+use minix_abi::{blk, errno, fs, pm, vfs, vm};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -29,7 +29,7 @@ fn cases(n: u32) -> Config {
 }
 
 fn all_calls() -> Vec<u64> {
-    [common::CALLS, pm::CALLS, vm::CALLS, vfs::CALLS, fs::CALLS].concat()
+    [common::CALLS, pm::CALLS, vm::CALLS, vfs::CALLS, fs::CALLS, blk::CALLS].concat()
 }
 
 /// Labels: this interface's calls most often, then every other known call,
@@ -60,7 +60,7 @@ fn word() -> impl Strategy<Value = u64> {
             0x7000_0000, 0x4000_0000 + 4094, 1 << 32, (1 << 32) | 3, 1 << 47, 1 << 63,
             vm::GRANT_TABLE_MAX_ENTRIES, vm::GRANT_TABLE_MAX_ENTRIES + 1, vm::FIX_RANGE_MAX, vm::FIX_RANGE_MAX + 1,
             vm::VSAFECOPY_MAX, vm::VSAFECOPY_MAX + 1, vfs::EXERCISE_MAX, vfs::EXERCISE_MAX + 1,
-            fs::IO_MAX, fs::IO_MAX + 1, 0xffff, 0x1_0000, fs::MODE_PERM, fs::MODE_PERM + 1, (1 << 48) - 1, 1 << 48,
+            fs::IO_MAX, fs::IO_MAX + 1, blk::MAX_TRANSFER, blk::MAX_TRANSFER + 1, blk::IOV_MAX, blk::IOV_MAX + 1, 0xffff, 0x1_0000, fs::MODE_PERM, fs::MODE_PERM + 1, (1 << 48) - 1, 1 << 48,
         ]),
         3 => 0u64..300,
         2 => endpoint().prop_map(|e| e.0 as u64),
@@ -272,6 +272,55 @@ proptest! {
     #[test]
     fn fs_decodes_any_message(r in raw(fs::CALLS)) {
         check_raw(&r, fs::CALLS, fs::Request::decode, fs::Request::encode)?;
+    }
+}
+
+fn blk_request() -> impl Strategy<Value = blk::Request> {
+    use blk::Request::*;
+    let dir = prop::sample::select(vec![blk::Dir::In, blk::Dir::Out]);
+    prop_oneof![
+        (any::<u32>(), 1..=3u64).prop_map(|(minor, access)| Open { minor, access }),
+        any::<u32>().prop_map(|minor| Close { minor }),
+        (dir.clone(), any::<u32>(), any::<u64>(), any::<i32>(), 0..=blk::MAX_TRANSFER)
+            .prop_map(|(dir, minor, position, grant, bytes)| Transfer { dir, minor, position, grant, bytes }),
+        (dir, any::<u32>(), any::<u64>(), any::<i32>(), 1..=blk::IOV_MAX).prop_map(|(dir, minor, position, grant, count)| Vector {
+            dir,
+            minor,
+            position,
+            grant,
+            count
+        }),
+        any::<u32>().prop_map(|minor| Flush { minor }),
+        any::<u32>().prop_map(|minor| GetSize { minor }),
+        Just(Stats),
+    ]
+}
+
+proptest! {
+    #![proptest_config(cases(100_000))]
+    #[test]
+    fn blk_decodes_any_message(r in raw(blk::CALLS)) {
+        check_raw(&r, blk::CALLS, blk::Request::decode, blk::Request::encode)?;
+    }
+
+    /// Vectors in client memory: any bytes decode to pieces or EINVAL,
+    /// and accepted pieces encode back to the same bytes.
+    #[test]
+    fn blk_vectors_decode_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300), count in 0u64..20) {
+        if let Ok(v) = blk::IoVec::decode(&bytes, count) {
+            let mut out = vec![0u8; bytes.len()];
+            prop_assert_eq!(blk::IoVec::encode(v.pieces(), &mut out), Ok(bytes.len()));
+            prop_assert_eq!(out, bytes);
+            prop_assert!(v.total() <= blk::MAX_TRANSFER);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(30_000))]
+    #[test]
+    fn blk_round_trips(req in blk_request(), garbage in prop::array::uniform4(any::<u64>())) {
+        round_trip(req, garbage, blk::Request::decode, blk::Request::encode)?;
     }
 }
 
