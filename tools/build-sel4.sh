@@ -31,6 +31,7 @@ BUILD=(cargo build --release --target x86_64-unknown-none)
 "${BUILD[@]}" -p init "${FEATURES[@]}"
 "${BUILD[@]}" -p vm-server "${VM_FEATURES[@]}"
 "${BUILD[@]}" -p fs-server
+"${BUILD[@]}" -p blk-driver
 "${BUILD[@]}" -p vfs-server "${FEATURES[@]}"
 "${BUILD[@]}" -p root-task "${FEATURES[@]}"
 echo "$SEL4M_IMAGES/root-task"

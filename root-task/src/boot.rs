@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: BSD-2-Clause
-//! Boot: create the endpoints, build and start VM, VFS and FS as isolated
-//! processes with only the caps their roles need (VFS's include worker
-//! threads it starts itself and notifications), wait until each reports
-//! ready, then ask VM for init.
+//! Boot: create the endpoints, build and start VM, VFS, FS and the block
+//! driver as isolated processes with only the caps their roles need
+//! (VFS's include worker threads it starts itself and notifications; the
+//! driver's its disk, when the PCI scan finds one), wait until each
+//! reports ready, then ask VM for init.
 use crate::images;
 use crate::kobj::Kernel;
 use crate::process::{self, Built};
 use minix_abi::cspace as cs;
-use minix_abi::endpoint::{Endpoint, FS, PM, VFS, VM};
+use minix_abi::endpoint::{Endpoint, BLK, FS, PM, VFS, VM};
 use minix_abi::system::{caps, cnode_bits, priority, CapKind, FaultHandler, Rights, Role};
+use root_task::pci::BlkDevice;
 use root_task::proctab::{ProcCaps, ProcTable};
 use root_task::tally::Tally;
-use sel4::{init, object, CPtr, CapRights, Endpoint as Ep, Notification};
+use sel4::{init, object, CPtr, CapRights, Endpoint as Ep, Notification, VSpace};
 use sel4_root_task::println;
 
 /// Badge on PM's notification when VM has events for PM: generation 0,
@@ -40,6 +42,8 @@ pub struct System {
     pub vfs_call: Ep,
     /// PM's own cap to FS, badged as PM (FS is reachable by no user).
     pub fs_call: Ep,
+    /// The block driver's endpoint (PM mints init's cap from it).
+    pub blk_ep: Ep,
     pub procs: ProcTable,
     /// Where servers' faults go (see `fault_reporter`).
     pub fault_ep: Ep,
@@ -56,6 +60,7 @@ pub fn boot(k: &mut Kernel, tally: &mut Tally) -> Result<System, &'static str> {
     let vm_ep = ep(k)?;
     let vfs_ep = ep(k)?;
     let fs_ep = ep(k)?;
+    let blk_ep = ep(k)?;
     let fault_ep = crate::fault_reporter::endpoint(k)?;
     let ntfn = Notification(k.alloc(object::NOTIFICATION, 0).map_err(|_| "notification")?);
     init::TCB.bind_notification(ntfn).map_err(|_| "bind notification")?;
@@ -64,28 +69,37 @@ pub fn boot(k: &mut Kernel, tally: &mut Tally) -> Result<System, &'static str> {
 
     // Each server gets the caps `minix_abi::system::caps` lists for its
     // role. VM comes first: it also takes most of the RAM.
-    let eps = Endpoints { pm: pm_ep, vm: vm_ep, vfs: vfs_ep, fs: fs_ep, faults: fault_ep, notify: ntfn };
-    let vm = server(k, images::VM, Role::Vm, VM, &eps)?;
+    let eps = Endpoints { pm: pm_ep, vm: vm_ep, vfs: vfs_ep, fs: fs_ep, blk: blk_ep, faults: fault_ep, notify: ntfn };
+    let vm = server(k, images::VM, Role::Vm, VM, &eps, None)?;
     let untypeds = give_untyped(k, &vm)?;
-    let vfs = server(k, images::VFS, Role::Vfs, VFS, &eps)?;
-    let fs = server(k, images::FS, Role::Fs, FS, &eps)?;
+    let vfs = server(k, images::VFS, Role::Vfs, VFS, &eps, None)?;
+    let fs = server(k, images::FS, Role::Fs, FS, &eps, None)?;
+    let disk = crate::disk::find();
+    let blk = server(k, images::BLK, Role::Blk, BLK, &eps, disk)?;
     crate::selftest::report(tally, "boot.vfs_worker_caps", crate::selftest::vfs_worker_caps(k, &vfs));
     let root = init::CNODE;
 
-    for (ep, b) in [(VM, &vm), (VFS, &vfs), (FS, &fs)] {
+    for (ep, b) in [(VM, &vm), (VFS, &vfs), (FS, &fs), (BLK, &blk)] {
         procs.add_at(ep.slot(), PM.slot(), b.caps);
     }
     vm.start(process::startup_word(VM, untypeds))?;
     vfs.start(process::startup_word(VFS, 0))?;
     fs.start(process::startup_word(FS, 0))?;
-    println!("boot: VM ({} pages, {} untyped caps), VFS ({} pages), FS ({} pages) started", vm.pages, untypeds, vfs.pages, fs.pages);
+    // The driver learns its ports' base (the cap does not say) and
+    // whether it has a disk at all.
+    let disk_word = disk.map_or(0, |d| 1 << 16 | d.port as u64);
+    blk.start(process::startup_word(BLK, disk_word))?;
+    println!(
+        "boot: VM ({} pages, {} untyped caps), VFS ({} pages), FS ({} pages), BLK ({} pages) started",
+        vm.pages, untypeds, vfs.pages, fs.pages, blk.pages
+    );
     let vm_call = k.slot().map_err(|_| "slot")?;
     root.mint(vm_call.0, sel4::CNODE_DEPTH, root, vm_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint vm cap")?;
     let vfs_call = k.slot().map_err(|_| "slot")?;
     root.mint(vfs_call.0, sel4::CNODE_DEPTH, root, vfs_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint vfs cap")?;
     let fs_call = k.slot().map_err(|_| "slot")?;
     root.mint(fs_call.0, sel4::CNODE_DEPTH, root, fs_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint fs cap")?;
-    Ok(System { pm_ep, vm_ep, vm_call: Ep(vm_call), vfs_ep, vfs_call: Ep(vfs_call), fs_call: Ep(fs_call), procs, fault_ep })
+    Ok(System { pm_ep, vm_ep, vm_call: Ep(vm_call), vfs_ep, vfs_call: Ep(vfs_call), fs_call: Ep(fs_call), blk_ep, procs, fault_ep })
 }
 
 /// The kernel objects a server's caps are made from.
@@ -94,6 +108,7 @@ struct Endpoints {
     vm: Ep,
     vfs: Ep,
     fs: Ep,
+    blk: Ep,
     faults: Ep,
     notify: Notification,
 }
@@ -105,6 +120,7 @@ impl Endpoints {
             Role::Vm => Ok(self.vm),
             Role::Vfs => Ok(self.vfs),
             Role::Fs => Ok(self.fs),
+            Role::Blk => Ok(self.blk),
             Role::User | Role::Bench => Err("no endpoint for that role"),
         }
     }
@@ -122,9 +138,14 @@ pub fn rights(r: Rights) -> CapRights {
 /// Builds a server of `role` at its priority and CNode size, and gives it
 /// the caps the system table lists for the role. Only threads and
 /// notifications come in ranges (a host test of the table checks it);
-/// every other entry fills its one slot.
-fn server(k: &mut Kernel, image: &[u8], role: Role, me: Endpoint, eps: &Endpoints) -> Result<Built, &'static str> {
+/// every other entry fills its one slot. The device caps are made from
+/// `disk`; without one their slots stay empty.
+fn server(k: &mut Kernel, image: &[u8], role: Role, me: Endpoint, eps: &Endpoints, disk: Option<BlkDevice>) -> Result<Built, &'static str> {
     let b = process::build(k, image, cnode_bits(role), priority(role))?;
+    let objs = match disk {
+        Some(d) => Some(crate::disk::objects(k, d, VSpace::from_bits(b.caps.vspace))?),
+        None => None,
+    };
     for c in caps(role) {
         let r = rights(c.rights);
         match c.kind {
@@ -149,6 +170,22 @@ fn server(k: &mut Kernel, image: &[u8], role: Role, me: Endpoint, eps: &Endpoint
                 for slot in c.slots() {
                     let n = k.alloc(object::NOTIFICATION, 0).map_err(|_| "notification")?;
                     b.give(slot, n, r)?;
+                }
+            }
+            // The device: nothing without a disk.
+            CapKind::DevicePorts | CapKind::DeviceIrq | CapKind::IrqNotification | CapKind::DmaFrame if objs.is_none() => {}
+            CapKind::DevicePorts => {
+                let d = objs.as_ref().ok_or("no disk")?.dev;
+                let last = d.port.checked_add(d.ports - 1).ok_or("port range")?;
+                // Minted from the cap for every port, narrowed to BAR0.
+                b.give_badged(c.slot, init::IO_PORT.cptr(), r, sel4::io_port_range_data(d.port, last))?
+            }
+            CapKind::DeviceIrq => b.give(c.slot, objs.as_ref().ok_or("no disk")?.irq.cptr(), r)?,
+            CapKind::IrqNotification => b.give(c.slot, objs.as_ref().ok_or("no disk")?.ntfn.cptr(), r)?,
+            CapKind::DmaFrame => {
+                let first = objs.as_ref().ok_or("no disk")?.frames;
+                for (slot, i) in c.slots().zip(0..) {
+                    b.give(slot, CPtr(first + i), r)?;
                 }
             }
         }

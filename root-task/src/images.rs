@@ -6,11 +6,13 @@ mod embedded {
     pub static VM: &[u8] = include_bytes!(concat!(env!("SEL4M_IMAGES"), "/vm-server"));
     pub static VFS: &[u8] = include_bytes!(concat!(env!("SEL4M_IMAGES"), "/vfs-server"));
     pub static FS: &[u8] = include_bytes!(concat!(env!("SEL4M_IMAGES"), "/fs-server"));
+    pub static BLK: &[u8] = include_bytes!(concat!(env!("SEL4M_IMAGES"), "/blk-driver"));
 }
 #[cfg(not(target_os = "none"))]
 mod embedded {
     pub static VM: &[u8] = &[];
     pub static VFS: &[u8] = &[];
     pub static FS: &[u8] = &[];
+    pub static BLK: &[u8] = &[];
 }
 pub use embedded::*;

@@ -4,6 +4,7 @@
 //! kind of process may call), and the test tally.
 #![cfg_attr(not(test), no_std)]
 
+pub mod pci;
 pub mod pm_policy;
 pub mod proctab;
 pub mod tally;

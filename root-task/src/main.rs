@@ -9,6 +9,7 @@ extern crate alloc;
 
 mod bench;
 mod boot;
+mod disk;
 mod exit;
 mod fault_reporter;
 mod images;

@@ -22,6 +22,9 @@ use root_task::tally::Tally;
 use sel4::{init, object, CNode, CPtr, CapRights, Frame, MessageInfo, Tcb, UserContext, VSpace};
 use sel4_root_task::println;
 
+/// The servers that report ready before init starts: VM, VFS, FS, BLK.
+const SERVERS: u32 = 4;
+
 const SEND: CapRights = CapRights(CapRights::WRITE.0 | CapRights::GRANT.0);
 
 /// Kernel objects of a dead process kept for the next one.
@@ -58,13 +61,14 @@ impl<'a> Pm<'a> {
         Pm { k, sys, spares: Vec::new(), raw_cnodes, ready: 0, vfs_ready: false, selftests, tsc_mhz }
     }
 
-    /// Waits until VM, VFS and FS report ready, then starts init.
+    /// Waits until VM, VFS, FS and the block driver report ready, then
+    /// starts init.
     pub fn run(mut self) -> ! {
         let ep = self.sys.pm_ep.cptr();
         let mut msg = sel4::recv(ep);
         loop {
             let next = self.handle(&msg);
-            if self.ready == 3 {
+            if self.ready == SERVERS {
                 // Answer the last server first: it must be back in its loop
                 // before PM calls it.
                 self.ready += 1;
@@ -82,10 +86,11 @@ impl<'a> Pm<'a> {
         }
     }
 
-    /// Every server is ready: let VM adopt VFS and FS, check FS answers
+    /// Every server is ready: let VM adopt VFS, FS and the block driver
+    /// (which all map memory from VM for their copies), check FS answers
     /// and serves the boot file system, start init.
     fn finish_boot(&mut self) {
-        for server in [endpoint::VFS, endpoint::FS] {
+        for server in [endpoint::VFS, endpoint::FS, endpoint::BLK] {
             if let Err(e) = self.adopt(server) {
                 println!("boot: VM could not adopt {}: {}", server_name(server), e.name());
                 crate::exit::exit_qemu(false);
@@ -276,6 +281,14 @@ impl<'a> Pm<'a> {
             };
             cn.mint(c.slot, bits, root, src, sel4::CNODE_DEPTH, crate::boot::rights(c.rights), badge).map_err(e)?;
         }
+        // init alone also gets the block driver's endpoint, for its tests.
+        if ep == INIT {
+            for c in system::init_extra_caps() {
+                let CapKind::Call(Role::Blk) = c.kind else { return Err(EINVAL) };
+                cn.mint(c.slot, bits, root, self.sys.blk_ep.bits(), sel4::CNODE_DEPTH, crate::boot::rights(c.rights), ep.badge())
+                    .map_err(e)?;
+            }
+        }
         if cfg!(feature = "bench") {
             if let Some(echo) = crate::bench::echo_ep() {
                 cn.copy(crate::bench::USER_SLOT, bits, root, echo.bits(), sel4::CNODE_DEPTH, SEND).map_err(e)?;
@@ -392,7 +405,8 @@ impl<'a> Pm<'a> {
     /// Empties the slots PM filled in a user CNode.
     fn clear_cnode(&mut self, raw: u64) {
         let cn = CNode::from_bits(raw);
-        for s in system::caps(Role::User).iter().flat_map(|c| c.slots()).chain([crate::bench::USER_SLOT]) {
+        let user = system::caps(Role::User).iter().chain(system::init_extra_caps());
+        for s in user.flat_map(|c| c.slots()).chain([crate::bench::USER_SLOT]) {
             let _ = cn.delete(s, cs::USER_CNODE_BITS);
         }
     }
@@ -447,6 +461,7 @@ pub fn server_name(ep: Endpoint) -> &'static str {
         1 => "VM",
         2 => "VFS",
         3 => "FS",
+        4 => "BLK",
         _ => "?",
     }
 }

@@ -329,16 +329,9 @@ mod tests {
         assert_eq!(Extent::new(0, 512, dev).map(|e| (e.sector(), e.bytes())), Ok((0, 512)));
         assert_eq!(Extent::new(dev - 512, 512, dev).map(|e| e.sector()), Ok((dev - 512) / 512));
         assert_eq!(Extent::new(dev - MAX_TRANSFER, MAX_TRANSFER, dev).map(|e| e.bytes()), Ok(MAX_TRANSFER));
-        for (pos, bytes) in [
-            (1, 512),
-            (0, 511),
-            (0, 0),
-            (0, MAX_TRANSFER + 512),
-            (dev, 512),
-            (dev - 512, 1024),
-            (u64::MAX - 511, 512),
-            (!511, 512),
-        ] {
+        for (pos, bytes) in
+            [(1, 512), (0, 511), (0, 0), (0, MAX_TRANSFER + 512), (dev, 512), (dev - 512, 1024), (u64::MAX - 511, 512), (!511, 512)]
+        {
             assert_eq!(Extent::new(pos, bytes, dev), Err(EINVAL), "{pos:#x} {bytes}");
         }
         // No device: nothing fits.

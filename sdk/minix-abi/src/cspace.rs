@@ -26,6 +26,8 @@ pub const FAULT_EP: u64 = 9;
 pub const ASID_POOL: u64 = 10;
 /// VM: signal cap to PM's notification (process-killed events).
 pub const PM_NOTIFY: u64 = 11;
+/// Send cap to the block driver, badged (FS, and init for its tests).
+pub const BLK_EP: u64 = 12;
 /// Free slot used to receive a cap in a message.
 pub const RECV_SLOT: u64 = 13;
 /// VM: first of its untyped caps; count in the start-up word.
@@ -47,10 +49,12 @@ pub const VM_CNODE_BITS: u64 = 18;
 pub mod addr {
     /// The IPC buffer of a process's first thread.
     pub const IPC_BUFFER: u64 = 0x7000_0000;
-    /// Pages from [`IPC_BUFFER`] a server keeps for the IPC buffers of its
-    /// threads: the first thread's, then its workers' (see
-    /// [`super::vfs::worker_ipc_buffer`]). VM keeps its mmap out of them.
-    pub const SERVER_IPC_AREA_PAGES: u64 = 16;
+    /// Pages from [`IPC_BUFFER`] the root task maps for a server and VM
+    /// keeps its mmap out of: the IPC buffers of its threads (the first
+    /// thread's, then its workers', see [`super::vfs::worker_ipc_buffer`])
+    /// in the first 16, and the block driver's DMA area
+    /// ([`super::blk::DMA_BASE`]) after them.
+    pub const SERVER_IPC_AREA_PAGES: u64 = 64;
 }
 
 /// VFS's extra slots: the worker threads the root task makes for it (not
@@ -80,4 +84,35 @@ pub mod vfs {
     const _: () = assert!(super::RECV_SLOT < WORKER_TCB_BASE && WORKER_TCB_BASE + WORKERS <= NTFN_BASE);
     const _: () = assert!(NTFN_BASE + NTFNS <= super::UNTYPED_BASE);
     const _: () = assert!(worker_ipc_buffer(WORKERS) <= addr::IPC_BUFFER + addr::SERVER_IPC_AREA_PAGES * 4096);
+}
+
+/// The block driver's extra slots: its device, given by the root task
+/// only when the PCI scan found one (see `drivers/virtio-blk`).
+pub mod blk {
+    use super::addr;
+
+    /// An I/O port cap for exactly the device's BAR0 port range.
+    pub const IO_PORT: u64 = 24;
+    /// The handler cap of the device's interrupt (IOAPIC pin).
+    pub const IRQ_HANDLER: u64 = 25;
+    /// The notification the interrupt signals, which the driver waits on.
+    pub const IRQ_NTFN: u64 = 26;
+    /// First of the DMA frames' caps (page `i` at `DMA_FRAME_BASE + i`),
+    /// for their physical addresses.
+    pub const DMA_FRAME_BASE: u64 = 192;
+    /// Pages of DMA memory: the virtqueue, a header page, 64 KiB of data.
+    pub const DMA_PAGES: u64 = RING_PAGES + 1 + 16;
+    /// Pages the virtqueue may take (a queue of up to 1024 entries).
+    pub const RING_PAGES: u64 = 8;
+    /// Where the DMA frames are mapped: inside the server area, after the
+    /// IPC buffers.
+    pub const DMA_BASE: u64 = addr::IPC_BUFFER + 16 * 4096;
+
+    const _: () = assert!(DMA_BASE + DMA_PAGES * 4096 <= addr::IPC_BUFFER + addr::SERVER_IPC_AREA_PAGES * 4096);
+    // Clear of every other process's numbered slots, so that one slot
+    // means one thing across the system: VFS's workers and notifications
+    // (16..56), VM's untyped caps (64 on, at most 128 of them).
+    const _: () = assert!(IO_PORT >= super::vfs::WORKER_TCB_BASE + super::vfs::WORKERS && IRQ_NTFN < super::vfs::NTFN_BASE);
+    const _: () = assert!(DMA_FRAME_BASE >= super::UNTYPED_BASE + 128 && DMA_FRAME_BASE + DMA_PAGES <= super::FIRST_FREE);
+    const _: () = assert!(super::vfs::worker_ipc_buffer(super::vfs::WORKERS) <= DMA_BASE);
 }

@@ -26,7 +26,7 @@
 //! (`sendIPC` in `src/object/endpoint.c`), so GRANT cannot be withheld from
 //! anyone who calls; instead every receiver drops caps it did not ask for
 //! (see "Caps that arrive uninvited" in the architecture document).
-use crate::endpoint::{Endpoint, FS, PM, VFS, VM};
+use crate::endpoint::{Endpoint, BLK, FS, PM, VFS, VM};
 
 /// The one priority of every process on a hot path.
 pub const SYSTEM_PRIO: u8 = 100;
@@ -38,6 +38,8 @@ pub enum Role {
     Vm,
     Vfs,
     Fs,
+    /// The block driver.
+    Blk,
     /// init and every process forked from it.
     User,
     /// Root-task benchmark threads (echo, fault toucher): they stand in for
@@ -59,6 +61,7 @@ pub const PROCESSES: &[Process] = &[
     Process { role: Role::Vm, name: "vm", endpoint: Some(VM), priority: SYSTEM_PRIO },
     Process { role: Role::Vfs, name: "vfs", endpoint: Some(VFS), priority: SYSTEM_PRIO },
     Process { role: Role::Fs, name: "fs", endpoint: Some(FS), priority: SYSTEM_PRIO },
+    Process { role: Role::Blk, name: "blk", endpoint: Some(BLK), priority: SYSTEM_PRIO },
     Process { role: Role::User, name: "user", endpoint: None, priority: SYSTEM_PRIO },
     Process { role: Role::Bench, name: "bench", endpoint: None, priority: SYSTEM_PRIO },
 ];
@@ -79,6 +82,10 @@ pub const CALLS: &[(Role, Role, Path)] = &[
     (Role::Vfs, Role::Fs, Path::Hot),
     (Role::Vfs, Role::Vm, Path::Hot),
     (Role::Fs, Role::Vm, Path::Hot),
+    // FS will read and write its disk through the block driver, which
+    // copies through FS's grants with VM's safecopy.
+    (Role::Fs, Role::Blk, Path::Hot),
+    (Role::Blk, Role::Vm, Path::Hot),
     (Role::User, Role::Bench, Path::Hot),
     // PM's calls to VM carry caps (SPAWN, FORK, ADOPT): never fastpath,
     // and kept off every hot path.
@@ -90,6 +97,9 @@ pub const CALLS: &[(Role, Role, Path)] = &[
     (Role::Vm, Role::Pm, Path::Cold),
     (Role::Vfs, Role::Pm, Path::Cold),
     (Role::Fs, Role::Pm, Path::Cold),
+    (Role::Blk, Role::Pm, Path::Cold),
+    // init's tests of the block driver (only init holds the cap).
+    (Role::User, Role::Blk, Path::Cold),
 ];
 
 /// The rights a cap is given with.
@@ -140,6 +150,16 @@ pub enum CapKind {
     WorkerTcb,
     /// A new notification of the process's own.
     Notification,
+    /// An I/O port cap for exactly the ports of the device the root task
+    /// found for the process (the block driver's BAR0).
+    DevicePorts,
+    /// The handler of that device's interrupt.
+    DeviceIrq,
+    /// A new notification the device's interrupt signals.
+    IrqNotification,
+    /// Frames mapped at `cs::blk::DMA_BASE` + 4 KiB × *i*, whose physical
+    /// addresses the device is given (the DMA area).
+    DmaFrame,
 }
 
 /// What a range of slots holds at start: `count` caps of `kind`, from
@@ -205,9 +225,37 @@ const FS_CAPS: &[Cap] = &[
     SELF[2],
     cap(cs::PM_EP, CapKind::Call(Role::Pm), Rights::Send),
     cap(cs::VM_EP, CapKind::Call(Role::Vm), Rights::Send),
+    cap(cs::BLK_EP, CapKind::Call(Role::Blk), Rights::Send),
     cap(cs::SERVICE_EP, CapKind::Service, Rights::All),
     cap(cs::FAULT_EP, CapKind::Faults(FaultHandler::Reporter), Rights::Send),
 ];
+
+/// The block driver: like FS, plus its device. The device caps are given
+/// only when the root task's PCI scan found a disk; without one their
+/// slots stay empty and the driver answers `ENXIO`.
+const BLK_CAPS: &[Cap] = &[
+    SELF[0],
+    SELF[1],
+    SELF[2],
+    cap(cs::PM_EP, CapKind::Call(Role::Pm), Rights::Send),
+    cap(cs::VM_EP, CapKind::Call(Role::Vm), Rights::Send),
+    cap(cs::SERVICE_EP, CapKind::Service, Rights::All),
+    cap(cs::FAULT_EP, CapKind::Faults(FaultHandler::Reporter), Rights::Send),
+    cap(cs::blk::IO_PORT, CapKind::DevicePorts, Rights::All),
+    cap(cs::blk::IRQ_HANDLER, CapKind::DeviceIrq, Rights::All),
+    cap(cs::blk::IRQ_NTFN, CapKind::IrqNotification, Rights::All),
+    cap_range(cs::blk::DMA_FRAME_BASE, cs::blk::DMA_PAGES, CapKind::DmaFrame, Rights::All),
+];
+
+/// What init holds beyond every user's caps: the block driver's
+/// endpoint, for the in-guest tests of the driver (init alone; PM gives
+/// it to no other process).
+const INIT_EXTRA_CAPS: &[Cap] = &[cap(cs::BLK_EP, CapKind::Call(Role::Blk), Rights::Send)];
+
+/// The caps PM gives init on top of [`caps`]`(Role::User)`.
+pub const fn init_extra_caps() -> &'static [Cap] {
+    INIT_EXTRA_CAPS
+}
 
 const USER_CAPS: &[Cap] = &[
     cap(cs::PM_EP, CapKind::Call(Role::Pm), Rights::Send),
@@ -224,6 +272,7 @@ pub const fn caps(role: Role) -> &'static [Cap] {
         Role::Vm => VM_CAPS,
         Role::Vfs => VFS_CAPS,
         Role::Fs => FS_CAPS,
+        Role::Blk => BLK_CAPS,
         Role::User => USER_CAPS,
         Role::Pm | Role::Bench => &[],
     }
@@ -233,7 +282,7 @@ pub const fn caps(role: Role) -> &'static [Cap] {
 pub const fn cnode_bits(role: Role) -> u64 {
     match role {
         Role::Vm => cs::VM_CNODE_BITS,
-        Role::Vfs | Role::Fs => cs::SERVER_CNODE_BITS,
+        Role::Vfs | Role::Fs | Role::Blk => cs::SERVER_CNODE_BITS,
         Role::User => cs::USER_CNODE_BITS,
         Role::Pm | Role::Bench => 0,
     }
@@ -246,7 +295,7 @@ pub const fn cnode_bits(role: Role) -> u64 {
 #[cfg(test)]
 pub fn render_cap_table() -> std::string::String {
     use std::fmt::Write;
-    let cols = [Role::Vm, Role::Vfs, Role::Fs, Role::User];
+    let cols = [Role::Vm, Role::Vfs, Role::Fs, Role::Blk, Role::User];
     let mut slots: std::vec::Vec<(u64, u64)> = std::vec::Vec::new();
     for r in cols {
         for c in caps(r) {
@@ -256,7 +305,8 @@ pub fn render_cap_table() -> std::string::String {
         }
     }
     slots.sort();
-    let mut out = std::string::String::from("| slot | name | VM | VFS | FS | init / user processes |\n|---|---|---|---|---|---|\n");
+    let mut out =
+        std::string::String::from("| slot | name | VM | VFS | FS | BLK | init / user processes |\n|---|---|---|---|---|---|---|\n");
     for (slot, count) in slots {
         if count == 1 {
             let _ = write!(out, "| {} | `{}` |", slot, slot_name(slot));
@@ -286,8 +336,13 @@ fn slot_name(slot: u64) -> &'static str {
         cs::FAULT_EP => "FAULT_EP",
         cs::ASID_POOL => "ASID_POOL",
         cs::PM_NOTIFY => "PM_NOTIFY",
+        cs::BLK_EP => "BLK_EP",
+        cs::blk::IO_PORT => "blk::IO_PORT",
+        cs::blk::IRQ_HANDLER => "blk::IRQ_HANDLER",
+        cs::blk::IRQ_NTFN => "blk::IRQ_NTFN",
         cs::vfs::WORKER_TCB_BASE => "vfs::WORKER_TCB_BASE",
         cs::vfs::NTFN_BASE => "vfs::NTFN_BASE",
+        cs::blk::DMA_FRAME_BASE => "blk::DMA_FRAME_BASE",
         _ => "?",
     }
 }
@@ -312,6 +367,10 @@ fn describe(c: &Cap) -> std::string::String {
         CapKind::PmNotify => std::format!("PM's notification, {}, badge `VM_EVENT_BADGE` (0x800)", rights),
         CapKind::WorkerTcb => std::format!("TCB of worker *i*, not started, {}", rights),
         CapKind::Notification => std::format!("notification *i*, {}", rights),
+        CapKind::DevicePorts => std::format!("its disk's I/O ports (BAR0 range), {}", rights),
+        CapKind::DeviceIrq => std::format!("its disk's IRQ handler, {}", rights),
+        CapKind::IrqNotification => std::format!("notification the IRQ signals, {}", rights),
+        CapKind::DmaFrame => std::format!("DMA frame *i*, mapped at `blk::DMA_BASE` + 4 KiB × *i*, {}", rights),
     }
 }
 
@@ -352,6 +411,7 @@ mod tests {
         for p in PROCESSES {
             for c in caps(p.role) {
                 if let CapKind::Call(target) = c.kind {
+                    // (init's extra caps are checked below.)
                     assert!(
                         CALLS.iter().any(|&(a, b, _)| a == p.role && b == target),
                         "{:?} holds a cap to {:?} that CALLS does not list",
@@ -400,7 +460,12 @@ mod tests {
         // The root task gives every other kind to one slot only.
         for p in PROCESSES {
             for c in caps(p.role) {
-                assert!(c.count == 1 || matches!(c.kind, CapKind::WorkerTcb | CapKind::Notification), "{:?} {:?}", p.role, c);
+                assert!(
+                    c.count == 1 || matches!(c.kind, CapKind::WorkerTcb | CapKind::Notification | CapKind::DmaFrame),
+                    "{:?} {:?}",
+                    p.role,
+                    c
+                );
             }
         }
     }
@@ -434,6 +499,30 @@ mod tests {
         let doc = include_str!("../../../docs/ARCHITECTURE.md");
         let table = render_cap_table();
         assert!(doc.contains(&table), "docs/ARCHITECTURE.md's capability table is out of date; it must contain:\n{}", table);
+    }
+
+    #[test]
+    fn only_fs_and_init_reach_the_block_driver() {
+        for p in PROCESSES {
+            let reaches = caps(p.role).iter().any(|c| c.kind == CapKind::Call(Role::Blk));
+            assert_eq!(reaches, p.role == Role::Fs, "{:?}", p.role);
+        }
+        for c in init_extra_caps() {
+            assert_eq!(c.kind, CapKind::Call(Role::Blk));
+            assert!(CALLS.iter().any(|&(a, b, _)| a == Role::User && b == Role::Blk));
+            assert!(c.slots().end <= 1 << cnode_bits(Role::User));
+            assert!(caps(Role::User).iter().all(|u| u.slots().end <= c.slot || c.slots().end <= u.slot));
+        }
+    }
+
+    #[test]
+    fn only_the_driver_holds_device_caps() {
+        for p in PROCESSES {
+            let device = caps(p.role).iter().any(|c| matches!(c.kind, CapKind::DevicePorts | CapKind::DeviceIrq | CapKind::DmaFrame));
+            assert_eq!(device, p.role == Role::Blk, "{:?}", p.role);
+        }
+        let dma = caps(Role::Blk).iter().find(|c| c.kind == CapKind::DmaFrame).map(|c| c.slots());
+        assert_eq!(dma, Some(cs::blk::DMA_FRAME_BASE..cs::blk::DMA_FRAME_BASE + cs::blk::DMA_PAGES));
     }
 
     #[test]
