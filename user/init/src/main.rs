@@ -11,6 +11,8 @@ mod disk_suite;
 #[cfg(target_os = "none")]
 mod harness;
 #[cfg(target_os = "none")]
+mod tests_blk;
+#[cfg(target_os = "none")]
 mod tests_exhaust;
 #[cfg(target_os = "none")]
 mod tests_fs;
@@ -57,6 +59,7 @@ mod glue {
                 crate::tests_hostile::TESTS,
                 crate::tests_fs::TESTS,
                 crate::tests_mmap::TESTS,
+                crate::tests_blk::registered(),
                 crate::tests_exhaust::TESTS,
                 crate::tests_fuzz::TESTS,
                 crate::tests_soak::TESTS,
