@@ -2,7 +2,7 @@
 # MINIX 3 personality on seL4. The two commands that matter:
 #   make run    set up, build and boot the system with the console here
 #   make test   set up, run the host tests, then the in-QEMU tests
-.PHONY: all setup kernel build run test bench bench-linux debug host-test fuzz clean
+.PHONY: all setup kernel build run disk test bench bench-linux debug host-test fuzz clean
 
 TARGET      := x86_64-unknown-none
 OUT         := target/$(TARGET)/release
@@ -10,6 +10,9 @@ KERNEL      := target/kernel/kernel32.elf
 ROOT_TASK   := $(OUT)/root-task
 TEST_TIMEOUT ?= 400
 ROOTFS_KIB  ?= 24576
+# The disk make run boots from, and its size.
+DISK        := target/disk.img
+DISK_MIB    ?= 256
 
 all: build
 
@@ -23,8 +26,19 @@ build: kernel
 	ROOTFS_KIB=$(ROOTFS_KIB) tools/build-sel4.sh
 
 # The guest ends QEMU through isa-debug-exit: status 1 means success.
-run: build
-	qemu/boot.sh $(KERNEL) $(ROOT_TASK) || test $$? -eq 1
+# The root file system is the disk $(DISK): made from rootfs/ on the first
+# run and kept from then on, so files written in the guest stay.
+run: build $(DISK)
+	qemu/boot.sh $(KERNEL) $(ROOT_TASK) --disk $(DISK) || test $$? -eq 1
+
+$(DISK): | kernel
+	cargo build -q --release -p mkimage
+	target/release/mkimage --size $$(($(DISK_MIB) * 1024)) --block-size 1024 --out $@.tmp rootfs/ && mv $@.tmp $@
+
+# A fresh disk from rootfs/, replacing the kept one.
+disk:
+	rm -f $(DISK)
+	$(MAKE) $(DISK)
 
 host-test: kernel
 	cargo test --workspace

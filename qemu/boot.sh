@@ -2,20 +2,24 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Boots the kernel with a root task under QEMU TCG.
 #   qemu/boot.sh KERNEL32 ROOTTASK [--timeout SECONDS] [--icount] [--gdb] [--log FILE] [--disk FILE]
+#                [--kill-on REGEX]
 # With --timeout the boot is cut off after SECONDS (exit status 124). The
 # guest ends QEMU through isa-debug-exit: status 1 means the guest reported
 # success, 3 failure. Without --log the console stays on the terminal.
 # --disk attaches FILE (raw) as a legacy-only virtio-blk PCI device, the
 # block driver's disk; without it the driver finds none.
+# --kill-on (with --log) kills QEMU, as a power cut would, as soon as a
+# console line matches REGEX (grep -E); the status is then 137.
 set -uo pipefail
 KERNEL="$1"; ROOT="$2"; shift 2
-TIMEOUT=""; ICOUNT=(); GDB=(); LOG=""; DISK=()
+TIMEOUT=""; ICOUNT=(); GDB=(); LOG=""; DISK=(); KILL_ON=
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --timeout) TIMEOUT="$2"; shift 2 ;;
         --icount) ICOUNT=(-icount shift=0); shift ;;
         --gdb) GDB=(-S -gdb tcp::1234); shift ;;
         --log) LOG="$2"; shift 2 ;;
+        --kill-on) KILL_ON="$2"; shift 2 ;;
         --disk) DISK=(-drive "file=$2,format=raw,if=none,id=hd0"
                       -device virtio-blk-pci,drive=hd0,disable-modern=on); shift 2 ;;
         *) echo "boot.sh: unknown option $1" >&2; exit 2 ;;
@@ -29,7 +33,19 @@ QEMU=(qemu-system-x86_64 -machine pc -cpu Nehalem,-vme,+fsgsbase,+invtsc -m 512 
 if [[ -n "$TIMEOUT" ]]; then
     QEMU=(timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}")
 fi
-if [[ -n "$LOG" ]]; then
+if [[ -n "$LOG" && -n "$KILL_ON" ]]; then
+    "${QEMU[@]}" < /dev/null > "$LOG" 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2> /dev/null; do
+        if tr -d '\r' < "$LOG" | grep -Eq -- "$KILL_ON"; then
+            pkill -KILL -P "$pid" 2> /dev/null; kill -KILL "$pid" 2> /dev/null
+            wait "$pid" 2> /dev/null
+            exit 137
+        fi
+        sleep 0.2
+    done
+    wait "$pid"
+elif [[ -n "$LOG" ]]; then
     "${QEMU[@]}" < /dev/null > "$LOG" 2>&1
 else
     "${QEMU[@]}"

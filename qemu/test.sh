@@ -122,6 +122,24 @@ else
     fi
 fi
 
+# The disk boots (qemu/disk-test.sh): root on a virtio-blk disk made by
+# mkfs.minix, two boots over it with fsck.minix and the host's listing in
+# between, a power cut mid-write, and crafted bad images.
+if [[ -x target/x86_64-unknown-none/release/root-task ]]; then
+    echo "== disk boots (qemu/disk-test.sh)"
+    qemu/disk-test.sh "$KERNEL" target/x86_64-unknown-none/release/root-task "$TIMEOUT" 2>&1 | tee "$LOGDIR/disk-test.log"
+    disk_status=${PIPESTATUS[0]}
+    line="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGDIR/disk-test.log" | tail -1)"
+    if [[ -n "$line" ]]; then
+        guest_pass=$((guest_pass + ${line%% passed*}))
+        guest_fail=$((guest_fail + $(echo "$line" | sed 's/.*, \([0-9]*\) failed/\1/')))
+    fi
+    if [[ $disk_status -ne 0 ]]; then
+        problems+=("the disk boots failed (target/test-logs/disk-test.log)")
+        [[ -z "$line" ]] && guest_fail=$((guest_fail + 1))
+    fi
+fi
+
 # A server fault must stop the system loudly even while PM is blocked in
 # a Call to that server: a crash build has VM fault when PM asks it to fork
 # (init forks early), and the boot must end with failure and the report.

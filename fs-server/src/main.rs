@@ -5,7 +5,11 @@
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
+mod driver_disk;
+
+#[cfg(target_os = "none")]
 mod glue {
+    use crate::driver_disk::DriverDisk;
     use fs_server::{GrantCopy, MemDisk, Server};
     use grant::GrantId;
     use minix_abi::endpoint::{Endpoint, FS};
@@ -42,7 +46,7 @@ mod glue {
         // The file system mounts on the first request: by then VM has
         // adopted FS (PM has it adopt every server before anyone calls
         // one), so the cache can live in memory VM manages.
-        let mut server: Option<Server<MemDisk<'static>>> = None;
+        let mut server: Option<Server<RootDisk>> = None;
         let mut copies = Copies { buf: None, window: None };
         mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), FS, |inc| {
             let server = server.get_or_insert_with(mount);
@@ -50,21 +54,93 @@ mod glue {
         })
     }
 
-    /// Mounts the boot file system, its block cache in a mapping from VM
-    /// (on the heap if VM has none to give).
-    fn mount() -> Server<MemDisk<'static>> {
-        let disk: &'static mut [u8] = spin::MutexGuard::leak(DISK.lock()).as_mut_slice();
-        let store = mxrt::posix::mmap_region(CACHE_BYTES, PROT_READ | PROT_WRITE).map(|m| m.leak());
-        let fs = match store {
-            Ok(store) => FileSystem::mount_in(MemDisk(disk), MountOptions::default(), store),
+    /// The root file system's device: the block driver's disk when there
+    /// is one that mounts, else the boot RAM disk.
+    enum RootDisk {
+        Ram(MemDisk<'static>),
+        Driver(DriverDisk),
+    }
+
+    impl minixfs::BlockDevice for RootDisk {
+        fn read_block(&mut self, block: u64, buf: &mut [u8]) -> Result<(), Errno> {
+            match self {
+                RootDisk::Ram(d) => d.read_block(block, buf),
+                RootDisk::Driver(d) => d.read_block(block, buf),
+            }
+        }
+        fn write_block(&mut self, block: u64, buf: &[u8]) -> Result<(), Errno> {
+            match self {
+                RootDisk::Ram(d) => d.write_block(block, buf),
+                RootDisk::Driver(d) => d.write_block(block, buf),
+            }
+        }
+        fn flush(&mut self) -> Result<(), Errno> {
+            match self {
+                RootDisk::Ram(d) => d.flush(),
+                RootDisk::Driver(d) => d.flush(),
+            }
+        }
+        fn size_bytes(&self) -> u64 {
+            match self {
+                RootDisk::Ram(d) => d.size_bytes(),
+                RootDisk::Driver(d) => d.size_bytes(),
+            }
+        }
+    }
+
+    /// A block cache in a mapping from VM, and its address range (`None`:
+    /// VM had none to give, and the cache goes on the heap).
+    fn cache_store() -> Option<(&'static mut [u8], (u64, u64))> {
+        match mxrt::posix::mmap_region(CACHE_BYTES, PROT_READ | PROT_WRITE) {
+            Ok(m) => {
+                let range = (m.base(), m.base() + m.len());
+                Some((m.leak(), range))
+            }
             Err(e) => {
                 println!("fs: no cache memory from VM ({}); caching on the heap", e.name());
-                FileSystem::mount_with(MemDisk(disk), MountOptions::default())
+                None
             }
+        }
+    }
+
+    fn mount_on(disk: RootDisk, store: Option<&'static mut [u8]>) -> Result<FileSystem<RootDisk>, Errno> {
+        match store {
+            Some(store) => FileSystem::mount_in(disk, MountOptions::default(), store),
+            None => FileSystem::mount_with(disk, MountOptions::default()),
+        }
+    }
+
+    /// Mounts the root file system: the disk behind the block driver if
+    /// it has one and it mounts, else the boot RAM disk. A disk that does
+    /// not mount is said so, plainly, and left alone.
+    fn mount() -> Server<RootDisk> {
+        let mut store = cache_store();
+        let range = store.as_ref().map_or((0, 0), |s| s.1);
+        match DriverDisk::open(range) {
+            Ok(disk) => match mount_on(RootDisk::Driver(disk), store.take().map(|s| s.0)) {
+                Ok(fs) => {
+                    println!(
+                        "fs: root is the disk ({} KiB){}",
+                        fs.superblock().zones as u64 * fs.block_size() as u64 / 1024,
+                        if fs.was_clean() { "" } else { "; it was not shut down cleanly" }
+                    );
+                    return Server::new(fs, minix_abi::fs::DISK_DEV);
+                }
+                Err(e) => println!("fs: the disk does not mount ({}); root is the boot RAM disk", e.name()),
+            },
+            Err(minix_abi::errno::ENXIO) => {}
+            Err(e) => println!("fs: the disk does not open ({}); root is the boot RAM disk", e.name()),
+        }
+        let disk: &'static mut [u8] = spin::MutexGuard::leak(DISK.lock()).as_mut_slice();
+        // A disk that did not mount took the store with it: ask again.
+        let store = match store {
+            Some(s) => Some(s.0),
+            None if range != (0, 0) => cache_store().map(|s| s.0),
+            None => None,
         };
         // A boot image that does not mount is a broken build: the panic
         // reaches the root task's fault reporter, which fails the boot.
-        match fs {
+        match mount_on(RootDisk::Ram(MemDisk(disk)), store) {
             Ok(fs) => Server::new(fs, minix_abi::fs::RAM_DEV),
             Err(e) => panic!("fs: the boot file system does not mount: {}", e.name()),
         }

@@ -6,6 +6,7 @@
 //! mkimage --size <KiB> [--block-size 1024] [--inodes N] --out <image> <dir>
 //! mkimage --add <image> <dir>
 //! mkimage --list <image>
+//! mkimage --ino <image> <path>
 //! ```
 //!
 //! `--out` formats a new image and copies `<dir>` into its root; `--add`
@@ -24,12 +25,14 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   mkimage --size <KiB> [--block-size 1024|2048|4096] [--inodes N] --out <image> <dir>
   mkimage --add <image> <dir>
-  mkimage --list <image>";
+  mkimage --list <image>
+  mkimage --ino <image> <path>";
 
 enum Cmd {
     Build { size_kib: u64, block_size: u32, inodes: u32, out: PathBuf, dir: PathBuf },
     Add { image: PathBuf, dir: PathBuf },
     List { image: PathBuf },
+    Ino { image: PathBuf, path: String },
 }
 
 fn parse(args: &[String]) -> Result<Cmd, String> {
@@ -39,6 +42,7 @@ fn parse(args: &[String]) -> Result<Cmd, String> {
     let mut out = None;
     let mut add = None;
     let mut list = None;
+    let mut ino = None;
     let mut rest = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -51,10 +55,17 @@ fn parse(args: &[String]) -> Result<Cmd, String> {
             "--out" => out = Some(PathBuf::from(value()?)),
             "--add" => add = Some(PathBuf::from(value()?)),
             "--list" => list = Some(PathBuf::from(value()?)),
+            "--ino" => ino = Some(PathBuf::from(value()?)),
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             _ => rest.push(PathBuf::from(a)),
         }
+    }
+    if let Some(image) = ino {
+        return match (size, out, add, list, rest.len()) {
+            (None, None, None, None, 1) => Ok(Cmd::Ino { image, path: rest.remove(0).to_string_lossy().into_owned() }),
+            _ => Err("--ino takes an image and one path".into()),
+        };
     }
     match (size, out, add, list, rest.len()) {
         (Some(size_kib), Some(out), None, None, 1) => Ok(Cmd::Build { size_kib, block_size, inodes, out, dir: rest.remove(0) }),
@@ -82,6 +93,17 @@ fn run(cmd: Cmd) -> Result<(), String> {
             let mut fs = FileSystem::mount_with(dev, opts).map_err(|e| format!("mount: {}", e.name()))?;
             let mut out = std::io::stdout().lock();
             list::list(&mut fs, &mut out).map_err(|e| e.to_string())
+        }
+        Cmd::Ino { image, path } => {
+            let dev = FileDevice::open(&image, false).map_err(|e| format!("{}: {e}", image.display()))?;
+            let opts = minixfs::MountOptions { read_only: true, ..Default::default() };
+            let mut fs = FileSystem::mount_with(dev, opts).map_err(|e| format!("mount: {}", e.name()))?;
+            let mut ino = ROOT_INO;
+            for name in path.split('/').filter(|n| !n.is_empty()) {
+                ino = fs.lookup(ino, name.as_bytes()).map_err(|e| format!("{path}: {}", e.name()))?;
+            }
+            println!("{ino}");
+            Ok(())
         }
     }
 }

@@ -89,6 +89,12 @@ fn build_list_and_fsck() {
     assert_eq!(sum(lines[5]), sum(lines[10]));
     assert_eq!(sum(lines[10]).len(), 16);
     assert_eq!(lines[11], "total: 4 files, 6 dirs, 1 symlinks, 300022 bytes");
+    // --ino names inodes: the root is 1, hard links share one.
+    let ino = |p: &str| mkimage(&["--ino", img.to_str().unwrap(), p]);
+    assert_eq!(ino("/").1.trim(), "1");
+    let (a, b) = (ino("/etc/motd"), ino("/a/motd-link"));
+    assert!(a.0 && b.0 && a.1 == b.1 && a.1.trim() != "1", "{a:?} {b:?}");
+    assert!(!ino("/nope").0);
     let _ = fs::remove_dir_all(&dir);
 }
 

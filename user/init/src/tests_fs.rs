@@ -876,26 +876,39 @@ fn unlink_open() -> R {
 
 fn fill_disk() -> R {
     let d = dir("fill")?;
-    let f = p(&d, "f");
     let before = ok(fs::statvfs(b"/"), "statvfs")?.free_blocks;
-    let fd = ok(fs::open(f.as_bytes(), O_CREAT | O_WRONLY, 0o644), "open")?;
     let buf = alloc::vec![0x5au8; 64 * 1024];
     let mut full = false;
-    for _ in 0..2048 {
-        match fs::write(fd, &buf) {
-            Ok(n) if n == buf.len() => {}
-            Ok(_) => {}
-            Err(ENOSPC) => {
-                full = true;
-                break;
+    // A file ends at its largest size (EFBIG) before a big disk fills:
+    // then the next file goes on.
+    let mut files = alloc::vec::Vec::new();
+    'fill: for i in 0..64 {
+        let f = p(&d, &alloc::format!("f{i}"));
+        let fd = ok(fs::open(f.as_bytes(), O_CREAT | O_WRONLY, 0o644), "open")?;
+        files.push(f);
+        for _ in 0..2048 {
+            match fs::write(fd, &buf) {
+                Ok(n) if n == buf.len() => {}
+                Ok(_) => {}
+                Err(ENOSPC) => {
+                    full = true;
+                    ok(fs::close(fd), "close")?;
+                    break 'fill;
+                }
+                Err(EFBIG) => break,
+                Err(e) => {
+                    sel4_root_task::println!("  write: {}", e.name());
+                    return Err("write failed otherwise than ENOSPC");
+                }
             }
-            Err(_) => return Err("write failed otherwise than ENOSPC"),
         }
+        ok(fs::close(fd), "close")?;
     }
-    ok(fs::close(fd), "close")?;
     ensure(full, "the disk never filled")?;
     e(fs::mkdir(p(&d, "more").as_bytes(), 0o755), ENOSPC, "mkdir on a full disk")?;
-    ok(fs::unlink(f.as_bytes()), "unlink")?;
+    for f in &files {
+        ok(fs::unlink(f.as_bytes()), "unlink")?;
+    }
     ensure(ok(fs::statvfs(b"/"), "statvfs")?.free_blocks == before, "blocks not all back")?;
     create(&p(&d, "after"), &[1u8; 100_000])?;
     ensure(read_all(&p(&d, "after"))?.len() == 100_000, "carry on after ENOSPC")
