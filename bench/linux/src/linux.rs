@@ -120,6 +120,7 @@ impl Os for Linux {
             Open::Create => libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC,
             Open::Append => libc::O_WRONLY | libc::O_CREAT | libc::O_APPEND,
             Open::Directory => libc::O_RDONLY | libc::O_DIRECTORY,
+            Open::Update => libc::O_WRONLY,
         };
         // SAFETY: `p` is NUL-terminated and outlives the call.
         let fd = unsafe { libc::open(p.ptr(), flags | libc::O_CLOEXEC, 0o644 as libc::c_uint) };

@@ -3,12 +3,14 @@
 //! instructions per operation, or `None` when the system cannot run it.
 use crate::measure::{per_iteration, Clock, Samples};
 
+mod disk;
 mod filemap;
 mod files;
 mod path;
 mod pipe;
 mod scratch;
 
+pub use disk::{disk_seqread_cold, disk_write_fsync};
 pub use filemap::{fault_file_around, fault_file_cached, fault_file_cow};
 pub use files::{create_write_unlink, getdents_100, open_close, pread_4k, seqread_64k, stat, write_4k_append};
 pub use path::Path;
@@ -27,6 +29,8 @@ pub enum Open {
     Append,
     /// `O_RDONLY | O_DIRECTORY`, for `getdents`.
     Directory,
+    /// `O_WRONLY`: an existing file, rewritten in place.
+    Update,
 }
 
 /// How a workload maps a file (always the whole file from offset 0).
@@ -91,6 +95,18 @@ pub trait Os: Clock {
     /// `write` at the file position (the end, for [`Open::Append`]).
     fn write(&mut self, _fd: i32, _buf: &[u8]) -> Option<usize> {
         None
+    }
+    fn pwrite(&mut self, _fd: i32, _buf: &[u8], _offset: u64) -> Option<usize> {
+        None
+    }
+    /// `fsync`: the file's data and what finds it are on the device.
+    fn fsync(&mut self, _fd: i32) -> Option<()> {
+        None
+    }
+    /// Whether the work directory is on a real disk (the disk figures run
+    /// only there).
+    fn on_disk(&mut self) -> bool {
+        false
     }
     /// `stat(path)`: the file's size.
     fn stat(&mut self, _path: &str) -> Option<u64> {

@@ -10,7 +10,7 @@
 
 use crate::device::BlockDevice;
 use crate::Result;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 
 /// Marks a slot that holds no block (after a failed read).
@@ -62,6 +62,9 @@ pub struct BlockCache<D: BlockDevice> {
     store: Store,
     slots: Vec<Slot>,
     index: BTreeMap<u64, usize>,
+    /// The dirty blocks, so a flush visits only them (a sync with a big,
+    /// mostly clean cache would otherwise walk every block).
+    dirty: BTreeSet<u64>,
     /// Most and least recently used slots.
     head: usize,
     tail: usize,
@@ -93,6 +96,7 @@ impl<D: BlockDevice> BlockCache<D> {
             store,
             slots: Vec::new(),
             index: BTreeMap::new(),
+            dirty: BTreeSet::new(),
             head: NIL,
             tail: NIL,
             stats: CacheStats::default(),
@@ -224,6 +228,7 @@ impl<D: BlockDevice> BlockCache<D> {
                 self.dev.write_block(slot.block, data)?;
                 self.stats.writes += 1;
                 slot.dirty = false;
+                self.dirty.remove(&slot.block);
             }
             self.index.remove(&slot.block);
             slot.block = NO_BLOCK;
@@ -246,6 +251,7 @@ impl<D: BlockDevice> BlockCache<D> {
     pub fn write(&mut self, block: u64) -> Result<&mut [u8]> {
         let i = self.slot(block, true)?;
         self.slots[i].dirty = true;
+        self.dirty.insert(block);
         Ok(self.data(i))
     }
 
@@ -254,6 +260,7 @@ impl<D: BlockDevice> BlockCache<D> {
     pub fn zeroed(&mut self, block: u64) -> Result<&mut [u8]> {
         let i = self.slot(block, false)?;
         self.slots[i].dirty = true;
+        self.dirty.insert(block);
         let data = self.data(i);
         data.fill(0);
         Ok(data)
@@ -266,18 +273,20 @@ impl<D: BlockDevice> BlockCache<D> {
             let slot = &mut self.slots[i];
             slot.block = NO_BLOCK;
             slot.dirty = false;
+            self.dirty.remove(&block);
             self.make_oldest(i);
         }
     }
 
     /// Writes every dirty block, in block order, then flushes the device.
     pub fn flush(&mut self) -> Result<()> {
-        let dirty: Vec<(u64, usize)> = self.index.iter().filter(|(_, &i)| self.slots[i].dirty).map(|(&b, &i)| (b, i)).collect();
+        let dirty: Vec<(u64, usize)> = self.dirty.iter().filter_map(|b| self.index.get(b).map(|&i| (*b, i))).collect();
         let bs = self.block_size;
         for (block, i) in dirty {
             self.dev.write_block(block, &self.store.bytes()[i * bs..(i + 1) * bs])?;
             self.stats.writes += 1;
             self.slots[i].dirty = false;
+            self.dirty.remove(&block);
         }
         self.dev.flush()
     }

@@ -65,7 +65,7 @@ pub fn mkfs<D: BlockDevice>(dev: &mut D, opts: &FormatOptions) -> Result<Superbl
         return Err(EINVAL);
     }
     let ptrs = bsz / 4;
-    let max = ((7 + ptrs + ptrs * ptrs) * bsz).min(crate::superblock::MAX_FILE_SIZE as u64);
+    let max = ((7 + ptrs + ptrs * ptrs + ptrs * ptrs * ptrs) * bsz).min(crate::superblock::MAX_FILE_SIZE as u64);
     let sb = Superblock {
         ninodes: ninodes as u32,
         imap_blocks: imap_blocks as u16,

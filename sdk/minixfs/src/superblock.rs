@@ -120,7 +120,7 @@ impl Superblock {
             return Err(EINVAL);
         }
         let ptrs = bs as u64 / 4;
-        let format_max = (NR_DIRECT_ZONES as u64 + ptrs + ptrs * ptrs).saturating_mul(bs as u64);
+        let format_max = (NR_DIRECT_ZONES as u64 + ptrs + ptrs * ptrs + ptrs * ptrs * ptrs).saturating_mul(bs as u64);
         let mut max_size = format_max.min(MAX_FILE_SIZE as u64);
         if self.max_size > 0 {
             max_size = max_size.min(self.max_size as u64);
@@ -151,7 +151,8 @@ pub struct Geometry {
     pub inode_start: u64,
     pub inode_blocks: u64,
     pub first_data: u32,
-    /// Largest file size we write: double indirect at most, and 2 GiB - 1.
+    /// Largest file size we write: what the triple indirect tree reaches,
+    /// at most 2 GiB - 1, and at most what the superblock says.
     pub max_size: u32,
 }
 
@@ -207,7 +208,7 @@ mod tests {
         assert_eq!(Superblock::decode(&raw).unwrap(), sample());
         let g = sample().geometry().unwrap();
         assert_eq!((g.inode_start, g.inode_blocks, g.first_data), (4, 86, 90));
-        assert_eq!(g.max_size, (7 + 256 + 65536) * 1024);
+        assert_eq!(g.max_size, 0x7fff_ffff, "the sample's s_max_size");
     }
 
     #[test]

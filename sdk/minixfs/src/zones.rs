@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! Mapping a file's block index to a zone: 7 direct zones, then trees of
 //! indirect blocks one, two and three levels deep (zone slots 7, 8, 9).
-//! Lookups use all three; allocation stops at double indirect, as MINIX
-//! does, and the file size limit keeps writes inside it.
+//! Lookups and allocation use all three. MINIX's own file system stops
+//! allocating at double indirect (64 MiB files with 1 KiB blocks); Linux's
+//! minix driver and fsck.minix know the triple indirect tree, and files
+//! past 64 MiB need it with the 1 KiB blocks fsck.minix reads.
 
 use crate::device::BlockDevice;
 use crate::fs::FileSystem;
@@ -80,9 +82,6 @@ impl<D: BlockDevice> FileSystem<D> {
     /// `inode` may change even on error: the caller must store it.
     pub(crate) fn map_alloc(&mut self, inode: &mut DiskInode, n: u64) -> Result<(u32, bool)> {
         let p = zone_path(self.ptrs(), n)?;
-        if p.levels > 2 {
-            return Err(EFBIG);
-        }
         let mut fresh = false;
         if inode.zone[p.slot] == 0 {
             inode.zone[p.slot] = self.alloc_zone()?;

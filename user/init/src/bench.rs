@@ -56,6 +56,7 @@ impl Os for Minix {
             Open::Create => O_WRONLY | O_CREAT | O_TRUNC,
             Open::Append => O_WRONLY | O_CREAT | O_APPEND,
             Open::Directory => O_RDONLY | O_DIRECTORY,
+            Open::Update => O_WRONLY,
         };
         fs::open(path.as_bytes(), flags, 0o644).ok().map(|f| f.0 as i32)
     }
@@ -70,6 +71,15 @@ impl Os for Minix {
     }
     fn write(&mut self, fd: i32, buf: &[u8]) -> Option<usize> {
         fs::write(Fd(fd as u32), buf).ok()
+    }
+    fn pwrite(&mut self, fd: i32, buf: &[u8], offset: u64) -> Option<usize> {
+        fs::pwrite(Fd(fd as u32), buf, offset).ok()
+    }
+    fn fsync(&mut self, fd: i32) -> Option<()> {
+        fs::fsync(Fd(fd as u32)).ok()
+    }
+    fn on_disk(&mut self) -> bool {
+        fs::statvfs(b"/").is_ok_and(|s| s.dev as u64 == minix_abi::fs::DISK_DEV)
     }
     fn stat(&mut self, path: &str) -> Option<u64> {
         fs::stat(path.as_bytes()).ok().map(|s| s.size)
@@ -144,6 +154,9 @@ pub fn run() {
     for (name, w) in workloads::posix_workloads::<Minix>() {
         report(name, w(os, s));
     }
+    // The disk figures: the bench boot's root is a virtio disk.
+    report("disk_seqread_cold", workloads::disk_seqread_cold(os, s));
+    report("disk_write_fsync", workloads::disk_write_fsync(os, s));
 }
 
 /// safecopy of 4 KiB and 64 KiB from init's grant into VFS; VFS times the

@@ -43,6 +43,7 @@ pub fn phase() -> Option<&'static [Test]> {
 pub const BUILD: &[Test] = &[
     Test { name: "disk.build_tree", run: |_| build_tree() },
     Test { name: "disk.write_64mib_file", run: |_| big_file() },
+    Test { name: "mmap.testcache_4k_x20000", run: |_| testcache() },
     Test { name: "disk.fsync_and_list", run: |_| list_and_keep() },
     Test { name: "disk.phase_to_verify", run: |_| set_phase(b"verify") },
 ];
@@ -356,4 +357,137 @@ fn wild_zone() -> R {
     ensure(read_all(PHASE)?.trim_ascii() == b"corrupt", "another file")?;
     put(b"/after-bad", b"fine", 0)?;
     ensure(read_all(b"/after-bad")? == b"fine", "a new file")
+}
+
+/// MINIX's testcache run (4 KiB blocks × 20,000: an 80 MB file, past the
+/// 64 MiB that double indirect blocks reach with 1 KiB blocks) against
+/// file mappings: every check reads a block with `pread` and through a
+/// fresh private mapping of it, and both must show the block's current
+/// contents. Writes in order, verifies (in order, 3n random, in order, a
+/// permutation), rewrites in a permutation and verifies, then two rounds
+/// of a new permutation with each write followed by the check of an
+/// earlier block, then 2n random write-and-check pairs. The file goes
+/// afterwards.
+pub fn testcache() -> R {
+    crate::tests_mmap::watched_for(600, testcache_in_child)
+}
+
+const TC_BS: usize = 4096;
+const TC_N: usize = 20_000;
+const TC_PATH: &[u8] = b"/testcache";
+
+/// A block's bytes for its generation: its number and generation, then a
+/// pattern seeded by both.
+fn tc_fill(buf: &mut [u8], b: usize, generation: u32) {
+    let mut r = Rng(((b as u64) << 32 | generation as u64) ^ 0x9e37_79b9_7f4a_7c15 | 1);
+    for w in buf.chunks_exact_mut(8) {
+        w.copy_from_slice(&r.next().to_le_bytes());
+    }
+    buf[..8].copy_from_slice(&(b as u64).to_le_bytes());
+    buf[8..12].copy_from_slice(&generation.to_le_bytes());
+}
+
+struct Tc {
+    fd: Fd,
+    generation: Vec<u32>,
+    buf: Vec<u8>,
+    want: Vec<u8>,
+    rng: Rng,
+}
+
+impl Tc {
+    fn write(&mut self, b: usize) -> R {
+        self.generation[b] += 1;
+        tc_fill(&mut self.buf, b, self.generation[b]);
+        let n = ok(fs::pwrite(self.fd, &self.buf, (b * TC_BS) as u64), "pwrite")?;
+        ensure(n == TC_BS, "short pwrite")
+    }
+
+    fn check(&mut self, b: usize) -> R {
+        tc_fill(&mut self.want, b, self.generation[b]);
+        let n = ok(fs::pread(self.fd, &mut self.buf, (b * TC_BS) as u64), "pread")?;
+        ensure(n == TC_BS && self.buf == self.want, "pread shows the wrong bytes")?;
+        let m = ok(fs::mmap(self.fd, 0, TC_BS as u64, minix_abi::vm::PROT_READ, minix_abi::vm::MAP_PRIVATE, (b * TC_BS) as u64), "mmap")?;
+        // SAFETY: a readable mapping of TC_BS bytes made just above and
+        // unmapped only after this slice's last use.
+        let mapped = unsafe { core::slice::from_raw_parts(m as *const u8, TC_BS) };
+        let same = mapped == &self.want[..];
+        ok(mxrt::posix::munmap(m, TC_BS as u64), "munmap")?;
+        if !same {
+            println!("  block {} generation {}: the mapping differs", b, self.generation[b]);
+            return Err("the mapping shows the wrong bytes");
+        }
+        Ok(())
+    }
+
+    fn permutation(&mut self) -> Vec<usize> {
+        let mut p: Vec<usize> = (0..TC_N).collect();
+        for i in (1..TC_N).rev() {
+            p.swap(i, (self.rng.next() % (i as u64 + 1)) as usize);
+        }
+        p
+    }
+
+    fn random(&mut self) -> usize {
+        (self.rng.next() % TC_N as u64) as usize
+    }
+}
+
+/// Says how far the run got, with the guest's clock, so a slow run shows
+/// where its time goes.
+fn tc_phase(what: &str) {
+    let mhz = mxrt::posix::tsc_mhz().unwrap_or(1).max(1);
+    println!("testcache: {} at {} ms", what, sel4::rdtsc() / mhz / 1000);
+}
+
+fn testcache_in_child() -> R {
+    tc_phase("start");
+    let fd = ok(fs::open(TC_PATH, O_CREAT | O_RDWR | O_TRUNC, 0o644), "create")?;
+    let mut t = Tc { fd, generation: alloc::vec![0; TC_N], buf: alloc::vec![0; TC_BS], want: alloc::vec![0; TC_BS], rng: Rng(74) };
+    for b in 0..TC_N {
+        t.write(b)?;
+    }
+    ensure(ok(fs::fstat(fd), "fstat")?.size == (TC_N * TC_BS) as u64, "the file is not 80 MB")?;
+    tc_phase("written");
+    for b in 0..TC_N {
+        t.check(b)?;
+    }
+    tc_phase("checked in order");
+    for _ in 0..3 * TC_N {
+        let b = t.random();
+        t.check(b)?;
+    }
+    tc_phase("checked at random");
+    for b in 0..TC_N {
+        t.check(b)?;
+    }
+    for b in t.permutation() {
+        t.check(b)?;
+    }
+    tc_phase("verified");
+    let p = t.permutation();
+    for &b in &p {
+        t.write(b)?;
+    }
+    for b in t.permutation() {
+        t.check(b)?;
+    }
+    tc_phase("rewritten");
+    for _ in 0..2 {
+        let p = t.permutation();
+        for (i, &b) in p.iter().enumerate() {
+            t.write(b)?;
+            t.check(p[i / 2])?;
+        }
+    }
+    tc_phase("interleaved");
+    for _ in 0..2 * TC_N {
+        let b = t.random();
+        t.write(b)?;
+        let c = t.random();
+        t.check(c)?;
+    }
+    tc_phase("random pairs");
+    ok(fs::close(fd), "close")?;
+    ok(fs::unlink(TC_PATH), "unlink")
 }

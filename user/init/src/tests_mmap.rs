@@ -52,6 +52,11 @@ fn ok<T>(r: Result<T, Errno>, why: &'static str) -> Result<T, &'static str> {
 /// Runs `f` in a child and waits at most 20 s of guest time: a hang is a
 /// failure naming the test, not a stuck boot.
 fn watched(f: fn() -> R) -> R {
+    watched_for(20, f)
+}
+
+/// As [`watched`], with a limit of `secs` seconds.
+pub(crate) fn watched_for(secs: u64, f: fn() -> R) -> R {
     let mhz = ok(posix::tsc_mhz(), "no TSC frequency")?;
     let pid = match ok(posix::fork(), "fork")? {
         0 => posix::exit(match f() {
@@ -63,11 +68,18 @@ fn watched(f: fn() -> R) -> R {
         }),
         pid => pid,
     };
-    let deadline = sel4::rdtsc() + 20 * mhz * 1_000_000;
+    let deadline = sel4::rdtsc() + secs * mhz * 1_000_000;
     loop {
         match posix::waitpid(pid as i64, pm::WNOHANG) {
-            Ok((0, _)) if sel4::rdtsc() < deadline => continue,
-            Ok((0, _)) => return Err("hung: no answer within 20 s"),
+            Ok((0, _)) if sel4::rdtsc() < deadline => {
+                // Give way: every process runs at one priority, so a
+                // parent that only polled would hold the CPU for its
+                // whole timeslice each time the child's disk request left
+                // the block driver waiting to run after its interrupt.
+                sel4::yield_now();
+                continue;
+            }
+            Ok((0, _)) => return Err("hung: no answer within the time limit"),
             Ok((_, status)) if pm::wifexited(status) => return ensure(pm::wexitstatus(status) == 0, "the test failed in its child"),
             Ok((_, status)) => {
                 sel4_root_task::println!("  the child was killed by signal {}", pm::wtermsig(status));
