@@ -94,7 +94,9 @@ impl<D: BlockDevice> BlockCache<D> {
             block_size,
             capacity,
             store,
-            slots: Vec::new(),
+            // All at once: growing by doubling would want the old and the
+            // new array together, which a server's fixed heap may not have.
+            slots: Vec::with_capacity(capacity),
             index: BTreeMap::new(),
             dirty: BTreeSet::new(),
             head: NIL,

@@ -8,7 +8,7 @@ use crate::measure::{per_iteration, Samples};
 
 /// Bytes one round reads cold.
 const COLD_LEN: usize = 16 << 20;
-/// The file: three rounds' worth, more than the file system's cache (32 MiB
+/// The file: three rounds' worth, more than the file system's cache (24 MiB
 /// on ours), so each round finds its third evicted.
 const COLD_FILE: usize = 3 * COLD_LEN;
 
