@@ -317,18 +317,7 @@ fn write_until_killed() -> R {
 }
 
 fn read_all(path: &[u8]) -> Result<Vec<u8>, &'static str> {
-    let fd = ok(fs::open(path, O_RDONLY, 0), "open")?;
-    let mut out = Vec::new();
-    let mut buf = alloc::vec![0u8; 64 << 10];
-    loop {
-        let n = ok(fs::read(fd, &mut buf), "read")?;
-        if n == 0 {
-            break;
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
-    ok(fs::close(fd), "close")?;
-    Ok(out)
+    crate::tests_fs::read_all(core::str::from_utf8(path).map_err(|_| "a path that is not UTF-8")?)
 }
 
 fn recover() -> R {

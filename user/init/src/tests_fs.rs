@@ -130,7 +130,7 @@ fn create(path: &str, data: &[u8]) -> R {
     ok(fs::close(fd), "close")
 }
 
-fn read_all(path: &str) -> Result<alloc::vec::Vec<u8>, &'static str> {
+pub(crate) fn read_all(path: &str) -> Result<alloc::vec::Vec<u8>, &'static str> {
     let fd = ok(fs::open(path.as_bytes(), O_RDONLY, 0), "open for reading")?;
     let mut out = alloc::vec::Vec::new();
     let mut buf = [0u8; 4096];

@@ -94,6 +94,15 @@ fn fix_range_not_vfs() -> Result<(), &'static str> {
     m.unmap().map_err(|_| "munmap")
 }
 
+/// The cache window is the FS's: anyone else asking gets EPERM, and no
+/// window is made (VM's INFO shows no new resident pages).
+fn cache_window_not_fs() -> Result<(), &'static str> {
+    let before = posix::vm_info().map_err(|_| "vm_info")?.2;
+    ensure(posix::cache_window().err() == Some(EPERM), "CACHE_WINDOW from init was not EPERM")?;
+    let after = posix::vm_info().map_err(|_| "vm_info")?.2;
+    ensure(after == before, "CACHE_WINDOW from init mapped memory")
+}
+
 pub const TESTS: &[Test] = &[
     // Attack 1: a cap sent to PM (after children have died, as they have
     // by now) once landed in a freed slot and made every fork fail.
@@ -149,4 +158,5 @@ pub const TESTS: &[Test] = &[
     },
     Test { name: "hostile.grant_on_ipc_buffer_efault", run: |_| grant_on_ipc_buffer() },
     Test { name: "hostile.fix_range_not_vfs_eperm", run: |_| fix_range_not_vfs() },
+    Test { name: "hostile.cache_window_not_fs_eperm", run: |_| cache_window_not_fs() },
 ];
