@@ -57,6 +57,26 @@ pub fn floors(k: &mut Kernel, virt: &mut VirtRange) -> Result<(), &'static str> 
     Ok(())
 }
 
+/// The priority of [`idle_poller`]: above only seL4's own idle thread.
+const IDLE_POLL_PRIO: u8 = 1;
+
+/// Starts a thread that spins whenever nothing else can run, as Linux's
+/// `idle=poll` does in the Linux peer's boot. Under `-icount
+/// sleep=off`, a halted CPU makes QEMU jump the guest clock to the next
+/// timer deadline (seL4's 2 ms tick here, up to Linux's 4 ms there), so a
+/// figure that waits for the disk would mostly measure which tick came
+/// next. Spinning instead, the clock counts the instructions spun until
+/// the device answers: the same wait on both systems.
+pub fn start_idle_poller(k: &mut Kernel, virt: &mut VirtRange) -> Result<(), &'static str> {
+    crate::thread::start(k, virt, CPtr(0), idle_poller, 0, IDLE_POLL_PRIO).map(|_| ())
+}
+
+extern "C" fn idle_poller(_: u64) -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
 /// A thread touches WARMUP + FAULT_PAGES fresh pages, timing each touch;
 /// this thread receives each fault, maps a frame retyped in advance and
 /// answers with ReplyRecv. The page table already exists, as it usually

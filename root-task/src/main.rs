@@ -63,6 +63,9 @@ fn start(bootinfo: u64) -> ! {
         if let Err(e) = bench::floors(&mut k, &mut virt) {
             println!("bench: floors failed: {}", e);
         }
+        if let Err(e) = bench::start_idle_poller(&mut k, &mut virt) {
+            println!("bench: idle poller failed: {}", e);
+        }
     }
     let sys = match boot::boot(&mut k, &mut tally) {
         Ok(s) => s,

@@ -13,7 +13,13 @@ pub struct Linux {
     /// Linux 6.1's fault-around switch, `fault_around_bytes` in debugfs,
     /// if this run may set it (only in the bench guest, never on a host).
     pub fault_around_knob: Option<&'static str>,
+    /// `/proc/sys/vm/drop_caches`, if this run may empty the whole page
+    /// cache (only in the bench guest).
+    pub drop_caches_knob: Option<&'static str>,
 }
+
+/// `statfs`'s `f_type` of a MINIX v3 file system.
+const MINIX3_SUPER_MAGIC: libc::c_long = 0x4d5a;
 
 /// Linux's default fault-around window: 16 pages.
 const FAULT_AROUND_DEFAULT: &str = "65536";
@@ -145,6 +151,40 @@ impl Os for Linux {
     fn write(&mut self, fd: i32, buf: &[u8]) -> Option<usize> {
         // SAFETY: the kernel reads at most `buf.len()` bytes from `buf`.
         count(unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) })
+    }
+
+    fn pwrite(&mut self, fd: i32, buf: &[u8], offset: u64) -> Option<usize> {
+        // SAFETY: as for `write`.
+        count(unsafe { libc::pwrite(fd, buf.as_ptr().cast(), buf.len(), offset as libc::off_t) })
+    }
+
+    fn fsync(&mut self, fd: i32) -> Option<()> {
+        // SAFETY: touches no memory of ours.
+        ok(unsafe { libc::fsync(fd) })
+    }
+
+    /// The disk figures run where ours do: on a MINIX v3 file system,
+    /// which in the bench guest is Linux's own minix driver on a virtio
+    /// disk made by the same image builder.
+    fn on_disk(&mut self) -> bool {
+        let Some(p) = CPath::new(self.dir) else { return false };
+        // SAFETY: `st` is written by the kernel before it is read.
+        unsafe {
+            let mut st: libc::statfs = core::mem::zeroed();
+            libc::statfs(p.ptr(), &mut st) == 0 && st.f_type == MINIX3_SUPER_MAGIC
+        }
+    }
+
+    /// The file's pages go (they are clean: the workload fsync'd them),
+    /// and in the guest the whole page cache too, so the block device's
+    /// cached indirect blocks are read again as well.
+    fn uncache(&mut self, fd: i32) -> Option<()> {
+        // SAFETY: advice only; no memory of ours is touched.
+        ok(unsafe { libc::posix_fadvise(fd, 0, 0, libc::POSIX_FADV_DONTNEED) })?;
+        match self.drop_caches_knob {
+            Some(knob) => std::fs::write(knob, "1").ok(),
+            None => Some(()),
+        }
     }
 
     fn stat(&mut self, path: &str) -> Option<u64> {

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! The Linux peer of `make bench`. In the bench initramfs this program is
 //! /init (pid 1): it prepares the system and runs each unit as
-//!     /init unit <name> <dir> --set-fault-around
+//!     /init unit <name> <dir> --system-knobs
 //! which prints `measure name=<id> instr=<n>` lines. On any other Linux
 //! the `unit` form runs one unit in <dir> (the host tests do this); as
-//! anything but pid 1 the program never mounts or powers off, and without
-//! `--set-fault-around` it changes no system setting (the figure that
-//! needs one then reports that it could not run).
+//! anything but pid 1 the program never mounts, loads modules or powers
+//! off, and without `--system-knobs` it changes no system setting (the
+//! figure that needs one then reports that it could not run).
 mod init;
 mod linux;
 mod units;
@@ -18,7 +18,7 @@ fn main() {
         (Some("unit"), Some(name), dir) => {
             // The units' Os keeps the directory for the whole process.
             let dir: &'static str = Box::leak(dir.cloned().unwrap_or_else(|| "/tmp".into()).into_boxed_str());
-            let knob = args.iter().any(|a| a == "--set-fault-around");
+            let knob = args.iter().any(|a| a == "--system-knobs");
             std::process::exit(if units::run(name, dir, knob) { 0 } else { 1 })
         }
         // SAFETY: getpid has no arguments.

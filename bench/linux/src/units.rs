@@ -18,8 +18,15 @@ use bench_spec::Samples;
 pub fn names() -> Vec<&'static str> {
     let mut v = vec!["check_fault_around", "getpid", "fault_anon", "mmap_munmap_64k", "fork_exit_wait_small", "fork_exit_wait_1m"];
     v.extend(workloads::posix_workloads::<Linux>().iter().map(|(n, _)| *n));
+    v.extend(DISK_UNITS);
     v
 }
+
+/// The units that need a MINIX file system on a disk: init runs them in
+/// [`DISK_DIR`], where it mounted the bench disk.
+pub const DISK_UNITS: [&str; 2] = ["disk_seqread_cold", "disk_write_fsync"];
+/// Where init mounts the disk.
+pub const DISK_DIR: &str = "/disk";
 
 fn report(name: &str, v: Option<u64>) -> bool {
     match v {
@@ -31,12 +38,19 @@ fn report(name: &str, v: Option<u64>) -> bool {
 
 /// Where debugfs puts Linux's fault-around window.
 pub const FAULT_AROUND_KNOB: &str = "/sys/kernel/debug/fault_around_bytes";
+/// Writing 1 here drops every clean page of the page cache.
+pub const DROP_CACHES_KNOB: &str = "/proc/sys/vm/drop_caches";
 
 /// Runs the unit `name` with its files under `dir`; true if every figure
-/// it measures was measured. `set_fault_around` lets the file-mapping
-/// figures change the system-wide fault-around window.
-pub fn run(name: &str, dir: &'static str, set_fault_around: bool) -> bool {
-    let os = &mut Linux { dir, fault_around_knob: set_fault_around.then_some(FAULT_AROUND_KNOB) };
+/// it measures was measured. `system_knobs` lets the file-mapping figures
+/// change the system-wide fault-around window, and the cold-read figure
+/// empty the whole page cache.
+pub fn run(name: &str, dir: &'static str, system_knobs: bool) -> bool {
+    let os = &mut Linux {
+        dir,
+        fault_around_knob: system_knobs.then_some(FAULT_AROUND_KNOB),
+        drop_caches_knob: system_knobs.then_some(DROP_CACHES_KNOB),
+    };
     let s = &mut *Box::<Samples>::default();
     match name {
         "check_fault_around" => check_fault_around(os),
@@ -51,6 +65,8 @@ pub fn run(name: &str, dir: &'static str, set_fault_around: bool) -> bool {
         "mmap_munmap_64k" => report(name, workloads::mmap_munmap_64k(os, s)),
         "fork_exit_wait_small" => report(name, workloads::fork_exit_wait(os, s, 0)),
         "fork_exit_wait_1m" => report(name, workloads::fork_exit_wait(os, s, 1 << 20)),
+        "disk_seqread_cold" => report(name, workloads::disk_seqread_cold(os, s)),
+        "disk_write_fsync" => report(name, workloads::disk_write_fsync(os, s)),
         _ => match workloads::posix_workloads::<Linux>().iter().find(|(n, _)| *n == name) {
             Some((n, w)) => report(n, w(os, s)),
             None => {

@@ -2,11 +2,12 @@
 //! Runs every unit on the host's own Linux, in a scratch directory: the
 //! shared workloads and the Linux `Os` must produce every figure (the
 //! values are host cycles, not instructions, and are not checked). The
-//! units that change the fault-around window need the bench guest.
+//! units that change the fault-around window, and those that need a MINIX
+//! file system on a disk, need the bench guest.
 use std::process::Command;
 
 const EXE: &str = env!("CARGO_BIN_EXE_bench-linux");
-const GUEST_ONLY: &[&str] = &["check_fault_around", "fault_file_cached"];
+const GUEST_ONLY: &[&str] = &["check_fault_around", "fault_file_cached", "disk_seqread_cold", "disk_write_fsync"];
 
 fn units() -> Vec<String> {
     let out = Command::new(EXE).arg("list").output().unwrap();
@@ -49,4 +50,18 @@ fn without_the_knob_one_page_faults_are_unsupported() {
 fn refuses_to_act_as_init_off_pid_1() {
     let out = Command::new(EXE).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn disk_figures_refuse_a_directory_off_a_minix_disk() {
+    let dir = std::env::temp_dir().join(format!("bench-linux-disk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for unit in ["disk_seqread_cold", "disk_write_fsync"] {
+        let out = Command::new(EXE).args(["unit", unit, dir.to_str().unwrap()]).output().unwrap();
+        assert!(!out.status.success(), "{} ran off a MINIX disk", unit);
+        assert!(String::from_utf8(out.stdout).unwrap().contains(&format!("{} could not run", unit)));
+    }
+    // Nothing was written.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    std::fs::remove_dir(&dir).unwrap();
 }

@@ -16,5 +16,5 @@ pub mod measure;
 pub mod workloads;
 
 pub use figures::{Figure, FIGURES};
-pub use measure::{median, per_iteration, Clock, FnClock, Samples};
+pub use measure::{median, per_iteration, per_iteration_prepared, Clock, FnClock, Samples};
 pub use workloads::Os;

@@ -72,13 +72,28 @@ pub fn per_iteration<C: Clock + ?Sized>(
     samples: &mut Samples,
     warmup: usize,
     iters: usize,
+    op: impl FnMut(&mut C, usize),
+) -> u64 {
+    per_iteration_prepared(clock, samples, warmup, iters, |_, _| {}, op)
+}
+
+/// As [`per_iteration`], with `prepare(i)` run untimed before each
+/// `op(i)`, warm-up or timed (to make a cache cold again, say).
+pub fn per_iteration_prepared<C: Clock + ?Sized>(
+    clock: &mut C,
+    samples: &mut Samples,
+    warmup: usize,
+    iters: usize,
+    mut prepare: impl FnMut(&mut C, usize),
     mut op: impl FnMut(&mut C, usize),
 ) -> u64 {
     for i in 0..warmup {
+        prepare(clock, i);
         op(clock, i);
     }
     samples.clear();
     for i in warmup..warmup + iters {
+        prepare(clock, i);
         let t0 = clock.now();
         op(clock, i);
         let t1 = clock.now();
@@ -114,5 +129,26 @@ mod tests {
         let m = per_iteration(&mut c, &mut s, 3, 5, |c, i| c.0 += if i < 3 { 1000 } else { 10 + i as u64 });
         assert_eq!(s.len(), 5);
         assert_eq!(m, 10 + 5);
+    }
+
+    #[test]
+    fn preparation_is_not_timed() {
+        let mut c = Fake(0);
+        let mut s = Samples::default();
+        let mut prepared = [usize::MAX; 5];
+        // Each preparation costs 500, each operation 7.
+        let m = per_iteration_prepared(
+            &mut c,
+            &mut s,
+            2,
+            3,
+            |c, i| {
+                prepared[i] = i;
+                c.0 += 500
+            },
+            |c, _| c.0 += 7,
+        );
+        assert_eq!(prepared, [0, 1, 2, 3, 4]);
+        assert_eq!(m, 7);
     }
 }

@@ -108,6 +108,13 @@ pub trait Os: Clock {
     fn on_disk(&mut self) -> bool {
         false
     }
+    /// Makes the file's cached data cold again, where the system's cache
+    /// would otherwise keep all of it: Linux's page cache holds a file
+    /// many times the size of ours. The default does nothing, for a
+    /// system whose cache the workload itself overruns.
+    fn uncache(&mut self, _fd: i32) -> Option<()> {
+        Some(())
+    }
     /// `stat(path)`: the file's size.
     fn stat(&mut self, _path: &str) -> Option<u64> {
         None

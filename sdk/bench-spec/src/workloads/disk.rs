@@ -4,7 +4,7 @@
 use super::files::make_file;
 use super::scratch::Scratch;
 use super::{Open, Os, Path, PAGE};
-use crate::measure::{per_iteration, Samples};
+use crate::measure::{per_iteration, per_iteration_prepared, Samples};
 
 /// Bytes one round reads cold.
 const COLD_LEN: usize = 16 << 20;
@@ -16,7 +16,9 @@ const COLD_FILE: usize = 3 * COLD_LEN;
 /// `pread`s: the figure is per 16 MiB, and the report divides it for a
 /// per-byte cost. A 48 MiB file is written first (and fsync'd); round `i`
 /// reads its third `i mod 3`, which the two rounds (or the writes) since
-/// it was last read have pushed out of the least-recently-used cache.
+/// it was last read have pushed out of our least-recently-used cache.
+/// Linux's page cache would keep the whole file, so before each round,
+/// untimed, [`Os::uncache`] drops what it holds.
 pub fn disk_seqread_cold<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
     const CHUNK: usize = 64 * 1024;
     if !os.on_disk() {
@@ -28,7 +30,8 @@ pub fn disk_seqread_cold<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
     let fd = os.open(path.as_str(), Open::Read)?;
     os.fsync(fd)?;
     let mut failed = false;
-    let m = per_iteration(os, s, 1, 5, |os, i| {
+    let mut uncached = true;
+    let m = per_iteration_prepared(os, s, 1, 5, |os, _| uncached &= os.uncache(fd).is_some(), |os, i| {
         let base = (i % 3) * COLD_LEN;
         let mut off = 0;
         while off < COLD_LEN {
@@ -44,7 +47,7 @@ pub fn disk_seqread_cold<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
     os.close(fd);
     os.unlink(path.as_str());
     buf.free(os);
-    (!failed).then_some(m)
+    (!failed && uncached).then_some(m)
 }
 
 /// One 4 KiB `pwrite` and an `fsync` of it, cycling over the 64 pages of a
