@@ -87,6 +87,24 @@ mod glue {
                 RootDisk::Driver(d) => d.size_bytes(),
             }
         }
+        fn run_bytes(&self) -> usize {
+            match self {
+                RootDisk::Ram(d) => d.run_bytes(),
+                RootDisk::Driver(d) => d.run_bytes(),
+            }
+        }
+        fn read_run(&mut self, first: u64, count: usize, len: usize, put: &mut dyn FnMut(usize, &[u8])) -> Result<(), Errno> {
+            match self {
+                RootDisk::Ram(d) => d.read_run(first, count, len, put),
+                RootDisk::Driver(d) => d.read_run(first, count, len, put),
+            }
+        }
+        fn write_run(&mut self, first: u64, count: usize, len: usize, get: &mut dyn FnMut(usize, &mut [u8])) -> Result<(), Errno> {
+            match self {
+                RootDisk::Ram(d) => d.write_run(first, count, len, get),
+                RootDisk::Driver(d) => d.write_run(first, count, len, get),
+            }
+        }
     }
 
     /// A block cache in a mapping from VM, and its address range (`None`:

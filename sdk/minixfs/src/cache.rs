@@ -7,6 +7,11 @@
 //! its slot to the front, eviction takes the back, both O(1). A linear
 //! scan for the oldest use cost a pass over every slot per miss, which was
 //! most of the time of a sequential read.
+//!
+//! A device with a per-request cost (the block driver) moves runs of
+//! consecutive blocks in one request: [`BlockCache::prefetch`] reads the
+//! missing blocks of a run ahead of a file read, and a flush writes each
+//! run of consecutive dirty blocks together.
 
 use crate::device::BlockDevice;
 use crate::Result;
@@ -32,9 +37,16 @@ const NIL: usize = usize::MAX;
 pub struct CacheStats {
     pub hits: u64,
     pub misses: u64,
+    /// Blocks read from the device, one at a time or in runs.
     pub reads: u64,
+    /// Blocks written to the device, one at a time or in runs.
     pub writes: u64,
+    /// Device requests that moved a run of blocks (reads and writes).
+    pub runs: u64,
 }
+
+/// Most blocks in one device run: 64 KiB of 1 KiB blocks.
+pub const MAX_RUN: usize = 64;
 
 /// Where the cached blocks' bytes live: slot `i` is bytes
 /// `i * block_size ..` of it.
@@ -131,6 +143,33 @@ impl<D: BlockDevice> BlockCache<D> {
         self.index.get(&block).is_some_and(|&i| self.slots[i].dirty)
     }
 
+    /// Whether `block` is cached.
+    pub fn contains(&self, block: u64) -> bool {
+        self.index.contains_key(&block)
+    }
+
+    /// Blocks one device run may hold: below 2, runs are not worth it.
+    /// At most half the cache, so a run never evicts its own blocks.
+    pub fn run_blocks(&self) -> usize {
+        (self.dev.run_bytes() / self.block_size.max(1)).min(MAX_RUN).min(self.capacity / 2)
+    }
+
+    /// A slot holding no block (a new one while the cache grows, else the
+    /// least recently used one, written back first if dirty).
+    fn take_slot(&mut self) -> Result<usize> {
+        if self.slots.len() < self.capacity {
+            self.slots.push(Slot { block: NO_BLOCK, dirty: false, prev: NIL, next: NIL });
+            if let Store::Heap(v) = &mut self.store {
+                v.resize(self.slots.len() * self.block_size, 0);
+            }
+            let i = self.slots.len() - 1;
+            self.push_front(i);
+            Ok(i)
+        } else {
+            self.evict_one()
+        }
+    }
+
     /// Finds or loads `block`; `read` false gives a zero-filled block
     /// without touching the device.
     fn slot(&mut self, block: u64, read: bool) -> Result<usize> {
@@ -140,17 +179,7 @@ impl<D: BlockDevice> BlockCache<D> {
             return Ok(i);
         }
         self.stats.misses += 1;
-        let i = if self.slots.len() < self.capacity {
-            self.slots.push(Slot { block: NO_BLOCK, dirty: false, prev: NIL, next: NIL });
-            if let Store::Heap(v) = &mut self.store {
-                v.resize(self.slots.len() * self.block_size, 0);
-            }
-            let i = self.slots.len() - 1;
-            self.push_front(i);
-            i
-        } else {
-            self.evict_one()?
-        };
+        let i = self.take_slot()?;
         let bs = self.block_size;
         let data = &mut self.store.bytes()[i * bs..(i + 1) * bs];
         if read {
@@ -238,6 +267,64 @@ impl<D: BlockDevice> BlockCache<D> {
         Ok(victim)
     }
 
+    /// Reads ahead: the blocks from `first` on, up to `count` (and
+    /// [`Self::run_blocks`]) and up to the first one already cached, in
+    /// one device run. Returns how many it read: 0 when fewer than two
+    /// were missing, which a plain [`Self::read`] serves as well. After an
+    /// error none of the run is cached.
+    pub fn prefetch(&mut self, first: u64, count: usize) -> Result<usize> {
+        let count = count.min(self.run_blocks());
+        let mut n = 0;
+        while n < count && first.checked_add(n as u64).is_some_and(|b| !self.index.contains_key(&b)) {
+            n += 1;
+        }
+        if n < 2 {
+            return Ok(0);
+        }
+        let mut idx = [0usize; MAX_RUN];
+        for k in 0..n {
+            match self.take_slot() {
+                Ok(i) => {
+                    // In use from now: the next take must not pick it.
+                    self.make_newest(i);
+                    idx[k] = i
+                }
+                Err(e) => {
+                    idx[..k].iter().for_each(|&i| self.make_oldest(i));
+                    return Err(e);
+                }
+            }
+        }
+        let bs = self.block_size;
+        let store = &mut self.store;
+        let r = self.dev.read_run(first, n, bs, &mut |k, bytes| {
+            if let Some(&i) = idx.get(k) {
+                store.bytes()[i * bs..(i + 1) * bs].copy_from_slice(bytes);
+            }
+        });
+        if let Err(e) = r {
+            idx[..n].iter().for_each(|&i| self.make_oldest(i));
+            return Err(e);
+        }
+        for (k, &i) in idx[..n].iter().enumerate() {
+            let block = first + k as u64;
+            self.slots[i].block = block;
+            self.index.insert(block, i);
+        }
+        self.stats.reads += n as u64;
+        self.stats.runs += 1;
+        Ok(n)
+    }
+
+    /// The contents of `block` if it is cached (a hit, as for
+    /// [`Self::read`]); `None` touches nothing, not even the counters.
+    pub fn cached(&mut self, block: u64) -> Option<&[u8]> {
+        let i = *self.index.get(&block)?;
+        self.stats.hits += 1;
+        self.make_newest(i);
+        Some(self.data(i))
+    }
+
     /// The contents of `block`, read from the device on a miss.
     pub fn read(&mut self, block: u64) -> Result<&[u8]> {
         let i = self.slot(block, true)?;
@@ -281,14 +368,38 @@ impl<D: BlockDevice> BlockCache<D> {
     }
 
     /// Writes every dirty block, in block order, then flushes the device.
+    /// Consecutive dirty blocks go in one device run each (up to
+    /// [`Self::run_blocks`]).
     pub fn flush(&mut self) -> Result<()> {
         let dirty: Vec<(u64, usize)> = self.dirty.iter().filter_map(|b| self.index.get(b).map(|&i| (*b, i))).collect();
         let bs = self.block_size;
-        for (block, i) in dirty {
-            self.dev.write_block(block, &self.store.bytes()[i * bs..(i + 1) * bs])?;
-            self.stats.writes += 1;
-            self.slots[i].dirty = false;
-            self.dirty.remove(&block);
+        let most = self.run_blocks().max(1);
+        let mut at = 0;
+        while at < dirty.len() {
+            let first = dirty[at].0;
+            let mut n = 1;
+            while n < most && at + n < dirty.len() && dirty[at + n].0 == first + n as u64 {
+                n += 1;
+            }
+            let run = &dirty[at..at + n];
+            if n == 1 {
+                let i = run[0].1;
+                self.dev.write_block(first, &self.store.bytes()[i * bs..(i + 1) * bs])?;
+            } else {
+                let store = &mut self.store;
+                self.dev.write_run(first, n, bs, &mut |k, out| {
+                    if let Some(&(_, i)) = run.get(k) {
+                        out.copy_from_slice(&store.bytes()[i * bs..(i + 1) * bs]);
+                    }
+                })?;
+                self.stats.runs += 1;
+            }
+            for &(block, i) in run {
+                self.stats.writes += 1;
+                self.slots[i].dirty = false;
+                self.dirty.remove(&block);
+            }
+            at += n;
         }
         self.dev.flush()
     }

@@ -23,6 +23,36 @@ pub trait BlockDevice {
     }
     /// The capacity in bytes.
     fn size_bytes(&self) -> u64;
+
+    /// Most bytes one [`Self::read_run`] or [`Self::write_run`] moves;
+    /// 0 for a device where a run costs what its blocks cost one by one
+    /// (memory), so the cache does not gather runs for it.
+    fn run_bytes(&self) -> usize {
+        0
+    }
+    /// Reads `count` consecutive blocks of `len` bytes from block `first`,
+    /// handing block `first + i` to `put(i, bytes)`, in order. A device
+    /// with a per-request cost (a driver) does it in one request; this
+    /// default reads them one at a time. On an error some blocks may have
+    /// been handed over already.
+    fn read_run(&mut self, first: u64, count: usize, len: usize, put: &mut dyn FnMut(usize, &[u8])) -> Result<(), Errno> {
+        let mut buf = vec![0; len];
+        for i in 0..count {
+            self.read_block(first + i as u64, &mut buf)?;
+            put(i, &buf);
+        }
+        Ok(())
+    }
+    /// Writes `count` consecutive blocks of `len` bytes from block
+    /// `first`, block `first + i` filled by `get(i, bytes)`.
+    fn write_run(&mut self, first: u64, count: usize, len: usize, get: &mut dyn FnMut(usize, &mut [u8])) -> Result<(), Errno> {
+        let mut buf = vec![0; len];
+        for i in 0..count {
+            get(i, &mut buf);
+            self.write_block(first + i as u64, &buf)?;
+        }
+        Ok(())
+    }
 }
 
 impl<T: BlockDevice + ?Sized> BlockDevice for &mut T {
@@ -37,6 +67,15 @@ impl<T: BlockDevice + ?Sized> BlockDevice for &mut T {
     }
     fn size_bytes(&self) -> u64 {
         (**self).size_bytes()
+    }
+    fn run_bytes(&self) -> usize {
+        (**self).run_bytes()
+    }
+    fn read_run(&mut self, first: u64, count: usize, len: usize, put: &mut dyn FnMut(usize, &[u8])) -> Result<(), Errno> {
+        (**self).read_run(first, count, len, put)
+    }
+    fn write_run(&mut self, first: u64, count: usize, len: usize, get: &mut dyn FnMut(usize, &mut [u8])) -> Result<(), Errno> {
+        (**self).write_run(first, count, len, get)
     }
 }
 

@@ -74,6 +74,7 @@ impl<D: BlockDevice> FileSystem<D> {
         }
         let len = (buf.len() as u64).min(size - off) as usize;
         let bs = self.bs();
+        let want = (off + len as u64).div_ceil(bs);
         let mut done = 0;
         while done < len {
             let pos = off + done as u64;
@@ -82,11 +83,40 @@ impl<D: BlockDevice> FileSystem<D> {
             let dst = &mut buf[done..done + chunk];
             match self.map(inode, pos / bs)? {
                 None => dst.fill(0),
-                Some(z) => dst.copy_from_slice(&self.cache.read(z as u64)?[o..o + chunk]),
+                Some(z) => {
+                    if let Some(hit) = self.cache.cached(z as u64) {
+                        dst.copy_from_slice(&hit[o..o + chunk]);
+                    } else {
+                        self.read_ahead(inode, pos / bs, z, want);
+                        dst.copy_from_slice(&self.cache.read(z as u64)?[o..o + chunk]);
+                    }
+                }
             }
             done += chunk;
         }
         Ok(len)
+    }
+
+    /// Before a read misses the file's block `lb` (zone `z`): reads it and
+    /// the file's next blocks that lie right after it on the disk in one
+    /// device run, as far as `want` (the first block the read does not
+    /// need), or a whole run ahead when the block before is cached (a
+    /// sequential reader, who will want them next). A hole or a jump on
+    /// the disk ends the run. A failed read-ahead is no error: the plain
+    /// read that follows reports what is wrong with its own block.
+    fn read_ahead(&mut self, inode: &DiskInode, lb: u64, z: u32, want: u64) {
+        let most = self.cache.run_blocks() as u64;
+        if most < 2 {
+            return;
+        }
+        let file_blocks = (inode.size as u64).div_ceil(self.bs());
+        let sequential = lb > 0 && matches!(self.map(inode, lb - 1), Ok(Some(p)) if self.cache.contains(p as u64));
+        let end = if sequential { lb + most } else { want.min(lb + most) }.min(file_blocks);
+        let mut n = 1;
+        while lb + n < end && matches!(self.map(inode, lb + n), Ok(Some(p)) if p as u64 == z as u64 + n) {
+            n += 1;
+        }
+        let _ = self.cache.prefetch(z as u64, n as usize);
     }
 
     /// The inode of a regular file that write, truncate and punch may

@@ -31,19 +31,26 @@ pub fn disk_seqread_cold<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
     os.fsync(fd)?;
     let mut failed = false;
     let mut uncached = true;
-    let m = per_iteration_prepared(os, s, 1, 5, |os, _| uncached &= os.uncache(fd).is_some(), |os, i| {
-        let base = (i % 3) * COLD_LEN;
-        let mut off = 0;
-        while off < COLD_LEN {
-            match os.pread(fd, buf.bytes(), (base + off) as u64) {
-                Some(n) if n > 0 => off += n,
-                _ => {
-                    failed = true;
-                    break;
+    let m = per_iteration_prepared(
+        os,
+        s,
+        1,
+        5,
+        |os, _| uncached &= os.uncache(fd).is_some(),
+        |os, i| {
+            let base = (i % 3) * COLD_LEN;
+            let mut off = 0;
+            while off < COLD_LEN {
+                match os.pread(fd, buf.bytes(), (base + off) as u64) {
+                    Some(n) if n > 0 => off += n,
+                    _ => {
+                        failed = true;
+                        break;
+                    }
                 }
             }
-        }
-    });
+        },
+    );
     os.close(fd);
     os.unlink(path.as_str());
     buf.free(os);

@@ -8,4 +8,5 @@ mod check;
 mod corrupt;
 mod debian;
 mod model;
+mod runs;
 mod util;
