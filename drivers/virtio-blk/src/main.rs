@@ -154,6 +154,7 @@ mod glue {
             chain[1..1 + n].copy_from_slice(&bufs[..n]);
             chain[1 + n] = Buffer { addr: self.phys.addr(dma::STATUS_OFFSET), len: 1, device_writes: true };
             let head = self.queue.submit(m, &chain[..n + 2]).map_err(|_| EIO)?;
+            let notified = sel4::rdtsc();
             self.io.out16(self.base + reg::QUEUE_NOTIFY, 0).map_err(|_| EIO)?;
             let used = loop {
                 sel4::wait(self.ntfn);
@@ -168,6 +169,7 @@ mod glue {
                 }
             };
             self.stats.completed += 1;
+            self.stats.wait_ticks += sel4::rdtsc().wrapping_sub(notified);
             if used.id != head as u32 {
                 println!("blk: the device completed descriptor {} for {}", used.id, head);
                 return Err(EIO);

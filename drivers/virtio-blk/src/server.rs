@@ -19,6 +19,10 @@ pub struct Stats {
     pub interrupts: u64,
     /// Interrupts after which the device had completed nothing.
     pub spurious: u64,
+    /// TSC ticks from each notify to the wake-up that found its
+    /// completion: the device's time, the interrupt and the kernel's
+    /// wake-up (where the driver's own work is not).
+    pub wait_ticks: u64,
 }
 
 /// A disk that moves whole validated extents.
@@ -93,7 +97,7 @@ impl<D: Device> Server<D> {
     fn request(&mut self, who: Endpoint, r: Request, io: &mut impl Copier) -> Result<Reply, Errno> {
         if let Request::Stats = r {
             let s = self.dev.as_ref().map(|d| d.stats()).unwrap_or_default();
-            return Ok(Reply::ok_with(s.completed, [s.interrupts, s.spurious, 0]));
+            return Ok(Reply::ok_with(s.completed, [s.interrupts, s.spurious, s.wait_ticks]));
         }
         let minor = match r {
             Request::Open { minor, .. }

@@ -16,7 +16,7 @@
 //! | `GATHER` 0x505 (read into pieces), `SCATTER` 0x506 (write from pieces) | minor | position (bytes) | grant of the vector | pieces (1..=[`IOV_MAX`]) | bytes moved |
 //! | `FLUSH` 0x508 | minor | | | | 0 |
 //! | `GET_SIZE` 0x509 | minor | | | | the device's size in bytes |
-//! | `STATS` 0x510 | | | | | requests the device completed; MR1 interrupts taken, MR2 wake-ups without a completion |
+//! | `STATS` 0x510 | | | | | requests the device completed; MR1 interrupts taken, MR2 wake-ups without a completion, MR3 TSC ticks spent waiting for the device (notify to completed wake-up) |
 //!
 //! **The vector** of `GATHER`/`SCATTER` lies in the client's memory, in a
 //! grant of its own (readable by the driver): [`IOV_ENTRY_BYTES`] per

@@ -31,11 +31,15 @@ pub struct Row {
     pub linux_mark: Mark,
 }
 
-fn mark(value: Option<u64>, base: Option<u64>, divisor: u64, target: Option<u32>) -> Mark {
+/// A value and what it is divided by to give one operation's figure.
+type Per = (Option<u64>, u64);
+
+fn mark((value, divisor): Per, (base, base_divisor): Per, target: Option<u32>) -> Mark {
     match (value, base, target) {
-        // value / divisor <= base * target / 100, in integers.
+        // value / divisor <= (base / base_divisor) * target / 100, in
+        // integers.
         (Some(v), Some(b), Some(t)) => {
-            if v as u128 * 100 <= b as u128 * divisor as u128 * t as u128 {
+            if v as u128 * 100 * base_divisor as u128 <= b as u128 * divisor as u128 * t as u128 {
                 Mark::Met
             } else {
                 Mark::Missed
@@ -45,24 +49,32 @@ fn mark(value: Option<u64>, base: Option<u64>, divisor: u64, target: Option<u32>
     }
 }
 
-fn ratio(value: Option<u64>, base: Option<u64>, divisor: u64) -> Option<f64> {
+fn ratio((value, divisor): Per, (base, base_divisor): Per) -> Option<f64> {
     match (value, base) {
-        (Some(v), Some(b)) if b > 0 => Some(v as f64 / divisor as f64 / b as f64),
+        (Some(v), Some(b)) if b > 0 => Some((v as f64 / divisor as f64) / (b as f64 / base_divisor as f64)),
         _ => None,
     }
 }
 
-/// A figure's floor: its printed name and its value if measured.
-fn floor(fig: &Figure, ours: &Measures) -> (Option<String>, Option<u64>) {
+/// What a figure named `name` is divided by (1 for one not in `figs`).
+fn divisor_of(figs: &[Figure], name: &str) -> u64 {
+    figs.iter().find(|f| f.name == name).map_or(1, |f| f.divisor)
+}
+
+/// A figure's floor: its printed name, its value if measured, and that
+/// value's divisor (a per-byte floor is measured per many bytes, as the
+/// figure on it is).
+fn floor(figs: &[Figure], fig: &Figure, ours: &Measures) -> (Option<String>, Per) {
     match fig.floor {
-        Floor::None => (None, None),
-        Floor::One(a) => (Some(a.to_string()), ours.get(a).copied()),
+        Floor::None => (None, (None, 1)),
+        Floor::One(a) => (Some(a.to_string()), (ours.get(a).copied(), divisor_of(figs, a))),
         Floor::Sum(a, b) => {
+            // Sums are of per-operation floors (an IPC and a memcpy).
             let v = match (ours.get(a), ours.get(b)) {
                 (Some(x), Some(y)) => Some(x + y),
                 _ => None,
             };
-            (Some(format!("{}+{}", a, b)), v)
+            (Some(format!("{}+{}", a, b)), (v, 1))
         }
     }
 }
@@ -75,18 +87,18 @@ pub fn rows(figs: &[Figure], ours: &Measures, linux: &Measures) -> Vec<Row> {
         .map(|f| {
             let o = ours.get(f.name).copied();
             let l = linux.get(f.name).copied();
-            let (floor_name, fl) = floor(f, ours);
+            let (floor_name, fl) = floor(figs, f, ours);
             Row {
                 fig: *f,
                 ours: o,
                 floor_name,
-                floor: fl,
-                ratio: ratio(o, fl, f.divisor),
-                floor_mark: mark(o, fl, f.divisor, f.floor_target),
+                floor: fl.0,
+                ratio: ratio((o, f.divisor), fl),
+                floor_mark: mark((o, f.divisor), fl, f.floor_target),
                 linux: l,
                 // The divisor is common to both and cancels.
-                vs_linux: ratio(o, l, 1),
-                linux_mark: mark(o, l, 1, f.linux_target),
+                vs_linux: ratio((o, 1), (l, 1)),
+                linux_mark: mark((o, 1), (l, 1), f.linux_target),
             }
         })
         .collect()
@@ -103,13 +115,13 @@ pub fn problems(figs: &[Figure], ours: &Measures) -> Vec<String> {
     }
     for f in figs {
         let Some(limit) = f.floor_limit else { continue };
-        let (name, fl) = floor(f, ours);
-        if let (Some(v), Some(b)) = (ours.get(f.name), fl) {
-            if mark(Some(*v), Some(b), f.divisor, Some(limit)) == Mark::Missed {
+        let (name, fl) = floor(figs, f, ours);
+        if let (Some(v), (Some(b), bd)) = (ours.get(f.name), fl) {
+            if mark((Some(*v), f.divisor), (Some(b), bd), Some(limit)) == Mark::Missed {
                 out.push(format!(
                     "{} is {:.2}x {}, over its limit of {:.2}x",
                     f.name,
-                    *v as f64 / f.divisor as f64 / b as f64,
+                    ratio((Some(*v), f.divisor), (Some(b), bd)).unwrap_or(0.0),
                     name.unwrap_or_default(),
                     limit as f64 / 100.0
                 ));
@@ -122,7 +134,7 @@ pub fn problems(figs: &[Figure], ours: &Measures) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bench_spec::figures::FIGURES;
+    use bench_spec::figures::{find, FIGURES};
 
     fn m(pairs: &[(&str, u64)]) -> Measures {
         pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
@@ -188,6 +200,20 @@ mod tests {
         let s = row(&rows(FIGURES, &ours, &linux), "seqread_64k").clone();
         assert_eq!(s.linux_mark, Mark::Met);
         assert!((s.vs_linux.unwrap() - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_divided_floor_is_divided_too() {
+        // Both per 16 MiB: the ratio is of the per-byte figures, 4.5 / 0.4.
+        let mib16 = 16u64 << 20;
+        let ours = m(&[("disk_raw_read", mib16 * 4 / 10), ("disk_seqread_cold", mib16 * 45 / 10)]);
+        let s = row(&rows(FIGURES, &ours, &m(&[])), "disk_seqread_cold").clone();
+        assert_eq!(s.floor_name.as_deref(), Some("disk_raw_read"));
+        assert!((s.ratio.unwrap() - 11.25).abs() < 1e-5, "{:?}", s.ratio);
+        let fig = Figure { floor_target: Some(1200), ..s.fig };
+        assert_eq!(rows(&[*find("disk_raw_read").unwrap(), fig], &ours, &m(&[]))[1].floor_mark, Mark::Met);
+        let fig = Figure { floor_target: Some(1100), ..fig };
+        assert_eq!(rows(&[*find("disk_raw_read").unwrap(), fig], &ours, &m(&[]))[1].floor_mark, Mark::Missed);
     }
 
     #[test]
