@@ -75,20 +75,28 @@ impl<D: BlockDevice> FileSystem<D> {
         let len = (buf.len() as u64).min(size - off) as usize;
         let bs = self.bs();
         let want = (off + len as u64).div_ceil(bs);
+        // The extent last mapped: file blocks from `start`, `count` of
+        // them, in zones from `zone` on (or holes).
+        let (mut start, mut zone, mut count) = (0u64, None::<u32>, 0u64);
         let mut done = 0;
         while done < len {
             let pos = off + done as u64;
+            let lb = pos / bs;
             let o = (pos % bs) as usize;
             let chunk = (bs as usize - o).min(len - done);
             let dst = &mut buf[done..done + chunk];
-            match self.map(inode, pos / bs)? {
+            if lb < start || lb >= start + count {
+                (zone, count) = self.map_extent(inode, lb, want - lb)?;
+                start = lb;
+            }
+            match zone.map(|z| z as u64 + (lb - start)) {
                 None => dst.fill(0),
                 Some(z) => {
-                    if let Some(hit) = self.cache.cached(z as u64) {
+                    if let Some(hit) = self.cache.cached(z) {
                         dst.copy_from_slice(&hit[o..o + chunk]);
                     } else {
-                        self.read_ahead(inode, pos / bs, z, want);
-                        dst.copy_from_slice(&self.cache.read(z as u64)?[o..o + chunk]);
+                        self.read_ahead(inode, lb, z, want);
+                        dst.copy_from_slice(&self.cache.read(z)?[o..o + chunk]);
                     }
                 }
             }
@@ -104,7 +112,7 @@ impl<D: BlockDevice> FileSystem<D> {
     /// sequential reader, who will want them next). A hole or a jump on
     /// the disk ends the run. A failed read-ahead is no error: the plain
     /// read that follows reports what is wrong with its own block.
-    fn read_ahead(&mut self, inode: &DiskInode, lb: u64, z: u32, want: u64) {
+    fn read_ahead(&mut self, inode: &DiskInode, lb: u64, z: u64, want: u64) {
         let most = self.cache.run_blocks() as u64;
         if most < 2 {
             return;
@@ -112,11 +120,12 @@ impl<D: BlockDevice> FileSystem<D> {
         let file_blocks = (inode.size as u64).div_ceil(self.bs());
         let sequential = lb > 0 && matches!(self.map(inode, lb - 1), Ok(Some(p)) if self.cache.contains(p as u64));
         let end = if sequential { lb + most } else { want.min(lb + most) }.min(file_blocks);
-        let mut n = 1;
-        while lb + n < end && matches!(self.map(inode, lb + n), Ok(Some(p)) if p as u64 == z as u64 + n) {
-            n += 1;
+        // The run: as far as the file's blocks follow z on the disk.
+        if let Ok((Some(first), n)) = self.map_extent(inode, lb, end.saturating_sub(lb)) {
+            if first as u64 == z {
+                let _ = self.cache.prefetch(z, n as usize);
+            }
         }
-        let _ = self.cache.prefetch(z as u64, n as usize);
     }
 
     /// The inode of a regular file that write, truncate and punch may

@@ -77,6 +77,61 @@ impl<D: BlockDevice> FileSystem<D> {
         }
     }
 
+    /// As [`Self::map`] for block `n`, and how many blocks from `n` on
+    /// (1 to `max`) continue the same way: zones `z`, `z + 1`, … when `n`
+    /// is in zone `z`, or holes when it is a hole. It looks no further
+    /// than the pointer block (or the inode's direct zones) that holds
+    /// `n`'s pointer, so one walk down the tree serves a whole run: a
+    /// read maps 64 KiB of 1 KiB blocks with one walk instead of 64.
+    pub(crate) fn map_extent(&mut self, inode: &DiskInode, n: u64, max: u64) -> Result<(Option<u32>, u64)> {
+        let max = max.max(1);
+        let p = zone_path(self.ptrs(), n)?;
+        let (first_data, zones) = (self.geo.first_data, self.geo.zones);
+        // Whether `next`, `k` pointers after `first`, continues it.
+        let continues = |first: u32, k: u64, next: u32| match first {
+            0 => next == 0,
+            z => next as u64 == z as u64 + k && next >= first_data && next < zones,
+        };
+        if p.levels == 0 {
+            let first = inode.zone[p.slot];
+            let z = if first == 0 { None } else { Some(self.check_zone(first)?) };
+            let mut k = 1;
+            while k < max && p.slot + (k as usize) < NR_DIRECT_ZONES && continues(first, k, inode.zone[p.slot + k as usize]) {
+                k += 1;
+            }
+            return Ok((z, k));
+        }
+        // Down to the pointer block that holds n's pointer.
+        let mut z = inode.zone[p.slot];
+        let mut idx = p.index;
+        for level in (1..p.levels).rev() {
+            if z == 0 {
+                return Ok((None, 1));
+            }
+            self.check_zone(z)?;
+            let span = self.ptrs().pow(level);
+            z = self.get_ptr(z, idx / span)?;
+            idx %= span;
+        }
+        if z == 0 {
+            return Ok((None, 1));
+        }
+        self.check_zone(z)?;
+        let ptrs = self.ptrs();
+        let block = self.cache.read(z as u64)?;
+        let ptr = |i: u64| {
+            let o = i as usize * 4;
+            u32::from_le_bytes([block[o], block[o + 1], block[o + 2], block[o + 3]])
+        };
+        let first = ptr(idx);
+        let mut k = 1;
+        while k < max && idx + k < ptrs && continues(first, k, ptr(idx + k)) {
+            k += 1;
+        }
+        let z = if first == 0 { None } else { Some(self.check_zone(first)?) };
+        Ok((z, k))
+    }
+
     /// The zone holding file block `n`, allocating it and any missing
     /// indirect blocks. Returns the zone and whether it is new (zero-filled).
     /// `inode` may change even on error: the caller must store it.

@@ -251,3 +251,32 @@ fn a_bad_block_in_a_run_fails_only_its_own_read() {
     assert_eq!(fs.read(f, 8192, &mut buf).unwrap(), 4096);
     assert!(buf[..] == data[8192..12288]);
 }
+
+#[test]
+fn an_extent_agrees_with_block_by_block_mapping() {
+    // A file over the direct zones, the single and the double indirect
+    // tree, with holes of several sizes and blocks written out of order
+    // (so the disk order jumps).
+    let mut fs = FileSystem::mount(format(1024, 8192)).unwrap();
+    let f = fs.create(ROOT_INO, b"x", 0o644, 0, 0).unwrap();
+    let chunks: &[(u64, usize)] = &[(0, 3), (5, 4), (300, 20), (40, 30), (270, 10), (600, 5), (100, 1), (101, 1), (7, 300)];
+    for &(block, n) in chunks {
+        fs.write(f, block * 1024, &pattern(block as u8, n * 1024)).unwrap();
+    }
+    let inode = fs.inode(f).unwrap();
+    let blocks = (inode.size as u64).div_ceil(1024);
+    let mut longest = 0;
+    for n in 0..blocks + 3 {
+        for max in [1, 2, 7, 64, 1000] {
+            let (z, k) = fs.map_extent(&inode, n, max).unwrap();
+            assert!(k >= 1 && k <= max, "block {n}: {k} of at most {max}");
+            for i in 0..k {
+                let want = fs.map(&inode, n + i).unwrap();
+                assert_eq!(want, z.map(|z| z + i as u32), "block {} in the extent from {n}", n + i);
+            }
+            longest = longest.max(k);
+        }
+    }
+    // The writes in order made long runs; the extents found them.
+    assert!(longest >= 64, "{longest}");
+}
