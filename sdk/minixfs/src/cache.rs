@@ -14,8 +14,9 @@
 //! run of consecutive dirty blocks together.
 
 use crate::device::BlockDevice;
+use crate::slot_index::SlotIndex;
 use crate::Result;
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 
 /// Marks a slot that holds no block (after a failed read).
@@ -73,7 +74,8 @@ pub struct BlockCache<D: BlockDevice> {
     capacity: usize,
     store: Store,
     slots: Vec<Slot>,
-    index: BTreeMap<u64, usize>,
+    /// Which slot holds each cached block.
+    index: SlotIndex,
     /// The dirty blocks, so a flush visits only them (a sync with a big,
     /// mostly clean cache would otherwise walk every block).
     dirty: BTreeSet<u64>,
@@ -109,7 +111,7 @@ impl<D: BlockDevice> BlockCache<D> {
             // All at once: growing by doubling would want the old and the
             // new array together, which a server's fixed heap may not have.
             slots: Vec::with_capacity(capacity),
-            index: BTreeMap::new(),
+            index: SlotIndex::new(capacity),
             dirty: BTreeSet::new(),
             head: NIL,
             tail: NIL,
@@ -140,12 +142,30 @@ impl<D: BlockDevice> BlockCache<D> {
         self.index.len()
     }
     pub fn is_dirty(&self, block: u64) -> bool {
-        self.index.get(&block).is_some_and(|&i| self.slots[i].dirty)
+        self.lookup(block).is_some_and(|i| self.slots[i].dirty)
     }
 
     /// Whether `block` is cached.
     pub fn contains(&self, block: u64) -> bool {
-        self.index.contains_key(&block)
+        self.lookup(block).is_some()
+    }
+
+    /// The slot holding `block`.
+    fn lookup(&self, block: u64) -> Option<usize> {
+        let slots = &self.slots;
+        self.index.get(block, |i| slots[i].block)
+    }
+
+    /// Records that slot `i`, which now holds `block`, is where it is.
+    fn index_insert(&mut self, block: u64, i: usize) {
+        let slots = &self.slots;
+        self.index.insert(block, i, |i| slots[i].block);
+    }
+
+    /// Forgets where `block` is, while its slot still holds it.
+    fn index_remove(&mut self, block: u64) -> Option<usize> {
+        let slots = &self.slots;
+        self.index.remove(block, |i| slots[i].block)
     }
 
     /// Blocks one device run may hold: below 2, runs are not worth it.
@@ -173,7 +193,7 @@ impl<D: BlockDevice> BlockCache<D> {
     /// Finds or loads `block`; `read` false gives a zero-filled block
     /// without touching the device.
     fn slot(&mut self, block: u64, read: bool) -> Result<usize> {
-        if let Some(&i) = self.index.get(&block) {
+        if let Some(i) = self.lookup(block) {
             self.stats.hits += 1;
             self.make_newest(i);
             return Ok(i);
@@ -194,7 +214,7 @@ impl<D: BlockDevice> BlockCache<D> {
         }
         self.slots[i].block = block;
         self.make_newest(i);
-        self.index.insert(block, i);
+        self.index_insert(block, i);
         Ok(i)
     }
 
@@ -252,17 +272,17 @@ impl<D: BlockDevice> BlockCache<D> {
     fn evict_one(&mut self) -> Result<usize> {
         let victim = self.tail;
         let bs = self.block_size;
-        let data = &self.store.bytes()[victim * bs..(victim + 1) * bs];
-        let slot = &mut self.slots[victim];
-        if slot.block != NO_BLOCK {
-            if slot.dirty {
-                self.dev.write_block(slot.block, data)?;
+        let block = self.slots[victim].block;
+        if block != NO_BLOCK {
+            if self.slots[victim].dirty {
+                let data = &self.store.bytes()[victim * bs..(victim + 1) * bs];
+                self.dev.write_block(block, data)?;
                 self.stats.writes += 1;
-                slot.dirty = false;
-                self.dirty.remove(&slot.block);
+                self.slots[victim].dirty = false;
+                self.dirty.remove(&block);
             }
-            self.index.remove(&slot.block);
-            slot.block = NO_BLOCK;
+            self.index_remove(block);
+            self.slots[victim].block = NO_BLOCK;
         }
         Ok(victim)
     }
@@ -275,7 +295,7 @@ impl<D: BlockDevice> BlockCache<D> {
     pub fn prefetch(&mut self, first: u64, count: usize) -> Result<usize> {
         let count = count.min(self.run_blocks());
         let mut n = 0;
-        while n < count && first.checked_add(n as u64).is_some_and(|b| !self.index.contains_key(&b)) {
+        while n < count && first.checked_add(n as u64).is_some_and(|b| !self.contains(b)) {
             n += 1;
         }
         if n < 2 {
@@ -309,7 +329,7 @@ impl<D: BlockDevice> BlockCache<D> {
         for (k, &i) in idx[..n].iter().enumerate() {
             let block = first + k as u64;
             self.slots[i].block = block;
-            self.index.insert(block, i);
+            self.index_insert(block, i);
         }
         self.stats.reads += n as u64;
         self.stats.runs += 1;
@@ -319,7 +339,7 @@ impl<D: BlockDevice> BlockCache<D> {
     /// The contents of `block` if it is cached (a hit, as for
     /// [`Self::read`]); `None` touches nothing, not even the counters.
     pub fn cached(&mut self, block: u64) -> Option<&[u8]> {
-        let i = *self.index.get(&block)?;
+        let i = self.lookup(block)?;
         self.stats.hits += 1;
         self.make_newest(i);
         Some(self.data(i))
@@ -358,7 +378,7 @@ impl<D: BlockDevice> BlockCache<D> {
     /// Drops `block` without writing it: its contents no longer matter
     /// (the block was freed).
     pub fn forget(&mut self, block: u64) {
-        if let Some(i) = self.index.remove(&block) {
+        if let Some(i) = self.index_remove(block) {
             let slot = &mut self.slots[i];
             slot.block = NO_BLOCK;
             slot.dirty = false;
@@ -371,7 +391,7 @@ impl<D: BlockDevice> BlockCache<D> {
     /// Consecutive dirty blocks go in one device run each (up to
     /// [`Self::run_blocks`]).
     pub fn flush(&mut self) -> Result<()> {
-        let dirty: Vec<(u64, usize)> = self.dirty.iter().filter_map(|b| self.index.get(b).map(|&i| (*b, i))).collect();
+        let dirty: Vec<(u64, usize)> = self.dirty.iter().filter_map(|&b| self.lookup(b).map(|i| (b, i))).collect();
         let bs = self.block_size;
         let most = self.run_blocks().max(1);
         let mut at = 0;

@@ -27,6 +27,7 @@ mod attr;
 mod file;
 mod fs;
 mod namei;
+mod slot_index;
 mod zones;
 
 #[cfg(test)]
