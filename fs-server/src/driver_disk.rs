@@ -69,9 +69,11 @@ impl DriverDisk {
         addr >= self.cache.0 && addr.checked_add(len as u64).is_some_and(|end| end <= self.cache.1)
     }
 
-    fn position(&self, block: u64, len: usize) -> Result<u64, Errno> {
+    /// Where block `block` of `len` bytes starts on the disk, if the
+    /// `bytes` from there lie inside it.
+    fn position(&self, block: u64, len: usize, bytes: usize) -> Result<u64, Errno> {
         let pos = block.checked_mul(len as u64).ok_or(EINVAL)?;
-        if len == 0 || pos.checked_add(len as u64).is_none_or(|end| end > self.size) {
+        if bytes == 0 || pos.checked_add(bytes as u64).is_none_or(|end| end > self.size) {
             return Err(EIO);
         }
         Ok(pos)
@@ -81,17 +83,13 @@ impl DriverDisk {
     /// the disk, and its length; the run must fit the bounce buffer.
     fn run(&self, first: u64, count: usize, len: usize) -> Result<(u64, usize), Errno> {
         let bytes = count.checked_mul(len).filter(|&b| b > 0 && b <= BOUNCE).ok_or(EINVAL)?;
-        let pos = first.checked_mul(len as u64).ok_or(EINVAL)?;
-        if pos.checked_add(bytes as u64).is_none_or(|end| end > self.size) {
-            return Err(EIO);
-        }
-        Ok((pos, bytes))
+        Ok((self.position(first, len, bytes)?, bytes))
     }
 }
 
 impl BlockDevice for DriverDisk {
     fn read_block(&mut self, block: u64, buf: &mut [u8]) -> Result<(), Errno> {
-        let pos = self.position(block, buf.len())?;
+        let pos = self.position(block, buf.len(), buf.len())?;
         let addr = buf.as_ptr() as u64;
         if self.in_cache(addr, buf.len()) {
             return self.transfer(blk::Dir::In, pos, addr, buf.len());
@@ -107,7 +105,7 @@ impl BlockDevice for DriverDisk {
     }
 
     fn write_block(&mut self, block: u64, buf: &[u8]) -> Result<(), Errno> {
-        let pos = self.position(block, buf.len())?;
+        let pos = self.position(block, buf.len(), buf.len())?;
         let addr = buf.as_ptr() as u64;
         if self.in_cache(addr, buf.len()) {
             return self.transfer(blk::Dir::Out, pos, addr, buf.len());

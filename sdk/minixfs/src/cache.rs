@@ -193,9 +193,7 @@ impl<D: BlockDevice> BlockCache<D> {
     /// Finds or loads `block`; `read` false gives a zero-filled block
     /// without touching the device.
     fn slot(&mut self, block: u64, read: bool) -> Result<usize> {
-        if let Some(i) = self.lookup(block) {
-            self.stats.hits += 1;
-            self.make_newest(i);
+        if let Some(i) = self.hit(block) {
             return Ok(i);
         }
         self.stats.misses += 1;
@@ -339,10 +337,17 @@ impl<D: BlockDevice> BlockCache<D> {
     /// The contents of `block` if it is cached (a hit, as for
     /// [`Self::read`]); `None` touches nothing, not even the counters.
     pub fn cached(&mut self, block: u64) -> Option<&[u8]> {
+        let i = self.hit(block)?;
+        Some(self.data(i))
+    }
+
+    /// The slot of a cached `block`, counted as a hit and made the most
+    /// recently used.
+    fn hit(&mut self, block: u64) -> Option<usize> {
         let i = self.lookup(block)?;
         self.stats.hits += 1;
         self.make_newest(i);
-        Some(self.data(i))
+        Some(i)
     }
 
     /// The contents of `block`, read from the device on a miss.
