@@ -119,15 +119,32 @@ impl<R: RawMutex> Vfs<R> {
             None => self.state.lock().filp(id).pos,
         };
         let mut small = [0u8; SMALL_MAX as usize];
+        // Each piece the FS writes and the update of VM's cached pages for
+        // it are one step, still under the I/O lock. A source that is a
+        // mapping of this very file shows the cached pages, so the FS's
+        // copy of a later piece already sees the earlier pieces written;
+        // VM's update of that piece reads the same bytes (it takes the
+        // piece's source whole before it writes a page), and read() and
+        // every mapping agree.
         let result = match src {
             Src::Small(len, words) => {
                 unpack_small(&words, &mut small[..len]);
-                env.name_grant(NameSlot::Second, &small[..len])
+                let io = env
+                    .name_grant(NameSlot::Second, &small[..len])
                     .and_then(|grant| Io::from_reply(&env.fs(fs::Request::Write { ino, grant, pos: start, bytes: len as u64 })))
-                    .map(|io| (io.bytes, io.pos))
+                    .map(|io| (io.bytes, io.pos));
+                if let Ok((done, end)) = io {
+                    self.cache_written(env, WriteSrc::Bytes(&small[..done as usize]), ino, end - done, done);
+                }
+                io
             }
             Src::User(b) => chunked(b.len, start, |done, pos, n| {
-                fs_on_user(env, who, b.addr.wrapping_add(done), n, false, |grant| fs::Request::Write { ino, grant, pos, bytes: n })
+                let r = fs_on_user(env, who, b.addr.wrapping_add(done), n, false, |grant| fs::Request::Write { ino, grant, pos, bytes: n });
+                if let Ok(io) = r.as_ref().map_err(|e| *e).and_then(Io::from_reply) {
+                    let src = WriteSrc::User { who, addr: b.addr.wrapping_add(done) };
+                    self.cache_written(env, src, ino, io.pos.wrapping_sub(io.bytes), io.bytes);
+                }
+                r
             }),
         };
         match result {
@@ -135,18 +152,17 @@ impl<R: RawMutex> Vfs<R> {
                 if at.is_none() {
                     self.state.lock().filp(id).pos = end;
                 }
-                // Pages VM caches of this file take the new bytes, still
-                // under the I/O lock, so every mapping sees the write.
-                if done > 0 && self.state.lock().vm_caches(ino) {
-                    let wsrc = match src {
-                        Src::Small(len, _) => WriteSrc::Bytes(&small[..len]),
-                        Src::User(b) => WriteSrc::User { who, addr: b.addr },
-                    };
-                    let _ = env.vm_cache_write(wsrc, ino, end - done, done);
-                }
                 Reply::ok(done).into()
             }
             Err(e) => Reply::err(e).into(),
+        }
+    }
+
+    /// Pages VM caches of this file take the `len` bytes just written at
+    /// `pos`, so every mapping sees the write.
+    fn cache_written(&self, env: &mut impl Env, src: WriteSrc<'_>, ino: u32, pos: u64, len: u64) {
+        if len > 0 && self.state.lock().vm_caches(ino) {
+            let _ = env.vm_cache_write(src, ino, pos, len);
         }
     }
 

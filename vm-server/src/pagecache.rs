@@ -36,8 +36,10 @@ pub struct Waiter {
     pub write: bool,
     /// Where the glue saved the fault's reply cap.
     pub slot: u64,
-    /// Not a fault but VFS's FIX_RANGE for `who`: the saved cap is the VFS
-    /// worker's, answered "call again" once the page is mapped.
+    /// Not a fault but VFS's FIX_RANGE for `who` (the saved cap is the VFS
+    /// worker's, answered "call again" once the page is mapped), or a copy
+    /// without TRY that needs this page of `who`'s (the saved cap is the
+    /// copier's, whose request runs again once the page is mapped).
     pub fix: bool,
 }
 

@@ -15,6 +15,8 @@ mod tests_blk;
 #[cfg(target_os = "none")]
 mod tests_exhaust;
 #[cfg(target_os = "none")]
+mod tests_file_hostile;
+#[cfg(target_os = "none")]
 mod tests_fs;
 #[cfg(target_os = "none")]
 mod tests_fuzz;
@@ -59,6 +61,7 @@ mod glue {
                 crate::tests_hostile::TESTS,
                 crate::tests_fs::TESTS,
                 crate::tests_mmap::TESTS,
+                crate::tests_file_hostile::TESTS,
                 crate::tests_blk::registered(),
                 crate::tests_exhaust::TESTS,
                 crate::tests_fuzz::TESTS,

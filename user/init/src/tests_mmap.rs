@@ -14,7 +14,7 @@ use minix_abi::vm::{MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE};
 use mxrt::fs::{self, Fd};
 use mxrt::posix;
 
-type R = Result<(), &'static str>;
+pub(crate) type R = Result<(), &'static str>;
 const PAGE: usize = 4096;
 
 pub const TESTS: &[Test] = &[
@@ -42,7 +42,7 @@ pub const TESTS: &[Test] = &[
     Test { name: "mmap.holes_not_kept_in_cache", run: |_| watched(holes_not_cached) },
 ];
 
-fn ok<T>(r: Result<T, Errno>, why: &'static str) -> Result<T, &'static str> {
+pub(crate) fn ok<T>(r: Result<T, Errno>, why: &'static str) -> Result<T, &'static str> {
     r.map_err(|e| {
         sel4_root_task::println!("  {}: {}", why, e.name());
         why
@@ -51,7 +51,7 @@ fn ok<T>(r: Result<T, Errno>, why: &'static str) -> Result<T, &'static str> {
 
 /// Runs `f` in a child and waits at most 20 s of guest time: a hang is a
 /// failure naming the test, not a stuck boot.
-fn watched(f: fn() -> R) -> R {
+pub(crate) fn watched(f: fn() -> R) -> R {
     watched_for(20, f)
 }
 
@@ -90,13 +90,13 @@ pub(crate) fn watched_for(secs: u64, f: fn() -> R) -> R {
     }
 }
 
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn pattern(len: usize, seed: u64) -> Vec<u8> {
     let mut r = Rng(seed | 1);
     (0..len).map(|_| r.next() as u8).collect()
 }
 
 /// A fresh file /m/<name> holding `data`, open read-write.
-fn file(name: &str, data: &[u8]) -> Result<(Fd, alloc::string::String), &'static str> {
+pub(crate) fn file(name: &str, data: &[u8]) -> Result<(Fd, alloc::string::String), &'static str> {
     let _ = fs::mkdir(b"/m", 0o755);
     let path = alloc::format!("/m/{name}");
     let fd = ok(fs::open(path.as_bytes(), O_CREAT | O_RDWR | O_TRUNC, 0o644), "create")?;
@@ -104,18 +104,18 @@ fn file(name: &str, data: &[u8]) -> Result<(Fd, alloc::string::String), &'static
     Ok((fd, path))
 }
 
-fn map(fd: Fd, len: usize, prot: u64, flags: u64) -> Result<u64, &'static str> {
+pub(crate) fn map(fd: Fd, len: usize, prot: u64, flags: u64) -> Result<u64, &'static str> {
     ok(fs::mmap(fd, 0, len as u64, prot, flags, 0), "mmap")
 }
 
 /// The mapped bytes at `addr` (read through the mapping, faulting).
-fn bytes(addr: u64, len: usize) -> &'static [u8] {
+pub(crate) fn bytes(addr: u64, len: usize) -> &'static [u8] {
     // SAFETY: the callers pass a readable mapping they made and never
     // unmap while the slice is used.
     unsafe { core::slice::from_raw_parts(addr as *const u8, len) }
 }
 
-fn bytes_mut(addr: u64, len: usize) -> &'static mut [u8] {
+pub(crate) fn bytes_mut(addr: u64, len: usize) -> &'static mut [u8] {
     // SAFETY: as `bytes`, for a writable private mapping.
     unsafe { core::slice::from_raw_parts_mut(addr as *mut u8, len) }
 }

@@ -70,3 +70,24 @@ fn a_failed_or_repeated_mapping_balances_holds() {
     v.vm_released(&mut &w, ino, 5);
     assert_eq!(v.counts().1, 1, "all of VM's holds gone, never more than it had");
 }
+
+/// A write of more than one FS piece updates VM's cache piece by piece,
+/// each right after the FS wrote it: the FS's copy of a later piece from a
+/// mapping of the same file then sees the earlier pieces, and so does VM's
+/// (issue 19's `AABD` against `AAAD`).
+#[test]
+fn cache_updates_follow_each_piece_the_fs_writes() {
+    let (v, w) = (new_vfs(), World::new(4096));
+    let p = P::new(&v, &w, A);
+    let fd = p.open("/big", O_CREAT | O_RDWR, 0o644).unwrap();
+    mmap(&p, fd, PROT_READ, MAP_PRIVATE, 0).unwrap();
+    let io = fs::IO_MAX as usize;
+    let data: Vec<u8> = (0..io + 5000).map(|i| (i % 251) as u8).collect();
+    p.res(Request::Lseek { fd, offset: 100, whence: SEEK_SET }).unwrap();
+    assert_eq!(p.write(fd, &data), Ok(data.len() as u64));
+    let m = w.mem.borrow();
+    let got: Vec<(u64, u64)> = m.vm_writes.iter().map(|&(_, pos, len, _)| (pos, len)).collect();
+    assert_eq!(got, [(100, io as u64), (100 + io as u64, 5000)]);
+    assert_eq!(m.vm_writes[0].3, data[..io]);
+    assert_eq!(m.vm_writes[1].3, data[io..]);
+}

@@ -121,10 +121,19 @@ impl Vm {
                 PageUse::Refused => return Err(PageErr::Fault),
             }
         } else {
-            // The fault path's logic, without the kill: bad addresses and
-            // file pages (which come with the file system) fail the copy.
+            // The fault path's logic, without the kill: bad addresses fail
+            // the copy; a file page not present fails it too, noting the
+            // page, so that the request waits for it (copy_wait.rs).
             p.tlb.invalidate(page);
-            p.space.make_present(addr, write, &mut self.frames).map_err(|_| PageErr::Fault)?
+            match p.space.make_present(addr, write, &mut self.frames) {
+                Ok(m) => m,
+                Err(_) => {
+                    if matches!(p.space.file_page(page), Some((_, _, false, _))) {
+                        self.copy_needs = Some(super::copy_wait::Needed { owner: ep, vaddr: page, write });
+                    }
+                    return Err(PageErr::Fault);
+                }
+            }
         };
         match made {
             MadePresent::Already(id) => {
@@ -236,7 +245,10 @@ impl Vm {
     }
 
     /// Writes the final grant's id into its fault mark, in the granter's
-    /// memory (if that page of the table is present).
+    /// memory. The table's page was present (VM just read the entry from
+    /// it) but may be copy-on-write since a fork: it is made writable
+    /// first, as a store of the granter's own would, so the mark lands in
+    /// the granter's page and nowhere else.
     fn mark(&mut self, v: &grant::Verified) {
         let m = v.fault_mark();
         let Some(p) = self.procs.get(&m.granter) else { return };
@@ -248,7 +260,7 @@ impl Vm {
             return;
         }
         let bytes = m.value.to_ne_bytes();
-        let Some(win) = present_window(p, &self.frames, loc.addr, true) else { return };
+        let Ok(win) = self.page_for(Endpoint(m.granter), loc.addr, true, false) else { return };
         if let Some(dst) = self.frames.bytes_mut(win + loc.addr % PAGE_SIZE as u64, loc.len) {
             dst.copy_from_slice(&bytes[..loc.len]);
         }

@@ -114,7 +114,7 @@ impl Vm {
     /// Joins the page-in of `key`, or starts one that also reads ahead the
     /// pages after it that `who`'s mapping shows, while they are neither
     /// cached nor coming (up to `RUN_MAX` pages in all).
-    fn wait_for_page(&mut self, who: Endpoint, key: Key, waiter: Waiter) -> Result<(), Errno> {
+    pub(super) fn wait_for_page(&mut self, who: Endpoint, key: Key, waiter: Waiter) -> Result<(), Errno> {
         if self.cache.join(key, waiter) {
             return Ok(());
         }
@@ -184,7 +184,7 @@ impl Vm {
     }
 
     /// Answers through a saved reply cap (consumed by the send).
-    fn answer(&mut self, slot: u64, r: Reply) {
+    pub(super) fn answer(&mut self, slot: u64, r: Reply) {
         sel4::send(CPtr(slot), MessageInfo::new(0, 0, 0, r.len()), r.to_words());
         self.frames.res.slots.free(slot);
     }
@@ -197,7 +197,7 @@ impl Vm {
 
     /// As `map_cached`; a failure kills `ep` only when `kill` (a fault),
     /// never for FIX_RANGE, which answers EFAULT instead.
-    fn map_cached_or(&mut self, ep: Endpoint, vaddr: u64, write: bool, frame: FrameId, kill: bool) -> bool {
+    pub(super) fn map_cached_or(&mut self, ep: Endpoint, vaddr: u64, write: bool, frame: FrameId, kill: bool) -> bool {
         let Some(p) = self.procs.get_mut(&ep.0) else { return false };
         p.tlb.invalidate(vaddr & !(PAGE - 1));
         match p.space.complete_page_in(vaddr, write, frame, &mut self.frames) {
@@ -307,10 +307,12 @@ impl Vm {
                 self.hole_maps.insert((fin.key.0, w.page));
             }
             if w.fix {
-                // VFS's worker waits on this: it always gets an answer.
-                let r =
-                    if alive && got && self.map_cached(ep, w.vaddr, w.write, fin.frames[i]) { Reply::ok(1) } else { Reply::err(EFAULT) };
-                self.answer(w.slot, r);
+                // A VFS worker's FIX_RANGE or a waiting copy: it always gets
+                // an answer, and nobody is killed for it.
+                let mapped = alive && got && self.map_cached_or(ep, w.vaddr, w.write, fin.frames[i], false);
+                if !self.copy_page_arrived(w.slot, mapped) {
+                    self.answer(w.slot, if mapped { Reply::ok(1) } else { Reply::err(EFAULT) });
+                }
                 continue;
             }
             if alive && got {
@@ -341,17 +343,23 @@ impl Vm {
         let keys: alloc::vec::Vec<Key> = self.hole_maps.range((file, first)..=(file, last)).copied().collect();
         for key in keys {
             self.hole_maps.remove(&key);
-            for p in self.procs.values_mut() {
-                if !p.space.maps_file(file) {
-                    continue;
-                }
-                let rel = p.space.drop_file_page(file, key.1, &mut self.frames);
-                for (vaddr, _) in &rel.unmapped {
-                    p.tlb.invalidate(*vaddr);
-                    p.vs.remove(&mut self.frames, *vaddr);
-                }
-                rel.free_all(&mut self.frames);
+            self.unmap_file_page(file, key.1);
+        }
+    }
+
+    /// Takes page `page` of `file` away from every mapping that shows the
+    /// file's own page (private copies stay); the next touch faults.
+    fn unmap_file_page(&mut self, file: FileRef, page: u64) {
+        for p in self.procs.values_mut() {
+            if !p.space.maps_file(file) {
+                continue;
             }
+            let rel = p.space.drop_file_page(file, page, &mut self.frames);
+            for (vaddr, _) in &rel.unmapped {
+                p.tlb.invalidate(*vaddr);
+                p.vs.remove(&mut self.frames, *vaddr);
+            }
+            rel.free_all(&mut self.frames);
         }
     }
 
@@ -364,6 +372,12 @@ impl Vm {
     /// VFS wrote `len` bytes from `who`'s `addr` at `pos` of a file: the
     /// cached pages it covers take the same bytes, so every mapping sees
     /// the write, and page-ins of them in flight are done again.
+    ///
+    /// The source may be a mapping of this very file, whose pages are the
+    /// cached pages being written: every source byte is read before any
+    /// page is written, as the FS read them all before VM heard of the
+    /// write, so the cache ends up with exactly the bytes the FS wrote
+    /// (VFS sends one piece the FS wrote at a time).
     pub(super) fn cache_write(&mut self, who: Endpoint, addr: u64, len: u64, ino: u32, pos: u32) -> Result<(), Errno> {
         if len == 0 {
             return Ok(());
@@ -373,19 +387,24 @@ impl Vm {
         let (first, last) = (start / PAGE, (end - 1) / PAGE);
         self.cache.stale(f, first, last);
         self.drop_hole_maps(f, first, last);
+        // The source of each cached page's piece, all read first.
+        let mut pieces: alloc::vec::Vec<(u64, FrameId, u64, Option<alloc::vec::Vec<u8>>)> = alloc::vec::Vec::new();
         for (page, frame) in self.cache.cached_range(f, first, last) {
             let from = (page * PAGE).max(start);
             let to = ((page + 1) * PAGE).min(end);
-            let mut tmp = [0u8; PAGE_SIZE];
-            let n = (to - from) as usize;
+            let mut bytes = alloc::vec![0u8; (to - from) as usize];
             let src = addr.checked_add(from - start).ok_or(EINVAL)?;
-            let ok = self.procs.get(&who.0).is_some_and(|p| read_mem(p, &self.frames, src, &mut tmp[..n]));
-            let dst = self.frames.bytes_mut(Sel4Frames::offset(frame) + (from - page * PAGE), n);
-            match (ok, dst) {
-                (true, Some(d)) => d.copy_from_slice(&tmp[..n]),
-                // The bytes cannot be had: the page leaves the cache, so
-                // the next fault reads the file afresh.
-                _ => self.uncache(f, page),
+            let ok = self.procs.get(&who.0).is_some_and(|p| read_mem(p, &self.frames, src, &mut bytes));
+            pieces.push((page, frame, from - page * PAGE, ok.then_some(bytes)));
+        }
+        for (page, frame, at, bytes) in pieces {
+            let dst = bytes.as_ref().and_then(|b| self.frames.bytes_mut(Sel4Frames::offset(frame) + at, b.len()));
+            match (dst, &bytes) {
+                (Some(d), Some(b)) => d.copy_from_slice(b),
+                // The bytes cannot be had: the page leaves the cache and
+                // every mapping that shows it, so the next touch reads the
+                // file afresh.
+                _ => self.uncache_everywhere(f, page),
             }
         }
         Ok(())
@@ -416,11 +435,14 @@ impl Vm {
         }
     }
 
-    fn uncache(&mut self, f: FileRef, page: u64) {
-        if let Some(frame) = self.cache.remove((f, page)) {
-            if vm_server::FrameAllocator::drop_ref(&mut self.frames, frame) == 0 {
-                vm_server::FrameAllocator::free(&mut self.frames, frame);
-            }
+    /// Takes a cached page out of the cache and away from every mapping
+    /// that shows it (private copies stay): its bytes are no longer the
+    /// file's.
+    fn uncache_everywhere(&mut self, f: FileRef, page: u64) {
+        let Some(frame) = self.cache.remove((f, page)) else { return };
+        self.unmap_file_page(f, page);
+        if vm_server::FrameAllocator::drop_ref(&mut self.frames, frame) == 0 {
+            vm_server::FrameAllocator::free(&mut self.frames, frame);
         }
     }
 
@@ -429,6 +451,9 @@ impl Vm {
     pub(super) fn forget_file_waits(&mut self, ep: Endpoint) {
         for w in self.cache.forget(ep.0) {
             if w.fix {
+                // A FIX_RANGE, or a copy from another process's memory:
+                // the waiter is told, never left hanging.
+                self.copy_waits.remove(&w.slot);
                 self.answer(w.slot, Reply::err(EFAULT));
             } else {
                 self.drop_slot(w.slot);

@@ -3,6 +3,7 @@
 extern crate alloc;
 
 mod copy;
+mod copy_wait;
 mod files;
 mod frames;
 mod heap;
@@ -72,6 +73,12 @@ struct Vm {
     /// message: requests that build bookkeeping answer ENOMEM and faults
     /// that need a new page kill, rather than risk a failed allocation.
     heap_short: bool,
+    /// The file page the last copy without TRY stopped at (see
+    /// `copy_wait.rs`), set by the copy engine, taken by its caller.
+    copy_needs: Option<copy_wait::Needed>,
+    /// Copies waiting for a page-in, by the slot of the caller's saved
+    /// reply cap: the caller and its request, run again when the page is in.
+    copy_waits: alloc::collections::BTreeMap<u64, (Endpoint, Request)>,
 }
 
 fn main(arg: u64) -> ! {
@@ -97,6 +104,8 @@ fn main(arg: u64) -> ! {
         scratch: Default::default(),
         scratch_frames: alloc::vec::Vec::new(),
         heap_short: false,
+        copy_needs: None,
+        copy_waits: alloc::collections::BTreeMap::new(),
     };
     println!("vm: {} MiB of memory in {} untyped caps", vm.frames.res.ut.free_ram() >> 20, count);
     let total_frames = vm.frames.res.ut.free_ram() / PAGE_SIZE as u64;
@@ -178,6 +187,9 @@ impl Vm {
                 }
                 return (self.fix_file_range(t, addr, len, write), None);
             }
+            Request::SafeCopy { .. } | Request::SafeMemset { .. } | Request::VSafeCopy { .. } => {
+                return (self.copy_request(who, r, None), None);
+            }
             _ => {}
         }
         let result = match r {
@@ -211,13 +223,7 @@ impl Vm {
             Request::Munmap { addr, len } => self.munmap(who, addr, len).map(|_| (Reply::ok(0), None)),
             Request::Adopt { server } => self.adopt(server, has_cap).map(|_| (Reply::ok(0), None)),
             Request::GrantTable { base, entries } => self.register_grants(who, base, entries).map(|_| (Reply::ok(0), None)),
-            Request::SafeCopy { to_granter, granter, grant, offset, addr, bytes } => {
-                self.safecopy(who, to_granter, granter, grant, offset, addr, bytes).map(|_| (Reply::ok(0), None))
-            }
-            Request::SafeMemset { granter, grant, offset, byte, bytes } => {
-                self.safememset(who, granter, grant, offset, byte, bytes).map(|_| (Reply::ok(0), None))
-            }
-            Request::VSafeCopy { addr, count } => self.vsafecopy(who, addr, count).map(|_| (Reply::ok(0), None)),
+            Request::SafeCopy { .. } | Request::SafeMemset { .. } | Request::VSafeCopy { .. } => Err(EINVAL),
             Request::FixRange { who: target, addr, len, write } => self.fix_range(target, addr, len, write).map(|_| (Reply::ok(0), None)),
         };
         match result {
@@ -253,6 +259,9 @@ impl Vm {
         // region with no access over the whole area.
         let ipc_area = cs::addr::SERVER_IPC_AREA_PAGES * PAGE_SIZE as u64;
         space.mmap_anon(cs::addr::IPC_BUFFER, ipc_area, Prot::NONE, true, &mut self.frames)?;
+        // and pin it, so that no MAP_FIXED or munmap of the server's can
+        // take its IPC buffers away.
+        space.pin(cs::addr::IPC_BUFFER, ipc_area);
         self.procs.insert(server.0, Proc { space, vs, ipc_cap: 0, dead: false, tlb: Tlb::new(), grants: None, server: true });
         Ok(())
     }
@@ -278,6 +287,9 @@ impl Vm {
     fn map_ipc(&mut self, space: &mut AddressSpace, vs: &mut UserVSpace, ipc_cap: u64) -> Result<(), Errno> {
         let paddr = Frame::from_bits(ipc_cap).physical_address().map_err(|_| EINVAL)?;
         let (_, rel) = space.map_phys(cs::addr::IPC_BUFFER, PAGE_SIZE as u64, paddr, Prot::RW, true, &mut self.frames)?;
+        // The process's lifeline to every server: no munmap and no fixed
+        // mapping of its own may replace it (the library refuses both).
+        space.pin(cs::addr::IPC_BUFFER, PAGE_SIZE as u64);
         self.apply(vs, rel);
         let m = Mapping { vaddr: cs::addr::IPC_BUFFER, frame: PageFrame::Phys(paddr), writable: true, flags: Default::default() };
         vs.install(&mut self.frames, &m, Some(ipc_cap))
@@ -384,7 +396,10 @@ impl Vm {
             }
         };
         let mut space = forked.child;
-        // The child's IPC buffer is its own frame, not the parent's.
+        // The child's IPC buffer is its own frame, not the parent's: VM
+        // lifts the pin it inherited to replace the page (map_ipc pins it
+        // again).
+        space.unpin();
         let res = space
             .munmap(cs::addr::IPC_BUFFER, PAGE_SIZE as u64, &mut self.frames)
             .map(|rel| self.apply(&mut vs, rel))
@@ -491,13 +506,9 @@ impl Vm {
     }
 
     fn munmap(&mut self, who: Endpoint, addr: u64, len: u64) -> Result<(), Errno> {
-        // The IPC buffer is the process's lifeline to every server: a range
-        // that touches its page is refused whole, and nothing is unmapped.
-        let ipc = cs::addr::IPC_BUFFER;
-        let end = addr.checked_add(len).ok_or(EINVAL)?;
-        if addr < ipc + PAGE_SIZE as u64 && end > ipc {
-            return Err(EINVAL);
-        }
+        // A range that touches the IPC buffer (pinned) is refused whole by
+        // the library, and nothing is unmapped.
+        addr.checked_add(len).ok_or(EINVAL)?;
         let files = self.procs.get(&who.0).map(|p| p.space.files_in(addr, len)).unwrap_or_default();
         self.with_proc(who, |p, frames| p.space.munmap(addr, len, frames).map(|rel| ((), rel)))?;
         self.maybe_unmapped(&files);

@@ -104,9 +104,9 @@ impl AddressSpace {
     /// * no region, a protection that forbids the access, a type that
     ///   cannot resolve it, or a physical page (the IPC buffer): `EFAULT`;
     /// * no frame: `ENOMEM`;
-    /// * a file page, which a fault waits for (`Later`): `EFAULT` for now.
-    ///   TODO(file-mapping): page it in through the page-in queue and
-    ///   answer through a saved reply cap, as the fault does.
+    /// * a file page, which a fault waits for (`Later`): `EFAULT`; the
+    ///   glue's callers page it in through the page-in queue and try again
+    ///   (FIX_RANGE, and copies without TRY).
     pub fn make_present(&mut self, addr: u64, write: bool, frames: &mut dyn FrameAllocator) -> Result<MadePresent, Errno> {
         match self.page_use(addr, write, frames) {
             PageUse::Ready(id) => return Ok(MadePresent::Already(id)),

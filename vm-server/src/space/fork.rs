@@ -81,6 +81,7 @@ impl AddressSpace {
             brk: self.brk,
             mmap_base: self.mmap_base,
             max_mapped: self.max_mapped,
+            pinned: self.pinned,
         };
         child.regions.set_max_regions(self.regions.max_regions());
         Ok(Forked { child, downgrade })

@@ -114,6 +114,11 @@ impl AddressSpace {
     ) -> Result<(u64, Released), Errno> {
         let len = round_len(len)?;
         let addr = self.choose(hint, len, fixed)?;
+        // A fixed mapping replaces what is there: never the pinned page.
+        // (A mapping placed by `choose` lands only where nothing is.)
+        if fixed {
+            self.check_unpinned(addr, len)?;
+        }
         // Limits first, so that a refusal changes nothing: one region more,
         // plus one if a fixed mapping splits the region it lands in, less
         // those it replaces whole; and the mapped bytes, less those a fixed

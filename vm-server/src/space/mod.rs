@@ -84,6 +84,10 @@ pub struct AddressSpace {
     brk: u64,
     mmap_base: u64,
     max_mapped: u64,
+    /// A range no call may unmap or map over (`[start, end)`; empty when
+    /// `start == end`): the IPC buffer, the process's lifeline to every
+    /// server. munmap, every fixed mapping and brk refuse it whole.
+    pinned: (u64, u64),
 }
 
 impl Default for AddressSpace {
@@ -96,7 +100,14 @@ impl AddressSpace {
     /// An empty address space with no heap (brk fails until
     /// [`AddressSpace::init_brk`]).
     pub const fn new() -> AddressSpace {
-        AddressSpace { regions: RegionMap::new(), heap_start: 0, brk: 0, mmap_base: DEFAULT_MMAP_BASE, max_mapped: MAX_MAPPED }
+        AddressSpace {
+            regions: RegionMap::new(),
+            heap_start: 0,
+            brk: 0,
+            mmap_base: DEFAULT_MMAP_BASE,
+            max_mapped: MAX_MAPPED,
+            pinned: (0, 0),
+        }
     }
 
     /// The process's limits.
@@ -212,9 +223,37 @@ impl AddressSpace {
         n
     }
 
-    /// Unmaps `[addr, addr + len)`; see [`RegionMap::unmap`].
+    /// Unmaps `[addr, addr + len)`; see [`RegionMap::unmap`]. A range
+    /// that touches the pinned range is `EINVAL`, and nothing changes.
     pub fn munmap(&mut self, addr: u64, len: u64, frames: &mut dyn FrameAllocator) -> Result<Released, Errno> {
+        self.check_unpinned(addr, len)?;
         self.regions.unmap(addr, len, frames)
+    }
+
+    /// Pins `[addr, addr + len)` (see the field): from now on no call may
+    /// unmap it or map over it. One range per space; a new pin replaces
+    /// the old.
+    pub fn pin(&mut self, addr: u64, len: u64) {
+        self.pinned = (addr, addr.saturating_add(len));
+    }
+
+    /// Lifts the pin, for VM's own replacement of the pinned page (a forked
+    /// child gets its own IPC buffer in place of its parent's).
+    pub fn unpin(&mut self) {
+        self.pinned = (0, 0);
+    }
+
+    /// `EINVAL` if `[addr, addr + len)` (rounded out to pages, and
+    /// saturating: a wrapping range reaches the top) touches the pinned
+    /// range.
+    fn check_unpinned(&self, addr: u64, len: u64) -> Result<(), Errno> {
+        let (start, end) = self.pinned;
+        let from = page_floor(addr);
+        let to = addr.saturating_add(len);
+        if start < end && from < end && to > start {
+            return Err(minix_abi::errno::EINVAL);
+        }
+        Ok(())
     }
 
     /// Releases everything (exit, or exec before the new image). The space
@@ -222,6 +261,7 @@ impl AddressSpace {
     pub fn exit(&mut self, frames: &mut dyn FrameAllocator) -> Released {
         self.heap_start = 0;
         self.brk = 0;
+        self.pinned = (0, 0);
         self.regions.clear(frames)
     }
 }
