@@ -119,7 +119,7 @@ impl<R: RawMutex> Vfs<R> {
         }
         let obj = Object::File { ino: found.node.ino, mode: found.node.mode };
         self.locked(env, |s, a| {
-            s.hold(found.node.ino, found.refs);
+            s.hold_for_open(found.node.ino, found.refs, a)?;
             let filp = match s.new_filp(obj, flags & !OPEN_ONLY) {
                 Ok(f) => f,
                 Err(e) => {
