@@ -60,6 +60,20 @@ impl Default for Limits {
     }
 }
 
+/// Free heap VFS makes sure of before it handles each message, growing
+/// from VM: far more than one call allocates (a pipe's 32 KiB, a path,
+/// a table doubling), for each of VFS's five threads at once.
+pub const HEAP_LOW_WATER: usize = 2 << 20;
+/// Bytes VFS asks VM for per growth step. The buddy allocator never
+/// merges memory added in separate steps, so a step must hold the largest
+/// block VFS allocates (the filp or pipe table doubling, under 512 KiB)
+/// at whatever page alignment VM's mapping has.
+pub const HEAP_STEP: u64 = 2 << 20;
+/// The reserve: while the free heap is below this and VM gives no more,
+/// calls that would keep more get `ENOMEM` ([`grows_state`]); the rest,
+/// PM's notices among them, are served from it.
+pub const HEAP_RESERVE: usize = 512 << 10;
+
 /// Whether a request may make VFS keep another object once it is
 /// answered (a filp, a vnode, a pipe, a hold for VM): these are refused
 /// with `ENOMEM` while VFS's heap is low and VM has nothing more to give.
