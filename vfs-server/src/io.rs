@@ -300,7 +300,7 @@ impl<R: RawMutex> Vfs<R> {
             if !is_dir(mode) {
                 return Err(ENOTDIR);
             }
-            s.hold(ino, 0);
+            s.hold(ino, 0, a);
             s.set_cwd(who, ino, a);
             Ok(0)
         })

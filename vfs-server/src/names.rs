@@ -176,7 +176,7 @@ impl<R: RawMutex> Vfs<R> {
             return Err(ENOTDIR);
         }
         self.locked(env, |s, a| {
-            s.hold(f.node.ino, f.refs);
+            s.hold(f.node.ino, f.refs, a);
             s.set_cwd(who, f.node.ino, a);
         });
         Ok(0)

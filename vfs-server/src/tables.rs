@@ -274,10 +274,18 @@ impl State {
         }
     }
 
-    /// Keeps `ino` alive for one more user, adding `fs_refs` references
-    /// the caller got from the FS.
-    pub fn hold(&mut self, ino: u32, fs_refs: u32) {
-        hold(&mut self.vnodes, ino, fs_refs)
+    /// Keeps `ino` alive for one more user, with the `fs_refs` references
+    /// the caller got from the FS. One reference keeps the inode in the
+    /// FS: any beyond it go straight back, so a file held open while
+    /// others open and close it again and again piles up no count in VFS
+    /// or the FS.
+    pub fn hold(&mut self, ino: u32, fs_refs: u32, after: &mut After) {
+        let kept = self.vnodes.get(&ino).map_or(0, |v| v.fs_refs);
+        let (keep, give) = if kept > 0 { (0, fs_refs) } else { (fs_refs.min(1), fs_refs.saturating_sub(1)) };
+        if give > 0 {
+            after.puts.push(Put { ino, count: give });
+        }
+        hold(&mut self.vnodes, ino, keep)
     }
 
     /// [`State::hold`] for an open: `ENFILE` if `ino` is not kept yet and
@@ -290,7 +298,7 @@ impl State {
             }
             return Err(ENFILE);
         }
-        self.hold(ino, fs_refs);
+        self.hold(ino, fs_refs, after);
         Ok(())
     }
 

@@ -191,3 +191,28 @@ fn low_memory_refuses_only_what_would_keep_more() {
     assert!(p.open("/f", O_RDONLY, 0).is_ok());
     assert_eq!(p.write(wr, b"f"), Ok(1));
 }
+
+#[test]
+fn references_to_a_kept_file_do_not_pile_up() {
+    let v = new_vfs();
+    let w = World::new(1024);
+    let (p, other) = (P::new(&v, &w, HOG), P::new(&v, &w, OTHER));
+    let held = p.open("/f", O_CREAT | O_RDWR, 0o644).unwrap();
+    let ino = p.stat("/f").unwrap().ino as u32;
+    for _ in 0..100 {
+        let fd = other.open("/f", O_RDONLY, 0).unwrap();
+        other.close(fd).unwrap();
+    }
+    let fds: Vec<u32> = (0..10).map(|_| other.open("/f", O_RDONLY, 0).unwrap()).collect();
+    assert_eq!(w.fs.borrow_mut().fs().open_count(ino), 1, "VFS keeps one FS reference per file");
+    // Unlinked while open: the file lives until its last descriptor goes.
+    p.res(Request::Unlink { path: p.path("/f") }).unwrap();
+    for fd in fds {
+        other.close(fd).unwrap();
+    }
+    assert_eq!(p.read(held, 1).unwrap(), b"");
+    assert_eq!(p.write(held, b"alive"), Ok(5));
+    p.close(held).unwrap();
+    assert_eq!(w.fs.borrow_mut().fs().open_count(ino), 0);
+    assert_eq!(v.counts(), (0, 1, 0));
+}
