@@ -30,9 +30,9 @@ impl Default for MountOptions {
 
 /// Most inodes held open at once. The table lives in the FS server's
 /// fixed heap and grows with what users do; VFS keeps at most 8192 files
-/// plus one working directory per process (PM's 4096) and a few in
-/// walks, so VFS never reaches this, and a client that did would get
-/// `ENFILE` rather than exhaust the heap (about 20 bytes an entry).
+/// plus one working directory per process (PM's 256) and a few in walks,
+/// so VFS never reaches this, and a client that did would get `ENFILE`
+/// rather than exhaust the heap (about 20 bytes an entry).
 pub const OPEN_INODES_MAX: usize = 16384;
 
 pub struct FileSystem<D: BlockDevice> {
