@@ -167,10 +167,10 @@ mod glue {
         let mut w = Worker { io: None, exercise: None };
         let vfs = vfs();
         mxrt::server::serve(CPtr(cspace::SERVICE_EP), VFS, |inc| {
-            match {
-                keep_heap();
-                vfs.handle(&mut w, inc.sender, &inc.req)
-            } {
+            // Growth first, holding nothing (see keep_heap).
+            keep_heap();
+            let outcome = vfs.handle(&mut w, inc.sender, &inc.req);
+            match outcome {
                 Outcome::Reply(r) => Some(r),
                 Outcome::Suspended => None,
                 Outcome::Exercise { caller, grant, len, delta } => Some(match w.exercise_buf() {
