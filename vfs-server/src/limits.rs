@@ -4,7 +4,7 @@
 //! Every table VFS keeps grows only through a user's calls, so each has a
 //! limit, and reaching it is an errno for the caller, never an allocation
 //! failure in VFS. With every limit reached at once VFS's memory is
-//! bounded (about 14 MiB, see docs/ARCHITECTURE.md "User-growable
+//! bounded (about 10 MiB, see docs/ARCHITECTURE.md "User-growable
 //! resources"), and VFS's heap grows from VM towards that before it
 //! handles each message. Should VM have no memory to give, VFS refuses
 //! the calls that would keep more ([`grows_state`]) with `ENOMEM` while
@@ -48,8 +48,9 @@ impl Limits {
         vnodes: 8192,
         // Far more files than a program maps, 1/32 of the vnodes.
         mapped_files: 256,
-        // Two filps each: half the filps.
-        pipes: 2048,
+        // Two filps each: pipes alone take at most half the filps and
+        // leave the other half to files.
+        pipes: 1024,
         pipe_pool: 4 << 20,
     };
 }

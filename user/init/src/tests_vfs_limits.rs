@@ -12,7 +12,7 @@ use alloc::format;
 use alloc::vec::Vec;
 use minix_abi::common::PING;
 use minix_abi::cspace::{PM_EP, VFS_EP, VM_EP};
-use minix_abi::errno::{Errno, EAGAIN, EMFILE};
+use minix_abi::errno::{Errno, EAGAIN, EMFILE, ENFILE};
 use minix_abi::pm;
 use minix_abi::vfs::flags::{O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR};
 use minix_abi::vm::{MAP_PRIVATE, PROT_READ};
@@ -30,6 +30,8 @@ const PIPE_STEP: usize = 4096;
 const PIPE_POOL: usize = 4 << 20;
 /// Files one process may keep by mapping them (vfs-server `limits`).
 const MAPPED_FILES: usize = 256;
+/// Pipes in the system (vfs-server `limits`).
+const PIPES: usize = 1024;
 
 fn ok<T>(r: Result<T, Errno>, why: &'static str) -> Result<T, &'static str> {
     r.map_err(|e| {
@@ -138,6 +140,72 @@ fn full_pipes_held_by_children() -> R {
     ok(fs::close(ready_r), "close")?;
     ok(fs::close(ready_w), "close")?;
     servers_answer()?;
+    a_pipe_works(PIPE_SIZE)
+}
+
+/// Children make pipes until the system has its 1024: the one that
+/// reaches the limit gets ENFILE (not a fault in VFS), and so does anyone
+/// else's pipe() meanwhile, while files still open (the pipes' ends take
+/// half the filps at most). Once the children exit, pipes can be made
+/// again.
+fn pipes_to_the_system_limit() -> R {
+    let (ready_r, ready_w) = ok(fs::pipe(0), "ready pipe")?;
+    let (go_r, go_w) = ok(fs::pipe(0), "go pipe")?;
+    let mut kids = Vec::new();
+    let mut made = 0usize;
+    let mut reached = false;
+    // Each child holds at most 31 pipes (64 descriptors), so about 33
+    // children reach the limit; 60 is far more than enough.
+    for _ in 0..60 {
+        match ok(posix::fork(), "fork")? {
+            0 => {
+                let _ = fs::close(ready_r);
+                let _ = fs::close(go_w);
+                let mut n = 0u32;
+                let err = loop {
+                    match fs::pipe(0) {
+                        Ok(_) => n += 1,
+                        Err(e) => break e,
+                    }
+                };
+                let mut report = [0u8; 8];
+                report[..4].copy_from_slice(&n.to_le_bytes());
+                report[4..].copy_from_slice(&err.0.to_le_bytes());
+                let _ = fs::write(ready_w, &report);
+                let mut b = [0u8; 1];
+                let _ = fs::read(go_r, &mut b);
+                posix::exit(0)
+            }
+            pid => kids.push(pid),
+        }
+        let mut b = [0u8; 8];
+        ensure(ok(fs::read(ready_r, &mut b), "a child's report")? == 8, "a child's report came in pieces")?;
+        made += u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        let err = Errno(i32::from_le_bytes([b[4], b[5], b[6], b[7]]));
+        if err == ENFILE {
+            reached = true;
+            break;
+        }
+        ensure(err == EMFILE, "a child's pipe() failed with neither EMFILE nor ENFILE")?;
+    }
+    ensure(reached, "no child reached the system's pipe limit")?;
+    sel4_root_task::println!("  children made {} pipes", made);
+    // Two pipes are the parent's, and earlier suites may hold a few.
+    ensure(made <= PIPES - 2 && made + 16 >= PIPES, "the children's pipes do not add up to the limit")?;
+    let refused = fs::pipe(0);
+    ensure(refused == Err(ENFILE), "another process's pipe() at the limit was not ENFILE")?;
+    servers_answer()?;
+    let f = ok(fs::open(b"/tmp/vl_enfile", O_CREAT | O_RDWR, 0o644), "a file opened at the pipe limit")?;
+    ok(fs::close(f), "close")?;
+    ok(fs::unlink(b"/tmp/vl_enfile"), "unlink")?;
+    ok(fs::close(go_w), "close")?;
+    ok(fs::close(go_r), "close")?;
+    for pid in kids {
+        let (_, s) = ok(posix::waitpid(pid as i64, 0), "wait")?;
+        ensure(pm::wifexited(s) && pm::wexitstatus(s) == 0, "a child failed")?;
+    }
+    ok(fs::close(ready_r), "close")?;
+    ok(fs::close(ready_w), "close")?;
     a_pipe_works(PIPE_SIZE)
 }
 
@@ -266,5 +334,6 @@ fn mapped_files_per_process() -> R {
 
 pub const TESTS: &[Test] = &[
     Test { name: "vfslimits.full_pipes_held_by_8_children", run: |_| watched_for(20, full_pipes_held_by_children) },
+    Test { name: "vfslimits.pipes_past_the_system_limit_enfile", run: |_| watched_for(20, pipes_to_the_system_limit) },
     Test { name: "vfslimits.mapped_files_per_process_emfile", run: |_| watched_for(20, mapped_files_per_process) },
 ];
