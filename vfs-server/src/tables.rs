@@ -410,8 +410,14 @@ impl State {
     }
 
     /// Adds bytes to pipe `n`, whose room [`State::pipe_reserve`] made.
+    /// Pipe I/O holds the pipe's I/O lock, so only a close can have come
+    /// in between: if that was the last reader's, its buffer is gone and
+    /// nobody will read the bytes, which are dropped.
     pub fn pipe_push(&mut self, n: usize, bytes: &[u8]) {
         let p = self.pipe(n);
+        if p.readers == 0 {
+            return;
+        }
         debug_assert!(p.buf.len() + bytes.len() <= p.cap);
         p.buf.extend(bytes.iter());
     }
