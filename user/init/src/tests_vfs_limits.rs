@@ -15,6 +15,7 @@ use minix_abi::cspace::{PM_EP, VFS_EP, VM_EP};
 use minix_abi::errno::{Errno, EAGAIN, EMFILE, ENFILE};
 use minix_abi::pm;
 use minix_abi::vfs::flags::{O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR};
+use minix_abi::vm::{MAP_ANON, PROT_WRITE};
 use minix_abi::vm::{MAP_PRIVATE, PROT_READ};
 use mxrt::fs::{self, Fd};
 use mxrt::posix;
@@ -209,6 +210,54 @@ fn pipes_to_the_system_limit() -> R {
     a_pipe_works(PIPE_SIZE)
 }
 
+/// PM's process table (`PROC_TABLE_SLOTS`).
+const PROC_SLOTS: usize = 256;
+
+/// Forks until PM's table is full: the fork that finds no slot gets
+/// EAGAIN, and with every slot taken (each child also known to VFS, with
+/// a descriptor table of its own) PM, VM and VFS still serve: a file and
+/// a pipe work in the parent. Once the children exit, fork works again.
+fn process_table_full() -> R {
+    let (go_r, go_w) = ok(fs::pipe(0), "go pipe")?;
+    let mut kids = Vec::new();
+    let refused = loop {
+        match posix::fork() {
+            Ok(0) => {
+                let _ = fs::close(go_w);
+                let mut b = [0u8; 1];
+                let _ = fs::read(go_r, &mut b);
+                posix::exit(0)
+            }
+            Ok(pid) => kids.push(pid),
+            Err(e) => break e,
+        }
+        if kids.len() > PROC_SLOTS {
+            return Err("more children than PM has slots");
+        }
+    };
+    sel4_root_task::println!("  {} children, then {}", kids.len(), refused.name());
+    let result = (|| {
+        ensure(refused == EAGAIN, "the fork past the table was not EAGAIN")?;
+        ensure(kids.len() + 16 >= PROC_SLOTS, "the table filled far too soon")?;
+        servers_answer()?;
+        a_pipe_works(PIPE_STEP)?;
+        let f = ok(fs::open(b"/tmp/vl_procs", O_CREAT | O_RDWR, 0o644), "a file opened with the table full")?;
+        ok(fs::close(f), "close")?;
+        ok(fs::unlink(b"/tmp/vl_procs"), "unlink")?;
+        let m = ok(posix::mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE), "mmap with the table full")?;
+        ok(posix::munmap(m, 4096), "munmap")
+    })();
+    // Whatever was found, let the children go.
+    ok(fs::close(go_w), "close")?;
+    ok(fs::close(go_r), "close")?;
+    for pid in kids {
+        let (_, s) = ok(posix::waitpid(pid as i64, 0), "wait")?;
+        ensure(pm::wifexited(s) && pm::wexitstatus(s) == 0, "a child failed")?;
+    }
+    result?;
+    in_child(|| 0)
+}
+
 /// The files the mapping test uses.
 const MAP_FILES: usize = MAPPED_FILES + 20;
 
@@ -335,5 +384,6 @@ fn mapped_files_per_process() -> R {
 pub const TESTS: &[Test] = &[
     Test { name: "vfslimits.full_pipes_held_by_8_children", run: |_| watched_for(20, full_pipes_held_by_children) },
     Test { name: "vfslimits.pipes_past_the_system_limit_enfile", run: |_| watched_for(20, pipes_to_the_system_limit) },
+    Test { name: "vfslimits.process_table_full_eagain", run: |_| watched_for(20, process_table_full) },
     Test { name: "vfslimits.mapped_files_per_process_emfile", run: |_| watched_for(20, mapped_files_per_process) },
 ];
