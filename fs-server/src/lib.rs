@@ -139,6 +139,7 @@ impl<D: BlockDevice> Server<D> {
             }
             Request::Create { name, mode, uid, gid } => {
                 let n = self.name(granter, &name, io)?;
+                self.fs.open_room()?;
                 let ino = self.fs.create(name.dir, n.as_bytes(), mode, uid, gid)?;
                 self.node(ino)
             }

@@ -7,7 +7,7 @@
 
 use super::*;
 use minix_abi::endpoint::INIT;
-use minix_abi::errno::{EEXIST, EFAULT, EISDIR, ENOSYS, ENOTDIR, ENOTEMPTY};
+use minix_abi::errno::{EEXIST, EFAULT, EISDIR, ENFILE, ENOSYS, ENOTDIR, ENOTEMPTY};
 use minix_abi::fs::{decode_dirent, IO_MAX};
 use minixfs::{mkfs, FormatOptions, RamDisk, ROOT_INO};
 use std::collections::BTreeMap;
@@ -582,4 +582,24 @@ fn unmount_is_pm_only_and_leaves_a_clean_read_only_fs() {
     let bytes = t.srv.fs().device_mut().as_bytes().to_vec();
     let again = FileSystem::mount_with(RamDisk::from_vec(bytes), minixfs::MountOptions { read_only: true, cache_blocks: 16 }).unwrap();
     assert!(again.was_clean(), "the clean flag is on the device");
+}
+
+/// The table of inodes held open is bounded: past its limit LOOKUP of an
+/// inode not held and CREATE answer ENFILE, a create makes nothing, and
+/// an inode already held is handed out again.
+#[test]
+fn inodes_held_open_are_bounded() {
+    let mut t = T::new();
+    t.srv.fs().set_open_max(2);
+    let a = t.create(ROOT_INO, b"a").unwrap();
+    let b = t.create(ROOT_INO, b"b").unwrap();
+    let before = t.statvfs();
+    assert_eq!(t.create(ROOT_INO, b"c"), Err(ENFILE));
+    assert_eq!(t.statvfs(), before, "the refused create made no inode");
+    assert_eq!(t.lookup(ROOT_INO, b"c"), Err(ENOENT));
+    assert_eq!(t.lookup(ROOT_INO, b".."), Err(ENFILE), "the root is not held");
+    assert_eq!(t.lookup(ROOT_INO, b"a").map(|n| n.ino), Ok(a.ino), "a held inode is handed out again");
+    assert_eq!(t.status(Request::Putnode { ino: b.ino, count: 1 }), Ok(0));
+    assert!(t.create(ROOT_INO, b"c").is_ok(), "room again once a reference went back");
+    t.check_consistent();
 }

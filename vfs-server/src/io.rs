@@ -266,7 +266,7 @@ impl<R: RawMutex> Vfs<R> {
             if len == 0 || !offset.is_multiple_of(4096) || offset / 4096 > u32::MAX as u64 {
                 return Err(EINVAL);
             }
-            self.state.lock().vm_maps(ino);
+            self.state.lock().vm_maps(ino, who)?;
             let r = env.vm_mmap_file(FileMapWord { who, prot, flags, ino, page: (offset / 4096) as u32 }, addr, len);
             if r.is_err() {
                 self.locked(env, |s, a| s.vm_unmapped(ino, 1, a));
@@ -316,7 +316,7 @@ impl<R: RawMutex> Vfs<R> {
             if !is_dir(mode) {
                 return Err(ENOTDIR);
             }
-            s.hold(ino, 0);
+            s.hold(ino, 0, a);
             s.set_cwd(who, ino, a);
             Ok(0)
         })
@@ -324,7 +324,7 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn pipe(&self, env: &mut impl Env, who: Endpoint, flags: u64) -> Result<(u32, u32), Errno> {
         self.locked(env, |s, a| {
-            let n = s.new_pipe();
+            let n = s.new_pipe()?;
             let nb = flags & O_NONBLOCK;
             let cloexec = flags & O_CLOEXEC != 0;
             // Each end's filp owns its end: dropping a filp closes the end,

@@ -30,16 +30,19 @@ extern crate alloc;
 
 pub mod env;
 mod io;
+pub mod limits;
 mod names;
 pub mod path;
 pub mod pipe;
 mod pipe_io;
 pub mod tables;
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use env::Env;
+use limits::Limits;
 use lock_api::{Mutex, RawMutex};
 use minix_abi::endpoint::{Endpoint, Sender, PM};
-use minix_abi::errno::{Errno, EINVAL, ENOSYS, EPERM};
+use minix_abi::errno::{Errno, EINVAL, ENOMEM, ENOSYS, EPERM};
 use minix_abi::fs;
 use minix_abi::message::{RawRequest, Reply};
 use minix_abi::vfs::{Request, EXERCISE_MAX};
@@ -74,12 +77,35 @@ impl From<Result<u64, Errno>> for Outcome {
 pub struct Vfs<R: RawMutex> {
     state: Mutex<R, State>,
     stripes: [Mutex<R, ()>; STRIPES],
+    /// VFS's heap is below its reserve and VM gave no more: calls that
+    /// would keep more get `ENOMEM` (see [`limits::grows_state`]).
+    low_memory: AtomicBool,
 }
 
 impl<R: RawMutex> Vfs<R> {
     /// VFS over the given raw locks: one for the state, one per stripe.
     pub fn new(state: R, stripes: [R; STRIPES]) -> Vfs<R> {
-        Vfs { state: Mutex::from_raw(state, State::new()), stripes: stripes.map(|r| Mutex::from_raw(r, ())) }
+        Vfs::with_limits(state, stripes, Limits::SYSTEM)
+    }
+
+    /// The same with other limits (host tests reach them with a handful
+    /// of objects).
+    pub fn with_limits(state: R, stripes: [R; STRIPES], limits: Limits) -> Vfs<R> {
+        Vfs {
+            state: Mutex::from_raw(state, State::with_limits(limits)),
+            stripes: stripes.map(|r| Mutex::from_raw(r, ())),
+            low_memory: AtomicBool::new(false),
+        }
+    }
+
+    /// The glue's word on VFS's heap: `true` while it is below its reserve
+    /// and VM has no more to give.
+    pub fn set_low_memory(&self, low: bool) {
+        self.low_memory.store(low, Ordering::Relaxed);
+    }
+
+    pub(crate) fn low_memory(&self) -> bool {
+        self.low_memory.load(Ordering::Relaxed)
     }
 
     /// Runs `f` with the state locked, then does what it left to do
@@ -106,6 +132,16 @@ impl<R: RawMutex> Vfs<R> {
         self.state.lock().counts()
     }
 
+    /// Pool bytes pipes hold, and pipes (for tests).
+    pub fn pipe_usage(&self) -> (usize, usize) {
+        self.state.lock().pipe_usage()
+    }
+
+    /// Files `who` is charged with for keeping them mapped (for tests).
+    pub fn mapped_by(&self, who: Endpoint) -> usize {
+        self.state.lock().mapped_by(who)
+    }
+
     /// Handles one request.
     pub fn handle(&self, env: &mut impl Env, sender: Sender, raw: &RawRequest) -> Outcome {
         let Sender::Process(who) = sender else { return Outcome::Reply(Reply::err(EPERM)) };
@@ -113,6 +149,9 @@ impl<R: RawMutex> Vfs<R> {
             Ok(r) => r,
             Err(e) => return Outcome::Reply(Reply::err(e)),
         };
+        if self.low_memory() && limits::grows_state(&req) {
+            return Reply::err(ENOMEM).into();
+        }
         self.dispatch(env, who, req)
     }
 

@@ -130,24 +130,61 @@ mod glue {
         }
     }
 
+    /// Set while one thread grows the heap: the others go on with the
+    /// margin the low water mark leaves rather than wait.
+    static GROWING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+    /// Makes sure `HEAP_LOW_WATER` bytes of heap are free before a message
+    /// is handled, with mappings from VM (which maps an adopted server's
+    /// pages at once and never calls VFS, and no lock is held here, so
+    /// the Call cannot close a cycle of waits). If VM has no more, VFS
+    /// goes into low-memory mode below its reserve.
+    fn keep_heap() {
+        use core::sync::atomic::Ordering;
+        use vfs_server::limits::{HEAP_LOW_WATER, HEAP_RESERVE, HEAP_STEP};
+        if sel4_root_task::heap_free_bytes() >= HEAP_LOW_WATER {
+            vfs().set_low_memory(false);
+            return;
+        }
+        if GROWING.swap(true, Ordering::Acquire) {
+            return;
+        }
+        while sel4_root_task::heap_free_bytes() < HEAP_LOW_WATER {
+            match mxrt::posix::mmap_region(HEAP_STEP, PROT_READ | PROT_WRITE) {
+                // The mapping is the heap's for good: leaked, never unmapped.
+                Ok(m) => {
+                    sel4_root_task::give_heap_memory(m.leak());
+                }
+                Err(_) => break,
+            }
+        }
+        vfs().set_low_memory(sel4_root_task::heap_free_bytes() < HEAP_RESERVE);
+        GROWING.store(false, Ordering::Release);
+    }
+
     fn serve_as(id: u64) -> ! {
         let _ = id;
         let mut w = Worker { io: None, exercise: None };
         let vfs = vfs();
-        mxrt::server::serve(CPtr(cspace::SERVICE_EP), VFS, |inc| match vfs.handle(&mut w, inc.sender, &inc.req) {
-            Outcome::Reply(r) => Some(r),
-            Outcome::Suspended => None,
-            Outcome::Exercise { caller, grant, len, delta } => Some(match w.exercise_buf() {
-                Ok(b) => Reply::from_result(exercise(b, caller, GrantId(grant), len, delta).map(|_| 0)),
-                Err(e) => Reply::err(e),
-            }),
-            Outcome::Bench { caller, grant, len, rounds } => Some(match w.exercise_buf() {
-                Ok(b) => match bench(b, caller, GrantId(grant), len, rounds) {
-                    Ok((copy, memcpy)) => Reply::ok_with(copy, [memcpy, 0, 0]),
+        mxrt::server::serve(CPtr(cspace::SERVICE_EP), VFS, |inc| {
+            // Growth first, holding nothing (see keep_heap).
+            keep_heap();
+            let outcome = vfs.handle(&mut w, inc.sender, &inc.req);
+            match outcome {
+                Outcome::Reply(r) => Some(r),
+                Outcome::Suspended => None,
+                Outcome::Exercise { caller, grant, len, delta } => Some(match w.exercise_buf() {
+                    Ok(b) => Reply::from_result(exercise(b, caller, GrantId(grant), len, delta).map(|_| 0)),
                     Err(e) => Reply::err(e),
-                },
-                Err(e) => Reply::err(e),
-            }),
+                }),
+                Outcome::Bench { caller, grant, len, rounds } => Some(match w.exercise_buf() {
+                    Ok(b) => match bench(b, caller, GrantId(grant), len, rounds) {
+                        Ok((copy, memcpy)) => Reply::ok_with(copy, [memcpy, 0, 0]),
+                        Err(e) => Reply::err(e),
+                    },
+                    Err(e) => Reply::err(e),
+                }),
+            }
         })
     }
 

@@ -119,7 +119,7 @@ impl<R: RawMutex> Vfs<R> {
         }
         let obj = Object::File { ino: found.node.ino, mode: found.node.mode };
         self.locked(env, |s, a| {
-            s.hold(found.node.ino, found.refs);
+            s.hold_for_open(found.node.ino, found.refs, a)?;
             let filp = match s.new_filp(obj, flags & !OPEN_ONLY) {
                 Ok(f) => f,
                 Err(e) => {
@@ -176,7 +176,7 @@ impl<R: RawMutex> Vfs<R> {
             return Err(ENOTDIR);
         }
         self.locked(env, |s, a| {
-            s.hold(f.node.ino, f.refs);
+            s.hold(f.node.ino, f.refs, a);
             s.set_cwd(who, f.node.ino, a);
         });
         Ok(0)

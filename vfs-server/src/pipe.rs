@@ -12,6 +12,15 @@
 //! a pipe with no reader left fails with `EPIPE` (with what it managed so
 //! far, if anything); a read of an empty pipe without writers returns 0.
 //! Waiters are served first come, first served.
+//!
+//! **Memory.** A pipe's buffer is allocated when bytes arrive and freed
+//! when it empties, and grows in [`PIPE_STEP`]s up to [`PIPE_SIZE`]. Its
+//! first step is always its own; the steps beyond come from a pool
+//! shared by every pipe ([`crate::limits::Limits::pipe_pool`]). With the
+//! pool used up a pipe still holds a step, more than [`PIPE_BUF`], so a
+//! writer only ever waits on a pipe that has bytes in it, for its own
+//! reader: one user filling pipes slows others' pipes down to a step at a
+//! time, and never makes anyone wait for someone else or fail.
 
 use crate::tables::After;
 use alloc::collections::VecDeque;
@@ -20,8 +29,11 @@ use minix_abi::errno::EPIPE;
 use minix_abi::message::Reply;
 use minix_abi::vfs::SMALL_MAX;
 
-/// Bytes a pipe holds.
+/// Most bytes a pipe holds.
 pub const PIPE_SIZE: usize = 32 * 1024;
+/// A pipe's buffer grows and is charged in steps of this size; the first
+/// is always available, whatever the pool holds.
+pub const PIPE_STEP: usize = 4096;
 /// Writes up to this size are atomic (MINIX's and POSIX's minimum).
 pub const PIPE_BUF: usize = 512;
 
@@ -48,6 +60,9 @@ pub struct Waiter {
 
 pub struct Pipe {
     pub buf: VecDeque<u8>,
+    /// Bytes reserved for `buf`: a multiple of [`PIPE_STEP`], 0 while the
+    /// pipe is empty. All but the first step are charged to the pool.
+    pub cap: usize,
     pub readers: u32,
     pub writers: u32,
     pub read_waiters: VecDeque<Waiter>,
@@ -62,24 +77,34 @@ impl Default for Pipe {
 
 impl Pipe {
     pub fn new() -> Pipe {
-        Pipe { buf: VecDeque::new(), readers: 1, writers: 1, read_waiters: VecDeque::new(), write_waiters: VecDeque::new() }
+        Pipe { buf: VecDeque::new(), cap: 0, readers: 1, writers: 1, read_waiters: VecDeque::new(), write_waiters: VecDeque::new() }
     }
 
-    pub fn space(&self) -> usize {
-        PIPE_SIZE - self.buf.len()
+    /// The pool's bytes this pipe holds.
+    pub fn pool_share(&self) -> usize {
+        self.cap.saturating_sub(PIPE_STEP)
     }
 
-    /// How many of a write's remaining `left` bytes may go in now: all of
-    /// them or none for an atomic write, else whatever fits.
-    pub fn writable_now(&self, total: usize, left: usize) -> usize {
+    /// Bytes that could go in now, when the pool has `pool_free` bytes
+    /// left: the pipe's own step and what the pool can add, up to
+    /// [`PIPE_SIZE`].
+    pub fn space(&self, pool_free: usize) -> usize {
+        let reachable = self.cap.max(PIPE_STEP) + pool_free / PIPE_STEP * PIPE_STEP;
+        reachable.min(PIPE_SIZE) - self.buf.len()
+    }
+
+    /// How many of a write's remaining `left` bytes may go in now, with
+    /// `space` bytes of room: all of them or none for an atomic write,
+    /// else whatever fits.
+    pub fn writable_now(space: usize, total: usize, left: usize) -> usize {
         if total <= PIPE_BUF {
-            if self.space() >= left {
+            if space >= left {
                 left
             } else {
                 0
             }
         } else {
-            left.min(self.space())
+            left.min(space)
         }
     }
 
@@ -89,6 +114,8 @@ impl Pipe {
         if read_end {
             self.readers -= 1;
             if self.readers == 0 {
+                // Nobody can read these bytes any more: the caller frees
+                // the buffer (see `State::pipe_end_closed`).
                 for w in self.write_waiters.drain(..) {
                     let r = if w.done > 0 { Reply::ok(w.done as u64) } else { Reply::err(EPIPE) };
                     after.replies.push((w.who, r));

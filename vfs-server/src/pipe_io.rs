@@ -10,7 +10,7 @@
 
 use crate::env::{copy_in, copy_out, Env};
 use crate::io::{Buf, Src};
-use crate::pipe::{Data, Waiter, PIPE_SIZE};
+use crate::pipe::{Data, Pipe, Waiter, PIPE_SIZE};
 use crate::{Outcome, Vfs};
 use alloc::vec::Vec;
 use lock_api::RawMutex;
@@ -77,7 +77,7 @@ impl<R: RawMutex> Vfs<R> {
                 Reply::ok(k as u64)
             }
         };
-        self.state.lock().pipe(n).buf.drain(..k);
+        self.state.lock().pipe_take(n, k);
         Ok(reply)
     }
 
@@ -98,12 +98,13 @@ impl<R: RawMutex> Vfs<R> {
         loop {
             let k = {
                 let mut s = self.state.lock();
+                let space = s.pipe_space(n);
                 let p = s.pipe(n);
                 if p.readers == 0 {
                     return partial(w.done, EPIPE).into();
                 }
                 // First come, first served: behind a waiting writer, wait.
-                let k = if p.write_waiters.is_empty() { p.writable_now(w.len, w.len - w.done) } else { 0 };
+                let k = if p.write_waiters.is_empty() { Pipe::writable_now(space, w.len, w.len - w.done) } else { 0 };
                 if k == 0 {
                     if flags & O_NONBLOCK != 0 {
                         return partial(w.done, EAGAIN).into();
@@ -116,14 +117,18 @@ impl<R: RawMutex> Vfs<R> {
                     self.pump(env, n);
                     return Outcome::Suspended;
                 }
+                if let Err(e) = s.pipe_reserve(n, k, self.low_memory()) {
+                    return partial(w.done, e).into();
+                }
                 k
             };
             let (mut small, mut big) = ([0u8; SMALL_MAX as usize], Vec::new());
             let bytes = scratch(&mut small, &mut big, k);
             if let Err(e) = fetch(env, &w, bytes) {
+                self.state.lock().pipe_trim(n);
                 return partial(w.done, e).into();
             }
-            self.state.lock().pipe(n).buf.extend(bytes.iter());
+            self.state.lock().pipe_push(n, bytes);
             w.done += k;
             self.pump(env, n);
             if w.done == w.len {
@@ -155,13 +160,20 @@ impl<R: RawMutex> Vfs<R> {
             loop {
                 let (mut w, k) = {
                     let mut s = self.state.lock();
+                    let space = s.pipe_space(n);
                     let p = s.pipe(n);
                     let Some(front) = p.write_waiters.front() else { break };
-                    let k = p.writable_now(front.len, front.len - front.done);
+                    let k = Pipe::writable_now(space, front.len, front.len - front.done);
                     if k == 0 || p.readers == 0 {
                         break;
                     }
                     let Some(w) = p.write_waiters.pop_front() else { break };
+                    if let Err(e) = s.pipe_reserve(n, k, self.low_memory()) {
+                        drop(s);
+                        env.reply_saved(w.who, partial(w.done, e));
+                        progress = true;
+                        continue;
+                    }
                     (w, k)
                 };
                 let (mut small, mut big) = ([0u8; SMALL_MAX as usize], Vec::new());
@@ -169,7 +181,7 @@ impl<R: RawMutex> Vfs<R> {
                 match fetch(env, &w, bytes) {
                     Ok(()) => {
                         let mut s = self.state.lock();
-                        s.pipe(n).buf.extend(bytes.iter());
+                        s.pipe_push(n, bytes);
                         w.done += k;
                         if w.done < w.len {
                             s.pipe(n).write_waiters.push_front(w);
@@ -178,7 +190,10 @@ impl<R: RawMutex> Vfs<R> {
                             env.reply_saved(w.who, Reply::ok(w.len as u64));
                         }
                     }
-                    Err(e) => env.reply_saved(w.who, partial(w.done, e)),
+                    Err(e) => {
+                        self.state.lock().pipe_trim(n);
+                        env.reply_saved(w.who, partial(w.done, e));
+                    }
                 }
                 progress = true;
             }

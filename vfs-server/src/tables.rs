@@ -10,18 +10,25 @@
 //! the references go back in one PUTNODE (returned to the caller as a
 //! [`Put`], sent after the lock is dropped). The root directory is held by
 //! VFS itself and never given back.
+//!
+//! **Limits.** Every table here grows only through users' calls, so each
+//! has a limit ([`Limits`]) and reaching it is an errno for the caller:
+//! filps and vnodes `ENFILE`, descriptors `EMFILE`, files kept by one
+//! process's mappings `EMFILE` from mmap, pipes `ENFILE`. Processes are
+//! bounded by PM's table (a record per process PM tells VFS of).
 
-use crate::pipe::Pipe;
-use alloc::collections::BTreeMap;
+use crate::limits::Limits;
+use crate::pipe::{Pipe, PIPE_SIZE, PIPE_STEP};
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 use minix_abi::endpoint::Endpoint;
-use minix_abi::errno::{Errno, EBADF, EMFILE, ENFILE};
+use minix_abi::errno::{Errno, EAGAIN, EBADF, EMFILE, ENFILE, ENOMEM};
 use minix_abi::vfs::flags::{O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY};
 
 /// Descriptors per process.
 pub const OPEN_MAX: usize = 64;
 /// Open-file descriptions in the whole system.
-pub const FILPS_MAX: usize = 4096;
+pub const FILPS_MAX: usize = Limits::SYSTEM.filps;
 /// The root directory's inode.
 pub const ROOT_INO: u32 = 1;
 
@@ -86,6 +93,17 @@ struct Vnode {
     fs_refs: u32,
 }
 
+/// VM's holds on one mapped file.
+#[derive(Copy, Clone, Debug)]
+struct VmHold {
+    /// MMAP_FILE calls not yet answered for by VM's release.
+    maps: u64,
+    /// The process whose mapping made VFS keep the file (the first to map
+    /// it), charged with it until VM lets go: so each file kept only by
+    /// mappings counts against exactly one process's share.
+    owner: u32,
+}
+
 /// References to give back to the FS once the lock is dropped.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub struct Put {
@@ -104,16 +122,21 @@ pub struct After {
 }
 
 pub struct State {
+    limits: Limits,
     procs: BTreeMap<u32, Proc>,
     filps: Vec<Option<Filp>>,
     free_filps: Vec<usize>,
     vnodes: BTreeMap<u32, Vnode>,
     pub pipes: Vec<Option<Pipe>>,
     free_pipes: Vec<usize>,
+    /// Bytes of the pipe pool that pipes' buffers hold.
+    pipe_pool_used: usize,
     /// Holds VFS took for VM's mappings, per file: one per MMAP_FILE, given
     /// back when VM reports (through a pager) that nothing maps the file.
     /// So a mapped file outlives its names and descriptors.
-    vm_holds: BTreeMap<u32, u64>,
+    vm_holds: BTreeMap<u32, VmHold>,
+    /// Files each process (by endpoint) is charged with in `vm_holds`.
+    mapped_by: BTreeMap<u32, usize>,
     /// Files VM may cache pages of: when VFS lets go of one for good, VM
     /// drops its pages (the inode number may soon name another file).
     vm_cached: alloc::collections::BTreeSet<u32>,
@@ -127,17 +150,24 @@ impl Default for State {
 
 impl State {
     pub fn new() -> State {
+        State::with_limits(Limits::SYSTEM)
+    }
+
+    pub fn with_limits(limits: Limits) -> State {
         let mut vnodes = BTreeMap::new();
         // VFS's own hold on the root: it is never given back.
         vnodes.insert(ROOT_INO, Vnode { users: 1, fs_refs: 0 });
         State {
+            limits,
             procs: BTreeMap::new(),
             filps: Vec::new(),
             free_filps: Vec::new(),
             vnodes,
             pipes: Vec::new(),
             free_pipes: Vec::new(),
+            pipe_pool_used: 0,
             vm_holds: BTreeMap::new(),
+            mapped_by: BTreeMap::new(),
             vm_cached: Default::default(),
         }
     }
@@ -178,7 +208,7 @@ impl State {
             self.filps[id] = Some(f);
             return Ok(id);
         }
-        if self.filps.len() >= FILPS_MAX {
+        if self.filps.len() >= self.limits.filps {
             return Err(ENFILE);
         }
         self.filps.push(Some(f));
@@ -244,10 +274,32 @@ impl State {
         }
     }
 
-    /// Keeps `ino` alive for one more user, adding `fs_refs` references
-    /// the caller got from the FS.
-    pub fn hold(&mut self, ino: u32, fs_refs: u32) {
-        hold(&mut self.vnodes, ino, fs_refs)
+    /// Keeps `ino` alive for one more user, with the `fs_refs` references
+    /// the caller got from the FS. One reference keeps the inode in the
+    /// FS: any beyond it go straight back, so a file held open while
+    /// others open and close it again and again piles up no count in VFS
+    /// or the FS.
+    pub fn hold(&mut self, ino: u32, fs_refs: u32, after: &mut After) {
+        let kept = self.vnodes.get(&ino).map_or(0, |v| v.fs_refs);
+        let (keep, give) = if kept > 0 { (0, fs_refs) } else { (fs_refs.min(1), fs_refs.saturating_sub(1)) };
+        if give > 0 {
+            after.puts.push(Put { ino, count: give });
+        }
+        hold(&mut self.vnodes, ino, keep)
+    }
+
+    /// [`State::hold`] for an open: `ENFILE` if `ino` is not kept yet and
+    /// the vnode table is full, and then the caller's FS references go
+    /// back to the FS.
+    pub fn hold_for_open(&mut self, ino: u32, fs_refs: u32, after: &mut After) -> Result<(), Errno> {
+        if !self.vnodes.contains_key(&ino) && self.vnodes.len() >= self.limits.vnodes {
+            if fs_refs > 0 {
+                after.puts.push(Put { ino, count: fs_refs });
+            }
+            return Err(ENFILE);
+        }
+        self.hold(ino, fs_refs, after);
+        Ok(())
     }
 
     /// One user of `ino` is gone; the last one gives the FS its references.
@@ -300,19 +352,102 @@ impl State {
         self.release(p.cwd, after);
     }
 
-    pub fn new_pipe(&mut self) -> usize {
+    /// A new pipe with one reader and one writer; `ENFILE` when the
+    /// system has its limit of pipes.
+    pub fn new_pipe(&mut self) -> Result<usize, Errno> {
         if let Some(n) = self.free_pipes.pop() {
             self.pipes[n] = Some(Pipe::new());
-            return n;
+            return Ok(n);
+        }
+        if self.pipes.len() >= self.limits.pipes {
+            return Err(ENFILE);
         }
         self.pipes.push(Some(Pipe::new()));
-        self.pipes.len() - 1
+        Ok(self.pipes.len() - 1)
     }
 
     /// Frees a pipe whose ends were never handed out.
     pub fn discard_pipe(&mut self, n: usize) {
+        self.free_pipe_buffer(n);
         self.pipes[n] = None;
         self.free_pipes.push(n);
+    }
+
+    /// Pool bytes no pipe holds.
+    fn pipe_pool_free(&self) -> usize {
+        self.limits.pipe_pool - self.pipe_pool_used
+    }
+
+    /// Bytes that could go into pipe `n` now.
+    pub fn pipe_space(&mut self, n: usize) -> usize {
+        let free = self.pipe_pool_free();
+        self.pipe(n).space(free)
+    }
+
+    /// Makes room in pipe `n`'s buffer for `k` more bytes, charging the
+    /// pool for steps beyond the first. The caller found the room with
+    /// [`State::pipe_space`] in the same locked section. `ENOMEM` if the
+    /// buffer must grow while VFS's heap is `low`, or the heap refuses.
+    pub fn pipe_reserve(&mut self, n: usize, k: usize, low: bool) -> Result<(), Errno> {
+        let free = self.pipe_pool_free();
+        let p = self.pipe(n);
+        let need = p.buf.len() + k;
+        if need <= p.cap {
+            return Ok(());
+        }
+        let cap = need.next_multiple_of(PIPE_STEP);
+        let charge = (cap - PIPE_STEP) - p.pool_share();
+        if cap > PIPE_SIZE || charge > free {
+            return Err(EAGAIN);
+        }
+        if low {
+            return Err(ENOMEM);
+        }
+        p.buf.try_reserve_exact(cap - p.buf.len()).map_err(|_| ENOMEM)?;
+        p.cap = cap;
+        self.pipe_pool_used += charge;
+        Ok(())
+    }
+
+    /// Adds bytes to pipe `n`, whose room [`State::pipe_reserve`] made.
+    /// Pipe I/O holds the pipe's I/O lock, so only a close can have come
+    /// in between: if that was the last reader's, its buffer is gone and
+    /// nobody will read the bytes, which are dropped.
+    pub fn pipe_push(&mut self, n: usize, bytes: &[u8]) {
+        let p = self.pipe(n);
+        if p.readers == 0 {
+            return;
+        }
+        debug_assert!(p.buf.len() + bytes.len() <= p.cap);
+        p.buf.extend(bytes.iter());
+    }
+
+    /// Takes pipe `n`'s first `k` bytes; an emptied pipe gives its buffer
+    /// back.
+    pub fn pipe_take(&mut self, n: usize, k: usize) {
+        self.pipe(n).buf.drain(..k);
+        self.pipe_trim(n);
+    }
+
+    /// Frees pipe `n`'s buffer if it holds nothing (a reservation a
+    /// writer could not fill, or the last byte read).
+    pub fn pipe_trim(&mut self, n: usize) {
+        if self.pipe(n).buf.is_empty() {
+            self.free_pipe_buffer(n);
+        }
+    }
+
+    fn free_pipe_buffer(&mut self, n: usize) {
+        let p = self.pipe(n);
+        let share = p.pool_share();
+        p.buf = VecDeque::new();
+        p.cap = 0;
+        self.pipe_pool_used -= share;
+    }
+
+    /// Pipe bytes held by the pool, and pipes: for tests.
+    pub fn pipe_usage(&self) -> (usize, usize) {
+        (self.pipe_pool_used, self.pipes.iter().flatten().count())
     }
 
     pub fn pipe(&mut self, n: usize) -> &mut Pipe {
@@ -322,27 +457,55 @@ impl State {
     fn pipe_end_closed(&mut self, n: usize, read_end: bool, after: &mut After) {
         let pipe = self.pipe(n);
         pipe.end_closed(read_end, after);
-        if pipe.readers == 0 && pipe.writers == 0 {
+        let (readers, writers) = (pipe.readers, pipe.writers);
+        if readers == 0 {
+            // Nobody will read what is left.
+            self.free_pipe_buffer(n);
+        }
+        if readers == 0 && writers == 0 {
             self.pipes[n] = None;
             self.free_pipes.push(n);
         }
     }
 
-    /// VFS is about to have VM map `ino`: one more hold for VM.
-    pub fn vm_maps(&mut self, ino: u32) {
-        *self.vm_holds.entry(ino).or_insert(0) += 1;
+    /// VFS is about to have VM map `ino` for `who`: one more hold for VM.
+    /// A file no mapping holds yet is charged to `who`, which gets
+    /// `EMFILE` once it has its share of such files.
+    pub fn vm_maps(&mut self, ino: u32, who: Endpoint) -> Result<(), Errno> {
+        if let Some(h) = self.vm_holds.get_mut(&ino) {
+            h.maps += 1;
+        } else {
+            if self.mapped_by(who) >= self.limits.mapped_files {
+                return Err(EMFILE);
+            }
+            *self.mapped_by.entry(who.0).or_insert(0) += 1;
+            self.vm_holds.insert(ino, VmHold { maps: 1, owner: who.0 });
+        }
         self.vm_cached.insert(ino);
         hold(&mut self.vnodes, ino, 0);
+        Ok(())
+    }
+
+    /// Files `who`'s mappings keep (its charge): for tests.
+    pub fn mapped_by(&self, who: Endpoint) -> usize {
+        self.mapped_by.get(&who.0).copied().unwrap_or(0)
     }
 
     /// VM maps `ino` no more: `maps` of VM's holds go (a failed MMAP_FILE
     /// gives back its one the same way).
     pub fn vm_unmapped(&mut self, ino: u32, maps: u64, after: &mut After) {
-        let Some(n) = self.vm_holds.get_mut(&ino) else { return };
-        let give = maps.min(*n);
-        *n -= give;
-        if *n == 0 {
+        let Some(h) = self.vm_holds.get_mut(&ino) else { return };
+        let give = maps.min(h.maps);
+        h.maps -= give;
+        if h.maps == 0 {
+            let owner = h.owner;
             self.vm_holds.remove(&ino);
+            if let Some(c) = self.mapped_by.get_mut(&owner) {
+                *c -= 1;
+                if *c == 0 {
+                    self.mapped_by.remove(&owner);
+                }
+            }
         }
         for _ in 0..give {
             self.release(ino, after);

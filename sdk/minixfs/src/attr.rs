@@ -7,7 +7,7 @@ use crate::dir::NAME_MAX;
 use crate::fs::FileSystem;
 use crate::inode::{S_IFMT, S_IPERM};
 use crate::Result;
-use minix_abi::errno::EINVAL;
+use minix_abi::errno::{EINVAL, ENFILE};
 
 /// What stat reports about an inode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,10 +112,31 @@ impl<D: BlockDevice> FileSystem<D> {
     /// Takes a reference on an inode (the FS server takes one for each
     /// inode it hands to VFS). While any is held, unlinking the last name
     /// keeps the inode and its data.
+    /// `ENFILE` if `ino` is not held yet and the table is full (or its
+    /// count would overflow).
     pub fn open(&mut self, ino: u32) -> Result<()> {
         self.live(ino)?;
-        *self.open.entry(ino).or_insert(0) += 1;
+        if !self.open.contains_key(&ino) {
+            self.open_room()?;
+        }
+        let held = self.open.entry(ino).or_insert(0);
+        *held = held.checked_add(1).ok_or(ENFILE)?;
         Ok(())
+    }
+
+    /// `ENFILE` if no further inode may be held open: a create checks
+    /// first, so it never makes a file it cannot hand out.
+    pub fn open_room(&self) -> Result<()> {
+        if self.open.len() >= self.open_max {
+            return Err(ENFILE);
+        }
+        Ok(())
+    }
+
+    /// Sets the most inodes held open at once (tests reach the limit with
+    /// a few files).
+    pub fn set_open_max(&mut self, n: usize) {
+        self.open_max = n;
     }
 
     /// Drops `count` references (PUTNODE). When the last goes and no name

@@ -28,6 +28,13 @@ impl Default for MountOptions {
     }
 }
 
+/// Most inodes held open at once. The table lives in the FS server's
+/// fixed heap and grows with what users do; VFS keeps at most 8192 files
+/// plus one working directory per process (PM's 256) and a few in walks,
+/// so VFS never reaches this, and a client that did would get `ENFILE`
+/// rather than exhaust the heap (about 20 bytes an entry).
+pub const OPEN_INODES_MAX: usize = 16384;
+
 pub struct FileSystem<D: BlockDevice> {
     pub(crate) cache: BlockCache<D>,
     pub(crate) sb: Superblock,
@@ -38,6 +45,8 @@ pub struct FileSystem<D: BlockDevice> {
     free_zones: u64,
     /// Open references per inode (see [`FileSystem::open`]).
     pub(crate) open: BTreeMap<u32, u32>,
+    /// Most inodes `open` may hold at once ([`OPEN_INODES_MAX`]).
+    pub(crate) open_max: usize,
     pub(crate) now: u32,
     read_only: bool,
     was_clean: bool,
@@ -89,6 +98,7 @@ impl<D: BlockDevice> FileSystem<D> {
             free_inodes,
             free_zones,
             open: BTreeMap::new(),
+            open_max: OPEN_INODES_MAX,
             now: 0,
             read_only: opts.read_only,
             was_clean: sb.flags & FLAG_CLEAN != 0,

@@ -36,7 +36,7 @@ mod tests;
 pub use attr::{Stat, StatVfs};
 pub use device::{BlockDevice, RamDisk};
 pub use dir::DirEntry;
-pub use fs::{FileSystem, MountOptions};
+pub use fs::{FileSystem, MountOptions, OPEN_INODES_MAX};
 pub use minix_abi::errno::Errno;
 pub use mkfs::{mkfs, FormatOptions};
 

@@ -23,6 +23,18 @@ pub fn free_bytes() -> usize {
     0
 }
 
+/// Grows the heap by memory mapped for good (see `sel4::give_heap_memory`);
+/// the bytes added (0 on the host, where std allocates).
+pub fn give(mem: &'static mut [u8]) -> usize {
+    #[cfg(target_os = "none")]
+    return sel4::give_heap_memory(&HEAP, mem);
+    #[cfg(not(target_os = "none"))]
+    {
+        let _ = mem;
+        0
+    }
+}
+
 /// Grows the heap by `frames` (fresh frame caps of this process), mapped
 /// into `vspace`, this process's own; see `sel4::grow_heap_with`. Returns
 /// the bytes added.

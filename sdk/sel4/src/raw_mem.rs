@@ -206,6 +206,26 @@ pub unsafe fn grow_heap_with<const ORDER: usize>(
     len as usize
 }
 
+/// Grows a buddy allocator's heap by memory the process already has
+/// mapped for good, such as a server's anonymous mapping from VM that it
+/// leaked (`mxrt::posix::Mapping::leak`). The `'static` exclusive borrow
+/// is the proof that nothing else will ever use the bytes and that they
+/// stay mapped; the heap owns them from here on. Returns the bytes added
+/// (the range is trimmed to 8-byte alignment, as the allocator needs).
+pub fn give_heap_memory<const ORDER: usize>(heap: &buddy_system_allocator::LockedHeap<ORDER>, mem: &'static mut [u8]) -> usize {
+    let start = (mem.as_mut_ptr() as usize).next_multiple_of(8);
+    let end = (mem.as_mut_ptr() as usize + mem.len()) & !7;
+    if end <= start {
+        return 0;
+    }
+    // SAFETY: `mem` is borrowed exclusively for the rest of the process,
+    // and the borrow is consumed here, so the heap is the only user of
+    // [start, end) from now on; a `'static` slice is mapped for as long as
+    // it lives.
+    unsafe { heap.lock().add_to_heap(start, end) };
+    end - start
+}
+
 /// Bytes a buddy allocator has not handed out (free space, possibly in
 /// pieces too small for a large allocation).
 pub fn heap_free_bytes<const ORDER: usize>(heap: &buddy_system_allocator::LockedHeap<ORDER>) -> usize {

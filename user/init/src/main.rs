@@ -31,6 +31,8 @@ mod tests_proc;
 #[cfg(target_os = "none")]
 mod tests_soak;
 #[cfg(target_os = "none")]
+mod tests_vfs_limits;
+#[cfg(target_os = "none")]
 mod tests_vm;
 
 #[cfg(target_os = "none")]
@@ -64,6 +66,7 @@ mod glue {
                 crate::tests_file_hostile::TESTS,
                 crate::tests_blk::registered(),
                 crate::tests_exhaust::TESTS,
+                crate::tests_vfs_limits::TESTS,
                 crate::tests_fuzz::TESTS,
                 crate::tests_soak::TESTS,
             ]);

@@ -8,6 +8,7 @@
 //! the mark, VFS has the range fixed and repeats.
 
 mod calls;
+mod limits;
 mod mmap;
 mod pipes;
 
