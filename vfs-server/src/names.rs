@@ -19,6 +19,7 @@ use minix_abi::endpoint::Endpoint;
 use minix_abi::errno::{Errno, EACCES, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, EPERM, ERANGE};
 use minix_abi::fs::{self, decode_dirent, Io, Name, IO_MAX};
 use minix_abi::message::Reply;
+use minix_abi::offset::Offset;
 use minix_abi::vfs::flags::*;
 use minix_abi::vfs::mode::{S_IFDIR, S_IFREG};
 use minix_abi::vfs::{Follow, UserBuf, UserPath, STAT_SIZE};
@@ -109,7 +110,7 @@ impl<R: RawMutex> Vfs<R> {
         } else if flags & O_TRUNC != 0 && !created && acc != O_RDONLY {
             let ino = found.node.ino;
             let _io = self.stripe(ino as usize);
-            self.truncate_ino(env, ino, 0).map(|_| 0)
+            self.truncate_ino(env, ino, Offset::ZERO).map(|_| 0)
         } else {
             Ok(0)
         };
@@ -211,7 +212,7 @@ impl<R: RawMutex> Vfs<R> {
         })
     }
 
-    pub(crate) fn truncate(&self, env: &mut impl Env, who: Endpoint, p: UserPath, size: u64) -> Result<u64, Errno> {
+    pub(crate) fn truncate(&self, env: &mut impl Env, who: Endpoint, p: UserPath, size: Offset) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
         let f = resolve(env, self.cwd(who), &path, true)?;
         using(env, f, |env, f| {
@@ -353,7 +354,7 @@ fn create(env: &mut impl Env, cwd: u32, path: &[u8], perm: u32) -> Result<Found,
 
 /// The name under which directory `dir` lists inode `ino`.
 fn name_of(env: &mut impl Env, dir: u32, ino: u32) -> Result<Vec<u8>, Errno> {
-    let mut pos = 0;
+    let mut pos = Offset::ZERO;
     loop {
         let grant = env.scratch_grant()?;
         let io = Io::from_reply(&env.fs(fs::Request::Getdents { ino: dir, grant, pos, bytes: crate::env::SCRATCH as u64 }))?;
@@ -368,6 +369,6 @@ fn name_of(env: &mut impl Env, dir: u32, ino: u32) -> Result<Vec<u8>, Errno> {
             }
             at += d.reclen;
         }
-        pos = io.pos;
+        pos = crate::io::fs_pos(io.pos)?;
     }
 }
