@@ -88,7 +88,7 @@ impl<R: RawMutex> Vfs<R> {
 
     /// The descriptor's offset, where a transfer of `len` bytes starts:
     /// `EINVAL` when it would end past `i64::MAX`.
-    fn from_offset(&self, id: usize, len: u64) -> Result<Offset, Errno> {
+    fn start_at_offset(&self, id: usize, len: u64) -> Result<Offset, Errno> {
         let pos = self.state.lock().filp(id).pos;
         pos.plus(len)?;
         Ok(pos)
@@ -112,7 +112,7 @@ impl<R: RawMutex> Vfs<R> {
         let _io = self.stripe(ino as usize);
         let start = match at {
             Some(o) => o,
-            None => match self.from_offset(id, buf.len()) {
+            None => match self.start_at_offset(id, buf.len()) {
                 Ok(o) => o,
                 Err(e) => return Reply::err(e).into(),
             },
@@ -156,7 +156,7 @@ impl<R: RawMutex> Vfs<R> {
         let start = match at {
             Some(o) => WritePos::At(o),
             None if flags & O_APPEND != 0 => WritePos::Append,
-            None => match self.from_offset(id, src.len()) {
+            None => match self.start_at_offset(id, src.len()) {
                 Ok(o) => WritePos::At(o),
                 Err(e) => return Reply::err(e).into(),
             },

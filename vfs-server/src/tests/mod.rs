@@ -8,9 +8,11 @@
 //! the mark, VFS has the range fixed and repeats.
 
 mod calls;
+mod creat_symlink;
 mod mmap;
 mod offsets;
 mod pipes;
+mod trailing_slash;
 
 use crate::env::{Env, NameSlot, SCRATCH};
 use crate::{Outcome, Vfs, STRIPES};
