@@ -46,6 +46,8 @@
 //! [`Offset`] and can never pass a user's `-1` on as the FS's append
 //! position. A PREAD or PWRITE whose offset plus length passes `i64::MAX`
 //! is `EINVAL` (Linux's answer), and so is a READLINK buffer of 0 bytes.
+//! OPEN with both `O_CREAT` and `O_DIRECTORY` is `EINVAL` (Linux 6.4+),
+//! which never makes a file it would then refuse.
 use crate::endpoint::Endpoint;
 use crate::errno::{Errno, EBADF, EINVAL, ENAMETOOLONG, ENOSYS};
 use crate::message::{need_words, RawRequest};
@@ -351,6 +353,11 @@ impl Request {
                 if flags & O_ACCMODE == O_ACCMODE {
                     return Err(EINVAL);
                 }
+                // O_CREAT makes regular files only: with O_DIRECTORY it
+                // would make a file and then refuse it (Linux: EINVAL).
+                if flags & O_CREAT != 0 && flags & O_DIRECTORY != 0 {
+                    return Err(EINVAL);
+                }
                 Request::Open { path: path(0)?, flags, mode: perm_of(w[3])? }
             }
             CLOSE | DUP | FCHDIR | FSYNC => {
@@ -591,6 +598,7 @@ mod tests {
         assert_eq!(dec(OPEN, [0, PATH_MAX + 1, 0, 0], 4), Err(ENAMETOOLONG));
         assert_eq!(dec(OPEN, [0, 1, 3, 0], 4), Err(EINVAL));
         assert_eq!(dec(OPEN, [0, 1, 1 << 40, 0], 4), Err(EINVAL));
+        assert_eq!(dec(OPEN, [0, 1, flags::O_CREAT | flags::O_DIRECTORY, 0], 4), Err(EINVAL));
         assert_eq!(dec(OPEN, [0, 1, 0, 0o10000], 4), Err(EINVAL));
         assert_eq!(dec(READ_SMALL, [1, 25, 0, 0], 2), Err(EINVAL));
         // A small write must send the words its length needs.

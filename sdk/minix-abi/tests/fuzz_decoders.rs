@@ -198,7 +198,7 @@ fn vfs_request() -> impl Strategy<Value = vfs::Request> {
             d[..n].copy_from_slice(&data[..n]);
             WriteSmall { fd, len, data: d }
         }),
-        (any::<u64>(), 0..=vfs::PATH_MAX, prop::sample::select(vec![0, 1, 2, 0x202, 0x60_0e0e]), 0u32..=0o7777)
+        (any::<u64>(), 0..=vfs::PATH_MAX, prop::sample::select(vec![0, 1, 2, 0x202, 0x40_0e0e, 0x60_050e]), 0u32..=0o7777)
             .prop_map(|(addr, len, flags, mode)| Open { path: vfs::UserPath { addr, len }, flags, mode }),
         (any::<u64>(), 0..=vfs::PATH_MAX, any::<u64>(), 0..=vfs::PATH_MAX)
             .prop_map(|(a, al, b, bl)| Rename { old: vfs::UserPath { addr: a, len: al }, new: vfs::UserPath { addr: b, len: bl } }),

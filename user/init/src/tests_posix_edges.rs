@@ -31,6 +31,7 @@ pub const TESTS: &[Test] = &[
     Test { name: "posix.creat_through_dangling_symlink_makes_target", run: |_| creat_dangling() },
     Test { name: "posix.creat_excl_or_nofollow_on_symlink", run: |_| creat_excl_link() },
     Test { name: "posix.creat_through_link_missing_dir_or_loop", run: |_| creat_link_errors() },
+    Test { name: "posix.creat_with_o_directory_einval_makes_nothing", run: |_| creat_directory_flag() },
 ];
 
 // ---- helpers ----
@@ -336,4 +337,11 @@ fn creat_link_errors() -> R {
     ok(fs::symlink(b"b", a.as_bytes()), "symlink a")?;
     ok(fs::symlink(b"a", b.as_bytes()), "symlink b")?;
     e(fs::open(a.as_bytes(), O_CREAT | O_RDWR, 0o644), ELOOP, "O_CREAT through a loop")
+}
+
+fn creat_directory_flag() -> R {
+    let d = dir("creatdir")?;
+    let n = p(&d, "n");
+    e(fs::open(n.as_bytes(), O_CREAT | O_DIRECTORY | O_RDONLY, 0o644), EINVAL, "O_CREAT|O_DIRECTORY")?;
+    ensure(!exists(&n), "O_CREAT|O_DIRECTORY made a file")
 }

@@ -69,4 +69,7 @@ fn creat_through_links_refuses_what_linux_refuses() {
     assert_eq!(p.open("/plain", O_CREAT | O_EXCL | O_RDWR, 0o644), Err(EEXIST));
     assert_eq!(p.open("/missing/x", O_CREAT | O_RDWR, 0o644), Err(ENOENT));
     assert_eq!(p.open("", O_CREAT | O_RDWR, 0o644), Err(ENOENT));
+    // O_CREAT with O_DIRECTORY once made a file, then refused it.
+    assert_eq!(p.open("/want-dir", O_CREAT | O_DIRECTORY | O_RDONLY, 0o644), Err(EINVAL));
+    assert!(p.stat("/want-dir").is_err(), "a file was made");
 }

@@ -137,6 +137,9 @@ fn negative_sizes_and_map_offsets_are_einval() {
         assert_eq!(p.words(vfs::TRUNCATE, [f.addr, f.len, neg(s), 0], 3), Err(EINVAL), "truncate to {s}");
     }
     assert_eq!(p.size("/f"), 10);
+    // The largest size is a size, which the file system refuses.
+    assert_eq!(p.words(vfs::FTRUNCATE, [fd, MAX, 0, 0], 2), Err(EFBIG));
+    assert_eq!(p.size("/f"), 10);
     let map = fd | minix_abi::vm::PROT_READ << 32 | minix_abi::vm::MAP_PRIVATE << 40;
     assert_eq!(p.words(vfs::MMAP, [map, 0, 4096, neg(-4096)], 4), Err(EINVAL));
     assert_eq!(p.words(vfs::MMAP, [map, 0, 4096, 1 << 63], 4), Err(EINVAL));
