@@ -80,8 +80,8 @@ fn counts_negative_as_ssize_t_are_einval() {
     assert_eq!(p.size("/f"), 10);
     let dir = p.open("/", O_RDONLY, 0).unwrap() as u64;
     assert_eq!(p.words(vfs::GETDENTS, [dir, buf, u64::MAX, 0], 3), Err(EINVAL));
-    let cwd = p.words(vfs::GETCWD, [buf, u64::MAX, 0, 0], 2);
-    assert_eq!(cwd, Err(EINVAL));
+    // getcwd's size is a size_t: any size the path fits in is fine.
+    assert_eq!(p.words(vfs::GETCWD, [buf, u64::MAX, 0, 0], 2), Ok(1));
     p.res(Request::Symlink { target: p.path("f"), path: p.path("/l") }).unwrap();
     let l = p.path("/l");
     for n in [0, u64::MAX, 1 << 63] {
