@@ -22,6 +22,7 @@ use minix_abi::endpoint::{Endpoint, Sender, PM, VFS};
 use minix_abi::errno::{Errno, EINVAL, EIO, ENAMETOOLONG, ENOENT, ENOMEM, EPERM};
 use minix_abi::fs::{self, Io, Name, Node, Request, StatVfs, NAME_MAX, STAT_SIZE};
 use minix_abi::message::{RawRequest, Reply};
+use minix_abi::offset::{Offset, WritePos};
 use minixfs::device::block_range;
 use minixfs::{BlockDevice, FileSystem};
 
@@ -183,22 +184,26 @@ impl<D: BlockDevice> Server<D> {
                 Ok(Reply::ok(got as u64))
             }
             Request::Read { ino, grant, pos, bytes } => {
-                let got = self.fs.read(ino, pos, prefix(io.buffer()?, bytes)?)?;
+                let got = self.fs.read(ino, pos.get(), prefix(io.buffer()?, bytes)?)?;
                 copy_out(io, granter, grant, got)?;
-                Ok(Io { bytes: got as u64, pos: pos + got as u64 }.reply())
+                Ok(Io { bytes: got as u64, pos: pos.get() + got as u64 }.reply())
             }
             Request::Write { ino, grant, pos, bytes } => {
                 if bytes > 0 {
                     io.copy_from(granter, grant, bytes as usize)?;
                 }
-                // APPEND_POS writes at the end, found here, where no other
-                // write can move it between finding and writing.
-                let pos = if pos == fs::APPEND_POS { self.fs.attrs(ino)?.size as u64 } else { pos };
+                // An append writes at the end, found here, where no other
+                // write can move it between finding and writing. A
+                // position is never negative (decoding saw to that).
+                let pos = match pos {
+                    WritePos::Append => self.fs.attrs(ino)?.size as u64,
+                    WritePos::At(p) => p.get(),
+                };
                 let done = self.fs.write(ino, pos, prefix(io.buffer()?, bytes)?)?;
                 Ok(Io { bytes: done as u64, pos: pos + done as u64 }.reply())
             }
             Request::Getdents { ino, grant, pos, bytes } => {
-                let (used, next) = self.getdents(ino, pos, prefix(io.buffer()?, bytes)?)?;
+                let (used, next) = self.getdents(ino, pos.get(), prefix(io.buffer()?, bytes)?)?;
                 copy_out(io, granter, grant, used)?;
                 Ok(Io { bytes: used as u64, pos: next }.reply())
             }
@@ -228,10 +233,10 @@ impl<D: BlockDevice> Server<D> {
             Request::Utime { ino, atime, mtime } => self.fs.utime(ino, atime, mtime).and(ok),
             Request::Ftrunc { ino, start, end } => {
                 // MINIX's FTRUNC: end 0 truncates, otherwise frees a range.
-                if end == 0 {
-                    self.fs.truncate(ino, start).and(ok)
+                if end == Offset::ZERO {
+                    self.fs.truncate(ino, start.get()).and(ok)
                 } else {
-                    self.fs.punch(ino, start, end).and(ok)
+                    self.fs.punch(ino, start.get(), end.get()).and(ok)
                 }
             }
             Request::Putnode { ino, count } => self.fs.release(ino, count).and(ok),

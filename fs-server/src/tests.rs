@@ -12,6 +12,10 @@ use minix_abi::fs::{decode_dirent, IO_MAX};
 use minixfs::{mkfs, FormatOptions, RamDisk, ROOT_INO};
 use std::collections::BTreeMap;
 
+fn off(v: u64) -> Offset {
+    Offset::new(v).unwrap()
+}
+
 /// VM's copy engine as FS sees it.
 struct FakeCopies {
     buf: Vec<u8>,
@@ -141,12 +145,12 @@ impl T {
 
     fn write(&mut self, ino: u32, pos: u64, data: &[u8]) -> Result<Io, Errno> {
         let grant = self.grant(data);
-        Io::from_reply(&self.call(Request::Write { ino, grant, pos, bytes: data.len() as u64 }))
+        Io::from_reply(&self.call(Request::Write { ino, grant, pos: WritePos::At(off(pos)), bytes: data.len() as u64 }))
     }
 
     fn read(&mut self, ino: u32, pos: u64, n: usize) -> Result<Vec<u8>, Errno> {
         let grant = self.grant(&vec![0xee; n]);
-        let io = Io::from_reply(&self.call(Request::Read { ino, grant, pos, bytes: n as u64 }))?;
+        let io = Io::from_reply(&self.call(Request::Read { ino, grant, pos: off(pos), bytes: n as u64 }))?;
         assert_eq!(io.pos, pos + io.bytes);
         Ok(self.io.mem[&grant][..io.bytes as usize].to_vec())
     }
@@ -163,7 +167,7 @@ impl T {
 
     fn getdents(&mut self, ino: u32, pos: u64, bytes: usize) -> Result<(Entries, u64), Errno> {
         let grant = self.grant(&vec![0; bytes]);
-        let io = Io::from_reply(&self.call(Request::Getdents { ino, grant, pos, bytes: bytes as u64 }))?;
+        let io = Io::from_reply(&self.call(Request::Getdents { ino, grant, pos: off(pos), bytes: bytes as u64 }))?;
         let buf = &self.io.mem[&grant][..io.bytes as usize];
         let mut out = Vec::new();
         let mut at = 0;
@@ -252,10 +256,10 @@ fn every_request() {
 
     // FTRUNC: a range freed reads zero, end 0 truncates.
     t.write(f.ino, 0, &[7; 3000]).unwrap();
-    assert_eq!(t.status(Request::Ftrunc { ino: f.ino, start: 1024, end: 2048 }), Ok(0));
+    assert_eq!(t.status(Request::Ftrunc { ino: f.ino, start: off(1024), end: off(2048) }), Ok(0));
     let back = t.read(f.ino, 0, 3000).unwrap();
     assert!(back[..1024].iter().all(|&b| b == 7) && back[1024..2048].iter().all(|&b| b == 0) && back[2048..].iter().all(|&b| b == 7));
-    assert_eq!(t.status(Request::Ftrunc { ino: f.ino, start: 100, end: 0 }), Ok(0));
+    assert_eq!(t.status(Request::Ftrunc { ino: f.ino, start: off(100), end: Offset::ZERO }), Ok(0));
     assert_eq!(t.stat(f.ino).unwrap().size, 100);
 
     // SYMLINK and RDLINK, cut to the buffer.
@@ -328,20 +332,20 @@ fn copy_faults_fail_fast_and_change_nothing() {
     // taken, the size unchanged. The grant extends the file past its end.
     let g = t.grant(&[2; 8000]);
     t.io.fault = Some((g, 4096));
-    assert_eq!(t.status(Request::Write { ino: f.ino, grant: g, pos: 1000, bytes: 8000 }), Err(EFAULT));
+    assert_eq!(t.status(Request::Write { ino: f.ino, grant: g, pos: WritePos::At(off(1000)), bytes: 8000 }), Err(EFAULT));
     assert_eq!(t.read(f.ino, 0, 10_000).unwrap(), vec![1; 3000]);
     assert_eq!(t.statvfs(), before);
     // VFS repeats the request once VM made the page present.
     t.io.fault = None;
-    assert_eq!(t.status(Request::Write { ino: f.ino, grant: g, pos: 1000, bytes: 8000 }), Ok(8000));
+    assert_eq!(t.status(Request::Write { ino: f.ino, grant: g, pos: WritePos::At(off(1000)), bytes: 8000 }), Ok(8000));
     assert_eq!(t.stat(f.ino).unwrap().size, 9000);
 
     // READ whose destination faults: EFAULT, never a partial count.
     let g = t.grant(&[0; 9000]);
     t.io.fault = Some((g, 100));
-    assert_eq!(t.status(Request::Read { ino: f.ino, grant: g, pos: 0, bytes: 9000 }), Err(EFAULT));
+    assert_eq!(t.status(Request::Read { ino: f.ino, grant: g, pos: Offset::ZERO, bytes: 9000 }), Err(EFAULT));
     t.io.fault = Some((g, 0));
-    assert_eq!(t.status(Request::Read { ino: f.ino, grant: g, pos: 0, bytes: 9000 }), Err(EFAULT));
+    assert_eq!(t.status(Request::Read { ino: f.ino, grant: g, pos: Offset::ZERO, bytes: 9000 }), Err(EFAULT));
 
     // STAT, GETDENTS and RDLINK into a faulting buffer.
     let g = t.grant(&[0; STAT_SIZE]);
@@ -349,7 +353,7 @@ fn copy_faults_fail_fast_and_change_nothing() {
     assert_eq!(t.status(Request::Stat { ino: f.ino, grant: g }), Err(EFAULT));
     let g = t.grant(&[0; 512]);
     t.io.fault = Some((g, 0));
-    assert_eq!(t.status(Request::Getdents { ino: ROOT_INO, grant: g, pos: 0, bytes: 512 }), Err(EFAULT));
+    assert_eq!(t.status(Request::Getdents { ino: ROOT_INO, grant: g, pos: Offset::ZERO, bytes: 512 }), Err(EFAULT));
     let name = t.name(ROOT_INO, b"l");
     let target = t.grant(b"f");
     t.io.fault = None;
@@ -393,14 +397,14 @@ fn bad_inodes_and_long_names() {
     for ino in [0, ninodes + 1, u32::MAX, f.ino + 1] {
         let name = Name { dir: ino, grant: g, len: 1 };
         for req in [
-            Request::Read { ino, grant: g, pos: 0, bytes: 8 },
-            Request::Write { ino, grant: g, pos: 0, bytes: 8 },
+            Request::Read { ino, grant: g, pos: Offset::ZERO, bytes: 8 },
+            Request::Write { ino, grant: g, pos: WritePos::At(Offset::ZERO), bytes: 8 },
             Request::Stat { ino, grant: g },
-            Request::Getdents { ino, grant: g, pos: 0, bytes: 64 },
+            Request::Getdents { ino, grant: g, pos: Offset::ZERO, bytes: 64 },
             Request::Rdlink { ino, grant: g, bytes: 8 },
             Request::Chmod { ino, mode: 0o644 },
             Request::Utime { ino, atime: 0, mtime: 0 },
-            Request::Ftrunc { ino, start: 0, end: 0 },
+            Request::Ftrunc { ino, start: Offset::ZERO, end: Offset::ZERO },
             Request::Putnode { ino, count: 1 },
             Request::Lookup { name },
             Request::Create { name, mode: 0o644, uid: 0, gid: 0 },

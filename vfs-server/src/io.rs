@@ -6,6 +6,11 @@
 //! works unlocked, so a concurrent close (PM's exit notice for a killed
 //! process) never frees what a worker is using. File I/O holds the
 //! vnode's I/O lock from reading the offset to storing the new one.
+//!
+//! Positions are [`Offset`]s (never negative; the decoder refused a
+//! negative offset, size or count with `EINVAL`). A transfer from the
+//! descriptor's offset that would end past `i64::MAX` is `EINVAL`, as
+//! Linux answers; an append's end is the file system's to refuse (`EFBIG`).
 
 use crate::env::{copy_out, fs_on_user, Env, NameSlot, WriteSrc};
 use crate::tables::{Filp, Object, OPEN_MAX};
@@ -15,6 +20,7 @@ use minix_abi::endpoint::Endpoint;
 use minix_abi::errno::{Errno, EACCES, EBADF, EINVAL, EIO, EISDIR, ENODEV, ENOTDIR, ESPIPE};
 use minix_abi::fs::{self, Io, IO_MAX};
 use minix_abi::message::Reply;
+use minix_abi::offset::{Offset, WritePos};
 use minix_abi::vfs::flags::*;
 use minix_abi::vfs::mode::{S_IFDIR, S_IFIFO, S_IFMT, S_IFREG};
 use minix_abi::vfs::{pack_small, unpack_small, UserBuf, SMALL_MAX, STAT_SIZE};
@@ -33,6 +39,24 @@ pub enum Src {
     User(UserBuf),
     /// From the request's words.
     Small(usize, [u64; 3]),
+}
+
+impl Buf {
+    fn len(&self) -> u64 {
+        match *self {
+            Buf::User(b) => b.len,
+            Buf::Small(n) => n as u64,
+        }
+    }
+}
+
+impl Src {
+    fn len(&self) -> u64 {
+        match *self {
+            Src::User(b) => b.len,
+            Src::Small(n, _) => n as u64,
+        }
+    }
 }
 
 fn is_dir(mode: u16) -> bool {
@@ -62,7 +86,15 @@ impl<R: RawMutex> Vfs<R> {
         out
     }
 
-    pub(crate) fn read(&self, env: &mut impl Env, who: Endpoint, fd: u32, buf: Buf, at: Option<u64>) -> Outcome {
+    /// The descriptor's offset, where a transfer of `len` bytes starts:
+    /// `EINVAL` when it would end past `i64::MAX`.
+    fn start_at_offset(&self, id: usize, len: u64) -> Result<Offset, Errno> {
+        let pos = self.state.lock().filp(id).pos;
+        pos.plus(len)?;
+        Ok(pos)
+    }
+
+    pub(crate) fn read(&self, env: &mut impl Env, who: Endpoint, fd: u32, buf: Buf, at: Option<Offset>) -> Outcome {
         let out = self.with_filp(env, who, fd, |env, id, filp| {
             Ok(match filp.obj {
                 _ if !filp.readable() => Reply::err(EBADF).into(),
@@ -76,9 +108,15 @@ impl<R: RawMutex> Vfs<R> {
         out.unwrap_or_else(|e| Reply::err(e).into())
     }
 
-    fn file_read(&self, env: &mut impl Env, who: Endpoint, id: usize, ino: u32, buf: Buf, at: Option<u64>) -> Outcome {
+    fn file_read(&self, env: &mut impl Env, who: Endpoint, id: usize, ino: u32, buf: Buf, at: Option<Offset>) -> Outcome {
         let _io = self.stripe(ino as usize);
-        let start = at.unwrap_or_else(|| self.state.lock().filp(id).pos);
+        let start = match at {
+            Some(o) => o,
+            None => match self.start_at_offset(id, buf.len()) {
+                Ok(o) => o,
+                Err(e) => return Reply::err(e).into(),
+            },
+        };
         let (reply, end) = match buf {
             Buf::Small(len) => match small_read(env, ino, start, len) {
                 Ok((reply, end)) => (reply, end),
@@ -97,7 +135,7 @@ impl<R: RawMutex> Vfs<R> {
         reply.into()
     }
 
-    pub(crate) fn write(&self, env: &mut impl Env, who: Endpoint, fd: u32, src: Src, at: Option<u64>) -> Outcome {
+    pub(crate) fn write(&self, env: &mut impl Env, who: Endpoint, fd: u32, src: Src, at: Option<Offset>) -> Outcome {
         let out = self.with_filp(env, who, fd, |env, id, filp| {
             Ok(match filp.obj {
                 _ if !filp.writable() => Reply::err(EBADF).into(),
@@ -111,12 +149,17 @@ impl<R: RawMutex> Vfs<R> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn file_write(&self, env: &mut impl Env, who: Endpoint, id: usize, ino: u32, flags: u64, src: Src, at: Option<u64>) -> Outcome {
+    fn file_write(&self, env: &mut impl Env, who: Endpoint, id: usize, ino: u32, flags: u64, src: Src, at: Option<Offset>) -> Outcome {
         let _io = self.stripe(ino as usize);
+        // Only O_APPEND appends: a positioned write's offset is an
+        // Offset, which can never be the append word.
         let start = match at {
-            Some(o) => o,
-            None if flags & O_APPEND != 0 => fs::APPEND_POS,
-            None => self.state.lock().filp(id).pos,
+            Some(o) => WritePos::At(o),
+            None if flags & O_APPEND != 0 => WritePos::Append,
+            None => match self.start_at_offset(id, src.len()) {
+                Ok(o) => WritePos::At(o),
+                Err(e) => return Reply::err(e).into(),
+            },
         };
         let mut small = [0u8; SMALL_MAX as usize];
         // Each piece the FS writes and the update of VM's cached pages for
@@ -132,20 +175,30 @@ impl<R: RawMutex> Vfs<R> {
                 let io = env
                     .name_grant(NameSlot::Second, &small[..len])
                     .and_then(|grant| Io::from_reply(&env.fs(fs::Request::Write { ino, grant, pos: start, bytes: len as u64 })))
-                    .map(|io| (io.bytes, io.pos));
+                    .and_then(|io| Ok((io.bytes, fs_pos(io.pos)?)));
                 if let Ok((done, end)) = io {
-                    self.cache_written(env, WriteSrc::Bytes(&small[..done as usize]), ino, end - done, done);
+                    self.cache_written(env, WriteSrc::Bytes(&small[..done as usize]), ino, end.get() - done, done);
                 }
                 io
             }
-            Src::User(b) => chunked(b.len, start, |done, pos, n| {
-                let r = fs_on_user(env, who, b.addr.wrapping_add(done), n, false, |grant| fs::Request::Write { ino, grant, pos, bytes: n });
-                if let Ok(io) = r.as_ref().map_err(|e| *e).and_then(Io::from_reply) {
-                    let src = WriteSrc::User { who, addr: b.addr.wrapping_add(done) };
-                    self.cache_written(env, src, ino, io.pos.wrapping_sub(io.bytes), io.bytes);
-                }
-                r
-            }),
+            Src::User(b) => {
+                // An append's first piece finds the end; the rest follow it.
+                let first = start;
+                let at = |pos: Offset, done: u64| if done == 0 { first } else { WritePos::At(pos) };
+                chunked(b.len, start_pos(start), |done, pos, n| {
+                    let r = fs_on_user(env, who, b.addr.wrapping_add(done), n, false, |grant| fs::Request::Write {
+                        ino,
+                        grant,
+                        pos: at(pos, done),
+                        bytes: n,
+                    });
+                    if let Ok(io) = r.as_ref().map_err(|e| *e).and_then(Io::from_reply) {
+                        let src = WriteSrc::User { who, addr: b.addr.wrapping_add(done) };
+                        self.cache_written(env, src, ino, io.pos.wrapping_sub(io.bytes), io.bytes);
+                    }
+                    r
+                })
+            }
         };
         match result {
             Ok((done, end)) => {
@@ -172,15 +225,15 @@ impl<R: RawMutex> Vfs<R> {
             let _io = self.stripe(ino as usize);
             let base = match whence {
                 SEEK_SET => 0,
-                SEEK_CUR => self.state.lock().filp(id).pos,
+                SEEK_CUR => self.state.lock().filp(id).pos.get(),
                 _ => file_stat(env, ino)?.size,
             };
-            let pos = (base as i128) + offset as i128;
-            if pos < 0 || pos > i64::MAX as i128 {
-                return Err(EINVAL);
-            }
-            self.state.lock().filp(id).pos = pos as u64;
-            Ok(pos as u64)
+            // A result before the start of the file, or past the largest
+            // off_t, is EINVAL (POSIX; Linux answers the same).
+            let pos = i64::try_from(base as i128 + offset as i128).map_err(|_| EINVAL)?;
+            let pos = Offset::from_i64(pos)?;
+            self.state.lock().filp(id).pos = pos;
+            Ok(pos.get())
         })
     }
 
@@ -195,7 +248,7 @@ impl<R: RawMutex> Vfs<R> {
             let n = buf.len.min(IO_MAX);
             let io =
                 Io::from_reply(&fs_on_user(env, who, buf.addr, n, true, |grant| fs::Request::Getdents { ino, grant, pos, bytes: n })?)?;
-            self.state.lock().filp(id).pos = io.pos;
+            self.state.lock().filp(id).pos = fs_pos(io.pos)?;
             Ok(io.bytes)
         })
     }
@@ -213,7 +266,7 @@ impl<R: RawMutex> Vfs<R> {
         })
     }
 
-    pub(crate) fn ftruncate(&self, env: &mut impl Env, who: Endpoint, fd: u32, size: u64) -> Result<u64, Errno> {
+    pub(crate) fn ftruncate(&self, env: &mut impl Env, who: Endpoint, fd: u32, size: Offset) -> Result<u64, Errno> {
         self.with_filp(env, who, fd, |env, _, filp| {
             let Object::File { ino, mode } = filp.obj else { return Err(EINVAL) };
             if is_dir(mode) || !filp.writable() {
@@ -226,10 +279,10 @@ impl<R: RawMutex> Vfs<R> {
 
     /// Truncates `ino` to `size` (its I/O lock held), and tells VM when it
     /// caches pages of the file.
-    pub(crate) fn truncate_ino(&self, env: &mut impl Env, ino: u32, size: u64) -> Result<u64, Errno> {
-        let r = env.fs(fs::Request::Ftrunc { ino, start: size, end: 0 }).result()?;
+    pub(crate) fn truncate_ino(&self, env: &mut impl Env, ino: u32, size: Offset) -> Result<u64, Errno> {
+        let r = env.fs(fs::Request::Ftrunc { ino, start: size, end: Offset::ZERO }).result()?;
         if self.state.lock().vm_caches(ino) {
-            let _ = env.vm_cache_trunc(ino, size);
+            let _ = env.vm_cache_trunc(ino, size.get());
         }
         Ok(r)
     }
@@ -249,7 +302,7 @@ impl<R: RawMutex> Vfs<R> {
         flags: u64,
         addr: u64,
         len: u64,
-        offset: u64,
+        offset: Offset,
     ) -> Result<u64, Errno> {
         use minix_abi::vm::{FileMapWord, MAP_SHARED, PROT_WRITE};
         self.with_filp(env, who, fd, |env, _, filp| {
@@ -263,6 +316,7 @@ impl<R: RawMutex> Vfs<R> {
             if flags & MAP_SHARED != 0 && prot & PROT_WRITE != 0 {
                 return Err(ENODEV);
             }
+            let offset = offset.get();
             if len == 0 || !offset.is_multiple_of(4096) || offset / 4096 > u32::MAX as u64 {
                 return Err(EINVAL);
             }
@@ -366,28 +420,44 @@ impl<R: RawMutex> Vfs<R> {
 
 /// A read of at most SMALL_MAX bytes through the worker's scratch buffer,
 /// answered in the reply's words.
-fn small_read(env: &mut impl Env, ino: u32, pos: u64, len: usize) -> Result<(Reply, u64), Errno> {
+fn small_read(env: &mut impl Env, ino: u32, pos: Offset, len: usize) -> Result<(Reply, Offset), Errno> {
     let grant = env.scratch_grant()?;
     let io = Io::from_reply(&env.fs(fs::Request::Read { ino, grant, pos, bytes: len as u64 }))?;
     let n = (io.bytes as usize).min(len);
     let words = pack_small(env.scratch(n));
-    Ok((Reply::ok_with(n as u64, words), io.pos))
+    Ok((Reply::ok_with(n as u64, words), fs_pos(io.pos)?))
+}
+
+/// A position the FS answered: one past `i64::MAX` is no answer it can
+/// give (`EIO`).
+pub(crate) fn fs_pos(w: u64) -> Result<Offset, Errno> {
+    Offset::new(w).map_err(|_| EIO)
+}
+
+/// Where a transfer that starts at a [`WritePos`] is counted from: an
+/// append's pieces follow the first one's answer, so its start is only a
+/// placeholder.
+fn start_pos(p: WritePos) -> Offset {
+    match p {
+        WritePos::At(o) => o,
+        WritePos::Append => Offset::ZERO,
+    }
 }
 
 /// Moves `len` bytes in FS-sized pieces: `step(done, pos, n)` moves one
 /// piece and answers with the FS's reply. Stops at a short piece (end of
 /// file, disk full); an error after some bytes moved ends the call with
 /// the count so far, as POSIX wants. Returns the bytes and the position.
-fn chunked(len: u64, start: u64, mut step: impl FnMut(u64, u64, u64) -> Result<Reply, Errno>) -> Result<(u64, u64), Errno> {
+fn chunked(len: u64, start: Offset, mut step: impl FnMut(u64, Offset, u64) -> Result<Reply, Errno>) -> Result<(u64, Offset), Errno> {
     let (mut done, mut pos) = (0u64, start);
     while done < len || len == 0 {
         let n = (len - done).min(IO_MAX);
-        let io = step(done, pos, n).and_then(|r| Io::from_reply(&r));
+        let io = step(done, pos, n).and_then(|r| Io::from_reply(&r)).and_then(|io| Ok((io.bytes, fs_pos(io.pos)?)));
         match io {
-            Ok(io) => {
-                done += io.bytes;
-                pos = io.pos;
-                if io.bytes < n || len == 0 {
+            Ok((bytes, next)) => {
+                done += bytes;
+                pos = next;
+                if bytes < n || len == 0 {
                     break;
                 }
             }

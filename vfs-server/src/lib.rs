@@ -28,6 +28,7 @@
 
 extern crate alloc;
 
+mod create;
 pub mod env;
 mod io;
 pub mod limits;

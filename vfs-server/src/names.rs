@@ -4,7 +4,15 @@
 //! symlink, and getcwd, which walks up through `..`.
 //!
 //! A user's path is copied in whole first (trying, then paging in, like
-//! every copy of user memory), and cut at a NUL if it holds one. Every
+//! every copy of user memory), and cut at a NUL if it holds one.
+//!
+//! A path ending in a slash names a directory (see [`crate::path`]):
+//! calls that resolve the whole path answer `ENOTDIR` for anything else.
+//! Calls that work on the last name answer as Linux does: `unlink` and
+//! `rename` (either name) of a non-directory `ENOTDIR`; `link` and
+//! `symlink` to a new name with a slash `EEXIST` when it exists, else
+//! `ENOENT` (no directory is made); `open` with `O_CREAT` `EISDIR`
+//! ([`crate::create`]); `mkdir` and `rmdir` take it. Every
 //! process runs as root for now: access checks only that the file exists
 //! and, for `X_OK`, that some execute bit is set on a file.
 
@@ -19,8 +27,9 @@ use minix_abi::endpoint::Endpoint;
 use minix_abi::errno::{Errno, EACCES, EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, EPERM, ERANGE};
 use minix_abi::fs::{self, decode_dirent, Io, Name, IO_MAX};
 use minix_abi::message::Reply;
+use minix_abi::offset::Offset;
 use minix_abi::vfs::flags::*;
-use minix_abi::vfs::mode::{S_IFDIR, S_IFREG};
+use minix_abi::vfs::mode::S_IFDIR;
 use minix_abi::vfs::{Follow, UserBuf, UserPath, STAT_SIZE};
 
 /// Flags that only matter while opening; the filp keeps the rest.
@@ -62,6 +71,34 @@ fn in_parent<E: Env, T>(
     r
 }
 
+/// What `name` in `dir` is, without keeping a reference (a final link is
+/// not followed).
+fn peek(env: &mut impl Env, dir: &Found, name: &[u8]) -> Result<Found, Errno> {
+    let f = lookup(env, dir.node.ino, name)?;
+    put(env, &f);
+    Ok(Found { refs: 0, ..f })
+}
+
+/// A name with a trailing slash may be removed or renamed only when it is
+/// a directory: `ENOTDIR` otherwise (`ENOENT` when there is none).
+fn slash_needs_dir(env: &mut impl Env, dir: &Found, name: &[u8]) -> Result<(), Errno> {
+    if peek(env, dir, name)?.is_dir() {
+        Ok(())
+    } else {
+        Err(ENOTDIR)
+    }
+}
+
+/// A new name with a trailing slash asks for a directory, which `link`
+/// and `symlink` cannot make: `EEXIST` when the name exists, as for any
+/// taken name, else `ENOENT` (Linux's answers).
+fn slash_on_new_name(env: &mut impl Env, dir: &Found, name: &[u8]) -> Errno {
+    match peek(env, dir, name) {
+        Ok(_) => EEXIST,
+        Err(e) => e,
+    }
+}
+
 fn name_in(env: &mut impl Env, slot: NameSlot, dir: &Found, name: &[u8]) -> Result<Name, Errno> {
     if name.len() > fs::NAME_MAX {
         return Err(ENAMETOOLONG);
@@ -85,23 +122,15 @@ impl<R: RawMutex> Vfs<R> {
         let perm = mode & !self.umask(who) & 0o7777;
         let (found, created) = if flags & O_CREAT == 0 {
             (resolve(env, cwd, &path, follow)?, false)
-        } else if flags & O_EXCL != 0 {
-            (create(env, cwd, &path, perm)?, true)
         } else {
-            match resolve(env, cwd, &path, follow) {
-                Ok(f) => (f, false),
-                Err(ENOENT) => match create(env, cwd, &path, perm) {
-                    Ok(f) => (f, true),
-                    // Made by someone else meanwhile: open theirs.
-                    Err(EEXIST) => (resolve(env, cwd, &path, follow)?, false),
-                    Err(e) => return Err(e),
-                },
-                Err(e) => return Err(e),
-            }
+            crate::create::open_or_create(env, cwd, &path, flags, perm)?
         };
         let acc = flags & O_ACCMODE;
         let check = if found.is_symlink() {
             Err(ELOOP)
+        } else if flags & O_CREAT != 0 && found.is_dir() {
+            // POSIX: O_CREAT naming a directory is EISDIR.
+            Err(EISDIR)
         } else if flags & O_DIRECTORY != 0 && !found.is_dir() {
             Err(ENOTDIR)
         } else if found.is_dir() && (acc != O_RDONLY || flags & O_TRUNC != 0) {
@@ -109,7 +138,7 @@ impl<R: RawMutex> Vfs<R> {
         } else if flags & O_TRUNC != 0 && !created && acc != O_RDONLY {
             let ino = found.node.ino;
             let _io = self.stripe(ino as usize);
-            self.truncate_ino(env, ino, 0).map(|_| 0)
+            self.truncate_ino(env, ino, Offset::ZERO).map(|_| 0)
         } else {
             Ok(0)
         };
@@ -158,9 +187,13 @@ impl<R: RawMutex> Vfs<R> {
     pub(crate) fn unlink(&self, env: &mut impl Env, who: Endpoint, p: UserPath, dir: bool) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
         let parent = resolve_parent(env, self.cwd(who), &path)?;
+        let parent_slash = parent.slash;
         in_parent(env, parent, if dir { EBUSY } else { EPERM }, |env, d, name| {
             if dir && name == b"." {
                 return Err(EINVAL);
+            }
+            if parent_slash && !dir {
+                slash_needs_dir(env, d, name)?;
             }
             let name = name_in(env, NameSlot::First, d, name)?;
             let req = if dir { fs::Request::Rmdir { name } } else { fs::Request::Unlink { name } };
@@ -211,7 +244,7 @@ impl<R: RawMutex> Vfs<R> {
         })
     }
 
-    pub(crate) fn truncate(&self, env: &mut impl Env, who: Endpoint, p: UserPath, size: u64) -> Result<u64, Errno> {
+    pub(crate) fn truncate(&self, env: &mut impl Env, who: Endpoint, p: UserPath, size: Offset) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
         let f = resolve(env, self.cwd(who), &path, true)?;
         using(env, f, |env, f| {
@@ -245,7 +278,11 @@ impl<R: RawMutex> Vfs<R> {
                 return Err(EPERM);
             }
             let parent = resolve_parent(env, cwd, &new)?;
+            let slash = parent.slash;
             in_parent(env, parent, EEXIST, |env, d, name| {
+                if slash {
+                    return Err(slash_on_new_name(env, d, name));
+                }
                 let name = name_in(env, NameSlot::First, d, name)?;
                 env.fs(fs::Request::Link { name, ino: f.node.ino }).result()
             })
@@ -269,7 +306,11 @@ impl<R: RawMutex> Vfs<R> {
         } else if dots(&from.name) || dots(&to.name) {
             Err(EINVAL)
         } else {
-            name_in(env, NameSlot::First, &from.dir, &from.name)
+            // Only a directory may be renamed with a slash on either name
+            // (a missing source is still ENOENT).
+            let slashed = if from.slash || to.slash { slash_needs_dir(env, &from.dir, &from.name) } else { Ok(()) };
+            slashed
+                .and_then(|_| name_in(env, NameSlot::First, &from.dir, &from.name))
                 .and_then(|o| Ok((o, name_in(env, NameSlot::Second, &to.dir, &to.name)?)))
                 .and_then(|(old, new)| env.fs(fs::Request::Rename { old, new }).result())
         };
@@ -284,7 +325,11 @@ impl<R: RawMutex> Vfs<R> {
         }
         let path = user_path(env, who, p)?;
         let parent = resolve_parent(env, self.cwd(who), &path)?;
+        let slash = parent.slash;
         in_parent(env, parent, EEXIST, |env, d, name| {
+            if slash {
+                return Err(slash_on_new_name(env, d, name));
+            }
             let name = name_in(env, NameSlot::First, d, name)?;
             let req = |t| fs::Request::Symlink { name, uid: 0, gid: 0, target: t, target_len: target.len };
             fs_on_user(env, who, target.addr, target.len, false, req)?.result()
@@ -341,19 +386,9 @@ impl<R: RawMutex> Vfs<R> {
     }
 }
 
-/// Makes a regular file at `path`: `EEXIST` if the name is taken.
-fn create(env: &mut impl Env, cwd: u32, path: &[u8], perm: u32) -> Result<Found, Errno> {
-    let parent = resolve_parent(env, cwd, path)?;
-    in_parent(env, parent, EISDIR, |env, d, name| {
-        let name = name_in(env, NameSlot::First, d, name)?;
-        let reply = env.fs(fs::Request::Create { name, mode: (S_IFREG | perm) as u16, uid: 0, gid: 0 });
-        Ok(Found { node: fs::Node::from_reply(&reply)?, refs: 1 })
-    })
-}
-
 /// The name under which directory `dir` lists inode `ino`.
 fn name_of(env: &mut impl Env, dir: u32, ino: u32) -> Result<Vec<u8>, Errno> {
-    let mut pos = 0;
+    let mut pos = Offset::ZERO;
     loop {
         let grant = env.scratch_grant()?;
         let io = Io::from_reply(&env.fs(fs::Request::Getdents { ino: dir, grant, pos, bytes: crate::env::SCRATCH as u64 }))?;
@@ -368,6 +403,6 @@ fn name_of(env: &mut impl Env, dir: u32, ino: u32) -> Result<Vec<u8>, Errno> {
             }
             at += d.reclen;
         }
-        pos = io.pos;
+        pos = crate::io::fs_pos(io.pos)?;
     }
 }

@@ -10,6 +10,14 @@
 //! in the path; more than [`SYMLOOP_MAX`] links in one walk give `ELOOP`,
 //! a path grown past [`PATH_MAX`] by them `ENAMETOOLONG`. An empty path is
 //! `ENOENT`, as POSIX says.
+//!
+//! **Trailing slashes.** A path ending in `/` names a directory (POSIX
+//! 4.13): a final symbolic link is followed even by calls that would not
+//! (`lstat("link-to-dir/")` is the directory), and a walk that ends on
+//! anything else is `ENOTDIR` (`stat("file/")`). A walk to the parent
+//! tells its caller whether the last name had a slash after it
+//! ([`Parent::slash`]), and each call that makes, removes or renames a
+//! name decides what that means for it (`names.rs`).
 
 use crate::env::{Env, NameSlot, SCRATCH};
 use crate::tables::ROOT_INO;
@@ -46,6 +54,9 @@ impl Found {
 pub struct Parent {
     pub dir: Found,
     pub name: Vec<u8>,
+    /// The last name was followed by a slash: it must be (or become) a
+    /// directory.
+    pub slash: bool,
 }
 
 /// Gives back a reference the walk holds.
@@ -87,9 +98,10 @@ pub fn read_link(env: &mut impl Env, ino: u32) -> Result<Vec<u8>, Errno> {
 }
 
 /// The walk itself: `path` from `cwd` (or the root, when absolute), all
-/// components when `last` is false, all but the last when true. Returns
-/// where it stopped and, with `last`, the final component.
-fn walk_to(env: &mut impl Env, cwd: u32, path: &[u8], follow_last: bool, stop_before_last: bool) -> Result<(Found, Vec<u8>), Errno> {
+/// components when `stop_before_last` is false, all but the last when
+/// true. Returns where it stopped and, when stopping before the last, the
+/// final component and whether a slash followed it.
+fn walk_to(env: &mut impl Env, cwd: u32, path: &[u8], follow_last: bool, stop_before_last: bool) -> Result<(Found, Vec<u8>, bool), Errno> {
     if path.is_empty() {
         return Err(ENOENT);
     }
@@ -107,15 +119,22 @@ fn walk_to(env: &mut impl Env, cwd: u32, path: &[u8], follow_last: bool, stop_be
         let comp = &rest[pos..end];
         let after = rest[end..].iter().all(|&b| b == b'/');
         if comp.is_empty() {
-            // The path ended (or was all slashes): `cur` is the answer.
-            return Ok((cur, Vec::new()));
+            // The path ended (or was all slashes): `cur` is the answer,
+            // which a trailing slash says must be a directory.
+            if !cur.is_dir() && rest.last() == Some(&b'/') {
+                put(env, &cur);
+                return Err(ENOTDIR);
+            }
+            return Ok((cur, Vec::new(), false));
         }
         if !cur.is_dir() {
             put(env, &cur);
             return Err(ENOTDIR);
         }
+        // Slashes after the last name: it must be a directory.
+        let slash = end < rest.len();
         if after && stop_before_last {
-            return Ok((cur, comp.to_vec()));
+            return Ok((cur, comp.to_vec(), slash));
         }
         let next = match lookup(env, cur.node.ino, comp) {
             Ok(n) => n,
@@ -124,7 +143,7 @@ fn walk_to(env: &mut impl Env, cwd: u32, path: &[u8], follow_last: bool, stop_be
                 return Err(e);
             }
         };
-        if next.is_symlink() && (!after || follow_last) {
+        if next.is_symlink() && (!after || follow_last || slash) {
             links += 1;
             let target = if links > SYMLOOP_MAX { Err(ELOOP) } else { read_link(env, next.node.ino) };
             put(env, &next);
@@ -161,13 +180,13 @@ fn walk_to(env: &mut impl Env, cwd: u32, path: &[u8], follow_last: bool, stop_be
 
 /// Resolves a whole path; the final symlink is followed when `follow`.
 pub fn resolve(env: &mut impl Env, cwd: u32, path: &[u8], follow: bool) -> Result<Found, Errno> {
-    walk_to(env, cwd, path, follow, false).map(|(f, _)| f)
+    walk_to(env, cwd, path, follow, false).map(|(f, _, _)| f)
 }
 
 /// Resolves all but the last component, which must be a name (a path
 /// that is only slashes has none: `EEXIST`-like callers see an empty
 /// name and decide).
 pub fn resolve_parent(env: &mut impl Env, cwd: u32, path: &[u8]) -> Result<Parent, Errno> {
-    let (dir, name) = walk_to(env, cwd, path, true, true)?;
-    Ok(Parent { dir, name })
+    let (dir, name, slash) = walk_to(env, cwd, path, true, true)?;
+    Ok(Parent { dir, name, slash })
 }

@@ -23,6 +23,7 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 use minix_abi::endpoint::Endpoint;
 use minix_abi::errno::{Errno, EAGAIN, EBADF, EMFILE, ENFILE, ENOMEM};
+use minix_abi::offset::Offset;
 use minix_abi::vfs::flags::{O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY};
 
 /// Descriptors per process.
@@ -49,7 +50,7 @@ pub struct Filp {
     pub obj: Object,
     /// Access mode and status flags (`O_*`).
     pub flags: u64,
-    pub pos: u64,
+    pub pos: Offset,
     /// Descriptors naming it, plus workers using it right now.
     pub refs: u32,
 }
@@ -203,7 +204,7 @@ impl State {
     /// A new filp with one reference; its object's hold is the caller's,
     /// now owned by the filp.
     pub fn new_filp(&mut self, obj: Object, flags: u64) -> Result<usize, Errno> {
-        let f = Filp { obj, flags, pos: 0, refs: 1 };
+        let f = Filp { obj, flags, pos: Offset::ZERO, refs: 1 };
         if let Some(id) = self.free_filps.pop() {
             self.filps[id] = Some(f);
             return Ok(id);

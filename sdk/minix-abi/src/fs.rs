@@ -61,13 +61,16 @@
 //! once). An inode whose last name is gone lives until its last reference
 //! goes, as an open file must.
 //!
-//! Positions, offsets and sizes stay full words (the file system answers
-//! `EFBIG` or reads nothing past the end); transfers are at most
+//! Positions and sizes are [`Offset`]s (`0..=i64::MAX`; a word above is
+//! `EINVAL`), except WRITE's position, a [`WritePos`] whose one word above
+//! that range, [`APPEND_POS`], means the end of the file. The file system
+//! answers `EFBIG` or reads nothing past its own limits; transfers are at most
 //! [`IO_MAX`] bytes, so that FS moves each through one bounce buffer and
 //! a copy fault leaves the file untouched (VFS splits larger transfers).
 
 use crate::errno::{Errno, EIO, ENOSYS};
 use crate::message::{need_words, RawRequest, Reply};
+use crate::offset::{Offset, WritePos};
 use crate::word::{at_most, bits_of, i32_of, u32_of};
 
 pub const BASE: u64 = 0x400;
@@ -149,9 +152,10 @@ pub const CALLS: &[u64] = &[
 /// Most bytes one READ, WRITE, GETDENTS or RDLINK moves: the size of FS's
 /// bounce buffer.
 pub const IO_MAX: u64 = 128 * 1024;
-/// A WRITE position meaning "at the end of the file" (O_APPEND); the
-/// answer's position tells where the bytes went.
-pub const APPEND_POS: u64 = u64::MAX;
+/// WRITE's position word meaning "at the end of the file" (O_APPEND,
+/// [`WritePos::Append`]); the answer's position tells where the bytes
+/// went. No [`Offset`] has this word.
+pub const APPEND_POS: u64 = crate::offset::APPEND_WORD;
 /// Longest name a MINIX v3 directory entry holds.
 pub const NAME_MAX: usize = 60;
 /// Mask of a 16-bit name length.
@@ -208,8 +212,8 @@ pub enum Request {
     },
     Ftrunc {
         ino: u32,
-        start: u64,
-        end: u64,
+        start: Offset,
+        end: Offset,
     },
     Chmod {
         ino: u32,
@@ -235,13 +239,13 @@ pub enum Request {
     Read {
         ino: u32,
         grant: i32,
-        pos: u64,
+        pos: Offset,
         bytes: u64,
     },
     Write {
         ino: u32,
         grant: i32,
-        pos: u64,
+        pos: WritePos,
         bytes: u64,
     },
     Mkdir {
@@ -288,7 +292,7 @@ pub enum Request {
     Getdents {
         ino: u32,
         grant: i32,
-        pos: u64,
+        pos: Offset,
         bytes: u64,
     },
 }
@@ -323,7 +327,7 @@ impl Request {
             }
             FTRUNC => {
                 need_words(r, 3)?;
-                Request::Ftrunc { ino: u32_of(w[0])?, start: w[1], end: w[2] }
+                Request::Ftrunc { ino: u32_of(w[0])?, start: Offset::new(w[1])?, end: Offset::new(w[2])? }
             }
             CHMOD => {
                 need_words(r, 2)?;
@@ -352,11 +356,11 @@ impl Request {
             READ | WRITE => {
                 need_words(r, 3)?;
                 let (ino, grant) = split_node_word(w[0]);
-                let (pos, bytes) = (w[1], at_most(w[2], IO_MAX)?);
+                let bytes = at_most(w[2], IO_MAX)?;
                 if r.call == READ {
-                    Request::Read { ino, grant, pos, bytes }
+                    Request::Read { ino, grant, pos: Offset::new(w[1])?, bytes }
                 } else {
-                    Request::Write { ino, grant, pos, bytes }
+                    Request::Write { ino, grant, pos: WritePos::decode(w[1])?, bytes }
                 }
             }
             MKDIR | CREATE => {
@@ -404,7 +408,7 @@ impl Request {
             GETDENTS => {
                 need_words(r, 3)?;
                 let (ino, grant) = split_node_word(w[0]);
-                Request::Getdents { ino, grant, pos: w[1], bytes: at_most(w[2], IO_MAX)? }
+                Request::Getdents { ino, grant, pos: Offset::new(w[1])?, bytes: at_most(w[2], IO_MAX)? }
             }
             _ => return Err(ENOSYS),
         })
@@ -418,7 +422,7 @@ impl Request {
                 let s = name.len as u64 | (uid as u64) << 16 | (gid as u64) << 32;
                 (SYMLINK, [node_word(name.dir, name.grant), s, target as u32 as u64, target_len], 4)
             }
-            Request::Ftrunc { ino, start, end } => (FTRUNC, [ino as u64, start, end, 0], 3),
+            Request::Ftrunc { ino, start, end } => (FTRUNC, [ino as u64, start.get(), end.get(), 0], 3),
             Request::Chmod { ino, mode } => (CHMOD, [ino as u64, mode as u64, 0, 0], 2),
             Request::Stat { ino, grant } => (STAT, [node_word(ino, grant), 0, 0, 0], 1),
             Request::Utime { ino, atime, mtime } => (UTIME, [ino as u64, atime as u64, mtime as u64, 0], 3),
@@ -432,8 +436,8 @@ impl Request {
             Request::Sync => (SYNC, [0; 4], 0),
             Request::Unmount => (UNMOUNT, [0; 4], 0),
             Request::PageIn { ino, page, count } => (PAGE_IN, [ino as u64, page as u64, count as u64, 0], 3),
-            Request::Read { ino, grant, pos, bytes } => (READ, [node_word(ino, grant), pos, bytes, 0], 3),
-            Request::Write { ino, grant, pos, bytes } => (WRITE, [node_word(ino, grant), pos, bytes, 0], 3),
+            Request::Read { ino, grant, pos, bytes } => (READ, [node_word(ino, grant), pos.get(), bytes, 0], 3),
+            Request::Write { ino, grant, pos, bytes } => (WRITE, [node_word(ino, grant), pos.word(), bytes, 0], 3),
             Request::Mkdir { name, mode, uid, gid } => {
                 (MKDIR, [node_word(name.dir, name.grant), create_word(name.len, mode, uid, gid), 0, 0], 2)
             }
@@ -449,7 +453,7 @@ impl Request {
                 (RENAME, [a, b, c, d], 4)
             }
             Request::Rdlink { ino, grant, bytes } => (RDLINK, [node_word(ino, grant), bytes, 0, 0], 2),
-            Request::Getdents { ino, grant, pos, bytes } => (GETDENTS, [node_word(ino, grant), pos, bytes, 0], 3),
+            Request::Getdents { ino, grant, pos, bytes } => (GETDENTS, [node_word(ino, grant), pos.get(), bytes, 0], 3),
         }
     }
 
@@ -689,13 +693,17 @@ mod tests {
         Name { dir, grant, len }
     }
 
+    fn off(v: u64) -> Offset {
+        Offset::new(v).unwrap()
+    }
+
     #[test]
     fn round_trip() {
         let n = name(1, 7, 5);
         for req in [
             Request::Putnode { ino: 3, count: 2 },
             Request::Symlink { name: n, uid: 0xffff, gid: 2, target: -1, target_len: u64::MAX },
-            Request::Ftrunc { ino: 9, start: 10, end: 0 },
+            Request::Ftrunc { ino: 9, start: off(10), end: Offset::ZERO },
             Request::Chmod { ino: 9, mode: 0o4755 },
             Request::Stat { ino: u32::MAX, grant: i32::MIN },
             Request::Utime { ino: 9, atime: u32::MAX, mtime: 0 },
@@ -703,15 +711,16 @@ mod tests {
             Request::Unlink { name: n },
             Request::Rmdir { name: n },
             Request::Sync,
-            Request::Read { ino: 2, grant: 3, pos: u64::MAX, bytes: IO_MAX },
-            Request::Write { ino: 2, grant: 3, pos: 0, bytes: 0 },
+            Request::Read { ino: 2, grant: 3, pos: Offset::MAX, bytes: IO_MAX },
+            Request::Write { ino: 2, grant: 3, pos: WritePos::At(Offset::ZERO), bytes: 0 },
+            Request::Write { ino: 2, grant: 3, pos: WritePos::Append, bytes: 7 },
             Request::Mkdir { name: n, mode: 0o755, uid: 1, gid: 0xffff },
             Request::Create { name: name(2, -5, 0xffff), mode: 0o100644, uid: 0, gid: 0 },
             Request::Link { name: n, ino: 4 },
             Request::Rename { old: n, new: name(u32::MAX, i32::MAX, 60) },
             Request::Lookup { name: n },
             Request::Rdlink { ino: 5, grant: 1, bytes: 1024 },
-            Request::Getdents { ino: 1, grant: 1, pos: 128, bytes: 4096 },
+            Request::Getdents { ino: 1, grant: 1, pos: off(128), bytes: 4096 },
         ] {
             let (call, words, len) = req.encode();
             assert!(CALLS.contains(&call));
@@ -738,6 +747,20 @@ mod tests {
         assert_eq!(Request::decode(&raw(SYMLINK, [1, 1 << 48, 0, 0], 4)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(SYMLINK, [1, 1, 1 << 32, 0], 4)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(LINK, [1, 1, 1 << 32, 0], 3)), Err(EINVAL));
+        // Positions and sizes are never negative; only WRITE has the
+        // append word, and no other word above i64::MAX means anything.
+        for neg in [-1i64 as u64, -2i64 as u64, 1 << 63] {
+            assert_eq!(Request::decode(&raw(READ, [0, neg, 1, 0], 3)), Err(EINVAL));
+            assert_eq!(Request::decode(&raw(GETDENTS, [0, neg, 1, 0], 3)), Err(EINVAL));
+            assert_eq!(Request::decode(&raw(FTRUNC, [1, neg, 0, 0], 3)), Err(EINVAL));
+            assert_eq!(Request::decode(&raw(FTRUNC, [1, 0, neg, 0], 3)), Err(EINVAL));
+        }
+        assert_eq!(Request::decode(&raw(READ, [0, APPEND_POS, 1, 0], 3)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(WRITE, [0, APPEND_POS - 1, 1, 0], 3)), Err(EINVAL));
+        assert_eq!(
+            Request::decode(&raw(WRITE, [0, APPEND_POS, 1, 0], 3)),
+            Ok(Request::Write { ino: 0, grant: 0, pos: WritePos::Append, bytes: 1 })
+        );
         // Unknown, and known calls with high label bits.
         assert_eq!(Request::decode(&raw(BASE, [0; 4], 0)), Err(ENOSYS));
         assert_eq!(Request::decode(&raw(BASE + 1, [0; 4], 0)), Err(ENOSYS));

@@ -9,6 +9,8 @@
 //!   server answers), [`pm`], [`vm`], [`vfs`], [`fs`] (VFS to FS), [`blk`]
 //!   (FS to the block driver).
 //! * [`word`]: checked conversions of untrusted message words.
+//! * [`offset`]: file positions and byte counts, never negative, and
+//!   the VFS→FS write position with its append variant.
 //!
 //! Decoding anything in this crate is total and strict: every input gives
 //! either a request or an errno, never a panic. A call number that is not
@@ -26,6 +28,7 @@ pub mod endpoint;
 pub mod errno;
 pub mod fs;
 pub mod message;
+pub mod offset;
 pub mod pm;
 pub mod system;
 pub mod vfs;

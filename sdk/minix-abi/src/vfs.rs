@@ -39,9 +39,19 @@
 //! exceptions that are answers, not malformations: a path longer than
 //! [`PATH_MAX`] is `ENAMETOOLONG`, and a descriptor word that is no
 //! descriptor at all (above `u32`) is `EBADF`.
+//!
+//! Offsets, sizes and buffer lengths are `off_t` and `ssize_t` in POSIX:
+//! a word that would be negative as one (above `i64::MAX`) is `EINVAL`,
+//! decided here once ([`crate::offset`]), so VFS only ever holds an
+//! [`Offset`] and can never pass a user's `-1` on as the FS's append
+//! position. A PREAD or PWRITE whose offset plus length passes `i64::MAX`
+//! is `EINVAL` (Linux's answer), and so is a READLINK buffer of 0 bytes.
+//! OPEN with both `O_CREAT` and `O_DIRECTORY` is `EINVAL` (Linux 6.4+),
+//! which never makes a file it would then refuse.
 use crate::endpoint::Endpoint;
 use crate::errno::{Errno, EBADF, EINVAL, ENAMETOOLONG, ENOSYS};
 use crate::message::{need_words, RawRequest};
+use crate::offset::{count_of, Offset};
 use crate::word::{at_most, bits_of, endpoint_of, i32_of, u8_of};
 
 pub const BASE: u64 = 0x200;
@@ -215,11 +225,19 @@ impl UserPath {
 }
 
 /// A buffer in the caller's memory. The address is only an allegation:
-/// VFS's grants decide whether it is memory at all.
+/// VFS's grants decide whether it is memory at all. A decoded length is at
+/// most `i64::MAX` (a negative `ssize_t` count is `EINVAL`), but for
+/// GETCWD's, whose `size_t` has no sign.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub struct UserBuf {
     pub addr: u64,
     pub len: u64,
+}
+
+impl UserBuf {
+    fn decode(addr: u64, len: u64) -> Result<UserBuf, Errno> {
+        Ok(UserBuf { addr, len: count_of(len)? })
+    }
 }
 
 /// Which stat call: following a final symlink or not.
@@ -233,8 +251,8 @@ pub enum Follow {
 pub enum Request {
     Read { fd: u32, buf: UserBuf },
     Write { fd: u32, buf: UserBuf },
-    Pread { fd: u32, buf: UserBuf, offset: u64 },
-    Pwrite { fd: u32, buf: UserBuf, offset: u64 },
+    Pread { fd: u32, buf: UserBuf, offset: Offset },
+    Pwrite { fd: u32, buf: UserBuf, offset: Offset },
     ReadSmall { fd: u32, len: u64 },
     WriteSmall { fd: u32, len: u64, data: [u64; 3] },
     Lseek { fd: u32, offset: i64, whence: u64 },
@@ -246,7 +264,7 @@ pub enum Request {
     Fsync { fd: u32 },
     Fcntl { fd: u32, cmd: u64, arg: u64 },
     Fstat { fd: u32, buf: u64 },
-    Ftruncate { fd: u32, size: u64 },
+    Ftruncate { fd: u32, size: Offset },
     Getdents { fd: u32, buf: UserBuf },
     Unlink { path: UserPath },
     Rmdir { path: UserPath },
@@ -254,7 +272,7 @@ pub enum Request {
     Mkdir { path: UserPath, mode: u32 },
     Chmod { path: UserPath, mode: u32 },
     Access { path: UserPath, mode: u64 },
-    Truncate { path: UserPath, size: u64 },
+    Truncate { path: UserPath, size: Offset },
     Stat { path: UserPath, buf: u64, follow: Follow },
     Statvfs { path: UserPath },
     Readlink { path: UserPath, buf: UserBuf },
@@ -263,7 +281,7 @@ pub enum Request {
     Symlink { target: UserPath, path: UserPath },
     Getcwd { buf: UserBuf },
     Pipe { flags: u64 },
-    Mmap { fd: u32, prot: u64, flags: u64, addr: u64, len: u64, offset: u64 },
+    Mmap { fd: u32, prot: u64, flags: u64, addr: u64, len: u64, offset: Offset },
     Umask { mask: u32 },
     Sync,
     ProcFork { parent: Endpoint, child: Endpoint },
@@ -291,11 +309,11 @@ impl Request {
         use flags::*;
         let w = &r.words;
         let path = |i: usize| UserPath::decode(w[i], w[i + 1]);
-        let buf = |i: usize| UserBuf { addr: w[i], len: w[i + 1] };
+        let buf = |i: usize| UserBuf::decode(w[i], w[i + 1]);
         Ok(match r.call {
             READ | WRITE | GETDENTS => {
                 need_words(r, 3)?;
-                let (fd, buf) = (fd_of(w[0])?, buf(1));
+                let (fd, buf) = (fd_of(w[0])?, buf(1)?);
                 match r.call {
                     READ => Request::Read { fd, buf },
                     WRITE => Request::Write { fd, buf },
@@ -304,7 +322,9 @@ impl Request {
             }
             PREAD | PWRITE => {
                 need_words(r, 4)?;
-                let (fd, buf, offset) = (fd_of(w[0])?, buf(1), w[3]);
+                let (fd, buf, offset) = (fd_of(w[0])?, buf(1)?, Offset::new(w[3])?);
+                // Where the transfer would end must be a position too.
+                offset.plus(buf.len)?;
                 if r.call == PREAD {
                     Request::Pread { fd, buf, offset }
                 } else {
@@ -334,6 +354,11 @@ impl Request {
                 if flags & O_ACCMODE == O_ACCMODE {
                     return Err(EINVAL);
                 }
+                // O_CREAT makes regular files only: with O_DIRECTORY it
+                // would make a file and then refuse it (Linux: EINVAL).
+                if flags & O_CREAT != 0 && flags & O_DIRECTORY != 0 {
+                    return Err(EINVAL);
+                }
                 Request::Open { path: path(0)?, flags, mode: perm_of(w[3])? }
             }
             CLOSE | DUP | FCHDIR | FSYNC => {
@@ -360,7 +385,7 @@ impl Request {
             }
             FTRUNCATE => {
                 need_words(r, 2)?;
-                Request::Ftruncate { fd: fd_of(w[0])?, size: w[1] }
+                Request::Ftruncate { fd: fd_of(w[0])?, size: Offset::new(w[1])? }
             }
             UNLINK | RMDIR | CHDIR | STATVFS => {
                 need_words(r, 2)?;
@@ -387,7 +412,7 @@ impl Request {
             }
             TRUNCATE => {
                 need_words(r, 3)?;
-                Request::Truncate { path: path(0)?, size: w[2] }
+                Request::Truncate { path: path(0)?, size: Offset::new(w[2])? }
             }
             STAT | LSTAT => {
                 need_words(r, 3)?;
@@ -395,7 +420,12 @@ impl Request {
             }
             READLINK => {
                 need_words(r, 4)?;
-                Request::Readlink { path: path(0)?, buf: buf(2) }
+                // POSIX's bufsiz is at least 1 (Linux: EINVAL for 0).
+                let b = buf(2)?;
+                if b.len == 0 {
+                    return Err(EINVAL);
+                }
+                Request::Readlink { path: path(0)?, buf: b }
             }
             LINK | RENAME | SYMLINK => {
                 need_words(r, 4)?;
@@ -408,7 +438,9 @@ impl Request {
             }
             GETCWD => {
                 need_words(r, 2)?;
-                Request::Getcwd { buf: buf(0) }
+                // getcwd's size is a size_t, never negative: any is fine
+                // (Linux answers ERANGE only when the path does not fit).
+                Request::Getcwd { buf: UserBuf { addr: w[0], len: w[1] } }
             }
             MMAP => {
                 need_words(r, 4)?;
@@ -418,7 +450,7 @@ impl Request {
                 if (flags & MAP_SHARED != 0) == (flags & MAP_PRIVATE != 0) {
                     return Err(EINVAL);
                 }
-                Request::Mmap { fd: w[0] as u32, prot, flags, addr: w[1], len: w[2], offset: w[3] }
+                Request::Mmap { fd: w[0] as u32, prot, flags, addr: w[1], len: w[2], offset: Offset::new(w[3])? }
             }
             PIPE => {
                 need_words(r, 1)?;
@@ -456,8 +488,8 @@ impl Request {
             Request::Read { fd: f, buf } => (READ, [fd(f), buf.addr, buf.len, 0], 3),
             Request::Write { fd: f, buf } => (WRITE, [fd(f), buf.addr, buf.len, 0], 3),
             Request::Getdents { fd: f, buf } => (GETDENTS, [fd(f), buf.addr, buf.len, 0], 3),
-            Request::Pread { fd: f, buf, offset } => (PREAD, [fd(f), buf.addr, buf.len, offset], 4),
-            Request::Pwrite { fd: f, buf, offset } => (PWRITE, [fd(f), buf.addr, buf.len, offset], 4),
+            Request::Pread { fd: f, buf, offset } => (PREAD, [fd(f), buf.addr, buf.len, offset.get()], 4),
+            Request::Pwrite { fd: f, buf, offset } => (PWRITE, [fd(f), buf.addr, buf.len, offset.get()], 4),
             Request::ReadSmall { fd: f, len } => (READ_SMALL, [fd(f), len, 0, 0], 2),
             Request::WriteSmall { fd: f, len, data } => (WRITE_SMALL, [fd(f) | len << 32, data[0], data[1], data[2]], 1 + len.div_ceil(8)),
             Request::Lseek { fd: f, offset, whence } => (LSEEK, [fd(f), offset as u64, whence, 0], 3),
@@ -469,7 +501,7 @@ impl Request {
             Request::Dup2 { fd: f, to } => (DUP2, [fd(f), fd(to), 0, 0], 2),
             Request::Fcntl { fd: f, cmd, arg } => (FCNTL, [fd(f), cmd, arg, 0], 3),
             Request::Fstat { fd: f, buf } => (FSTAT, [fd(f), buf, 0, 0], 2),
-            Request::Ftruncate { fd: f, size } => (FTRUNCATE, [fd(f), size, 0, 0], 2),
+            Request::Ftruncate { fd: f, size } => (FTRUNCATE, [fd(f), size.get(), 0, 0], 2),
             Request::Unlink { path } => (UNLINK, [path.addr, path.len, 0, 0], 2),
             Request::Rmdir { path } => (RMDIR, [path.addr, path.len, 0, 0], 2),
             Request::Chdir { path } => (CHDIR, [path.addr, path.len, 0, 0], 2),
@@ -477,7 +509,7 @@ impl Request {
             Request::Mkdir { path, mode } => (MKDIR, [path.addr, path.len, mode as u64, 0], 3),
             Request::Chmod { path, mode } => (CHMOD, [path.addr, path.len, mode as u64, 0], 3),
             Request::Access { path, mode } => (ACCESS, [path.addr, path.len, mode, 0], 3),
-            Request::Truncate { path, size } => (TRUNCATE, [path.addr, path.len, size, 0], 3),
+            Request::Truncate { path, size } => (TRUNCATE, [path.addr, path.len, size.get(), 0], 3),
             Request::Stat { path, buf, follow } => (if follow == Follow::Yes { STAT } else { LSTAT }, [path.addr, path.len, buf, 0], 3),
             Request::Readlink { path, buf } => (READLINK, [path.addr, path.len, buf.addr, buf.len], 4),
             Request::Link { old, new } => (LINK, [old.addr, old.len, new.addr, new.len], 4),
@@ -485,7 +517,9 @@ impl Request {
             Request::Symlink { target, path } => (SYMLINK, [target.addr, target.len, path.addr, path.len], 4),
             Request::Getcwd { buf } => (GETCWD, [buf.addr, buf.len, 0, 0], 2),
             Request::Pipe { flags } => (PIPE, [flags, 0, 0, 0], 1),
-            Request::Mmap { fd: f, prot, flags, addr, len, offset } => (MMAP, [fd(f) | prot << 32 | flags << 40, addr, len, offset], 4),
+            Request::Mmap { fd: f, prot, flags, addr, len, offset } => {
+                (MMAP, [fd(f) | prot << 32 | flags << 40, addr, len, offset.get()], 4)
+            }
             Request::Umask { mask } => (UMASK, [mask as u64, 0, 0, 0], 1),
             Request::Sync => (SYNC, [0; 4], 0),
             Request::ProcFork { parent, child } => (PROC_FORK, [parent.0 as u64, child.0 as u64, 0, 0], 2),
@@ -524,7 +558,9 @@ mod tests {
             Request::GrantExercise { grant: -1, len: 10, delta: 3 },
             Request::GrantBench { grant: 5, len: 4096, rounds: 100 },
             Request::Read { fd: 3, buf: b },
-            Request::Pwrite { fd: 3, buf: b, offset: 1 << 40 },
+            Request::Pwrite { fd: 3, buf: b, offset: Offset::new(1 << 40).unwrap() },
+            Request::Pread { fd: 3, buf: b, offset: Offset::new(i64::MAX as u64 - 100).unwrap() },
+            Request::Ftruncate { fd: 3, size: Offset::MAX },
             Request::ReadSmall { fd: 1, len: 24 },
             Request::WriteSmall { fd: 1, len: 9, data: [1, 2, 0] },
             Request::WriteSmall { fd: 1, len: 0, data: [0; 3] },
@@ -565,6 +601,7 @@ mod tests {
         assert_eq!(dec(OPEN, [0, PATH_MAX + 1, 0, 0], 4), Err(ENAMETOOLONG));
         assert_eq!(dec(OPEN, [0, 1, 3, 0], 4), Err(EINVAL));
         assert_eq!(dec(OPEN, [0, 1, 1 << 40, 0], 4), Err(EINVAL));
+        assert_eq!(dec(OPEN, [0, 1, flags::O_CREAT | flags::O_DIRECTORY, 0], 4), Err(EINVAL));
         assert_eq!(dec(OPEN, [0, 1, 0, 0o10000], 4), Err(EINVAL));
         assert_eq!(dec(READ_SMALL, [1, 25, 0, 0], 2), Err(EINVAL));
         // A small write must send the words its length needs.
@@ -574,6 +611,37 @@ mod tests {
         assert_eq!(dec(FCNTL, [1, 9, 0, 0], 3), Err(EINVAL));
         assert_eq!(dec(PROC_EXIT, [0, 0, 0, 0], 1), Err(EINVAL));
         assert_eq!(dec(ACCESS, [0, 1, 8, 0], 3), Err(EINVAL));
+    }
+
+    /// Every offset, size and length a user passes is checked against
+    /// negative values and overflow here, once.
+    #[test]
+    fn negative_offsets_and_counts_are_einval() {
+        let neg = [-1i64 as u64, -2i64 as u64, i64::MIN as u64, (1 << 63) + 4096];
+        for n in neg {
+            assert_eq!(dec(PWRITE, [3, 0x1000, 1, n], 4), Err(EINVAL), "pwrite at {n:#x}");
+            assert_eq!(dec(PREAD, [3, 0x1000, 1, n], 4), Err(EINVAL), "pread at {n:#x}");
+            for call in [READ, WRITE, GETDENTS] {
+                assert_eq!(dec(call, [3, 0x1000, n, 0], 3), Err(EINVAL), "count {n:#x}");
+            }
+            assert_eq!(dec(PREAD, [3, 0x1000, n, 0], 4), Err(EINVAL));
+            assert_eq!(dec(FTRUNCATE, [3, n, 0, 0], 2), Err(EINVAL));
+            assert_eq!(dec(TRUNCATE, [0x1000, 1, n, 0], 3), Err(EINVAL));
+            assert_eq!(dec(READLINK, [0x1000, 1, 0x2000, n], 4), Err(EINVAL));
+            let map = 3 | crate::vm::PROT_READ << 32 | crate::vm::MAP_PRIVATE << 40;
+            assert_eq!(dec(MMAP, [map, 0, 4096, n & !4095], 4), Err(EINVAL));
+        }
+        // Offset plus length past i64::MAX.
+        let max = i64::MAX as u64;
+        assert_eq!(dec(PWRITE, [3, 0x1000, 2, max - 1], 4), Err(EINVAL));
+        assert!(dec(PWRITE, [3, 0x1000, 1, max - 1], 4).is_ok());
+        assert_eq!(dec(PREAD, [3, 0x1000, max, 1], 4), Err(EINVAL));
+        assert!(dec(PREAD, [3, 0x1000, max, 0], 4).is_ok());
+        // A readlink buffer of 0 bytes; the largest lengths still decode.
+        assert_eq!(dec(READLINK, [0x1000, 1, 0x2000, 0], 4), Err(EINVAL));
+        assert!(dec(READ, [3, 0x1000, max, 0], 3).is_ok());
+        assert!(dec(FTRUNCATE, [3, max, 0, 0], 2).is_ok());
+        assert_eq!(dec(GETCWD, [0x1000, u64::MAX, 0, 0], 2), Ok(Request::Getcwd { buf: UserBuf { addr: 0x1000, len: u64::MAX } }));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use minix_abi::common::{self, Common};
 use minix_abi::endpoint::{Endpoint, Sender, BADGE_BITS};
 use minix_abi::errno::{Errno, EINVAL, ENOSYS};
 use minix_abi::message::{RawRequest, Reply, MSG_WORDS};
+use minix_abi::offset::{Offset, WritePos, OFF_MAX};
 use minix_abi::{blk, errno, fs, pm, vfs, vm};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -182,11 +183,12 @@ fn vfs_request() -> impl Strategy<Value = vfs::Request> {
     prop_oneof![
         (any::<i32>(), 0..=vfs::EXERCISE_MAX, any::<u8>()).prop_map(|(grant, len, delta)| GrantExercise { grant, len, delta }),
         (any::<i32>(), any::<u64>(), any::<u64>()).prop_map(|(grant, len, rounds)| GrantBench { grant, len, rounds }),
-        (any::<u32>(), any::<u64>(), any::<u64>()).prop_map(|(fd, addr, len)| Read { fd, buf: vfs::UserBuf { addr, len } }),
-        (any::<u32>(), any::<u64>(), any::<u64>(), any::<u64>()).prop_map(|(fd, addr, len, offset)| Pwrite {
+        (any::<u32>(), any::<u64>(), 0..=OFF_MAX).prop_map(|(fd, addr, len)| Read { fd, buf: vfs::UserBuf { addr, len } }),
+        // A transfer's offset plus length stays a position.
+        (any::<u32>(), any::<u64>(), 0..=OFF_MAX, 0..=OFF_MAX).prop_map(|(fd, addr, len, offset)| Pwrite {
             fd,
             buf: vfs::UserBuf { addr, len },
-            offset
+            offset: Offset::new(offset.min(OFF_MAX - len)).unwrap()
         }),
         (any::<u32>(), 0..=vfs::SMALL_MAX, prop::array::uniform3(any::<u64>())).prop_map(|(fd, len, data)| {
             // Words past the length are not sent: they decode as whatever
@@ -196,7 +198,7 @@ fn vfs_request() -> impl Strategy<Value = vfs::Request> {
             d[..n].copy_from_slice(&data[..n]);
             WriteSmall { fd, len, data: d }
         }),
-        (any::<u64>(), 0..=vfs::PATH_MAX, prop::sample::select(vec![0, 1, 2, 0x202, 0x60_0e0e]), 0u32..=0o7777)
+        (any::<u64>(), 0..=vfs::PATH_MAX, prop::sample::select(vec![0, 1, 2, 0x202, 0x40_0e0e, 0x60_050e]), 0u32..=0o7777)
             .prop_map(|(addr, len, flags, mode)| Open { path: vfs::UserPath { addr, len }, flags, mode }),
         (any::<u64>(), 0..=vfs::PATH_MAX, any::<u64>(), 0..=vfs::PATH_MAX)
             .prop_map(|(a, al, b, bl)| Rename { old: vfs::UserPath { addr: a, len: al }, new: vfs::UserPath { addr: b, len: bl } }),
@@ -205,10 +207,15 @@ fn vfs_request() -> impl Strategy<Value = vfs::Request> {
     ]
 }
 
+/// Any position: 0..=i64::MAX.
+fn offset() -> impl Strategy<Value = Offset> + Clone {
+    (0..=OFF_MAX).prop_map(|v| Offset::new(v).unwrap())
+}
+
 fn fs_request() -> impl Strategy<Value = fs::Request> {
     use fs::Request::*;
     let name = (any::<u32>(), any::<i32>(), any::<u16>()).prop_map(|(dir, grant, len)| fs::Name { dir, grant, len });
-    let io = (any::<u32>(), any::<i32>(), any::<u64>(), 0..=fs::IO_MAX);
+    let io = (any::<u32>(), any::<i32>(), offset(), 0..=fs::IO_MAX);
     prop_oneof![
         (any::<u32>(), 0..=i32::MAX as u32).prop_map(|(ino, count)| Putnode { ino, count }),
         (name.clone(), any::<u16>(), any::<u16>(), any::<i32>(), any::<u64>()).prop_map(|(name, uid, gid, target, target_len)| Symlink {
@@ -218,7 +225,7 @@ fn fs_request() -> impl Strategy<Value = fs::Request> {
             target,
             target_len
         }),
-        (any::<u32>(), any::<u64>(), any::<u64>()).prop_map(|(ino, start, end)| Ftrunc { ino, start, end }),
+        (any::<u32>(), offset(), offset()).prop_map(|(ino, start, end)| Ftrunc { ino, start, end }),
         (any::<u32>(), 0..=fs::MODE_PERM as u16).prop_map(|(ino, mode)| Chmod { ino, mode }),
         (any::<u32>(), any::<i32>()).prop_map(|(ino, grant)| Stat { ino, grant }),
         (any::<u32>(), any::<u32>(), any::<u32>()).prop_map(|(ino, atime, mtime)| Utime { ino, atime, mtime }),
@@ -227,7 +234,8 @@ fn fs_request() -> impl Strategy<Value = fs::Request> {
         name.clone().prop_map(|name| Rmdir { name }),
         Just(Sync),
         io.clone().prop_map(|(ino, grant, pos, bytes)| Read { ino, grant, pos, bytes }),
-        io.clone().prop_map(|(ino, grant, pos, bytes)| Write { ino, grant, pos, bytes }),
+        io.clone().prop_map(|(ino, grant, pos, bytes)| Write { ino, grant, pos: WritePos::At(pos), bytes }),
+        (any::<u32>(), any::<i32>(), 0..=fs::IO_MAX).prop_map(|(ino, grant, bytes)| Write { ino, grant, pos: WritePos::Append, bytes }),
         (name.clone(), any::<u16>(), any::<u16>(), any::<u16>()).prop_map(|(name, mode, uid, gid)| Mkdir { name, mode, uid, gid }),
         (name.clone(), any::<u16>(), any::<u16>(), any::<u16>()).prop_map(|(name, mode, uid, gid)| Create { name, mode, uid, gid }),
         (name.clone(), any::<u32>()).prop_map(|(name, ino)| Link { name, ino }),

@@ -10,6 +10,11 @@
 //! in the message words instead (`READ_SMALL`, `WRITE_SMALL`), which saves
 //! VFS a copy; `pread` and `pwrite` always pass the address.
 //!
+//! Offsets and sizes are `u64` here, as the callers hold them; one above
+//! `i64::MAX` would be a negative `off_t`, which the protocol's
+//! [`Offset`] cannot carry: such a call answers `EINVAL` (VFS's answer
+//! for the same word) without a message.
+//!
 //! Every call answers `Result<_, Errno>`. A reply that cannot be what the
 //! protocol says (more bytes than were asked for, a descriptor that is no
 //! `u32`) is `EIO`: the runtime never trusts a count it would then index
@@ -17,6 +22,7 @@
 use minix_abi::errno::{Errno, EACCES, EEXIST, EINTR, EINVAL, EIO, ENOENT, ENOMEM, ENOSPC, ENOSYS, EPERM, EPIPE, ESPIPE};
 use minix_abi::fs::{decode_dirent, Stat, StatVfs, STAT_SIZE};
 use minix_abi::message::Reply;
+use minix_abi::offset::Offset;
 use minix_abi::vfs::flags::{O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET};
 use minix_abi::vfs::{pack_small, unpack_small, Follow, Request, UserBuf, UserPath, SMALL_MAX};
 
@@ -59,7 +65,7 @@ fn unit(req: Request) -> Result<(), Errno> {
 /// A shared writable mapping is refused with `ENODEV`, a descriptor not
 /// open for reading with `EACCES`.
 pub fn mmap(fd: Fd, addr: u64, len: u64, prot: u64, flags: u64, offset: u64) -> Result<u64, Errno> {
-    status(Request::Mmap { fd: fd.0, prot, flags, addr, len, offset })
+    status(Request::Mmap { fd: fd.0, prot, flags, addr, len, offset: Offset::new(offset)? })
 }
 
 /// A descriptor in a reply word.
@@ -135,11 +141,13 @@ pub fn write(fd: Fd, buf: &[u8]) -> Result<usize, Errno> {
 /// Reads at `offset`, leaving the descriptor's offset alone.
 pub fn pread(fd: Fd, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
     let asked = buf.len();
+    let offset = Offset::new(offset)?;
     count_of(status(Request::Pread { fd: fd.0, buf: sink(buf), offset })?, asked)
 }
 
 /// Writes at `offset`, leaving the descriptor's offset alone.
 pub fn pwrite(fd: Fd, buf: &[u8], offset: u64) -> Result<usize, Errno> {
+    let offset = Offset::new(offset)?;
     count_of(status(Request::Pwrite { fd: fd.0, buf: source(buf), offset })?, buf.len())
 }
 
@@ -243,11 +251,11 @@ pub fn readlink(path: &[u8], buf: &mut [u8]) -> Result<usize, Errno> {
 }
 
 pub fn truncate(path: &[u8], size: u64) -> Result<(), Errno> {
-    unit(Request::Truncate { path: user_path(path), size })
+    unit(Request::Truncate { path: user_path(path), size: Offset::new(size)? })
 }
 
 pub fn ftruncate(fd: Fd, size: u64) -> Result<(), Errno> {
-    unit(Request::Ftruncate { fd: fd.0, size })
+    unit(Request::Ftruncate { fd: fd.0, size: Offset::new(size)? })
 }
 
 pub fn chdir(path: &[u8]) -> Result<(), Errno> {

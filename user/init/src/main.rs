@@ -27,6 +27,8 @@ mod tests_hostile;
 #[cfg(target_os = "none")]
 mod tests_mmap;
 #[cfg(target_os = "none")]
+mod tests_posix_edges;
+#[cfg(target_os = "none")]
 mod tests_proc;
 #[cfg(target_os = "none")]
 mod tests_soak;
@@ -62,6 +64,7 @@ mod glue {
                 crate::tests_grant::TESTS,
                 crate::tests_hostile::TESTS,
                 crate::tests_fs::TESTS,
+                crate::tests_posix_edges::TESTS,
                 crate::tests_mmap::TESTS,
                 crate::tests_file_hostile::TESTS,
                 crate::tests_blk::registered(),

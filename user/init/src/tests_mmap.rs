@@ -494,7 +494,7 @@ fn hole_into_mapping() -> R {
         raw_vfs(minix_abi::vfs::Request::Pread {
             fd: fd.0,
             buf: minix_abi::vfs::UserBuf { addr: m, len: 4 * PAGE as u64 },
-            offset: PAGE as u64,
+            offset: minix_abi::offset::Offset::new(PAGE as u64).map_err(|_| "offset")?,
         }),
         "pread",
     )?;

@@ -33,7 +33,7 @@ fn create_write_read_seek() {
     assert_eq!(p.write(fd, b"x"), Ok(1));
     assert_eq!(p.stat("/hello").unwrap().size, 5001);
     let addr = p.alloc(24, true);
-    assert_eq!(p.res(Request::Pread { fd, buf: UserBuf { addr, len: 8 }, offset: 100 }), Ok(8));
+    assert_eq!(p.res(Request::Pread { fd, buf: UserBuf { addr, len: 8 }, offset: off(100) }), Ok(8));
     assert_eq!(p.peek(addr, 8), [0; 8]);
     // Small reads travel in the reply's words.
     let r = p.reply(Request::ReadSmall { fd, len: 24 });
@@ -75,9 +75,9 @@ fn untouched_buffers_are_paged_in_and_retried() {
     assert_eq!(p.peek(half, 20000), data);
     // A write from an untouched buffer writes zeros.
     let zeros = p.alloc(8192, false);
-    assert_eq!(p.res(Request::Pwrite { fd, buf: UserBuf { addr: zeros, len: 8192 }, offset: 0 }), Ok(8192));
+    assert_eq!(p.res(Request::Pwrite { fd, buf: UserBuf { addr: zeros, len: 8192 }, offset: Offset::ZERO }), Ok(8192));
     let back = p.alloc(8192, true);
-    assert_eq!(p.res(Request::Pread { fd, buf: UserBuf { addr: back, len: 8192 }, offset: 0 }), Ok(8192));
+    assert_eq!(p.res(Request::Pread { fd, buf: UserBuf { addr: back, len: 8192 }, offset: Offset::ZERO }), Ok(8192));
     assert!(p.peek(back, 8192).iter().all(|&b| b == 0));
     // stat into an untouched buffer, a path in untouched memory.
     let sbuf = p.alloc(fs::STAT_SIZE, false);
@@ -255,7 +255,7 @@ fn namespace_calls() {
     assert_eq!(p.stat("/c").unwrap().nlink, 2);
     assert_eq!(p.res(Request::Link { old: p.path("/b"), new: p.path("/c") }), Err(EEXIST));
     // truncate, chmod, access, umask.
-    p.res(Request::Truncate { path: p.path("/c"), size: 1 }).unwrap();
+    p.res(Request::Truncate { path: p.path("/c"), size: off(1) }).unwrap();
     assert_eq!(p.stat("/b").unwrap().size, 1);
     p.res(Request::Chmod { path: p.path("/b"), mode: 0o755 }).unwrap();
     assert_eq!(p.stat("/b").unwrap().mode & 0o7777, 0o755);
@@ -276,14 +276,14 @@ fn namespace_calls() {
     p.res(Request::Unlink { path: p.path("/big") }).unwrap();
     assert_eq!(p.stat("/big"), Err(ENOENT));
     let back = p.alloc(10, true);
-    assert_eq!(p.res(Request::Pread { fd: big, buf: UserBuf { addr: back, len: 10 }, offset: 199_990 }), Ok(10));
+    assert_eq!(p.res(Request::Pread { fd: big, buf: UserBuf { addr: back, len: 10 }, offset: off(199_990) }), Ok(10));
     assert_eq!(p.peek(back, 10), [7; 10]);
     assert!(sv(&p).free_blocks < before - 190);
     p.close(big).unwrap();
     assert_eq!(sv(&p).free_blocks, before);
     // ftruncate, getdents.
     // fd was /a, renamed over /b; fd2 names the replaced file.
-    p.res(Request::Ftruncate { fd, size: 0 }).unwrap();
+    p.res(Request::Ftruncate { fd, size: Offset::ZERO }).unwrap();
     assert_eq!(p.stat("/b").unwrap().size, 0);
     let d = p.open("/", O_RDONLY, 0).unwrap();
     let dbuf = p.alloc(4096, false);

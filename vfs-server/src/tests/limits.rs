@@ -9,6 +9,7 @@ use crate::limits::Limits;
 use crate::pipe::PIPE_STEP;
 use minix_abi::endpoint::{Sender, PM};
 use minix_abi::errno::*;
+use minix_abi::offset::Offset;
 use minix_abi::vfs::flags::*;
 use minix_abi::vm::{MAP_PRIVATE, PROT_READ};
 
@@ -110,7 +111,7 @@ fn files(p: &P, n: usize) {
 /// Opens `/f{i}`, maps it and closes it, as the hostile tester did.
 fn map_and_close(p: &P, i: usize) -> Result<u32, Errno> {
     let fd = p.open(&format!("/f{i}"), O_RDONLY, 0)?;
-    let r = p.res(Request::Mmap { fd, prot: PROT_READ, flags: MAP_PRIVATE, addr: 0, len: 4096, offset: 0 });
+    let r = p.res(Request::Mmap { fd, prot: PROT_READ, flags: MAP_PRIVATE, addr: 0, len: 4096, offset: Offset::ZERO });
     p.close(fd).unwrap();
     r?;
     Ok(p.stat(&format!("/f{i}")).unwrap().ino as u32)

@@ -10,7 +10,7 @@ use minix_abi::vm::{MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE};
 const A: u32 = 0x1004;
 
 fn mmap(p: &P, fd: u32, prot: u64, flags: u64, offset: u64) -> Result<u64, Errno> {
-    p.res(Request::Mmap { fd, prot, flags, addr: 0, len: 8192, offset })
+    p.res(Request::Mmap { fd, prot, flags, addr: 0, len: 8192, offset: off(offset) })
 }
 
 #[test]
@@ -36,7 +36,7 @@ fn checks_then_vm_maps() {
     assert_eq!(p.write(fd, b"abc"), Ok(3));
     assert_eq!(p.res(Request::WriteSmall { fd, len: 2, data: minix_abi::vfs::pack_small(b"XY") }), Ok(2));
     assert_eq!(w.mem.borrow().vm_writes, [(map.ino, 4000, 3, b"abc".to_vec()), (map.ino, 4003, 2, b"XY".to_vec())]);
-    p.res(Request::Ftruncate { fd, size: 10 }).unwrap();
+    p.res(Request::Ftruncate { fd, size: off(10) }).unwrap();
     assert_eq!(p.open("/f", O_WRONLY | O_TRUNC, 0).map(|_| ()), Ok(()));
     assert_eq!(w.mem.borrow().vm_truncs, [(map.ino, 10), (map.ino, 0)]);
     // The file outlives its name and descriptors while VM maps it.

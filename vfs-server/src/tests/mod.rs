@@ -8,9 +8,12 @@
 //! the mark, VFS has the range fixed and repeats.
 
 mod calls;
+mod creat_symlink;
 mod limits;
 mod mmap;
+mod offsets;
 mod pipes;
+mod trailing_slash;
 
 use crate::env::{Env, NameSlot, SCRATCH};
 use crate::{Outcome, Vfs, STRIPES};
@@ -19,12 +22,18 @@ use minix_abi::endpoint::{Endpoint, VFS};
 use minix_abi::errno::{Errno, EFAULT, EPERM};
 use minix_abi::fs::{self, IO_MAX};
 use minix_abi::message::{RawRequest, Reply};
+pub use minix_abi::offset::Offset;
 use minix_abi::vfs::Request;
 use minixfs::{mkfs, FileSystem, FormatOptions, RamDisk};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const PAGE: u64 = 4096;
+
+/// A position the test knows to be one.
+pub fn off(v: u64) -> Offset {
+    Offset::new(v).unwrap()
+}
 /// Where every fake process's memory starts.
 pub const BASE: u64 = 0x10_0000;
 /// Bytes of memory per fake process.

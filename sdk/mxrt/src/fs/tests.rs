@@ -232,6 +232,25 @@ fn large_transfers_pass_the_buffer() {
     assert_eq!(only(), (vfs::GETDENTS, vec![5, addr(&buf), 4096]));
 }
 
+/// An offset or size above i64::MAX is a negative off_t, which the
+/// protocol cannot carry: EINVAL, VFS's answer, and no message at all.
+#[test]
+fn negative_offsets_and_sizes_never_leave() {
+    let mut buf = [0u8; 8];
+    for o in [u64::MAX, 1 << 63] {
+        assert_eq!(pread(Fd(3), &mut buf, o), Err(EINVAL));
+        assert_eq!(pwrite(Fd(3), &buf, o), Err(EINVAL));
+        assert_eq!(ftruncate(Fd(3), o), Err(EINVAL));
+        assert_eq!(truncate(b"/f", o), Err(EINVAL));
+        assert_eq!(mmap(Fd(3), 0, 4096, 1, 2, o & !4095), Err(EINVAL));
+    }
+    assert_eq!(sent(), vec![]);
+    // The largest offset still goes.
+    answer(&[Reply::ok(0)]);
+    assert_eq!(pread(Fd(3), &mut buf[..0], i64::MAX as u64), Ok(0));
+    assert_eq!(only(), (vfs::PREAD, vec![3, addr(&buf), 0, i64::MAX as u64]));
+}
+
 #[test]
 fn replies_that_cannot_be_are_eio() {
     let mut buf = [0u8; 8];
