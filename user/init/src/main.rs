@@ -23,6 +23,8 @@ mod tests_grant;
 #[cfg(target_os = "none")]
 mod tests_hostile;
 #[cfg(target_os = "none")]
+mod tests_memory;
+#[cfg(target_os = "none")]
 mod tests_mmap;
 #[cfg(target_os = "none")]
 mod tests_proc;
@@ -61,6 +63,7 @@ mod glue {
                 crate::tests_mmap::TESTS,
                 crate::tests_blk::registered(),
                 crate::tests_exhaust::TESTS,
+                crate::tests_memory::TESTS,
                 crate::tests_fuzz::TESTS,
                 crate::tests_soak::TESTS,
             ]);

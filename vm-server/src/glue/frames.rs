@@ -51,6 +51,8 @@ pub struct Sel4Frames {
     heap_reserve: u64,
     /// Frames of untyped memory the heap leaves for paging structures.
     paging_floor: u64,
+    /// Paging structures made for processes' VSpaces.
+    paging_live: u64,
 }
 
 impl Sel4Frames {
@@ -79,6 +81,7 @@ impl Sel4Frames {
             is_free: Vec::new(),
             heap_reserve: 0,
             paging_floor: 0,
+            paging_live: 0,
         }
     }
 
@@ -174,6 +177,23 @@ impl Sel4Frames {
                 Err(_) => return Err(ENOMEM),
             }
         }
+    }
+
+    /// Paging structures VM holds for processes.
+    pub fn paging_structures(&self) -> u64 {
+        self.paging_live
+    }
+
+    /// Maps `frame` at `vaddr` in a process's `vspace`, making the paging
+    /// structures it lacks.
+    pub fn map_user(&mut self, vspace: sel4::VSpace, frame: Frame, vaddr: u64, rights: CapRights) -> Result<(), Errno> {
+        let (res, live) = (&mut self.res, &mut self.paging_live);
+        sel4::map_frame_with(vspace, frame, vaddr, rights, &mut |ty| {
+            let made = res.alloc(ty, 0);
+            *live += made.is_ok() as u64;
+            made
+        })
+        .map_err(|_| ENOMEM)
     }
 
     /// Frames ever made plus those still makeable.

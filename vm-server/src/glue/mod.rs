@@ -202,7 +202,18 @@ impl Vm {
                 },
                 None,
             )),
-            Request::Info => {
+            Request::Info { vm: true } => {
+                let (used, size) = sel4_root_task::heap_used_and_size();
+                let m = vm::VmMemory {
+                    free_frames: self.frames.free_frames(),
+                    heap_used: used as u64,
+                    heap_size: size as u64,
+                    paging: self.frames.paging_structures(),
+                };
+                let (status, vals) = m.to_reply();
+                Ok((Reply::ok_with(status, vals), None))
+            }
+            Request::Info { vm: false } => {
                 let resident = self.procs.get(&who.0).map_or(0, |p| p.space.resident_pages() as u64);
                 Ok((Reply::ok_with(self.frames.free_frames(), [self.frames.total_frames(), resident, 0]), None))
             }

@@ -59,7 +59,7 @@ impl UserVSpace {
             }
         };
         let rights = if m.writable { CapRights::READ_WRITE } else { CapRights::READ };
-        if frames.res.map(self.vspace(), Frame::from_bits(cap), m.vaddr, rights).is_err() {
+        if frames.map_user(self.vspace(), Frame::from_bits(cap), m.vaddr, rights).is_err() {
             self.release_cap(frames, cap, pool);
             return Err(ENOMEM);
         }
