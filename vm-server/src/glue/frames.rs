@@ -12,11 +12,19 @@
 //! a fault that finds no recycled frame takes a ready one: no retype, no
 //! window mapping and no CNode_Copy on its path, and no zeroing either,
 //! since the kernel hands out untyped memory zeroed.
+//!
+//! Paging structures (processes' and VM's own) are each made in a 4 KiB
+//! unit of their own (`sel4_alloc::units`), so deleting one gives its
+//! memory back to the spare pages, from which a refill can make a frame
+//! when the large untypeds are used up. What each user of the spare pages
+//! may take is `vm_server::budget`'s decision.
 extern crate alloc;
 use super::res::{Res, SELF_VSPACE};
 use alloc::vec::Vec;
 use minix_abi::errno::{Errno, ENOMEM};
-use sel4::{CapRights, Frame, FrameWindow, PAGE_SIZE};
+use sel4::{object, CPtr, CapRights, Frame, FrameWindow, PAGE_SIZE};
+use sel4_alloc::units::{InUnit, UnitPool};
+use vm_server::budget::Budget;
 use vm_server::frames::{FrameAllocator, FrameId, RefCounts};
 
 /// Base of VM's window onto its frames (below 4 GiB, as all addresses).
@@ -25,6 +33,9 @@ pub const WINDOW: u64 = 0x8000_0000;
 const WINDOW_FRAMES: u64 = 1 << 18;
 /// Frames made per refill.
 const REFILL_BATCH: u64 = 64;
+/// Units carved per retype when none is free: 256 KiB, a few VSpaces'
+/// worth of paging structures.
+const UNIT_BATCH: u64 = 64;
 
 pub struct Sel4Frames {
     pub res: Res,
@@ -45,13 +56,12 @@ pub struct Sel4Frames {
     refs: RefCounts,
     /// Whether each frame is on the free list.
     is_free: Vec<bool>,
-    /// Frames of untyped memory kept back from processes for VM's own
-    /// heap (see `heap.rs`): processes see that many fewer free frames,
-    /// and no frame for a process is ever made out of them.
-    heap_reserve: u64,
-    /// Frames of untyped memory the heap leaves for paging structures.
-    paging_floor: u64,
-    /// Paging structures made for processes' VSpaces.
+    /// What processes' frames, paging structures and the heap may each
+    /// take of the spare pages.
+    budget: Budget,
+    /// Free 4 KiB units: paging structures' memory once they are deleted.
+    units: UnitPool,
+    /// Paging structures held for processes' VSpaces (PML4s not counted).
     paging_live: u64,
 }
 
@@ -79,8 +89,8 @@ impl Sel4Frames {
             fresh: Vec::new(),
             refs: RefCounts::new(),
             is_free: Vec::new(),
-            heap_reserve: 0,
-            paging_floor: 0,
+            budget: Budget::new(0),
+            units: UnitPool::new(),
             paging_live: 0,
         }
     }
@@ -120,14 +130,15 @@ impl Sel4Frames {
     }
 
     /// Frames that could still be handed to processes: the free list, the
-    /// fresh frames, and what untyped memory can still make beyond the heap
-    /// reserve.
+    /// fresh frames, and what the spare pages allow them.
     pub fn free_frames(&self) -> u64 {
-        (self.free.len() + self.fresh.len()) as u64 + self.untyped_frames_for_processes()
+        self.budget.free_frames((self.free.len() + self.fresh.len()) as u64, self.spare())
     }
 
-    fn untyped_frames_for_processes(&self) -> u64 {
-        (self.res.ut.free_ram() / PAGE_SIZE as u64).saturating_sub(self.heap_reserve)
+    /// Pages not made into anything yet: untyped memory past the
+    /// watermarks and free units.
+    fn spare(&self) -> u64 {
+        self.res.ut.free_ram() / PAGE_SIZE as u64 + self.units.free_units()
     }
 
     /// Heap bytes the per-frame tables take for `frames` frames.
@@ -150,33 +161,88 @@ impl Sel4Frames {
         self.fresh.reserve_exact((REFILL_BATCH as usize).saturating_sub(self.fresh.len()));
     }
 
-    /// Keeps `frames` frames of untyped memory from processes' pages, for
-    /// the heap and for paging structures; the heap leaves `paging` of them.
-    pub fn set_heap_reserve(&mut self, frames: u64, paging: u64) {
-        self.heap_reserve = frames;
-        self.paging_floor = paging;
+    /// Shares the memory out for a machine of `total` pages (at start).
+    pub fn set_budget(&mut self, total: u64) {
+        self.budget = Budget::new(total);
+        // Every unit there could ever be fits on the free list without it
+        // growing, so putting one back never allocates (an exit must not
+        // fail for want of heap).
+        self.units.reserve(total);
     }
 
-    /// Up to `n` new frames for VM's heap, in consecutive slots, made from
-    /// untyped memory (the reserve first). Returns (first slot, count).
-    pub fn heap_frames(&mut self, n: u64) -> Result<(u64, u64), Errno> {
-        // The heap never takes the last of untyped memory: paging
-        // structures (page tables of processes) can only be made from it.
-        let ut_frames = self.res.ut.free_ram() / PAGE_SIZE as u64;
-        let mut n = n.max(1).min(ut_frames.saturating_sub(self.paging_floor));
+    /// New frames for VM's heap, at most `out.len()` and what the heap's
+    /// part of the budget allows: one contiguous run from the large
+    /// untypeds, or else free units one by one. Returns how many.
+    pub fn heap_frames(&mut self, out: &mut [Frame]) -> usize {
+        let mut n = self.budget.for_heap(self.spare(), out.len() as u64);
         if n == 0 {
-            return Err(ENOMEM);
+            return 0;
         }
-        loop {
+        let got = loop {
             match self.res.alloc_frames_contig(n) {
                 Ok(first) => {
-                    self.heap_reserve = self.heap_reserve.saturating_sub(n);
-                    return Ok((first, n));
+                    for (i, f) in out.iter_mut().take(n as usize).enumerate() {
+                        *f = Frame::from_bits(first + i as u64);
+                    }
+                    break n as usize;
                 }
                 Err(_) if n > 1 => n /= 2,
-                Err(_) => return Err(ENOMEM),
+                Err(_) => {
+                    let mut got = 0;
+                    while got < n as usize {
+                        let Some(cap) = self.frame_from_unit() else { break };
+                        out[got] = Frame::from_bits(cap);
+                        got += 1;
+                    }
+                    break got;
+                }
+            }
+        };
+        self.budget.heap_took(got as u64);
+        got
+    }
+
+    /// A frame made in a free unit (which stays its parent for good).
+    fn frame_from_unit(&mut self) -> Option<u64> {
+        let unit = self.units.take()?;
+        self.units.make_in(&mut self.res, unit, object::FRAME_4K).ok().map(|o| o.obj)
+    }
+
+    /// A paging structure for VM's own VSpace (window and heap), in a
+    /// unit; VM's never go away.
+    fn own_paging(res: &mut Res, units: &mut UnitPool, ty: u64) -> Result<CPtr, sel4::Error> {
+        units.make(res, ty, UNIT_BATCH).map(|o| CPtr(o.obj))
+    }
+
+    /// The maker of VM's own paging structures, for mapping into VM's
+    /// VSpace (heap growth).
+    pub fn own_paging_fn(&mut self) -> impl FnMut(u64) -> Result<CPtr, sel4::Error> + '_ {
+        let (res, units) = (&mut self.res, &mut self.units);
+        move |ty| Self::own_paging(res, units, ty)
+    }
+
+    /// A PML4 for a process, in a unit, if the budget lets paging
+    /// structures have one more page.
+    pub fn make_pml4(&mut self) -> Result<InUnit, Errno> {
+        if !self.budget.for_paging(self.spare()) {
+            return Err(ENOMEM);
+        }
+        self.units.make(&mut self.res, object::PML4, UNIT_BATCH).map_err(|_| ENOMEM)
+    }
+
+    /// Deletes a process's paging structures (given with their types),
+    /// tables before directories before PDPTs, and puts their units back.
+    /// Deleting a structure's last cap unmaps it from the level above.
+    pub fn release_paging(&mut self, made: &mut alloc::vec::Vec<(InUnit, u64)>) {
+        for level in [object::PAGE_TABLE, object::PAGE_DIRECTORY, object::PDPT] {
+            for &(o, ty) in made.iter() {
+                if ty == level {
+                    self.units.release(&mut self.res, o);
+                    self.paging_live -= 1;
+                }
             }
         }
+        made.clear();
     }
 
     /// Paging structures VM holds for processes.
@@ -185,29 +251,41 @@ impl Sel4Frames {
     }
 
     /// Maps `frame` at `vaddr` in a process's `vspace`, making the paging
-    /// structures it lacks.
-    pub fn map_user(&mut self, vspace: sel4::VSpace, frame: Frame, vaddr: u64, rights: CapRights) -> Result<(), Errno> {
-        let (res, live) = (&mut self.res, &mut self.paging_live);
+    /// structures it lacks, each in a unit, recorded in `made` with its
+    /// type (the VSpace deletes them when its process is gone).
+    pub fn map_user(
+        &mut self,
+        vspace: sel4::VSpace,
+        frame: Frame,
+        vaddr: u64,
+        rights: CapRights,
+        made: &mut alloc::vec::Vec<(InUnit, u64)>,
+    ) -> Result<(), Errno> {
+        let (res, units, budget, live) = (&mut self.res, &mut self.units, &self.budget, &mut self.paging_live);
         sel4::map_frame_with(vspace, frame, vaddr, rights, &mut |ty| {
-            let made = res.alloc(ty, 0);
-            *live += made.is_ok() as u64;
-            made
+            if !budget.for_paging(res.ut.free_ram() / PAGE_SIZE as u64 + units.free_units()) {
+                return Err(sel4::Error::NotEnoughMemory);
+            }
+            let o = units.make(res, ty, UNIT_BATCH)?;
+            made.push((o, ty));
+            *live += 1;
+            Ok(CPtr(o.obj))
         })
         .map_err(|_| ENOMEM)
     }
 
     /// Frames ever made plus those still makeable.
     pub fn total_frames(&self) -> u64 {
-        self.masters.len() as u64 + self.res.ut.free_ram() / PAGE_SIZE as u64
+        self.masters.len() as u64 + self.spare()
     }
 
     fn adopt(&mut self, cap: u64) -> Result<FrameId, Errno> {
-        let res = &mut self.res;
+        let (res, units) = (&mut self.res, &mut self.units);
         // SAFETY: `cap` is a frame just retyped from untyped memory (by
         // refill or alloc_contig), so it is mapped nowhere yet; its other
         // caps are the copies VM gives processes, which VM maps only into
         // their VSpaces, never its own. The window is full at 1 GiB.
-        let id = unsafe { self.window.push(Frame::from_bits(cap), &mut |ty| res.alloc(ty, 0)) }.map_err(|_| ENOMEM)?;
+        let id = unsafe { self.window.push(Frame::from_bits(cap), &mut |ty| Self::own_paging(res, units, ty)) }.map_err(|_| ENOMEM)?;
         debug_assert_eq!(id, self.masters.len() as u64);
         let id = FrameId(id);
         self.masters.push(cap);
@@ -272,22 +350,27 @@ impl Sel4Frames {
     #[cold]
     #[inline(never)]
     fn refill(&mut self) -> Result<(), Errno> {
-        let mut n = REFILL_BATCH.min(self.untyped_frames_for_processes());
+        let mut n = REFILL_BATCH.min(self.budget.for_frames(self.spare()));
         if n == 0 {
             return Err(ENOMEM);
         }
-        let first = loop {
+        // One retype from the large untypeds; once they are used up, the
+        // memory is in free units (paging structures deleted), one frame
+        // each.
+        let caps: Vec<u64> = loop {
             match self.res.alloc_frames_contig(n) {
-                Ok(first) => break first,
+                Ok(first) => break (first..first + n).collect(),
                 Err(_) if n > 1 => n /= 2,
-                Err(_) => return Err(ENOMEM),
+                Err(_) => {
+                    break (0..REFILL_BATCH.min(self.budget.for_frames(self.spare()))).map_while(|_| self.frame_from_unit()).collect()
+                }
             }
         };
-        let mut made = Vec::with_capacity(n as usize);
-        for i in 0..n {
-            match self.adopt(first + i) {
+        let mut made = Vec::with_capacity(caps.len());
+        for cap in caps {
+            match self.adopt(cap) {
                 Ok(id) => made.push(id),
-                Err(_) => self.res.delete(first + i),
+                Err(_) => self.res.delete(cap),
             }
         }
         for &id in &made {

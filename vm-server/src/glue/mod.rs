@@ -72,6 +72,9 @@ struct Vm {
     /// message: requests that build bookkeeping answer ENOMEM and faults
     /// that need a new page kill, rather than risk a failed allocation.
     heap_short: bool,
+    /// The heap is short and holds less than `heap::CRITICAL` bytes free:
+    /// faults that need a new page kill rather than risk an allocation.
+    heap_critical: bool,
 }
 
 fn main(arg: u64) -> ! {
@@ -97,10 +100,11 @@ fn main(arg: u64) -> ! {
         scratch: Default::default(),
         scratch_frames: alloc::vec::Vec::new(),
         heap_short: false,
+        heap_critical: false,
     };
     println!("vm: {} MiB of memory in {} untyped caps", vm.frames.res.ut.free_ram() >> 20, count);
     let total_frames = vm.frames.res.ut.free_ram() / PAGE_SIZE as u64;
-    vm.frames.set_heap_reserve(total_frames >> heap::RESERVE_SHIFT, total_frames >> heap::PAGING_SHIFT);
+    vm.frames.set_budget(total_frames);
     // The per-frame tables get their full size now, so they never need a
     // large reallocation later.
     if !vm.ensure_heap(heap::LOW_WATER + vm.frames.table_bytes(total_frames)) {
@@ -118,6 +122,11 @@ fn main(arg: u64) -> ! {
     let mut msg = sel4::recv(ep);
     loop {
         vm.heap_short = !vm.ensure_heap(heap::LOW_WATER);
+        // Below its low-water mark with its part of memory used up, the
+        // heap still holds at least CRITICAL bytes for faults: calls that
+        // build bookkeeping are refused first, and only below CRITICAL do
+        // faults that need a page kill (any process, init included).
+        vm.heap_critical = vm.heap_short && sel4_root_task::heap_free_bytes() < heap::CRITICAL;
         let (reply, cap) = vm.handle(&msg);
         // Whatever a handler did not move out of the receive slot (a cap
         // attached by a process that should send none, or the second of
@@ -525,7 +534,7 @@ impl Vm {
         // to map) goes straight to the mapping. Everything else is
         // policy::fault_action's decision.
         let (kind, outcome) = match Fault::decode(msg) {
-            Fault::Vm(f) if !self.heap_short => {
+            Fault::Vm(f) if !self.heap_critical => {
                 p.tlb.invalidate(f.addr & !(PAGE_SIZE as u64 - 1));
                 match p.space.handle_fault(f.addr, f.is_write(), &mut self.frames) {
                     FaultOutcome::Map(m) => match p.vs.install(&mut self.frames, &m, None) {
@@ -544,7 +553,7 @@ impl Vm {
             Fault::UserException { .. } => (FaultKind::Exception, None),
             Fault::Other { .. } => (FaultKind::Other, None),
         };
-        let sig = match policy::fault_action(kind, self.heap_short, outcome.as_ref()) {
+        let sig = match policy::fault_action(kind, self.heap_critical, outcome.as_ref()) {
             FaultAction::Kill(sig) => sig,
             // Only a Map outcome maps, and that was handled above.
             FaultAction::Map => SIGSEGV,
