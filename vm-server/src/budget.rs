@@ -9,7 +9,8 @@
 //!   the paging reserve, so neither is ever taken by processes' data;
 //! * **paging structures** (every level a process's VSpace needs, each in
 //!   its own unit) take anything beyond the heap's part, the paging
-//!   reserve included: a page table is never starved by frames;
+//!   reserve included, and past that a frame from VM's free list: a page
+//!   table is never starved by frames;
 //! * **VM's heap** takes only its own part, which shrinks as the heap
 //!   grows and is never refilled, so the heap can never take memory from
 //!   processes for good; past it, requests that build bookkeeping answer
@@ -31,6 +32,15 @@ pub const RESERVE_SHIFT: u32 = 3;
 /// table for every 2 MiB of all of memory, many times over, or one
 /// page table each for that many scattered pages).
 pub const PAGING_SHIFT: u32 = 6;
+
+/// Where a new paging structure's page comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PagingSource {
+    /// The spare pages (a free unit, or untyped memory).
+    Spare,
+    /// A frame on VM's free list, taken out of the pool.
+    FreeFrame,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budget {
@@ -68,6 +78,20 @@ impl Budget {
     #[inline]
     pub fn for_paging(&self, spare: u64) -> bool {
         spare > self.heap_left
+    }
+
+    /// Where a paging structure comes from: the spare pages while the
+    /// budget allows, else one of `free_frames` frames on VM's free list
+    /// (memory processes freed, which page tables may always have), else
+    /// nowhere.
+    pub fn paging_source(&self, spare: u64, free_frames: u64) -> Option<PagingSource> {
+        if self.for_paging(spare) {
+            Some(PagingSource::Spare)
+        } else if free_frames > 0 {
+            Some(PagingSource::FreeFrame)
+        } else {
+            None
+        }
     }
 
     /// How many of `want` pages the heap may take out of `spare`.

@@ -6,7 +6,7 @@
 //! frames processes see are exactly back where they started.
 
 use proptest::prelude::*;
-use vm_server::budget::Budget;
+use vm_server::budget::{Budget, PagingSource};
 
 /// A machine of pages as VM's glue keeps them: spare (not made into
 /// anything), frames on the free list, frames and paging structures that
@@ -50,11 +50,15 @@ impl Machine {
         true
     }
 
+    /// A paging structure, from where the budget says: spare pages, or a
+    /// frame taken off the free list (its unit then counts as the paging
+    /// structure's, and goes back to the spare pages when it is deleted).
     fn paging(&mut self) -> bool {
-        if !self.budget.for_paging(self.spare) {
-            return false;
+        match self.budget.paging_source(self.spare, self.free_list) {
+            Some(PagingSource::Spare) => self.spare -= 1,
+            Some(PagingSource::FreeFrame) => self.free_list -= 1,
+            None => return false,
         }
-        self.spare -= 1;
         self.paging_held += 1;
         true
     }
@@ -106,10 +110,11 @@ proptest! {
             m.apply(o);
             prop_assert!(m.spare >= m.budget.heap_left(), "the heap's part is always there");
             prop_assert!(m.heap <= heap_part, "the heap took more than its part");
-            // Fewer paging structures than the reserve held: one more can
-            // always be made, whatever frames took.
-            if m.paging_held < m.budget.paging_reserve() {
-                prop_assert!(m.budget.for_paging(m.spare));
+            // Fewer paging structures than the reserve held, or frames on
+            // the free list: one more can always be made, whatever frames
+            // took.
+            if m.paging_held < m.budget.paging_reserve() || m.free_list > 0 {
+                prop_assert!(m.budget.paging_source(m.spare, m.free_list).is_some());
             }
         }
         m.apply(&Op::ExitAll);
@@ -133,6 +138,25 @@ fn frames_fill_memory_then_the_paging_reserve_is_left() {
     m.apply(&Op::ExitAll);
     assert_eq!(m.free_frames(), 8192 - (8192 >> 3));
     assert!((0..m.budget.paging_reserve()).all(|_| m.paging()));
+}
+
+#[test]
+fn frames_freed_by_a_dense_process_become_page_tables() {
+    let mut m = Machine::new(8192);
+    // A dense process takes every frame it may, then exits: its frames
+    // wait on the free list and the spare pages are down to the reserves.
+    while m.frame() {}
+    m.apply(&Op::ExitAll);
+    let free = m.free_frames();
+    // A sparse one: a page table per page, far more than the reserve.
+    let mut pages = 0;
+    while m.paging() && m.frame() {
+        pages += 1;
+    }
+    assert!(pages > 2 * m.budget.paging_reserve(), "page tables were starved by free frames: {pages}");
+    assert!(m.spare >= m.budget.heap_left());
+    m.apply(&Op::ExitAll);
+    assert_eq!(m.free_frames(), free);
 }
 
 #[test]

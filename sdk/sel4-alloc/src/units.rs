@@ -33,11 +33,14 @@ pub struct UnitPool {
     free: Vec<u64>,
     /// Units ever carved.
     carved: u64,
+    /// Units found busy when they should have been free (a bug
+    /// elsewhere), and left alone.
+    dropped: u64,
 }
 
 impl UnitPool {
     pub const fn new() -> UnitPool {
-        UnitPool { free: Vec::new(), carved: 0 }
+        UnitPool { free: Vec::new(), carved: 0, dropped: 0 }
     }
 
     /// Units with nothing in them.
@@ -90,16 +93,28 @@ impl UnitPool {
         self.make_in(res, unit, ty)
     }
 
-    /// One 4 KiB object of type `ty` in `unit`, a unit with no children
-    /// (taken with [`UnitPool::take`]); on failure the unit goes back.
+    /// One 4 KiB object of type `ty` in `unit`, a unit that should have
+    /// no children (taken with [`UnitPool::take`], or whose object the
+    /// caller deleted). On failure the unit goes back on the list, unless
+    /// the kernel found no room in it: then something still lives there,
+    /// and the unit is dropped rather than refused again and again.
     pub fn make_in<const N: usize, K: Invoke>(&mut self, res: &mut ObjectAllocator<N, K>, unit: u64, ty: u64) -> Result<InUnit, Error> {
         match res.alloc_in(unit, ty, 0) {
             Ok(obj) => Ok(InUnit { obj: obj.0, unit }),
+            Err(Error::NotEnoughMemory) => {
+                self.dropped += 1;
+                Err(Error::NotEnoughMemory)
+            }
             Err(e) => {
                 self.free.push(unit);
                 Err(e)
             }
         }
+    }
+
+    /// Units dropped because they were found busy.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
     }
 
     /// Deletes the object and puts its unit back. The object's cap must be
@@ -146,15 +161,21 @@ mod tests {
     }
 
     #[test]
-    fn a_busy_unit_is_refused_and_kept() {
+    fn a_busy_unit_is_refused_and_dropped() {
         let mut r = res();
         let mut u = UnitPool::new();
-        let a = u.make(&mut r, object::PAGE_TABLE, 1).unwrap();
-        // Retyping a unit that still holds an object fails in the kernel;
-        // the pool puts the unit on its list again (the caller chose it).
+        let a = u.make(&mut r, object::PAGE_TABLE, 2).unwrap();
+        // A copy of the object's cap keeps the unit busy after the object's
+        // own cap is deleted: the kernel refuses to retype it, and the pool
+        // drops the unit rather than hand it out again.
+        let copy = r.copy_cap(a.obj, sel4::CapRights::READ_WRITE).unwrap();
+        r.delete(a.obj);
         assert_eq!(u.make_in(&mut r, a.unit, object::FRAME_4K), Err(Error::NotEnoughMemory));
-        assert_eq!(u.free_units(), 1);
+        assert_eq!((u.free_units(), u.dropped()), (1, 1));
         assert_eq!(r.kernel().children_of(a.unit), 1);
+        // The other unit still serves.
+        assert!(u.make(&mut r, object::FRAME_4K, 2).is_ok());
+        r.delete(copy);
     }
 
     #[test]

@@ -162,6 +162,34 @@ fn back_where_it_was(before: &VmMemory) -> Result<(), &'static str> {
     ensure(after.heap_used <= before.heap_used + HEAP_MARGIN, "VM's heap in use did not come back")
 }
 
+/// One page touched in every 2 MiB from `SPARSE_BASE` to `SPARSE_END`:
+/// 1,023 pages, each needing a page table of its own.
+fn touch_sparse() -> bool {
+    let mut a = SPARSE_BASE;
+    let mut toggle = false;
+    while a < SPARSE_END {
+        if !touch_one(a, toggle) {
+            return false;
+        }
+        toggle = !toggle;
+        a += PT_SPAN;
+    }
+    true
+}
+
+/// Touches as many pages as VM says are free, less room for their page
+/// tables; false if it could not.
+fn touch_all_free() -> bool {
+    let Ok(free) = posix::vm_info().map(|i| i.0) else { return false };
+    let pages = free.saturating_sub(free / 256 + 64);
+    let Ok(mut m) = posix::mmap_region(pages.max(1) * PAGE, PROT_READ | PROT_WRITE) else { return false };
+    for i in 0..pages {
+        m.write_u64(i * PAGE, i);
+    }
+    core::mem::forget(m);
+    true
+}
+
 /// Sparse children (one touched page per page table, across 2 GiB) held
 /// alive together, then one that takes the rest of memory, then all exit.
 /// Their page tables must come back, as frames and as page tables for a
@@ -175,34 +203,14 @@ fn page_tables_come_back() -> Result<(), &'static str> {
     for _ in 0..SPARSE_CHILDREN {
         // A fork VM refuses ends the storm early; the gate must open all
         // the same, or the children would keep their memory for good.
-        let Ok((pid, ok)) = start_at_gate(&gate, || {
-            let mut a = SPARSE_BASE;
-            let mut toggle = false;
-            while a < SPARSE_END {
-                if !touch_one(a, toggle) {
-                    return false;
-                }
-                toggle = !toggle;
-                a += PT_SPAN;
-            }
-            true
-        }) else {
+        let Ok((pid, ok)) = start_at_gate(&gate, touch_sparse) else {
             break;
         };
         pids.push(pid);
         sparse_ok += ok as u64;
     }
     // The rest of memory, densely, leaving room for its own page tables.
-    let dense = start_at_gate(&gate, || {
-        let Ok(free) = posix::vm_info().map(|i| i.0) else { return false };
-        let pages = free.saturating_sub(free / 256 + 64);
-        let Ok(mut m) = posix::mmap_region(pages.max(1) * PAGE, PROT_READ | PROT_WRITE) else { return false };
-        for i in 0..pages {
-            m.write_u64(i * PAGE, i);
-        }
-        core::mem::forget(m);
-        true
-    });
+    let dense = start_at_gate(&gate, touch_all_free);
     if let Ok((pid, _)) = dense {
         pids.push(pid);
     }
@@ -219,6 +227,37 @@ fn page_tables_come_back() -> Result<(), &'static str> {
     ensure(sparse_ok == SPARSE_CHILDREN, "a sparse child could not map its pages")?;
     back_where_it_was(&before)?;
     fresh_process_maps(16 << 20)
+}
+
+/// A process takes every free frame and exits, so VM's memory waits on
+/// its free list as frames; then sparse children, alive together, need
+/// far more page tables than the paging reserve holds. They must get them
+/// from the freed frames, and everything must come back after.
+fn page_tables_from_freed_frames() -> Result<(), &'static str> {
+    const SPARSE_CHILDREN: u64 = 3;
+    let before = memory()?;
+    let s = in_child(|| if touch_all_free() { 0 } else { 1 })?;
+    ensure(exited_ok(s), "the dense process could not touch every free frame")?;
+    let gate = Gate::new()?;
+    let mut pids = Vec::new();
+    let mut sparse_ok = 0;
+    for _ in 0..SPARSE_CHILDREN {
+        let Ok((pid, ok)) = start_at_gate(&gate, touch_sparse) else { break };
+        pids.push(pid);
+        sparse_ok += ok as u64;
+    }
+    let during = memory()?;
+    gate.open();
+    let failed = reap(&pids);
+    sel4_root_task::println!(
+        "memory: after a dense process, {} of {} sparse children mapped everything; paging during {}",
+        sparse_ok,
+        SPARSE_CHILDREN,
+        during.paging
+    );
+    ensure(failed == 0, "a sparse child died")?;
+    ensure(sparse_ok == SPARSE_CHILDREN, "page tables were starved by free frames")?;
+    back_where_it_was(&before)
 }
 
 /// A process with many regions forks until VM refuses (or 200 times),
@@ -339,6 +378,7 @@ fn accounting_storm() -> Result<(), &'static str> {
 
 pub const TESTS: &[Test] = &[
     Test { name: "memory.page_tables_come_back", run: |_| page_tables_come_back() },
+    Test { name: "memory.page_tables_from_freed_frames", run: |_| page_tables_from_freed_frames() },
     Test { name: "memory.fork_storm_heap_comes_back", run: |_| fork_storm_heap_comes_back() },
     Test { name: "memory.accounting_storm", run: |_| accounting_storm() },
 ];

@@ -13,17 +13,21 @@
 //! window mapping and no CNode_Copy on its path, and no zeroing either,
 //! since the kernel hands out untyped memory zeroed.
 //!
-//! Paging structures (processes' and VM's own) are each made in a 4 KiB
-//! unit of their own (`sel4_alloc::units`), so deleting one gives its
-//! memory back to the spare pages, from which a refill can make a frame
-//! when the large untypeds are used up. What each user of the spare pages
-//! may take is `vm_server::budget`'s decision.
+//! Every frame for processes, and every paging structure, is made in a
+//! 4 KiB unit of its own (`sel4_alloc::units`), so its memory can become
+//! something else: a deleted page table's unit becomes a frame, and a
+//! frame on the free list can be taken out of the pool to become a page
+//! table (see `paging.rs`). A frame taken out leaves a *hole* in the
+//! window: its index keeps a mapping of one shared filler frame, so every
+//! index below `window.len()` stays mapped, and the next frame made fills
+//! the hole. What each user of the spare pages may take is
+//! `vm_server::budget`'s decision.
 extern crate alloc;
 use super::res::{Res, SELF_VSPACE};
 use alloc::vec::Vec;
 use minix_abi::errno::{Errno, ENOMEM};
-use sel4::{object, CPtr, CapRights, Frame, FrameWindow, PAGE_SIZE};
-use sel4_alloc::units::{InUnit, UnitPool};
+use sel4::{object, CapRights, Frame, FrameWindow, PAGE_SIZE};
+use sel4_alloc::units::UnitPool;
 use vm_server::budget::Budget;
 use vm_server::frames::{FrameAllocator, FrameId, RefCounts};
 
@@ -35,18 +39,27 @@ const WINDOW_FRAMES: u64 = 1 << 18;
 const REFILL_BATCH: u64 = 64;
 /// Units carved per retype when none is free: 256 KiB, a few VSpaces'
 /// worth of paging structures.
-const UNIT_BATCH: u64 = 64;
+pub(super) const UNIT_BATCH: u64 = 64;
 
 pub struct Sel4Frames {
     pub res: Res,
     /// Every frame ever made, frame id = index: `masters.len()` equals
     /// `window.len()`. Private, so that only the pool maps into it.
-    window: FrameWindow,
-    masters: Vec<u64>,
+    pub(super) window: FrameWindow,
+    /// The cap of the frame mapped at each index: the frame's master, or
+    /// for a hole a copy of the filler's cap.
+    pub(super) masters: Vec<u64>,
+    /// The unit each frame was made in (0: none, a frame that can never
+    /// leave the pool, or a hole).
+    pub(super) unit_of: Vec<u64>,
+    /// Indexes whose frame was taken out of the pool; filled first.
+    pub(super) holes: Vec<FrameId>,
+    /// The frame mapped at every hole; nobody reads what it holds.
+    pub(super) filler: u64,
     /// A spare cap per frame for a process mapping, kept when the mapping
     /// goes away so the next mapping needs no CNode_Copy (0: none).
-    spares: Vec<u64>,
-    free: Vec<FrameId>,
+    pub(super) spares: Vec<u64>,
+    pub(super) free: Vec<FrameId>,
     /// Frames made by a refill and never used: zero, with a spare cap.
     /// Kept in descending order so that pops hand out ascending ids, which
     /// sit next to each other in the window.
@@ -55,14 +68,15 @@ pub struct Sel4Frames {
     /// test allocator so both follow the same rules.
     refs: RefCounts,
     /// Whether each frame is on the free list.
-    is_free: Vec<bool>,
+    pub(super) is_free: Vec<bool>,
     /// What processes' frames, paging structures and the heap may each
     /// take of the spare pages.
-    budget: Budget,
-    /// Free 4 KiB units: paging structures' memory once they are deleted.
-    units: UnitPool,
+    pub(super) budget: Budget,
+    /// Free 4 KiB units: memory not made into anything, or whose object
+    /// was deleted.
+    pub(super) units: UnitPool,
     /// Paging structures held for processes' VSpaces (PML4s not counted).
-    paging_live: u64,
+    pub(super) paging_live: u64,
 }
 
 impl Sel4Frames {
@@ -84,6 +98,9 @@ impl Sel4Frames {
             res,
             window,
             masters: Vec::new(),
+            unit_of: Vec::new(),
+            holes: Vec::new(),
+            filler: 0,
             spares: Vec::new(),
             free: Vec::new(),
             fresh: Vec::new(),
@@ -137,14 +154,14 @@ impl Sel4Frames {
 
     /// Pages not made into anything yet: untyped memory past the
     /// watermarks and free units.
-    fn spare(&self) -> u64 {
+    pub(super) fn spare(&self) -> u64 {
         self.res.ut.free_ram() / PAGE_SIZE as u64 + self.units.free_units()
     }
 
     /// Heap bytes the per-frame tables take for `frames` frames.
     pub fn table_bytes(&self, frames: u64) -> usize {
         frames as usize
-            * (2 * core::mem::size_of::<u64>()
+            * (3 * core::mem::size_of::<u64>()
                 + core::mem::size_of::<u32>()
                 + core::mem::size_of::<bool>()
                 + 2 * core::mem::size_of::<FrameId>())
@@ -155,15 +172,18 @@ impl Sel4Frames {
         let n = frames as usize;
         self.masters.reserve_exact(n.saturating_sub(self.masters.len()));
         self.spares.reserve_exact(n.saturating_sub(self.spares.len()));
+        self.unit_of.reserve_exact(n.saturating_sub(self.unit_of.len()));
         self.refs.reserve(n);
         self.is_free.reserve_exact(n.saturating_sub(self.is_free.len()));
         self.free.reserve_exact(n.saturating_sub(self.free.len()));
         self.fresh.reserve_exact((REFILL_BATCH as usize).saturating_sub(self.fresh.len()));
     }
 
-    /// Shares the memory out for a machine of `total` pages (at start).
+    /// Shares the memory out for a machine of `total` pages (at start),
+    /// and makes the filler frame holes are mapped to.
     pub fn set_budget(&mut self, total: u64) {
         self.budget = Budget::new(total);
+        self.filler = self.res.alloc(object::FRAME_4K, 0).map_or(0, |c| c.0);
         // Every unit there could ever be fits on the free list without it
         // growing, so putting one back never allocates (an exit must not
         // fail for want of heap).
@@ -203,83 +223,35 @@ impl Sel4Frames {
     }
 
     /// A frame made in a free unit (which stays its parent for good).
-    fn frame_from_unit(&mut self) -> Option<u64> {
+    pub(super) fn frame_from_unit(&mut self) -> Option<u64> {
         let unit = self.units.take()?;
         self.units.make_in(&mut self.res, unit, object::FRAME_4K).ok().map(|o| o.obj)
     }
 
-    /// A paging structure for VM's own VSpace (window and heap), in a
-    /// unit; VM's never go away.
-    fn own_paging(res: &mut Res, units: &mut UnitPool, ty: u64) -> Result<CPtr, sel4::Error> {
-        units.make(res, ty, UNIT_BATCH).map(|o| CPtr(o.obj))
-    }
-
-    /// The maker of VM's own paging structures, for mapping into VM's
-    /// VSpace (heap growth).
-    pub fn own_paging_fn(&mut self) -> impl FnMut(u64) -> Result<CPtr, sel4::Error> + '_ {
-        let (res, units) = (&mut self.res, &mut self.units);
-        move |ty| Self::own_paging(res, units, ty)
-    }
-
-    /// A PML4 for a process, in a unit, if the budget lets paging
-    /// structures have one more page.
-    pub fn make_pml4(&mut self) -> Result<InUnit, Errno> {
-        if !self.budget.for_paging(self.spare()) {
-            return Err(ENOMEM);
-        }
-        self.units.make(&mut self.res, object::PML4, UNIT_BATCH).map_err(|_| ENOMEM)
-    }
-
-    /// Deletes a process's paging structures (given with their types),
-    /// tables before directories before PDPTs, and puts their units back.
-    /// Deleting a structure's last cap unmaps it from the level above.
-    pub fn release_paging(&mut self, made: &mut alloc::vec::Vec<(InUnit, u64)>) {
-        for level in [object::PAGE_TABLE, object::PAGE_DIRECTORY, object::PDPT] {
-            for &(o, ty) in made.iter() {
-                if ty == level {
-                    self.units.release(&mut self.res, o);
-                    self.paging_live -= 1;
-                }
-            }
-        }
-        made.clear();
-    }
-
-    /// Paging structures VM holds for processes.
-    pub fn paging_structures(&self) -> u64 {
-        self.paging_live
-    }
-
-    /// Maps `frame` at `vaddr` in a process's `vspace`, making the paging
-    /// structures it lacks, each in a unit, recorded in `made` with its
-    /// type (the VSpace deletes them when its process is gone).
-    pub fn map_user(
-        &mut self,
-        vspace: sel4::VSpace,
-        frame: Frame,
-        vaddr: u64,
-        rights: CapRights,
-        made: &mut alloc::vec::Vec<(InUnit, u64)>,
-    ) -> Result<(), Errno> {
-        let (res, units, budget, live) = (&mut self.res, &mut self.units, &self.budget, &mut self.paging_live);
-        sel4::map_frame_with(vspace, frame, vaddr, rights, &mut |ty| {
-            if !budget.for_paging(res.ut.free_ram() / PAGE_SIZE as u64 + units.free_units()) {
-                return Err(sel4::Error::NotEnoughMemory);
-            }
-            let o = units.make(res, ty, UNIT_BATCH)?;
-            made.push((o, ty));
-            *live += 1;
-            Ok(CPtr(o.obj))
-        })
-        .map_err(|_| ENOMEM)
-    }
-
     /// Frames ever made plus those still makeable.
     pub fn total_frames(&self) -> u64 {
-        self.masters.len() as u64 + self.spare()
+        (self.masters.len() - self.holes.len()) as u64 + self.spare()
     }
 
-    fn adopt(&mut self, cap: u64) -> Result<FrameId, Errno> {
+    /// Gives a new frame (made in `unit`, or 0) an id: a hole's, whose
+    /// filler it replaces in the window, or the next index.
+    fn adopt(&mut self, cap: u64, unit: u64) -> Result<FrameId, Errno> {
+        if let Some(id) = self.holes.pop() {
+            let i = id.0 as usize;
+            let filler = self.masters[i];
+            // SAFETY: the filler copy `masters[i]` is what is mapped at
+            // index i (put there when the hole was made); `cap` is a frame
+            // just retyped, mapped nowhere, whose other caps VM maps only
+            // into processes' VSpaces.
+            if unsafe { self.window.replace(id.0, Frame::from_bits(filler), Frame::from_bits(cap)) }.is_err() {
+                self.holes.push(id);
+                return Err(ENOMEM);
+            }
+            self.res.delete(filler);
+            self.masters[i] = cap;
+            self.unit_of[i] = unit;
+            return Ok(id);
+        }
         let (res, units) = (&mut self.res, &mut self.units);
         // SAFETY: `cap` is a frame just retyped from untyped memory (by
         // refill or alloc_contig), so it is mapped nowhere yet; its other
@@ -289,6 +261,7 @@ impl Sel4Frames {
         debug_assert_eq!(id, self.masters.len() as u64);
         let id = FrameId(id);
         self.masters.push(cap);
+        self.unit_of.push(unit);
         self.spares.push(0);
         self.is_free.push(false);
         Ok(id)
@@ -350,27 +323,26 @@ impl Sel4Frames {
     #[cold]
     #[inline(never)]
     fn refill(&mut self) -> Result<(), Errno> {
-        let mut n = REFILL_BATCH.min(self.budget.for_frames(self.spare()));
+        let n = REFILL_BATCH.min(self.budget.for_frames(self.spare()));
         if n == 0 {
             return Err(ENOMEM);
         }
-        // One retype from the large untypeds; once they are used up, the
-        // memory is in free units (paging structures deleted), one frame
-        // each.
-        let caps: Vec<u64> = loop {
-            match self.res.alloc_frames_contig(n) {
-                Ok(first) => break (first..first + n).collect(),
-                Err(_) if n > 1 => n /= 2,
-                Err(_) => {
-                    break (0..REFILL_BATCH.min(self.budget.for_frames(self.spare()))).map_while(|_| self.frame_from_unit()).collect()
-                }
+        // Each frame in a unit of its own, so that it can leave the pool
+        // again (as a page table) when it is free: a retype for the units
+        // (when none is free), then one per frame.
+        let mut made = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            if self.units.free_units() == 0 && self.units.carve(&mut self.res, REFILL_BATCH) == 0 {
+                break;
             }
-        };
-        let mut made = Vec::with_capacity(caps.len());
-        for cap in caps {
-            match self.adopt(cap) {
+            let Some(unit) = self.units.take() else { break };
+            let Ok(f) = self.units.make_in(&mut self.res, unit, object::FRAME_4K) else { break };
+            match self.adopt(f.obj, unit) {
                 Ok(id) => made.push(id),
-                Err(_) => self.res.delete(cap),
+                Err(_) => {
+                    self.units.release(&mut self.res, f);
+                    break;
+                }
             }
         }
         for &id in &made {
@@ -416,7 +388,7 @@ impl FrameAllocator for Sel4Frames {
         let first = self.res.alloc_frames_contig(count).map_err(|_| ENOMEM)?;
         let mut ids = Vec::new();
         for i in 0..count {
-            let id = self.adopt(first + i)?;
+            let id = self.adopt(first + i, 0)?;
             self.start_ref(id);
             ids.push(id);
         }

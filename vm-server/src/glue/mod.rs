@@ -7,6 +7,7 @@ mod files;
 mod frames;
 mod heap;
 mod images;
+mod paging;
 mod res;
 mod uspace;
 mod window;
