@@ -18,7 +18,7 @@ use alloc::vec::Vec;
 use sel4::{object, Error};
 
 /// A unit's size: one page, the size of every x86_64 paging structure.
-pub const UNIT_BITS: u64 = sel4::size_bits::PAGE as u64;
+pub const UNIT_BITS: u64 = sel4::size_bits::PAGE;
 
 /// An object made in a unit: the object's cap and its unit's.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
