@@ -112,6 +112,20 @@ impl Budget {
     }
 }
 
+/// Paging structures an exited process's VSpace may keep, so that the
+/// next small process to get it (a fork and exit, the common case) makes
+/// and deletes none: at most this many in one VSpace...
+pub const KEEP_PER_VSPACE: u64 = 16;
+/// ...and at most this many kept over all spare VSpaces: memory that
+/// stays out of the free frames for good, 256 KiB.
+pub const KEEP_MAX: u64 = 64;
+
+/// Whether a VSpace with `count` paging structures keeps them when its
+/// process exits, with `kept` already kept by other spare VSpaces.
+pub fn keep_paging(count: u64, kept: u64) -> bool {
+    count > 0 && count <= KEEP_PER_VSPACE && kept.saturating_add(count) <= KEEP_MAX
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +137,22 @@ mod tests {
         assert_eq!(b.for_frames(131_072), 131_072 - 16_384);
         assert_eq!(b.for_frames(16_000), 0);
         assert!(b.for_paging(14_337) && !b.for_paging(14_336));
+    }
+
+    #[test]
+    fn only_small_vspaces_keep_their_paging_structures_and_only_a_few() {
+        assert!(keep_paging(7, 0) && keep_paging(KEEP_PER_VSPACE, 0));
+        assert!(!keep_paging(0, 0), "nothing to keep");
+        assert!(!keep_paging(KEEP_PER_VSPACE + 1, 0));
+        assert!(keep_paging(4, KEEP_MAX - 4) && !keep_paging(5, KEEP_MAX - 4));
+        assert!(!keep_paging(1, u64::MAX));
+        // However exits come, the total kept stays bounded.
+        let mut kept = 0;
+        for count in (0..1000).map(|i| i % 23) {
+            if keep_paging(count, kept) {
+                kept += count;
+            }
+        }
+        assert!(kept <= KEEP_MAX);
     }
 }

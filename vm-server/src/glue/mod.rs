@@ -55,8 +55,11 @@ struct Vm {
     procs: EndpointTable<Proc>,
     /// Processes killed by faults, oldest first, until PM collects them.
     events: policy::Events,
-    /// VSpaces of exited processes, ready for reuse.
+    /// VSpaces of exited processes, ready for reuse: those that kept
+    /// their paging structures on top.
     spare_vspaces: alloc::vec::Vec<UserVSpace>,
+    /// Paging structures the spare VSpaces kept.
+    kept_paging: u64,
     /// File pages VM holds, and the page-ins under way.
     cache: vm_server::pagecache::PageCache,
     /// Slots holding the saved reply caps of pagers waiting for work.
@@ -94,6 +97,7 @@ fn main(arg: u64) -> ! {
         procs: EndpointTable::new(),
         events: policy::Events::new(),
         spare_vspaces: alloc::vec::Vec::new(),
+        kept_paging: 0,
         cache: vm_server::pagecache::PageCache::new(),
         pagers: alloc::vec::Vec::new(),
         window: window::Window::default(),
@@ -289,7 +293,10 @@ impl Vm {
 
     fn new_vspace(&mut self) -> Result<UserVSpace, Errno> {
         match self.spare_vspaces.pop() {
-            Some(v) => Ok(v),
+            Some(v) => {
+                self.kept_paging = self.kept_paging.saturating_sub(v.paging_count());
+                Ok(v)
+            }
             None => UserVSpace::create(&mut self.frames),
         }
     }
@@ -424,13 +431,25 @@ impl Vm {
     }
 
     /// Frees everything of a process that never started.
+    /// The VSpace goes to `spare_vspaces`: a small one with its paging
+    /// structures, on top, so the next spawn or fork takes it and makes
+    /// none (`budget::keep_paging` bounds how many are kept); any other
+    /// with them deleted, at the bottom.
     fn discard(&mut self, mut space: AddressSpace, mut vs: UserVSpace, ipc_cap: u64) {
         let rel = space.exit(&mut self.frames);
         self.apply(&mut vs, rel);
-        vs.clear(&mut self.frames);
+        vs.unmap_all(&mut self.frames);
         self.frames.res.delete(ipc_cap);
-        if vs.cap != 0 {
+        if vs.cap == 0 {
+            return;
+        }
+        let n = vs.paging_count();
+        if vm_server::budget::keep_paging(n, self.kept_paging) {
+            self.kept_paging += n;
             self.spare_vspaces.push(vs);
+        } else {
+            vs.release_paging(&mut self.frames);
+            self.spare_vspaces.insert(0, vs);
         }
     }
 

@@ -2,8 +2,9 @@
 //! A process's VSpace as VM sees it: the PML4 cap, the cap copy behind
 //! each installed mapping, and the paging structures made for it. When
 //! its process is gone, the mappings are undone and the paging structures
-//! deleted (their units go back to VM's spare memory); the PML4, with its
-//! ASID, is kept for the next process.
+//! deleted (their units go back to VM's spare memory), unless the budget
+//! lets a small VSpace keep them; the PML4, with its ASID, is kept for the
+//! next process.
 extern crate alloc;
 use super::frames::Sel4Frames;
 use alloc::vec::Vec;
@@ -97,17 +98,25 @@ impl UserVSpace {
         }
     }
 
-    /// Unmaps everything and deletes the paging structures; the VSpace,
-    /// an empty PML4, can then serve another process.
-    pub fn clear(&mut self, frames: &mut Sel4Frames) {
+    /// Unmaps everything; the VSpace can then serve another process,
+    /// with the paging structures it has (see `release_paging`).
+    pub fn unmap_all(&mut self, frames: &mut Sel4Frames) {
         // Taken whole: removing entries one at a time from the front
         // would shift the map's chunk vector each time a chunk empties.
         for (_, (cap, pool)) in core::mem::take(&mut self.mapped) {
             let _ = Frame::from_bits(cap).unmap();
             self.release_cap(frames, cap, pool);
         }
-        // Only after every frame is unmapped: no frame cap is left naming
-        // a table that is gone.
+    }
+
+    /// Paging structures this VSpace holds.
+    pub fn paging_count(&self) -> u64 {
+        self.paging.len() as u64
+    }
+
+    /// Deletes the paging structures, leaving an empty PML4. Only after
+    /// `unmap_all`: no frame cap is then left naming a table that is gone.
+    pub fn release_paging(&mut self, frames: &mut Sel4Frames) {
         frames.release_paging(&mut self.paging);
     }
 }
