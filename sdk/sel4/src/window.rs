@@ -253,6 +253,9 @@ mod tests {
         assert!(!w.copy_within(0, 8, 8));
         assert!(!w.copy_within(u64::MAX, 0, 2));
         assert_eq!(w.pop(), Err(Error::IllegalOperation));
+        // SAFETY: nothing is mapped, so the index is refused before any
+        // frame is touched.
+        assert_eq!(unsafe { w.replace(0, Frame::from_bits(1), Frame::from_bits(2)) }, Err(Error::RangeError));
         assert_eq!(w.bytes(0, 0).map(|b| b.len()), Some(0));
     }
 }

@@ -161,7 +161,7 @@ impl Sel4Frames {
     /// Heap bytes the per-frame tables take for `frames` frames.
     pub fn table_bytes(&self, frames: u64) -> usize {
         frames as usize
-            * (3 * core::mem::size_of::<u64>()
+            * (4 * core::mem::size_of::<u64>()
                 + core::mem::size_of::<u32>()
                 + core::mem::size_of::<bool>()
                 + 2 * core::mem::size_of::<FrameId>())
@@ -173,6 +173,8 @@ impl Sel4Frames {
         self.masters.reserve_exact(n.saturating_sub(self.masters.len()));
         self.spares.reserve_exact(n.saturating_sub(self.spares.len()));
         self.unit_of.reserve_exact(n.saturating_sub(self.unit_of.len()));
+        // Making a hole (on a fault's path) then never allocates.
+        self.holes.reserve_exact(n.saturating_sub(self.holes.len()));
         self.refs.reserve(n);
         self.is_free.reserve_exact(n.saturating_sub(self.is_free.len()));
         self.free.reserve_exact(n.saturating_sub(self.free.len()));
