@@ -84,17 +84,31 @@ pub enum FaultAction {
     Kill(u64),
 }
 
-/// The action for a fault: page faults are resolved by the address space
-/// (`outcome`), unless VM is short of heap, in which case only the faulting
-/// process pays; exceptions are SIGILL; anything else SIGSEGV. A page
-/// fault that would wait for a file page is SIGSEGV until file mappings
-/// exist.
+/// Free heap below which, when the heap cannot grow, page faults kill
+/// rather than risk an allocation. Between this and the low-water mark
+/// the heap serves faults and exits only: calls that build bookkeeping
+/// are refused first (`builds_bookkeeping`), so one user's storm of
+/// regions or forks meets `ENOMEM` while everyone's faults still map.
+pub const HEAP_CRITICAL: usize = 1 << 20;
+
+/// Whether the heap is critical: short (it could not be grown to its
+/// low-water mark) with less than [`HEAP_CRITICAL`] bytes free.
 #[inline]
-pub fn fault_action(kind: FaultKind, heap_short: bool, outcome: Option<&FaultOutcome>) -> FaultAction {
+pub fn heap_critical(short: bool, free_bytes: usize) -> bool {
+    short && free_bytes < HEAP_CRITICAL
+}
+
+/// The action for a fault: page faults are resolved by the address space
+/// (`outcome`), unless VM's heap is critical, in which case only the
+/// faulting process pays; exceptions are SIGILL; anything else SIGSEGV. A
+/// page fault that would wait for a file page is SIGSEGV until file
+/// mappings exist.
+#[inline]
+pub fn fault_action(kind: FaultKind, heap_critical: bool, outcome: Option<&FaultOutcome>) -> FaultAction {
     match kind {
         FaultKind::Exception => FaultAction::Kill(SIGILL),
         FaultKind::Other => FaultAction::Kill(SIGSEGV),
-        FaultKind::Memory if heap_short => FaultAction::Kill(SIGSEGV),
+        FaultKind::Memory if heap_critical => FaultAction::Kill(SIGSEGV),
         FaultKind::Memory => match outcome {
             Some(FaultOutcome::Map(_)) => FaultAction::Map,
             _ => FaultAction::Kill(SIGSEGV),
@@ -179,6 +193,13 @@ mod tests {
         assert_eq!(check_commit(4096, 4096, 1), Ok(()));
         assert_eq!(check_commit(4097, 4096, 1), Err(ENOMEM));
         assert_eq!(check_commit(u64::MAX, 4096, u64::MAX / 4096), Err(ENOMEM));
+    }
+
+    #[test]
+    fn only_a_short_heap_near_empty_is_critical() {
+        assert!(!heap_critical(false, 0), "a heap that reached its mark is never critical");
+        assert!(!heap_critical(true, HEAP_CRITICAL), "short, but faults still map");
+        assert!(heap_critical(true, HEAP_CRITICAL - 1));
     }
 
     #[test]

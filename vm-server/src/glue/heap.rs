@@ -12,7 +12,8 @@
 //! Requests whose bookkeeping could exceed the low water mark (fork copies
 //! a whole page map) check their own need first and answer ENOMEM when it
 //! cannot be met; when the heap's part is used up, every request that
-//! builds bookkeeping answers ENOMEM. Nothing VM does can then fail an
+//! builds bookkeeping answers ENOMEM, and faults map from what is left
+//! above `policy::HEAP_CRITICAL`. Nothing VM does can then fail an
 //! allocation.
 use super::res::SELF_VSPACE;
 use super::Vm;
@@ -20,10 +21,6 @@ use sel4::Frame;
 
 /// Free heap VM keeps before handling any message.
 pub const LOW_WATER: usize = 8 << 20;
-/// Free heap below which, with no growth possible, faults that need a
-/// page kill: what is left between this and [`LOW_WATER`] serves faults
-/// and exits only, since calls that build bookkeeping are refused first.
-pub const CRITICAL: usize = 1 << 20;
 /// Frames mapped per growth step: 4 MiB, one retype. The buddy allocator
 /// never merges memory added in separate steps, so the step bounds the
 /// largest block the grown heap can give; 4 MiB holds the largest single

@@ -73,10 +73,10 @@ struct Vm {
     scratch: (alloc::vec::Vec<u64>, alloc::vec::Vec<u64>),
     scratch_frames: alloc::vec::Vec<vm_server::page::PageFrame>,
     /// The heap could not be grown to its low-water mark before this
-    /// message: requests that build bookkeeping answer ENOMEM and faults
-    /// that need a new page kill, rather than risk a failed allocation.
+    /// message: requests that build bookkeeping answer ENOMEM rather than
+    /// risk a failed allocation.
     heap_short: bool,
-    /// The heap is short and holds less than `heap::CRITICAL` bytes free:
+    /// The heap is short and nearly empty (`policy::heap_critical`):
     /// faults that need a new page kill rather than risk an allocation.
     heap_critical: bool,
 }
@@ -128,10 +128,9 @@ fn main(arg: u64) -> ! {
     loop {
         vm.heap_short = !vm.ensure_heap(heap::LOW_WATER);
         // Below its low-water mark with its part of memory used up, the
-        // heap still holds at least CRITICAL bytes for faults: calls that
-        // build bookkeeping are refused first, and only below CRITICAL do
-        // faults that need a page kill (any process, init included).
-        vm.heap_critical = vm.heap_short && sel4_root_task::heap_free_bytes() < heap::CRITICAL;
+        // heap still serves faults: only when it is critical do faults
+        // that need a page kill (any process, init included).
+        vm.heap_critical = policy::heap_critical(vm.heap_short, sel4_root_task::heap_free_bytes());
         let (reply, cap) = vm.handle(&msg);
         // Whatever a handler did not move out of the receive slot (a cap
         // attached by a process that should send none, or the second of
