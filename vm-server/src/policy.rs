@@ -228,7 +228,7 @@ mod tests {
     #[test]
     fn builders_are_the_allocating_calls() {
         assert!(builds_bookkeeping(&Request::Mmap { addr: 0, len: 1, prot: 3, flags: 0 }));
-        assert!(!builds_bookkeeping(&Request::Info { vm: false }));
+        assert!(!builds_bookkeeping(&Request::Info { of: vm::InfoOf::Caller }));
         assert!(!builds_bookkeeping(&Request::Munmap { addr: 0, len: 1 }));
         assert!(builds_bookkeeping(&Request::FixRange { who: INIT, addr: 0, len: 1, write: true }));
     }

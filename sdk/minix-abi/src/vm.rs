@@ -26,13 +26,24 @@ pub const MMAP: u64 = BASE + 0x11;
 pub const MUNMAP: u64 = BASE + 0x12;
 /// Memory statistics. With no words, or word 0 = [`INFO_CALLER`]: status =
 /// free frames, vals = (total frames, resident pages of the caller). With
-/// word 0 = [`INFO_VM`]: VM's own use, see [`VmMemory`]. Anything else in
-/// word 0 is `EINVAL`.
+/// word 0 = [`INFO_VM`]: VM's own use, see [`VmMemory`]. With word 0 =
+/// [`INFO_SERVERS`]: status = free frames, vals = the pages VM has mapped
+/// for VFS, FS and BLK. Anything else in word 0 is `EINVAL`.
 pub const INFO: u64 = BASE + 0x13;
 /// INFO about the caller (the default).
 pub const INFO_CALLER: u64 = 0;
 /// INFO about VM itself.
 pub const INFO_VM: u64 = 1;
+/// INFO about the servers VM adopted.
+pub const INFO_SERVERS: u64 = 2;
+
+/// What INFO reports on.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum InfoOf {
+    Caller,
+    Vm,
+    Servers,
+}
 /// VFS only (anyone else: `EPERM`): make a user's range present, after a
 /// `CPF_TRY` copy through a grant on it faulted. Words (`who`, address,
 /// length, write: 0 or 1); the length at most [`FIX_RANGE_MAX`]. VM
@@ -272,9 +283,8 @@ pub enum Request {
         addr: u64,
         len: u64,
     },
-    /// `vm`: VM's own figures rather than the caller's.
     Info {
-        vm: bool,
+        of: InfoOf,
     },
     Adopt {
         server: Endpoint,
@@ -404,10 +414,15 @@ impl Request {
             }
             // No words at all is the caller's figures, as before there
             // was a choice.
-            INFO if r.len == 0 => Request::Info { vm: false },
+            INFO if r.len == 0 => Request::Info { of: InfoOf::Caller },
             INFO => {
                 need_words(r, 1)?;
-                Request::Info { vm: at_most(r.words[0], INFO_VM)? == INFO_VM }
+                let of = match at_most(r.words[0], INFO_SERVERS)? {
+                    INFO_CALLER => InfoOf::Caller,
+                    INFO_VM => InfoOf::Vm,
+                    _ => InfoOf::Servers,
+                };
+                Request::Info { of }
             }
             ADOPT => {
                 need_words(r, 1)?;
@@ -488,8 +503,9 @@ impl Request {
             Request::Brk { addr } => (BRK, [addr, 0, 0, 0], 1),
             Request::Mmap { addr, len, prot, flags } => (MMAP, [addr, len, prot, flags], 4),
             Request::Munmap { addr, len } => (MUNMAP, [addr, len, 0, 0], 2),
-            Request::Info { vm: false } => (INFO, [0; 4], 0),
-            Request::Info { vm: true } => (INFO, [INFO_VM, 0, 0, 0], 1),
+            Request::Info { of: InfoOf::Caller } => (INFO, [0; 4], 0),
+            Request::Info { of: InfoOf::Vm } => (INFO, [INFO_VM, 0, 0, 0], 1),
+            Request::Info { of: InfoOf::Servers } => (INFO, [INFO_SERVERS, 0, 0, 0], 1),
             Request::Adopt { server } => (ADOPT, [server.0 as u64, 0, 0, 0], 1),
             Request::FixRange { who, addr, len, write } => (FIX_RANGE, [who.0 as u64, addr, len, write as u64], 4),
             Request::MmapFile { map, addr, len } => {
@@ -528,8 +544,9 @@ mod tests {
             Request::Brk { addr: 0x1000 },
             Request::Mmap { addr: 0, len: 4096, prot: PROT_READ, flags: MAP_ANON | MAP_PRIVATE },
             Request::Munmap { addr: 0x1000, len: 4096 },
-            Request::Info { vm: false },
-            Request::Info { vm: true },
+            Request::Info { of: InfoOf::Caller },
+            Request::Info { of: InfoOf::Vm },
+            Request::Info { of: InfoOf::Servers },
             Request::Adopt { server: c },
             Request::GrantTable { base: 0x1000, entries: 16 },
             Request::SafeCopy { to_granter: true, granter: c, grant: -1, offset: 3, addr: 0x5000, bytes: 9 },
@@ -582,10 +599,11 @@ mod tests {
     #[test]
     fn info_kind_checked() {
         let info = |w0, len| Request::decode(&raw(INFO, [w0, 0, 0, 0], len));
-        assert_eq!(info(7, 0), Ok(Request::Info { vm: false }), "no words: the caller's, whatever the registers hold");
-        assert_eq!(info(INFO_CALLER, 1), Ok(Request::Info { vm: false }));
-        assert_eq!(info(INFO_VM, 1), Ok(Request::Info { vm: true }));
-        for w0 in [2, 1 << 32 | 1, u64::MAX] {
+        assert_eq!(info(7, 0), Ok(Request::Info { of: InfoOf::Caller }), "no words: the caller's, whatever the registers hold");
+        assert_eq!(info(INFO_CALLER, 1), Ok(Request::Info { of: InfoOf::Caller }));
+        assert_eq!(info(INFO_VM, 1), Ok(Request::Info { of: InfoOf::Vm }));
+        assert_eq!(info(INFO_SERVERS, 1), Ok(Request::Info { of: InfoOf::Servers }));
+        for w0 in [3, 1 << 32 | 1, 1 << 32 | 2, u64::MAX] {
             assert_eq!(info(w0, 1), Err(EINVAL));
         }
         assert_eq!(info(INFO_VM, 5), Err(EINVAL));

@@ -32,9 +32,19 @@ const FRAME_MARGIN: u64 = 128;
 /// Bytes of VM's heap a storm may leave in use (tables that keep their
 /// capacity, such as the process table and the spare VSpace list).
 const HEAP_MARGIN: u64 = 1 << 20;
+/// Pages a server may keep after a storm (VFS's buffers for the pipes
+/// the tests use).
+const SERVER_MARGIN: u64 = 64;
 
-fn memory() -> Result<VmMemory, &'static str> {
-    posix::vm_memory().map_err(|_| "vm_memory")
+/// VM's figures and the pages it has mapped for each server (VFS, FS,
+/// BLK).
+struct Snapshot {
+    vm: VmMemory,
+    servers: (u64, u64, u64),
+}
+
+fn memory() -> Result<Snapshot, &'static str> {
+    Ok(Snapshot { vm: posix::vm_memory().map_err(|_| "vm_memory")?, servers: posix::vm_server_pages().map_err(|_| "vm_server_pages")? })
 }
 
 fn exited_ok(s: u64) -> bool {
@@ -144,22 +154,28 @@ fn fresh_process_maps(bytes: u64) -> Result<(), &'static str> {
 }
 
 /// Compares VM's memory after a storm with before it.
-fn back_where_it_was(before: &VmMemory) -> Result<(), &'static str> {
-    let after = memory()?;
+fn back_where_it_was(before: &Snapshot) -> Result<(), &'static str> {
+    let now = memory()?;
+    let (b, a) = (&before.vm, &now.vm);
     sel4_root_task::println!(
-        "memory: free {} -> {}, paging {} -> {}, heap used {} -> {} KiB (of {} -> {} KiB)",
-        before.free_frames,
-        after.free_frames,
-        before.paging,
-        after.paging,
-        before.heap_used >> 10,
-        after.heap_used >> 10,
-        before.heap_size >> 10,
-        after.heap_size >> 10
+        "memory: free {} -> {}, paging {} -> {}, heap used {} -> {} KiB (of {} -> {} KiB), server pages {:?} -> {:?}",
+        b.free_frames,
+        a.free_frames,
+        b.paging,
+        a.paging,
+        b.heap_used >> 10,
+        a.heap_used >> 10,
+        b.heap_size >> 10,
+        a.heap_size >> 10,
+        before.servers,
+        now.servers
     );
-    ensure(after.paging <= before.paging + FRAME_MARGIN, "paging structures of exited processes were kept")?;
-    ensure(after.free_frames + FRAME_MARGIN >= before.free_frames, "free frames did not come back")?;
-    ensure(after.heap_used <= before.heap_used + HEAP_MARGIN, "VM's heap in use did not come back")
+    ensure(a.paging <= b.paging + FRAME_MARGIN, "paging structures of exited processes were kept")?;
+    ensure(a.free_frames + FRAME_MARGIN >= b.free_frames, "free frames did not come back")?;
+    ensure(a.heap_used <= b.heap_used + HEAP_MARGIN, "VM's heap in use did not come back")?;
+    let (v0, f0, k0) = before.servers;
+    let (v1, f1, k1) = now.servers;
+    ensure(v1 <= v0 + SERVER_MARGIN && f1 <= f0 + SERVER_MARGIN && k1 <= k0 + SERVER_MARGIN, "a server kept memory")
 }
 
 /// One page touched in every 2 MiB from `SPARSE_BASE` to `SPARSE_END`:
@@ -221,13 +237,13 @@ fn page_tables_come_back() -> Result<(), &'static str> {
         "memory: {} of {} sparse children mapped everything; paging during {}",
         sparse_ok,
         SPARSE_CHILDREN,
-        during.paging
+        during.vm.paging
     );
     // A child killed by a fault found no page table; one that VM refused
     // an mmap (its heap's part used up by the storm's bookkeeping) stops
     // early and exits normally, which is VM keeping to its budget.
     ensure(failed == 0, "a storm child died")?;
-    ensure(during.paging >= before.paging + SPARSE_CHILDREN * 1023 / 2, "the storm made too few page tables")?;
+    ensure(during.vm.paging >= before.vm.paging + SPARSE_CHILDREN * 1023 / 2, "the storm made too few page tables")?;
     back_where_it_was(&before)?;
     fresh_process_maps(16 << 20)
 }
@@ -256,13 +272,13 @@ fn page_tables_from_freed_frames() -> Result<(), &'static str> {
         "memory: after a dense process, {} of {} sparse children mapped everything; paging during {}",
         sparse_ok,
         SPARSE_CHILDREN,
-        during.paging
+        during.vm.paging
     );
     // Past the paging reserve (1/64 of VM's memory) by far: those page
     // tables were made from frames the dense process freed.
     let total = posix::vm_info().map(|i| i.1).map_err(|_| "vm_info")?;
     ensure(failed == 0, "a sparse child died")?;
-    ensure(during.paging >= before.paging + total / 64 + 512, "page tables were starved by free frames")?;
+    ensure(during.vm.paging >= before.vm.paging + total / 64 + 512, "page tables were starved by free frames")?;
     back_where_it_was(&before)
 }
 

@@ -215,7 +215,12 @@ impl Vm {
                 },
                 None,
             )),
-            Request::Info { vm: true } => {
+            Request::Info { of: vm::InfoOf::Servers } => {
+                let pages = |ep: Endpoint| self.procs.get(&ep.0).map_or(0, |p| p.space.resident_pages() as u64);
+                let vals = [pages(endpoint::VFS), pages(endpoint::FS), pages(endpoint::BLK)];
+                Ok((Reply::ok_with(self.frames.free_frames(), vals), None))
+            }
+            Request::Info { of: vm::InfoOf::Vm } => {
                 let (used, size) = sel4_root_task::heap_used_and_size();
                 let m = vm::VmMemory {
                     free_frames: self.frames.free_frames(),
@@ -226,7 +231,7 @@ impl Vm {
                 let (status, vals) = m.to_reply();
                 Ok((Reply::ok_with(status, vals), None))
             }
-            Request::Info { vm: false } => {
+            Request::Info { of: vm::InfoOf::Caller } => {
                 let resident = self.procs.get(&who.0).map_or(0, |p| p.space.resident_pages() as u64);
                 Ok((Reply::ok_with(self.frames.free_frames(), [self.frames.total_frames(), resident, 0]), None))
             }
