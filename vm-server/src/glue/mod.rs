@@ -130,7 +130,7 @@ fn main(arg: u64) -> ! {
         // Below its low-water mark with its part of memory used up, the
         // heap still serves faults: only when it is critical do faults
         // that need a page kill (any process, init included).
-        vm.heap_critical = policy::heap_critical(vm.heap_short, sel4_root_task::heap_free_bytes());
+        vm.heap_critical = vm.heap_short && policy::heap_critical(sel4_root_task::heap_free_bytes());
         let (reply, cap) = vm.handle(&msg);
         // Whatever a handler did not move out of the receive slot (a cap
         // attached by a process that should send none, or the second of
