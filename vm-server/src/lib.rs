@@ -2,6 +2,8 @@
 //! The VM server's logic, independent of seL4 and tested on the host.
 //!
 //! * [`addr`]: page arithmetic and range checks (overflow-safe).
+//! * [`budget`]: how VM's spare memory is shared between processes'
+//!   frames, paging structures and VM's heap.
 //! * [`prot`]: protection bits (`PROT_READ`/`PROT_WRITE`/`PROT_EXEC`).
 //! * [`frames`]: frame handles, the frame allocator trait and refcounts;
 //!   [`host_frames`] is a host implementation for tests.
@@ -23,6 +25,7 @@
 extern crate alloc;
 
 pub mod addr;
+pub mod budget;
 pub mod endpoint_table;
 pub mod frames;
 pub mod host_frames;

@@ -84,17 +84,33 @@ pub enum FaultAction {
     Kill(u64),
 }
 
-/// The action for a fault: page faults are resolved by the address space
-/// (`outcome`), unless VM is short of heap, in which case only the faulting
-/// process pays; exceptions are SIGILL; anything else SIGSEGV. A page
-/// fault that would wait for a file page is SIGSEGV until file mappings
-/// exist.
+/// Free heap below which, when the heap cannot grow, page faults kill
+/// rather than risk an allocation. Between this and the low-water mark
+/// the heap serves faults and exits only: calls that build bookkeeping
+/// are refused first (`builds_bookkeeping`), so one user's storm of
+/// regions or forks meets `ENOMEM` while everyone's faults still map.
+pub const HEAP_CRITICAL: usize = 1 << 20;
+
+/// Whether a short heap (one that could not be grown to its low-water
+/// mark) is critical: less than [`HEAP_CRITICAL`] bytes free. A heap that
+/// reached its mark never is, and the glue asks only about a short one,
+/// so the common message pays nothing for the question.
 #[inline]
-pub fn fault_action(kind: FaultKind, heap_short: bool, outcome: Option<&FaultOutcome>) -> FaultAction {
+pub fn heap_critical(free_bytes: usize) -> bool {
+    free_bytes < HEAP_CRITICAL
+}
+
+/// The action for a fault: page faults are resolved by the address space
+/// (`outcome`), unless VM's heap is critical, in which case only the
+/// faulting process pays; exceptions are SIGILL; anything else SIGSEGV. A
+/// page fault that would wait for a file page is SIGSEGV until file
+/// mappings exist.
+#[inline]
+pub fn fault_action(kind: FaultKind, heap_critical: bool, outcome: Option<&FaultOutcome>) -> FaultAction {
     match kind {
         FaultKind::Exception => FaultAction::Kill(SIGILL),
         FaultKind::Other => FaultAction::Kill(SIGSEGV),
-        FaultKind::Memory if heap_short => FaultAction::Kill(SIGSEGV),
+        FaultKind::Memory if heap_critical => FaultAction::Kill(SIGSEGV),
         FaultKind::Memory => match outcome {
             Some(FaultOutcome::Map(_)) => FaultAction::Map,
             _ => FaultAction::Kill(SIGSEGV),
@@ -182,6 +198,13 @@ mod tests {
     }
 
     #[test]
+    fn a_short_heap_is_critical_only_near_empty() {
+        assert!(!heap_critical(HEAP_CRITICAL), "short, but faults still map");
+        assert!(heap_critical(HEAP_CRITICAL - 1));
+        assert!(heap_critical(0));
+    }
+
+    #[test]
     fn faults_become_actions() {
         let map = FaultOutcome::Map(Mapping { vaddr: 0x1000, frame: PageFrame::Phys(0), writable: true, flags: PtFlags::default() });
         let kill = FaultOutcome::Kill(KillReason::Unmapped);
@@ -207,7 +230,7 @@ mod tests {
     #[test]
     fn builders_are_the_allocating_calls() {
         assert!(builds_bookkeeping(&Request::Mmap { addr: 0, len: 1, prot: 3, flags: 0 }));
-        assert!(!builds_bookkeeping(&Request::Info));
+        assert!(!builds_bookkeeping(&Request::Info { of: vm::InfoOf::Caller }));
         assert!(!builds_bookkeeping(&Request::Munmap { addr: 0, len: 1 }));
         assert!(builds_bookkeeping(&Request::FixRange { who: INIT, addr: 0, len: 1, write: true }));
     }

@@ -24,9 +24,26 @@ pub const ADOPT: u64 = BASE + 5;
 pub const BRK: u64 = BASE + 0x10;
 pub const MMAP: u64 = BASE + 0x11;
 pub const MUNMAP: u64 = BASE + 0x12;
-/// Memory statistics: status = free frames, vals = (total frames, resident
-/// pages of the caller).
+/// Memory statistics. With no words, or word 0 = [`INFO_CALLER`]: status =
+/// free frames, vals = (total frames, resident pages of the caller). With
+/// word 0 = [`INFO_VM`]: VM's own use, see [`VmMemory`]. With word 0 =
+/// [`INFO_SERVERS`]: status = free frames, vals = the pages VM has mapped
+/// for VFS, FS and BLK. Anything else in word 0 is `EINVAL`.
 pub const INFO: u64 = BASE + 0x13;
+/// INFO about the caller (the default).
+pub const INFO_CALLER: u64 = 0;
+/// INFO about VM itself.
+pub const INFO_VM: u64 = 1;
+/// INFO about the servers VM adopted.
+pub const INFO_SERVERS: u64 = 2;
+
+/// What INFO reports on.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum InfoOf {
+    Caller,
+    Vm,
+    Servers,
+}
 /// VFS only (anyone else: `EPERM`): make a user's range present, after a
 /// `CPF_TRY` copy through a grant on it faulted. Words (`who`, address,
 /// length, write: 0 or 1); the length at most [`FIX_RANGE_MAX`]. VM
@@ -112,6 +129,34 @@ pub const PAGE_FAILED: u64 = u64::MAX;
 pub const ROOT_DEV: u64 = 1;
 /// MMAP_FILE flag: map exactly the faulting page (no fault-around).
 pub const MAP_NO_AROUND: u64 = 0x4;
+
+/// What INFO with [`INFO_VM`] answers: status = `free_frames`, vals =
+/// (`heap_used`, `heap_size`, `paging`). Tests read it to check that
+/// VM's memory comes back once the processes that made it busy are gone.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
+pub struct VmMemory {
+    /// Frames processes could still get (as INFO about the caller says).
+    pub free_frames: u64,
+    /// Bytes of VM's heap in use.
+    pub heap_used: u64,
+    /// Bytes VM's heap holds, in use or not.
+    pub heap_size: u64,
+    /// Paging structures VM holds for processes (tables, directories,
+    /// PDPTs; PML4s are not counted).
+    pub paging: u64,
+}
+
+impl VmMemory {
+    /// The reply's status and values.
+    pub fn to_reply(&self) -> (u64, [u64; 3]) {
+        (self.free_frames, [self.heap_used, self.heap_size, self.paging])
+    }
+
+    /// Back from a reply's status and values.
+    pub fn from_reply(status: u64, vals: [u64; 3]) -> VmMemory {
+        VmMemory { free_frames: status, heap_used: vals[0], heap_size: vals[1], paging: vals[2] }
+    }
+}
 
 /// MMAP_FILE's first and last words.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -238,7 +283,9 @@ pub enum Request {
         addr: u64,
         len: u64,
     },
-    Info,
+    Info {
+        of: InfoOf,
+    },
     Adopt {
         server: Endpoint,
     },
@@ -365,7 +412,18 @@ impl Request {
                 need_words(r, 2)?;
                 Request::Munmap { addr: r.words[0], len: r.words[1] }
             }
-            INFO => Request::Info,
+            // No words at all is the caller's figures, as before there
+            // was a choice.
+            INFO if r.len == 0 => Request::Info { of: InfoOf::Caller },
+            INFO => {
+                need_words(r, 1)?;
+                let of = match at_most(r.words[0], INFO_SERVERS)? {
+                    INFO_CALLER => InfoOf::Caller,
+                    INFO_VM => InfoOf::Vm,
+                    _ => InfoOf::Servers,
+                };
+                Request::Info { of }
+            }
             ADOPT => {
                 need_words(r, 1)?;
                 Request::Adopt { server: endpoint_of(r.words[0])? }
@@ -445,7 +503,9 @@ impl Request {
             Request::Brk { addr } => (BRK, [addr, 0, 0, 0], 1),
             Request::Mmap { addr, len, prot, flags } => (MMAP, [addr, len, prot, flags], 4),
             Request::Munmap { addr, len } => (MUNMAP, [addr, len, 0, 0], 2),
-            Request::Info => (INFO, [0; 4], 0),
+            Request::Info { of: InfoOf::Caller } => (INFO, [0; 4], 0),
+            Request::Info { of: InfoOf::Vm } => (INFO, [INFO_VM, 0, 0, 0], 1),
+            Request::Info { of: InfoOf::Servers } => (INFO, [INFO_SERVERS, 0, 0, 0], 1),
             Request::Adopt { server } => (ADOPT, [server.0 as u64, 0, 0, 0], 1),
             Request::FixRange { who, addr, len, write } => (FIX_RANGE, [who.0 as u64, addr, len, write as u64], 4),
             Request::MmapFile { map, addr, len } => {
@@ -484,7 +544,9 @@ mod tests {
             Request::Brk { addr: 0x1000 },
             Request::Mmap { addr: 0, len: 4096, prot: PROT_READ, flags: MAP_ANON | MAP_PRIVATE },
             Request::Munmap { addr: 0x1000, len: 4096 },
-            Request::Info,
+            Request::Info { of: InfoOf::Caller },
+            Request::Info { of: InfoOf::Vm },
+            Request::Info { of: InfoOf::Servers },
             Request::Adopt { server: c },
             Request::GrantTable { base: 0x1000, entries: 16 },
             Request::SafeCopy { to_granter: true, granter: c, grant: -1, offset: 3, addr: 0x5000, bytes: 9 },
@@ -532,6 +594,22 @@ mod tests {
         assert_eq!(ok(PROT_READ, MAP_ANON | 0x4), Err(EINVAL));
         assert_eq!(ok(PROT_READ, MAP_ANON | 1 << 40), Err(EINVAL));
         assert_eq!(ok(PROT_READ, MAP_ANON | MAP_SHARED | MAP_PRIVATE), Err(EINVAL));
+    }
+
+    #[test]
+    fn info_kind_checked() {
+        let info = |w0, len| Request::decode(&raw(INFO, [w0, 0, 0, 0], len));
+        assert_eq!(info(7, 0), Ok(Request::Info { of: InfoOf::Caller }), "no words: the caller's, whatever the registers hold");
+        assert_eq!(info(INFO_CALLER, 1), Ok(Request::Info { of: InfoOf::Caller }));
+        assert_eq!(info(INFO_VM, 1), Ok(Request::Info { of: InfoOf::Vm }));
+        assert_eq!(info(INFO_SERVERS, 1), Ok(Request::Info { of: InfoOf::Servers }));
+        for w0 in [3, 1 << 32 | 1, 1 << 32 | 2, u64::MAX] {
+            assert_eq!(info(w0, 1), Err(EINVAL));
+        }
+        assert_eq!(info(INFO_VM, 5), Err(EINVAL));
+        let m = VmMemory { free_frames: 9, heap_used: 1 << 20, heap_size: 4 << 20, paging: 3 };
+        let (status, vals) = m.to_reply();
+        assert_eq!(VmMemory::from_reply(status, vals), m);
     }
 
     #[test]

@@ -160,7 +160,7 @@ fn vm_request() -> impl Strategy<Value = vm::Request> {
         any::<u64>().prop_map(|addr| Brk { addr }),
         (any::<u64>(), any::<u64>(), 0..=vm::PROT_MASK, flags).prop_map(|(addr, len, prot, flags)| Mmap { addr, len, prot, flags }),
         (any::<u64>(), any::<u64>()).prop_map(|(addr, len)| Munmap { addr, len }),
-        Just(Info),
+        prop::sample::select(vec![vm::InfoOf::Caller, vm::InfoOf::Vm, vm::InfoOf::Servers]).prop_map(|of| Info { of }),
         endpoint().prop_map(|server| Adopt { server }),
         (endpoint(), any::<u64>(), prop_oneof![0..=vm::FIX_RANGE_MAX, Just(vm::FIX_RANGE_MAX)], any::<bool>())
             .prop_map(|(who, addr, len, write)| FixRange { who, addr, len, write }),

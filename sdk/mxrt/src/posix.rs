@@ -62,9 +62,23 @@ pub fn munmap(addr: u64, len: u64) -> Result<u64, Errno> {
 
 /// (free frames, total frames, this process's resident pages).
 pub fn vm_info() -> Result<(u64, u64, u64), Errno> {
-    let (c, w, l) = vm::Request::Info.encode();
+    let (c, w, l) = vm::Request::Info { of: vm::InfoOf::Caller }.encode();
     let r = sendrec(VM_EP, c, w, l);
     r.result().map(|free| (free, r.vals[0], r.vals[1]))
+}
+
+/// VM's own memory: free frames, its heap, the paging structures it holds.
+pub fn vm_memory() -> Result<vm::VmMemory, Errno> {
+    let (c, w, l) = vm::Request::Info { of: vm::InfoOf::Vm }.encode();
+    let r = sendrec(VM_EP, c, w, l);
+    r.result().map(|free| vm::VmMemory::from_reply(free, [r.vals[0], r.vals[1], r.vals[2]]))
+}
+
+/// The pages VM has mapped for each server it adopted: (VFS, FS, BLK).
+pub fn vm_server_pages() -> Result<(u64, u64, u64), Errno> {
+    let (c, w, l) = vm::Request::Info { of: vm::InfoOf::Servers }.encode();
+    let r = sendrec(VM_EP, c, w, l);
+    r.result().map(|_| (r.vals[0], r.vals[1], r.vals[2]))
 }
 
 const PAGE: u64 = sel4::PAGE_SIZE as u64;

@@ -6,6 +6,9 @@
 //! kernel objects for the root task and VM alike.
 #![cfg_attr(not(test), no_std)]
 
+#[cfg(test)]
+mod model;
 pub mod objects;
 pub mod slots;
+pub mod units;
 pub mod untyped;

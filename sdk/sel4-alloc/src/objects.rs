@@ -66,6 +66,16 @@ impl<const N: usize, K: Invoke> ObjectAllocator<N, K> {
         ObjectAllocator { ut, slots: SlotAllocator::new(first_slot, end_slot), cnode, kernel }
     }
 
+    /// The kernel the allocator invokes (the model kernel, in tests).
+    pub fn kernel(&self) -> &K {
+        &self.kernel
+    }
+
+    /// As [`Self::kernel`], mutable.
+    pub fn kernel_mut(&mut self) -> &mut K {
+        &mut self.kernel
+    }
+
     /// A free slot of the CNode.
     pub fn slot(&mut self) -> Result<CPtr, Error> {
         self.slots.alloc().map(CPtr).ok_or(Error::RangeError)
@@ -93,16 +103,38 @@ impl<const N: usize, K: Invoke> ObjectAllocator<N, K> {
     /// `n` physically contiguous 4 KiB frames (one retype from one
     /// untyped) in consecutive fresh slots; returns the first slot.
     pub fn alloc_frames_contig(&mut self, n: u64) -> Result<u64, Error> {
+        self.alloc_n(sel4::object::FRAME_4K, 0, n)
+    }
+
+    /// `n` objects of type `ty` (`size_param` as for [`Self::alloc`]) made
+    /// back to back by one retype from one untyped, in consecutive fresh
+    /// slots; returns the first slot.
+    pub fn alloc_n(&mut self, ty: u64, size_param: u64, n: u64) -> Result<u64, Error> {
         let first = self.slots.alloc_range(n).ok_or(Error::RangeError)?;
         let free_run = |s: &mut Self| (first..first + n).for_each(|i| s.slots.free(i));
-        let Some(ut) = self.ut.place_n(sel4::size_bits::PAGE as u32, n) else {
+        let Some(ut) = self.ut.place_n(sel4::object_size_bits(ty, size_param), n) else {
             free_run(self);
             return Err(Error::NotEnoughMemory);
         };
-        match self.kernel.retype(ut, sel4::object::FRAME_4K, 0, self.cnode, first, n) {
+        match self.kernel.retype(ut, ty, size_param, self.cnode, first, n) {
             Ok(()) => Ok(first),
             Err(e) => {
                 free_run(self);
+                Err(e)
+            }
+        }
+    }
+
+    /// One object of type `ty` in a fresh slot, made from the untyped cap
+    /// `ut` of this CNode, which the pool does not track (a child untyped
+    /// the caller keeps, see [`crate::units`]). The kernel places it; with
+    /// no children left, `ut` is reset and the object goes at its start.
+    pub fn alloc_in(&mut self, ut: u64, ty: u64, size_param: u64) -> Result<CPtr, Error> {
+        let slot = self.slot()?;
+        match self.kernel.retype(ut, ty, size_param, self.cnode, slot.0, 1) {
+            Ok(()) => Ok(slot),
+            Err(e) => {
+                self.slots.free(slot.0);
                 Err(e)
             }
         }
@@ -162,52 +194,8 @@ impl<const N: usize> ObjectAllocator<N, Kernel> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Model;
     use sel4::{object, size_bits};
-    use std::collections::BTreeMap;
-    use std::vec::Vec;
-
-    /// A model kernel: a CNode of slots holding object types, and
-    /// invocations that fail when told to.
-    #[derive(Default)]
-    struct Model {
-        caps: BTreeMap<u64, u64>,
-        retypes: Vec<(u64, u64, u64, u64)>,
-        fail_next: Option<Error>,
-    }
-
-    impl Invoke for Model {
-        fn retype(&mut self, ut: u64, ty: u64, _size: u64, _cnode: CNode, slot: u64, n: u64) -> Result<(), Error> {
-            if let Some(e) = self.fail_next.take() {
-                return Err(e);
-            }
-            for s in slot..slot + n {
-                // The kernel refuses a slot that is not empty.
-                if self.caps.contains_key(&s) {
-                    return Err(Error::DeleteFirst);
-                }
-            }
-            (slot..slot + n).for_each(|s| {
-                self.caps.insert(s, ty);
-            });
-            self.retypes.push((ut, ty, slot, n));
-            Ok(())
-        }
-        fn delete(&mut self, _cnode: CNode, slot: u64) -> Result<(), Error> {
-            self.caps.remove(&slot);
-            Ok(())
-        }
-        fn copy(&mut self, _cnode: CNode, dest: u64, src: u64, _rights: CapRights) -> Result<(), Error> {
-            if let Some(e) = self.fail_next.take() {
-                return Err(e);
-            }
-            let ty = *self.caps.get(&src).ok_or(Error::FailedLookup)?;
-            if self.caps.contains_key(&dest) {
-                return Err(Error::DeleteFirst);
-            }
-            self.caps.insert(dest, ty);
-            Ok(())
-        }
-    }
 
     const FIRST: u64 = 100;
 

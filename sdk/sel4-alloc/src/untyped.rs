@@ -5,7 +5,8 @@
 //! seL4 places each new object at the untyped's free index rounded up to
 //! the object's size. We mirror that: every untyped has a watermark that
 //! only grows. (Objects are recycled by their users, e.g. VM keeps free
-//! frames, rather than returned to untyped.)
+//! frames, rather than returned to untyped; memory that must change type
+//! is carved into child untypeds of its own, see [`crate::units`].)
 
 /// One untyped capability.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -35,6 +35,14 @@ pub fn give(mem: &'static mut [u8]) -> usize {
     }
 }
 
+/// Heap bytes in use and heap bytes held (both 0 on the host).
+pub fn used_and_size() -> (usize, usize) {
+    #[cfg(target_os = "none")]
+    return sel4::heap_used_and_size(&HEAP);
+    #[cfg(not(target_os = "none"))]
+    (0, 0)
+}
+
 /// Grows the heap by `frames` (fresh frame caps of this process), mapped
 /// into `vspace`, this process's own; see `sel4::grow_heap_with`. Returns
 /// the bytes added.

@@ -16,7 +16,7 @@ mod heap;
 mod panic;
 pub mod print;
 
-pub use heap::{free_bytes as heap_free_bytes, give as give_heap_memory, grow as grow_heap};
+pub use heap::{free_bytes as heap_free_bytes, give as give_heap_memory, grow as grow_heap, used_and_size as heap_used_and_size};
 pub use panic::{component_name, set_panic_hook};
 
 /// Called by the `__sel4_runtime_start` that [`declare_main!`] generates.

@@ -226,6 +226,13 @@ pub fn give_heap_memory<const ORDER: usize>(heap: &buddy_system_allocator::Locke
     end - start
 }
 
+/// Bytes a buddy allocator has handed out (rounded up to its blocks) and
+/// bytes it holds in all.
+pub fn heap_used_and_size<const ORDER: usize>(heap: &buddy_system_allocator::LockedHeap<ORDER>) -> (usize, usize) {
+    let h = heap.lock();
+    (h.stats_alloc_actual(), h.stats_total_bytes())
+}
+
 /// Bytes a buddy allocator has not handed out (free space, possibly in
 /// pieces too small for a large allocation).
 pub fn heap_free_bytes<const ORDER: usize>(heap: &buddy_system_allocator::LockedHeap<ORDER>) -> usize {

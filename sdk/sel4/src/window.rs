@@ -96,6 +96,43 @@ impl FrameWindow {
         Ok(())
     }
 
+    /// Puts `new` at index `i` in place of `old`, which it unmaps: the
+    /// page stays mapped throughout the window's life, so a frame can be
+    /// taken out (and its memory reused) while its index keeps a frame,
+    /// such as a filler that stands in for it. Fails with `RangeError` for
+    /// an index not yet pushed, or with the kernel's error when `old`
+    /// cannot be unmapped or `new` mapped; `old` is then mapped at `i`
+    /// again.
+    ///
+    /// # Safety
+    ///
+    /// - `old` is the frame mapped at index `i` (pushed there, or put there
+    ///   by an earlier `replace`);
+    /// - `new` is not mapped anywhere else in this address space, and is
+    ///   not mapped elsewhere in it while the window holds it (as for
+    ///   [`FrameWindow::push`]).
+    pub unsafe fn replace(&mut self, i: u64, old: Frame, new: Frame) -> Result<(), Error> {
+        if i >= self.mapped {
+            return Err(Error::RangeError);
+        }
+        let at = self.base + i * PAGE;
+        let attr = crate::VmAttributes::default();
+        old.unmap()?;
+        if let Err(e) = new.map(self.vspace, at, CapRights::READ_WRITE, attr) {
+            // The page table is there (old was mapped through it), so the
+            // kernel needs no memory to map old again; were it to refuse,
+            // the index would be a hole every accessor still trusts.
+            if old.map(self.vspace, at, CapRights::READ_WRITE, attr).is_err() {
+                panic!("a window page could not be mapped again");
+            }
+            return Err(e);
+        }
+        if i + 1 == self.mapped && self.last == Some(old) {
+            self.last = Some(new);
+        }
+        Ok(())
+    }
+
     /// The bytes of frame `i`, if one is mapped there.
     #[inline]
     pub fn frame(&self, i: u64) -> Option<&[u8; PAGE_SIZE]> {
@@ -216,6 +253,9 @@ mod tests {
         assert!(!w.copy_within(0, 8, 8));
         assert!(!w.copy_within(u64::MAX, 0, 2));
         assert_eq!(w.pop(), Err(Error::IllegalOperation));
+        // SAFETY: nothing is mapped, so the index is refused before any
+        // frame is touched.
+        assert_eq!(unsafe { w.replace(0, Frame::from_bits(1), Frame::from_bits(2)) }, Err(Error::RangeError));
         assert_eq!(w.bytes(0, 0).map(|b| b.len()), Some(0));
     }
 }

@@ -25,6 +25,8 @@ mod tests_grant;
 #[cfg(target_os = "none")]
 mod tests_hostile;
 #[cfg(target_os = "none")]
+mod tests_memory;
+#[cfg(target_os = "none")]
 mod tests_mmap;
 #[cfg(target_os = "none")]
 mod tests_posix_edges;
@@ -70,6 +72,7 @@ mod glue {
                 crate::tests_blk::registered(),
                 crate::tests_exhaust::TESTS,
                 crate::tests_vfs_limits::TESTS,
+                crate::tests_memory::TESTS,
                 crate::tests_fuzz::TESTS,
                 crate::tests_soak::TESTS,
             ]);

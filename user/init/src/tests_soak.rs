@@ -18,8 +18,9 @@ use mxrt::posix;
 const PAGE: u64 = 4096;
 const WORKERS: u64 = 64;
 const SOAK_SECONDS: u64 = 60;
-/// Paging structures made during the soak stay with recycled VSpaces;
-/// anything beyond this many frames is a leak.
+/// A few paging structures stay with recycled VSpaces (VM keeps at most
+/// 64) and new VSpaces keep their PML4s; anything beyond this many frames
+/// is a leak.
 const PAGING_SLACK: u64 = 512;
 
 /// A mapping this worker made and the value it writes to each page.

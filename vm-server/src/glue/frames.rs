@@ -12,11 +12,23 @@
 //! a fault that finds no recycled frame takes a ready one: no retype, no
 //! window mapping and no CNode_Copy on its path, and no zeroing either,
 //! since the kernel hands out untyped memory zeroed.
+//!
+//! Every frame for processes, and every paging structure, is made in a
+//! 4 KiB unit of its own (`sel4_alloc::units`), so its memory can become
+//! something else: a deleted page table's unit becomes a frame, and a
+//! frame on the free list can be taken out of the pool to become a page
+//! table (see `paging.rs`). A frame taken out leaves a *hole* in the
+//! window: its index keeps a mapping of one shared filler frame, so every
+//! index below `window.len()` stays mapped, and the next frame made fills
+//! the hole. What each user of the spare pages may take is
+//! `vm_server::budget`'s decision.
 extern crate alloc;
 use super::res::{Res, SELF_VSPACE};
 use alloc::vec::Vec;
 use minix_abi::errno::{Errno, ENOMEM};
-use sel4::{CapRights, Frame, FrameWindow, PAGE_SIZE};
+use sel4::{object, CapRights, Frame, FrameWindow, PAGE_SIZE};
+use sel4_alloc::units::UnitPool;
+use vm_server::budget::Budget;
 use vm_server::frames::{FrameAllocator, FrameId, RefCounts};
 
 /// Base of VM's window onto its frames (below 4 GiB, as all addresses).
@@ -25,17 +37,29 @@ pub const WINDOW: u64 = 0x8000_0000;
 const WINDOW_FRAMES: u64 = 1 << 18;
 /// Frames made per refill.
 const REFILL_BATCH: u64 = 64;
+/// Units carved per retype when none is free: 256 KiB, a few VSpaces'
+/// worth of paging structures.
+pub(super) const UNIT_BATCH: u64 = 64;
 
 pub struct Sel4Frames {
     pub res: Res,
     /// Every frame ever made, frame id = index: `masters.len()` equals
     /// `window.len()`. Private, so that only the pool maps into it.
-    window: FrameWindow,
-    masters: Vec<u64>,
+    pub(super) window: FrameWindow,
+    /// The cap of the frame mapped at each index: the frame's master, or
+    /// for a hole a copy of the filler's cap.
+    pub(super) masters: Vec<u64>,
+    /// The unit each frame was made in (0: none, a frame that can never
+    /// leave the pool, or a hole).
+    pub(super) unit_of: Vec<u64>,
+    /// Indexes whose frame was taken out of the pool; filled first.
+    pub(super) holes: Vec<FrameId>,
+    /// The frame mapped at every hole; nobody reads what it holds.
+    pub(super) filler: u64,
     /// A spare cap per frame for a process mapping, kept when the mapping
     /// goes away so the next mapping needs no CNode_Copy (0: none).
-    spares: Vec<u64>,
-    free: Vec<FrameId>,
+    pub(super) spares: Vec<u64>,
+    pub(super) free: Vec<FrameId>,
     /// Frames made by a refill and never used: zero, with a spare cap.
     /// Kept in descending order so that pops hand out ascending ids, which
     /// sit next to each other in the window.
@@ -44,13 +68,15 @@ pub struct Sel4Frames {
     /// test allocator so both follow the same rules.
     refs: RefCounts,
     /// Whether each frame is on the free list.
-    is_free: Vec<bool>,
-    /// Frames of untyped memory kept back from processes for VM's own
-    /// heap (see `heap.rs`): processes see that many fewer free frames,
-    /// and no frame for a process is ever made out of them.
-    heap_reserve: u64,
-    /// Frames of untyped memory the heap leaves for paging structures.
-    paging_floor: u64,
+    pub(super) is_free: Vec<bool>,
+    /// What processes' frames, paging structures and the heap may each
+    /// take of the spare pages.
+    pub(super) budget: Budget,
+    /// Free 4 KiB units: memory not made into anything, or whose object
+    /// was deleted.
+    pub(super) units: UnitPool,
+    /// Paging structures held for processes' VSpaces (PML4s not counted).
+    pub(super) paging_live: u64,
 }
 
 impl Sel4Frames {
@@ -72,13 +98,17 @@ impl Sel4Frames {
             res,
             window,
             masters: Vec::new(),
+            unit_of: Vec::new(),
+            holes: Vec::new(),
+            filler: 0,
             spares: Vec::new(),
             free: Vec::new(),
             fresh: Vec::new(),
             refs: RefCounts::new(),
             is_free: Vec::new(),
-            heap_reserve: 0,
-            paging_floor: 0,
+            budget: Budget::new(0),
+            units: UnitPool::new(),
+            paging_live: 0,
         }
     }
 
@@ -117,20 +147,21 @@ impl Sel4Frames {
     }
 
     /// Frames that could still be handed to processes: the free list, the
-    /// fresh frames, and what untyped memory can still make beyond the heap
-    /// reserve.
+    /// fresh frames, and what the spare pages allow them.
     pub fn free_frames(&self) -> u64 {
-        (self.free.len() + self.fresh.len()) as u64 + self.untyped_frames_for_processes()
+        self.budget.free_frames((self.free.len() + self.fresh.len()) as u64, self.spare())
     }
 
-    fn untyped_frames_for_processes(&self) -> u64 {
-        (self.res.ut.free_ram() / PAGE_SIZE as u64).saturating_sub(self.heap_reserve)
+    /// Pages not made into anything yet: untyped memory past the
+    /// watermarks and free units.
+    pub(super) fn spare(&self) -> u64 {
+        self.res.ut.free_ram() / PAGE_SIZE as u64 + self.units.free_units()
     }
 
     /// Heap bytes the per-frame tables take for `frames` frames.
     pub fn table_bytes(&self, frames: u64) -> usize {
         frames as usize
-            * (2 * core::mem::size_of::<u64>()
+            * (4 * core::mem::size_of::<u64>()
                 + core::mem::size_of::<u32>()
                 + core::mem::size_of::<bool>()
                 + 2 * core::mem::size_of::<FrameId>())
@@ -141,56 +172,98 @@ impl Sel4Frames {
         let n = frames as usize;
         self.masters.reserve_exact(n.saturating_sub(self.masters.len()));
         self.spares.reserve_exact(n.saturating_sub(self.spares.len()));
+        self.unit_of.reserve_exact(n.saturating_sub(self.unit_of.len()));
+        // Making a hole (on a fault's path) then never allocates.
+        self.holes.reserve_exact(n.saturating_sub(self.holes.len()));
         self.refs.reserve(n);
         self.is_free.reserve_exact(n.saturating_sub(self.is_free.len()));
         self.free.reserve_exact(n.saturating_sub(self.free.len()));
         self.fresh.reserve_exact((REFILL_BATCH as usize).saturating_sub(self.fresh.len()));
     }
 
-    /// Keeps `frames` frames of untyped memory from processes' pages, for
-    /// the heap and for paging structures; the heap leaves `paging` of them.
-    pub fn set_heap_reserve(&mut self, frames: u64, paging: u64) {
-        self.heap_reserve = frames;
-        self.paging_floor = paging;
+    /// Shares the memory out for a machine of `total` pages (at start),
+    /// and makes the filler frame holes are mapped to.
+    pub fn set_budget(&mut self, total: u64) {
+        self.budget = Budget::new(total);
+        self.filler = self.res.alloc(object::FRAME_4K, 0).map_or(0, |c| c.0);
+        // Every unit there could ever be fits on the free list without it
+        // growing, so putting one back never allocates (an exit must not
+        // fail for want of heap).
+        self.units.reserve(total);
     }
 
-    /// Up to `n` new frames for VM's heap, in consecutive slots, made from
-    /// untyped memory (the reserve first). Returns (first slot, count).
-    pub fn heap_frames(&mut self, n: u64) -> Result<(u64, u64), Errno> {
-        // The heap never takes the last of untyped memory: paging
-        // structures (page tables of processes) can only be made from it.
-        let ut_frames = self.res.ut.free_ram() / PAGE_SIZE as u64;
-        let mut n = n.max(1).min(ut_frames.saturating_sub(self.paging_floor));
+    /// New frames for VM's heap, at most `out.len()` and what the heap's
+    /// part of the budget allows: one contiguous run from the large
+    /// untypeds, or else free units one by one. Returns how many.
+    pub fn heap_frames(&mut self, out: &mut [Frame]) -> usize {
+        let mut n = self.budget.for_heap(self.spare(), out.len() as u64);
         if n == 0 {
-            return Err(ENOMEM);
+            return 0;
         }
-        loop {
+        let got = loop {
             match self.res.alloc_frames_contig(n) {
                 Ok(first) => {
-                    self.heap_reserve = self.heap_reserve.saturating_sub(n);
-                    return Ok((first, n));
+                    for (i, f) in out.iter_mut().take(n as usize).enumerate() {
+                        *f = Frame::from_bits(first + i as u64);
+                    }
+                    break n as usize;
                 }
                 Err(_) if n > 1 => n /= 2,
-                Err(_) => return Err(ENOMEM),
+                Err(_) => {
+                    let mut got = 0;
+                    while got < n as usize {
+                        let Some(cap) = self.frame_from_unit() else { break };
+                        out[got] = Frame::from_bits(cap);
+                        got += 1;
+                    }
+                    break got;
+                }
             }
-        }
+        };
+        self.budget.heap_took(got as u64);
+        got
+    }
+
+    /// A frame made in a free unit (which stays its parent for good).
+    pub(super) fn frame_from_unit(&mut self) -> Option<u64> {
+        let unit = self.units.take()?;
+        self.units.make_in(&mut self.res, unit, object::FRAME_4K).ok().map(|o| o.obj)
     }
 
     /// Frames ever made plus those still makeable.
     pub fn total_frames(&self) -> u64 {
-        self.masters.len() as u64 + self.res.ut.free_ram() / PAGE_SIZE as u64
+        (self.masters.len() - self.holes.len()) as u64 + self.spare()
     }
 
-    fn adopt(&mut self, cap: u64) -> Result<FrameId, Errno> {
-        let res = &mut self.res;
+    /// Gives a new frame (made in `unit`, or 0) an id: a hole's, whose
+    /// filler it replaces in the window, or the next index.
+    fn adopt(&mut self, cap: u64, unit: u64) -> Result<FrameId, Errno> {
+        if let Some(id) = self.holes.pop() {
+            let i = id.0 as usize;
+            let filler = self.masters[i];
+            // SAFETY: the filler copy `masters[i]` is what is mapped at
+            // index i (put there when the hole was made); `cap` is a frame
+            // just retyped, mapped nowhere, whose other caps VM maps only
+            // into processes' VSpaces.
+            if unsafe { self.window.replace(id.0, Frame::from_bits(filler), Frame::from_bits(cap)) }.is_err() {
+                self.holes.push(id);
+                return Err(ENOMEM);
+            }
+            self.res.delete(filler);
+            self.masters[i] = cap;
+            self.unit_of[i] = unit;
+            return Ok(id);
+        }
+        let (res, units) = (&mut self.res, &mut self.units);
         // SAFETY: `cap` is a frame just retyped from untyped memory (by
         // refill or alloc_contig), so it is mapped nowhere yet; its other
         // caps are the copies VM gives processes, which VM maps only into
         // their VSpaces, never its own. The window is full at 1 GiB.
-        let id = unsafe { self.window.push(Frame::from_bits(cap), &mut |ty| res.alloc(ty, 0)) }.map_err(|_| ENOMEM)?;
+        let id = unsafe { self.window.push(Frame::from_bits(cap), &mut |ty| Self::own_paging(res, units, ty)) }.map_err(|_| ENOMEM)?;
         debug_assert_eq!(id, self.masters.len() as u64);
         let id = FrameId(id);
         self.masters.push(cap);
+        self.unit_of.push(unit);
         self.spares.push(0);
         self.is_free.push(false);
         Ok(id)
@@ -252,22 +325,26 @@ impl Sel4Frames {
     #[cold]
     #[inline(never)]
     fn refill(&mut self) -> Result<(), Errno> {
-        let mut n = REFILL_BATCH.min(self.untyped_frames_for_processes());
+        let n = REFILL_BATCH.min(self.budget.for_frames(self.spare()));
         if n == 0 {
             return Err(ENOMEM);
         }
-        let first = loop {
-            match self.res.alloc_frames_contig(n) {
-                Ok(first) => break first,
-                Err(_) if n > 1 => n /= 2,
-                Err(_) => return Err(ENOMEM),
-            }
-        };
+        // Each frame in a unit of its own, so that it can leave the pool
+        // again (as a page table) when it is free: a retype for the units
+        // (when none is free), then one per frame.
         let mut made = Vec::with_capacity(n as usize);
-        for i in 0..n {
-            match self.adopt(first + i) {
+        for _ in 0..n {
+            if self.units.free_units() == 0 && self.units.carve(&mut self.res, REFILL_BATCH) == 0 {
+                break;
+            }
+            let Some(unit) = self.units.take() else { break };
+            let Ok(f) = self.units.make_in(&mut self.res, unit, object::FRAME_4K) else { break };
+            match self.adopt(f.obj, unit) {
                 Ok(id) => made.push(id),
-                Err(_) => self.res.delete(first + i),
+                Err(_) => {
+                    self.units.release(&mut self.res, f);
+                    break;
+                }
             }
         }
         for &id in &made {
@@ -313,7 +390,7 @@ impl FrameAllocator for Sel4Frames {
         let first = self.res.alloc_frames_contig(count).map_err(|_| ENOMEM)?;
         let mut ids = Vec::new();
         for i in 0..count {
-            let id = self.adopt(first + i)?;
+            let id = self.adopt(first + i, 0)?;
             self.start_ref(id);
             ids.push(id);
         }

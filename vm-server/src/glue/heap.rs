@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! VM's heap grows from VM's own memory, so bookkeeping never runs out
-//! while frames remain.
+//! while its share remains.
 //!
 //! The runtime gives every program a fixed 4 MiB heap; VM's bookkeeping
 //! (page maps, mapping caps, frame tables) grows with what processes do.
 //! Before each message VM makes sure at least [`LOW_WATER`] bytes are free,
-//! mapping new frames into the runtime's heap-growth range. Frames for this
-//! come from a reserve of untyped memory that processes' pages never get
-//! (1/8 of RAM, of which the heap leaves 1/64 of RAM for page tables), so
-//! a process that takes every frame it can still leaves VM room to track
-//! it and to map it. Requests whose bookkeeping could exceed the low
-//! water mark (fork copies a whole page map) check their own need first and
-//! answer ENOMEM when it cannot be met; nothing VM does can then fail an
+//! mapping new frames into the runtime's heap-growth range. Those frames
+//! come only from the heap's part of the budget (`vm_server::budget`: 7/64
+//! of memory, kept from processes' frames), never from memory processes
+//! could get, so growth the heap never gives back costs processes nothing.
+//! Requests whose bookkeeping could exceed the low water mark (fork copies
+//! a whole page map) check their own need first and answer ENOMEM when it
+//! cannot be met; when the heap's part is used up, every request that
+//! builds bookkeeping answers ENOMEM, and faults map from what is left
+//! above `policy::HEAP_CRITICAL`. Nothing VM does can then fail an
 //! allocation.
 use super::res::SELF_VSPACE;
 use super::Vm;
@@ -27,12 +29,6 @@ pub const LOW_WATER: usize = 8 << 20;
 const STEP_FRAMES: u64 = 1024;
 /// The kernel's limit on objects made by one Untyped_Retype.
 const RETYPE_MAX: u64 = sel4::RETYPE_FAN_OUT_LIMIT;
-/// Share of RAM kept back from processes' pages: 1/8, for the heap and
-/// for paging structures.
-pub const RESERVE_SHIFT: u32 = 3;
-/// Share of RAM the heap leaves for paging structures: 1/64 (a page table
-/// for every 2 MiB of all of memory, many times over).
-pub const PAGING_SHIFT: u32 = 6;
 /// Heap bytes a fork may need per page of the parent: the child's page
 /// map entry and mapping-cap entry, and room for the parent's copy-on-write
 /// downgrades (generous: this only decides when fork says ENOMEM).
@@ -48,21 +44,25 @@ impl Vm {
             let mut got = 0usize;
             // The kernel retypes at most RETYPE_MAX objects per call.
             while got < frames.len() {
-                let Ok((first, n)) = self.frames.heap_frames(RETYPE_MAX.min((frames.len() - got) as u64)) else { break };
-                for slot in first..first + n {
-                    frames[got] = Frame::from_bits(slot);
-                    got += 1;
+                let end = frames.len().min(got + RETYPE_MAX as usize);
+                let n = self.frames.heap_frames(&mut frames[got..end]);
+                if n == 0 {
+                    break;
                 }
+                got += n;
             }
             if got == 0 {
                 return false;
             }
-            let res = &mut self.frames.res;
-            // SAFETY: SELF_VSPACE is VM's own VSpace; the frames were just
-            // retyped from untyped memory by heap_frames, so they are mapped
-            // nowhere, and VM keeps them out of the frame pool (no window
-            // mapping, no process cap) and never unmaps or deletes them.
-            let added = unsafe { sel4_root_task::grow_heap(SELF_VSPACE, &frames[..got], &mut |ty| res.alloc(ty, 0)) };
+            let added = {
+                let mut own_paging = self.frames.own_paging_fn();
+                // SAFETY: SELF_VSPACE is VM's own VSpace; the frames were
+                // just retyped from untyped memory by heap_frames, so they
+                // are mapped nowhere, and VM keeps them out of the frame
+                // pool (no window mapping, no process cap) and never unmaps
+                // or deletes them.
+                unsafe { sel4_root_task::grow_heap(SELF_VSPACE, &frames[..got], &mut own_paging) }
+            };
             if added == 0 {
                 return false;
             }

@@ -8,6 +8,7 @@ mod files;
 mod frames;
 mod heap;
 mod images;
+mod paging;
 mod res;
 mod uspace;
 mod window;
@@ -55,8 +56,11 @@ struct Vm {
     procs: EndpointTable<Proc>,
     /// Processes killed by faults, oldest first, until PM collects them.
     events: policy::Events,
-    /// VSpaces of exited processes, ready for reuse.
+    /// VSpaces of exited processes, ready for reuse: those that kept
+    /// their paging structures on top.
     spare_vspaces: alloc::vec::Vec<UserVSpace>,
+    /// Paging structures the spare VSpaces kept.
+    kept_paging: u64,
     /// File pages VM holds, and the page-ins under way.
     cache: vm_server::pagecache::PageCache,
     /// Slots holding the saved reply caps of pagers waiting for work.
@@ -70,8 +74,8 @@ struct Vm {
     scratch: (alloc::vec::Vec<u64>, alloc::vec::Vec<u64>),
     scratch_frames: alloc::vec::Vec<vm_server::page::PageFrame>,
     /// The heap could not be grown to its low-water mark before this
-    /// message: requests that build bookkeeping answer ENOMEM and faults
-    /// that need a new page kill, rather than risk a failed allocation.
+    /// message: requests that build bookkeeping answer ENOMEM rather than
+    /// risk a failed allocation.
     heap_short: bool,
     /// The file page the last copy without TRY stopped at (see
     /// `copy_wait.rs`), set by the copy engine, taken by its caller.
@@ -79,6 +83,9 @@ struct Vm {
     /// Copies waiting for a page-in, by the slot of the caller's saved
     /// reply cap: the caller and its request, run again when the page is in.
     copy_waits: alloc::collections::BTreeMap<u64, (Endpoint, Request)>,
+    /// The heap is short and nearly empty (`policy::heap_critical`):
+    /// faults that need a new page kill rather than risk an allocation.
+    heap_critical: bool,
 }
 
 fn main(arg: u64) -> ! {
@@ -97,6 +104,7 @@ fn main(arg: u64) -> ! {
         procs: EndpointTable::new(),
         events: policy::Events::new(),
         spare_vspaces: alloc::vec::Vec::new(),
+        kept_paging: 0,
         cache: vm_server::pagecache::PageCache::new(),
         pagers: alloc::vec::Vec::new(),
         window: window::Window::default(),
@@ -106,10 +114,11 @@ fn main(arg: u64) -> ! {
         heap_short: false,
         copy_needs: None,
         copy_waits: alloc::collections::BTreeMap::new(),
+        heap_critical: false,
     };
     println!("vm: {} MiB of memory in {} untyped caps", vm.frames.res.ut.free_ram() >> 20, count);
     let total_frames = vm.frames.res.ut.free_ram() / PAGE_SIZE as u64;
-    vm.frames.set_heap_reserve(total_frames >> heap::RESERVE_SHIFT, total_frames >> heap::PAGING_SHIFT);
+    vm.frames.set_budget(total_frames);
     // The per-frame tables get their full size now, so they never need a
     // large reallocation later.
     if !vm.ensure_heap(heap::LOW_WATER + vm.frames.table_bytes(total_frames)) {
@@ -127,6 +136,10 @@ fn main(arg: u64) -> ! {
     let mut msg = sel4::recv(ep);
     loop {
         vm.heap_short = !vm.ensure_heap(heap::LOW_WATER);
+        // Below its low-water mark with its part of memory used up, the
+        // heap still serves faults: only when it is critical do faults
+        // that need a page kill (any process, init included).
+        vm.heap_critical = vm.heap_short && policy::heap_critical(sel4_root_task::heap_free_bytes());
         let (reply, cap) = vm.handle(&msg);
         // Whatever a handler did not move out of the receive slot (a cap
         // attached by a process that should send none, or the second of
@@ -214,7 +227,23 @@ impl Vm {
                 },
                 None,
             )),
-            Request::Info => {
+            Request::Info { of: vm::InfoOf::Servers } => {
+                let pages = |ep: Endpoint| self.procs.get(&ep.0).map_or(0, |p| p.space.resident_pages() as u64);
+                let vals = [pages(endpoint::VFS), pages(endpoint::FS), pages(endpoint::BLK)];
+                Ok((Reply::ok_with(self.frames.free_frames(), vals), None))
+            }
+            Request::Info { of: vm::InfoOf::Vm } => {
+                let (used, size) = sel4_root_task::heap_used_and_size();
+                let m = vm::VmMemory {
+                    free_frames: self.frames.free_frames(),
+                    heap_used: used as u64,
+                    heap_size: size as u64,
+                    paging: self.frames.paging_structures(),
+                };
+                let (status, vals) = m.to_reply();
+                Ok((Reply::ok_with(status, vals), None))
+            }
+            Request::Info { of: vm::InfoOf::Caller } => {
                 let resident = self.procs.get(&who.0).map_or(0, |p| p.space.resident_pages() as u64);
                 Ok((Reply::ok_with(self.frames.free_frames(), [self.frames.total_frames(), resident, 0]), None))
             }
@@ -277,7 +306,10 @@ impl Vm {
 
     fn new_vspace(&mut self) -> Result<UserVSpace, Errno> {
         match self.spare_vspaces.pop() {
-            Some(v) => Ok(v),
+            Some(v) => {
+                self.kept_paging = self.kept_paging.saturating_sub(v.paging_count());
+                Ok(v)
+            }
             None => UserVSpace::create(&mut self.frames),
         }
     }
@@ -418,13 +450,25 @@ impl Vm {
     }
 
     /// Frees everything of a process that never started.
+    /// The VSpace goes to `spare_vspaces`: a small one with its paging
+    /// structures, on top, so the next spawn or fork takes it and makes
+    /// none (`budget::keep_paging` bounds how many are kept); any other
+    /// with them deleted, at the bottom.
     fn discard(&mut self, mut space: AddressSpace, mut vs: UserVSpace, ipc_cap: u64) {
         let rel = space.exit(&mut self.frames);
         self.apply(&mut vs, rel);
-        vs.clear(&mut self.frames);
+        vs.unmap_all(&mut self.frames);
         self.frames.res.delete(ipc_cap);
-        if vs.cap != 0 {
+        if vs.cap == 0 {
+            return;
+        }
+        let n = vs.paging_count();
+        if vm_server::budget::keep_paging(n, self.kept_paging) {
+            self.kept_paging += n;
             self.spare_vspaces.push(vs);
+        } else {
+            vs.release_paging(&mut self.frames);
+            self.spare_vspaces.insert(0, vs);
         }
     }
 
@@ -525,7 +569,7 @@ impl Vm {
         // to map) goes straight to the mapping. Everything else is
         // policy::fault_action's decision.
         let (kind, outcome) = match Fault::decode(msg) {
-            Fault::Vm(f) if !self.heap_short => {
+            Fault::Vm(f) if !self.heap_critical => {
                 p.tlb.invalidate(f.addr & !(PAGE_SIZE as u64 - 1));
                 match p.space.handle_fault(f.addr, f.is_write(), &mut self.frames) {
                     FaultOutcome::Map(m) => match p.vs.install(&mut self.frames, &m, None) {
@@ -544,7 +588,7 @@ impl Vm {
             Fault::UserException { .. } => (FaultKind::Exception, None),
             Fault::Other { .. } => (FaultKind::Other, None),
         };
-        let sig = match policy::fault_action(kind, self.heap_short, outcome.as_ref()) {
+        let sig = match policy::fault_action(kind, self.heap_critical, outcome.as_ref()) {
             FaultAction::Kill(sig) => sig,
             // Only a Map outcome maps, and that was handled above.
             FaultAction::Map => SIGSEGV,

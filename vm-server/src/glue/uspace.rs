@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: BSD-2-Clause
-//! A process's VSpace as VM sees it: the PML4 cap and the cap copy behind
-//! each installed mapping. Paging structures stay with the VSpace, and a
-//! VSpace whose process is gone is recycled for the next one.
+//! A process's VSpace as VM sees it: the PML4 cap, the cap copy behind
+//! each installed mapping, and the paging structures made for it. When
+//! its process is gone, the mappings are undone and the paging structures
+//! deleted (their units go back to VM's spare memory), unless the budget
+//! lets a small VSpace keep them; the PML4, with its ASID, is kept for the
+//! next process.
 extern crate alloc;
 use super::frames::Sel4Frames;
+use alloc::vec::Vec;
 use minix_abi::cspace as cs;
 use minix_abi::errno::{Errno, ENOMEM};
-use sel4::{object, AsidPool, CapRights, Frame, VSpace, VmAttributes};
+use sel4::{AsidPool, CapRights, Frame, VSpace, VmAttributes};
+use sel4_alloc::units::InUnit;
 use vm_server::frames::FrameId;
 use vm_server::page::{Mapping, PageFrame};
 use vm_server::page_map::RadixMap;
@@ -20,27 +25,31 @@ pub struct UserVSpace {
     /// removes (usually nothing) and inserts here, so this is the radix map
     /// the page maps use rather than a B-tree.
     mapped: RadixMap<(u64, Option<FrameId>)>,
+    /// Paging structures made for this VSpace, each with its type.
+    paging: Vec<(InUnit, u64)>,
 }
 
 impl UserVSpace {
     /// A fresh VSpace with an ASID.
     pub fn create(frames: &mut Sel4Frames) -> Result<UserVSpace, Errno> {
-        let cap = frames.res.alloc(object::PML4, 0).map_err(|_| ENOMEM)?;
-        if ASID_POOL.assign(VSpace(cap)).is_err() {
-            frames.res.delete(cap.0);
+        // In a unit of its own, though it is never deleted: PM and the
+        // TCB hold copies of its cap, and VM keeps it for reuse.
+        let pml4 = frames.make_pml4()?;
+        if ASID_POOL.assign(VSpace::from_bits(pml4.obj)).is_err() {
+            frames.res.delete(pml4.obj);
             return Err(ENOMEM);
         }
-        Ok(UserVSpace { cap: cap.0, mapped: RadixMap::new() })
+        Ok(UserVSpace { cap: pml4.obj, mapped: RadixMap::new(), paging: Vec::new() })
     }
 
     /// A VSpace made elsewhere (a server's), handed to VM.
     pub fn adopt(cap: u64) -> UserVSpace {
-        UserVSpace { cap, mapped: RadixMap::new() }
+        UserVSpace { cap, mapped: RadixMap::new(), paging: Vec::new() }
     }
 
     /// No VSpace at all (cap 0), for error paths.
     pub fn empty() -> UserVSpace {
-        UserVSpace { cap: 0, mapped: RadixMap::new() }
+        UserVSpace { cap: 0, mapped: RadixMap::new(), paging: Vec::new() }
     }
 
     fn vspace(&self) -> VSpace {
@@ -59,7 +68,7 @@ impl UserVSpace {
             }
         };
         let rights = if m.writable { CapRights::READ_WRITE } else { CapRights::READ };
-        if frames.res.map(self.vspace(), Frame::from_bits(cap), m.vaddr, rights).is_err() {
+        if frames.map_user(self.vspace(), Frame::from_bits(cap), m.vaddr, rights, &mut self.paging).is_err() {
             self.release_cap(frames, cap, pool);
             return Err(ENOMEM);
         }
@@ -89,13 +98,25 @@ impl UserVSpace {
         }
     }
 
-    /// Unmaps everything; the VSpace can then serve another process.
-    pub fn clear(&mut self, frames: &mut Sel4Frames) {
+    /// Unmaps everything; the VSpace can then serve another process,
+    /// with the paging structures it has (see `release_paging`).
+    pub fn unmap_all(&mut self, frames: &mut Sel4Frames) {
         // Taken whole: removing entries one at a time from the front
         // would shift the map's chunk vector each time a chunk empties.
         for (_, (cap, pool)) in core::mem::take(&mut self.mapped) {
             let _ = Frame::from_bits(cap).unmap();
             self.release_cap(frames, cap, pool);
         }
+    }
+
+    /// Paging structures this VSpace holds.
+    pub fn paging_count(&self) -> u64 {
+        self.paging.len() as u64
+    }
+
+    /// Deletes the paging structures, leaving an empty PML4. Only after
+    /// `unmap_all`: no frame cap is then left naming a table that is gone.
+    pub fn release_paging(&mut self, frames: &mut Sel4Frames) {
+        frames.release_paging(&mut self.paging);
     }
 }
