@@ -13,9 +13,10 @@
 //! far, if anything); a read of an empty pipe without writers returns 0.
 //! Waiters are served first come, first served.
 //!
-//! **Memory.** A pipe's buffer is allocated when bytes arrive and freed
-//! when it empties, and grows in [`PIPE_STEP`]s up to [`PIPE_SIZE`]. Its
-//! first step is always its own; the steps beyond come from a pool
+//! **Memory.** A pipe's buffer is allocated when bytes first arrive,
+//! grows in [`PIPE_STEP`]s up to [`PIPE_SIZE`], shrinks back to one step
+//! when it empties and is freed when the last reader goes. Its first step
+//! is always its own; the steps beyond come from a pool
 //! shared by every pipe ([`crate::limits::Limits::pipe_pool`]). With the
 //! pool used up a pipe still holds a step, more than [`PIPE_BUF`], so a
 //! writer only ever waits on a pipe that has bytes in it, for its own

@@ -430,12 +430,20 @@ impl State {
         self.pipe_trim(n);
     }
 
-    /// Frees pipe `n`'s buffer if it holds nothing (a reservation a
-    /// writer could not fill, or the last byte read).
+    /// Gives an empty pipe's steps beyond its first back to the pool (a
+    /// reservation a writer could not fill, or the last byte read). The
+    /// first step is the pipe's own whatever the pool holds, so it stays
+    /// allocated until the pipe's last reader goes: a ping-pong through a
+    /// pipe then costs no allocation per message.
     pub fn pipe_trim(&mut self, n: usize) {
-        if self.pipe(n).buf.is_empty() {
-            self.free_pipe_buffer(n);
+        let p = self.pipe(n);
+        if !p.buf.is_empty() || p.cap <= PIPE_STEP {
+            return;
         }
+        let share = p.pool_share();
+        p.buf.shrink_to(PIPE_STEP);
+        p.cap = PIPE_STEP;
+        self.pipe_pool_used -= share;
     }
 
     fn free_pipe_buffer(&mut self, n: usize) {
