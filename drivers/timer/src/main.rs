@@ -58,10 +58,11 @@ mod glue {
         let page = Page(unsafe { SharedWords::new(cspace::addr::CLOCK_PAGE, clock::WORDS, true) });
         let pit = IoPort::from_bits(slots::PIT_PORTS);
         let hz = calibrate(pit, kernel_mhz);
-        let now_tsc = sel4::rdtsc();
-        let mut params = Params::new(hz, now_tsc);
+        let mut params = Params::new(hz, sel4::rdtsc());
         let real = read_rtc();
-        let mono = params.mono_ns(now_tsc);
+        // The monotonic time the CMOS reading was taken at (reading it
+        // may wait out an update).
+        let mono = params.mono_ns(sel4::rdtsc());
         params.real_offset = Params::offset_for(real.unwrap_or(0).saturating_mul(minix_abi::timer::NSEC_PER_SEC), mono);
         clock::publish(&page, &params);
         match real {

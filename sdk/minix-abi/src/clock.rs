@@ -71,6 +71,7 @@ impl Params {
 
     /// Monotonic nanoseconds at TSC `tsc` (a TSC before the base reads as
     /// the base).
+    #[inline]
     pub fn mono_ns(&self, tsc: u64) -> u64 {
         let delta = tsc.saturating_sub(self.tsc_base) as u128;
         let ns = (delta * self.mult as u128) >> 32;
@@ -78,6 +79,7 @@ impl Params {
     }
 
     /// Realtime nanoseconds since the epoch at monotonic `mono`.
+    #[inline]
     pub fn real_ns(&self, mono: u64) -> i64 {
         mono.wrapping_add(self.real_offset) as i64
     }
@@ -90,6 +92,7 @@ impl Params {
 
 /// Reads a consistent copy of the parameters, or `None` before the driver
 /// published any.
+#[inline]
 pub fn read(w: &impl Words) -> Option<Params> {
     loop {
         let s1 = w.load(SEQ, Ordering::Acquire);

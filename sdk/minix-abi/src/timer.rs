@@ -58,10 +58,12 @@ impl Timespec {
     }
 
     /// Nanoseconds in all (saturating at `u64::MAX`).
+    #[inline]
     pub fn as_nanos(&self) -> u64 {
         self.sec.saturating_mul(NSEC_PER_SEC).saturating_add(self.nsec as u64)
     }
 
+    #[inline]
     pub fn from_nanos(ns: u64) -> Timespec {
         Timespec { sec: ns / NSEC_PER_SEC, nsec: (ns % NSEC_PER_SEC) as u32 }
     }

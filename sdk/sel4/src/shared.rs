@@ -36,6 +36,7 @@ impl SharedWords {
         SharedWords { base, words, writable }
     }
 
+    #[inline]
     fn word(&self, i: usize) -> &AtomicU64 {
         assert!(i < self.words, "word {} outside {} shared words", i, self.words);
         // SAFETY: word i is inside the range (checked), 8-aligned, mapped
