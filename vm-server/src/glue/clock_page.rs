@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! The shared clock page in every user process: the timer driver's frame
 //! (VM holds a read-only cap to it, `cs::CLOCK_FRAME`), mapped read-only
-//! at `cs::addr::CLOCK_PAGE`, right after the IPC buffer, as a
-//! direct-physical page of the region model, and pinned with the IPC
-//! buffer so that no munmap or MAP_FIXED of the process's own can take it
-//! away. Spawn and fork map it (`map_ipc` calls in here); exit unmaps it
-//! with everything else.
+//! at `cs::addr::CLOCK_PAGE`, right after the IPC buffer. The region
+//! model holds it as a read-only direct-physical page, pinned with the IPC
+//! buffer, so that no munmap or MAP_FIXED of the process's own can take
+//! it away and a write kills; spawn adds it, a forked child inherits it.
+//! The kernel mapping is installed like the IPC buffer's (`map_ipc` calls
+//! in here), with a cap copy of its own that the VSpace's `unmap_all`
+//! takes back at exit with the rest.
 use super::uspace::UserVSpace;
 use super::Vm;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -34,12 +36,17 @@ fn paddr() -> Result<u64, Errno> {
 }
 
 impl Vm {
-    /// Maps the clock page read-only into a process being built (before
-    /// its pin is set).
+    /// Gives a process being built (before its pin is set) the clock page:
+    /// the model's read-only page unless it inherited one, and the kernel
+    /// mapping in its VSpace.
     pub(super) fn map_clock_page(&mut self, space: &mut AddressSpace, vs: &mut UserVSpace) -> Result<(), Errno> {
         let paddr = paddr()?;
-        let (_, rel) = space.map_phys(cs::addr::CLOCK_PAGE, PAGE_SIZE as u64, paddr, Prot::READ, true, &mut self.frames)?;
-        self.apply(vs, rel);
+        // A forked child has its parent's (the same page, read-only and
+        // pinned since the parent's spawn).
+        if !space.allows(cs::addr::CLOCK_PAGE, false) {
+            let (_, rel) = space.map_phys(cs::addr::CLOCK_PAGE, PAGE_SIZE as u64, paddr, Prot::READ, true, &mut self.frames)?;
+            self.apply(vs, rel);
+        }
         let m = Mapping { vaddr: cs::addr::CLOCK_PAGE, frame: PageFrame::Phys(paddr), writable: false, flags: Default::default() };
         // The mapping's cap is a copy of VM's read-only one, so it maps
         // read-only whatever it is asked.

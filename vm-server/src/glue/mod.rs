@@ -432,11 +432,11 @@ impl Vm {
         };
         let mut space = forked.child;
         // The child's IPC buffer is its own frame, not the parent's: VM
-        // lifts the pin it inherited to replace the page, and the clock
-        // page's with it (map_ipc maps both and pins them again).
+        // lifts the pin it inherited to replace the page (map_ipc pins it
+        // again, with the clock page the child inherited).
         space.unpin();
         let res = space
-            .munmap(cs::addr::IPC_BUFFER, clock_page::PINNED_LEN, &mut self.frames)
+            .munmap(cs::addr::IPC_BUFFER, PAGE_SIZE as u64, &mut self.frames)
             .map(|rel| self.apply(&mut vs, rel))
             .and_then(|_| self.map_ipc(&mut space, &mut vs, ipc_cap));
         match res {
