@@ -58,7 +58,7 @@ else
         SEL4M_ROOTFS_BLOCKS=$(( $(stat -c %s target/rootfs.img) / 1024 )) \
         SEL4M_IMAGES="$PWD/target/x86_64-unknown-none/release" \
         cargo clippy --release --target x86_64-unknown-none \
-            -p init -p vm-server -p vfs-server -p fs-server -p blk-driver -p root-task -- -D warnings; then
+            -p init -p vm-server -p vfs-server -p fs-server -p blk-driver -p timer-driver -p root-task -- -D warnings; then
         host_pass=$((host_pass + 1))
     else
         host_fail=$((host_fail + 1)); problems+=("cargo clippy on the seL4 programs (x86_64-unknown-none) fails")
@@ -67,9 +67,19 @@ else
     # A fresh scratch disk for the block driver's tests (they write to
     # it), every sector carrying the pattern init checks.
     tools/mkdisk.py "$LOGDIR/blk-disk.img" $((4 << 20))
+    # The guest's clock against the host's: a watcher notes the host's
+    # time as each of init's two clock marks (10 s apart) appears.
+    rm -f "$LOGDIR/guest.log" "$LOGDIR/clock-watch.txt"
+    tools/clock-watch.py "$LOGDIR/guest.log" "$LOGDIR/clock-watch.txt" &
+    watch_pid=$!
     qemu/boot.sh "$KERNEL" target/x86_64-unknown-none/release/root-task \
         --timeout "$TIMEOUT" --log "$LOGDIR/guest.log" --disk "$LOGDIR/blk-disk.img"
     qemu_status=$?
+    sleep 0.2
+    kill "$watch_pid" 2> /dev/null
+    wait "$watch_pid" 2> /dev/null
+    clock_line="$(cat "$LOGDIR/clock-watch.txt" 2> /dev/null)"
+    echo "== guest clock against the host's: ${clock_line:-no marks seen}"
     sed -n '/Booting all finished/,$p' "$LOGDIR/guest.log"
     line="$(tr -d '\r' < "$LOGDIR/guest.log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)"
     if [[ -n "$line" ]]; then
@@ -118,6 +128,13 @@ else
     fi
     if [[ -n "${extra// /}" ]]; then
         problems+=("ran but not listed in qemu/guest-tests.txt: $extra")
+        guest_fail=$((guest_fail + 1))
+    fi
+    # Counted as one more guest test: clock.agrees_with_the_host_within_1pct.
+    if [[ "$clock_line" == ok* ]]; then
+        guest_pass=$((guest_pass + 1))
+    else
+        problems+=("the guest's clock against the host's over 10 s: ${clock_line:-the marks never appeared}")
         guest_fail=$((guest_fail + 1))
     fi
 fi

@@ -32,6 +32,7 @@ BUILD=(cargo build --release --target x86_64-unknown-none)
 "${BUILD[@]}" -p vm-server "${VM_FEATURES[@]}"
 "${BUILD[@]}" -p fs-server
 "${BUILD[@]}" -p blk-driver
+"${BUILD[@]}" -p timer-driver
 "${BUILD[@]}" -p vfs-server "${FEATURES[@]}"
 "${BUILD[@]}" -p root-task "${FEATURES[@]}"
 echo "$SEL4M_IMAGES/root-task"

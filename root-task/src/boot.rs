@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
-//! Boot: create the endpoints, build and start VM, VFS, FS and the block
-//! driver as isolated processes with only the caps their roles need
+//! Boot: create the endpoints, build and start VM, VFS, FS, the block
+//! driver and the timer driver as isolated processes with only the caps their roles need
 //! (VFS's include worker threads it starts itself and notifications; the
 //! driver's its disk, when the PCI scan finds one), wait until each
 //! reports ready, then ask VM for init.
@@ -8,12 +8,12 @@ use crate::images;
 use crate::kobj::Kernel;
 use crate::process::{self, Built};
 use minix_abi::cspace as cs;
-use minix_abi::endpoint::{Endpoint, BLK, FS, PM, VFS, VM};
+use minix_abi::endpoint::{Endpoint, BLK, FS, PM, TIMER, VFS, VM};
 use minix_abi::system::{caps, cnode_bits, priority, CapKind, FaultHandler, Rights, Role};
 use root_task::pci::BlkDevice;
 use root_task::proctab::{ProcCaps, ProcTable};
 use root_task::tally::Tally;
-use sel4::{init, object, CPtr, CapRights, Endpoint as Ep, Notification, VSpace};
+use sel4::{init, object, CPtr, CapRights, Endpoint as Ep, Frame, Notification, VSpace};
 use sel4_root_task::println;
 
 /// Badge on PM's notification when VM has events for PM: generation 0,
@@ -21,6 +21,8 @@ use sel4_root_task::println;
 pub const VM_EVENT_BADGE: u64 = 1 << 11;
 /// Size of PM's process table.
 pub const PROC_TABLE_SLOTS: usize = 256;
+// The timer driver keeps one sleeper per slot of this table.
+const _: () = assert!(PROC_TABLE_SLOTS <= cs::timer::SLEEPERS);
 /// RAM the root task keeps for itself: the VFS and FS images (about 33 MiB
 /// with FS's 24 MiB disk image, built after VM takes its share; VFS's worker
 /// threads and notifications add a few pages), VM's CNode (2^18 slots,
@@ -44,6 +46,8 @@ pub struct System {
     pub fs_call: Ep,
     /// The block driver's endpoint (PM mints init's cap from it).
     pub blk_ep: Ep,
+    /// The timer driver's endpoint (PM mints every user's cap from it).
+    pub timer_ep: Ep,
     pub procs: ProcTable,
     /// Where servers' faults go (see `fault_reporter`).
     pub fault_ep: Ep,
@@ -55,12 +59,16 @@ fn ep(k: &mut Kernel) -> Result<Ep, &'static str> {
 
 /// Builds and starts the servers. `tally` gets the boot test that checks
 /// VFS's worker caps, which must run before VFS does.
-pub fn boot(k: &mut Kernel, tally: &mut Tally) -> Result<System, &'static str> {
+pub fn boot(k: &mut Kernel, tally: &mut Tally, tsc_mhz: u64) -> Result<System, &'static str> {
     let pm_ep = ep(k)?;
     let vm_ep = ep(k)?;
     let vfs_ep = ep(k)?;
     let fs_ep = ep(k)?;
     let blk_ep = ep(k)?;
+    let timer_ep = ep(k)?;
+    // The shared clock page (zeroed, as all new memory: no MAGIC until the
+    // timer driver publishes).
+    let clock = Frame(k.alloc(object::FRAME_4K, 0).map_err(|_| "clock page")?);
     let fault_ep = crate::fault_reporter::endpoint(k)?;
     let ntfn = Notification(k.alloc(object::NOTIFICATION, 0).map_err(|_| "notification")?);
     init::TCB.bind_notification(ntfn).map_err(|_| "bind notification")?;
@@ -69,17 +77,19 @@ pub fn boot(k: &mut Kernel, tally: &mut Tally) -> Result<System, &'static str> {
 
     // Each server gets the caps `minix_abi::system::caps` lists for its
     // role. VM comes first: it also takes most of the RAM.
-    let eps = Endpoints { pm: pm_ep, vm: vm_ep, vfs: vfs_ep, fs: fs_ep, blk: blk_ep, faults: fault_ep, notify: ntfn };
+    let eps =
+        Endpoints { pm: pm_ep, vm: vm_ep, vfs: vfs_ep, fs: fs_ep, blk: blk_ep, timer: timer_ep, faults: fault_ep, notify: ntfn, clock };
     let vm = server(k, images::VM, Role::Vm, VM, &eps, None)?;
     let untypeds = give_untyped(k, &vm)?;
     let vfs = server(k, images::VFS, Role::Vfs, VFS, &eps, None)?;
     let fs = server(k, images::FS, Role::Fs, FS, &eps, None)?;
     let disk = crate::disk::find();
     let blk = server(k, images::BLK, Role::Blk, BLK, &eps, disk)?;
+    let timer = server(k, images::TIMER, Role::Timer, TIMER, &eps, None)?;
     crate::selftest::report(tally, "boot.vfs_worker_caps", crate::selftest::vfs_worker_caps(k, &vfs));
     let root = init::CNODE;
 
-    for (ep, b) in [(VM, &vm), (VFS, &vfs), (FS, &fs), (BLK, &blk)] {
+    for (ep, b) in [(VM, &vm), (VFS, &vfs), (FS, &fs), (BLK, &blk), (TIMER, &timer)] {
         procs.add_at(ep.slot(), PM.slot(), b.caps);
     }
     vm.start(process::startup_word(VM, untypeds))?;
@@ -89,9 +99,12 @@ pub fn boot(k: &mut Kernel, tally: &mut Tally) -> Result<System, &'static str> {
     // whether it has a disk at all.
     let disk_word = disk.map_or(0, |d| 1 << 16 | d.port as u64);
     blk.start(process::startup_word(BLK, disk_word))?;
+    // The timer driver learns the kernel's TSC figure, which bounds its
+    // own measurement's steps.
+    timer.start(process::startup_word(TIMER, tsc_mhz))?;
     println!(
-        "boot: VM ({} pages, {} untyped caps), VFS ({} pages), FS ({} pages), BLK ({} pages) started",
-        vm.pages, untypeds, vfs.pages, fs.pages, blk.pages
+        "boot: VM ({} pages, {} untyped caps), VFS ({} pages), FS ({} pages), BLK ({} pages), TIMER ({} pages) started",
+        vm.pages, untypeds, vfs.pages, fs.pages, blk.pages, timer.pages
     );
     let vm_call = k.slot().map_err(|_| "slot")?;
     root.mint(vm_call.0, sel4::CNODE_DEPTH, root, vm_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint vm cap")?;
@@ -99,7 +112,18 @@ pub fn boot(k: &mut Kernel, tally: &mut Tally) -> Result<System, &'static str> {
     root.mint(vfs_call.0, sel4::CNODE_DEPTH, root, vfs_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint vfs cap")?;
     let fs_call = k.slot().map_err(|_| "slot")?;
     root.mint(fs_call.0, sel4::CNODE_DEPTH, root, fs_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint fs cap")?;
-    Ok(System { pm_ep, vm_ep, vm_call: Ep(vm_call), vfs_ep, vfs_call: Ep(vfs_call), fs_call: Ep(fs_call), blk_ep, procs, fault_ep })
+    Ok(System {
+        pm_ep,
+        vm_ep,
+        vm_call: Ep(vm_call),
+        vfs_ep,
+        vfs_call: Ep(vfs_call),
+        fs_call: Ep(fs_call),
+        blk_ep,
+        timer_ep,
+        procs,
+        fault_ep,
+    })
 }
 
 /// The kernel objects a server's caps are made from.
@@ -109,8 +133,12 @@ struct Endpoints {
     vfs: Ep,
     fs: Ep,
     blk: Ep,
+    timer: Ep,
     faults: Ep,
     notify: Notification,
+    /// The clock page's frame (mapped in the timer driver; VM gets a
+    /// read-only copy).
+    clock: Frame,
 }
 
 impl Endpoints {
@@ -121,6 +149,7 @@ impl Endpoints {
             Role::Vfs => Ok(self.vfs),
             Role::Fs => Ok(self.fs),
             Role::Blk => Ok(self.blk),
+            Role::Timer => Ok(self.timer),
             Role::User | Role::Bench => Err("no endpoint for that role"),
         }
     }
@@ -131,6 +160,7 @@ pub fn rights(r: Rights) -> CapRights {
     match r {
         Rights::Send => SEND,
         Rights::Write => CapRights::WRITE,
+        Rights::Read => CapRights::READ,
         Rights::All => CapRights::ALL,
     }
 }
@@ -145,6 +175,10 @@ fn server(k: &mut Kernel, image: &[u8], role: Role, me: Endpoint, eps: &Endpoint
     let objs = match disk {
         Some(d) => Some(crate::disk::objects(k, d, VSpace::from_bits(b.caps.vspace))?),
         None => None,
+    };
+    let timer = match role {
+        Role::Timer => Some(crate::timer_dev::objects(k, VSpace::from_bits(b.caps.vspace), eps.clock)?),
+        _ => None,
     };
     for c in caps(role) {
         let r = rights(c.rights);
@@ -188,6 +222,12 @@ fn server(k: &mut Kernel, image: &[u8], role: Role, me: Endpoint, eps: &Endpoint
                     b.give(slot, CPtr(first + i), r)?;
                 }
             }
+            // Narrowed to exactly the PIT's and the CMOS clock's ports.
+            CapKind::PitPorts => b.give_badged(c.slot, init::IO_PORT.cptr(), r, sel4::io_port_range_data(0x40, 0x43))?,
+            CapKind::CmosPorts => b.give_badged(c.slot, init::IO_PORT.cptr(), r, sel4::io_port_range_data(0x70, 0x71))?,
+            CapKind::PitIrq => b.give(c.slot, timer.as_ref().ok_or("not the timer")?.irq.cptr(), r)?,
+            CapKind::PitIrqNotification => b.give(c.slot, timer.as_ref().ok_or("not the timer")?.ntfn.cptr(), r)?,
+            CapKind::ClockFrame => b.give(c.slot, eps.clock.cptr(), r)?,
         }
     }
     Ok(b)

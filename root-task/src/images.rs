@@ -7,6 +7,7 @@ mod embedded {
     pub static VFS: &[u8] = include_bytes!(concat!(env!("SEL4M_IMAGES"), "/vfs-server"));
     pub static FS: &[u8] = include_bytes!(concat!(env!("SEL4M_IMAGES"), "/fs-server"));
     pub static BLK: &[u8] = include_bytes!(concat!(env!("SEL4M_IMAGES"), "/blk-driver"));
+    pub static TIMER: &[u8] = include_bytes!(concat!(env!("SEL4M_IMAGES"), "/timer-driver"));
 }
 #[cfg(not(target_os = "none"))]
 mod embedded {
@@ -14,5 +15,6 @@ mod embedded {
     pub static VFS: &[u8] = &[];
     pub static FS: &[u8] = &[];
     pub static BLK: &[u8] = &[];
+    pub static TIMER: &[u8] = &[];
 }
 pub use embedded::*;

@@ -20,6 +20,7 @@ mod process;
 mod scratch;
 mod selftest;
 mod thread;
+mod timer_dev;
 mod vspace;
 
 use root_task::tally::Tally;
@@ -67,7 +68,7 @@ fn start(bootinfo: u64) -> ! {
             println!("bench: idle poller failed: {}", e);
         }
     }
-    let sys = match boot::boot(&mut k, &mut tally) {
+    let sys = match boot::boot(&mut k, &mut tally, bi.tsc_mhz()) {
         Ok(s) => s,
         Err(e) => {
             println!("boot failed: {}", e);

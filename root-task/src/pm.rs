@@ -22,8 +22,9 @@ use root_task::tally::Tally;
 use sel4::{init, object, CNode, CPtr, CapRights, Frame, MessageInfo, Tcb, UserContext, VSpace};
 use sel4_root_task::println;
 
-/// The servers that report ready before init starts: VM, VFS, FS, BLK.
-const SERVERS: u32 = 4;
+/// The servers that report ready before init starts: VM, VFS, FS, BLK,
+/// TIMER.
+const SERVERS: u32 = 5;
 
 const SEND: CapRights = CapRights(CapRights::WRITE.0 | CapRights::GRANT.0);
 
@@ -61,8 +62,8 @@ impl<'a> Pm<'a> {
         Pm { k, sys, spares: Vec::new(), raw_cnodes, ready: 0, vfs_ready: false, selftests, tsc_mhz }
     }
 
-    /// Waits until VM, VFS, FS and the block driver report ready, then
-    /// starts init.
+    /// Waits until VM, VFS, FS, the block driver and the timer driver
+    /// report ready, then starts init.
     pub fn run(mut self) -> ! {
         let ep = self.sys.pm_ep.cptr();
         let mut msg = sel4::recv(ep);
@@ -276,6 +277,7 @@ impl<'a> Pm<'a> {
                 CapKind::Call(Role::Pm) => (self.sys.pm_ep.bits(), ep.badge()),
                 CapKind::Call(Role::Vm) => (self.sys.vm_ep.bits(), ep.badge()),
                 CapKind::Call(Role::Vfs) => (self.sys.vfs_ep.bits(), ep.badge()),
+                CapKind::Call(Role::Timer) => (self.sys.timer_ep.bits(), ep.badge()),
                 CapKind::Faults(FaultHandler::Vm) => (self.sys.vm_ep.bits(), ep.fault_badge()),
                 _ => return Err(EINVAL),
             };
@@ -462,6 +464,7 @@ pub fn server_name(ep: Endpoint) -> &'static str {
         2 => "VFS",
         3 => "FS",
         4 => "BLK",
+        5 => "TIMER",
         _ => "?",
     }
 }

@@ -89,6 +89,15 @@ impl Os for Linux {
         unsafe { libc::getppid() };
     }
 
+    fn clock_monotonic(&mut self) -> Option<u64> {
+        let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `t` is a timespec of our own that the call fills.
+        if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) } != 0 {
+            return None;
+        }
+        Some(t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64)
+    }
+
     fn mmap_anon(&mut self, len: usize) -> Option<usize> {
         let prot = libc::PROT_READ | libc::PROT_WRITE;
         let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;

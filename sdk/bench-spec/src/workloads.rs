@@ -73,6 +73,13 @@ pub trait Os: Clock {
     // Each defaults to `None` ("unsupported"), so a system gains figures
     // as it implements them; a workload that meets `None` reports `None`.
 
+    /// One reading of the monotonic clock in nanoseconds
+    /// (`clock_gettime(CLOCK_MONOTONIC)`): through the clock page on ours,
+    /// the vDSO (or the system call) on Linux.
+    fn clock_monotonic(&mut self) -> Option<u64> {
+        None
+    }
+
     /// A writable directory on the system's ordinary file system where the
     /// file workloads create (and afterwards remove) their files.
     fn work_dir(&self) -> &str {
@@ -168,8 +175,9 @@ pub type Workload<O> = fn(&mut O, &mut Samples) -> Option<u64>;
 
 /// The file-system, pipe and file-mapping figures, by figure name, in the
 /// order both systems run them.
-pub fn posix_workloads<O: Os>() -> [(&'static str, Workload<O>); 11] {
+pub fn posix_workloads<O: Os>() -> [(&'static str, Workload<O>); 12] {
     [
+        ("clock_gettime", clock_gettime::<O>),
         ("pread_4k", pread_4k::<O>),
         ("seqread_64k", seqread_64k::<O>),
         ("open_close", open_close::<O>),
@@ -208,6 +216,14 @@ pub const AROUND: Rounds = Rounds { warmup: 1, iters: 5 };
 /// `getpid`: one null system call.
 pub fn null_call<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
     Some(per_iteration(os, s, NULL_CALL.warmup, NULL_CALL.iters, |os, _| os.null_call()))
+}
+
+/// `clock_gettime(CLOCK_MONOTONIC)`: one reading of the clock.
+pub fn clock_gettime<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
+    os.clock_monotonic()?;
+    Some(per_iteration(os, s, NULL_CALL.warmup, NULL_CALL.iters, |os, _| {
+        core::hint::black_box(os.clock_monotonic());
+    }))
 }
 
 /// First touch of a fresh anonymous page, one fault per iteration. The

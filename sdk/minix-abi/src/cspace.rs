@@ -30,6 +30,13 @@ pub const PM_NOTIFY: u64 = 11;
 pub const BLK_EP: u64 = 12;
 /// Free slot used to receive a cap in a message.
 pub const RECV_SLOT: u64 = 13;
+/// Send cap to the timer driver, badged (every user process: sleeping
+/// and setting the clock).
+pub const TIMER_EP: u64 = 14;
+/// VM: the shared clock page's frame, read-only (VM maps it into every
+/// user process; the timer driver, its one writer, has it mapped
+/// read-write by the root task and holds no cap to it).
+pub const CLOCK_FRAME: u64 = 31;
 /// VM: first of its untyped caps; count in the start-up word.
 pub const UNTYPED_BASE: u64 = 64;
 /// First free slot a server may allocate from.
@@ -55,6 +62,11 @@ pub mod addr {
     /// in the first 16, and the block driver's DMA area
     /// ([`super::blk::DMA_BASE`]) after them.
     pub const SERVER_IPC_AREA_PAGES: u64 = 64;
+    /// The shared clock page (`minix_abi::clock`): read-only in every user
+    /// process, the page after the IPC buffer, pinned with it so that no
+    /// mmap or munmap of the process's own can move it. The timer driver
+    /// maps it read-write at the same address, inside its server area.
+    pub const CLOCK_PAGE: u64 = IPC_BUFFER + 4096;
 }
 
 /// VFS's extra slots: the worker threads the root task makes for it (not
@@ -115,4 +127,32 @@ pub mod blk {
     const _: () = assert!(IO_PORT >= super::vfs::WORKER_TCB_BASE + super::vfs::WORKERS && IRQ_NTFN < super::vfs::NTFN_BASE);
     const _: () = assert!(DMA_FRAME_BASE >= super::UNTYPED_BASE + 128 && DMA_FRAME_BASE + DMA_PAGES <= super::FIRST_FREE);
     const _: () = assert!(super::vfs::worker_ipc_buffer(super::vfs::WORKERS) <= DMA_BASE);
+}
+
+/// The timer driver's extra slots: the PIT's and the CMOS clock's ports,
+/// the PIT's interrupt and the notification it signals (see
+/// `drivers/timer`), and the clock page ([`CLOCK_FRAME`]).
+pub mod timer {
+    /// An I/O port cap for the PIT's ports 0x40-0x43 only.
+    pub const PIT_PORTS: u64 = 27;
+    /// An I/O port cap for the CMOS clock's ports 0x70-0x71 only.
+    pub const CMOS_PORTS: u64 = 28;
+    /// The handler cap of the PIT's interrupt (IOAPIC pin 2).
+    pub const IRQ_HANDLER: u64 = 29;
+    /// The notification the interrupt signals, bound to the driver's
+    /// thread, so that it arrives through the driver's endpoint with
+    /// [`IRQ_BADGE`].
+    pub const IRQ_NTFN: u64 = 30;
+    /// The badge the interrupt's signal carries: generation 0, so no
+    /// endpoint badge can equal it.
+    pub const IRQ_BADGE: u64 = 1 << 11;
+    /// First of the slots the driver saves sleepers' reply caps in, one
+    /// per process-table slot.
+    pub const REPLY_BASE: u64 = super::FIRST_FREE;
+    /// How many sleepers the driver can hold: one per slot of PM's
+    /// process table (a process sleeps in at most one call at a time).
+    pub const SLEEPERS: usize = 256;
+
+    const _: () = assert!(PIT_PORTS > super::blk::IRQ_NTFN && IRQ_NTFN < super::CLOCK_FRAME && super::CLOCK_FRAME < super::vfs::NTFN_BASE);
+    const _: () = assert!(REPLY_BASE + SLEEPERS as u64 <= 1 << super::SERVER_CNODE_BITS);
 }

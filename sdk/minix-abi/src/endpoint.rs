@@ -90,10 +90,12 @@ pub const VFS: Endpoint = Endpoint::new(2, 1);
 pub const FS: Endpoint = Endpoint::new(3, 1);
 /// The block driver (`drivers/virtio-blk`).
 pub const BLK: Endpoint = Endpoint::new(4, 1);
+/// The timer driver (`drivers/timer`).
+pub const TIMER: Endpoint = Endpoint::new(5, 1);
 /// The first user process.
-pub const INIT: Endpoint = Endpoint::new(5, 1);
+pub const INIT: Endpoint = Endpoint::new(6, 1);
 /// Slots below this are system processes.
-pub const FIRST_USER_SLOT: usize = 5;
+pub const FIRST_USER_SLOT: usize = 6;
 
 /// Whether `ep` is one of the system servers.
 pub fn is_server(ep: Endpoint) -> bool {
@@ -118,6 +120,6 @@ mod tests {
         assert_eq!(Sender::from_badge(max.fault_badge()), Sender::Fault(max));
         // A generation of 0 after truncation is not a process.
         assert!(!Endpoint::new(1, 1 << 15).is_valid());
-        assert!(is_server(VFS) && is_server(BLK) && !is_server(INIT) && !is_server(Endpoint::new(2, 2)));
+        assert!(is_server(VFS) && is_server(BLK) && is_server(TIMER) && !is_server(INIT) && !is_server(Endpoint::new(2, 2)));
     }
 }

@@ -22,6 +22,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod blk;
+pub mod clock;
 pub mod common;
 pub mod cspace;
 pub mod endpoint;
@@ -31,6 +32,7 @@ pub mod message;
 pub mod offset;
 pub mod pm;
 pub mod system;
+pub mod timer;
 pub mod vfs;
 pub mod vm;
 pub mod word;

@@ -26,7 +26,7 @@
 //! (`sendIPC` in `src/object/endpoint.c`), so GRANT cannot be withheld from
 //! anyone who calls; instead every receiver drops caps it did not ask for
 //! (see "Caps that arrive uninvited" in the architecture document).
-use crate::endpoint::{Endpoint, BLK, FS, PM, VFS, VM};
+use crate::endpoint::{Endpoint, BLK, FS, PM, TIMER, VFS, VM};
 
 /// The one priority of every process on a hot path.
 pub const SYSTEM_PRIO: u8 = 100;
@@ -40,6 +40,8 @@ pub enum Role {
     Fs,
     /// The block driver.
     Blk,
+    /// The timer driver: sleeps, and the clock page's writer.
+    Timer,
     /// init and every process forked from it.
     User,
     /// Root-task benchmark threads (echo, fault toucher): they stand in for
@@ -62,6 +64,7 @@ pub const PROCESSES: &[Process] = &[
     Process { role: Role::Vfs, name: "vfs", endpoint: Some(VFS), priority: SYSTEM_PRIO },
     Process { role: Role::Fs, name: "fs", endpoint: Some(FS), priority: SYSTEM_PRIO },
     Process { role: Role::Blk, name: "blk", endpoint: Some(BLK), priority: SYSTEM_PRIO },
+    Process { role: Role::Timer, name: "timer", endpoint: Some(TIMER), priority: SYSTEM_PRIO },
     Process { role: Role::User, name: "user", endpoint: None, priority: SYSTEM_PRIO },
     Process { role: Role::Bench, name: "bench", endpoint: None, priority: SYSTEM_PRIO },
 ];
@@ -87,6 +90,8 @@ pub const CALLS: &[(Role, Role, Path)] = &[
     (Role::Fs, Role::Blk, Path::Hot),
     (Role::Blk, Role::Vm, Path::Hot),
     (Role::User, Role::Bench, Path::Hot),
+    // nanosleep and clock_settime (reading the clock takes no message).
+    (Role::User, Role::Timer, Path::Hot),
     // PM's calls to VM carry caps (SPAWN, FORK, ADOPT): never fastpath,
     // and kept off every hot path.
     (Role::Pm, Role::Vm, Path::Cold),
@@ -98,6 +103,7 @@ pub const CALLS: &[(Role, Role, Path)] = &[
     (Role::Vfs, Role::Pm, Path::Cold),
     (Role::Fs, Role::Pm, Path::Cold),
     (Role::Blk, Role::Pm, Path::Cold),
+    (Role::Timer, Role::Pm, Path::Cold),
     // init's tests of the block driver (only init holds the cap).
     (Role::User, Role::Blk, Path::Cold),
 ];
@@ -109,6 +115,8 @@ pub enum Rights {
     Send,
     /// Write only: enough to signal a notification.
     Write,
+    /// Read only: a frame that can be mapped read-only and no other way.
+    Read,
     /// Read, write and grant.
     All,
 }
@@ -160,6 +168,19 @@ pub enum CapKind {
     /// Frames mapped at `cs::blk::DMA_BASE` + 4 KiB × *i*, whose physical
     /// addresses the device is given (the DMA area).
     DmaFrame,
+    /// An I/O port cap for the PIT's ports (0x40-0x43) only.
+    PitPorts,
+    /// An I/O port cap for the CMOS clock's ports (0x70-0x71) only.
+    CmosPorts,
+    /// The handler of the PIT's interrupt (IOAPIC pin 2, edge).
+    PitIrq,
+    /// A new notification the PIT's interrupt signals (with
+    /// `cs::timer::IRQ_BADGE`), for the driver to bind to its thread.
+    PitIrqNotification,
+    /// The shared clock page's frame, which VM maps read-only into every
+    /// user process (the root task maps it read-write into the timer
+    /// driver at `cs::addr::CLOCK_PAGE`).
+    ClockFrame,
 }
 
 /// What a range of slots holds at start: `count` caps of `kind`, from
@@ -204,6 +225,8 @@ const VM_CAPS: &[Cap] = &[
     cap(cs::FAULT_EP, CapKind::Faults(FaultHandler::Reporter), Rights::Send),
     cap(cs::ASID_POOL, CapKind::AsidPool, Rights::All),
     cap(cs::PM_NOTIFY, CapKind::PmNotify, Rights::Write),
+    // Read-only: VM maps the clock page into every process, never writably.
+    cap(cs::CLOCK_FRAME, CapKind::ClockFrame, Rights::Read),
 ];
 
 const VFS_CAPS: &[Cap] = &[
@@ -247,6 +270,24 @@ const BLK_CAPS: &[Cap] = &[
     cap_range(cs::blk::DMA_FRAME_BASE, cs::blk::DMA_PAGES, CapKind::DmaFrame, Rights::All),
 ];
 
+/// The timer driver: its own caps, PM (to report ready) and its devices
+/// (the PIT and the CMOS clock's ports, the PIT's interrupt). The root
+/// task maps the clock page read-write into it at `cs::addr::CLOCK_PAGE`;
+/// it holds no cap to the frame. It calls nobody else: it never copies,
+/// and never maps memory.
+const TIMER_CAPS: &[Cap] = &[
+    SELF[0],
+    SELF[1],
+    SELF[2],
+    cap(cs::PM_EP, CapKind::Call(Role::Pm), Rights::Send),
+    cap(cs::SERVICE_EP, CapKind::Service, Rights::All),
+    cap(cs::FAULT_EP, CapKind::Faults(FaultHandler::Reporter), Rights::Send),
+    cap(cs::timer::PIT_PORTS, CapKind::PitPorts, Rights::All),
+    cap(cs::timer::CMOS_PORTS, CapKind::CmosPorts, Rights::All),
+    cap(cs::timer::IRQ_HANDLER, CapKind::PitIrq, Rights::All),
+    cap(cs::timer::IRQ_NTFN, CapKind::PitIrqNotification, Rights::All),
+];
+
 /// What init holds beyond every user's caps: the block driver's
 /// endpoint, for the in-guest tests of the driver (init alone; PM gives
 /// it to no other process).
@@ -262,6 +303,7 @@ const USER_CAPS: &[Cap] = &[
     cap(cs::VM_EP, CapKind::Call(Role::Vm), Rights::Send),
     cap(cs::VFS_EP, CapKind::Call(Role::Vfs), Rights::Send),
     cap(cs::FAULT_EP, CapKind::Faults(FaultHandler::Vm), Rights::Send),
+    cap(cs::TIMER_EP, CapKind::Call(Role::Timer), Rights::Send),
 ];
 
 /// The caps a process of `role` starts with. PM (the root task) keeps its
@@ -273,6 +315,7 @@ pub const fn caps(role: Role) -> &'static [Cap] {
         Role::Vfs => VFS_CAPS,
         Role::Fs => FS_CAPS,
         Role::Blk => BLK_CAPS,
+        Role::Timer => TIMER_CAPS,
         Role::User => USER_CAPS,
         Role::Pm | Role::Bench => &[],
     }
@@ -282,7 +325,7 @@ pub const fn caps(role: Role) -> &'static [Cap] {
 pub const fn cnode_bits(role: Role) -> u64 {
     match role {
         Role::Vm => cs::VM_CNODE_BITS,
-        Role::Vfs | Role::Fs | Role::Blk => cs::SERVER_CNODE_BITS,
+        Role::Vfs | Role::Fs | Role::Blk | Role::Timer => cs::SERVER_CNODE_BITS,
         Role::User => cs::USER_CNODE_BITS,
         Role::Pm | Role::Bench => 0,
     }
@@ -295,7 +338,7 @@ pub const fn cnode_bits(role: Role) -> u64 {
 #[cfg(test)]
 pub fn render_cap_table() -> std::string::String {
     use std::fmt::Write;
-    let cols = [Role::Vm, Role::Vfs, Role::Fs, Role::Blk, Role::User];
+    let cols = [Role::Vm, Role::Vfs, Role::Fs, Role::Blk, Role::Timer, Role::User];
     let mut slots: std::vec::Vec<(u64, u64)> = std::vec::Vec::new();
     for r in cols {
         for c in caps(r) {
@@ -305,8 +348,9 @@ pub fn render_cap_table() -> std::string::String {
         }
     }
     slots.sort();
-    let mut out =
-        std::string::String::from("| slot | name | VM | VFS | FS | BLK | init / user processes |\n|---|---|---|---|---|---|---|\n");
+    let mut out = std::string::String::from(
+        "| slot | name | VM | VFS | FS | BLK | TIMER | init / user processes |\n|---|---|---|---|---|---|---|---|\n",
+    );
     for (slot, count) in slots {
         if count == 1 {
             let _ = write!(out, "| {} | `{}` |", slot, slot_name(slot));
@@ -337,6 +381,12 @@ fn slot_name(slot: u64) -> &'static str {
         cs::ASID_POOL => "ASID_POOL",
         cs::PM_NOTIFY => "PM_NOTIFY",
         cs::BLK_EP => "BLK_EP",
+        cs::TIMER_EP => "TIMER_EP",
+        cs::CLOCK_FRAME => "CLOCK_FRAME",
+        cs::timer::PIT_PORTS => "timer::PIT_PORTS",
+        cs::timer::CMOS_PORTS => "timer::CMOS_PORTS",
+        cs::timer::IRQ_HANDLER => "timer::IRQ_HANDLER",
+        cs::timer::IRQ_NTFN => "timer::IRQ_NTFN",
         cs::blk::IO_PORT => "blk::IO_PORT",
         cs::blk::IRQ_HANDLER => "blk::IRQ_HANDLER",
         cs::blk::IRQ_NTFN => "blk::IRQ_NTFN",
@@ -353,6 +403,7 @@ fn describe(c: &Cap) -> std::string::String {
         Rights::Send => "SEND",
         Rights::Write => "WRITE",
         Rights::All => "ALL",
+        Rights::Read => "READ",
     };
     let name = |r: Role| PROCESSES.iter().find(|p| p.role == r).map_or("?", |p| p.name).to_uppercase();
     match c.kind {
@@ -371,6 +422,11 @@ fn describe(c: &Cap) -> std::string::String {
         CapKind::DeviceIrq => std::format!("its disk's IRQ handler, {}", rights),
         CapKind::IrqNotification => std::format!("notification the IRQ signals, {}", rights),
         CapKind::DmaFrame => std::format!("DMA frame *i*, mapped at `blk::DMA_BASE` + 4 KiB × *i*, {}", rights),
+        CapKind::PitPorts => std::format!("the PIT's I/O ports 0x40–0x43, {}", rights),
+        CapKind::CmosPorts => std::format!("the CMOS clock's I/O ports 0x70–0x71, {}", rights),
+        CapKind::PitIrq => std::format!("the PIT's IRQ handler (IOAPIC pin 2), {}", rights),
+        CapKind::PitIrqNotification => std::format!("notification the PIT's IRQ signals (badge `timer::IRQ_BADGE`), {}", rights),
+        CapKind::ClockFrame => std::format!("the clock page's frame, {}", rights),
     }
 }
 
@@ -520,9 +576,26 @@ mod tests {
         for p in PROCESSES {
             let device = caps(p.role).iter().any(|c| matches!(c.kind, CapKind::DevicePorts | CapKind::DeviceIrq | CapKind::DmaFrame));
             assert_eq!(device, p.role == Role::Blk, "{:?}", p.role);
+            let timer = caps(p.role)
+                .iter()
+                .any(|c| matches!(c.kind, CapKind::PitPorts | CapKind::CmosPorts | CapKind::PitIrq | CapKind::PitIrqNotification));
+            assert_eq!(timer, p.role == Role::Timer, "{:?}", p.role);
         }
         let dma = caps(Role::Blk).iter().find(|c| c.kind == CapKind::DmaFrame).map(|c| c.slots());
         assert_eq!(dma, Some(cs::blk::DMA_FRAME_BASE..cs::blk::DMA_FRAME_BASE + cs::blk::DMA_PAGES));
+    }
+
+    #[test]
+    fn only_vm_holds_the_clock_page_and_only_to_read() {
+        for p in PROCESSES {
+            for c in caps(p.role).iter().filter(|c| c.kind == CapKind::ClockFrame) {
+                assert_eq!(c.slot, cs::CLOCK_FRAME);
+                assert_eq!((p.role, c.rights), (Role::Vm, Rights::Read));
+            }
+        }
+        // Every user can sleep; the timer driver reaches only PM.
+        assert!(caps(Role::User).iter().any(|c| c.kind == CapKind::Call(Role::Timer)));
+        assert!(caps(Role::Timer).iter().all(|c| !matches!(c.kind, CapKind::Call(r) if r != Role::Pm)));
     }
 
     #[test]

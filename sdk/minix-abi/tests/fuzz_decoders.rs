@@ -19,7 +19,7 @@ use minix_abi::endpoint::{Endpoint, Sender, BADGE_BITS};
 use minix_abi::errno::{Errno, EINVAL, ENOSYS};
 use minix_abi::message::{RawRequest, Reply, MSG_WORDS};
 use minix_abi::offset::{Offset, WritePos, OFF_MAX};
-use minix_abi::{blk, errno, fs, pm, vfs, vm};
+use minix_abi::{blk, errno, fs, pm, timer, vfs, vm};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -30,7 +30,7 @@ fn cases(n: u32) -> Config {
 }
 
 fn all_calls() -> Vec<u64> {
-    [common::CALLS, pm::CALLS, vm::CALLS, vfs::CALLS, fs::CALLS, blk::CALLS].concat()
+    [common::CALLS, pm::CALLS, vm::CALLS, vfs::CALLS, fs::CALLS, blk::CALLS, timer::CALLS].concat()
 }
 
 /// Labels: this interface's calls most often, then every other known call,
@@ -62,6 +62,7 @@ fn word() -> impl Strategy<Value = u64> {
             vm::GRANT_TABLE_MAX_ENTRIES, vm::GRANT_TABLE_MAX_ENTRIES + 1, vm::FIX_RANGE_MAX, vm::FIX_RANGE_MAX + 1,
             vm::VSAFECOPY_MAX, vm::VSAFECOPY_MAX + 1, vfs::EXERCISE_MAX, vfs::EXERCISE_MAX + 1,
             fs::IO_MAX, fs::IO_MAX + 1, blk::MAX_TRANSFER, blk::MAX_TRANSFER + 1, blk::IOV_MAX, blk::IOV_MAX + 1, 0xffff, 0x1_0000, fs::MODE_PERM, fs::MODE_PERM + 1, (1 << 48) - 1, 1 << 48,
+            timer::NSEC_PER_SEC - 1, timer::NSEC_PER_SEC, timer::MAX_SETTIME_SECS >> 32, (timer::MAX_SETTIME_SECS >> 32) + 1, 1 << 31,
         ]),
         3 => 0u64..300,
         2 => endpoint().prop_map(|e| e.0 as u64),
@@ -302,6 +303,33 @@ fn blk_request() -> impl Strategy<Value = blk::Request> {
         any::<u32>().prop_map(|minor| GetSize { minor }),
         Just(Stats),
     ]
+}
+
+fn timer_request() -> impl Strategy<Value = timer::Request> {
+    use timer::{Request::*, Timespec};
+    let ns = 0..timer::NSEC_PER_SEC as u32;
+    prop_oneof![
+        (0..=u32::MAX as u64, ns.clone()).prop_map(|(sec, nsec)| Sleep(Timespec { sec, nsec })),
+        (0..=timer::MAX_SETTIME_SECS, ns).prop_map(|(sec, nsec)| SetTime(Timespec { sec, nsec })),
+        Just(Stats),
+    ]
+}
+
+proptest! {
+    #![proptest_config(cases(100_000))]
+    #[test]
+    fn timer_decodes_any_message(r in raw(timer::CALLS)) {
+        check_raw(&r, timer::CALLS, timer::Request::decode, timer::Request::encode)?;
+    }
+
+    /// Every request encodes to words of 32 bits (the 32-bit port's
+    /// registers) and decodes back to itself.
+    #[test]
+    fn timer_requests_round_trip_in_32_bit_words(req in timer_request()) {
+        let (call, words, len) = req.encode();
+        prop_assert!(words.iter().all(|&w| w <= u32::MAX as u64));
+        prop_assert_eq!(timer::Request::decode(&RawRequest { call, words, len }), Ok(req));
+    }
 }
 
 proptest! {

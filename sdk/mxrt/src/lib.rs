@@ -21,3 +21,4 @@ pub mod grants;
 pub mod ipc;
 pub mod posix;
 pub mod server;
+pub mod time;

@@ -46,6 +46,7 @@ mod message_info;
 mod object_size;
 mod raw_mem;
 mod region;
+mod shared;
 pub mod sync;
 mod syscalls;
 mod window;
@@ -67,5 +68,6 @@ pub use raw_mem::{
     read_u64_at, read_u8_at, slice_at, slice_at_mut, take_heap_area, write_u64_at, HEAP_GROWTH,
 };
 pub use region::MappedRegion;
+pub use shared::SharedWords;
 pub use syscalls::*;
 pub use window::FrameWindow;

@@ -31,6 +31,9 @@ impl Os for Minix {
         let (c, w, l) = pm::Request::GetPid.encode();
         mxrt::ipc::sendrec(PM_EP, c, w, l);
     }
+    fn clock_monotonic(&mut self) -> Option<u64> {
+        mxrt::time::clock_gettime(mxrt::time::CLOCK_MONOTONIC).ok().map(|t| t.as_nanos())
+    }
     fn mmap_anon(&mut self, len: usize) -> Option<usize> {
         mxrt::posix::mmap(0, len as u64, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE).ok().map(|a| a as usize)
     }

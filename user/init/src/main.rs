@@ -13,6 +13,8 @@ mod harness;
 #[cfg(target_os = "none")]
 mod tests_blk;
 #[cfg(target_os = "none")]
+mod tests_clock;
+#[cfg(target_os = "none")]
 mod tests_exhaust;
 #[cfg(target_os = "none")]
 mod tests_file_hostile;
@@ -70,6 +72,7 @@ mod glue {
                 crate::tests_mmap::TESTS,
                 crate::tests_file_hostile::TESTS,
                 crate::tests_blk::registered(),
+                crate::tests_clock::TESTS,
                 crate::tests_exhaust::TESTS,
                 crate::tests_vfs_limits::TESTS,
                 crate::tests_memory::TESTS,

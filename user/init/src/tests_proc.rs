@@ -23,10 +23,10 @@ fn unknown_call(slot: u64) -> Result<(), &'static str> {
     ensure(r.result() == Err(ENOSYS), "expected ENOSYS")
 }
 
-/// init is the first user process: pid 6 (after PM, VM, VFS, FS and the
-/// block driver), and its parent is PM (pid 1).
+/// init is the first user process: pid 7 (after PM, VM, VFS, FS, the
+/// block driver and the timer driver), and its parent is PM (pid 1).
 fn getpid_getppid() -> Result<(), &'static str> {
-    ensure(posix::getpid() == 6, "init's pid is not 6")?;
+    ensure(posix::getpid() == 7, "init's pid is not 7")?;
     ensure(posix::getppid() == 1, "init's parent is not PM (pid 1)")
 }
 

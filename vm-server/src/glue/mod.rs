@@ -2,6 +2,7 @@
 //! VM's main loop and request handlers.
 extern crate alloc;
 
+mod clock_page;
 mod copy;
 mod copy_wait;
 mod files;
@@ -319,9 +320,11 @@ impl Vm {
     fn map_ipc(&mut self, space: &mut AddressSpace, vs: &mut UserVSpace, ipc_cap: u64) -> Result<(), Errno> {
         let paddr = Frame::from_bits(ipc_cap).physical_address().map_err(|_| EINVAL)?;
         let (_, rel) = space.map_phys(cs::addr::IPC_BUFFER, PAGE_SIZE as u64, paddr, Prot::RW, true, &mut self.frames)?;
-        // The process's lifeline to every server: no munmap and no fixed
-        // mapping of its own may replace it (the library refuses both).
-        space.pin(cs::addr::IPC_BUFFER, PAGE_SIZE as u64);
+        self.map_clock_page(space, vs)?;
+        // The process's lifeline to every server (and its clock): no
+        // munmap and no fixed mapping of its own may replace them (the
+        // library refuses both).
+        space.pin(cs::addr::IPC_BUFFER, clock_page::PINNED_LEN);
         self.apply(vs, rel);
         let m = Mapping { vaddr: cs::addr::IPC_BUFFER, frame: PageFrame::Phys(paddr), writable: true, flags: Default::default() };
         vs.install(&mut self.frames, &m, Some(ipc_cap))
@@ -430,7 +433,7 @@ impl Vm {
         let mut space = forked.child;
         // The child's IPC buffer is its own frame, not the parent's: VM
         // lifts the pin it inherited to replace the page (map_ipc pins it
-        // again).
+        // again, with the clock page the child inherited).
         space.unpin();
         let res = space
             .munmap(cs::addr::IPC_BUFFER, PAGE_SIZE as u64, &mut self.frames)

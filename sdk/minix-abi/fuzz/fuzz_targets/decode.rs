@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 use minix_abi::common::{self, Common};
 use minix_abi::errno::{Errno, EINVAL, ENOSYS};
 use minix_abi::message::RawRequest;
-use minix_abi::{blk, fs, pm, vfs, vm};
+use minix_abi::{blk, fs, pm, timer, vfs, vm};
 
 fn word(b: &[u8], i: usize) -> u64 {
     let mut w = [0u8; 8];
@@ -49,4 +49,5 @@ fuzz_target!(|data: &[u8]| {
     check(&r, vfs::CALLS, vfs::Request::decode, vfs::Request::encode);
     check(&r, fs::CALLS, fs::Request::decode, fs::Request::encode);
     check(&r, blk::CALLS, blk::Request::decode, blk::Request::encode);
+    check(&r, timer::CALLS, timer::Request::decode, timer::Request::encode);
 });

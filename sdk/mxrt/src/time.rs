@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! Time: `clock_gettime`, `gettimeofday` and `time` read the shared clock
+//! page and the TSC, with no message (`minix_abi::clock`); `nanosleep`
+//! and `clock_settime` are calls to the timer driver
+//! (`minix_abi::timer`).
+//!
+//! Only user processes have the clock page (VM maps it at spawn and
+//! fork); a server calling these would fault.
+use core::sync::atomic::Ordering;
+use minix_abi::clock::{self, Params, Words};
+use minix_abi::cspace;
+use minix_abi::errno::{Errno, EINVAL, ENOSYS};
+pub use minix_abi::timer::Timespec;
+use minix_abi::timer::{self, Request};
+
+/// NetBSD's (and so MINIX's) clock ids.
+pub const CLOCK_REALTIME: u32 = 0;
+pub const CLOCK_MONOTONIC: u32 = 3;
+
+/// The clock page as VM maps it into every user process.
+struct Page(sel4::SharedWords);
+
+impl Words for Page {
+    #[inline]
+    fn load(&self, i: usize, o: Ordering) -> u64 {
+        self.0.load(i, o)
+    }
+    fn store(&self, _: usize, _: u64, _: Ordering) {
+        // A user's mapping is read-only; the driver is the one writer.
+    }
+}
+
+// SAFETY: VM maps the clock frame read-only at CLOCK_PAGE (page-aligned)
+// in every user process at spawn and fork and pins it with the IPC
+// buffer, so it stays mapped for the process's life; the timer driver
+// writes it only with aligned atomic stores, and this module only loads.
+const PAGE: Page = Page(unsafe { sel4::SharedWords::new(cspace::addr::CLOCK_PAGE, clock::WORDS, false) });
+
+#[inline]
+fn params() -> Result<Params, Errno> {
+    clock::read(&PAGE).ok_or(ENOSYS)
+}
+
+/// Monotonic nanoseconds.
+#[inline]
+pub fn monotonic_ns() -> Result<u64, Errno> {
+    let p = params()?;
+    Ok(p.mono_ns(sel4::rdtsc()))
+}
+
+/// `clock_gettime`: `CLOCK_MONOTONIC` (time since the machine started)
+/// or `CLOCK_REALTIME` (since the epoch); `EINVAL` for any other clock.
+#[inline]
+pub fn clock_gettime(clock: u32) -> Result<Timespec, Errno> {
+    let p = params()?;
+    let mono = p.mono_ns(sel4::rdtsc());
+    match clock {
+        CLOCK_MONOTONIC => Ok(Timespec::from_nanos(mono)),
+        // Set before the epoch (never, by SETTIME's rules) reads as it.
+        CLOCK_REALTIME => Ok(Timespec::from_nanos(p.real_ns(mono).max(0) as u64)),
+        _ => Err(EINVAL),
+    }
+}
+
+/// `gettimeofday`: seconds and microseconds since the epoch.
+pub fn gettimeofday() -> Result<(u64, u32), Errno> {
+    let t = clock_gettime(CLOCK_REALTIME)?;
+    Ok((t.sec, t.nsec / 1000))
+}
+
+/// `time`: seconds since the epoch.
+pub fn time() -> Result<u64, Errno> {
+    clock_gettime(CLOCK_REALTIME).map(|t| t.sec)
+}
+
+/// `nanosleep` for `t` (of at most `u32::MAX` seconds; longer sleeps that
+/// long). Returns once the monotonic clock passed the deadline.
+pub fn nanosleep(t: Timespec) -> Result<(), Errno> {
+    let (c, w, l) = Request::sleep(t).encode();
+    crate::ipc::sendrec(cspace::TIMER_EP, c, w, l).result().map(|_| ())
+}
+
+/// `clock_settime`: only `CLOCK_REALTIME` may be set (`EINVAL`
+/// otherwise, as for a time before the epoch or past 2262).
+pub fn clock_settime(clock: u32, t: Timespec) -> Result<(), Errno> {
+    if clock != CLOCK_REALTIME || t.sec > timer::MAX_SETTIME_SECS {
+        return Err(EINVAL);
+    }
+    let (c, w, l) = Request::SetTime(t).encode();
+    crate::ipc::sendrec(cspace::TIMER_EP, c, w, l).result().map(|_| ())
+}
+
+/// The timer driver's counters: (sleepers waiting, interrupts, sleepers
+/// woken, TSC kHz).
+pub fn timer_stats() -> Result<(u64, u64, u64, u64), Errno> {
+    let (c, w, l) = Request::Stats.encode();
+    let r = crate::ipc::sendrec(cspace::TIMER_EP, c, w, l);
+    let n = r.result()?;
+    let v = r.to_words();
+    Ok((n, v[1], v[2], v[3]))
+}
