@@ -11,10 +11,9 @@
 //! compares with its own listing of the image. Without the file, init runs
 //! the usual suites.
 extern crate alloc;
-use crate::harness::{ensure, Ctx, Rng, Test};
+use crate::harness::{ensure, ok, Ctx, Rng, Test};
 use alloc::string::String;
 use alloc::vec::Vec;
-use minix_abi::errno::Errno;
 use minix_abi::vfs::flags::*;
 use mxrt::fs::{self, Dirents, Fd};
 use sel4_root_task::println;
@@ -61,13 +60,6 @@ pub const RECOVER: &[Test] = &[Test { name: "disk.fsynced_files_survived_kill", 
 
 /// A crafted image: `/bad`'s first zone points past the device.
 pub const CORRUPT: &[Test] = &[Test { name: "disk.wild_zone_eio_rest_fine", run: |_| wild_zone() }];
-
-fn ok<T>(r: Result<T, Errno>, why: &'static str) -> Result<T, &'static str> {
-    r.map_err(|e| {
-        println!("  {}: {}", why, e.name());
-        why
-    })
-}
 
 fn pattern(len: usize, seed: u64) -> Vec<u8> {
     let mut r = Rng(seed | 1);

@@ -77,3 +77,27 @@ pub fn ensure(cond: bool, why: &'static str) -> Result<(), &'static str> {
         Err(why)
     }
 }
+
+/// The value, or `Err(why)` with the errno printed under the test's line.
+pub fn ok<T>(r: Result<T, minix_abi::errno::Errno>, why: &'static str) -> Result<T, &'static str> {
+    r.map_err(|e| {
+        println!("  {}: {}", why, e.name());
+        why
+    })
+}
+
+/// `Ok(())` when `r` failed with `want`; otherwise `Err(why)`, with what
+/// came instead printed under the test's line.
+pub fn expect_err<T>(r: Result<T, minix_abi::errno::Errno>, want: minix_abi::errno::Errno, why: &'static str) -> Result<(), &'static str> {
+    match r {
+        Err(got) if got == want => Ok(()),
+        Err(got) => {
+            println!("  {}: got {} for {}", why, got.name(), want.name());
+            Err(why)
+        }
+        Ok(_) => {
+            println!("  {}: succeeded, {} expected", why, want.name());
+            Err(why)
+        }
+    }
+}

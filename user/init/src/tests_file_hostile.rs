@@ -5,8 +5,8 @@
 //! a fork made copy-on-write, and a copy without TRY into a file page that
 //! nobody has touched. Each once gave a wrong answer; the system stayed up.
 extern crate alloc;
-use crate::harness::{ensure, Test};
-use crate::tests_mmap::{bytes, bytes_mut, file, map, ok, pattern, watched, R};
+use crate::harness::{ensure, ok, Test};
+use crate::tests_mmap::{bytes, bytes_mut, file, map, pattern, watched, R};
 use alloc::vec::Vec;
 use grant::{GrantId, CPF_READ, CPF_TRY, CPF_WRITE};
 use minix_abi::cspace::addr::IPC_BUFFER;

@@ -5,7 +5,7 @@
 //! processes doing file I/O at once. Each test works in its own directory
 //! under /t, which it makes.
 extern crate alloc;
-use crate::harness::{ensure, Rng, Test};
+use crate::harness::{ensure, expect_err as e, ok, Rng, Test};
 use minix_abi::cspace;
 use minix_abi::errno::*;
 use minix_abi::vfs::flags::*;
@@ -90,27 +90,6 @@ pub const TESTS: &[Test] = &[
 ];
 
 // ---- helpers ----
-
-fn e(r: Result<impl Sized, Errno>, want: Errno, why: &'static str) -> R {
-    match r {
-        Err(got) if got == want => Ok(()),
-        Err(got) => {
-            sel4_root_task::println!("  {}: got {} for {}", why, got.name(), want.name());
-            Err(why)
-        }
-        Ok(_) => {
-            sel4_root_task::println!("  {}: succeeded, {} expected", why, want.name());
-            Err(why)
-        }
-    }
-}
-
-fn ok<T>(r: Result<T, Errno>, why: &'static str) -> Result<T, &'static str> {
-    r.map_err(|got| {
-        sel4_root_task::println!("  {}: {}", why, got.name());
-        why
-    })
-}
 
 /// A fresh directory /t/<name> (and /t the first time).
 fn dir(name: &str) -> Result<alloc::string::String, &'static str> {

@@ -5,7 +5,7 @@
 //! right bytes. Every test that could hang runs in a child under a
 //! watchdog: a hang fails the test by name within seconds.
 extern crate alloc;
-use crate::harness::{ensure, Rng, Test};
+use crate::harness::{ensure, ok, Rng, Test};
 use alloc::vec::Vec;
 use minix_abi::errno::*;
 use minix_abi::pm;
@@ -41,13 +41,6 @@ pub const TESTS: &[Test] = &[
     Test { name: "mmap.hole_filled_by_write_seen", run: |_| watched(hole_filled) },
     Test { name: "mmap.holes_not_kept_in_cache", run: |_| watched(holes_not_cached) },
 ];
-
-pub(crate) fn ok<T>(r: Result<T, Errno>, why: &'static str) -> Result<T, &'static str> {
-    r.map_err(|e| {
-        sel4_root_task::println!("  {}: {}", why, e.name());
-        why
-    })
-}
 
 /// Runs `f` in a child and waits at most 20 s of guest time: a hang is a
 /// failure naming the test, not a stuck boot.

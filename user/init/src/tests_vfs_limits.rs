@@ -6,7 +6,7 @@
 //! errno (or, for pipes, smaller pipes), VFS and FS go on serving others,
 //! and everything comes back when the hog exits.
 extern crate alloc;
-use crate::harness::{ensure, Test};
+use crate::harness::{ensure, ok, Test};
 use crate::tests_mmap::watched_for;
 use alloc::format;
 use alloc::vec::Vec;
@@ -33,13 +33,6 @@ const PIPE_POOL: usize = 4 << 20;
 const MAPPED_FILES: usize = 256;
 /// Pipes in the system (vfs-server `limits`).
 const PIPES: usize = 1024;
-
-fn ok<T>(r: Result<T, Errno>, why: &'static str) -> Result<T, &'static str> {
-    r.map_err(|e| {
-        sel4_root_task::println!("  {}: {}", why, e.name());
-        why
-    })
-}
 
 fn servers_answer() -> R {
     for ep in [PM_EP, VM_EP, VFS_EP] {
