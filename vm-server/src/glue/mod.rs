@@ -253,6 +253,7 @@ impl Vm {
             Request::Munmap { addr, len } => self.munmap(who, addr, len).map(|_| (Reply::ok(0), None)),
             Request::Adopt { server } => self.adopt(server, has_cap).map(|_| (Reply::ok(0), None)),
             Request::GrantTable { base, entries } => self.register_grants(who, base, entries).map(|_| (Reply::ok(0), None)),
+            // Answered above, by copy_request (they may wait for a page-in).
             Request::SafeCopy { .. } | Request::SafeMemset { .. } | Request::VSafeCopy { .. } => Err(EINVAL),
             Request::FixRange { who: target, addr, len, write } => self.fix_range(target, addr, len, write).map(|_| (Reply::ok(0), None)),
         };
