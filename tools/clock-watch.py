@@ -9,20 +9,22 @@ clock the moment each line `clock.mark <i> <s>.<ns>` appears (init's
 clock.host_marks_10s_apart test prints marks 0 to 10, a second apart,
 each with the guest's CLOCK_REALTIME). A mark can only be seen late, never
 early: the guest may be preempted between reading its clock and the
-line's last byte, and this watcher may be slow to run. So the host's
+line's last byte (it then prints `clock.skip <i>`, and the mark is
+forgotten until printed again), and this watcher may be slow to run. So the host's
 offset from the guest at each end is the least of the offsets seen over
 the first and over the last three marks, and the drift is the change in
 that offset over the guest's interval. Then it writes one line to
 RESULT_FILE: `ok ...` when the drift is within 1%, `FAILED ...`
 otherwise, with both intervals and the guest's realtime offset from the
 host's (which only the CMOS clock's whole seconds bound). It polls every
-2 ms. Runs until the last mark appeared; the caller ends it otherwise.
+2 ms. Runs until the test's own result line appeared; the caller ends it otherwise.
 """
 import re
 import sys
 import time
 
-MARK = re.compile(rb"clock\.mark (\d+) (\d+)\.(\d{9})")
+MARK = re.compile(rb"clock\.(mark|skip) (\d+)(?: (\d+)\.(\d{9}))?")
+DONE = b"test clock.host_marks_10s_apart"
 LAST = 10
 ENDS = 3
 
@@ -32,7 +34,8 @@ def main():
     seen = {}
     pos = 0
     buf = b""
-    while LAST not in seen:
+    done = False
+    while not done:
         try:
             with open(log, "rb") as f:
                 f.seek(pos)
@@ -43,16 +46,23 @@ def main():
         if chunk:
             pos += len(chunk)
             buf += chunk
-            for m in MARK.finditer(buf):
-                n = int(m.group(1))
-                if n not in seen:
-                    seen[n] = (now, int(m.group(2)) + int(m.group(3)) / 1e9)
-            # Keep only a possibly incomplete last line.
-            buf = buf[buf.rfind(b"\n") + 1:]
+            # Whole lines only: a line's end is when the host sees it.
+            cut = buf.rfind(b"\n") + 1
+            lines, buf = buf[:cut], buf[cut:]
+            for m in MARK.finditer(lines):
+                n = int(m.group(2))
+                if m.group(1) == b"skip":
+                    # The guest says that line went out late: it prints
+                    # the mark again.
+                    seen.pop(n, None)
+                elif n not in seen and m.group(3) is not None:
+                    seen[n] = (now, int(m.group(3)) + int(m.group(4)) / 1e9)
+            # The test's own line ends the marks (a skip may follow the last).
+            done = DONE in lines
         time.sleep(0.002)
     first = [seen[i] for i in range(ENDS) if i in seen]
     last = [seen[i] for i in range(LAST - ENDS + 1, LAST + 1) if i in seen]
-    if not first or not last:
+    if LAST not in seen or 0 not in seen or not first or not last:
         line = "FAILED the marks at the ends were not all seen\n"
     else:
         # The host's time minus the guest's at each end: the least delayed.
