@@ -16,8 +16,11 @@ the first and over the last three marks, and the drift is the change in
 that offset over the guest's interval. Then it writes one line to
 RESULT_FILE: `ok ...` when the drift is within 1%, `FAILED ...`
 otherwise, with both intervals and the guest's realtime offset from the
-host's (which only the CMOS clock's whole seconds bound). It polls every
-2 ms. Runs until the test's own result line appeared; the caller ends it otherwise.
+host's (which only the CMOS clock's whole seconds bound). Intervals are
+taken on the host's CLOCK_MONOTONIC_RAW, never its wall clock: a fresh CI
+machine's NTP client may step the wall clock by seconds mid-run (one run
+saw the host "take" 8.2 s over the guest's 10), and QEMU's TSC and PIT
+follow the host's monotonic time anyway. It polls every 2 ms. Runs until the test's own result line appeared; the caller ends it otherwise.
 """
 import re
 import sys
@@ -42,7 +45,8 @@ def main():
                 chunk = f.read()
         except FileNotFoundError:
             chunk = b""
-        now = time.time()
+        now = time.clock_gettime(time.CLOCK_MONOTONIC_RAW)
+        wall_minus_mono = time.time() - now
         if chunk:
             pos += len(chunk)
             buf += chunk
@@ -56,7 +60,7 @@ def main():
                     # the mark again.
                     seen.pop(n, None)
                 elif n not in seen and m.group(3) is not None:
-                    seen[n] = (now, int(m.group(3)) + int(m.group(4)) / 1e9)
+                    seen[n] = (now, int(m.group(3)) + int(m.group(4)) / 1e9, wall_minus_mono)
             # The test's own line ends the marks (a skip may follow the last).
             done = DONE in lines
         time.sleep(0.002)
@@ -66,14 +70,15 @@ def main():
         line = "FAILED the marks at the ends were not all seen\n"
     else:
         # The host's time minus the guest's at each end: the least delayed.
-        early = min(h - g for h, g in first)
-        late = min(h - g for h, g in last)
+        early = min(h - g for h, g, _ in first)
+        late = min(h - g for h, g, _ in last)
+        wall_early = min(h + w - g for h, g, w in first)
         guest = seen[LAST][1] - seen[0][1]
         host = guest + (late - early)
         drift = abs(late - early) / guest if guest > 0 else 1.0
         verdict = "ok" if drift < 0.01 else "FAILED"
         line = (f"{verdict} host {host:.3f} s, guest {guest:.3f} s, drift {drift * 100:.3f}%, "
-                f"guest realtime minus host at mark 0: {-early:+.3f} s\n")
+                f"guest realtime minus host at mark 0: {-wall_early:+.3f} s\n")
     with open(result, "w") as f:
         f.write(line)
 
