@@ -25,6 +25,9 @@
 //! Segments with no memory bytes are skipped: they map nothing.
 #![cfg_attr(not(test), no_std)]
 
+mod head;
+pub use head::{parse_head, Layout, LoadSeg, Tail, MAX_LOADS, MAX_PHNUM, PHENT};
+
 use elf::abi;
 use elf::endian::LittleEndian;
 use elf::file::Class;
@@ -195,5 +198,7 @@ pub fn parse(bytes: &[u8]) -> Result<Image<'_>, Error> {
     Ok(Image { entry: h.e_entry, file, bytes })
 }
 
+#[cfg(test)]
+mod head_tests;
 #[cfg(test)]
 mod tests;

@@ -3,29 +3,29 @@
 //! of a good one (which must be refused or read, never panic).
 use super::*;
 
-const R: u32 = abi::PF_R;
-const RW: u32 = abi::PF_R | abi::PF_W;
-const RX: u32 = abi::PF_R | abi::PF_X;
+pub(crate) const R: u32 = abi::PF_R;
+pub(crate) const RW: u32 = abi::PF_R | abi::PF_W;
+pub(crate) const RX: u32 = abi::PF_R | abi::PF_X;
 
 /// One program header of a test image.
 #[derive(Copy, Clone)]
-struct Ph {
-    ty: u32,
-    flags: u32,
-    offset: u64,
-    vaddr: u64,
-    filesz: u64,
-    memsz: u64,
+pub(crate) struct Ph {
+    pub(crate) ty: u32,
+    pub(crate) flags: u32,
+    pub(crate) offset: u64,
+    pub(crate) vaddr: u64,
+    pub(crate) filesz: u64,
+    pub(crate) memsz: u64,
 }
 
-fn load(flags: u32, offset: u64, vaddr: u64, filesz: u64, memsz: u64) -> Ph {
+pub(crate) fn load(flags: u32, offset: u64, vaddr: u64, filesz: u64, memsz: u64) -> Ph {
     Ph { ty: abi::PT_LOAD, flags, offset, vaddr, filesz, memsz }
 }
 
 /// An ELF64 little-endian image: the header, the program headers right
 /// after it, then `len` bytes of file in all (each byte its offset, so
 /// copied bytes can be checked).
-fn build(e_type: u16, machine: u16, entry: u64, phs: &[Ph], len: usize) -> Vec<u8> {
+pub(crate) fn build(e_type: u16, machine: u16, entry: u64, phs: &[Ph], len: usize) -> Vec<u8> {
     let mut f: Vec<u8> = (0..len).map(|i| i as u8).collect();
     let phoff = 64usize;
     f.resize(f.len().max(phoff + 56 * phs.len()), 0);

@@ -27,6 +27,7 @@ pub mod common;
 pub mod cspace;
 pub mod endpoint;
 pub mod errno;
+pub mod exec;
 pub mod fs;
 pub mod message;
 pub mod offset;

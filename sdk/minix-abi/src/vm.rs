@@ -18,6 +18,14 @@ pub const FORK: u64 = BASE + 2;
 pub const EXIT: u64 = BASE + 3;
 /// PM: fetch one pending event (a process killed by a fault).
 pub const EVENTS: u64 = BASE + 4;
+/// VFS only: rebuild `who`'s memory for exec from a description in VFS's
+/// memory (see [`crate::exec`]): w0 `who`, w1 the description's address,
+/// w2 its bytes (at most `exec::DESC_MAX`), w3 the program's inode (on
+/// [`ROOT_DEV`]). VFS holds the file once for the call, as for
+/// MMAP_FILE. Reply: status 0 and vals\[0] the entry point, or an errno
+/// with `who` unchanged: `ENOEXEC` for a program VM will not load,
+/// `EINVAL` for a malformed description, `ENOMEM`, `ESRCH`.
+pub const EXEC: u64 = BASE + 6;
 /// PM: let VM manage dynamic memory of a server whose image the root task
 /// loaded. Cap: the server's VSpace.
 pub const ADOPT: u64 = BASE + 5;
@@ -101,6 +109,7 @@ pub const CALLS: &[u64] = &[
     EXIT,
     EVENTS,
     ADOPT,
+    EXEC,
     BRK,
     MMAP,
     MUNMAP,
@@ -289,6 +298,14 @@ pub enum Request {
     Adopt {
         server: Endpoint,
     },
+    /// VFS: exec `who` from the description at `desc` (`len` bytes, in
+    /// VFS's memory), the program being inode `ino`.
+    Exec {
+        who: Endpoint,
+        desc: u32,
+        len: u32,
+        ino: u32,
+    },
     /// VFS: make `[addr, addr + len)` of `who` present, writable if
     /// `write`.
     FixRange {
@@ -358,7 +375,7 @@ pub fn fs_only(call: u64) -> bool {
 
 /// Whether only VFS may make this call.
 pub fn vfs_only(call: u64) -> bool {
-    matches!(call, FIX_RANGE | MMAP_FILE | PAGER | CACHE_WRITE | CACHE_TRUNC)
+    matches!(call, FIX_RANGE | MMAP_FILE | PAGER | CACHE_WRITE | CACHE_TRUNC | EXEC)
 }
 
 impl Request {
@@ -427,6 +444,15 @@ impl Request {
             ADOPT => {
                 need_words(r, 1)?;
                 Request::Adopt { server: endpoint_of(r.words[0])? }
+            }
+            EXEC => {
+                need_words(r, 4)?;
+                Request::Exec {
+                    who: endpoint_of(r.words[0])?,
+                    desc: u32_of(r.words[1])?,
+                    len: at_most(r.words[2], crate::exec::DESC_MAX as u64)? as u32,
+                    ino: u32_of(r.words[3])?,
+                }
             }
             FIX_RANGE => {
                 need_words(r, 4)?;
@@ -507,6 +533,7 @@ impl Request {
             Request::Info { of: InfoOf::Vm } => (INFO, [INFO_VM, 0, 0, 0], 1),
             Request::Info { of: InfoOf::Servers } => (INFO, [INFO_SERVERS, 0, 0, 0], 1),
             Request::Adopt { server } => (ADOPT, [server.0 as u64, 0, 0, 0], 1),
+            Request::Exec { who, desc, len, ino } => (EXEC, [who.0 as u64, desc as u64, len as u64, ino as u64], 4),
             Request::FixRange { who, addr, len, write } => (FIX_RANGE, [who.0 as u64, addr, len, write as u64], 4),
             Request::MmapFile { map, addr, len } => {
                 let (w0, w3) = map.words();
@@ -548,6 +575,7 @@ mod tests {
             Request::Info { of: InfoOf::Vm },
             Request::Info { of: InfoOf::Servers },
             Request::Adopt { server: c },
+            Request::Exec { who: c, desc: 0x1234_5000, len: crate::exec::DESC_MAX, ino: 77 },
             Request::GrantTable { base: 0x1000, entries: 16 },
             Request::SafeCopy { to_granter: true, granter: c, grant: -1, offset: 3, addr: 0x5000, bytes: 9 },
             Request::SafeCopy { to_granter: false, granter: c, grant: 1 << 20 | 5, offset: 0, addr: 0, bytes: 0 },

@@ -163,6 +163,12 @@ fn vm_request() -> impl Strategy<Value = vm::Request> {
         (any::<u64>(), any::<u64>()).prop_map(|(addr, len)| Munmap { addr, len }),
         prop::sample::select(vec![vm::InfoOf::Caller, vm::InfoOf::Vm, vm::InfoOf::Servers]).prop_map(|of| Info { of }),
         endpoint().prop_map(|server| Adopt { server }),
+        (endpoint(), any::<u32>(), 0..=minix_abi::exec::DESC_MAX, any::<u32>()).prop_map(|(who, desc, len, ino)| Exec {
+            who,
+            desc,
+            len,
+            ino
+        }),
         (endpoint(), any::<u64>(), prop_oneof![0..=vm::FIX_RANGE_MAX, Just(vm::FIX_RANGE_MAX)], any::<bool>())
             .prop_map(|(who, addr, len, write)| FixRange { who, addr, len, write }),
         table.prop_map(|(base, entries)| GrantTable { base, entries }),
