@@ -14,13 +14,18 @@ pub const SPAWN: u64 = BASE + 6;
 /// System information: status = the TSC's frequency in MHz, so a process
 /// can turn `rdtsc` readings into time.
 pub const GETSYSINFO: u64 = BASE + 7;
+/// Replace the caller's program: words (argument block address, bytes);
+/// see [`crate::exec`]. No reply on success: the new program starts.
+/// `EFAULT` for a block address at or above 4 GiB, `E2BIG` for a block
+/// over `exec::BLOCK_MAX`; VFS and VM answer the rest.
+pub const EXEC: u64 = BASE + 8;
 /// A server reports that it is ready (servers only).
 pub const SRV_READY: u64 = BASE + 0x80;
 /// init hands over its test tally and asks for shutdown (init only).
 pub const SHUTDOWN: u64 = BASE + 0x81;
 
 /// Every call number of this interface.
-pub const CALLS: &[u64] = &[GETPID, GETPPID, EXIT, WAIT, FORK, SPAWN, GETSYSINFO, SRV_READY, SHUTDOWN];
+pub const CALLS: &[u64] = &[GETPID, GETPPID, EXIT, WAIT, FORK, SPAWN, GETSYSINFO, EXEC, SRV_READY, SHUTDOWN];
 
 /// `wait` option: do not block.
 pub const WNOHANG: u64 = 1;
@@ -58,6 +63,11 @@ pub enum Request {
         image: u64,
     },
     GetSysInfo,
+    /// The argument block's address and bytes.
+    Exec {
+        block: u32,
+        len: u32,
+    },
     SrvReady,
     Shutdown {
         passed: u64,
@@ -74,7 +84,9 @@ impl Request {
     /// * WAIT: the pid is -1 or a positive `pid_t` (a 32-bit int, written
     ///   sign-extended), the options only [`WAIT_OPTIONS`];
     /// * SPAWN: the image number at most [`MAX_IMAGE`];
-    /// * SHUTDOWN: each count at most [`MAX_TALLY`].
+    /// * SHUTDOWN: each count at most [`MAX_TALLY`];
+    /// * EXEC answers as the call would: a block at or above 4 GiB is
+    ///   `EFAULT`, one over `exec::BLOCK_MAX` bytes `E2BIG`.
     pub fn decode(r: &RawRequest) -> Result<Request, Errno> {
         Ok(match r.call {
             GETPID => Request::GetPid,
@@ -97,6 +109,12 @@ impl Request {
                 Request::Spawn { image: at_most(r.words[0], MAX_IMAGE)? }
             }
             GETSYSINFO => Request::GetSysInfo,
+            EXEC => {
+                need_words(r, 2)?;
+                let block = u32::try_from(r.words[0]).map_err(|_| crate::errno::EFAULT)?;
+                let len = u32::try_from(r.words[1]).ok().filter(|&l| l <= crate::exec::BLOCK_MAX).ok_or(crate::errno::E2BIG)?;
+                Request::Exec { block, len }
+            }
             SRV_READY => Request::SrvReady,
             SHUTDOWN => {
                 need_words(r, 2)?;
@@ -116,6 +134,7 @@ impl Request {
             Request::Fork => (FORK, [0; 4], 0),
             Request::Spawn { image } => (SPAWN, [image, 0, 0, 0], 1),
             Request::GetSysInfo => (GETSYSINFO, [0; 4], 0),
+            Request::Exec { block, len } => (EXEC, [block as u64, len as u64, 0, 0], 2),
             Request::SrvReady => (SRV_READY, [0; 4], 0),
             Request::Shutdown { passed, failed } => (SHUTDOWN, [passed, failed, 0, 0], 2),
         }

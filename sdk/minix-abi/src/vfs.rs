@@ -34,6 +34,7 @@
 //! | `SYNC` | | | | | 0 |
 //! | `PROC_FORK` (PM only) | parent | child | | | 0 |
 //! | `PROC_EXIT` (PM only) | process | | | | 0 |
+//! | `PROC_EXEC` (PM only) | process | argument block | block bytes | | 0; vals\[0] the entry, vals\[1] the stack pointer |
 //!
 //! Decoding is total. Words out of range are `EINVAL`, with two POSIX
 //! exceptions that are answers, not malformations: a path longer than
@@ -101,6 +102,10 @@ pub const PROC_FORK: u64 = BASE + 0x60;
 /// PM: a process is gone; its descriptors are closed and any call it had
 /// waiting in VFS is dropped.
 pub const PROC_EXIT: u64 = BASE + 0x61;
+/// PM: a process asks to exec (see [`crate::exec`]): VFS reads its
+/// argument block, checks and reads the program and has VM rebuild the
+/// process's memory, then closes its close-on-exec descriptors.
+pub const PROC_EXEC: u64 = BASE + 0x62;
 /// Copy `len` bytes in from the caller's grant, add `delta` to every
 /// byte, copy them back out (two safecopies through VM). Reply: status 0
 /// or the first copy's errno.
@@ -204,6 +209,7 @@ pub const CALLS: &[u64] = &[
     WRITE_SMALL,
     PROC_FORK,
     PROC_EXIT,
+    PROC_EXEC,
     GRANT_EXERCISE,
     GRANT_BENCH,
 ];
@@ -286,6 +292,9 @@ pub enum Request {
     Sync,
     ProcFork { parent: Endpoint, child: Endpoint },
     ProcExit { who: Endpoint },
+    /// `block`: the argument block's address in `who`'s memory (below
+    /// 4 GiB); `len` at most `exec::BLOCK_MAX`.
+    ProcExec { who: Endpoint, block: u32, len: u32 },
     GrantExercise { grant: i32, len: u64, delta: u8 },
     GrantBench { grant: i32, len: u64, rounds: u64 },
 }
@@ -465,6 +474,14 @@ impl Request {
                 need_words(r, 2)?;
                 Request::ProcFork { parent: endpoint_of(w[0])?, child: endpoint_of(w[1])? }
             }
+            PROC_EXEC => {
+                need_words(r, 3)?;
+                Request::ProcExec {
+                    who: endpoint_of(w[0])?,
+                    block: crate::word::u32_of(w[1])?,
+                    len: at_most(w[2], crate::exec::BLOCK_MAX as u64)? as u32,
+                }
+            }
             PROC_EXIT => {
                 need_words(r, 1)?;
                 Request::ProcExit { who: endpoint_of(w[0])? }
@@ -524,6 +541,7 @@ impl Request {
             Request::Sync => (SYNC, [0; 4], 0),
             Request::ProcFork { parent, child } => (PROC_FORK, [parent.0 as u64, child.0 as u64, 0, 0], 2),
             Request::ProcExit { who } => (PROC_EXIT, [who.0 as u64, 0, 0, 0], 1),
+            Request::ProcExec { who, block, len } => (PROC_EXEC, [who.0 as u64, block as u64, len as u64, 0], 3),
             Request::GrantExercise { grant, len, delta } => (GRANT_EXERCISE, [grant as u32 as u64, len, delta as u64, 0], 3),
             Request::GrantBench { grant, len, rounds } => (GRANT_BENCH, [grant as u32 as u64, len, rounds, 0], 3),
         }
@@ -571,6 +589,7 @@ mod tests {
             Request::Pipe { flags: flags::O_CLOEXEC },
             Request::ProcFork { parent: ep, child: Endpoint(0x2005) },
             Request::ProcExit { who: ep },
+            Request::ProcExec { who: ep, block: 0x1000, len: crate::exec::BLOCK_MAX },
             Request::Sync,
         ] {
             let (call, words, len) = r.encode();
