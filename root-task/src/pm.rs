@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use minix_abi::common;
 use minix_abi::cspace as cs;
 use minix_abi::endpoint::{self, Endpoint, INIT, PM};
-use minix_abi::errno::{Errno, EAGAIN, EINVAL, ENOMEM};
+use minix_abi::errno::{Errno, EAGAIN, EINVAL, ENOMEM, ENOSYS};
 use minix_abi::message::{RawRequest, Reply};
 use minix_abi::pm::{self, Request};
 use minix_abi::system::{self, CapKind, FaultHandler, Role};
@@ -184,7 +184,37 @@ impl<'a> Pm<'a> {
                 Next::NoReply
             }
             Request::Wait { pid, options } => self.wait(who, pid, options & pm::WNOHANG != 0),
+            Request::Exec { block, len } => self.exec(who, block, len),
         }
+    }
+
+    /// exec: VFS does the work (it reads the arguments and the program and
+    /// has VM rebuild the memory, see `minix_abi::exec`); PM then starts
+    /// the new program in place of the caller's Call, which is never
+    /// answered. PM waits for VFS, which never waits on PM (the deadlock
+    /// rules), though a program read from the disk keeps PM waiting
+    /// that long.
+    fn exec(&mut self, who: Endpoint, block: u32, len: u32) -> Next {
+        if !self.vfs_ready {
+            return Next::Reply(Reply::err(ENOSYS));
+        }
+        let (c, w, l) = vfs::Request::ProcExec { who, block, len }.encode();
+        let r = mxrt::ipc::sendrec(self.sys.vfs_call.bits(), c, w, l);
+        if let Err(e) = r.result() {
+            return Next::Reply(Reply::err(e));
+        }
+        let Some(tcb) = self.sys.procs.by_ep(who).map(|p| Tcb::from_bits(p.caps.tcb)) else { return Next::NoReply };
+        // The caller sits in its Call to PM: writing its registers with
+        // resume restarts it (seL4 cancels the Call, and PM's reply cap to
+        // it goes) at the entry, its stack pointer at argc, and `rdi`
+        // naming itself as at spawn. Other registers start at zero.
+        let regs = UserContext { rip: r.vals[0], rsp: r.vals[1], rdi: who.0 as u64, rflags: 0x202, ..Default::default() };
+        if tcb.write_registers(true, &regs).is_err() {
+            // Its old program is gone: it cannot go on.
+            println!("PM: exec of process {:#x} could not start it", who.0);
+            self.destroy(who, pm::signal_status(pm::SIGKILL));
+        }
+        Next::NoReply
     }
 
     fn wait(&mut self, who: Endpoint, pid: i64, nohang: bool) -> Next {

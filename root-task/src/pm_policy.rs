@@ -51,7 +51,7 @@ pub fn allowed(who: Endpoint, r: &Request) -> Result<(), Errno> {
     let ok = match r {
         Request::SrvReady => server,
         Request::Shutdown { .. } => who == INIT,
-        Request::Fork | Request::Spawn { .. } | Request::Exit { .. } => !server,
+        Request::Fork | Request::Spawn { .. } | Request::Exit { .. } | Request::Exec { .. } => !server,
         Request::GetPid | Request::GetPpid | Request::GetSysInfo | Request::Wait { .. } => true,
     };
     if ok {

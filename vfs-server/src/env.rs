@@ -68,6 +68,11 @@ pub trait Env {
     fn vm_cache_write(&mut self, src: WriteSrc<'_>, ino: u32, pos: u64, len: u64) -> Result<(), Errno>;
     /// Tells VM that a file it caches pages of now has `size` bytes.
     fn vm_cache_trunc(&mut self, ino: u32, size: u64) -> Result<(), Errno>;
+    /// Has VM rebuild `who`'s memory for exec from `desc` (VM's `EXEC`;
+    /// `ino` is the program): answers the entry point.
+    fn vm_exec(&mut self, who: Endpoint, desc: &[u8], ino: u32) -> Result<u64, Errno>;
+    /// 16 unpredictable bytes (exec's `AT_RANDOM`).
+    fn random(&mut self) -> [u8; 16];
 }
 
 /// Where the bytes of a write came from, for VM to copy into its cache.

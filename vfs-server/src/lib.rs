@@ -30,6 +30,7 @@ extern crate alloc;
 
 mod create;
 pub mod env;
+pub mod exec;
 mod io;
 pub mod limits;
 mod names;
@@ -159,7 +160,11 @@ impl<R: RawMutex> Vfs<R> {
     fn dispatch(&self, env: &mut impl Env, who: Endpoint, req: Request) -> Outcome {
         use Request as Q;
         match req {
-            Q::ProcFork { .. } | Q::ProcExit { .. } if who != PM => Reply::err(EPERM).into(),
+            Q::ProcFork { .. } | Q::ProcExit { .. } | Q::ProcExec { .. } if who != PM => Reply::err(EPERM).into(),
+            Q::ProcExec { who: child, block, len } => match self.exec(env, child, block, len) {
+                Ok((entry, sp)) => Reply::ok_with(0, [entry, sp, 0]).into(),
+                Err(e) => Reply::err(e).into(),
+            },
             Q::ProcFork { parent, child } => {
                 self.locked(env, |s, a| s.fork(parent, child, a));
                 Reply::ok(0).into()

@@ -12,7 +12,7 @@ mod glue {
     use grant::{GrantId, CPF_READ, CPF_TRY, CPF_WRITE};
     use minix_abi::cspace::{self, vfs as slots};
     use minix_abi::endpoint::{Endpoint, FS, VFS};
-    use minix_abi::errno::{Errno, EFAULT, EINVAL};
+    use minix_abi::errno::{Errno, EFAULT, EINVAL, ENOMEM};
     use minix_abi::message::Reply;
     use minix_abi::vm::{PROT_READ, PROT_WRITE};
     use minix_abi::{fs, pm, vfs::EXERCISE_MAX};
@@ -377,6 +377,31 @@ mod glue {
 
         fn vm_cache_trunc(&mut self, ino: u32, size: u64) -> Result<(), Errno> {
             vm_call(minix_abi::vm::Request::CacheTrunc { ino, size }).map(|_| ())
+        }
+
+        fn vm_exec(&mut self, who: Endpoint, desc: &[u8], ino: u32) -> Result<u64, Errno> {
+            // VFS's heap lies below 4 GiB like all user memory, and VM
+            // reads the description straight from it.
+            let at = u32::try_from(desc.as_ptr() as usize).map_err(|_| ENOMEM)?;
+            let len = u32::try_from(desc.len()).map_err(|_| EINVAL)?;
+            vm_call(minix_abi::vm::Request::Exec { who, desc: at, len, ino })
+        }
+
+        fn random(&mut self) -> [u8; 16] {
+            // The TSC's low bits and a counter, mixed (splitmix64): enough
+            // to make AT_RANDOM differ between execs; a real entropy
+            // source comes with /dev/random.
+            static COUNTER: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+            let mut x = sel4::rdtsc() ^ COUNTER.fetch_add(0x9e37_79b9_7f4a_7c15, core::sync::atomic::Ordering::Relaxed);
+            let mut out = [0u8; 16];
+            for half in out.chunks_mut(8) {
+                x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = x;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                half.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+            }
+            out
         }
 
         fn reply_saved(&mut self, who: Endpoint, reply: Reply) {

@@ -107,7 +107,7 @@ fn name_in(env: &mut impl Env, slot: NameSlot, dir: &Found, name: &[u8]) -> Resu
 }
 
 impl<R: RawMutex> Vfs<R> {
-    fn cwd(&self, who: Endpoint) -> u32 {
+    pub(crate) fn cwd(&self, who: Endpoint) -> u32 {
         self.state.lock().proc(who).cwd
     }
 

@@ -353,6 +353,15 @@ impl State {
         self.release(p.cwd, after);
     }
 
+    /// A successful exec: `who`'s descriptors marked close-on-exec go.
+    pub fn close_on_exec(&mut self, who: Endpoint, after: &mut After) {
+        let gone: Vec<u32> =
+            self.proc(who).fds.iter().enumerate().filter(|(_, e)| e.is_some_and(|e| e.cloexec)).map(|(fd, _)| fd as u32).collect();
+        for fd in gone {
+            let _ = self.close(who, fd, after);
+        }
+    }
+
     /// A new pipe with one reader and one writer; `ENFILE` when the
     /// system has its limit of pipes.
     pub fn new_pipe(&mut self) -> Result<usize, Errno> {

@@ -126,18 +126,18 @@ impl<'a> ArgBlock<'a> {
     }
 
     /// The arguments, then the environment, each without its NUL.
-    pub fn all(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+    pub fn all(&self) -> impl Iterator<Item = &'a [u8]> + Clone + 'a {
         let s = self.strings;
         s.split(|&c| c == 0).take((self.argc + self.envc) as usize)
     }
 
     /// The arguments.
-    pub fn args(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+    pub fn args(&self) -> impl Iterator<Item = &'a [u8]> + Clone + 'a {
         self.all().take(self.argc as usize)
     }
 
     /// The environment.
-    pub fn env(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+    pub fn env(&self) -> impl Iterator<Item = &'a [u8]> + Clone + 'a {
         self.all().skip(self.argc as usize)
     }
 }

@@ -16,6 +16,7 @@
 
 extern crate alloc;
 
+pub mod args;
 pub mod fs;
 pub mod grants;
 pub mod ipc;

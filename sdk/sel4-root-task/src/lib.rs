@@ -20,8 +20,11 @@ pub use heap::{free_bytes as heap_free_bytes, give as give_heap_memory, grow as 
 pub use panic::{component_name, set_panic_hook};
 
 /// Called by the `__sel4_runtime_start` that [`declare_main!`] generates.
-/// Sets up the heap, records the component name, runs `main(arg)`.
-pub fn run(name: &'static str, arg: u64, main: fn(u64) -> !) -> ! {
+/// Records the stack pointer the process started with (exec's argument
+/// block, see `sel4::initial_sp`), sets up the heap, records the component
+/// name, runs `main(arg)`.
+pub fn run(name: &'static str, arg: u64, sp: u64, main: fn(u64) -> !) -> ! {
+    sel4::set_initial_sp(sp);
     panic::set_component_name(name);
     heap::init();
     main(arg)
@@ -35,8 +38,8 @@ macro_rules! declare_main {
     ($name:expr, $main:path) => {
         #[cfg(target_os = "none")]
         #[no_mangle]
-        extern "C" fn __sel4_runtime_start(arg: u64) -> ! {
-            $crate::run($name, arg, $main)
+        extern "C" fn __sel4_runtime_start(arg: u64, sp: u64) -> ! {
+            $crate::run($name, arg, sp, $main)
         }
     };
 }

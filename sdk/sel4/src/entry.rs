@@ -1,10 +1,28 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! Process and thread entry. `_start` is where every process begins: the
 //! kernel (root task) or the root task (other processes) leaves one word in
-//! `rdi` (bootinfo pointer or start-up page) and no stack. We switch to a
-//! static stack and call `__sel4_runtime_start(rdi)`, which the runtime
-//! crate defines.
+//! `rdi` (bootinfo pointer or start-up page). A process that exec started
+//! also has a stack, with argc, argv, envp and the auxiliary vector at
+//! `rsp`; others have none. We switch to a static stack and call
+//! `__sel4_runtime_start(rdi, rsp as we found it)`, which the runtime crate
+//! defines.
 use crate::UserContext;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+/// `rsp` as `_start` found it (see [`initial_sp`]).
+static INITIAL_SP: AtomicU64 = AtomicU64::new(0);
+
+/// Records `rsp` as `_start` found it; the runtime calls this first.
+pub fn set_initial_sp(sp: u64) {
+    INITIAL_SP.store(sp, Ordering::Relaxed);
+}
+
+/// `rsp` as `_start` found it: where exec put argc (meaningless in a
+/// process that exec did not start; readers check it lies in exec's
+/// stack).
+pub fn initial_sp() -> u64 {
+    INITIAL_SP.load(Ordering::Relaxed)
+}
 
 #[cfg(target_os = "none")]
 core::arch::global_asm!(
@@ -16,6 +34,7 @@ core::arch::global_asm!(
     ".text",
     ".global _start",
     "_start:",
+    "    mov rsi, rsp",
     "    lea rsp, [rip + __sel4_stack_top]",
     "    xor rbp, rbp",
     "    call __sel4_runtime_start",

@@ -55,7 +55,7 @@ pub use arch::{abort_by_fault, rdtsc, rdtsc_fenced, zero_page, PAGE_BITS, PAGE_S
 pub use bootinfo::{BootInfo, SlotRegion, UntypedDesc};
 pub use cap::*;
 pub use debug::{debug_put_char, debug_write_str, DebugWriter};
-pub use entry::spawn_thread_entry;
+pub use entry::{initial_sp, set_initial_sp, spawn_thread_entry};
 pub use error::{Error, Result};
 pub use fault::{Fault, VmFault};
 pub use invocations::{cnode_guard_data, io_port_range_data, CapRights, UserContext, VmAttributes};

@@ -9,6 +9,7 @@
 
 mod calls;
 mod creat_symlink;
+mod exec;
 mod limits;
 mod mmap;
 mod offsets;
@@ -68,6 +69,10 @@ pub struct Mem {
     pub vm_maps: Vec<(minix_abi::vm::FileMapWord, u64, u64)>,
     pub vm_writes: Vec<(u32, u64, u64, Vec<u8>)>,
     pub vm_truncs: Vec<(u32, u64)>,
+    /// VM EXEC calls: (who, description, inode).
+    pub vm_execs: Vec<(u32, Vec<u8>, u32)>,
+    /// What VM answers the next EXECs (`None`: the entry point).
+    pub vm_exec_fails: Option<Errno>,
 }
 
 const NAME_GRANT: [i32; 2] = [1_000_000, 1_000_001];
@@ -268,6 +273,22 @@ impl Env for &World {
     fn vm_cache_trunc(&mut self, ino: u32, size: u64) -> Result<(), Errno> {
         self.mem.borrow_mut().vm_truncs.push((ino, size));
         Ok(())
+    }
+    fn vm_exec(&mut self, who: Endpoint, desc: &[u8], ino: u32) -> Result<u64, Errno> {
+        let mut m = self.mem.borrow_mut();
+        m.vm_execs.push((who.0, desc.to_vec(), ino));
+        match m.vm_exec_fails {
+            Some(e) => Err(e),
+            None => {
+                let d = minix_abi::exec::Description::parse(desc)?;
+                let l = elf_load::parse_head(d.head, d.file_size as u64, minix_abi::exec::IMAGE_LIMIT as u64, minix_abi::exec::PIE_BASE as u64)
+                    .map_err(|_| minix_abi::errno::ENOEXEC)?;
+                Ok(l.entry)
+            }
+        }
+    }
+    fn random(&mut self) -> [u8; 16] {
+        [0x5a; 16]
     }
 }
 

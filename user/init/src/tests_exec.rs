@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! exec of programs from the root file system: `/bin/probe` (user/probe)
+//! reports what it was given on descriptor 1, a pipe to this process.
+extern crate alloc;
+use crate::harness::{ensure, expect_err, ok, Test};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use minix_abi::cspace::PM_EP;
+use minix_abi::errno::{Errno, E2BIG, EACCES, EFAULT, ELOOP, ENAMETOOLONG, ENOENT, ENOEXEC, ENOTDIR};
+use minix_abi::exec::{self, ARG_MAX};
+use minix_abi::pm;
+use minix_abi::vfs::flags::{O_CLOEXEC, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY};
+use mxrt::args::execve;
+use mxrt::fs::{self, Fd};
+use mxrt::posix;
+
+type R = Result<(), &'static str>;
+
+pub const TESTS: &[Test] = &[
+    Test { name: "exec.args_env_and_auxv", run: |_| args_env_and_auxv() },
+    Test { name: "exec.script_with_argument", run: |_| script_with_argument() },
+    Test { name: "exec.close_on_exec", run: |_| close_on_exec() },
+    Test { name: "exec.100k_arguments_and_e2big", run: |_| big_arguments() },
+    Test { name: "exec.errors_leave_the_caller_as_it_was", run: |_| errors_leave_caller() },
+    Test { name: "exec.hostile_programs_enoexec", run: |_| hostile_programs() },
+    Test { name: "exec.text_shares_cache_frames", run: |_| text_shared() },
+];
+
+/// Forks a child that makes `out` (a pipe's write end) its descriptor 1,
+/// runs `prepare`, then execs `path`; returns everything the child wrote
+/// and its wait status. A child whose exec fails exits with 100 + errno.
+fn run_probe(path: &[u8], argv: &[&[u8]], envp: &[&[u8]], prepare: fn()) -> Result<(String, u64), &'static str> {
+    let (r, w) = ok(fs::pipe(0), "pipe")?;
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        let _ = fs::close(r);
+        if w.0 != 1 {
+            let _ = fs::dup2(w, Fd(1));
+            let _ = fs::close(w);
+        }
+        prepare();
+        let e = execve(path, argv, envp);
+        posix::exit(100u8.saturating_add(e.0 as u8));
+    }
+    ok(fs::close(w), "close the write end")?;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        match ok(fs::read(r, &mut buf), "read the child's report")? {
+            0 => break,
+            n => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    let _ = fs::close(r);
+    let (got, status) = ok(posix::waitpid(pid as i64, 0), "waitpid")?;
+    ensure(got == pid, "waitpid answered another child")?;
+    Ok((String::from_utf8(out).map_err(|_| "the report is not text")?, status))
+}
+
+fn same(got: &str, want: &str, why: &'static str) -> R {
+    if got != want {
+        sel4_root_task::println!("  got:\n{}  want:\n{}", got, want);
+        return Err(why);
+    }
+    Ok(())
+}
+
+fn args_env_and_auxv() -> R {
+    let (out, status) = run_probe(b"/bin/probe", &[b"probe", b"report", b"two words", b""], &[b"A=1", b"EMPTY="], || {})?;
+    ensure(status == 0, "the probe did not exit 0")?;
+    same(&out, "argc=4\narg=probe\narg=report\narg=two words\narg=\nenv=A=1\nenv=EMPTY=\nexecfn=/bin/probe\naux=ok\n", "the probe saw other arguments")?;
+    // A relative path, from the working directory, and a code back.
+    let (_, status) = run_probe(b"probe", &[b"probe", b"exit", b"42"], &[], || {
+        let _ = fs::chdir(b"/bin");
+    })?;
+    ensure(pm::wifexited(status) && pm::wexitstatus(status) == 42, "the exit code did not come back through exec")
+}
+
+fn script_with_argument() -> R {
+    // /bin/probe-script is `#!/bin/probe report`.
+    let (out, status) = run_probe(b"/bin/probe-script", &[b"probe-script", b"x y"], &[b"S=1"], || {})?;
+    ensure(status == 0, "the interpreter did not exit 0")?;
+    same(
+        &out,
+        "argc=4\narg=/bin/probe\narg=report\narg=/bin/probe-script\narg=x y\nenv=S=1\nexecfn=/bin/probe-script\naux=ok\n",
+        "the interpreter got other arguments",
+    )
+}
+
+fn close_on_exec() -> R {
+    let (out, status) = run_probe(b"/bin/probe", &[b"probe", b"fds"], &[], || {
+        // Descriptor 1 is the pipe; these two land at 3 and 4 (0 and 2
+        // are free, so take them first).
+        for fd in [Fd(0), Fd(2)] {
+            let _ = fs::dup2(Fd(1), fd);
+        }
+        let _ = fs::open(b"/etc/motd", O_RDONLY, 0);
+        let _ = fs::open(b"/etc/motd", O_RDONLY | O_CLOEXEC, 0);
+        let _ = fs::fcntl(Fd(0), minix_abi::vfs::flags::F_SETFD, minix_abi::vfs::flags::FD_CLOEXEC);
+    })?;
+    ensure(status == 0, "the probe did not exit 0")?;
+    same(&out, "fds=1,2,3,\n", "close-on-exec descriptors stayed open, or others went")
+}
+
+fn big_arguments() -> R {
+    // 100 arguments of 1 KiB: 100 KiB of arguments.
+    let big = vec![b'z'; 1023];
+    let mut argv: Vec<&[u8]> = vec![b"probe", b"size"];
+    argv.extend(core::iter::repeat_n(&big[..], 100));
+    let (out, status) = run_probe(b"/bin/probe", &argv, &[], || {})?;
+    ensure(status == 0, "the probe did not exit 0")?;
+    same(&out, &format!("argc=102 bytes={}\n", 5 + 4 + 100 * 1023), "the probe saw other arguments")?;
+    // Just past ARG_MAX: E2BIG from the library, and from the server for
+    // a block the library would not have sent.
+    let fill = vec![b'a'; ARG_MAX as usize - 8 * 3];
+    expect_err(Err::<(), Errno>(execve(b"/bin/probe", &[&fill], &[])), E2BIG, "execve past ARG_MAX")?;
+    let mut block = vec![0u8; exec::BLOCK_HEADER as usize + 10 + fill.len() + 1];
+    block[..4].copy_from_slice(&exec::MAGIC);
+    block[4..8].copy_from_slice(&1u32.to_le_bytes());
+    block[12..16].copy_from_slice(&10u32.to_le_bytes());
+    block[16..26].copy_from_slice(b"/bin/probe");
+    block[26..26 + fill.len()].copy_from_slice(&fill);
+    expect_err(raw_exec(block.as_ptr() as u64, block.len() as u64), E2BIG, "a block past ARG_MAX")?;
+    expect_err(raw_exec(block.as_ptr() as u64, exec::BLOCK_MAX as u64 + 1), E2BIG, "a block past BLOCK_MAX")
+}
+
+/// PM's EXEC with any words.
+fn raw_exec(block: u64, len: u64) -> Result<(), Errno> {
+    let r = mxrt::ipc::sendrec(PM_EP, pm::EXEC, [block, len, 0, 0], 2);
+    r.result().map(|_| ())
+}
+
+fn errors_leave_caller() -> R {
+    let marker = vec![0x5au8; 4096];
+    let fd = ok(fs::open(b"/etc/motd", O_RDONLY | O_CLOEXEC, 0), "open")?;
+    let fail = |path: &[u8], e: Errno, why: &'static str| expect_err(Err::<(), Errno>(execve(path, &[b"x"], &[])), e, why);
+    fail(b"/bin/nothere", ENOENT, "a missing program")?;
+    fail(b"/etc/motd/x", ENOTDIR, "a file as a directory")?;
+    fail(b"/etc/motd", EACCES, "no execute bit")?;
+    fail(b"/bin", EACCES, "a directory")?;
+    let junk = ok(fs::open(b"/tmp/exec-junk", O_CREAT | O_WRONLY | O_TRUNC, 0o755), "create junk")?;
+    ok(fs::write(junk, &[0x7f; 300]), "write junk")?;
+    ok(fs::close(junk), "close junk")?;
+    fail(b"/tmp/exec-junk", ENOEXEC, "junk")?;
+    let _ = fs::unlink(b"/tmp/exec-l1");
+    let _ = fs::unlink(b"/tmp/exec-l2");
+    ok(fs::symlink(b"/tmp/exec-l2", b"/tmp/exec-l1"), "symlink")?;
+    ok(fs::symlink(b"/tmp/exec-l1", b"/tmp/exec-l2"), "symlink")?;
+    fail(b"/tmp/exec-l1", ELOOP, "a symlink loop")?;
+    let long = vec![b'a'; 1100];
+    fail(&long, ENAMETOOLONG, "a long path")?;
+    // Blocks the caller does not have.
+    expect_err(raw_exec(0x3800_0000, 64), EFAULT, "a block in no mapping")?;
+    expect_err(raw_exec(1 << 40, 64), EFAULT, "a block above 4 GiB")?;
+    // Still the same process, memory and descriptors.
+    ensure(marker.iter().all(|&b| b == 0x5a), "the caller's memory changed")?;
+    ensure(ok(fs::fcntl(fd, minix_abi::vfs::flags::F_GETFD, 0), "fcntl")? == minix_abi::vfs::flags::FD_CLOEXEC, "a failed exec closed a descriptor")?;
+    for p in [&b"/tmp/exec-junk"[..], b"/tmp/exec-l1", b"/tmp/exec-l2"] {
+        let _ = fs::unlink(p);
+    }
+    ok(fs::close(fd), "close")
+}
+
+/// Reads a whole file.
+fn slurp(path: &[u8]) -> Result<Vec<u8>, &'static str> {
+    let fd = ok(fs::open(path, O_RDONLY, 0), "open")?;
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    loop {
+        match ok(fs::read(fd, &mut buf), "read")? {
+            0 => break,
+            n => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    ok(fs::close(fd), "close")?;
+    Ok(out)
+}
+
+fn put_file(path: &[u8], bytes: &[u8]) -> R {
+    let fd = ok(fs::open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o755), "create")?;
+    let mut done = 0;
+    while done < bytes.len() {
+        done += ok(fs::write(fd, &bytes[done..]), "write")?;
+    }
+    ok(fs::close(fd), "close")
+}
+
+fn hostile_programs() -> R {
+    let good = slurp(b"/bin/probe")?;
+    ensure(good.len() > 4096 && good[..4] == *b"\x7fELF", "/bin/probe is no ELF file")?;
+    let phoff = u64::from_le_bytes(good[32..40].try_into().unwrap()) as usize;
+    // Program header i, field at `off`.
+    let set = |f: &mut Vec<u8>, i: usize, off: usize, v: u64| f[phoff + 56 * i + off..phoff + 56 * i + off + 8].copy_from_slice(&v.to_le_bytes());
+    let first_load = (0..8).find(|&i| good[phoff + 56 * i] == 1).ok_or("no PT_LOAD")?;
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    let mut f = good.clone();
+    set(&mut f, first_load, 32, good.len() as u64 * 4); // filesz past the file
+    set(&mut f, first_load, 40, good.len() as u64 * 4);
+    cases.push(("file bytes past the end", f));
+    let mut f = good.clone();
+    set(&mut f, first_load, 32, 1 << 20); // filesz over memsz
+    set(&mut f, first_load, 40, 1 << 12);
+    cases.push(("filesz over memsz", f));
+    let mut f = good.clone();
+    set(&mut f, first_load, 16, 0); // at address 0
+    cases.push(("address 0", f));
+    let mut f = good.clone();
+    set(&mut f, first_load, 16, 0xffff_8000_0000_0000); // the kernel half
+    cases.push(("the kernel half", f));
+    let mut f = good.clone();
+    let second = (first_load + 1..16).find(|&i| f[phoff + 56 * i] == 1).ok_or("one PT_LOAD only")?;
+    let va = u64::from_le_bytes(good[phoff + 56 * first_load + 16..][..8].try_into().unwrap());
+    let off = u64::from_le_bytes(good[phoff + 56 * second + 8..][..8].try_into().unwrap());
+    set(&mut f, second, 16, va + off % 4096); // overlapping the first
+    cases.push(("overlapping segments", f));
+    let mut f = good.clone();
+    f[56..58].copy_from_slice(&0xffffu16.to_le_bytes()); // e_phnum
+    cases.push(("65535 program headers", f));
+    for (what, bytes) in &cases {
+        put_file(b"/tmp/exec-hostile", bytes)?;
+        if let Err(why) = expect_err(Err::<(), Errno>(execve(b"/tmp/exec-hostile", &[b"h"], &[])), ENOEXEC, "a hostile program ran") {
+            sel4_root_task::println!("  case: {}", what);
+            return Err(why);
+        }
+    }
+    let _ = fs::unlink(b"/tmp/exec-hostile");
+    // The system carries on: a good program still runs.
+    let (_, status) = run_probe(b"/bin/probe", &[b"probe", b"exit", b"7"], &[], || {})?;
+    ensure(pm::wexitstatus(status) == 7, "exec no longer works")
+}
+
+/// Frames free now.
+fn free_frames() -> Result<u64, &'static str> {
+    ok(posix::vm_info(), "vm_info").map(|(free, _, _)| free)
+}
+
+/// Starts `path` sleeping for 400 ms; answers its pid once it has run.
+fn sleeper(path: &'static [u8]) -> Result<u32, &'static str> {
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        let e = execve(path, &[b"probe", b"sleep", b"400"], &[]);
+        posix::exit(100u8.saturating_add(e.0 as u8));
+    }
+    ok(mxrt::time::nanosleep(mxrt::time::Timespec::from_nanos(150_000_000)), "nanosleep")?;
+    Ok(pid)
+}
+
+fn text_shared() -> R {
+    // A fresh copy: its pages are in no cache yet.
+    let bytes = slurp(b"/bin/probe")?;
+    put_file(b"/tmp/exec-copy", &bytes)?;
+    let layout = elf_load::parse_head(&bytes[..4096], bytes.len() as u64, exec::IMAGE_LIMIT as u64, exec::PIE_BASE as u64)
+        .map_err(|_| "the probe does not parse")?;
+    let text_pages: u64 = layout.segments().iter().filter(|s| s.executable).map(|s| (s.page_end() - s.page_start()) / 4096).sum();
+    ensure(text_pages >= 8, "the probe's text is too small to measure")?;
+    let f0 = free_frames()?;
+    let a = sleeper(b"/tmp/exec-copy")?;
+    let first = f0.saturating_sub(free_frames()?);
+    let f1 = free_frames()?;
+    let b = sleeper(b"/tmp/exec-copy")?;
+    let second = f1.saturating_sub(free_frames()?);
+    for pid in [a, b] {
+        let (_, status) = ok(posix::waitpid(pid as i64, 0), "waitpid")?;
+        ensure(status == 0, "a sleeper failed")?;
+    }
+    let _ = fs::unlink(b"/tmp/exec-copy");
+    sel4_root_task::println!("  text {} pages; first exec took {} frames, the second {}", text_pages, first, second);
+    ensure(second + text_pages <= first + 2, "the second exec copied the text")
+}
