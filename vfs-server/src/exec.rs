@@ -70,11 +70,14 @@ fn open_program(env: &mut impl Env, cwd: u32, path: &[u8]) -> Result<Program, Er
     }
 }
 
+/// A `#!` line: the interpreter and its one optional argument.
+pub type Shebang<'a> = (&'a [u8], Option<&'a [u8]>);
+
 /// A `#!` line's interpreter and optional argument, or `None` when the
 /// head is no script. A line that does not end within [`SHEBANG_MAX`]
 /// bytes (and is not the whole file) or names no interpreter is
 /// `ENOEXEC`.
-pub fn shebang(head: &[u8]) -> Result<Option<(&[u8], Option<&[u8]>)>, Errno> {
+pub fn shebang(head: &[u8]) -> Result<Option<Shebang<'_>>, Errno> {
     if !head.starts_with(b"#!") {
         return Ok(None);
     }

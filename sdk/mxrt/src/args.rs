@@ -18,7 +18,7 @@ use minix_abi::pm;
 fn block() -> Option<(&'static [u8], u64)> {
     let sp = sel4::initial_sp();
     let bottom = (STACK_TOP - STACK_SIZE) as u64;
-    if sp < bottom || sp >= STACK_TOP as u64 || sp % 16 != 0 {
+    if sp < bottom || sp >= STACK_TOP as u64 || !sp.is_multiple_of(16) {
         return None;
     }
     // SAFETY: exec left [sp, STACK_TOP) present and readable in the stack
