@@ -92,7 +92,7 @@ impl LoadSeg {
     /// them, if there is one.
     pub fn tail(&self) -> Option<Tail> {
         let file_end = self.vaddr + self.filesz;
-        if self.memsz == self.filesz || self.filesz == 0 || file_end % PAGE_SIZE == 0 {
+        if self.memsz == self.filesz || self.filesz == 0 || file_end.is_multiple_of(PAGE_SIZE) {
             return None;
         }
         let vaddr = file_end & !(PAGE_SIZE - 1);

@@ -227,7 +227,7 @@ pub fn build_stack<'s>(
     let vectors = (8 * (1 + argc + 1 + envc + 1) + 16 * AUXV_ENTRIES as u64).next_multiple_of(16);
     let text = (strings + 16).next_multiple_of(16);
     let total = vectors.saturating_add(text);
-    if total > STACK_IMAGE_MAX as u64 || total > out.len() as u64 || top % 16 != 0 || (top as u64) < total {
+    if total > STACK_IMAGE_MAX as u64 || total > out.len() as u64 || !top.is_multiple_of(16) || (top as u64) < total {
         return Err(E2BIG);
     }
     let total = total as usize;
