@@ -24,7 +24,8 @@ pub fn allowed(who: Endpoint, call: u64) -> Result<(), Errno> {
 /// Requests that make new bookkeeping in VM's heap. When the heap cannot
 /// be grown to its mark, these are refused with `ENOMEM` rather than risk
 /// an allocation VM cannot satisfy. FIX_RANGE is one: the pages it makes
-/// present are new entries in the process's page maps.
+/// present are new entries in the process's page maps. So is EXEC: the
+/// new program's regions, and a copy of its description.
 #[inline]
 pub fn builds_bookkeeping(r: &Request) -> bool {
     matches!(
@@ -37,6 +38,7 @@ pub fn builds_bookkeeping(r: &Request) -> bool {
             | Request::FixRange { .. }
             | Request::MmapFile { .. }
             | Request::CacheWindow
+            | Request::Exec { .. }
     )
 }
 
@@ -177,6 +179,10 @@ mod tests {
         for who in [INIT, PM, VM, FS, Endpoint::new(5, 2), Endpoint::new(2, 2)] {
             assert_eq!(allowed(who, vm::FIX_RANGE), Err(EPERM), "{who:?}");
         }
+        assert_eq!(allowed(VFS, vm::EXEC), Ok(()));
+        for who in [INIT, PM, FS, Endpoint::new(5, 2)] {
+            assert_eq!(allowed(who, vm::EXEC), Err(EPERM), "{who:?}");
+        }
         // VFS gains nothing else.
         assert_eq!(allowed(VFS, vm::SPAWN), Err(EPERM));
         assert_eq!(allowed(VFS, vm::SAFECOPY_FROM), Ok(()));
@@ -233,5 +239,6 @@ mod tests {
         assert!(!builds_bookkeeping(&Request::Info { of: vm::InfoOf::Caller }));
         assert!(!builds_bookkeeping(&Request::Munmap { addr: 0, len: 1 }));
         assert!(builds_bookkeeping(&Request::FixRange { who: INIT, addr: 0, len: 1, write: true }));
+        assert!(builds_bookkeeping(&Request::Exec { who: INIT, desc: 0, len: 0, ino: 1 }));
     }
 }

@@ -35,7 +35,8 @@ fn work_reply(w: Work) -> Reply {
 const AROUND: u64 = 16;
 const PAGE: u64 = PAGE_SIZE as u64;
 
-fn file(ino: u32) -> FileRef {
+/// VFS's inode `ino` as VM names the file (MMAP_FILE, exec, the cache).
+pub(super) fn file(ino: u32) -> FileRef {
     FileRef { dev: ROOT_DEV, ino: ino as u64 }
 }
 

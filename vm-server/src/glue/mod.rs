@@ -5,6 +5,7 @@ extern crate alloc;
 mod clock_page;
 mod copy;
 mod copy_wait;
+mod exec;
 mod files;
 mod frames;
 mod heap;
@@ -256,6 +257,9 @@ impl Vm {
             // Answered above, by copy_request (they may wait for a page-in).
             Request::SafeCopy { .. } | Request::SafeMemset { .. } | Request::VSafeCopy { .. } => Err(EINVAL),
             Request::FixRange { who: target, addr, len, write } => self.fix_range(target, addr, len, write).map(|_| (Reply::ok(0), None)),
+            Request::Exec { who: target, desc, len, ino } => {
+                self.exec(who, target, desc, len, ino).map(|entry| (Reply::ok_with(0, [entry, 0, 0]), None))
+            }
         };
         match result {
             Ok((reply, cap)) => (Some(reply), cap),

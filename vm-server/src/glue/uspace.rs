@@ -109,6 +109,19 @@ impl UserVSpace {
         }
     }
 
+    /// Unmaps everything outside `[start, end)` (page aligned; everything
+    /// when it is empty), keeping the paging structures for what comes
+    /// next: exec, which keeps only the pinned pages' mappings.
+    pub fn unmap_outside(&mut self, frames: &mut Sel4Frames, start: u64, end: u64) {
+        let mut kept = self.mapped.split_off(&start);
+        let above = kept.split_off(&end.max(start));
+        let below = core::mem::replace(&mut self.mapped, kept);
+        for (_, (cap, pool)) in below.into_iter().chain(above) {
+            let _ = Frame::from_bits(cap).unmap();
+            self.release_cap(frames, cap, pool);
+        }
+    }
+
     /// Paging structures this VSpace holds.
     pub fn paging_count(&self) -> u64 {
         self.paging.len() as u64

@@ -277,6 +277,21 @@ impl RegionMap {
         }
         out
     }
+
+    /// exec: this map becomes `new`, except that the regions meeting
+    /// `[start, end)` (the pinned range; nothing when empty) are carried
+    /// over into it whole; every other region is deleted, its pages
+    /// released. The caller makes sure none of `new`'s regions overlaps a
+    /// carried one. Allocates nothing that can fail but tree nodes.
+    pub(crate) fn replace_keeping(&mut self, mut new: RegionMap, start: u64, end: u64, frames: &mut dyn FrameAllocator) -> Released {
+        let keep: alloc::vec::Vec<u64> = self.overlapping(start, end).map(Region::start).collect();
+        for k in keep {
+            if let Some(r) = self.regions.remove(&k) {
+                new.regions.insert(k, r);
+            }
+        }
+        core::mem::replace(self, new).clear(frames)
+    }
 }
 
 impl RegionMap {

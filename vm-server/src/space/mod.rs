@@ -19,6 +19,7 @@
 //! frame references.
 
 mod brk;
+mod exec;
 mod fault;
 mod fork;
 mod mmap;
@@ -26,6 +27,7 @@ mod share;
 mod window;
 
 pub use crate::memtype::KillReason;
+pub use exec::{ExecImage, Execed, Fill, STACK_BOTTOM};
 pub use fault::{MadePresent, PageUse};
 pub use fork::Forked;
 
