@@ -211,8 +211,7 @@ fn describe<'s>(
         return Err(E2BIG);
     }
     let size = u32::try_from(prog.found.node.size).map_err(|_| ENOEXEC)?;
-    let layout = elf_load::parse_head(&prog.head, size as u64, exec::IMAGE_LIMIT as u64, exec::PIE_BASE as u64)
-        .map_err(|_| ENOEXEC)?;
+    let layout = elf_load::parse_head(&prog.head, size as u64, exec::IMAGE_LIMIT as u64, exec::PIE_BASE as u64).map_err(|_| ENOEXEC)?;
     let ino = prog.found.node.ino;
     let mut tails = Vec::new();
     for t in layout.tails() {

@@ -380,11 +380,17 @@ mod glue {
         }
 
         fn vm_exec(&mut self, who: Endpoint, desc: &[u8], ino: u32) -> Result<u64, Errno> {
-            // VFS's heap lies below 4 GiB like all user memory, and VM
-            // reads the description straight from it.
-            let at = u32::try_from(desc.as_ptr() as usize).map_err(|_| ENOMEM)?;
+            // VM reads the description from memory it mapped for VFS (not
+            // the static heap the root task loaded): a mapping of its own
+            // for the call, unmapped when it is dropped.
             let len = u32::try_from(desc.len()).map_err(|_| EINVAL)?;
-            vm_call(minix_abi::vm::Request::Exec { who, desc: at, len, ino })
+            let mut map = mxrt::posix::mmap_region(len.max(1) as u64, PROT_READ | PROT_WRITE)?;
+            map.as_mut_slice().get_mut(..desc.len()).ok_or(EINVAL)?.copy_from_slice(desc);
+            let at = u32::try_from(map.base()).map_err(|_| ENOMEM)?;
+            // VM answers status 0 and the entry point in vals[0].
+            let (c, w, l) = minix_abi::vm::Request::Exec { who, desc: at, len, ino }.encode();
+            let r = mxrt::ipc::sendrec(cspace::VM_EP, c, w, l);
+            r.result().map(|_| r.vals[0])
         }
 
         fn random(&mut self) -> [u8; 16] {

@@ -255,48 +255,167 @@ pub enum Follow {
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Request {
-    Read { fd: u32, buf: UserBuf },
-    Write { fd: u32, buf: UserBuf },
-    Pread { fd: u32, buf: UserBuf, offset: Offset },
-    Pwrite { fd: u32, buf: UserBuf, offset: Offset },
-    ReadSmall { fd: u32, len: u64 },
-    WriteSmall { fd: u32, len: u64, data: [u64; 3] },
-    Lseek { fd: u32, offset: i64, whence: u64 },
-    Open { path: UserPath, flags: u64, mode: u32 },
-    Close { fd: u32 },
-    Dup { fd: u32 },
-    Dup2 { fd: u32, to: u32 },
-    Fchdir { fd: u32 },
-    Fsync { fd: u32 },
-    Fcntl { fd: u32, cmd: u64, arg: u64 },
-    Fstat { fd: u32, buf: u64 },
-    Ftruncate { fd: u32, size: Offset },
-    Getdents { fd: u32, buf: UserBuf },
-    Unlink { path: UserPath },
-    Rmdir { path: UserPath },
-    Chdir { path: UserPath },
-    Mkdir { path: UserPath, mode: u32 },
-    Chmod { path: UserPath, mode: u32 },
-    Access { path: UserPath, mode: u64 },
-    Truncate { path: UserPath, size: Offset },
-    Stat { path: UserPath, buf: u64, follow: Follow },
-    Statvfs { path: UserPath },
-    Readlink { path: UserPath, buf: UserBuf },
-    Link { old: UserPath, new: UserPath },
-    Rename { old: UserPath, new: UserPath },
-    Symlink { target: UserPath, path: UserPath },
-    Getcwd { buf: UserBuf },
-    Pipe { flags: u64 },
-    Mmap { fd: u32, prot: u64, flags: u64, addr: u64, len: u64, offset: Offset },
-    Umask { mask: u32 },
+    Read {
+        fd: u32,
+        buf: UserBuf,
+    },
+    Write {
+        fd: u32,
+        buf: UserBuf,
+    },
+    Pread {
+        fd: u32,
+        buf: UserBuf,
+        offset: Offset,
+    },
+    Pwrite {
+        fd: u32,
+        buf: UserBuf,
+        offset: Offset,
+    },
+    ReadSmall {
+        fd: u32,
+        len: u64,
+    },
+    WriteSmall {
+        fd: u32,
+        len: u64,
+        data: [u64; 3],
+    },
+    Lseek {
+        fd: u32,
+        offset: i64,
+        whence: u64,
+    },
+    Open {
+        path: UserPath,
+        flags: u64,
+        mode: u32,
+    },
+    Close {
+        fd: u32,
+    },
+    Dup {
+        fd: u32,
+    },
+    Dup2 {
+        fd: u32,
+        to: u32,
+    },
+    Fchdir {
+        fd: u32,
+    },
+    Fsync {
+        fd: u32,
+    },
+    Fcntl {
+        fd: u32,
+        cmd: u64,
+        arg: u64,
+    },
+    Fstat {
+        fd: u32,
+        buf: u64,
+    },
+    Ftruncate {
+        fd: u32,
+        size: Offset,
+    },
+    Getdents {
+        fd: u32,
+        buf: UserBuf,
+    },
+    Unlink {
+        path: UserPath,
+    },
+    Rmdir {
+        path: UserPath,
+    },
+    Chdir {
+        path: UserPath,
+    },
+    Mkdir {
+        path: UserPath,
+        mode: u32,
+    },
+    Chmod {
+        path: UserPath,
+        mode: u32,
+    },
+    Access {
+        path: UserPath,
+        mode: u64,
+    },
+    Truncate {
+        path: UserPath,
+        size: Offset,
+    },
+    Stat {
+        path: UserPath,
+        buf: u64,
+        follow: Follow,
+    },
+    Statvfs {
+        path: UserPath,
+    },
+    Readlink {
+        path: UserPath,
+        buf: UserBuf,
+    },
+    Link {
+        old: UserPath,
+        new: UserPath,
+    },
+    Rename {
+        old: UserPath,
+        new: UserPath,
+    },
+    Symlink {
+        target: UserPath,
+        path: UserPath,
+    },
+    Getcwd {
+        buf: UserBuf,
+    },
+    Pipe {
+        flags: u64,
+    },
+    Mmap {
+        fd: u32,
+        prot: u64,
+        flags: u64,
+        addr: u64,
+        len: u64,
+        offset: Offset,
+    },
+    Umask {
+        mask: u32,
+    },
     Sync,
-    ProcFork { parent: Endpoint, child: Endpoint },
-    ProcExit { who: Endpoint },
+    ProcFork {
+        parent: Endpoint,
+        child: Endpoint,
+    },
+    ProcExit {
+        who: Endpoint,
+    },
     /// `block`: the argument block's address in `who`'s memory (below
     /// 4 GiB); `len` at most `exec::BLOCK_MAX`.
-    ProcExec { who: Endpoint, block: u32, len: u32 },
-    GrantExercise { grant: i32, len: u64, delta: u8 },
-    GrantBench { grant: i32, len: u64, rounds: u64 },
+    ProcExec {
+        who: Endpoint,
+        block: u32,
+        len: u32,
+    },
+    GrantExercise {
+        grant: i32,
+        len: u64,
+        delta: u8,
+    },
+    GrantBench {
+        grant: i32,
+        len: u64,
+        rounds: u64,
+    },
 }
 
 /// A descriptor word: not a descriptor at all is EBADF (POSIX's answer for

@@ -8,8 +8,8 @@
 //! the block, so a damaged block gives `None`s, never a wild read.
 
 use crate::ipc::sendrec;
-use minix_abi::cspace::PM_EP;
 use alloc::vec;
+use minix_abi::cspace::PM_EP;
 use minix_abi::errno::Errno;
 use minix_abi::exec::{self, BLOCK_MAX, STACK_SIZE, STACK_TOP};
 use minix_abi::pm;

@@ -15,6 +15,8 @@ mod tests_blk;
 #[cfg(target_os = "none")]
 mod tests_clock;
 #[cfg(target_os = "none")]
+mod tests_exec;
+#[cfg(target_os = "none")]
 mod tests_exhaust;
 #[cfg(target_os = "none")]
 mod tests_file_hostile;
@@ -36,8 +38,6 @@ mod tests_posix_edges;
 mod tests_proc;
 #[cfg(target_os = "none")]
 mod tests_soak;
-#[cfg(target_os = "none")]
-mod tests_exec;
 #[cfg(target_os = "none")]
 mod tests_vfs_limits;
 #[cfg(target_os = "none")]

@@ -29,7 +29,9 @@ fn program() -> Vec<u8> {
     put(54, &56u16.to_le_bytes());
     put(56, &2u16.to_le_bytes());
     // (flags, offset, vaddr, filesz, memsz)
-    for (i, (flags, off, va, fsz, msz)) in [(5u32, 0u64, 0x40_0000u64, 0x1200u64, 0x1200u64), (6, 0x2100, 0x40_3100, 0x300, 0x5000)].into_iter().enumerate() {
+    for (i, (flags, off, va, fsz, msz)) in
+        [(5u32, 0u64, 0x40_0000u64, 0x1200u64, 0x1200u64), (6, 0x2100, 0x40_3100, 0x300, 0x5000)].into_iter().enumerate()
+    {
         let at = 64 + 56 * i;
         put(at, &1u32.to_le_bytes());
         put(at + 4, &flags.to_le_bytes());

@@ -281,8 +281,9 @@ impl Env for &World {
             Some(e) => Err(e),
             None => {
                 let d = minix_abi::exec::Description::parse(desc)?;
-                let l = elf_load::parse_head(d.head, d.file_size as u64, minix_abi::exec::IMAGE_LIMIT as u64, minix_abi::exec::PIE_BASE as u64)
-                    .map_err(|_| minix_abi::errno::ENOEXEC)?;
+                let l =
+                    elf_load::parse_head(d.head, d.file_size as u64, minix_abi::exec::IMAGE_LIMIT as u64, minix_abi::exec::PIE_BASE as u64)
+                        .map_err(|_| minix_abi::errno::ENOEXEC)?;
                 Ok(l.entry)
             }
         }
