@@ -44,7 +44,8 @@ pub fn decide(badge: u64, vm_event_badge: u64, req: &RawRequest, procs: &ProcTab
 }
 
 /// The privilege rules: only servers report ready, only init shuts the
-/// system down, and servers never fork, spawn or exit through PM.
+/// system down, and servers never fork, spawn or exit through PM. Servers
+/// have no signals, groups or ids to change either: they may only ask.
 #[inline(always)]
 pub fn allowed(who: Endpoint, r: &Request) -> Result<(), Errno> {
     let server = endpoint::is_server(who);
@@ -52,7 +53,26 @@ pub fn allowed(who: Endpoint, r: &Request) -> Result<(), Errno> {
         Request::SrvReady => server,
         Request::Shutdown { .. } => who == INIT,
         Request::Fork | Request::Spawn { .. } | Request::Exit { .. } | Request::Exec { .. } => !server,
-        Request::GetPid | Request::GetPpid | Request::GetSysInfo | Request::Wait { .. } => true,
+        Request::Kill { .. }
+        | Request::SigAction { .. }
+        | Request::SigProcMask { .. }
+        | Request::SigSuspend { .. }
+        | Request::SigReturn { .. }
+        | Request::SigAltStack { .. }
+        | Request::SetPgid { .. }
+        | Request::SetSid
+        | Request::SetUid { .. }
+        | Request::SetGid { .. }
+        | Request::Alarm { .. } => !server,
+        Request::GetPid
+        | Request::GetPpid
+        | Request::GetSysInfo
+        | Request::Wait { .. }
+        | Request::SigPending
+        | Request::GetPgid { .. }
+        | Request::GetSid { .. }
+        | Request::GetUid
+        | Request::GetGid => true,
     };
     if ok {
         Ok(())

@@ -8,6 +8,9 @@
 //! * One protocol module per server interface: [`common`] (calls every
 //!   server answers), [`pm`], [`vm`], [`vfs`], [`fs`] (VFS to FS), [`blk`]
 //!   (FS to the block driver).
+//! * [`signal`]: signal numbers (Linux's), sets, actions and the
+//!   information a handler gets, as the [`pm`] calls carry them;
+//!   [`sigframe`]: the frame PM writes for a signal handler.
 //! * [`word`]: checked conversions of untrusted message words.
 //! * [`offset`]: file positions and byte counts, never negative, and
 //!   the VFS→FS write position with its append variant.
@@ -32,6 +35,8 @@ pub mod fs;
 pub mod message;
 pub mod offset;
 pub mod pm;
+pub mod sigframe;
+pub mod signal;
 pub mod system;
 pub mod timer;
 pub mod vfs;

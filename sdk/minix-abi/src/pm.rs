@@ -1,8 +1,53 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! The process manager's interface (served by the root task).
+//!
+//! Every word of the calls below fits in 32 bits, as on the 32-bit port:
+//! a pid is an `i32` written sign-extended, a signal set a `u32`
+//! ([`crate::signal`]), an address below 4 GiB.
+//!
+//! | call | MR0 | MR1 | MR2 | MR3 | reply |
+//! |---|---|---|---|---|---|
+//! | `GETPID` 0x101 | | | | | pid; MR1 the parent's pid |
+//! | `GETPPID` 0x102 | | | | | the parent's pid |
+//! | `EXIT` 0x103 | code (a byte) | | | | none |
+//! | `WAIT` 0x104 | pid: -1 any child, 0 the caller's group, < -1 group -pid, > 0 that child | options ⊆ `WNOHANG` 1, `WUNTRACED` 2, `WCONTINUED` 8 | | | pid (0: `WNOHANG` and nothing to report); MR1 the wait status |
+//! | `FORK` 0x105 | | | | | the child's pid (0 in the child) |
+//! | `SPAWN` 0x106 | image | | | | the child's pid |
+//! | `GETSYSINFO` 0x107 | | | | | the TSC's frequency in MHz |
+//! | `EXEC` 0x108 | the argument block's address ([`crate::exec`]) | its bytes | | | none on success: the new program starts |
+//! | `KILL` 0x109 | pid: > 0 that process, 0 the caller's group, -1 every process it may signal, < -1 group -pid | signal 0..=31 (0: only check) | | | 0 |
+//! | `SIGACTION` 0x10a | signal (bits 0-7), [`SaFlags`] (bits 8-15), [`SIGACTION_QUERY`] (bit 16) | handler: 0 `SIG_DFL`, 1 `SIG_IGN`, else its address | the handler's mask | restorer (with a handler only, and then required) | 0; MR1 the old handler, MR2 the old mask, MR3 the old flags. A query sends MR0 only |
+//! | `SIGPROCMASK` 0x10b | how: 0 block, 1 unblock, 2 set | set | | | the old blocked set |
+//! | `SIGPENDING` 0x10c | | | | | the pending blocked signals |
+//! | `SIGSUSPEND` 0x10d | the mask to wait with | | | | `EINTR`, once a handler has run (see [`crate::sigframe`]) |
+//! | `SIGRETURN` 0x10e | the frame's address | | | | none: the thread goes on with the frame's registers |
+//! | `SIGALTSTACK` 0x10f | 0 enable, `SS_DISABLE` 2, [`ALTSTACK_QUERY`] 0x100 | stack base (enable) | size (enable) | | the old state: `SS_ONSTACK` (the caller runs on it) or `SS_DISABLE` or 0; MR1 its base, MR2 its size |
+//! | `SETPGID` 0x110 | pid (0 the caller) | pgid (0 the pid) | | | 0 |
+//! | `GETPGID` 0x111 | pid (0 the caller: `getpgrp`) | | | | the pgid |
+//! | `SETSID` 0x112 | | | | | the new session's id |
+//! | `GETSID` 0x113 | pid (0 the caller) | | | | the session id |
+//! | `GETUID` 0x114 | | | | | the real uid; MR1 the effective uid |
+//! | `GETGID` 0x115 | | | | | the real gid; MR1 the effective gid |
+//! | `SETUID` 0x116 | uid (not `u32::MAX`) | | | | 0 |
+//! | `SETGID` 0x117 | gid (not `u32::MAX`) | | | | 0 |
+//! | `ALARM` 0x118 | seconds (0 cancels) | | | | the seconds left of the alarm it replaces, rounded up |
+//! | `SRV_READY` 0x180 | | | | | 0 (servers only) |
+//! | `SHUTDOWN` 0x181 | passed | failed | | | none (init only) |
+//!
+//! **Errors.** Unknown call `ENOSYS`; EXEC answers a block it cannot take
+//! as the call would (`EFAULT` at or above 4 GiB, `E2BIG` over
+//! `exec::BLOCK_MAX`); otherwise too few words (or more than four on a
+//! call with arguments) and any word out of its range are `EINVAL`: a
+//! signal number above 31, a set with bit 31, a negative pid where only a
+//! process can be meant (SETPGID, GETPGID, GETSID), a WAIT pid of
+//! `i32::MIN` (no group has that id), a handler or restorer word that is
+//! not a 32-bit address, a restorer without a handler or a handler
+//! without one, an alternate stack past 4 GiB, a frame past 4 GiB.
 use crate::errno::{Errno, EINVAL, ENOSYS};
 use crate::message::{need_words, RawRequest};
-use crate::word::{at_most, bits_of, i32_sext_of, u8_of};
+use crate::sigframe::FRAME_BYTES;
+use crate::signal::{self, signal_of, signal_or_zero_of, AltStackChange, Handler, MaskHow, SaFlags, SigAction, SigSet, Signal};
+use crate::word::{at_most, bits_of, i32_sext_of, u32_of, u8_of};
 
 pub const BASE: u64 = 0x100;
 pub const GETPID: u64 = BASE + 1;
@@ -19,31 +64,86 @@ pub const GETSYSINFO: u64 = BASE + 7;
 /// `EFAULT` for a block address at or above 4 GiB, `E2BIG` for a block
 /// over `exec::BLOCK_MAX`; VFS and VM answer the rest.
 pub const EXEC: u64 = BASE + 8;
+pub const KILL: u64 = BASE + 9;
+pub const SIGACTION: u64 = BASE + 0xa;
+pub const SIGPROCMASK: u64 = BASE + 0xb;
+pub const SIGPENDING: u64 = BASE + 0xc;
+pub const SIGSUSPEND: u64 = BASE + 0xd;
+pub const SIGRETURN: u64 = BASE + 0xe;
+pub const SIGALTSTACK: u64 = BASE + 0xf;
+pub const SETPGID: u64 = BASE + 0x10;
+pub const GETPGID: u64 = BASE + 0x11;
+pub const SETSID: u64 = BASE + 0x12;
+pub const GETSID: u64 = BASE + 0x13;
+pub const GETUID: u64 = BASE + 0x14;
+pub const GETGID: u64 = BASE + 0x15;
+pub const SETUID: u64 = BASE + 0x16;
+pub const SETGID: u64 = BASE + 0x17;
+pub const ALARM: u64 = BASE + 0x18;
 /// A server reports that it is ready (servers only).
 pub const SRV_READY: u64 = BASE + 0x80;
 /// init hands over its test tally and asks for shutdown (init only).
 pub const SHUTDOWN: u64 = BASE + 0x81;
 
 /// Every call number of this interface.
-pub const CALLS: &[u64] = &[GETPID, GETPPID, EXIT, WAIT, FORK, SPAWN, GETSYSINFO, EXEC, SRV_READY, SHUTDOWN];
+pub const CALLS: &[u64] = &[
+    GETPID,
+    GETPPID,
+    EXIT,
+    WAIT,
+    FORK,
+    SPAWN,
+    GETSYSINFO,
+    EXEC,
+    KILL,
+    SIGACTION,
+    SIGPROCMASK,
+    SIGPENDING,
+    SIGSUSPEND,
+    SIGRETURN,
+    SIGALTSTACK,
+    SETPGID,
+    GETPGID,
+    SETSID,
+    GETSID,
+    GETUID,
+    GETGID,
+    SETUID,
+    SETGID,
+    ALARM,
+    SRV_READY,
+    SHUTDOWN,
+];
 
 /// `wait` option: do not block.
 pub const WNOHANG: u64 = 1;
+/// `wait` option: report a child that stopped (once per stop).
+pub const WUNTRACED: u64 = 2;
+/// `wait` option: report a stopped child that continued (once).
+pub const WCONTINUED: u64 = 8;
 /// Every `wait` option PM knows.
-pub const WAIT_OPTIONS: u64 = WNOHANG;
+pub const WAIT_OPTIONS: u64 = WNOHANG | WUNTRACED | WCONTINUED;
+
+/// SIGACTION's MR0 bit for "only tell me the current action".
+pub const SIGACTION_QUERY: u64 = 1 << 16;
+/// SIGALTSTACK's MR0 value for "only tell me the current stack".
+pub const ALTSTACK_QUERY: u64 = 0x100;
 
 /// Largest image number a SPAWN may name (image ids are small indexes;
 /// VM answers `EINVAL` for one it does not have).
 pub const MAX_IMAGE: u64 = u32::MAX as u64;
 /// Largest test count SHUTDOWN carries, so PM's tally cannot overflow.
 pub const MAX_TALLY: u64 = u32::MAX as u64;
+/// `(uid_t)-1` means "unchanged" to some calls, so it is no uid.
+pub const NO_ID: u32 = u32::MAX;
 
-/// Signal numbers PM reports in wait statuses.
-pub const SIGILL: u64 = 4;
-pub const SIGKILL: u64 = 9;
+/// Signal numbers in wait statuses, as words (Linux's numbering, see
+/// [`crate::signal`]).
+pub const SIGILL: u64 = signal::SIGILL.number() as u64;
+pub const SIGKILL: u64 = signal::SIGKILL.number() as u64;
 /// A file mapping's page lies wholly past the end of the file.
-pub const SIGBUS: u64 = 10;
-pub const SIGSEGV: u64 = 11;
+pub const SIGBUS: u64 = signal::SIGBUS.number() as u64;
+pub const SIGSEGV: u64 = signal::SIGSEGV.number() as u64;
 
 /// A PM request.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -53,7 +153,9 @@ pub enum Request {
     Exit {
         code: u8,
     },
-    /// `pid` -1 waits for any child.
+    /// `pid`: -1 any child, 0 the caller's process group, below -1 the
+    /// group `-pid`, above 0 that child (an `i32`). `options` ⊆
+    /// [`WAIT_OPTIONS`].
     Wait {
         pid: i64,
         options: u64,
@@ -68,6 +170,59 @@ pub enum Request {
         block: u32,
         len: u32,
     },
+    /// `sig` `None` (signal 0) only checks that the targets exist and
+    /// may be signalled.
+    Kill {
+        pid: i32,
+        sig: Option<Signal>,
+    },
+    /// `new` `None` only asks for the current action.
+    SigAction {
+        sig: Signal,
+        new: Option<SigAction>,
+    },
+    SigProcMask {
+        how: MaskHow,
+        set: SigSet,
+    },
+    SigPending,
+    SigSuspend {
+        mask: SigSet,
+    },
+    /// `frame`: the address of the frame PM wrote when the handler started.
+    SigReturn {
+        frame: u32,
+    },
+    /// `change` `None` only asks for the current stack.
+    SigAltStack {
+        change: Option<AltStackChange>,
+    },
+    /// `pid` 0 is the caller, `pgid` 0 the pid (both at most `i32::MAX`).
+    SetPgid {
+        pid: u32,
+        pgid: u32,
+    },
+    /// `pid` 0 is the caller.
+    GetPgid {
+        pid: u32,
+    },
+    SetSid,
+    /// `pid` 0 is the caller.
+    GetSid {
+        pid: u32,
+    },
+    GetUid,
+    GetGid,
+    SetUid {
+        uid: u32,
+    },
+    SetGid {
+        gid: u32,
+    },
+    /// `seconds` 0 cancels the alarm.
+    Alarm {
+        seconds: u32,
+    },
     SrvReady,
     Shutdown {
         passed: u64,
@@ -75,18 +230,65 @@ pub enum Request {
     },
 }
 
+/// A pid that can only name a process (or 0, the caller): `EINVAL` if
+/// negative.
+fn process_pid_of(w: u64) -> Result<u32, Errno> {
+    let pid = i32_sext_of(w)?;
+    if pid < 0 {
+        return Err(EINVAL);
+    }
+    Ok(pid as u32)
+}
+
+/// A uid or gid: any `u32` but [`NO_ID`].
+fn id_of(w: u64) -> Result<u32, Errno> {
+    match u32_of(w)? {
+        NO_ID => Err(EINVAL),
+        id => Ok(id),
+    }
+}
+
+/// SIGACTION: MR0 packs the signal, the flags and the query bit.
+fn decode_sigaction(r: &RawRequest) -> Result<Request, Errno> {
+    need_words(r, 1)?;
+    let w0 = bits_of(r.words[0], SIGACTION_QUERY | 0xffff)?;
+    let sig = signal_of(w0 & 0xff)?;
+    let flags = SaFlags::from_bits(((w0 >> 8) & 0xff) as u32).ok_or(EINVAL)?;
+    if w0 & SIGACTION_QUERY != 0 {
+        // A query has no flags to set: a word that says otherwise is
+        // malformed, not half a request.
+        if flags != SaFlags::EMPTY {
+            return Err(EINVAL);
+        }
+        return Ok(Request::SigAction { sig, new: None });
+    }
+    need_words(r, 4)?;
+    let handler = Handler::from_words(r.words[1], r.words[3])?;
+    let mask = SigSet::from_word(r.words[2])?;
+    Ok(Request::SigAction { sig, new: Some(SigAction { handler, flags, mask }) })
+}
+
+fn decode_altstack(r: &RawRequest) -> Result<Request, Errno> {
+    need_words(r, 1)?;
+    let change = match r.words[0] {
+        ALTSTACK_QUERY => None,
+        signal::SS_DISABLE => Some(AltStackChange::Disable),
+        0 => {
+            need_words(r, 3)?;
+            let (sp, size) = (u32_of(r.words[1])?, u32_of(r.words[2])?);
+            // The whole stack lies below 4 GiB.
+            at_most(sp as u64 + size as u64, 1 << 32)?;
+            Some(AltStackChange::Enable { sp, size })
+        }
+        _ => return Err(EINVAL),
+    };
+    Ok(Request::SigAltStack { change })
+}
+
 impl Request {
     /// Decodes a request. Unknown call numbers are `ENOSYS`; too few words
     /// (or more than four on a call with arguments) and any word out of its
-    /// argument's range are `EINVAL`:
-    ///
-    /// * EXIT: the code is one byte;
-    /// * WAIT: the pid is -1 or a positive `pid_t` (a 32-bit int, written
-    ///   sign-extended), the options only [`WAIT_OPTIONS`];
-    /// * SPAWN: the image number at most [`MAX_IMAGE`];
-    /// * SHUTDOWN: each count at most [`MAX_TALLY`];
-    /// * EXEC answers as the call would: a block at or above 4 GiB is
-    ///   `EFAULT`, one over `exec::BLOCK_MAX` bytes `E2BIG`.
+    /// argument's range are `EINVAL` (see the table in the module notes).
     pub fn decode(r: &RawRequest) -> Result<Request, Errno> {
         Ok(match r.call {
             GETPID => Request::GetPid,
@@ -98,7 +300,8 @@ impl Request {
             WAIT => {
                 need_words(r, 2)?;
                 let pid = i32_sext_of(r.words[0])?;
-                if pid < -1 || pid == 0 {
+                // -i32::MIN is no group id.
+                if pid == i32::MIN {
                     return Err(EINVAL);
                 }
                 Request::Wait { pid: pid as i64, options: bits_of(r.words[1], WAIT_OPTIONS)? }
@@ -115,6 +318,54 @@ impl Request {
                 let len = u32::try_from(r.words[1]).ok().filter(|&l| l <= crate::exec::BLOCK_MAX).ok_or(crate::errno::E2BIG)?;
                 Request::Exec { block, len }
             }
+            KILL => {
+                need_words(r, 2)?;
+                Request::Kill { pid: i32_sext_of(r.words[0])?, sig: signal_or_zero_of(r.words[1])? }
+            }
+            SIGACTION => decode_sigaction(r)?,
+            SIGPROCMASK => {
+                need_words(r, 2)?;
+                Request::SigProcMask { how: MaskHow::from_word(r.words[0])?, set: SigSet::from_word(r.words[1])? }
+            }
+            SIGPENDING => Request::SigPending,
+            SIGSUSPEND => {
+                need_words(r, 1)?;
+                Request::SigSuspend { mask: SigSet::from_word(r.words[0])? }
+            }
+            SIGRETURN => {
+                need_words(r, 1)?;
+                let frame = u32_of(r.words[0])?;
+                at_most(frame as u64 + FRAME_BYTES as u64, 1 << 32)?;
+                Request::SigReturn { frame }
+            }
+            SIGALTSTACK => decode_altstack(r)?,
+            SETPGID => {
+                need_words(r, 2)?;
+                Request::SetPgid { pid: process_pid_of(r.words[0])?, pgid: process_pid_of(r.words[1])? }
+            }
+            GETPGID => {
+                need_words(r, 1)?;
+                Request::GetPgid { pid: process_pid_of(r.words[0])? }
+            }
+            SETSID => Request::SetSid,
+            GETSID => {
+                need_words(r, 1)?;
+                Request::GetSid { pid: process_pid_of(r.words[0])? }
+            }
+            GETUID => Request::GetUid,
+            GETGID => Request::GetGid,
+            SETUID => {
+                need_words(r, 1)?;
+                Request::SetUid { uid: id_of(r.words[0])? }
+            }
+            SETGID => {
+                need_words(r, 1)?;
+                Request::SetGid { gid: id_of(r.words[0])? }
+            }
+            ALARM => {
+                need_words(r, 1)?;
+                Request::Alarm { seconds: u32_of(r.words[0])? }
+            }
             SRV_READY => Request::SrvReady,
             SHUTDOWN => {
                 need_words(r, 2)?;
@@ -126,6 +377,7 @@ impl Request {
 
     /// Call number, words and word count.
     pub fn encode(&self) -> (u64, [u64; 4], u64) {
+        let pid_word = |pid: i32| pid as i64 as u64;
         match *self {
             Request::GetPid => (GETPID, [0; 4], 0),
             Request::GetPpid => (GETPPID, [0; 4], 0),
@@ -135,19 +387,53 @@ impl Request {
             Request::Spawn { image } => (SPAWN, [image, 0, 0, 0], 1),
             Request::GetSysInfo => (GETSYSINFO, [0; 4], 0),
             Request::Exec { block, len } => (EXEC, [block as u64, len as u64, 0, 0], 2),
+            Request::Kill { pid, sig } => (KILL, [pid_word(pid), sig.map_or(0, |s| s.number() as u64), 0, 0], 2),
+            Request::SigAction { sig, new: None } => (SIGACTION, [sig.number() as u64 | SIGACTION_QUERY, 0, 0, 0], 1),
+            Request::SigAction { sig, new: Some(a) } => {
+                let (handler, restorer) = a.handler.words();
+                let w0 = sig.number() as u64 | (a.flags.bits() as u64) << 8;
+                (SIGACTION, [w0, handler, a.mask.bits() as u64, restorer], 4)
+            }
+            Request::SigProcMask { how, set } => (SIGPROCMASK, [how as u64, set.bits() as u64, 0, 0], 2),
+            Request::SigPending => (SIGPENDING, [0; 4], 0),
+            Request::SigSuspend { mask } => (SIGSUSPEND, [mask.bits() as u64, 0, 0, 0], 1),
+            Request::SigReturn { frame } => (SIGRETURN, [frame as u64, 0, 0, 0], 1),
+            Request::SigAltStack { change: None } => (SIGALTSTACK, [ALTSTACK_QUERY, 0, 0, 0], 1),
+            Request::SigAltStack { change: Some(AltStackChange::Disable) } => (SIGALTSTACK, [signal::SS_DISABLE, 0, 0, 0], 1),
+            Request::SigAltStack { change: Some(AltStackChange::Enable { sp, size }) } => (SIGALTSTACK, [0, sp as u64, size as u64, 0], 3),
+            Request::SetPgid { pid, pgid } => (SETPGID, [pid as u64, pgid as u64, 0, 0], 2),
+            Request::GetPgid { pid } => (GETPGID, [pid as u64, 0, 0, 0], 1),
+            Request::SetSid => (SETSID, [0; 4], 0),
+            Request::GetSid { pid } => (GETSID, [pid as u64, 0, 0, 0], 1),
+            Request::GetUid => (GETUID, [0; 4], 0),
+            Request::GetGid => (GETGID, [0; 4], 0),
+            Request::SetUid { uid } => (SETUID, [uid as u64, 0, 0, 0], 1),
+            Request::SetGid { gid } => (SETGID, [gid as u64, 0, 0, 0], 1),
+            Request::Alarm { seconds } => (ALARM, [seconds as u64, 0, 0, 0], 1),
             Request::SrvReady => (SRV_READY, [0; 4], 0),
             Request::Shutdown { passed, failed } => (SHUTDOWN, [passed, failed, 0, 0], 2),
         }
     }
 }
 
-/// Wait-status encoding, as POSIX's W* macros read it.
+/// Wait-status encoding, as POSIX's W* macros read it (Linux's layout):
+/// an exit is `code << 8`, a kill the signal number (`| 0x80` with a core
+/// dump), a stop `0x7f | signal << 8`, a continue `0xffff`.
 pub const fn exit_status(code: u8) -> u64 {
     (code as u64) << 8
 }
 pub const fn signal_status(sig: u64) -> u64 {
     sig & 0x7f
 }
+/// A kill by `sig` that dumped core (or would have: PM writes no core
+/// file, but reports the default action it took).
+pub const fn core_status(sig: u64) -> u64 {
+    signal_status(sig) | 0x80
+}
+pub const fn stopped_status(sig: u64) -> u64 {
+    0x7f | (sig & 0xff) << 8
+}
+pub const CONTINUED_STATUS: u64 = 0xffff;
 pub const fn wifexited(status: u64) -> bool {
     status & 0x7f == 0
 }
@@ -157,12 +443,36 @@ pub const fn wexitstatus(status: u64) -> u8 {
 pub const fn wtermsig(status: u64) -> u64 {
     status & 0x7f
 }
+pub const fn wifsignaled(status: u64) -> bool {
+    let low = status & 0x7f;
+    low != 0 && low != 0x7f
+}
+pub const fn wcoredump(status: u64) -> bool {
+    wifsignaled(status) && status & 0x80 != 0
+}
+pub const fn wifstopped(status: u64) -> bool {
+    status & 0xff == 0x7f
+}
+pub const fn wstopsig(status: u64) -> u64 {
+    (status >> 8) & 0xff
+}
+pub const fn wifcontinued(status: u64) -> bool {
+    status == CONTINUED_STATUS
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signal::{SIGCHLD, SIGINT, SIGKILL as KILL_SIG, SIGTERM, SIGUSR1};
     fn raw(call: u64, words: [u64; 4], len: u64) -> RawRequest {
         RawRequest { call, words, len }
+    }
+    fn handler() -> SigAction {
+        SigAction {
+            handler: Handler::Catch { entry: 0x40_1000, restorer: 0x40_2000 },
+            flags: SaFlags::RESTART.with(SaFlags::SIGINFO),
+            mask: SigSet::of(SIGINT),
+        }
     }
     #[test]
     fn round_trip() {
@@ -171,24 +481,49 @@ mod tests {
             Request::GetPpid,
             Request::Exit { code: 7 },
             Request::Wait { pid: -1, options: WNOHANG },
+            Request::Wait { pid: 0, options: WUNTRACED | WCONTINUED },
+            Request::Wait { pid: -42, options: 0 },
             Request::Fork,
             Request::Spawn { image: 3 },
             Request::GetSysInfo,
+            Request::Exec { block: 0x7000_0000, len: 64 },
+            Request::Kill { pid: -1, sig: Some(SIGTERM) },
+            Request::Kill { pid: i32::MIN, sig: None },
+            Request::SigAction { sig: SIGUSR1, new: None },
+            Request::SigAction { sig: SIGUSR1, new: Some(handler()) },
+            Request::SigAction { sig: SIGCHLD, new: Some(SigAction { handler: Handler::Ignore, ..SigAction::default() }) },
+            Request::SigProcMask { how: MaskHow::Unblock, set: SigSet::FULL },
+            Request::SigPending,
+            Request::SigSuspend { mask: SigSet::EMPTY },
+            Request::SigReturn { frame: 0x7fff_0000 },
+            Request::SigAltStack { change: None },
+            Request::SigAltStack { change: Some(AltStackChange::Disable) },
+            Request::SigAltStack { change: Some(AltStackChange::Enable { sp: 0x1000, size: 0x4000 }) },
+            Request::SetPgid { pid: 0, pgid: 0 },
+            Request::GetPgid { pid: 9 },
+            Request::SetSid,
+            Request::GetSid { pid: 0 },
+            Request::GetUid,
+            Request::GetGid,
+            Request::SetUid { uid: 1000 },
+            Request::SetGid { gid: 0 },
+            Request::Alarm { seconds: u32::MAX },
             Request::SrvReady,
             Request::Shutdown { passed: 4, failed: 1 },
         ] {
             let (c, w, l) = req.encode();
+            assert!(w.iter().all(|&x| x <= u32::MAX as u64 || x as i64 >= i32::MIN as i64), "{:?}", req);
             assert_eq!(Request::decode(&raw(c, w, l)), Ok(req));
         }
     }
     #[test]
     fn malformed_and_unknown() {
         assert_eq!(Request::decode(&raw(EXIT, [0; 4], 0)), Err(EINVAL));
-        assert_eq!(Request::decode(&raw(WAIT, [(-5i64) as u64, 0, 0, 0], 2)), Err(EINVAL));
-        assert_eq!(Request::decode(&raw(WAIT, [1, 2, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(WAIT, [1, 4, 0, 0], 2)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(GETPID, [0; 4], 9)), Ok(Request::GetPid));
         assert_eq!(Request::decode(&raw(SPAWN, [0; 4], 99)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(0x1ff, [0; 4], 0)), Err(ENOSYS));
+        assert_eq!(Request::decode(&raw(BASE + 0x19, [0; 4], 0)), Err(ENOSYS));
     }
     #[test]
     fn labels_decoded_in_full() {
@@ -205,20 +540,74 @@ mod tests {
         // An exit code with bits above the byte was once cut to the byte.
         assert_eq!(Request::decode(&raw(EXIT, [0x107, 0, 0, 0], 1)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(EXIT, [255, 0, 0, 0], 1)), Ok(Request::Exit { code: 255 }));
-        // pid: -1 and positive 32-bit pids only, written sign-extended.
+        // pid: a 32-bit int, written sign-extended.
         assert_eq!(Request::decode(&raw(WAIT, [u64::MAX, 0, 0, 0], 2)), Ok(Request::Wait { pid: -1, options: 0 }));
         assert_eq!(Request::decode(&raw(WAIT, [0xffff_ffff, 0, 0, 0], 2)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(WAIT, [1 << 32 | 5, 0, 0, 0], 2)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(WAIT, [i32::MAX as u64, 0, 0, 0], 2)), Ok(Request::Wait { pid: i32::MAX as i64, options: 0 }));
-        assert_eq!(Request::decode(&raw(WAIT, [0, 0, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(WAIT, [i32::MIN as i64 as u64, 0, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(WAIT, [(-5i64) as u64, 0, 0, 0], 2)), Ok(Request::Wait { pid: -5, options: 0 }));
         assert_eq!(Request::decode(&raw(WAIT, [5, 1 << 32 | WNOHANG, 0, 0], 2)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(SPAWN, [1 << 32, 0, 0, 0], 1)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(SHUTDOWN, [1, 1 << 32, 0, 0], 2)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(SHUTDOWN, [MAX_TALLY, 0, 0, 0], 2)), Ok(Request::Shutdown { passed: MAX_TALLY, failed: 0 }));
     }
     #[test]
+    fn signal_words() {
+        assert_eq!(Request::decode(&raw(KILL, [5, 32, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(KILL, [5, 1 << 32 | 9, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(KILL, [5, 9, 0, 0], 2)), Ok(Request::Kill { pid: 5, sig: Some(KILL_SIG) }));
+        assert_eq!(Request::decode(&raw(KILL, [5, 9, 0, 0], 1)), Err(EINVAL));
+        // Masks: bit 31 is no signal.
+        assert_eq!(Request::decode(&raw(SIGPROCMASK, [2, 1 << 31, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SIGPROCMASK, [3, 0, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SIGSUSPEND, [1 << 31, 0, 0, 0], 1)), Err(EINVAL));
+        // SIGACTION: signal 0, unknown flags, a query with flags, a
+        // handler without a restorer, 64-bit handlers, too few words.
+        let w0 = SIGUSR1.number() as u64;
+        assert_eq!(Request::decode(&raw(SIGACTION, [0, 0, 0, 0], 4)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SIGACTION, [w0 | 0x40 << 8, 0, 0, 0], 4)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SIGACTION, [w0 | SIGACTION_QUERY | 1 << 8, 0, 0, 0], 1)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SIGACTION, [w0 | 1 << 17, 0, 0, 0], 4)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SIGACTION, [w0, 0x40_1000, 0, 0], 4)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SIGACTION, [w0, 1 << 32, 0, 8], 4)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SIGACTION, [w0, 0, 0, 0], 3)), Err(EINVAL));
+        assert_eq!(
+            Request::decode(&raw(SIGACTION, [w0, 0, 0, 0], 4)),
+            Ok(Request::SigAction { sig: SIGUSR1, new: Some(SigAction::default()) })
+        );
+        // Alternate stacks and frames stay below 4 GiB.
+        assert_eq!(
+            Request::decode(&raw(SIGALTSTACK, [0, 0xffff_f000, 0x1000, 0], 3)),
+            Ok(Request::SigAltStack { change: Some(AltStackChange::Enable { sp: 0xffff_f000, size: 0x1000 }) })
+        );
+        assert_eq!(Request::decode(&raw(SIGALTSTACK, [0, 0xffff_f000, 0x1001, 0], 3)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SIGALTSTACK, [0, 0x1000, 0x1000, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SIGALTSTACK, [1, 0, 0, 0], 1)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SIGRETURN, [1 << 32, 0, 0, 0], 1)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SIGRETURN, [0xffff_fff0, 0, 0, 0], 1)), Err(EINVAL));
+    }
+    #[test]
+    fn group_and_id_words() {
+        assert_eq!(Request::decode(&raw(SETPGID, [u64::MAX, 0, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SETPGID, [0, (-3i64) as u64, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(GETPGID, [0x8000_0000, 0, 0, 0], 1)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(GETSID, [0, 0, 0, 0], 0)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SETUID, [u32::MAX as u64, 0, 0, 0], 1)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SETGID, [1 << 32, 0, 0, 0], 1)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(ALARM, [1 << 32, 0, 0, 0], 1)), Err(EINVAL));
+    }
+    #[test]
     fn statuses() {
         assert!(wifexited(exit_status(3)) && wexitstatus(exit_status(3)) == 3);
         assert!(!wifexited(signal_status(SIGSEGV)) && wtermsig(signal_status(SIGSEGV)) == SIGSEGV);
+        assert!(wifsignaled(signal_status(SIGKILL)) && !wcoredump(signal_status(SIGKILL)));
+        assert!(wifsignaled(core_status(SIGSEGV)) && wcoredump(core_status(SIGSEGV)) && wtermsig(core_status(SIGSEGV)) == SIGSEGV);
+        let st = stopped_status(19);
+        assert!(wifstopped(st) && wstopsig(st) == 19 && !wifexited(st) && !wifsignaled(st) && !wifcontinued(st));
+        assert!(wifcontinued(CONTINUED_STATUS) && !wifexited(CONTINUED_STATUS) && !wifsignaled(CONTINUED_STATUS));
+        assert!(!wifstopped(CONTINUED_STATUS));
+        // Linux's numbers: SIGBUS is 7, not MINIX's 10.
+        assert_eq!((SIGILL, SIGBUS, SIGKILL, SIGSEGV), (4, 7, 9, 11));
     }
 }

@@ -19,7 +19,7 @@ use minix_abi::endpoint::{Endpoint, Sender, BADGE_BITS};
 use minix_abi::errno::{Errno, EINVAL, ENOSYS};
 use minix_abi::message::{RawRequest, Reply, MSG_WORDS};
 use minix_abi::offset::{Offset, WritePos, OFF_MAX};
-use minix_abi::{blk, errno, fs, pm, timer, vfs, vm};
+use minix_abi::{blk, errno, fs, pm, signal, timer, vfs, vm};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -63,6 +63,8 @@ fn word() -> impl Strategy<Value = u64> {
             vm::VSAFECOPY_MAX, vm::VSAFECOPY_MAX + 1, vfs::EXERCISE_MAX, vfs::EXERCISE_MAX + 1,
             fs::IO_MAX, fs::IO_MAX + 1, blk::MAX_TRANSFER, blk::MAX_TRANSFER + 1, blk::IOV_MAX, blk::IOV_MAX + 1, 0xffff, 0x1_0000, fs::MODE_PERM, fs::MODE_PERM + 1, (1 << 48) - 1, 1 << 48,
             timer::NSEC_PER_SEC - 1, timer::NSEC_PER_SEC, timer::MAX_SETTIME_SECS >> 32, (timer::MAX_SETTIME_SECS >> 32) + 1, 1 << 31,
+            31, 32, 0x7fff_ffff, pm::SIGACTION_QUERY | 10, pm::SIGACTION_QUERY | 10 | 1 << 8, 10 | 0x3f << 8, 10 | 0x40 << 8,
+            pm::ALTSTACK_QUERY, signal::SS_DISABLE, u32::MAX as u64 - 0xbf, u32::MAX as u64 - 0xc0,
         ]),
         3 => 0u64..300,
         2 => endpoint().prop_map(|e| e.0 as u64),
@@ -126,18 +128,70 @@ fn round_trip<R: PartialEq + std::fmt::Debug>(
     Ok(())
 }
 
+fn signal() -> impl Strategy<Value = signal::Signal> {
+    (1u32..32).prop_map(|n| signal::Signal::new(n).unwrap())
+}
+
+fn sigset() -> impl Strategy<Value = signal::SigSet> {
+    prop_oneof![
+        Just(signal::SigSet::EMPTY),
+        Just(signal::SigSet::FULL),
+        (0u32..=0x7fff_ffff).prop_map(|b| signal::SigSet::from_bits(b).unwrap())
+    ]
+}
+
+fn sigaction() -> impl Strategy<Value = signal::SigAction> {
+    use signal::Handler;
+    let handler = prop_oneof![
+        Just(Handler::Default),
+        Just(Handler::Ignore),
+        (2u32.., 1u32..).prop_map(|(entry, restorer)| Handler::Catch { entry, restorer }),
+    ];
+    (handler, 0u32..=signal::SaFlags::ALL.bits(), sigset()).prop_map(|(handler, f, mask)| signal::SigAction {
+        handler,
+        flags: signal::SaFlags::from_bits(f).unwrap(),
+        mask,
+    })
+}
+
 fn pm_request() -> impl Strategy<Value = pm::Request> {
     use pm::Request::*;
+    let pid = prop_oneof![Just(0i32), Just(-1), Just(i32::MAX), Just(i32::MIN), any::<i32>()];
+    let process_pid = 0..=i32::MAX as u32;
+    let id = 0..u32::MAX;
+    let altstack = prop_oneof![
+        Just(None),
+        Just(Some(signal::AltStackChange::Disable)),
+        (any::<u32>(), any::<u32>())
+            .prop_map(|(sp, size)| Some(signal::AltStackChange::Enable { sp, size: (size as u64).min((1u64 << 32) - sp as u64) as u32 })),
+    ];
+    let how = prop::sample::select(vec![signal::MaskHow::Block, signal::MaskHow::Unblock, signal::MaskHow::SetMask]);
     prop_oneof![
         Just(GetPid),
         Just(GetPpid),
         any::<u8>().prop_map(|code| Exit { code }),
-        (prop_oneof![Just(-1i64), (1..=i32::MAX).prop_map(|p| p as i64)], prop::sample::select(vec![0, pm::WNOHANG]))
-            .prop_map(|(pid, options)| Wait { pid, options }),
+        (pid.clone().prop_filter("no group", |p| *p != i32::MIN), 0..=pm::WAIT_OPTIONS)
+            .prop_map(|(pid, o)| Wait { pid: pid as i64, options: o & pm::WAIT_OPTIONS }),
         Just(Fork),
         (0..=pm::MAX_IMAGE).prop_map(|image| Spawn { image }),
         Just(GetSysInfo),
         (any::<u32>(), 0..=minix_abi::exec::BLOCK_MAX).prop_map(|(block, len)| Exec { block, len }),
+        (pid, prop::option::of(signal())).prop_map(|(pid, sig)| Kill { pid, sig }),
+        (signal(), prop::option::of(sigaction())).prop_map(|(sig, new)| SigAction { sig, new }),
+        (how, sigset()).prop_map(|(how, set)| SigProcMask { how, set }),
+        Just(SigPending),
+        sigset().prop_map(|mask| SigSuspend { mask }),
+        (0..=u32::MAX - minix_abi::sigframe::FRAME_BYTES as u32).prop_map(|frame| SigReturn { frame }),
+        altstack.prop_map(|change| SigAltStack { change }),
+        (process_pid.clone(), process_pid.clone()).prop_map(|(pid, pgid)| SetPgid { pid, pgid }),
+        process_pid.clone().prop_map(|pid| GetPgid { pid }),
+        Just(SetSid),
+        process_pid.prop_map(|pid| GetSid { pid }),
+        Just(GetUid),
+        Just(GetGid),
+        id.clone().prop_map(|uid| SetUid { uid }),
+        id.prop_map(|gid| SetGid { gid }),
+        any::<u32>().prop_map(|seconds| Alarm { seconds }),
         Just(SrvReady),
         (0..=pm::MAX_TALLY, 0..=pm::MAX_TALLY).prop_map(|(passed, failed)| Shutdown { passed, failed }),
     ]
@@ -391,6 +445,38 @@ proptest! {
     #[test]
     fn pm_round_trips(req in pm_request(), garbage in prop::array::uniform4(any::<u64>())) {
         round_trip(req, garbage, pm::Request::decode, pm::Request::encode)?;
+    }
+
+    /// Every PM request's words carry 32-bit values (the 32-bit port's
+    /// registers): a `u32`, or an `i32` written sign-extended (pids).
+    #[test]
+    fn pm_words_hold_32_bit_values(req in pm_request()) {
+        let (_, words, len) = req.encode();
+        for &w in &words[..len as usize] {
+            prop_assert!(w <= u32::MAX as u64 || (w as i64) >= i32::MIN as i64, "{:#x} in {:?}", w, req);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(50_000))]
+    /// Signal frames: any bytes decode to a frame or EINVAL, and an
+    /// accepted frame encodes back to the same bytes.
+    #[test]
+    fn sigframes_decode_any_bytes(bytes in prop::collection::vec(any::<u8>(), minix_abi::sigframe::FRAME_BYTES), magic in any::<bool>()) {
+        use minix_abi::sigframe::{SigFrame, FRAME_BYTES, MAGIC};
+        let mut b = [0u8; FRAME_BYTES];
+        b.copy_from_slice(&bytes);
+        if magic {
+            // Most random frames fail at the magic; give half of them the
+            // right one so the fields behind it are reached.
+            b[..4].copy_from_slice(&MAGIC.to_le_bytes());
+            b[4] %= 40;
+            b[5..8].fill(0);
+        }
+        if let Ok(f) = SigFrame::decode(&b) {
+            prop_assert_eq!(f.encode(), b);
+        }
     }
 }
 
