@@ -1,13 +1,26 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! The process table of the process manager (MINIX's PM): slots with
-//! generations, pids, parent links, zombies and waiting parents.
+//! generations, pids, parent links, zombies and waiting parents, and each
+//! process's group, session, ids, signals, stop state and alarm.
 //!
 //! Pure bookkeeping, tested on the host; the glue owns the kernel objects
-//! (the `caps` word pairs here are opaque cap slots to it).
+//! (the `caps` word pairs here are opaque cap slots to it). The signal,
+//! group and wait rules live in their own modules, as more `impl
+//! ProcTable` blocks: [`crate::kill`], [`crate::proc_signals`],
+//! [`crate::job_control`], [`crate::pgroups`], [`crate::wait`],
+//! [`crate::alarm`].
 extern crate alloc;
+use crate::alarm::Alarm;
+use crate::credentials::Credentials;
+use crate::effects::Effects;
+use crate::signals::SigState;
+use alloc::boxed::Box;
 use alloc::vec::Vec;
-use minix_abi::endpoint::{Endpoint, FIRST_USER_SLOT};
-use minix_abi::errno::{Errno, EAGAIN, ECHILD};
+use minix_abi::endpoint::{self, Endpoint, FIRST_USER_SLOT, INIT};
+use minix_abi::errno::{Errno, EAGAIN};
+use minix_abi::signal::Signal;
+
+pub use crate::wait::{WaitFor, WaitOptions, Waiting};
 
 /// A process's state.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -19,11 +32,18 @@ pub enum State {
     },
 }
 
-/// A parent blocked in `wait`.
+/// Job control: whether a signal stopped the process, and the change its
+/// parent has not been told of through `wait` yet.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Job {
+    pub stopped: Option<Signal>,
+    pub unreported: Option<JobChange>,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Waiting {
-    /// The pid it waits for, or -1 for any child.
-    pub pid: i64,
+pub enum JobChange {
+    Stopped(Signal),
+    Continued,
 }
 
 /// A process-table entry.
@@ -37,6 +57,28 @@ pub struct Proc {
     pub waiting: Option<Waiting>,
     /// Opaque handles the glue keeps per process (cap slots).
     pub caps: ProcCaps,
+    /// Process group and session (POSIX job control).
+    pub pgid: u32,
+    pub sid: u32,
+    pub cred: Credentials,
+    /// Boxed: a process's signal state is about 1 KiB, and the table has
+    /// a slot for every possible process.
+    pub sig: Box<SigState>,
+    pub job: Job,
+    /// The process has exec'd (or was spawned from an image): its parent
+    /// may no longer move it to another group.
+    pub execed: bool,
+    pub alarm: Alarm,
+}
+
+impl Proc {
+    pub fn is_alive(&self) -> bool {
+        self.state == State::Alive
+    }
+    /// A user process (not one of the system servers).
+    pub fn is_user(&self) -> bool {
+        !endpoint::is_server(self.ep)
+    }
 }
 
 /// Kernel objects the glue keeps for a process (slots in the root CNode).
@@ -62,11 +104,14 @@ pub enum WaitOutcome {
 }
 
 /// What an exit did.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExitOutcome {
     /// The parent was blocked in a matching wait: answer it with this pid
     /// and status now (the zombie is already reaped).
     pub wake_parent: Option<(usize, u32, u64)>,
+    /// The rest, after `wake_parent`: SIGCHLD for the parent, the hang-up
+    /// of a group the exit orphaned, a waiting reaper given a zombie.
+    pub effects: Effects,
 }
 
 pub struct ProcTable {
@@ -96,7 +141,20 @@ impl ProcTable {
         self.get(ep.slot()).filter(|p| p.ep == ep)
     }
 
-    /// Adds a process at a fixed slot (the boot processes).
+    /// The slot of the process (live or zombie) with this pid.
+    pub fn by_pid(&self, pid: u32) -> Option<usize> {
+        self.iter().find(|(_, p)| p.pid == pid).map(|(s, _)| s)
+    }
+
+    /// Every entry, live or zombie, by slot.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &Proc)> {
+        self.slots.iter().enumerate().filter_map(|(s, p)| p.as_ref().map(|p| (s, p)))
+    }
+
+    /// Adds a process at a fixed slot (the boot processes). A child of a
+    /// user process inherits its group, session, ids, signal actions, mask
+    /// and alternate stack (fork); a child of the system (the servers,
+    /// init) starts a session of its own, as root.
     pub fn add_at(&mut self, slot: usize, parent: usize, caps: ProcCaps) -> Option<Endpoint> {
         if self.slots.get(slot)?.is_some() {
             return None;
@@ -108,7 +166,27 @@ impl ProcTable {
         let ep = Endpoint::new(slot as u16, gen);
         let pid = self.next_pid;
         self.next_pid += 1;
-        self.slots[slot] = Some(Proc { ep, pid, parent, state: State::Alive, waiting: None, caps });
+        let from = self.get(parent).filter(|p| parent != slot && p.is_user());
+        let (pgid, sid, cred, sig) = match from {
+            Some(p) => (p.pgid, p.sid, p.cred, Box::new(p.sig.fork())),
+            None if ep == INIT => (pid, pid, Credentials::ROOT, Box::new(SigState::new_unkillable())),
+            None => (pid, pid, Credentials::ROOT, Box::new(SigState::new())),
+        };
+        self.slots[slot] = Some(Proc {
+            ep,
+            pid,
+            parent,
+            state: State::Alive,
+            waiting: None,
+            caps,
+            pgid,
+            sid,
+            cred,
+            sig,
+            job: Job::default(),
+            execed: false,
+            alarm: Alarm::default(),
+        });
         Some(ep)
     }
 
@@ -124,67 +202,68 @@ impl ProcTable {
         self.slots.get_mut(slot)?.take()
     }
 
-    fn children(&self, parent: usize) -> impl Iterator<Item = (usize, &Proc)> {
-        self.slots.iter().enumerate().filter_map(move |(s, p)| p.as_ref().filter(|p| p.parent == parent && s != parent).map(|p| (s, p)))
-    }
-
-    fn matches(p: &Proc, want: i64) -> bool {
-        want == -1 || want == p.pid as i64
-    }
-
-    /// `wait(pid, nohang)` by the process in `slot`.
-    pub fn wait(&mut self, slot: usize, pid: i64, nohang: bool) -> Result<WaitOutcome, Errno> {
-        let mut any = false;
-        let mut zombie = None;
-        for (s, c) in self.children(slot) {
-            if !Self::matches(c, pid) {
-                continue;
-            }
-            any = true;
-            if let State::Zombie { status } = c.state {
-                zombie = Some((s, c.pid, status));
-                break;
-            }
-        }
-        if let Some((s, cpid, status)) = zombie {
-            self.remove(s);
-            return Ok(WaitOutcome::Reaped { pid: cpid, status, slot: s });
-        }
-        if !any {
-            return Err(ECHILD);
-        }
-        if nohang {
-            return Ok(WaitOutcome::NotYet);
-        }
+    /// The process in `slot` runs a new image (exec, or a spawn's child):
+    /// caught signals go back to SIG_DFL ([`SigState::exec`]), and its
+    /// parent may no longer change its group.
+    pub fn exec(&mut self, slot: usize) {
         if let Some(p) = self.get_mut(slot) {
-            p.waiting = Some(Waiting { pid });
+            p.sig.exec();
+            p.execed = true;
         }
-        Ok(WaitOutcome::Block)
+    }
+
+    pub(crate) fn children(&self, parent: usize) -> impl Iterator<Item = (usize, &Proc)> {
+        self.iter().filter(move |(s, p)| p.parent == parent && *s != parent)
+    }
+
+    /// `wait(pid, nohang)` by the process in `slot`: [`ProcTable::wait_for`]
+    /// without `WUNTRACED` or `WCONTINUED`.
+    pub fn wait(&mut self, slot: usize, pid: i64, nohang: bool) -> Result<WaitOutcome, Errno> {
+        use crate::wait::WaitResult;
+        let options = if nohang { minix_abi::pm::WNOHANG } else { 0 };
+        Ok(match self.wait_for(slot, pid, options)? {
+            WaitResult::Reaped { pid, status, slot } => WaitOutcome::Reaped { pid, status, slot },
+            WaitResult::Block => WaitOutcome::Block,
+            // Without WUNTRACED or WCONTINUED nothing is reported but
+            // exits, so this arm is never taken.
+            WaitResult::NotYet | WaitResult::Reported { .. } => WaitOutcome::NotYet,
+        })
     }
 
     /// The process in `slot` exited with `status`. Its children go to
     /// `reaper` (init), zombies among them are freed if the reaper is
     /// gone. If its parent waits for it, the zombie is reaped at once.
+    /// Its parent gets SIGCHLD, and a process group the exit orphans
+    /// that has a stopped member is hung up (see [`crate::pgroups`]).
     pub fn exit(&mut self, slot: usize, status: u64, reaper: usize) -> ExitOutcome {
-        let Some(p) = self.get_mut(slot) else { return ExitOutcome { wake_parent: None } };
+        let mut effects = Effects::new();
+        if !self.get(slot).is_some_and(|p| p.is_alive()) {
+            return ExitOutcome { wake_parent: None, effects };
+        }
+        let before = self.orphan_snapshot(slot);
+        let Some(p) = self.get_mut(slot) else { return ExitOutcome { wake_parent: None, effects } };
         p.state = State::Zombie { status };
         p.waiting = None;
-        let (parent, pid) = (p.parent, p.pid);
+        p.job = Job::default();
+        p.alarm = Alarm::default();
+        let (parent, pid, uid) = (p.parent, p.pid, p.cred.ruid);
         let orphans: Vec<usize> = self.children(slot).map(|(s, _)| s).collect();
-        for s in orphans {
-            if let Some(c) = self.get_mut(s) {
+        for s in &orphans {
+            if let Some(c) = self.get_mut(*s) {
                 c.parent = reaper;
             }
         }
-        let parent_waits = parent != slot && self.get(parent).and_then(|pp| pp.waiting).is_some_and(|w| w.pid == -1 || w.pid == pid as i64);
-        if parent_waits {
-            self.remove(slot);
-            if let Some(pp) = self.get_mut(parent) {
-                pp.waiting = None;
-            }
-            return ExitOutcome { wake_parent: Some((parent, pid, status)) };
+        let wake_parent = self.reap_for_waiter(parent, &[slot]);
+        // A reaper blocked in wait is given a zombie it has just adopted
+        // (else it would wait for a child that has already exited).
+        if let Some((r, zpid, zstatus)) = self.reap_for_waiter(reaper, &orphans) {
+            effects.push(crate::effects::Effect::WakeWaiter { parent: r, pid: zpid, status: zstatus });
         }
-        ExitOutcome { wake_parent: None }
+        self.hang_up_newly_orphaned(&before, &mut effects);
+        if parent != slot {
+            self.child_exited(parent, pid, uid, status, &mut effects);
+        }
+        ExitOutcome { wake_parent, effects }
     }
 
     /// Number of live or zombie entries.
@@ -196,6 +275,7 @@ impl ProcTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use minix_abi::errno::ECHILD;
 
     fn table() -> (ProcTable, usize) {
         let mut t = ProcTable::new(16);
