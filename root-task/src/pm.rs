@@ -222,6 +222,9 @@ impl<'a> Pm<'a> {
             return Next::Reply(Reply::err(e));
         }
         let Some(tcb) = self.sys.procs.by_ep(who).map(|p| Tcb::from_bits(p.caps.tcb)) else { return Next::NoReply };
+        // Handled signals go back to their defaults; ignored ones, the mask
+        // and pending signals stay. A parent's setpgid on it is EACCES now.
+        self.sys.procs.exec(who.slot());
         // The caller sits in its Call to PM: writing its registers with
         // resume restarts it (seL4 cancels the Call, and PM's reply cap to
         // it goes) at the entry, its stack pointer at argc, and `rdi`
