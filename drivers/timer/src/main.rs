@@ -114,17 +114,18 @@ mod glue {
         }
         let begin = sel4::rdtsc();
         while !cal.done() && sel4::rdtsc().wrapping_sub(begin) < fallback.saturating_mul(2) {
+            let before = sel4::rdtsc();
             if pit.out8(pit::COMMAND, pit::LATCH).is_err() {
                 break;
             }
-            let tsc = sel4::rdtsc();
+            let after = sel4::rdtsc();
             let (Ok(lo), Ok(hi)) = (pit.in8(pit::CH0), pit.in8(pit::CH0)) else { break };
-            cal.sample(tsc, u16::from_le_bytes([lo, hi]));
+            cal.sample(before, u16::from_le_bytes([lo, hi]), after);
         }
         match cal.hz() {
             Some(hz) if cal.done() => hz,
             _ => {
-                println!("timer: the PIT measurement did not finish; using the kernel's TSC figure");
+                println!("timer: the PIT measurement did not finish or strays from the kernel's; using the kernel's TSC figure");
                 fallback
             }
         }
