@@ -14,11 +14,16 @@ use minix_abi::endpoint::{self, Endpoint, INIT, PM};
 use minix_abi::errno::{Errno, EAGAIN, EINVAL, ENOMEM, ENOSYS};
 use minix_abi::message::{RawRequest, Reply};
 use minix_abi::pm::{self, Request};
+use minix_abi::signal::Handler;
 use minix_abi::system::{self, CapKind, FaultHandler, Role};
 use minix_abi::{vfs, vm};
+use root_task::effects::{Effect, Effects};
+use root_task::pm_calls;
 use root_task::pm_policy::{self, Decision};
-use root_task::proctab::{ProcCaps, WaitOutcome};
+use root_task::proctab::ProcCaps;
+use root_task::signals::Delivery;
 use root_task::tally::Tally;
+use root_task::wait::WaitResult;
 use sel4::{init, object, CNode, CPtr, CapRights, Frame, MessageInfo, Tcb, UserContext, VSpace};
 use sel4_root_task::println;
 
@@ -183,26 +188,102 @@ impl<'a> Pm<'a> {
                 self.destroy(who, pm::exit_status(code));
                 Next::NoReply
             }
-            Request::Wait { pid, options } => self.wait(who, pid, options & pm::WNOHANG != 0),
+            Request::Wait { pid, options } => self.wait(who, pid, options),
             Request::Exec { block, len } => self.exec(who, block, len),
-            // Decided by root_task's signal, group and id modules (see
-            // pm_calls); not carried out by this glue yet.
-            Request::Kill { .. }
-            | Request::SigAction { .. }
-            | Request::SigProcMask { .. }
-            | Request::SigPending
-            | Request::SigSuspend { .. }
-            | Request::SigReturn { .. }
-            | Request::SigAltStack { .. }
-            | Request::SetPgid { .. }
-            | Request::GetPgid { .. }
-            | Request::SetSid
-            | Request::GetSid { .. }
-            | Request::GetUid
-            | Request::GetGid
-            | Request::SetUid { .. }
-            | Request::SetGid { .. }
-            | Request::Alarm { .. } => Next::Reply(Reply::err(ENOSYS)),
+            // Handlers need frames in the process's memory, which this glue
+            // does not write yet: only SIG_DFL and SIG_IGN can be set.
+            Request::SigAction { new: Some(a), .. } if matches!(a.handler, Handler::Catch { .. }) => Next::Reply(Reply::err(ENOSYS)),
+            Request::SigSuspend { .. } | Request::SigReturn { .. } | Request::SigAltStack { .. } | Request::Alarm { .. } => {
+                Next::Reply(Reply::err(ENOSYS))
+            }
+            // The table's own calls (kill, sigaction, sigprocmask,
+            // sigpending, groups, sessions, ids): root_task::pm_calls
+            // decides and answers; the glue carries out what follows.
+            other => {
+                let mut fx = Effects::new();
+                let reply = pm_calls::answer(&mut self.sys.procs, slot, &other, &mut fx).unwrap_or(Reply::err(ENOSYS));
+                self.answer_then(reply, fx)
+            }
+        }
+    }
+
+    /// Answers the caller, then carries out `fx`. The answer goes first: a
+    /// signal the call sends to the caller itself (kill of its own group,
+    /// say) then acts on a process that has had its reply, so a stop
+    /// does not cancel the call and a continue does not make it again.
+    fn answer_then(&mut self, reply: Reply, fx: Effects) -> Next {
+        if fx.is_empty() {
+            return Next::Reply(reply);
+        }
+        sel4::reply(MessageInfo::new(0, 0, 0, reply.len()), reply.to_words());
+        self.carry_out(fx);
+        Next::NoReply
+    }
+
+    /// Carries out what the process table decided, in order (see
+    /// `root_task::effects`): deliveries, continues, and waits to answer.
+    fn carry_out(&mut self, mut fx: Effects) {
+        while let Some(e) = fx.pop() {
+            match e {
+                Effect::Deliver(slot) => {
+                    while let Some(d) = self.sys.procs.next_delivery(slot, &mut fx) {
+                        let Some(ep) = self.sys.procs.get(slot).map(|p| p.ep) else { break };
+                        match d {
+                            Delivery::Terminate { .. } => {
+                                self.destroy(ep, d.wait_status());
+                                break;
+                            }
+                            Delivery::Stop { .. } => self.stop(ep),
+                            Delivery::Ignore(_) => {}
+                            // No handler can be installed yet (SIGACTION
+                            // refuses one), so none is ever run.
+                            Delivery::RunHandler(_) => break,
+                        }
+                    }
+                }
+                Effect::Resume(slot) => {
+                    if let Some(p) = self.sys.procs.get(slot) {
+                        // The kernel restarts the thread where it was: in
+                        // user code, or making again the call the stop
+                        // cancelled.
+                        let _ = Tcb::from_bits(p.caps.tcb).resume();
+                    }
+                }
+                Effect::WakeWaiter { parent, pid, status } => self.answer_waiter(parent, pid, status),
+            }
+        }
+    }
+
+    /// Stops a process (the table has recorded the stop). Suspending its
+    /// thread cancels any Call it is blocked in, which deletes the reply
+    /// cap its server saved: VFS is told to forget the call, and a wait in
+    /// PM is forgotten here; the thread makes the call again when it
+    /// continues (`Tcb::resume` restarts it at the `syscall`).
+    fn stop(&mut self, ep: Endpoint) {
+        let Some(p) = self.sys.procs.get_mut(ep.slot()) else { return };
+        let (tcb, reply) = (p.caps.tcb, core::mem::take(&mut p.caps.reply));
+        p.waiting = None;
+        let _ = Tcb::from_bits(tcb).suspend();
+        if reply != 0 {
+            let _ = init::CNODE.delete(reply, sel4::CNODE_DEPTH);
+            self.k.slots.free(reply);
+        }
+        if pm_policy::tells_vfs(self.vfs_ready, ep) {
+            let (c, w, l) = vfs::Request::ProcCancel { who: ep }.encode();
+            if let Err(e) = mxrt::ipc::sendrec(self.sys.vfs_call.bits(), c, w, l).result() {
+                println!("PM: VFS answered PROC_CANCEL of process {:#x} with {}", ep.0, e.name());
+            }
+        }
+    }
+
+    /// Answers the saved `wait` of the process in `parent`.
+    fn answer_waiter(&mut self, parent: usize, pid: u32, status: u64) {
+        let Some(pp) = self.sys.procs.get_mut(parent) else { return };
+        let reply = core::mem::take(&mut pp.caps.reply);
+        if reply != 0 {
+            mxrt::server::reply_saved(CPtr(reply), Reply::ok_with(pid as u64, [status, 0, 0]));
+            let _ = init::CNODE.delete(reply, sel4::CNODE_DEPTH);
+            self.k.slots.free(reply);
         }
     }
 
@@ -238,12 +319,14 @@ impl<'a> Pm<'a> {
         Next::NoReply
     }
 
-    fn wait(&mut self, who: Endpoint, pid: i64, nohang: bool) -> Next {
-        match self.sys.procs.wait(who.slot(), pid, nohang) {
+    fn wait(&mut self, who: Endpoint, pid: i64, options: u64) -> Next {
+        match self.sys.procs.wait_for(who.slot(), pid, options) {
             Err(e) => Next::Reply(Reply::err(e)),
-            Ok(WaitOutcome::NotYet) => Next::Reply(Reply::ok(0)),
-            Ok(WaitOutcome::Reaped { pid, status, .. }) => Next::Reply(Reply::ok_with(pid as u64, [status, 0, 0])),
-            Ok(WaitOutcome::Block) => {
+            Ok(WaitResult::NotYet) => Next::Reply(Reply::ok(0)),
+            Ok(WaitResult::Reaped { pid, status, .. } | WaitResult::Reported { pid, status }) => {
+                Next::Reply(Reply::ok_with(pid as u64, [status, 0, 0]))
+            }
+            Ok(WaitResult::Block) => {
                 // Keep the reply cap to answer when a child exits.
                 let Ok(slot) = self.k.slot() else { return Next::Reply(Reply::err(ENOMEM)) };
                 if init::CNODE.save_caller(slot.0, sel4::CNODE_DEPTH).is_err() {
@@ -496,16 +579,11 @@ impl<'a> Pm<'a> {
         self.spares.push(Spare { tcb: p.caps.tcb, raw_cnode: raw, cnode: p.caps.cnode, ipc_frame: p.caps.ipc_frame });
         let out = self.sys.procs.exit(slot, status, INIT.slot());
         if let Some((parent, pid, status)) = out.wake_parent {
-            if let Some(pp) = self.sys.procs.get_mut(parent) {
-                let reply = pp.caps.reply;
-                pp.caps.reply = 0;
-                if reply != 0 {
-                    mxrt::server::reply_saved(CPtr(reply), Reply::ok_with(pid as u64, [status, 0, 0]));
-                    let _ = init::CNODE.delete(reply, sel4::CNODE_DEPTH);
-                    self.k.slots.free(reply);
-                }
-            }
+            self.answer_waiter(parent, pid, status);
         }
+        // SIGCHLD to the parent, a newly orphaned group hung up, a reaper's
+        // wait answered.
+        self.carry_out(out.effects);
     }
 }
 

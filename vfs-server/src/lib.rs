@@ -160,7 +160,11 @@ impl<R: RawMutex> Vfs<R> {
     fn dispatch(&self, env: &mut impl Env, who: Endpoint, req: Request) -> Outcome {
         use Request as Q;
         match req {
-            Q::ProcFork { .. } | Q::ProcExit { .. } | Q::ProcExec { .. } if who != PM => Reply::err(EPERM).into(),
+            Q::ProcFork { .. } | Q::ProcExit { .. } | Q::ProcExec { .. } | Q::ProcCancel { .. } if who != PM => Reply::err(EPERM).into(),
+            Q::ProcCancel { who: stopped } => {
+                self.locked(env, |s, _| s.cancel_waits(stopped));
+                Reply::ok(0).into()
+            }
             Q::ProcExec { who: child, block, len } => match self.exec(env, child, block, len) {
                 Ok((entry, sp)) => Reply::ok_with(0, [entry, sp, 0]).into(),
                 Err(e) => Reply::err(e).into(),

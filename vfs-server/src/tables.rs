@@ -353,6 +353,15 @@ impl State {
         self.release(p.cwd, after);
     }
 
+    /// PM stops `who`: the calls it waits in (pipes) are dropped; the
+    /// kernel has already cancelled its Call, and it calls again when it
+    /// continues.
+    pub fn cancel_waits(&mut self, who: Endpoint) {
+        for pipe in self.pipes.iter_mut().flatten() {
+            pipe.forget(who);
+        }
+    }
+
     /// A successful exec: `who`'s descriptors marked close-on-exec go.
     pub fn close_on_exec(&mut self, who: Endpoint, after: &mut After) {
         let gone: Vec<u32> =

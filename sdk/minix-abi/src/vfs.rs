@@ -35,6 +35,7 @@
 //! | `PROC_FORK` (PM only) | parent | child | | | 0 |
 //! | `PROC_EXIT` (PM only) | process | | | | 0 |
 //! | `PROC_EXEC` (PM only) | process | argument block | block bytes | | 0; vals\[0] the entry, vals\[1] the stack pointer |
+//! | `PROC_CANCEL` (PM only) | process | | | | 0 |
 //!
 //! Decoding is total. Words out of range are `EINVAL`, with two POSIX
 //! exceptions that are answers, not malformations: a path longer than
@@ -106,6 +107,10 @@ pub const PROC_EXIT: u64 = BASE + 0x61;
 /// argument block, checks and reads the program and has VM rebuild the
 /// process's memory, then closes its close-on-exec descriptors.
 pub const PROC_EXEC: u64 = BASE + 0x62;
+/// PM: a process stops (a signal): any call of it VFS holds waiting (a
+/// pipe read or write) is dropped, unanswered. Its Call was cancelled by
+/// the kernel; when the process continues it makes the call again.
+pub const PROC_CANCEL: u64 = BASE + 0x63;
 /// Copy `len` bytes in from the caller's grant, add `delta` to every
 /// byte, copy them back out (two safecopies through VM). Reply: status 0
 /// or the first copy's errno.
@@ -210,6 +215,7 @@ pub const CALLS: &[u64] = &[
     PROC_FORK,
     PROC_EXIT,
     PROC_EXEC,
+    PROC_CANCEL,
     GRANT_EXERCISE,
     GRANT_BENCH,
 ];
@@ -406,6 +412,9 @@ pub enum Request {
         block: u32,
         len: u32,
     },
+    ProcCancel {
+        who: Endpoint,
+    },
     GrantExercise {
         grant: i32,
         len: u64,
@@ -593,6 +602,10 @@ impl Request {
                 need_words(r, 2)?;
                 Request::ProcFork { parent: endpoint_of(w[0])?, child: endpoint_of(w[1])? }
             }
+            PROC_CANCEL => {
+                need_words(r, 1)?;
+                Request::ProcCancel { who: endpoint_of(w[0])? }
+            }
             PROC_EXEC => {
                 need_words(r, 3)?;
                 Request::ProcExec {
@@ -661,6 +674,7 @@ impl Request {
             Request::ProcFork { parent, child } => (PROC_FORK, [parent.0 as u64, child.0 as u64, 0, 0], 2),
             Request::ProcExit { who } => (PROC_EXIT, [who.0 as u64, 0, 0, 0], 1),
             Request::ProcExec { who, block, len } => (PROC_EXEC, [who.0 as u64, block as u64, len as u64, 0], 3),
+            Request::ProcCancel { who } => (PROC_CANCEL, [who.0 as u64, 0, 0, 0], 1),
             Request::GrantExercise { grant, len, delta } => (GRANT_EXERCISE, [grant as u32 as u64, len, delta as u64, 0], 3),
             Request::GrantBench { grant, len, rounds } => (GRANT_BENCH, [grant as u32 as u64, len, rounds, 0], 3),
         }
@@ -709,6 +723,7 @@ mod tests {
             Request::ProcFork { parent: ep, child: Endpoint(0x2005) },
             Request::ProcExit { who: ep },
             Request::ProcExec { who: ep, block: 0x1000, len: crate::exec::BLOCK_MAX },
+            Request::ProcCancel { who: ep },
             Request::Sync,
         ] {
             let (call, words, len) = r.encode();

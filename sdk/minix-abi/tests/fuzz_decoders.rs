@@ -267,6 +267,7 @@ fn vfs_request() -> impl Strategy<Value = vfs::Request> {
         (any::<u64>(), 0..=vfs::PATH_MAX, any::<u64>(), 0..=vfs::PATH_MAX)
             .prop_map(|(a, al, b, bl)| Rename { old: vfs::UserPath { addr: a, len: al }, new: vfs::UserPath { addr: b, len: bl } }),
         (endpoint(), endpoint()).prop_map(|(parent, child)| ProcFork { parent, child }),
+        endpoint().prop_map(|who| ProcCancel { who }),
         (endpoint(), any::<u32>(), 0..=minix_abi::exec::BLOCK_MAX).prop_map(|(who, block, len)| ProcExec { who, block, len }),
         Just(Sync),
     ]

@@ -22,4 +22,5 @@ pub mod grants;
 pub mod ipc;
 pub mod posix;
 pub mod server;
+pub mod signal;
 pub mod time;

@@ -37,6 +37,8 @@ mod tests_posix_edges;
 #[cfg(target_os = "none")]
 mod tests_proc;
 #[cfg(target_os = "none")]
+mod tests_signals;
+#[cfg(target_os = "none")]
 mod tests_soak;
 #[cfg(target_os = "none")]
 mod tests_vfs_limits;
@@ -72,6 +74,7 @@ mod glue {
                 crate::tests_fs::TESTS,
                 crate::tests_posix_edges::TESTS,
                 crate::tests_exec::TESTS,
+                crate::tests_signals::TESTS,
                 crate::tests_mmap::TESTS,
                 crate::tests_file_hostile::TESTS,
                 crate::tests_blk::registered(),

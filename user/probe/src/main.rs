@@ -57,7 +57,7 @@ mod glue {
         if args::aux(exec::AT_PAGESZ) != Some(4096) {
             return Some("pagesz");
         }
-        if args::aux(exec::AT_ENTRY) != Some(_start as usize as u64) {
+        if args::aux(exec::AT_ENTRY) != Some(_start as *const () as usize as u64) {
             return Some("entry");
         }
         // Our link script loads no page that holds the program headers,

@@ -101,3 +101,25 @@ fn big_write_waits_for_readers_and_keeps_order() {
     c.close(r).unwrap();
     assert_eq!(take_reply(&w, B).result(), Ok(PIPE_SIZE as u64));
 }
+
+#[test]
+fn a_stopped_reader_is_forgotten_and_reads_again_when_it_continues() {
+    let (v, w) = (new_vfs(), World::new(1024));
+    let p = P::new(&v, &w, A);
+    let (r, wr) = pipe(&p);
+    v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcFork { parent: Endpoint(A), child: Endpoint(B) }));
+    let c = P::new(&v, &w, B);
+    let buf = c.alloc(100, true);
+    assert_eq!(c.call(Request::Read { fd: r, buf: UserBuf { addr: buf, len: 100 } }), Outcome::Suspended);
+    // Only PM may cancel; PM stops B (the kernel deletes B's reply cap).
+    assert_eq!(p.res(Request::ProcCancel { who: Endpoint(B) }), Err(EPERM));
+    let pm = v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcCancel { who: Endpoint(B) }));
+    assert_eq!(pm, Outcome::Reply(Reply::ok(0)));
+    w.mem.borrow_mut().saved.remove(&B);
+    // Bytes written meanwhile wait in the pipe; nobody is answered.
+    assert_eq!(p.write(wr, b"late"), Ok(4));
+    assert!(w.mem.borrow().replies.is_empty(), "the stopped reader was answered");
+    // B continues: its read, made again, finds them.
+    assert_eq!(c.res(Request::Read { fd: r, buf: UserBuf { addr: buf, len: 100 } }), Ok(4));
+    assert_eq!(c.peek(buf, 4), b"late");
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! Signals, process groups, sessions and ids: PM's calls.
+//!
+//! Handlers cannot be installed yet (PM answers `ENOSYS`): a signal's
+//! action is its default or to be ignored.
+use crate::ipc::sendrec;
+use minix_abi::cspace::PM_EP;
+use minix_abi::errno::{Errno, EINVAL};
+use minix_abi::pm::Request;
+use minix_abi::signal::{Handler, MaskHow, SigAction, SigSet, Signal};
+
+fn pm(r: Request) -> Result<(u64, [u64; 3]), Errno> {
+    let (c, w, l) = r.encode();
+    let rep = sendrec(PM_EP, c, w, l);
+    rep.result().map(|s| (s, rep.vals))
+}
+
+fn signal(n: u32) -> Result<Signal, Errno> {
+    Signal::new(n).ok_or(EINVAL)
+}
+
+fn set(bits: u32) -> Result<SigSet, Errno> {
+    SigSet::from_bits(bits).ok_or(EINVAL)
+}
+
+/// `kill(pid, sig)`: `pid` > 0 one process, 0 the caller's group, -1
+/// every process it may signal, below -1 the group `-pid`; `sig` 0 only
+/// checks.
+pub fn kill(pid: i32, sig: u32) -> Result<(), Errno> {
+    let sig = if sig == 0 { None } else { Some(signal(sig)?) };
+    pm(Request::Kill { pid, sig }).map(|_| ())
+}
+
+/// Sets signal `sig`'s action to its default (`ignore` false) or to be
+/// ignored; answers whether it was ignored before.
+pub fn set_ignored(sig: u32, ignore: bool) -> Result<bool, Errno> {
+    let handler = if ignore { Handler::Ignore } else { Handler::Default };
+    let new = SigAction { handler, ..Default::default() };
+    pm(Request::SigAction { sig: signal(sig)?, new: Some(new) }).map(|(_, v)| v[0] == minix_abi::signal::SIG_IGN)
+}
+
+/// `sigprocmask(how, set)`: answers the old mask.
+pub fn sigprocmask(how: MaskHow, bits: u32) -> Result<u32, Errno> {
+    pm(Request::SigProcMask { how, set: set(bits)? }).map(|(old, _)| old as u32)
+}
+
+/// The signals pending and blocked.
+pub fn sigpending() -> Result<u32, Errno> {
+    pm(Request::SigPending).map(|(s, _)| s as u32)
+}
+
+/// `setpgid(pid, pgid)` (0s: the caller, its pid).
+pub fn setpgid(pid: u32, pgid: u32) -> Result<(), Errno> {
+    pm(Request::SetPgid { pid, pgid }).map(|_| ())
+}
+
+/// `getpgid(pid)` (0: the caller).
+pub fn getpgid(pid: u32) -> Result<u32, Errno> {
+    pm(Request::GetPgid { pid }).map(|(g, _)| g as u32)
+}
+
+/// `setsid()`: the new session's id.
+pub fn setsid() -> Result<u32, Errno> {
+    pm(Request::SetSid).map(|(s, _)| s as u32)
+}
+
+/// `getsid(pid)` (0: the caller).
+pub fn getsid(pid: u32) -> Result<u32, Errno> {
+    pm(Request::GetSid { pid }).map(|(s, _)| s as u32)
+}
+
+/// (real, effective) user ids.
+pub fn getuids() -> Result<(u32, u32), Errno> {
+    pm(Request::GetUid).map(|(r, v)| (r as u32, v[0] as u32))
+}
+
+/// (real, effective) group ids.
+pub fn getgids() -> Result<(u32, u32), Errno> {
+    pm(Request::GetGid).map(|(r, v)| (r as u32, v[0] as u32))
+}
+
+pub fn setuid(uid: u32) -> Result<(), Errno> {
+    pm(Request::SetUid { uid }).map(|_| ())
+}
+
+pub fn setgid(gid: u32) -> Result<(), Errno> {
+    pm(Request::SetGid { gid }).map(|_| ())
+}

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: BSD-2-Clause
+//! Signals with their default actions, stop and continue, process groups,
+//! sessions and ids (PM's table, root_task's signal library). Handlers
+//! come later.
+use crate::harness::{ensure, expect_err, ok, Test};
+use minix_abi::errno::{ECHILD, EINVAL, EPERM};
+use minix_abi::pm::{self, CONTINUED_STATUS, WCONTINUED, WNOHANG, WUNTRACED};
+use minix_abi::signal::MaskHow;
+use mxrt::fs;
+use mxrt::posix;
+use mxrt::signal as sig;
+use mxrt::time::{nanosleep, Timespec};
+
+type R = Result<(), &'static str>;
+
+const SIGINT: u32 = 2;
+const SIGKILL: u32 = 9;
+const SIGUSR1: u32 = 10;
+const SIGTERM: u32 = 15;
+const SIGCONT: u32 = 18;
+const SIGSTOP: u32 = 19;
+
+pub const TESTS: &[Test] = &[
+    Test { name: "signal.sigint_kills_a_child", run: |_| sigint_kills() },
+    Test { name: "signal.sigkill_and_sigstop_cannot_be_ignored_or_blocked", run: |_| kill_and_stop_are_final() },
+    Test { name: "signal.blocked_signal_pends_until_unblocked", run: |_| blocked_pends() },
+    Test { name: "signal.stop_and_continue_seen_by_waitpid", run: |_| stop_and_continue() },
+    Test { name: "signal.stopped_pipe_reader_reads_when_continued", run: |_| stopped_reader() },
+    Test { name: "pgroup.sessions_groups_and_ids", run: |_| sessions_and_ids() },
+    Test { name: "pgroup.kill_and_waitpid_to_a_group", run: |_| group_kill_and_wait() },
+];
+
+fn sleep_ms(ms: u64) {
+    let _ = nanosleep(Timespec::from_nanos(ms * 1_000_000));
+}
+
+/// A child that sleeps in short naps until it is killed.
+fn napper() -> Result<u32, &'static str> {
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        loop {
+            sleep_ms(5);
+        }
+    }
+    Ok(pid)
+}
+
+fn reap(pid: u32, options: u64) -> Result<u64, &'static str> {
+    let (got, status) = ok(posix::waitpid(pid as i64, options), "waitpid")?;
+    ensure(got == pid, "waitpid answered another child")?;
+    Ok(status)
+}
+
+fn want_status(got: u64, want: u64, why: &'static str) -> R {
+    if got != want {
+        sel4_root_task::println!("  status {:#x}, {:#x} expected", got, want);
+        return Err(why);
+    }
+    Ok(())
+}
+
+fn sigint_kills() -> R {
+    let pid = napper()?;
+    sleep_ms(20);
+    ok(sig::kill(pid as i32, SIGINT), "kill")?;
+    want_status(reap(pid, 0)?, pm::signal_status(SIGINT as u64), "the child did not die of SIGINT")?;
+    // Signal 0 only checks, and a reaped process is gone.
+    expect_err(sig::kill(pid as i32, 0), minix_abi::errno::ESRCH, "kill of a reaped child")
+}
+
+fn kill_and_stop_are_final() -> R {
+    expect_err(sig::set_ignored(SIGKILL, true), EINVAL, "SIGKILL ignored")?;
+    expect_err(sig::set_ignored(SIGSTOP, true), EINVAL, "SIGSTOP ignored")?;
+    let old = ok(sig::sigprocmask(MaskHow::Block, 1 << (SIGKILL - 1) | 1 << (SIGSTOP - 1) | 1 << (SIGUSR1 - 1)), "block")?;
+    let now = ok(sig::sigprocmask(MaskHow::SetMask, old), "restore the mask")?;
+    ensure(now == old | 1 << (SIGUSR1 - 1), "SIGKILL or SIGSTOP was blocked")?;
+    // A child that ignores SIGTERM survives it, not SIGKILL.
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        if sig::set_ignored(SIGTERM, true).is_err() {
+            posix::exit(1);
+        }
+        loop {
+            sleep_ms(5);
+        }
+    }
+    sleep_ms(20);
+    ok(sig::kill(pid as i32, SIGTERM), "kill SIGTERM")?;
+    sleep_ms(20);
+    ensure(ok(posix::waitpid(pid as i64, WNOHANG), "waitpid")?.0 == 0, "an ignored SIGTERM ended the child")?;
+    ok(sig::kill(pid as i32, SIGKILL), "kill SIGKILL")?;
+    want_status(reap(pid, 0)?, pm::signal_status(SIGKILL as u64), "SIGKILL did not end the child")
+}
+
+fn blocked_pends() -> R {
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        let bit = 1 << (SIGUSR1 - 1);
+        let me = posix::getpid() as i32;
+        if sig::sigprocmask(MaskHow::Block, bit).is_err() || sig::kill(me, SIGUSR1).is_err() {
+            posix::exit(1);
+        }
+        if sig::sigpending() != Ok(bit) {
+            posix::exit(2);
+        }
+        // Unblocking delivers it: the default action ends the process.
+        let _ = sig::sigprocmask(MaskHow::Unblock, bit);
+        posix::exit(3);
+    }
+    want_status(reap(pid, 0)?, pm::signal_status(SIGUSR1 as u64), "the pending SIGUSR1 did not end the child when unblocked")
+}
+
+fn stop_and_continue() -> R {
+    let pid = napper()?;
+    sleep_ms(20);
+    ok(sig::kill(pid as i32, SIGSTOP), "SIGSTOP")?;
+    want_status(reap(pid, WUNTRACED)?, pm::stopped_status(SIGSTOP as u64), "no stop reported")?;
+    ensure(ok(posix::waitpid(pid as i64, WUNTRACED | WNOHANG), "waitpid")?.0 == 0, "a stop was reported twice")?;
+    ok(sig::kill(pid as i32, SIGCONT), "SIGCONT")?;
+    want_status(reap(pid, WCONTINUED)?, CONTINUED_STATUS, "no continue reported")?;
+    // It runs again: it can be stopped again.
+    ok(sig::kill(pid as i32, SIGSTOP), "SIGSTOP again")?;
+    want_status(reap(pid, WUNTRACED)?, pm::stopped_status(SIGSTOP as u64), "no second stop reported")?;
+    ok(sig::kill(pid as i32, SIGKILL), "SIGKILL")?;
+    want_status(reap(pid, 0)?, pm::signal_status(SIGKILL as u64), "a stopped child did not die of SIGKILL")
+}
+
+fn stopped_reader() -> R {
+    let (r, w) = ok(fs::pipe(0), "pipe")?;
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        let mut b = [0u8; 1];
+        let code = match fs::read(r, &mut b) {
+            Ok(1) => b[0],
+            _ => 1,
+        };
+        posix::exit(code);
+    }
+    ok(fs::close(r), "close")?;
+    sleep_ms(30);
+    ok(sig::kill(pid as i32, SIGSTOP), "SIGSTOP")?;
+    want_status(reap(pid, WUNTRACED)?, pm::stopped_status(SIGSTOP as u64), "no stop reported")?;
+    ok(fs::write(w, &[42]), "write")?;
+    sleep_ms(30);
+    ensure(ok(posix::waitpid(pid as i64, WNOHANG), "waitpid")?.0 == 0, "a stopped reader went on")?;
+    ok(sig::kill(pid as i32, SIGCONT), "SIGCONT")?;
+    let status = reap(pid, 0)?;
+    ok(fs::close(w), "close")?;
+    want_status(status, pm::exit_status(42), "the continued reader did not read the byte")
+}
+
+fn sessions_and_ids() -> R {
+    ensure(ok(sig::getuids(), "getuid")? == (0, 0) && ok(sig::getgids(), "getgid")? == (0, 0), "not root")?;
+    let mine = ok(sig::getpgid(0), "getpgid")?;
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        let me = posix::getpid();
+        let code = if sig::getpgid(0) != Ok(mine) {
+            1
+        } else if sig::setsid() != Ok(me) {
+            2
+        } else if sig::getsid(0) != Ok(me) || sig::getpgid(0) != Ok(me) {
+            3
+        } else if sig::setsid() != Err(EPERM) {
+            4
+        } else if sig::setpgid(0, 0).is_ok() && sig::getpgid(0) != Ok(me) {
+            5
+        } else if sig::setuid(0).is_err() || sig::setgid(0).is_err() {
+            6
+        } else {
+            0
+        };
+        posix::exit(code);
+    }
+    want_status(reap(pid, 0)?, 0, "the child's session or group calls answered wrongly")?;
+    expect_err(sig::getsid(pid), minix_abi::errno::ESRCH, "getsid of a reaped child")
+}
+
+fn group_kill_and_wait() -> R {
+    let first = napper()?;
+    let second = napper()?;
+    let third = napper()?;
+    for p in [first, second, third] {
+        ok(sig::setpgid(p, first), "setpgid")?;
+    }
+    ensure(ok(sig::getpgid(second), "getpgid")? == first, "the child is in another group")?;
+    sleep_ms(10);
+    ok(sig::kill(-(first as i32), SIGTERM), "kill the group")?;
+    for _ in 0..3 {
+        let (got, status) = ok(posix::waitpid(-(first as i64), 0), "waitpid for the group")?;
+        ensure([first, second, third].contains(&got), "waitpid answered a child outside the group")?;
+        want_status(status, pm::signal_status(SIGTERM as u64), "a member did not die of SIGTERM")?;
+    }
+    expect_err(posix::waitpid(-(first as i64), WNOHANG), ECHILD, "a fourth member")?;
+    Ok(())
+}
