@@ -59,14 +59,15 @@ bench-linux:
 
 # The report runs even when the guest failed, to show what was measured;
 # the target fails if either did.
-# The bench boot's root is a fresh virtio disk made from rootfs/, so the
+# The bench boot's root is a fresh virtio disk made from rootfs/ and the
+# programs tools/rootfs.sh puts beside it (target/rootfs-stage), so the
 # file figures run on the file system of a real disk (the disk figures
 # need one).
 bench: kernel target/bench-linux.txt
 	tools/build-sel4.sh bench
 	cargo build -q --release -p mkimage
 	rm -f target/bench-disk.img
-	target/release/mkimage --size 131072 --block-size 1024 --out target/bench-disk.img rootfs/
+	target/release/mkimage --size 131072 --block-size 1024 --out target/bench-disk.img target/rootfs-stage/
 	qemu/boot.sh $(KERNEL) target/bench/$(TARGET)/release/root-task --icount --timeout 900 --disk target/bench-disk.img --log target/bench.log; \
 	  status=$$?; \
 	  CARGO_TARGET_DIR=target/linux-build cargo run -q --release -p bench-report -- target/bench.log target/bench-linux.txt; \

@@ -109,8 +109,11 @@ BIN="$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/bench-linux"
 # /dev/console must exist for the kernel to give init its stdio.
 MODS=()
 for m in "$LINUX"/modules/*.ko; do MODS+=("file:modules/$(basename "$m"):$m"); done
+# exec_small's tiny program.
+python3 tools/tiny-exit-elf.py "$LINUX/exit0"
 python3 tools/mkcpio.py "$LINUX/initramfs.cpio.new" \
     dir:dev chr:dev/console:5:1 dir:proc dir:sys dir:tmp "file:init:$BIN" \
+    dir:bin "file:bin/exit0:$LINUX/exit0" \
     dir:modules "${MODS[@]}"
 mv "$LINUX/initramfs.cpio.new" "$LINUX/initramfs.cpio"
 

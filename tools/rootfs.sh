@@ -23,7 +23,8 @@ for p in "${PROGRAMS[@]}"; do
     chmod 0755 "$STAGE/bin/$p"
 done
 TMP="$(mktemp target/rootfs.img.XXXXXX)"
-trap 'rm -f "$TMP"; rm -rf "$STAGE"' EXIT
+# The staging tree stays: make bench builds its disk from it too.
+trap 'rm -f "$TMP"' EXIT
 cargo run -q --release -p mkimage -- --size "${ROOTFS_KIB:-24576}" --block-size 1024 --out "$TMP" "$STAGE/"
 if ! cmp -s "$TMP" "$IMG"; then
     mv "$TMP" "$IMG"

@@ -124,6 +124,27 @@ impl Os for Linux {
         }
     }
 
+    fn fork_exec_wait(&mut self) -> Option<bool> {
+        // The tiny program: /bin/exit0 in the bench initramfs
+        // (tools/tiny-exit-elf.py), else a host's /bin/true.
+        let path: &'static [u8] = [&b"/bin/exit0\0"[..], b"/bin/true\0"]
+            .into_iter()
+            .find(|p| std::path::Path::new(std::str::from_utf8(&p[..p.len() - 1]).unwrap_or("")).exists())?;
+        let argv = [path.as_ptr() as *const libc::c_char, core::ptr::null()];
+        let envp = [core::ptr::null::<libc::c_char>()];
+        let pid = self.fork_with(&mut |_| {
+            // SAFETY: path is NUL-terminated and static; argv and envp are
+            // NULL-terminated arrays that live until execve returns (only
+            // on failure).
+            unsafe { libc::execve(path.as_ptr() as *const libc::c_char, argv.as_ptr(), envp.as_ptr()) };
+            127
+        });
+        Some(match pid {
+            Some(pid) => self.waitpid(pid) == Some(0),
+            None => false,
+        })
+    }
+
     fn work_dir(&self) -> &str {
         self.dir
     }

@@ -73,6 +73,8 @@ pub const FIGURES: &[Figure] = &[
     fig("disk_write_fsync", Floor::None, None, true, None),
     // The clock (issue 20): a reading takes no message on either system.
     fig("clock_gettime", Floor::None, None, true, Some(100)),
+    // exec (issue 20): a tiny static program from the file system.
+    fig("exec_small", One("fork_exit_wait_small"), None, true, Some(100)),
 ];
 
 /// The figure called `name`.

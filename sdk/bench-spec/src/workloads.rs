@@ -68,6 +68,12 @@ pub trait Os: Clock {
     /// fork; the child exits at once with status 0; the parent waits for
     /// it. False if fork failed.
     fn fork_exit_wait(&mut self) -> bool;
+    /// fork; the child execs the system's tiny program, which exits at
+    /// once with status 0; the parent waits for it. `Some(false)` if a
+    /// step failed, `None` if the system cannot exec.
+    fn fork_exec_wait(&mut self) -> Option<bool> {
+        None
+    }
 
     // The file, pipe and file-mapping workloads need the methods below.
     // Each defaults to `None` ("unsupported"), so a system gains figures
@@ -175,9 +181,10 @@ pub type Workload<O> = fn(&mut O, &mut Samples) -> Option<u64>;
 
 /// The file-system, pipe and file-mapping figures, by figure name, in the
 /// order both systems run them.
-pub fn posix_workloads<O: Os>() -> [(&'static str, Workload<O>); 12] {
+pub fn posix_workloads<O: Os>() -> [(&'static str, Workload<O>); 13] {
     [
         ("clock_gettime", clock_gettime::<O>),
+        ("exec_small", exec_small::<O>),
         ("pread_4k", pread_4k::<O>),
         ("seqread_64k", seqread_64k::<O>),
         ("open_close", open_close::<O>),
@@ -247,6 +254,17 @@ pub fn mmap_munmap_64k<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
         Some(a) => os.munmap(a, 64 * 1024),
         None => failed = true,
     });
+    (!failed).then_some(m)
+}
+
+/// fork + exec of a tiny static program that exits at once + wait.
+pub fn exec_small<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
+    // One untimed run first: a system that cannot exec says so here.
+    if !os.fork_exec_wait()? {
+        return None;
+    }
+    let mut failed = false;
+    let m = per_iteration(os, s, FORK.warmup, FORK.iters, |os, _| failed |= os.fork_exec_wait() != Some(true));
     (!failed).then_some(m)
 }
 
