@@ -22,6 +22,9 @@ for p in "${PROGRAMS[@]}"; do
     strip -o "$STAGE/bin/$p" "target/x86_64-unknown-none/release/$p"
     chmod 0755 "$STAGE/bin/$p"
 done
+# exec_small's tiny program (the bench's; the exec tests run it too).
+python3 tools/tiny-exit-elf.py --minix "$STAGE/bin/exit0"
+chmod 0755 "$STAGE/bin/exit0"
 TMP="$(mktemp target/rootfs.img.XXXXXX)"
 # The staging tree stays: make bench builds its disk from it too.
 trap 'rm -f "$TMP"' EXIT

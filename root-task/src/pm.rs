@@ -10,18 +10,20 @@ use crate::kobj::Kernel;
 use alloc::vec::Vec;
 use minix_abi::common;
 use minix_abi::cspace as cs;
+use minix_abi::endpoint::Sender;
 use minix_abi::endpoint::{self, Endpoint, INIT, PM};
-use minix_abi::errno::{Errno, EAGAIN, EINVAL, ENOMEM, ENOSYS};
+use minix_abi::errno::{Errno, EAGAIN, EINTR, EINVAL, ENOMEM, ENOSYS};
 use minix_abi::message::{RawRequest, Reply};
 use minix_abi::pm::{self, Request};
-use minix_abi::signal::Handler;
+use minix_abi::sigframe::{reg, FRAME_BYTES};
 use minix_abi::system::{self, CapKind, FaultHandler, Role};
 use minix_abi::{vfs, vm};
 use root_task::effects::{Effect, Effects};
+use root_task::handler_frame::{self, Interrupted, Regs};
 use root_task::pm_calls;
 use root_task::pm_policy::{self, Decision};
 use root_task::proctab::ProcCaps;
-use root_task::signals::Delivery;
+use root_task::signals::{CallEnd, Delivery, HandlerRun};
 use root_task::tally::Tally;
 use root_task::wait::WaitResult;
 use sel4::{init, object, CNode, CPtr, CapRights, Frame, MessageInfo, Tcb, UserContext, VSpace};
@@ -53,6 +55,10 @@ pub struct Pm<'a> {
     selftests: Tally,
     /// The TSC frequency the kernel measured at boot (GETSYSINFO).
     tsc_mhz: u64,
+    /// Handlers started and not yet returned from, by slot: which slot
+    /// of the IPC buffer's handler area the next frame goes to, and
+    /// whether a SIGRETURN is expected.
+    handler_depth: Vec<u8>,
 }
 
 /// What the loop does after a request.
@@ -64,7 +70,8 @@ enum Next {
 impl<'a> Pm<'a> {
     pub fn new(k: &'a mut Kernel, sys: System, selftests: Tally, tsc_mhz: u64) -> Pm<'a> {
         let raw_cnodes = alloc::vec![0; crate::boot::PROC_TABLE_SLOTS];
-        Pm { k, sys, spares: Vec::new(), raw_cnodes, ready: 0, vfs_ready: false, selftests, tsc_mhz }
+        let handler_depth = alloc::vec![0; crate::boot::PROC_TABLE_SLOTS];
+        Pm { k, sys, spares: Vec::new(), raw_cnodes, ready: 0, vfs_ready: false, selftests, tsc_mhz, handler_depth }
     }
 
     /// Waits until VM, VFS, FS, the block driver and the timer driver
@@ -135,6 +142,15 @@ impl<'a> Pm<'a> {
 
     fn handle(&mut self, msg: &sel4::Received) -> Next {
         let req = RawRequest::from_tag(msg.info.0, msg.mrs);
+        // SIGRETURN carries the whole frame (24 words), more than a
+        // decoded request holds.
+        if req.call == pm::SIGRETURN && msg.badge != VM_EVENT_BADGE {
+            if let Sender::Process(ep) = Sender::from_badge(msg.badge) {
+                if self.sys.procs.by_ep(ep).is_some() && !endpoint::is_server(ep) {
+                    return self.sigreturn(ep, msg);
+                }
+            }
+        }
         match pm_policy::decide(msg.badge, VM_EVENT_BADGE, &req, &self.sys.procs) {
             Decision::CollectVmEvents => {
                 self.collect_vm_events();
@@ -190,54 +206,77 @@ impl<'a> Pm<'a> {
             }
             Request::Wait { pid, options } => self.wait(who, pid, options),
             Request::Exec { block, len } => self.exec(who, block, len),
-            // Handlers need frames in the process's memory, which this glue
-            // does not write yet: only SIG_DFL and SIG_IGN can be set.
-            Request::SigAction { new: Some(a), .. } if matches!(a.handler, Handler::Catch { .. }) => Next::Reply(Reply::err(ENOSYS)),
-            Request::SigSuspend { .. } | Request::SigReturn { .. } | Request::SigAltStack { .. } | Request::Alarm { .. } => {
-                Next::Reply(Reply::err(ENOSYS))
-            }
+            // A SIGRETURN that decodes as a request has too few words for
+            // a frame (the real one is taken in `handle`).
+            Request::SigReturn { .. } => Next::Reply(Reply::err(EINVAL)),
+            Request::SigSuspend { .. } | Request::SigAltStack { .. } | Request::Alarm { .. } => Next::Reply(Reply::err(ENOSYS)),
             // The table's own calls (kill, sigaction, sigprocmask,
             // sigpending, groups, sessions, ids): root_task::pm_calls
             // decides and answers; the glue carries out what follows.
             other => {
                 let mut fx = Effects::new();
                 let reply = pm_calls::answer(&mut self.sys.procs, slot, &other, &mut fx).unwrap_or(Reply::err(ENOSYS));
-                self.answer_then(reply, fx)
+                self.answer_then(who, reply, fx)
             }
         }
     }
 
-    /// Answers the caller, then carries out `fx`. The answer goes first: a
-    /// signal the call sends to the caller itself (kill of its own group,
-    /// say) then acts on a process that has had its reply, so a stop
-    /// does not cancel the call and a continue does not make it again.
-    fn answer_then(&mut self, reply: Reply, fx: Effects) -> Next {
+    /// Carries out `fx` for a call of `who`, then answers it with `reply`
+    /// unless a delivery to `who` itself took the answer: a handler gets
+    /// it folded into its frame (the call returns with it when the
+    /// handler does, so a raise runs the handler before it returns); a
+    /// stop answers first (the call must not be made again on continue);
+    /// a termination needs none.
+    fn answer_then(&mut self, who: Endpoint, reply: Reply, fx: Effects) -> Next {
         if fx.is_empty() {
             return Next::Reply(reply);
         }
-        sel4::reply(MessageInfo::new(0, 0, 0, reply.len()), reply.to_words());
-        self.carry_out(fx);
-        Next::NoReply
+        match self.carry_out_for(fx, Some((who, reply))) {
+            Some(r) => Next::Reply(r),
+            None => Next::NoReply,
+        }
     }
 
     /// Carries out what the process table decided, in order (see
     /// `root_task::effects`): deliveries, continues, and waits to answer.
-    fn carry_out(&mut self, mut fx: Effects) {
+    fn carry_out(&mut self, fx: Effects) {
+        let _ = self.carry_out_for(fx, None);
+    }
+
+    /// [`Pm::carry_out`], with the answer to a caller that deliveries to
+    /// it may take (see [`Pm::answer_then`]); gives the answer back if
+    /// none did.
+    fn carry_out_for(&mut self, mut fx: Effects, mut caller: Option<(Endpoint, Reply)>) -> Option<Reply> {
         while let Some(e) = fx.pop() {
             match e {
                 Effect::Deliver(slot) => {
                     while let Some(d) = self.sys.procs.next_delivery(slot, &mut fx) {
                         let Some(ep) = self.sys.procs.get(slot).map(|p| p.ep) else { break };
+                        let mine = caller.filter(|(c, _)| *c == ep).map(|(_, r)| r);
                         match d {
                             Delivery::Terminate { .. } => {
+                                if mine.is_some() {
+                                    caller = None;
+                                }
                                 self.destroy(ep, d.wait_status());
                                 break;
                             }
-                            Delivery::Stop { .. } => self.stop(ep),
+                            Delivery::Stop { .. } => {
+                                if let Some(r) = mine {
+                                    sel4::reply(MessageInfo::new(0, 0, 0, r.len()), r.to_words());
+                                    caller = None;
+                                }
+                                self.stop(ep);
+                            }
                             Delivery::Ignore(_) => {}
-                            // No handler can be installed yet (SIGACTION
-                            // refuses one), so none is ever run.
-                            Delivery::RunHandler(_) => break,
+                            Delivery::RunHandler(run) => {
+                                if mine.is_some() {
+                                    caller = None;
+                                }
+                                if !self.run_handler(slot, ep, &run, mine) {
+                                    break;
+                                }
+                            }
                         }
                     }
                 }
@@ -252,6 +291,7 @@ impl<'a> Pm<'a> {
                 Effect::WakeWaiter { parent, pid, status } => self.answer_waiter(parent, pid, status),
             }
         }
+        caller.map(|(_, r)| r)
     }
 
     /// Stops a process (the table has recorded the stop). Suspending its
@@ -272,6 +312,115 @@ impl<'a> Pm<'a> {
             let (c, w, l) = vfs::Request::ProcCancel { who: ep }.encode();
             if let Err(e) = mxrt::ipc::sendrec(self.sys.vfs_call.bits(), c, w, l).result() {
                 println!("PM: VFS answered PROC_CANCEL of process {:#x} with {}", ep.0, e.name());
+            }
+        }
+    }
+
+    /// Starts a handler (see `root_task::handler_frame` and
+    /// `sel4::signal_entry`): the thread is suspended, which cancels a
+    /// Call it is blocked in (VFS is told, a wait in PM forgotten); the
+    /// call then either ends with EINTR in the frame or is made again on
+    /// return (SA_RESTART). `answer`: the thread is the caller of the PM
+    /// call being served, which ends with this answer. PM writes the return address and frame into
+    /// the thread's IPC buffer, past what seL4 uses, and the entry copies
+    /// them onto the stack. False if the process was killed instead.
+    fn run_handler(&mut self, slot: usize, ep: Endpoint, run: &HandlerRun, answer: Option<Reply>) -> bool {
+        let Some(p) = self.sys.procs.get_mut(slot) else { return false };
+        let (tcb, ipc_frame, reply) = (Tcb::from_bits(p.caps.tcb), p.caps.ipc_frame, core::mem::take(&mut p.caps.reply));
+        let _ = tcb.suspend();
+        let in_pm = self.sys.procs.interrupted_pm_call(slot, run);
+        if reply != 0 {
+            let _ = init::CNODE.delete(reply, sel4::CNODE_DEPTH);
+            self.k.slots.free(reply);
+        }
+        if pm_policy::tells_vfs(self.vfs_ready, ep) {
+            let (c, w, l) = vfs::Request::ProcCancel { who: ep }.encode();
+            let _ = mxrt::ipc::sendrec(self.sys.vfs_call.bits(), c, w, l);
+        }
+        let Ok(ctx) = tcb.read_registers(false) else { return self.kill_for_frame(ep) };
+        let regs = regs_of(&ctx);
+        // A thread stopped in a Call stands on its `syscall` instruction.
+        let interrupted = answer.map(Interrupted::CompleteCall).or(in_pm).unwrap_or_else(|| {
+            if self.peek(ep, regs[reg::RIP]).is_some_and(|w| w & 0xffff == 0x050f) {
+                match run.call_end(true) {
+                    CallEnd::Restart => Interrupted::RestartCall,
+                    CallEnd::Eintr => Interrupted::CompleteCall(Reply::err(EINTR)),
+                }
+            } else {
+                Interrupted::UserCode
+            }
+        });
+        let Ok(entry) = handler_frame::enter(run, &regs, interrupted) else { return self.kill_for_frame(ep) };
+        let depth = self.handler_depth.get(slot).copied().unwrap_or(0);
+        let at = HANDLER_AREA + (depth as usize % HANDLER_SLOTS) * HANDLER_SLOT_BYTES;
+        // SAFETY: PM keeps the process's IPC-buffer frame cap for itself
+        // (VM maps its own copy in the process); PM maps it nowhere else.
+        let written = unsafe {
+            crate::scratch::with_frame(self.k, Frame::from_bits(ipc_frame), |page| {
+                page[at..at + entry.bytes.len()].copy_from_slice(&entry.bytes)
+            })
+        };
+        if written.is_err() {
+            return self.kill_for_frame(ep);
+        }
+        let mut ctx = context_of(&entry.regs);
+        ctx.r12 = cs::addr::IPC_BUFFER + at as u64;
+        if tcb.write_registers(true, &ctx).is_err() {
+            return self.kill_for_frame(ep);
+        }
+        if let Some(d) = self.handler_depth.get_mut(slot) {
+            *d = d.wrapping_add(1);
+        }
+        true
+    }
+
+    /// A handler's frame could not be made: the process cannot go on
+    /// (Linux forces SIGSEGV the same way).
+    fn kill_for_frame(&mut self, ep: Endpoint) -> bool {
+        self.destroy(ep, pm::signal_status(pm::SIGSEGV));
+        false
+    }
+
+    /// Eight bytes of a process's memory through VM, present pages only.
+    fn peek(&mut self, who: Endpoint, addr: u64) -> Option<u64> {
+        let (c, w, l) = vm::Request::Peek { who, addr: u32::try_from(addr).ok()? }.encode();
+        let r = sel4::call(self.sys.vm_call.cptr(), MessageInfo::new(c, 0, 0, l), w);
+        let reply = Reply::from_received(r.mrs, r.info.length());
+        reply.result().ok().map(|_| reply.vals[0])
+    }
+
+    /// SIGRETURN: the frame comes back in the message; PM checks it as
+    /// untrusted input and restarts the thread with its registers. A
+    /// frame that is no frame, or one from a process running no handler,
+    /// is EINVAL; the mask comes back from the frame.
+    fn sigreturn(&mut self, ep: Endpoint, msg: &sel4::Received) -> Next {
+        const WORDS: usize = FRAME_BYTES / 8;
+        let slot = ep.slot();
+        if msg.info.length() as usize != WORDS || self.handler_depth.get(slot).copied().unwrap_or(0) == 0 {
+            return Next::Reply(Reply::err(EINVAL));
+        }
+        let mut frame = [0u8; FRAME_BYTES];
+        for i in 0..WORDS {
+            let w = if i < 4 { msg.mrs[i] } else { sel4::get_mr(i) };
+            frame[8 * i..8 * i + 8].copy_from_slice(&w.to_le_bytes());
+        }
+        let Some(tcb) = self.sys.procs.get(slot).map(|p| Tcb::from_bits(p.caps.tcb)) else { return Next::NoReply };
+        let Ok(ctx) = tcb.read_registers(false) else { return Next::Reply(Reply::err(EINVAL)) };
+        let mut fx = Effects::new();
+        match self.sys.procs.sigreturn(slot, &frame, &regs_of(&ctx), &mut fx) {
+            Err(e) => Next::Reply(Reply::err(e)),
+            Ok(regs) => {
+                if let Some(d) = self.handler_depth.get_mut(slot) {
+                    *d = d.saturating_sub(1);
+                }
+                // Writing the registers with resume cancels the Call (PM's
+                // reply cap goes) and restarts the thread where the frame
+                // says.
+                if tcb.write_registers(true, &context_of(&regs)).is_err() {
+                    self.destroy(ep, pm::signal_status(pm::SIGSEGV));
+                }
+                self.carry_out(fx);
+                Next::NoReply
             }
         }
     }
@@ -306,6 +455,9 @@ impl<'a> Pm<'a> {
         // Handled signals go back to their defaults; ignored ones, the mask
         // and pending signals stay. A parent's setpgid on it is EACCES now.
         self.sys.procs.exec(who.slot());
+        if let Some(d) = self.handler_depth.get_mut(who.slot()) {
+            *d = 0;
+        }
         // The caller sits in its Call to PM: writing its registers with
         // resume restarts it (seL4 cancels the Call, and PM's reply cap to
         // it goes) at the entry, its stack pointer at argc, and `rdi`
@@ -577,6 +729,9 @@ impl<'a> Pm<'a> {
         let raw = self.raw_cnodes[slot];
         self.clear_cnode(raw);
         self.spares.push(Spare { tcb: p.caps.tcb, raw_cnode: raw, cnode: p.caps.cnode, ipc_frame: p.caps.ipc_frame });
+        if let Some(d) = self.handler_depth.get_mut(slot) {
+            *d = 0;
+        }
         let out = self.sys.procs.exit(slot, status, INIT.slot());
         if let Some((parent, pid, status)) = out.wake_parent {
             self.answer_waiter(parent, pid, status);
@@ -584,6 +739,48 @@ impl<'a> Pm<'a> {
         // SIGCHLD to the parent, a newly orphaned group hung up, a reaper's
         // wait answered.
         self.carry_out(out.effects);
+    }
+}
+
+/// Where PM leaves a handler's return address and frame for the signal
+/// entry to copy: the second half of the process's IPC buffer page, which
+/// seL4 never uses, in slots by handler depth (a handler may be started
+/// on top of one that has not copied its frame yet).
+const HANDLER_AREA: usize = 2048;
+const HANDLER_SLOTS: usize = 8;
+const HANDLER_SLOT_BYTES: usize = 256;
+const _: () = assert!(HANDLER_AREA + HANDLER_SLOTS * HANDLER_SLOT_BYTES <= 4096 && 8 + FRAME_BYTES <= HANDLER_SLOT_BYTES);
+
+/// seL4's registers in the frame's order (`minix_abi::sigframe::reg`);
+/// seL4 5.0 has no `gs_base` in its context: 0.
+fn regs_of(c: &UserContext) -> Regs {
+    [
+        c.rip, c.rsp, c.rflags, c.rax, c.rbx, c.rcx, c.rdx, c.rsi, c.rdi, c.rbp, c.r8, c.r9, c.r10, c.r11, c.r12, c.r13, c.r14, c.r15,
+        c.fs_base, 0,
+    ]
+}
+
+fn context_of(r: &Regs) -> UserContext {
+    UserContext {
+        rip: r[reg::RIP],
+        rsp: r[reg::RSP],
+        rflags: r[reg::RFLAGS],
+        rax: r[reg::RAX],
+        rbx: r[reg::RBX],
+        rcx: r[reg::RCX],
+        rdx: r[reg::RDX],
+        rsi: r[reg::RSI],
+        rdi: r[reg::RDI],
+        rbp: r[reg::RBP],
+        r8: r[reg::R8],
+        r9: r[reg::R9],
+        r10: r[reg::R10],
+        r11: r[reg::R11],
+        r12: r[reg::R12],
+        r13: r[reg::R13],
+        r14: r[reg::R14],
+        r15: r[reg::R15],
+        fs_base: r[reg::FS_BASE],
     }
 }
 

@@ -26,6 +26,11 @@ pub const EVENTS: u64 = BASE + 4;
 /// with `who` unchanged: `ENOEXEC` for a program VM will not load,
 /// `EINVAL` for a malformed description, `ENOMEM`, `ESRCH`.
 pub const EXEC: u64 = BASE + 6;
+/// PM: read 8 bytes of a process's memory, present pages only: w0 the
+/// process, w1 the address (below 4 GiB). Reply: status 0 and vals\[0]
+/// the bytes (little-endian), or `EFAULT` (nothing present there),
+/// `ESRCH`. PM looks at the instruction a stopped thread stands on.
+pub const PEEK: u64 = BASE + 7;
 /// PM: let VM manage dynamic memory of a server whose image the root task
 /// loaded. Cap: the server's VSpace.
 pub const ADOPT: u64 = BASE + 5;
@@ -110,6 +115,7 @@ pub const CALLS: &[u64] = &[
     EVENTS,
     ADOPT,
     EXEC,
+    PEEK,
     BRK,
     MMAP,
     MUNMAP,
@@ -298,6 +304,11 @@ pub enum Request {
     Adopt {
         server: Endpoint,
     },
+    /// PM: 8 bytes of `who`'s memory at `addr`.
+    Peek {
+        who: Endpoint,
+        addr: u32,
+    },
     /// VFS: exec `who` from the description at `desc` (`len` bytes, in
     /// VFS's memory), the program being inode `ino`.
     Exec {
@@ -365,7 +376,7 @@ pub enum Request {
 
 /// Whether only PM may make this call.
 pub fn pm_only(call: u64) -> bool {
-    matches!(call, SPAWN | FORK | EXIT | EVENTS | ADOPT)
+    matches!(call, SPAWN | FORK | EXIT | EVENTS | ADOPT | PEEK)
 }
 
 /// Whether only the FS may make this call.
@@ -444,6 +455,10 @@ impl Request {
             ADOPT => {
                 need_words(r, 1)?;
                 Request::Adopt { server: endpoint_of(r.words[0])? }
+            }
+            PEEK => {
+                need_words(r, 2)?;
+                Request::Peek { who: endpoint_of(r.words[0])?, addr: u32_of(r.words[1])? }
             }
             EXEC => {
                 need_words(r, 4)?;
@@ -533,6 +548,7 @@ impl Request {
             Request::Info { of: InfoOf::Vm } => (INFO, [INFO_VM, 0, 0, 0], 1),
             Request::Info { of: InfoOf::Servers } => (INFO, [INFO_SERVERS, 0, 0, 0], 1),
             Request::Adopt { server } => (ADOPT, [server.0 as u64, 0, 0, 0], 1),
+            Request::Peek { who, addr } => (PEEK, [who.0 as u64, addr as u64, 0, 0], 2),
             Request::Exec { who, desc, len, ino } => (EXEC, [who.0 as u64, desc as u64, len as u64, ino as u64], 4),
             Request::FixRange { who, addr, len, write } => (FIX_RANGE, [who.0 as u64, addr, len, write as u64], 4),
             Request::MmapFile { map, addr, len } => {
@@ -576,6 +592,7 @@ mod tests {
             Request::Info { of: InfoOf::Servers },
             Request::Adopt { server: c },
             Request::Exec { who: c, desc: 0x1234_5000, len: crate::exec::DESC_MAX, ino: 77 },
+            Request::Peek { who: c, addr: 0x40_1000 },
             Request::GrantTable { base: 0x1000, entries: 16 },
             Request::SafeCopy { to_granter: true, granter: c, grant: -1, offset: 3, addr: 0x5000, bytes: 9 },
             Request::SafeCopy { to_granter: false, granter: c, grant: 1 << 20 | 5, offset: 0, addr: 0, bytes: 0 },

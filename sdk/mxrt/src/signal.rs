@@ -86,3 +86,53 @@ pub fn setuid(uid: u32) -> Result<(), Errno> {
 pub fn setgid(gid: u32) -> Result<(), Errno> {
     pm(Request::SetGid { gid }).map(|_| ())
 }
+
+/// The program's handlers, by signal number.
+static HANDLERS: sel4::HandlerTable<32> = sel4::HandlerTable::new();
+
+/// Catches signal `sig` with `handler`: it runs on the process's stack
+/// with `sig` blocked (and `mask` too), the FPU state saved around it.
+/// With `restart`, a call the signal interrupts is made again; otherwise
+/// it fails with `EINTR`.
+pub fn set_handler(sig: u32, handler: fn(u32), restart: bool, mask: u32) -> Result<(), Errno> {
+    use minix_abi::signal::SaFlags;
+    let s = signal(sig)?;
+    let entry = u32::try_from(sel4::signal_entry()).map_err(|_| EINVAL)?;
+    HANDLERS.set(sig as usize, Some(handler));
+    let flags = if restart { SaFlags::RESTART } else { SaFlags::EMPTY };
+    // The restorer is never used (the entry calls SIGRETURN itself) but a
+    // catching action needs one.
+    let new = SigAction { handler: Handler::Catch { entry, restorer: entry }, flags, mask: set(mask)? };
+    pm(Request::SigAction { sig: s, new: Some(new) }).map(|_| ())
+}
+
+/// Called by `sel4`'s signal entry with the signal, its info and frame.
+#[no_mangle]
+extern "C" fn __sel4_signal_handler(sig: u64, _info: u64, _frame: u64) {
+    if let Some(h) = HANDLERS.get(sig as usize) {
+        h(sig as u32);
+    }
+}
+
+/// Called by `sel4`'s signal entry when the handler returned: hands the
+/// frame back to PM (its 24 words in the message), which restores the
+/// registers and mask it holds. Never returns.
+#[no_mangle]
+extern "C" fn __sel4_signal_return(frame: u64) -> ! {
+    use minix_abi::sigframe::FRAME_BYTES;
+    const WORDS: usize = FRAME_BYTES / 8;
+    // SAFETY: the signal entry copied the frame's FRAME_BYTES to `frame`
+    // on this thread's stack, above the entry's own stack use, and nothing
+    // writes it while this runs.
+    let bytes = unsafe { sel4::slice_at(frame, FRAME_BYTES) };
+    let word = |i: usize| u64::from_le_bytes(bytes[8 * i..8 * i + 8].try_into().unwrap_or([0; 8]));
+    for i in 4..WORDS {
+        sel4::set_mr(i, word(i));
+    }
+    let info = sel4::MessageInfo::new(minix_abi::pm::SIGRETURN, 0, 0, WORDS as u64);
+    loop {
+        // PM answers only a frame it refuses (the process is then
+        // killed); keep asking rather than run on a stale stack.
+        sel4::call(sel4::CPtr(PM_EP), info, [word(0), word(1), word(2), word(3)]);
+    }
+}

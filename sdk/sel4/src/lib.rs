@@ -47,6 +47,7 @@ mod object_size;
 mod raw_mem;
 mod region;
 mod shared;
+mod signal_entry;
 pub mod sync;
 mod syscalls;
 mod window;
@@ -69,5 +70,6 @@ pub use raw_mem::{
 };
 pub use region::MappedRegion;
 pub use shared::SharedWords;
+pub use signal_entry::{signal_entry, HandlerTable};
 pub use syscalls::*;
 pub use window::FrameWindow;

@@ -81,7 +81,10 @@ fn args_env_and_auxv() -> R {
     let (_, status) = run_probe(b"probe", &[b"probe", b"exit", b"42"], &[], || {
         let _ = fs::chdir(b"/bin");
     })?;
-    ensure(pm::wifexited(status) && pm::wexitstatus(status) == 42, "the exit code did not come back through exec")
+    ensure(pm::wifexited(status) && pm::wexitstatus(status) == 42, "the exit code did not come back through exec")?;
+    // The bench's tiny program: 24 bytes of code that send PM's EXIT.
+    let (_, status) = run_probe(b"/bin/exit0", &[b"exit0"], &[], || {})?;
+    ensure(status == 0, "/bin/exit0 did not exit 0")
 }
 
 fn script_with_argument() -> R {

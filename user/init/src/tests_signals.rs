@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! Signals with their default actions, stop and continue, process groups,
-//! sessions and ids (PM's table, root_task's signal library). Handlers
-//! come later.
+//! sessions and ids (PM's table, root_task's signal library), and
+//! handlers started through `sel4`'s signal entry.
 use crate::harness::{ensure, expect_err, ok, Test};
 use minix_abi::errno::{ECHILD, EINVAL, EPERM};
 use minix_abi::pm::{self, CONTINUED_STATUS, WCONTINUED, WNOHANG, WUNTRACED};
@@ -26,6 +26,10 @@ pub const TESTS: &[Test] = &[
     Test { name: "signal.blocked_signal_pends_until_unblocked", run: |_| blocked_pends() },
     Test { name: "signal.stop_and_continue_seen_by_waitpid", run: |_| stop_and_continue() },
     Test { name: "signal.stopped_pipe_reader_reads_when_continued", run: |_| stopped_reader() },
+    Test { name: "signal.handler_for_a_signal_from_another_process", run: |_| handler_from_another_process() },
+    Test { name: "signal.raise_runs_the_handler_before_kill_returns", run: |_| raise_runs_handler_first() },
+    Test { name: "signal.fpu_intact_across_handlers", run: |_| fpu_intact_across_handlers() },
+    Test { name: "signal.eintr_then_sa_restart_on_a_pipe_read", run: |_| eintr_and_restart() },
     Test { name: "pgroup.sessions_groups_and_ids", run: |_| sessions_and_ids() },
     Test { name: "pgroup.kill_and_waitpid_to_a_group", run: |_| group_kill_and_wait() },
 ];
@@ -193,4 +197,131 @@ fn group_kill_and_wait() -> R {
     }
     expect_err(posix::waitpid(-(first as i64), WNOHANG), ECHILD, "a fourth member")?;
     Ok(())
+}
+
+/// How many times the test handler ran (each test runs in a fresh child).
+static HANDLED: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+fn count(_sig: u32) {
+    HANDLED.fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+}
+
+fn handled() -> u32 {
+    HANDLED.load(core::sync::atomic::Ordering::SeqCst)
+}
+
+fn handler_from_another_process() -> R {
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        if sig::set_handler(SIGUSR1, count, false, 0).is_err() {
+            posix::exit(1);
+        }
+        for _ in 0..400 {
+            if handled() > 0 {
+                posix::exit(42);
+            }
+            sleep_ms(5);
+        }
+        posix::exit(2);
+    }
+    sleep_ms(30);
+    ok(sig::kill(pid as i32, SIGUSR1), "kill")?;
+    want_status(reap(pid, 0)?, pm::exit_status(42), "the child's handler did not run")
+}
+
+fn raise_runs_handler_first() -> R {
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        let me = posix::getpid() as i32;
+        if sig::set_handler(SIGUSR1, count, false, 0).is_err() || sig::kill(me, SIGUSR1).is_err() {
+            posix::exit(1);
+        }
+        // The handler ran before kill returned; again, nested in nothing.
+        let once = handled();
+        let _ = sig::kill(me, SIGUSR1);
+        posix::exit(if once == 1 && handled() == 2 { 0 } else { 10 + 4 * once as u8 + handled() as u8 });
+    }
+    want_status(reap(pid, 0)?, 0, "raise did not run the handler before returning")
+}
+
+/// Floating-point work in the handler, to clobber the SSE registers.
+fn float_handler(sig: u32) {
+    let mut x = core::hint::black_box(sig as f64 + 0.25);
+    for _ in 0..50 {
+        x = x * 1.000_1 + 3.5;
+    }
+    core::hint::black_box(x);
+    count(sig);
+}
+
+/// The same series, computed while signals interrupt it and without.
+fn series(n: u32) -> f64 {
+    let mut x = core::hint::black_box(1.5f64);
+    let mut y = core::hint::black_box(-0.75f64);
+    for i in 0..n {
+        x = x * 1.000_000_3 + y * 0.5;
+        y = y * 0.999_999_7 - x * 1e-7 + (i as f64) * 1e-9;
+    }
+    x + y
+}
+
+fn fpu_intact_across_handlers() -> R {
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        if sig::set_handler(SIGUSR1, float_handler, false, 0).is_err() {
+            posix::exit(1);
+        }
+        let want = series(200_000);
+        let mut rounds = 0;
+        while handled() < 20 && rounds < 2000 {
+            if series(200_000).to_bits() != want.to_bits() {
+                posix::exit(3);
+            }
+            rounds += 1;
+        }
+        posix::exit(if handled() >= 20 { 0 } else { 2 });
+    }
+    sleep_ms(20);
+    for _ in 0..20 {
+        if sig::kill(pid as i32, SIGUSR1).is_err() {
+            break;
+        }
+        sleep_ms(3);
+    }
+    want_status(reap(pid, 0)?, 0, "floating-point state changed across a handler, or handlers did not run")
+}
+
+fn eintr_and_restart() -> R {
+    let (r, w) = ok(fs::pipe(0), "pipe")?;
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        let _ = fs::close(w);
+        let mut b = [0u8; 1];
+        if sig::set_handler(SIGUSR1, count, false, 0).is_err() {
+            posix::exit(1);
+        }
+        // Without SA_RESTART the read ends with EINTR.
+        if fs::read(r, &mut b) != Err(minix_abi::errno::EINTR) || handled() != 1 {
+            posix::exit(2);
+        }
+        if sig::set_handler(SIGUSR1, count, true, 0).is_err() {
+            posix::exit(3);
+        }
+        // With it, the read goes on after the handler and gets the byte.
+        let code = match fs::read(r, &mut b) {
+            Ok(1) if handled() == 2 => b[0],
+            _ => 4,
+        };
+        posix::exit(code);
+    }
+    ok(fs::close(r), "close")?;
+    sleep_ms(40);
+    ok(sig::kill(pid as i32, SIGUSR1), "first kill")?;
+    sleep_ms(40);
+    ok(sig::kill(pid as i32, SIGUSR1), "second kill")?;
+    sleep_ms(40);
+    ok(fs::write(w, &[42]), "write")?;
+    let status = reap(pid, 0)?;
+    ok(fs::close(w), "close")?;
+    want_status(status, pm::exit_status(42), "EINTR or the restart went wrong")
 }

@@ -19,7 +19,7 @@ use frames::Sel4Frames;
 use minix_abi::common;
 use minix_abi::cspace as cs;
 use minix_abi::endpoint::{self, Endpoint, Sender};
-use minix_abi::errno::{Errno, EINVAL, ENOMEM, EPERM};
+use minix_abi::errno::{Errno, EFAULT, EINVAL, ENOMEM, EPERM, ESRCH};
 use minix_abi::message::{RawRequest, Reply};
 use minix_abi::pm::SIGSEGV;
 use minix_abi::vm::{self, Request};
@@ -210,6 +210,7 @@ impl Vm {
         let result = match r {
             Request::Pager { .. } => Err(EINVAL),
             Request::CacheWindow => self.cache_window(who).map(|v| (Reply::ok(v), None)),
+            Request::Peek { who: target, addr } => self.peek(target, addr).map(|v| (Reply::ok_with(0, [v, 0, 0]), None)),
             Request::MmapFile { map, addr, len } => self.mmap_file(map, addr, len).map(|v| (Reply::ok(v), None)),
             Request::CacheWrite { who: w, addr, len, ino, pos } => self.cache_write(w, addr, len, ino, pos).map(|_| (Reply::ok(0), None)),
             Request::CacheTrunc { ino, size } => {
@@ -603,6 +604,17 @@ impl Vm {
         };
         self.kill(ep, sig);
         None
+    }
+
+    /// PM's PEEK: 8 bytes of a live process's memory, present pages only
+    /// (nothing is faulted in, so nothing waits).
+    fn peek(&self, who: Endpoint, addr: u32) -> Result<u64, Errno> {
+        let p = self.procs.get(&who.0).filter(|p| !p.dead).ok_or(ESRCH)?;
+        let mut b = [0u8; 8];
+        if !copy::read_mem(p, &self.frames, addr as u64, &mut b) {
+            return Err(EFAULT);
+        }
+        Ok(u64::from_le_bytes(b))
     }
 
     /// Marks a process dead and tells PM through its notification; the
