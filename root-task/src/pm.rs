@@ -11,6 +11,10 @@ use alloc::vec::Vec;
 use minix_abi::common;
 use minix_abi::cspace as cs;
 use minix_abi::endpoint::Sender;
+use minix_abi::signal::{code as sicode, SigInfo, Signal};
+
+/// The signal a fault names when VM's word is none (never, today).
+const SIGSEGV_SIGNAL: Signal = minix_abi::signal::SIGSEGV;
 use minix_abi::endpoint::{self, Endpoint, INIT, PM};
 use minix_abi::errno::{Errno, EAGAIN, EINTR, EINVAL, ENOMEM, ENOSYS};
 use minix_abi::message::{RawRequest, Reply};
@@ -232,7 +236,7 @@ impl<'a> Pm<'a> {
             return Next::Reply(reply);
         }
         match self.carry_out_for(fx, Some((who, reply))) {
-            Some(r) => Next::Reply(r),
+            Some((_, r)) => Next::Reply(r),
             None => Next::NoReply,
         }
     }
@@ -243,10 +247,12 @@ impl<'a> Pm<'a> {
         let _ = self.carry_out_for(fx, None);
     }
 
-    /// [`Pm::carry_out`], with the answer to a caller that deliveries to
-    /// it may take (see [`Pm::answer_then`]); gives the answer back if
-    /// none did.
-    fn carry_out_for(&mut self, mut fx: Effects, mut caller: Option<(Endpoint, Reply)>) -> Option<Reply> {
+    /// [`Pm::carry_out`], with an answer owed to a process (the caller of
+    /// the call being served, or a parent whose `wait` an exit ends) that
+    /// a delivery to that process takes (see [`Pm::answer_then`]): the
+    /// process hears of the signal before it runs on. Gives the answer
+    /// back if no delivery took it.
+    fn carry_out_for(&mut self, mut fx: Effects, mut caller: Option<(Endpoint, Reply)>) -> Option<(Endpoint, Reply)> {
         while let Some(e) = fx.pop() {
             match e {
                 Effect::Deliver(slot) => {
@@ -254,16 +260,18 @@ impl<'a> Pm<'a> {
                         let Some(ep) = self.sys.procs.get(slot).map(|p| p.ep) else { break };
                         let mine = caller.filter(|(c, _)| *c == ep).map(|(_, r)| r);
                         match d {
-                            Delivery::Terminate { .. } => {
+                            Delivery::Terminate { sig, .. } => {
                                 if mine.is_some() {
                                     caller = None;
                                 }
-                                self.destroy(ep, d.wait_status());
+                                // No core files are written, so no wait
+                                // status says one was (POSIX's WCOREDUMP).
+                                self.destroy(ep, pm::signal_status(sig.number() as u64));
                                 break;
                             }
                             Delivery::Stop { .. } => {
                                 if let Some(r) = mine {
-                                    sel4::reply(MessageInfo::new(0, 0, 0, r.len()), r.to_words());
+                                    self.send_answer(ep, r);
                                     caller = None;
                                 }
                                 self.stop(ep);
@@ -291,7 +299,18 @@ impl<'a> Pm<'a> {
                 Effect::WakeWaiter { parent, pid, status } => self.answer_waiter(parent, pid, status),
             }
         }
-        caller.map(|(_, r)| r)
+        caller
+    }
+
+    /// Sends `r` to `ep`: through the reply cap PM saved for its `wait`,
+    /// or else as the answer to the call being served.
+    fn send_answer(&mut self, ep: Endpoint, r: Reply) {
+        let slot = ep.slot();
+        if self.sys.procs.get(slot).is_some_and(|p| p.caps.reply != 0) {
+            self.answer_saved(slot, r);
+        } else {
+            sel4::reply(MessageInfo::new(0, 0, 0, r.len()), r.to_words());
+        }
     }
 
     /// Stops a process (the table has recorded the stop). Suspending its
@@ -427,10 +446,15 @@ impl<'a> Pm<'a> {
 
     /// Answers the saved `wait` of the process in `parent`.
     fn answer_waiter(&mut self, parent: usize, pid: u32, status: u64) {
-        let Some(pp) = self.sys.procs.get_mut(parent) else { return };
+        self.answer_saved(parent, Reply::ok_with(pid as u64, [status, 0, 0]));
+    }
+
+    /// Answers through the reply cap PM saved for the process in `slot`.
+    fn answer_saved(&mut self, slot: usize, r: Reply) {
+        let Some(pp) = self.sys.procs.get_mut(slot) else { return };
         let reply = core::mem::take(&mut pp.caps.reply);
         if reply != 0 {
-            mxrt::server::reply_saved(CPtr(reply), Reply::ok_with(pid as u64, [status, 0, 0]));
+            mxrt::server::reply_saved(CPtr(reply), r);
             let _ = init::CNODE.delete(reply, sel4::CNODE_DEPTH);
             self.k.slots.free(reply);
         }
@@ -504,7 +528,13 @@ impl<'a> Pm<'a> {
             }
             let ep = Endpoint(reply.vals[0] as u32);
             if self.sys.procs.by_ep(ep).is_some() && !endpoint::is_server(ep) {
-                self.destroy(ep, pm::signal_status(reply.vals[1]));
+                // A fault's signal: delivered even if blocked or ignored;
+                // a handler runs with the address, else the process ends.
+                let sig = u32::try_from(reply.vals[1]).ok().and_then(Signal::new).unwrap_or(SIGSEGV_SIGNAL);
+                let info = SigInfo { code: sicode::SEGV_MAPERR, pid: 0, uid: 0, addr: reply.vals[2] as u32, status: 0 };
+                let mut fx = Effects::new();
+                self.sys.procs.force(ep.slot(), sig, info, &mut fx);
+                self.carry_out(fx);
             }
         }
     }
@@ -733,12 +763,17 @@ impl<'a> Pm<'a> {
             *d = 0;
         }
         let out = self.sys.procs.exit(slot, status, INIT.slot());
-        if let Some((parent, pid, status)) = out.wake_parent {
-            self.answer_waiter(parent, pid, status);
-        }
         // SIGCHLD to the parent, a newly orphaned group hung up, a reaper's
-        // wait answered.
-        self.carry_out(out.effects);
+        // wait answered. The parent's own wait is answered after, or by a
+        // handler's frame if SIGCHLD starts one, so the handler runs before
+        // the wait returns (as it would on Linux).
+        let owed = out.wake_parent.and_then(|(parent, pid, status)| {
+            let ep = self.sys.procs.get(parent)?.ep;
+            Some((ep, Reply::ok_with(pid as u64, [status, 0, 0])))
+        });
+        if let Some((ep, r)) = self.carry_out_for(out.effects, owed) {
+            self.answer_saved(ep.slot(), r);
+        }
     }
 }
 

@@ -120,12 +120,14 @@ pub fn fault_action(kind: FaultKind, heap_critical: bool, outcome: Option<&Fault
     }
 }
 
-/// Processes killed by faults, oldest first, until PM collects them. A
-/// process is queued at most once (the glue marks it dead), so the queue
-/// never holds more entries than there are processes.
+/// Processes killed by faults, or whose fault PM is to turn into a
+/// signal, oldest first, until PM collects them: (process, signal, fault
+/// address). A process is queued at most once while its thread waits (it
+/// cannot fault again until PM acts), so the queue never holds more
+/// entries than there are processes.
 #[derive(Default, Debug)]
 pub struct Events {
-    queue: alloc::collections::VecDeque<(Endpoint, u64)>,
+    queue: alloc::collections::VecDeque<(Endpoint, u64, u64)>,
 }
 
 impl Events {
@@ -134,19 +136,19 @@ impl Events {
     }
 
     #[inline]
-    pub fn push(&mut self, ep: Endpoint, signal: u64) {
-        self.queue.push_back((ep, signal));
+    pub fn push(&mut self, ep: Endpoint, signal: u64, addr: u64) {
+        self.queue.push_back((ep, signal, addr));
     }
 
-    /// The next death for PM's EVENTS call.
+    /// The next event for PM's EVENTS call.
     #[inline]
-    pub fn pop(&mut self) -> Option<(Endpoint, u64)> {
+    pub fn pop(&mut self) -> Option<(Endpoint, u64, u64)> {
         self.queue.pop_front()
     }
 
     /// Forgets a process that PM has already torn down.
     pub fn forget(&mut self, ep: Endpoint) {
-        self.queue.retain(|&(e, _)| e != ep);
+        self.queue.retain(|&(e, _, _)| e != ep);
     }
 
     pub fn len(&self) -> usize {
@@ -225,10 +227,10 @@ mod tests {
     #[test]
     fn events_in_order_and_forgettable() {
         let mut e = Events::new();
-        e.push(INIT, SIGSEGV);
-        e.push(VFS, SIGILL);
+        e.push(INIT, SIGSEGV, 0x1000);
+        e.push(VFS, SIGILL, 0);
         e.forget(VFS);
-        assert_eq!(e.pop(), Some((INIT, SIGSEGV)));
+        assert_eq!(e.pop(), Some((INIT, SIGSEGV, 0x1000)));
         assert_eq!(e.pop(), None);
         assert!(e.is_empty());
     }

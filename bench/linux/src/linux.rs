@@ -8,6 +8,9 @@ use core::arch::x86_64::{_mm_lfence, _rdtsc};
 use core::ptr;
 
 /// The system under test; `dir` is where the file workloads work.
+/// signal_rtt's handler runs.
+static USR1_RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 pub struct Linux {
     pub dir: &'static str,
     /// Linux 6.1's fault-around switch, `fault_around_bytes` in debugfs,
@@ -122,6 +125,33 @@ impl Os for Linux {
             Some(pid) => self.waitpid(pid) == Some(0),
             None => false,
         }
+    }
+
+    fn catch_usr1(&mut self) -> Option<()> {
+        extern "C" fn count(_sig: libc::c_int) {
+            USR1_RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        // SAFETY: a zeroed sigaction with a handler that only touches an
+        // atomic (async-signal-safe) and an empty mask.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = count as extern "C" fn(libc::c_int) as usize;
+            libc::sigemptyset(&mut sa.sa_mask);
+            (libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut()) == 0).then_some(())
+        }
+    }
+
+    fn raise_usr1(&mut self) -> Option<()> {
+        // The pid asked once, as ours does: the figure is the signal.
+        static PID: std::sync::OnceLock<libc::pid_t> = std::sync::OnceLock::new();
+        // SAFETY: getpid and kill take plain integers.
+        let pid = *PID.get_or_init(|| unsafe { libc::getpid() });
+        // SAFETY: as above.
+        (unsafe { libc::kill(pid, libc::SIGUSR1) } == 0).then_some(())
+    }
+
+    fn usr1_runs(&self) -> u64 {
+        USR1_RUNS.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn fork_exec_wait(&mut self) -> Option<bool> {

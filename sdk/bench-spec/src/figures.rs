@@ -75,6 +75,8 @@ pub const FIGURES: &[Figure] = &[
     fig("clock_gettime", Floor::None, None, true, Some(100)),
     // exec (issue 20): a tiny static program from the file system.
     fig("exec_small", One("fork_exit_wait_small"), None, true, Some(100)),
+    // Signals (issue 20): a handler run for a kill to oneself.
+    fig("signal_rtt", One("ipc_process"), None, true, Some(150)),
 ];
 
 /// The figure called `name`.

@@ -74,6 +74,18 @@ pub trait Os: Clock {
     fn fork_exec_wait(&mut self) -> Option<bool> {
         None
     }
+    /// Catches SIGUSR1 with a handler that counts its runs.
+    fn catch_usr1(&mut self) -> Option<()> {
+        None
+    }
+    /// `kill(own pid, SIGUSR1)`, which returns once the handler has run.
+    fn raise_usr1(&mut self) -> Option<()> {
+        None
+    }
+    /// The handler's runs so far.
+    fn usr1_runs(&self) -> u64 {
+        0
+    }
 
     // The file, pipe and file-mapping workloads need the methods below.
     // Each defaults to `None` ("unsupported"), so a system gains figures
@@ -181,10 +193,11 @@ pub type Workload<O> = fn(&mut O, &mut Samples) -> Option<u64>;
 
 /// The file-system, pipe and file-mapping figures, by figure name, in the
 /// order both systems run them.
-pub fn posix_workloads<O: Os>() -> [(&'static str, Workload<O>); 13] {
+pub fn posix_workloads<O: Os>() -> [(&'static str, Workload<O>); 14] {
     [
         ("clock_gettime", clock_gettime::<O>),
         ("exec_small", exec_small::<O>),
+        ("signal_rtt", signal_rtt::<O>),
         ("pread_4k", pread_4k::<O>),
         ("seqread_64k", seqread_64k::<O>),
         ("open_close", open_close::<O>),
@@ -255,6 +268,17 @@ pub fn mmap_munmap_64k<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
         None => failed = true,
     });
     (!failed).then_some(m)
+}
+
+/// `kill` to itself with a handler installed, until the handler has
+/// returned; every run counted.
+pub fn signal_rtt<O: Os>(os: &mut O, s: &mut Samples) -> Option<u64> {
+    os.catch_usr1()?;
+    let before = os.usr1_runs();
+    let mut failed = false;
+    let m = per_iteration(os, s, NULL_CALL.warmup, NULL_CALL.iters, |os, _| failed |= os.raise_usr1().is_none());
+    let runs = os.usr1_runs() - before;
+    (!failed && runs == (NULL_CALL.warmup + NULL_CALL.iters) as u64).then_some(m)
 }
 
 /// fork + exec of a tiny static program that exits at once + wait.

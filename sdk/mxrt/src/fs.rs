@@ -128,14 +128,23 @@ pub fn read(fd: Fd, buf: &mut [u8]) -> Result<usize, Errno> {
     }
 }
 
-/// Writes up to `buf.len()` bytes; answers how many were written.
+/// Writes up to `buf.len()` bytes; answers how many were written. A
+/// write to a pipe nobody reads raises SIGPIPE on the writer first (which
+/// ends it, unless it ignores or catches the signal), then answers
+/// `EPIPE`: VFS never calls PM, so the runtime sends the signal.
 pub fn write(fd: Fd, buf: &[u8]) -> Result<usize, Errno> {
     let req = if is_small(buf.len()) {
         Request::WriteSmall { fd: fd.0, len: buf.len() as u64, data: pack_small(buf) }
     } else {
         Request::Write { fd: fd.0, buf: source(buf) }
     };
-    count_of(status(req)?, buf.len())
+    match status(req) {
+        Err(e) if e == minix_abi::errno::EPIPE => {
+            let _ = crate::signal::kill(crate::posix::getpid() as i32, 13);
+            Err(e)
+        }
+        r => count_of(r?, buf.len()),
+    }
 }
 
 /// Reads at `offset`, leaving the descriptor's offset alone.

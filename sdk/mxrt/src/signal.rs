@@ -106,9 +106,29 @@ pub fn set_handler(sig: u32, handler: fn(u32), restart: bool, mask: u32) -> Resu
     pm(Request::SigAction { sig: s, new: Some(new) }).map(|_| ())
 }
 
+/// The info of the signal whose handler runs now (or ran last):
+/// `si_code`, `si_pid`, `si_addr`.
+static INFO: [core::sync::atomic::AtomicU32; 3] = [const { core::sync::atomic::AtomicU32::new(0) }; 3];
+
+/// The running handler's signal info: (`si_code`, `si_pid`, `si_addr`).
+pub fn info() -> (i32, u32, u32) {
+    use core::sync::atomic::Ordering::Relaxed;
+    (INFO[0].load(Relaxed) as i32, INFO[1].load(Relaxed), INFO[2].load(Relaxed))
+}
+
 /// Called by `sel4`'s signal entry with the signal, its info and frame.
 #[no_mangle]
-extern "C" fn __sel4_signal_handler(sig: u64, _info: u64, _frame: u64) {
+extern "C" fn __sel4_signal_handler(sig: u64, _info: u64, frame: u64) {
+    use core::sync::atomic::Ordering::Relaxed;
+    use minix_abi::sigframe::{SigFrame, FRAME_BYTES};
+    // SAFETY: the signal entry copied the frame's FRAME_BYTES to `frame`
+    // on this thread's stack, and nothing writes it while this runs.
+    let bytes = unsafe { sel4::slice_at(frame, FRAME_BYTES) };
+    if let Some(f) = bytes.try_into().ok().and_then(|b: &[u8; FRAME_BYTES]| SigFrame::decode(b).ok()) {
+        INFO[0].store(f.info.code as u32, Relaxed);
+        INFO[1].store(f.info.pid, Relaxed);
+        INFO[2].store(f.info.addr, Relaxed);
+    }
     if let Some(h) = HANDLERS.get(sig as usize) {
         h(sig as u32);
     }

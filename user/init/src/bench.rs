@@ -20,6 +20,26 @@ pub const BENCH_ECHO_EP: u64 = 20;
 /// Our system, as the workloads see it.
 struct Minix;
 
+/// signal_rtt's handler runs.
+static USR1_RUNS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+fn count_usr1(_sig: u32) {
+    USR1_RUNS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// This process's pid, asked of PM once (a kill to oneself names it).
+fn own_pid() -> u32 {
+    static PID: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+    match PID.load(core::sync::atomic::Ordering::Relaxed) {
+        0 => {
+            let p = mxrt::posix::getpid();
+            PID.store(p, core::sync::atomic::Ordering::Relaxed);
+            p
+        }
+        p => p,
+    }
+}
+
 impl Clock for Minix {
     fn now(&mut self) -> u64 {
         sel4::rdtsc_fenced()
@@ -51,6 +71,15 @@ impl Os for Minix {
             Ok(child) => mxrt::posix::waitpid(child as i64, 0).is_ok(),
             Err(_) => false,
         }
+    }
+    fn catch_usr1(&mut self) -> Option<()> {
+        mxrt::signal::set_handler(10, count_usr1, false, 0).ok()
+    }
+    fn raise_usr1(&mut self) -> Option<()> {
+        mxrt::signal::kill(own_pid() as i32, 10).ok()
+    }
+    fn usr1_runs(&self) -> u64 {
+        USR1_RUNS.load(core::sync::atomic::Ordering::Relaxed)
     }
     fn fork_exec_wait(&mut self) -> Option<bool> {
         // /bin/exit0 (tools/tiny-exit-elf.py --minix): PM's EXIT at once.

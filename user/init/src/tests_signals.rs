@@ -30,6 +30,9 @@ pub const TESTS: &[Test] = &[
     Test { name: "signal.raise_runs_the_handler_before_kill_returns", run: |_| raise_runs_handler_first() },
     Test { name: "signal.fpu_intact_across_handlers", run: |_| fpu_intact_across_handlers() },
     Test { name: "signal.eintr_then_sa_restart_on_a_pipe_read", run: |_| eintr_and_restart() },
+    Test { name: "signal.sigsegv_handler_sees_the_address", run: |_| segv_handler_with_address() },
+    Test { name: "signal.sigchld_handler_on_a_childs_exit", run: |_| sigchld_handler() },
+    Test { name: "signal.sigpipe_on_a_write_with_no_reader", run: |_| sigpipe() },
     Test { name: "pgroup.sessions_groups_and_ids", run: |_| sessions_and_ids() },
     Test { name: "pgroup.kill_and_waitpid_to_a_group", run: |_| group_kill_and_wait() },
 ];
@@ -324,4 +327,89 @@ fn eintr_and_restart() -> R {
     let status = reap(pid, 0)?;
     ok(fs::close(w), "close")?;
     want_status(status, pm::exit_status(42), "EINTR or the restart went wrong")
+}
+
+/// A SIGSEGV handler that ends the process with a code naming the fault
+/// address's page.
+fn segv_exit(_sig: u32) {
+    let (code, _, addr) = sig::info();
+    posix::exit(if code == minix_abi::signal::code::SEGV_MAPERR && addr == 0x3800_1234 { 77 } else { 78 });
+}
+
+fn segv_handler_with_address() -> R {
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        if sig::set_handler(11, segv_exit, false, 0).is_err() {
+            posix::exit(1);
+        }
+        // SAFETY: nothing is mapped at this address, so VM reports the
+        // fault to PM, which runs the handler (which ends the process);
+        // the read never completes and no Rust value refers to the page.
+        let v = unsafe { sel4::read_u64_at(0x3800_1234) };
+        posix::exit(2 + (v & 1) as u8);
+    }
+    want_status(reap(pid, 0)?, pm::exit_status(77), "the SIGSEGV handler did not see the fault")?;
+    // Without a handler the fault still ends the process with SIGSEGV.
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        // SAFETY: as above; without a handler the fault ends the process.
+        let v = unsafe { sel4::read_u64_at(0x3800_1234) };
+        posix::exit(2 + (v & 1) as u8);
+    }
+    want_status(reap(pid, 0)?, pm::signal_status(11), "a fault without a handler did not kill")
+}
+
+static CHILD_SIGNALS: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+fn on_child(_sig: u32) {
+    CHILD_SIGNALS.fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+}
+
+fn sigchld_handler() -> R {
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        if sig::set_handler(17, on_child, false, 0).is_err() {
+            posix::exit(1);
+        }
+        let c = match posix::fork() {
+            Ok(0) => posix::exit(0),
+            Ok(c) => c,
+            Err(_) => posix::exit(2),
+        };
+        // The wait is interrupted by SIGCHLD (EINTR) or answered first.
+        let mut reaped = false;
+        for _ in 0..3 {
+            match posix::waitpid(c as i64, 0) {
+                Ok(_) => {
+                    reaped = true;
+                    break;
+                }
+                Err(e) if e == minix_abi::errno::EINTR => continue,
+                Err(_) => posix::exit(3),
+            }
+        }
+        let n = CHILD_SIGNALS.load(core::sync::atomic::Ordering::SeqCst);
+        posix::exit(if reaped && n == 1 { 0 } else { 10 + reaped as u8 * 4 + n as u8 });
+    }
+    want_status(reap(pid, 0)?, 0, "SIGCHLD did not reach the parent's handler once")
+}
+
+fn sigpipe() -> R {
+    let (r, w) = ok(fs::pipe(0), "pipe")?;
+    ok(fs::close(r), "close the read end")?;
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        let _ = fs::write(w, b"nobody reads this");
+        posix::exit(1);
+    }
+    want_status(reap(pid, 0)?, pm::signal_status(13), "a write with no reader did not end the writer with SIGPIPE")?;
+    // Ignored, the write answers EPIPE.
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        let _ = sig::set_ignored(13, true);
+        posix::exit(if fs::write(w, b"x") == Err(minix_abi::errno::EPIPE) { 0 } else { 2 });
+    }
+    let status = reap(pid, 0)?;
+    ok(fs::close(w), "close")?;
+    want_status(status, 0, "an ignored SIGPIPE did not leave EPIPE")
 }

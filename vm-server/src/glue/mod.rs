@@ -225,7 +225,7 @@ impl Vm {
             }
             Request::Events => Ok((
                 match self.events.pop() {
-                    Some((ep, sig)) => Reply::ok_with(1, [ep.0 as u64, sig, 0]),
+                    Some((ep, sig, addr)) => Reply::ok_with(1, [ep.0 as u64, sig, addr]),
                     None => Reply::ok(0),
                 },
                 None,
@@ -602,7 +602,16 @@ impl Vm {
             // Only a Map outcome maps, and that was handled above.
             FaultAction::Map => SIGSEGV,
         };
-        self.kill(ep, sig);
+        let addr = match Fault::decode(msg) {
+            Fault::Vm(f) => f.addr,
+            Fault::UserException { ip, .. } => ip,
+            Fault::Other { .. } => 0,
+        };
+        // PM turns the fault into a signal: a handler runs (PM restarts
+        // the thread there, cancelling this fault), or the process ends.
+        // Not marked dead: it may live on.
+        self.events.push(ep, sig, addr);
+        sel4::signal(CPtr(cs::PM_NOTIFY));
         None
     }
 
@@ -623,7 +632,7 @@ impl Vm {
         if let Some(p) = self.procs.get_mut(&ep.0) {
             p.dead = true;
         }
-        self.events.push(ep, sig);
+        self.events.push(ep, sig, 0);
         sel4::signal(CPtr(cs::PM_NOTIFY));
     }
 }
