@@ -213,7 +213,8 @@ impl<'a> Pm<'a> {
             // A SIGRETURN that decodes as a request has too few words for
             // a frame (the real one is taken in `handle`).
             Request::SigReturn { .. } => Next::Reply(Reply::err(EINVAL)),
-            Request::SigSuspend { .. } | Request::SigAltStack { .. } | Request::Alarm { .. } => Next::Reply(Reply::err(ENOSYS)),
+            Request::SigSuspend { mask } => self.sigsuspend(who, mask),
+            Request::SigAltStack { .. } | Request::Alarm { .. } => Next::Reply(Reply::err(ENOSYS)),
             // The table's own calls (kill, sigaction, sigprocmask,
             // sigpending, groups, sessions, ids): root_task::pm_calls
             // decides and answers; the glue carries out what follows.
@@ -223,6 +224,29 @@ impl<'a> Pm<'a> {
                 self.answer_then(who, reply, fx)
             }
         }
+    }
+
+    /// SIGSUSPEND (and pause): the caller waits with `mask` until a
+    /// signal's handler ends the wait (its frame answers `EINTR`) or a
+    /// signal ends the process. PM keeps the caller's reply cap as for a
+    /// `wait`; a signal already pending under the new mask is delivered
+    /// at once.
+    fn sigsuspend(&mut self, who: Endpoint, mask: minix_abi::signal::SigSet) -> Next {
+        let slot = who.slot();
+        let mut fx = Effects::new();
+        if let Err(e) = self.sys.procs.sigsuspend(slot, mask, &mut fx) {
+            return Next::Reply(Reply::err(e));
+        }
+        let Ok(cap) = self.k.slot() else { return Next::Reply(Reply::err(ENOMEM)) };
+        if init::CNODE.save_caller(cap.0, sel4::CNODE_DEPTH).is_err() {
+            self.k.slots.free(cap.0);
+            return Next::Reply(Reply::err(ENOMEM));
+        }
+        if let Some(p) = self.sys.procs.get_mut(slot) {
+            p.caps.reply = cap.0;
+        }
+        self.carry_out(fx);
+        Next::NoReply
     }
 
     /// Carries out `fx` for a call of `who`, then answers it with `reply`

@@ -44,6 +44,27 @@ pub fn sigprocmask(how: MaskHow, bits: u32) -> Result<u32, Errno> {
     pm(Request::SigProcMask { how, set: set(bits)? }).map(|(old, _)| old as u32)
 }
 
+/// `sigsuspend(mask)`: waits with `mask` blocked until a handler has run
+/// (answers `EINTR`) or a signal ends the process.
+pub fn sigsuspend(bits: u32) -> Errno {
+    let mask = match set(bits) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    match pm(Request::SigSuspend { mask }) {
+        Err(e) => e,
+        Ok(_) => minix_abi::errno::EINTR,
+    }
+}
+
+/// `pause()`: waits, with the current mask, until a handler has run.
+pub fn pause() -> Errno {
+    match sigprocmask(MaskHow::Block, 0) {
+        Ok(mask) => sigsuspend(mask),
+        Err(e) => e,
+    }
+}
+
 /// The signals pending and blocked.
 pub fn sigpending() -> Result<u32, Errno> {
     pm(Request::SigPending).map(|(s, _)| s as u32)

@@ -33,6 +33,7 @@ pub const TESTS: &[Test] = &[
     Test { name: "signal.sigsegv_handler_sees_the_address", run: |_| segv_handler_with_address() },
     Test { name: "signal.sigchld_handler_on_a_childs_exit", run: |_| sigchld_handler() },
     Test { name: "signal.sigpipe_on_a_write_with_no_reader", run: |_| sigpipe() },
+    Test { name: "signal.sigsuspend_and_pause_end_with_eintr", run: |_| sigsuspend_and_pause() },
     Test { name: "pgroup.sessions_groups_and_ids", run: |_| sessions_and_ids() },
     Test { name: "pgroup.kill_and_waitpid_to_a_group", run: |_| group_kill_and_wait() },
 ];
@@ -412,4 +413,34 @@ fn sigpipe() -> R {
     let status = reap(pid, 0)?;
     ok(fs::close(w), "close")?;
     want_status(status, 0, "an ignored SIGPIPE did not leave EPIPE")
+}
+
+fn sigsuspend_and_pause() -> R {
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        let bit = 1 << (SIGUSR1 - 1);
+        if sig::set_handler(SIGUSR1, count, false, 0).is_err() || sig::sigprocmask(MaskHow::Block, bit).is_err() {
+            posix::exit(1);
+        }
+        // The parent's first SIGUSR1 waits, blocked, until sigsuspend
+        // unblocks it.
+        sleep_ms(60);
+        if handled() != 0 || sig::sigsuspend(0) != minix_abi::errno::EINTR || handled() != 1 {
+            posix::exit(2);
+        }
+        // Back to the old mask: SIGUSR1 blocked again.
+        if sig::sigprocmask(MaskHow::Block, 0) != Ok(bit) || sig::sigprocmask(MaskHow::Unblock, bit).is_err() {
+            posix::exit(3);
+        }
+        // pause() waits for the second.
+        if sig::pause() != minix_abi::errno::EINTR || handled() != 2 {
+            posix::exit(4);
+        }
+        posix::exit(0);
+    }
+    sleep_ms(20);
+    ok(sig::kill(pid as i32, SIGUSR1), "first kill")?;
+    sleep_ms(120);
+    ok(sig::kill(pid as i32, SIGUSR1), "second kill")?;
+    want_status(reap(pid, 0)?, 0, "sigsuspend or pause did not return EINTR after the handler")
 }
