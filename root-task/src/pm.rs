@@ -214,7 +214,13 @@ impl<'a> Pm<'a> {
             // a frame (the real one is taken in `handle`).
             Request::SigReturn { .. } => Next::Reply(Reply::err(EINVAL)),
             Request::SigSuspend { mask } => self.sigsuspend(who, mask),
-            Request::SigAltStack { .. } | Request::Alarm { .. } => Next::Reply(Reply::err(ENOSYS)),
+            Request::SigAltStack { change } => {
+                // The caller's stack pointer says whether it runs on the
+                // alternate stack now (which may then not change).
+                let sp = self.sys.procs.get(slot).and_then(|p| Tcb::from_bits(p.caps.tcb).read_registers(false).ok()).map_or(0, |r| r.rsp);
+                Next::Reply(pm_calls::altstack_reply(self.sys.procs.sigaltstack(slot, change, sp)))
+            }
+            Request::Alarm { .. } => Next::Reply(Reply::err(ENOSYS)),
             // The table's own calls (kill, sigaction, sigprocmask,
             // sigpending, groups, sessions, ids): root_task::pm_calls
             // decides and answers; the glue carries out what follows.
@@ -370,15 +376,20 @@ impl<'a> Pm<'a> {
     fn run_handler(&mut self, slot: usize, ep: Endpoint, run: &HandlerRun, answer: Option<Reply>) -> bool {
         let Some(p) = self.sys.procs.get_mut(slot) else { return false };
         let (tcb, ipc_frame, reply) = (Tcb::from_bits(p.caps.tcb), p.caps.ipc_frame, core::mem::take(&mut p.caps.reply));
-        let _ = tcb.suspend();
         let in_pm = self.sys.procs.interrupted_pm_call(slot, run);
         if reply != 0 {
             let _ = init::CNODE.delete(reply, sel4::CNODE_DEPTH);
             self.k.slots.free(reply);
         }
-        if pm_policy::tells_vfs(self.vfs_ready, ep) {
-            let (c, w, l) = vfs::Request::ProcCancel { who: ep }.encode();
-            let _ = mxrt::ipc::sendrec(self.sys.vfs_call.bits(), c, w, l);
+        // A thread PM owes an answer waits for it in PM: it is stopped
+        // already and in no other server's call. Anything else is
+        // suspended (cancelling its call), and VFS told.
+        if answer.is_none() && in_pm.is_none() {
+            let _ = tcb.suspend();
+            if pm_policy::tells_vfs(self.vfs_ready, ep) {
+                let (c, w, l) = vfs::Request::ProcCancel { who: ep }.encode();
+                let _ = mxrt::ipc::sendrec(self.sys.vfs_call.bits(), c, w, l);
+            }
         }
         let Ok(ctx) = tcb.read_registers(false) else { return self.kill_for_frame(ep) };
         let regs = regs_of(&ctx);

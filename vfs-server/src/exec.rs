@@ -25,7 +25,7 @@ use alloc::vec::Vec;
 use lock_api::RawMutex;
 use minix_abi::endpoint::Endpoint;
 use minix_abi::errno::{Errno, E2BIG, EACCES, EIO, ENOEXEC};
-use minix_abi::exec::{self, arg_bytes, ArgBlock, AuxInfo, Description, ARG_MAX, BLOCK_MAX, STACK_IMAGE_MAX, STACK_TOP};
+use minix_abi::exec::{self, arg_bytes, ArgBlock, AuxInfo, Description, ARG_MAX, BLOCK_MAX, STACK_TOP};
 use minix_abi::fs::{self, Io};
 use minix_abi::offset::Offset;
 use minix_abi::vfs::mode::{S_IFMT, S_IFREG};
@@ -222,7 +222,9 @@ fn describe<'s>(
         tails.extend_from_slice(&bytes);
     }
     let aux = AuxInfo { phdr: layout.phdr, phnum: layout.phnum as u64, entry: layout.entry, random: random(env), ..Default::default() };
-    let mut stack = vec![0u8; STACK_IMAGE_MAX as usize];
+    // Exactly the bytes the image takes (zeroing a buffer of the largest
+    // size cost more than the rest of an exec).
+    let mut stack = vec![0u8; exec::stack_bytes(execfn, argv.clone(), envp.clone())];
     let (sp, stack_len) = exec::build_stack(&mut stack, STACK_TOP, execfn, argv, envp, &aux)?;
     stack.truncate(stack_len);
     let head = &prog.head[..prog.head.len().min(exec::HEAD_MAX as usize)];

@@ -201,6 +201,20 @@ pub struct AuxInfo {
     pub random: [u8; 16],
 }
 
+/// Bytes [`build_stack`] writes for these strings (so a caller can size
+/// its buffer exactly).
+pub fn stack_bytes<'s>(execfn: &[u8], args: impl Iterator<Item = &'s [u8]> + Clone, env: impl Iterator<Item = &'s [u8]> + Clone) -> usize {
+    let (argc, envc) = (args.clone().count() as u64, env.clone().count() as u64);
+    let strings: u64 = args.chain(env).map(|s| s.len() as u64 + 1).sum::<u64>() + execfn.len() as u64 + 1;
+    let vectors = (8 * (1 + argc + 1 + envc + 1) + 16 * AUXV_ENTRIES as u64).next_multiple_of(16);
+    (vectors + (strings + 16).next_multiple_of(16)).min(STACK_IMAGE_MAX as u64) as usize
+}
+
+/// Bytes of the argument block [`write_block`] writes.
+pub fn block_bytes<'s>(path: &[u8], args: impl Iterator<Item = &'s [u8]>, env: impl Iterator<Item = &'s [u8]>) -> usize {
+    BLOCK_HEADER as usize + path.len() + args.chain(env).map(|s| s.len() + 1).sum::<usize>()
+}
+
 /// Entries of the auxiliary vector, `AT_NULL` included.
 pub const AUXV_ENTRIES: usize = 17;
 

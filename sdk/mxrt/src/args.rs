@@ -110,7 +110,8 @@ pub fn aux_string(key: u64) -> Option<&'static [u8]> {
 /// `envp`. Returns only on failure, with the errno; the process is then
 /// as it was.
 pub fn execve(path: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Errno {
-    let mut buf = vec![0u8; BLOCK_MAX as usize];
+    let size = exec::block_bytes(path, argv.iter().copied(), envp.iter().copied()).min(BLOCK_MAX as usize + 1);
+    let mut buf = vec![0u8; size];
     let len = match exec::write_block(&mut buf, path, argv.iter().copied(), envp.iter().copied()) {
         Ok(n) => n,
         Err(e) => return e,

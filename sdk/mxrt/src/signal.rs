@@ -65,6 +65,17 @@ pub fn pause() -> Errno {
     }
 }
 
+/// `sigaltstack`: handlers set with `on_altstack` run on `[sp, sp +
+/// size)` (`None`: no alternate stack). Answers the old (flags, sp, size).
+pub fn sigaltstack(stack: Option<(u32, u32)>) -> Result<(u64, u32, u32), Errno> {
+    use minix_abi::signal::AltStackChange;
+    let change = Some(match stack {
+        Some((sp, size)) => AltStackChange::Enable { sp, size },
+        None => AltStackChange::Disable,
+    });
+    pm(Request::SigAltStack { change }).map(|(flags, v)| (flags, v[0] as u32, v[1] as u32))
+}
+
 /// The signals pending and blocked.
 pub fn sigpending() -> Result<u32, Errno> {
     pm(Request::SigPending).map(|(s, _)| s as u32)
@@ -116,11 +127,21 @@ static HANDLERS: sel4::HandlerTable<32> = sel4::HandlerTable::new();
 /// With `restart`, a call the signal interrupts is made again; otherwise
 /// it fails with `EINTR`.
 pub fn set_handler(sig: u32, handler: fn(u32), restart: bool, mask: u32) -> Result<(), Errno> {
+    set_handler_on(sig, handler, restart, mask, false)
+}
+
+/// [`set_handler`], on the alternate stack when `on_altstack` and one is
+/// set up ([`sigaltstack`]).
+pub fn set_handler_on(sig: u32, handler: fn(u32), restart: bool, mask: u32, on_altstack: bool) -> Result<(), Errno> {
     use minix_abi::signal::SaFlags;
     let s = signal(sig)?;
     let entry = u32::try_from(sel4::signal_entry()).map_err(|_| EINVAL)?;
     HANDLERS.set(sig as usize, Some(handler));
-    let flags = if restart { SaFlags::RESTART } else { SaFlags::EMPTY };
+    let mut flags = if restart { SaFlags::RESTART.bits() } else { 0 };
+    if on_altstack {
+        flags |= SaFlags::ONSTACK.bits();
+    }
+    let flags = SaFlags::from_bits(flags as u32).ok_or(EINVAL)?;
     // The restorer is never used (the entry calls SIGRETURN itself) but a
     // catching action needs one.
     let new = SigAction { handler: Handler::Catch { entry, restorer: entry }, flags, mask: set(mask)? };

@@ -111,6 +111,9 @@ fn stack_layout_as_start_code_reads_it() {
     assert_eq!(word(&img2, sp2, sp2 as u64 + 8), 0);
     assert_eq!(word(&img2, sp2, sp2 as u64 + 16), 0);
     assert_eq!(word(&img2, sp2, sp2 as u64 + 24), AT_PHDR);
+    // stack_bytes says exactly how much build_stack writes.
+    assert_eq!(stack_bytes(b"/bin/prog", args.iter().copied(), env.iter().copied()), len);
+    assert_eq!(block_bytes(b"/a", [&b"xy"[..]].into_iter(), [].into_iter()), BLOCK_HEADER as usize + 2 + 3);
     // Too small a buffer is E2BIG.
     assert_eq!(build_stack(&mut [0u8; 64], STACK_TOP, b"/x", [].into_iter(), [].into_iter(), &aux), Err(E2BIG));
 }
