@@ -28,12 +28,12 @@ const LABELS: &[u64] = &[
     pm::SRV_READY,
     pm::SHUTDOWN,
     // PM's exec, signal, group and id calls (not KILL: a random kill of
-    // the fuzzing child's own group, or a SIGSTOP, would end the batch).
+    // the fuzzing child's own group, or a SIGSTOP, would end the batch;
+    // not SIGSUSPEND, which waits for a signal that never comes).
     pm::EXEC,
     pm::SIGACTION,
     pm::SIGPROCMASK,
     pm::SIGPENDING,
-    pm::SIGSUSPEND,
     pm::SIGRETURN,
     pm::SIGALTSTACK,
     pm::SETPGID,
