@@ -58,7 +58,7 @@ else
         SEL4M_ROOTFS_BLOCKS=$(( $(stat -c %s target/rootfs.img) / 1024 )) \
         SEL4M_IMAGES="$PWD/target/x86_64-unknown-none/release" \
         cargo clippy --release --target x86_64-unknown-none \
-            -p init -p vm-server -p vfs-server -p fs-server -p blk-driver -p timer-driver -p root-task -- -D warnings; then
+            -p init -p vm-server -p vfs-server -p fs-server -p blk-driver -p timer-driver -p root-task -p probe -- -D warnings; then
         host_pass=$((host_pass + 1))
     else
         host_fail=$((host_fail + 1)); problems+=("cargo clippy on the seL4 programs (x86_64-unknown-none) fails")

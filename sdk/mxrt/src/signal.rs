@@ -141,7 +141,7 @@ pub fn set_handler_on(sig: u32, handler: fn(u32), restart: bool, mask: u32, on_a
     if on_altstack {
         flags |= SaFlags::ONSTACK.bits();
     }
-    let flags = SaFlags::from_bits(flags as u32).ok_or(EINVAL)?;
+    let flags = SaFlags::from_bits(flags).ok_or(EINVAL)?;
     // The restorer is never used (the entry calls SIGRETURN itself) but a
     // catching action needs one.
     let new = SigAction { handler: Handler::Catch { entry, restorer: entry }, flags, mask: set(mask)? };
