@@ -26,16 +26,18 @@ build: kernel
 	ROOTFS_KIB=$(ROOTFS_KIB) tools/build-sel4.sh
 
 # The guest ends QEMU through isa-debug-exit: status 1 means success.
-# The root file system is the disk $(DISK): made from rootfs/ on the first
-# run and kept from then on, so files written in the guest stay.
+# The root file system is the disk $(DISK): made from rootfs/ and the
+# programs tools/rootfs.sh puts beside it (target/rootfs-stage) on the
+# first run, and kept from then on, so files written in the guest stay.
 run: build $(DISK)
 	qemu/boot.sh $(KERNEL) $(ROOT_TASK) --disk $(DISK) || test $$? -eq 1
 
 $(DISK): | kernel
 	cargo build -q --release -p mkimage
-	target/release/mkimage --size $$(($(DISK_MIB) * 1024)) --block-size 1024 --out $@.tmp rootfs/ && mv $@.tmp $@
+	tools/rootfs.sh
+	target/release/mkimage --size $$(($(DISK_MIB) * 1024)) --block-size 1024 --out $@.tmp target/rootfs-stage/ && mv $@.tmp $@
 
-# A fresh disk from rootfs/, replacing the kept one.
+# A fresh disk from rootfs/ and the programs, replacing the kept one.
 disk:
 	rm -f $(DISK)
 	$(MAKE) $(DISK)
