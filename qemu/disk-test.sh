@@ -45,17 +45,17 @@ boot() { # image, log, then more boot.sh options
     qemu/boot.sh "$KERNEL" "$ROOT_TASK" --disk "$img" --timeout "$TIMEOUT" --log "$log" "$@" > /dev/null 2>&1
     local status=$?
     local p f
-    p=$(tr -d '\r' < "$log" | grep -c '^test .*: ok$'); f=$(tr -d '\r' < "$log" | grep -c '^test .*: FAILED')
-    tr -d '\r' < "$log" | grep -E '^test |^disk: [0-9]+ files|^fs: '
+    p=$(tools/clean-log.py "$log" | grep -c '^test .*: ok$'); f=$(tools/clean-log.py "$log" | grep -c '^test .*: FAILED')
+    tools/clean-log.py "$log" | grep -E '^test |^disk: [0-9]+ files|^fs: '
     pass=$((pass + p)); fail=$((fail + f))
     [[ $status -eq 1 ]]
 }
 
 # The tree as the guest printed it, and as the host lists the image.
-guest_list() { tr -d '\r' < "$1" | sed -n 's/^disk: \([dflcbps] .*\)$/\1/p'; }
+guest_list() { tools/clean-log.py "$1" | sed -n 's/^disk: \([dflcbps] .*\)$/\1/p'; }
 # Whether a console log has a line matching a pattern (the console ends
 # lines with CR as well).
-logged() { tr -d '\r' < "$2" | grep -Eq -- "$1"; }
+logged() { tools/clean-log.py "$2" | grep -Eq -- "$1"; }
 host_list() { "$MKIMAGE" --list "$1" | awk '$7 ~ /^\/dt(\/|$)/'; }
 
 # An image from mkfs.minix -3, filled from rootfs/ plus the phase file.
@@ -106,7 +106,7 @@ qemu/boot.sh "$KERNEL" "$ROOT_TASK" --disk "$IMG" --timeout "$TIMEOUT" --log "$L
     --kill-on '^init: boot' > /dev/null 2>&1
 check bad_superblock_mount_error logged '^fs: the disk does not mount' "$LOGS/disk-badsuper.log"
 check bad_superblock_system_comes_up logged '^init: boot' "$LOGS/disk-badsuper.log"
-check bad_superblock_no_fault bash -c "! tr -d '\r' < $LOGS/disk-badsuper.log | grep -Eq 'panic|fault reporter|killed'"
+check bad_superblock_no_fault bash -c "! tools/clean-log.py $LOGS/disk-badsuper.log | grep -Eq 'panic|fault reporter|killed'"
 
 IMG="$DIR/wildzone.img"
 check wildzone_image make_image "$IMG" corrupt 16

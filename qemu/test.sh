@@ -81,7 +81,7 @@ else
     clock_line="$(cat "$LOGDIR/clock-watch.txt" 2> /dev/null)"
     echo "== guest clock against the host's: ${clock_line:-no marks seen}"
     sed -n '/Booting all finished/,$p' "$LOGDIR/guest.log"
-    line="$(tr -d '\r' < "$LOGDIR/guest.log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)"
+    line="$(tools/clean-log.py "$LOGDIR/guest.log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)"
     if [[ -n "$line" ]]; then
         guest_pass="${line%% passed*}"
         guest_fail="$(echo "$line" | sed 's/.*, \([0-9]*\) failed/\1/')"
@@ -101,7 +101,7 @@ else
     # Every registered test must have run and been counted: the guest
     # prints how many tests it registered (root task and init each), and
     # the test lines and the summary must both add up to that.
-    clean="$(tr -d '\r' < "$LOGDIR/guest.log")"
+    clean="$(tools/clean-log.py "$LOGDIR/guest.log")"
     registered=$(echo "$clean" | sed -n 's/^tests registered: \([0-9]*\)$/\1/p' | awk '{s += $1} END {print s + 0}')
     ran=$(echo "$clean" | grep -cE '^test [^ ]+: (ok|FAILED)')
     if [[ $(echo "$clean" | grep -c '^tests registered: ') -ne 2 ]]; then
@@ -165,7 +165,7 @@ if tools/build-sel4.sh crash > "$LOGDIR/crash-build.log" 2>&1; then
     qemu/boot.sh "$KERNEL" target/crash/x86_64-unknown-none/release/root-task \
         --timeout 120 --log "$LOGDIR/crash.log"
     crash_status=$?
-    if [[ $crash_status -eq 3 ]] && tr -d '\r' < "$LOGDIR/crash.log" | grep -q '^PM: server VM faulted'; then
+    if [[ $crash_status -eq 3 ]] && tools/clean-log.py "$LOGDIR/crash.log" | grep -q '^PM: server VM faulted'; then
         echo "test crash.vm_fault_reported_while_pm_waits: ok"
         guest_pass=$((guest_pass + 1))
     else
@@ -178,8 +178,8 @@ if tools/build-sel4.sh crash > "$LOGDIR/crash-build.log" 2>&1; then
     # and answer ENXIO (init's probe, which leaves the blk tests out).
     # Anywhere in a line: processes print through the kernel one
     # character at a time, so another's output may start the line.
-    if tr -d '\r' < "$LOGDIR/crash.log" | grep -q 'blk: no disk; answering ENXIO' \
-        && tr -d '\r' < "$LOGDIR/crash.log" | grep -q 'BLK ready'; then
+    if tools/clean-log.py "$LOGDIR/crash.log" | grep -q 'blk: no disk; answering ENXIO' \
+        && tools/clean-log.py "$LOGDIR/crash.log" | grep -q 'BLK ready'; then
         echo "test crash.no_disk_blk_driver_ready: ok"
         guest_pass=$((guest_pass + 1))
     else
