@@ -357,6 +357,12 @@ impl<'a> Pm<'a> {
             let _ = init::CNODE.delete(reply, sel4::CNODE_DEPTH);
             self.k.slots.free(reply);
         }
+        self.cancel_in_vfs(ep);
+    }
+
+    /// Tells VFS that `ep`'s Call was cancelled (a stop, or a handler
+    /// started): it forgets any call of `ep` it holds waiting.
+    fn cancel_in_vfs(&mut self, ep: Endpoint) {
         if pm_policy::tells_vfs(self.vfs_ready, ep) {
             let (c, w, l) = vfs::Request::ProcCancel { who: ep }.encode();
             if let Err(e) = mxrt::ipc::sendrec(self.sys.vfs_call.bits(), c, w, l).result() {
@@ -386,10 +392,7 @@ impl<'a> Pm<'a> {
         // suspended (cancelling its call), and VFS told.
         if answer.is_none() && in_pm.is_none() {
             let _ = tcb.suspend();
-            if pm_policy::tells_vfs(self.vfs_ready, ep) {
-                let (c, w, l) = vfs::Request::ProcCancel { who: ep }.encode();
-                let _ = mxrt::ipc::sendrec(self.sys.vfs_call.bits(), c, w, l);
-            }
+            self.cancel_in_vfs(ep);
         }
         let Ok(ctx) = tcb.read_registers(false) else { return self.kill_for_frame(ep) };
         let regs = regs_of(&ctx);

@@ -201,13 +201,25 @@ pub struct AuxInfo {
     pub random: [u8; 16],
 }
 
-/// Bytes [`build_stack`] writes for these strings (so a caller can size
-/// its buffer exactly).
-pub fn stack_bytes<'s>(execfn: &[u8], args: impl Iterator<Item = &'s [u8]> + Clone, env: impl Iterator<Item = &'s [u8]> + Clone) -> usize {
+/// The first stack's parts for these strings: the bytes of argument and
+/// environment strings (with their NULs), and the whole image's bytes
+/// (vectors, then strings and random bytes, each a multiple of 16).
+fn stack_layout<'s>(
+    execfn: &[u8],
+    args: impl Iterator<Item = &'s [u8]> + Clone,
+    env: impl Iterator<Item = &'s [u8]> + Clone,
+) -> (u64, u64, u64) {
     let (argc, envc) = (args.clone().count() as u64, env.clone().count() as u64);
-    let strings: u64 = args.chain(env).map(|s| s.len() as u64 + 1).sum::<u64>() + execfn.len() as u64 + 1;
+    let arg_strings: u64 = args.chain(env).map(|s| s.len() as u64 + 1).sum();
+    let strings = arg_strings.saturating_add(execfn.len() as u64 + 1);
     let vectors = (8 * (1 + argc + 1 + envc + 1) + 16 * AUXV_ENTRIES as u64).next_multiple_of(16);
-    (vectors + (strings + 16).next_multiple_of(16)).min(STACK_IMAGE_MAX as u64) as usize
+    (vectors, arg_strings, vectors.saturating_add((strings + 16).next_multiple_of(16)))
+}
+
+/// Bytes [`build_stack`] writes for these strings (so a caller can size
+/// its buffer exactly), at most [`STACK_IMAGE_MAX`].
+pub fn stack_bytes<'s>(execfn: &[u8], args: impl Iterator<Item = &'s [u8]> + Clone, env: impl Iterator<Item = &'s [u8]> + Clone) -> usize {
+    stack_layout(execfn, args, env).2.min(STACK_IMAGE_MAX as u64) as usize
 }
 
 /// Bytes of the argument block [`write_block`] writes.
@@ -233,14 +245,7 @@ pub fn build_stack<'s>(
     env: impl Iterator<Item = &'s [u8]> + Clone,
     aux: &AuxInfo,
 ) -> Result<(u32, usize), Errno> {
-    let (argc, envc) = (args.clone().count() as u64, env.clone().count() as u64);
-    let arg_strings: u64 = args.clone().chain(env.clone()).map(|s| s.len() as u64 + 1).sum();
-    let strings = arg_strings.saturating_add(execfn.len() as u64 + 1);
-    // The vectors, then the strings and the random bytes, each part a
-    // multiple of 16 bytes.
-    let vectors = (8 * (1 + argc + 1 + envc + 1) + 16 * AUXV_ENTRIES as u64).next_multiple_of(16);
-    let text = (strings + 16).next_multiple_of(16);
-    let total = vectors.saturating_add(text);
+    let (vectors, arg_strings, total) = stack_layout(execfn, args.clone(), env.clone());
     if total > STACK_IMAGE_MAX as u64 || total > out.len() as u64 || !top.is_multiple_of(16) || (top as u64) < total {
         return Err(E2BIG);
     }
@@ -254,7 +259,7 @@ pub fn build_stack<'s>(
     out[execfn_at..execfn_at + execfn.len()].copy_from_slice(execfn);
     // Two cursors: pointers from the bottom, strings from the vectors' end.
     let mut at = (0usize, vectors as usize);
-    put_word(out, &mut at, argc);
+    put_word(out, &mut at, args.clone().count() as u64);
     for s in args {
         put_string(out, &mut at, sp, s);
     }
