@@ -30,6 +30,11 @@ QEMU=(qemu-system-x86_64 -machine pc -cpu Nehalem,-vme,+fsgsbase,+invtsc -m 512 
       -device isa-debug-exit,iobase=0xf4,iosize=0x04
       -kernel "$KERNEL" -append "console_port=0x3f8 debug_port=0x3f8"
       -initrd "$ROOT" "${DISK[@]}" "${ICOUNT[@]}" "${GDB[@]}")
+# QEMU_EXTRA: more QEMU options for one investigation (-d int -D FILE, say).
+if [[ -n "${QEMU_EXTRA:-}" ]]; then
+    read -r -a extra <<< "$QEMU_EXTRA"
+    QEMU+=("${extra[@]}")
+fi
 if [[ -n "$TIMEOUT" ]]; then
     QEMU=(timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}")
 fi
