@@ -11,7 +11,7 @@ mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 PY="${PYTHON:-python3}"
 
-stamp_now="$(cat "$HERE/autoconf.h" "$HERE/build.sh" "$HERE/fetch/Cargo.toml" | sha256sum | cut -d' ' -f1)"
+stamp_now="$(cat "$HERE/autoconf.h" "$HERE/build.sh" "$HERE/fetch/Cargo.toml" "$HERE"/patches/*.patch | sha256sum | cut -d' ' -f1)"
 if [[ -f "$OUT/kernel32.elf" && -f "$OUT/stamp" && "$(cat "$OUT/stamp")" == "$stamp_now" ]]; then
     echo "kernel: up to date ($OUT/kernel32.elf)"
     exit 0
@@ -31,6 +31,10 @@ rm -rf "$OUT/src"
 cp -r "$SRC" "$OUT/src"
 chmod -R u+w "$OUT/src"
 cp "$HERE/autoconf.h" "$OUT/src/include/plat/pc99/autoconf.h"
+# Our small fixes to 5.0.0, each saying why at its top (kernel/patches).
+for p in "$HERE"/patches/*.patch; do
+    patch -s -p1 -d "$OUT/src" < "$p" || { echo "kernel: $p does not apply" >&2; exit 1; }
+done
 
 cd "$OUT/src"
 # CIRCULAR_INCLUDES=true skips a checker that breaks on gcc 12's output.

@@ -11,6 +11,7 @@ command -v qemu-system-x86_64 >/dev/null || need_apt+=(qemu-system-x86)
 command -v xmllint >/dev/null || need_apt+=(libxml2-utils)
 command -v gcc >/dev/null || need_apt+=(gcc)
 command -v make >/dev/null || need_apt+=(make)
+command -v patch >/dev/null || need_apt+=(patch)
 command -v objcopy >/dev/null || need_apt+=(binutils)
 [[ -x /usr/sbin/fsck.minix ]] || command -v fsck.minix >/dev/null || need_apt+=(util-linux)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
