@@ -29,7 +29,9 @@ build: kernel
 # The root file system is the disk $(DISK): made from rootfs/ and the
 # programs tools/rootfs.sh puts beside it (target/rootfs-stage) on the
 # first run, and kept from then on, so files written in the guest stay.
+# Each run puts the programs just built on it (/sbin/init, /bin/...).
 run: build $(DISK)
+	target/release/mkimage --add $(DISK) target/programs-stage
 	qemu/boot.sh $(KERNEL) $(ROOT_TASK) --disk $(DISK) || test $$? -eq 1
 
 $(DISK): | kernel
@@ -62,14 +64,15 @@ bench-linux:
 # The report runs even when the guest failed, to show what was measured;
 # the target fails if either did.
 # The bench boot's root is a fresh virtio disk made from rootfs/ and the
-# programs tools/rootfs.sh puts beside it (target/rootfs-stage), so the
+# programs tools/rootfs.sh puts beside it (target/bench/rootfs-stage: its
+# /sbin/init runs the benchmarks), so the
 # file figures run on the file system of a real disk (the disk figures
 # need one).
 bench: kernel target/bench-linux.txt
 	tools/build-sel4.sh bench
 	cargo build -q --release -p mkimage
 	rm -f target/bench-disk.img
-	target/release/mkimage --size 131072 --block-size 1024 --out target/bench-disk.img target/rootfs-stage/
+	target/release/mkimage --size 131072 --block-size 1024 --out target/bench-disk.img target/bench/rootfs-stage/
 	qemu/boot.sh $(KERNEL) target/bench/$(TARGET)/release/root-task --icount --timeout 900 --disk target/bench-disk.img --log target/bench.log; \
 	  status=$$?; \
 	  CARGO_TARGET_DIR=target/linux-build cargo run -q --release -p bench-report -- target/bench.log target/bench-linux.txt; \

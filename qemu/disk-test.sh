@@ -5,7 +5,7 @@
 #   qemu/disk-test.sh <kernel> <root-task> <timeout>
 #
 # 1. An image made by util-linux's mkfs.minix -3 and filled by mkimage
-#    from rootfs/ with /etc/disk-suite = build. Boot 1 builds /dt (init's
+#    from rootfs/ and the programs with /etc/disk-suite = build. Boot 1 builds /dt (init's
 #    disk suite), prints its listing and shuts down cleanly. On the host,
 #    fsck.minix -f must pass, and mkimage --list must give the listing
 #    the guest printed. Boot 2 (phase verify) lists /dt again: the same
@@ -58,11 +58,13 @@ guest_list() { tools/clean-log.py "$1" | sed -n 's/^disk: \([dflcbps] .*\)$/\1/p
 logged() { tools/clean-log.py "$2" | grep -Eq -- "$1"; }
 host_list() { "$MKIMAGE" --list "$1" | awk '$7 ~ /^\/dt(\/|$)/'; }
 
-# An image from mkfs.minix -3, filled from rootfs/ plus the phase file.
+# An image from mkfs.minix -3, filled from rootfs/ and the programs
+# (target/rootfs-stage, from tools/build-sel4.sh: /sbin/init is there)
+# plus the phase file.
 make_image() { # image, phase, MiB
     local img="$1" phase="$2" mib="$3" tree="$DIR/tree"
     rm -rf "$tree" "$img"
-    cp -a rootfs "$tree"
+    cp -a target/rootfs-stage "$tree"
     echo "$phase" > "$tree/etc/disk-suite"
     truncate -s "${mib}M" "$img"
     "$MKFS" -3 -i 8192 "$img" > /dev/null && "$MKIMAGE" --add "$img" "$tree"

@@ -1,32 +1,56 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Builds target/rootfs.img, the boot file system FS embeds, from rootfs/
-# and the programs that live on it (built here for x86_64-unknown-none,
-# in target/, and put in bin/ of a staging copy), with mkimage: ROOTFS_KIB
-# KiB (24576 by default) of 1 KiB blocks, the only size fsck.minix reads. The image is replaced only when its bytes change:
-# FS and the root task embed it, and cargo rebuilds them whenever the file
-# is newer than they are.
+# Builds the boot file system FS embeds, from rootfs/ and the programs that
+# live on it, with mkimage: ROOTFS_KIB KiB (24576 by default) of 1 KiB
+# blocks, the only size fsck.minix reads.
+#   tools/rootfs.sh [bench|crash]
+# The programs, built for x86_64-unknown-none and stripped (what runs is
+# the same, the disk smaller):
+#   /sbin/init   init, the first process (PM execs it at boot); the bench
+#                build's init runs the benchmarks instead of the tests
+#   /bin/probe   the exec tests' program; /bin/exit0, exec_small's
+# Each build (plain, bench, crash) has its own target directory DIR
+# (target, target/bench, target/crash) and writes there:
+#   DIR/rootfs.img       the image (replaced only when its bytes change:
+#                        FS embeds it, and cargo rebuilds FS whenever the
+#                        file is newer)
+#   DIR/rootfs-stage     the whole tree (make run's and make bench's disks
+#                        are made from it, the disk tests' images too)
+#   DIR/programs-stage   the programs alone (make run refreshes them on
+#                        the disk it keeps)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-IMG=target/rootfs.img
-mkdir -p target
-# The programs on the disk, always built in target/ whichever build
-# (bench, crash) asked for the image.
+DIR="$PWD/target"
+FEATURES=()
+case "${1:-}" in
+    bench) DIR="$PWD/target/bench"; FEATURES=(--features bench) ;;
+    crash) DIR="$PWD/target/crash" ;;
+    "") ;;
+    *) echo "rootfs.sh: unknown build $1" >&2; exit 2 ;;
+esac
+mkdir -p "$DIR"
+BUILD=(cargo build -q --release --target x86_64-unknown-none)
+# init in the build's own directory (its features differ); the other
+# programs are the same for every build.
+CARGO_TARGET_DIR="$DIR" "${BUILD[@]}" -p init "${FEATURES[@]}"
 PROGRAMS=(probe)
-CARGO_TARGET_DIR="$PWD/target" cargo build -q --release --target x86_64-unknown-none "${PROGRAMS[@]/#/-p}"
-STAGE=target/rootfs-stage
-rm -rf "$STAGE"
-cp -a rootfs "$STAGE"
+CARGO_TARGET_DIR="$PWD/target" "${BUILD[@]}" "${PROGRAMS[@]/#/-p}"
+PROGS="$DIR/programs-stage"
+rm -rf "$PROGS"
+mkdir -p "$PROGS/bin" "$PROGS/sbin"
+strip -o "$PROGS/sbin/init" "$DIR/x86_64-unknown-none/release/init"
 for p in "${PROGRAMS[@]}"; do
-    # Without debug information: what runs is the same, the disk smaller.
-    strip -o "$STAGE/bin/$p" "target/x86_64-unknown-none/release/$p"
-    chmod 0755 "$STAGE/bin/$p"
+    strip -o "$PROGS/bin/$p" "target/x86_64-unknown-none/release/$p"
 done
 # exec_small's tiny program (the bench's; the exec tests run it too).
-python3 tools/tiny-exit-elf.py --minix "$STAGE/bin/exit0"
-chmod 0755 "$STAGE/bin/exit0"
-TMP="$(mktemp target/rootfs.img.XXXXXX)"
-# The staging tree stays: make bench builds its disk from it too.
+python3 tools/tiny-exit-elf.py --minix "$PROGS/bin/exit0"
+chmod 0755 "$PROGS"/bin/* "$PROGS"/sbin/*
+STAGE="$DIR/rootfs-stage"
+rm -rf "$STAGE"
+cp -a rootfs "$STAGE"
+cp -a "$PROGS"/. "$STAGE"/
+IMG="$DIR/rootfs.img"
+TMP="$(mktemp "$IMG.XXXXXX")"
 trap 'rm -f "$TMP"' EXIT
 cargo run -q --release -p mkimage -- --size "${ROOTFS_KIB:-24576}" --block-size 1024 --out "$TMP" "$STAGE/"
 if ! cmp -s "$TMP" "$IMG"; then

@@ -16,7 +16,7 @@ use minix_abi::signal::{code as sicode, SigInfo, Signal};
 /// The signal a fault names when VM's word is none (never, today).
 const SIGSEGV_SIGNAL: Signal = minix_abi::signal::SIGSEGV;
 use minix_abi::endpoint::{self, Endpoint, INIT, PM};
-use minix_abi::errno::{Errno, EAGAIN, EINTR, EINVAL, ENOMEM, ENOSYS};
+use minix_abi::errno::{Errno, EAGAIN, EINTR, EINVAL, ENOMEM, ENOSYS, ESRCH};
 use minix_abi::message::{RawRequest, Reply};
 use minix_abi::pm::{self, Request};
 use minix_abi::sigframe::{reg, FRAME_BYTES};
@@ -32,6 +32,21 @@ use root_task::tally::Tally;
 use root_task::wait::WaitResult;
 use sel4::{init, object, CNode, CPtr, CapRights, Frame, MessageInfo, Tcb, UserContext, VSpace};
 use sel4_root_task::println;
+
+/// Where a new process comes from.
+#[derive(Copy, Clone, Debug)]
+enum Origin<'a> {
+    /// Memory with only its IPC buffer, the clock page and this exec
+    /// argument block; the thread not started: it waits for the exec
+    /// (init).
+    Exec(&'a [u8]),
+    /// A copy-on-write copy of this process, returning 0 from its FORK.
+    Fork(Endpoint),
+}
+
+/// init's program, arguments and environment.
+const INIT_PATH: &[u8] = b"/sbin/init";
+const INIT_ENV: &[&[u8]] = &[b"PATH=/bin:/sbin", b"HOME=/"];
 
 /// The servers that report ready before init starts: VM, VFS, FS, BLK,
 /// TIMER.
@@ -137,10 +152,28 @@ impl<'a> Pm<'a> {
         // Every server is back in its loop: from here on VFS hears of each
         // fork and exit (init's spawn has no parent to copy from).
         self.vfs_ready = true;
-        println!("boot: all servers ready; starting init");
-        if let Err(e) = self.create(PM.slot(), Some(0), None) {
+        println!("boot: all servers ready; starting {}", core::str::from_utf8(INIT_PATH).unwrap_or("init"));
+        if let Err(e) = self.start_init() {
             println!("boot: init failed to start: {}", e.name());
             crate::exit::exit_qemu(false);
+        }
+    }
+
+    /// init is a program on the root file system like any other: PM has VM
+    /// make a process whose memory holds only its argument block, then has
+    /// it exec that block (`INIT_PATH`) through VFS and VM as any exec
+    /// goes.
+    fn start_init(&mut self) -> Result<(), Errno> {
+        let mut block = [0u8; vm::SPAWN_BLOCK_MAX as usize];
+        let len = minix_abi::exec::write_block(&mut block, INIT_PATH, [INIT_PATH].into_iter(), INIT_ENV.iter().copied())?;
+        let (pid, at) = self.create(PM.slot(), Origin::Exec(&block[..len]))?;
+        let ep = self.sys.procs.by_pid(pid).and_then(|slot| self.sys.procs.get(slot)).map(|p| p.ep).ok_or(ESRCH)?;
+        if ep != INIT {
+            return Err(EINVAL);
+        }
+        match self.exec(ep, at, len as u32) {
+            Next::Reply(r) => Err(r.result().err().unwrap_or(EINVAL)),
+            _ => Ok(()),
         }
     }
 
@@ -196,12 +229,8 @@ impl<'a> Pm<'a> {
                 println!("{}", t);
                 crate::exit::exit_qemu(t.success() && unmounted.is_ok())
             }
-            Request::Fork => Next::Reply(match self.create(slot, None, Some(who)) {
-                Ok(pid) => Reply::ok(pid as u64),
-                Err(e) => Reply::err(e),
-            }),
-            Request::Spawn { image } => Next::Reply(match self.create(slot, Some(image), None) {
-                Ok(pid) => Reply::ok(pid as u64),
+            Request::Fork => Next::Reply(match self.create(slot, Origin::Fork(who)) {
+                Ok((pid, _)) => Reply::ok(pid as u64),
                 Err(e) => Reply::err(e),
             }),
             Request::Exit { code } => {
@@ -577,9 +606,10 @@ impl<'a> Pm<'a> {
         }
     }
 
-    /// Creates a user process: from a boot image (`image`) or as a fork of
-    /// `parent_ep`. Returns the new pid.
-    fn create(&mut self, parent: usize, image: Option<u64>, fork_of: Option<Endpoint>) -> Result<u32, Errno> {
+    /// Creates a user process: one that waits for an exec (its thread not
+    /// started) or a fork of a process. Returns the new pid and, for the
+    /// first, where its argument block is.
+    fn create(&mut self, parent: usize, origin: Origin) -> Result<(u32, u32), Errno> {
         let spare = match self.spares.pop() {
             Some(s) => s,
             None => self.new_spare().map_err(|_| EAGAIN)?,
@@ -593,12 +623,12 @@ impl<'a> Pm<'a> {
             }
         };
         self.raw_cnodes[ep.slot()] = spare.raw_cnode;
-        match self.build_user(ep, &spare, image, fork_of) {
-            Ok(vspace) => {
+        match self.build_user(ep, &spare, origin) {
+            Ok((vspace, block_at)) => {
                 if let Some(p) = self.sys.procs.get_mut(ep.slot()) {
                     p.caps.vspace = vspace;
                 }
-                Ok(self.sys.procs.get(ep.slot()).map_or(0, |p| p.pid))
+                Ok((self.sys.procs.get(ep.slot()).map_or(0, |p| p.pid), block_at))
             }
             Err(e) => {
                 self.sys.procs.remove(ep.slot());
@@ -619,8 +649,14 @@ impl<'a> Pm<'a> {
         Ok(Spare { tcb, raw_cnode: raw, cnode, ipc_frame })
     }
 
-    /// Fills the CNode, has VM build the address space, starts the thread.
-    fn build_user(&mut self, ep: Endpoint, s: &Spare, image: Option<u64>, fork_of: Option<Endpoint>) -> Result<u64, Errno> {
+    /// Fills the CNode, has VM build the address space, and starts a fork's
+    /// thread (the other waits for its exec). Returns the VSpace's slot and
+    /// where VM put the argument block (0 for a fork).
+    fn build_user(&mut self, ep: Endpoint, s: &Spare, origin: Origin) -> Result<(u64, u32), Errno> {
+        let fork_of = match origin {
+            Origin::Fork(parent) => Some(parent),
+            Origin::Exec(_) => None,
+        };
         let cn = CNode::from_bits(s.raw_cnode);
         let bits = cs::USER_CNODE_BITS;
         let root = init::CNODE;
@@ -652,11 +688,22 @@ impl<'a> Pm<'a> {
         }
 
         // VM builds the address space and answers with the VSpace cap.
-        let (c, w, l) = match (image, fork_of) {
-            (Some(image), _) => vm::Request::Spawn { child: ep, image }.encode(),
-            (None, Some(parent)) => vm::Request::Fork { child: ep, parent }.encode(),
-            (None, None) => return Err(EINVAL),
+        let (c, mut w, l) = match origin {
+            Origin::Exec(block) => vm::Request::Spawn { child: ep, block_len: block.len() as u32 }.encode(),
+            Origin::Fork(parent) => vm::Request::Fork { child: ep, parent }.encode(),
         };
+        if let Origin::Exec(block) = origin {
+            // The block's words follow the request's two: two in registers,
+            // the rest in PM's IPC buffer.
+            let mut words = [0u64; vm::SPAWN_BLOCK_MAX as usize / 4];
+            let n = vm::spawn_words_of(block, &mut words)?;
+            for (i, &v) in words[..n].iter().enumerate() {
+                match i {
+                    0 | 1 => w[2 + i] = v,
+                    _ => sel4::set_mr(2 + i, v),
+                }
+            }
+        }
         let vspace_slot = self.k.slot().map_err(e)?;
         sel4::set_receive_path(root.cptr(), vspace_slot.0, sel4::CNODE_DEPTH);
         sel4::set_cap(0, CPtr(s.ipc_frame));
@@ -696,35 +743,30 @@ impl<'a> Pm<'a> {
         {
             return Err(fail(self, ENOMEM));
         }
-        let regs = match fork_of {
-            None => UserContext { rip: reply.status as u64, rdi: ep.0 as u64, rflags: 0x202, ..Default::default() },
-            Some(parent) => {
-                let ptcb = self.sys.procs.by_ep(parent).map(|p| p.caps.tcb).unwrap_or(0);
-                let Ok(mut regs) = Tcb::from_bits(ptcb).read_registers(false) else { return Err(fail(self, ENOMEM)) };
-                // The parent sits in its Call to PM; the child resumes just
-                // after that `syscall` instruction with a reply of 0.
-                regs.rip += 2;
-                regs.rsi = MessageInfo::new(0, 0, 0, 4).0;
-                regs.rdi = 0;
-                regs.r10 = 0;
-                regs.r8 = 0;
-                regs.r9 = 0;
-                regs.r15 = 0;
-                regs
-            }
+        // The thread of a process made for an exec waits, configured.
+        let Some(parent) = fork_of else {
+            let at = u32::try_from(reply.status).ok().filter(|&a| a as u64 == vm::SPAWN_BLOCK_AT);
+            return at.map(|a| (vspace_slot.0, a)).ok_or_else(|| fail(self, EINVAL));
         };
+        let ptcb = self.sys.procs.by_ep(parent).map(|p| p.caps.tcb).unwrap_or(0);
+        let Ok(mut regs) = Tcb::from_bits(ptcb).read_registers(false) else { return Err(fail(self, ENOMEM)) };
+        // The parent sits in its Call to PM; the child resumes just after
+        // that `syscall` instruction with a reply of 0.
+        regs.rip += 2;
+        regs.rsi = MessageInfo::new(0, 0, 0, 4).0;
+        regs.rdi = 0;
+        regs.r10 = 0;
+        regs.r8 = 0;
+        regs.r9 = 0;
+        regs.r15 = 0;
         // VFS learns of the child before it runs, so that its first file
         // call finds the descriptors it inherits.
-        if let Some(parent) = fork_of {
-            self.tell_vfs(vfs::Request::ProcFork { parent, child: ep }, ep);
-        }
+        self.tell_vfs(vfs::Request::ProcFork { parent, child: ep }, ep);
         if tcb.write_registers(true, &regs).is_err() {
-            if fork_of.is_some() {
-                self.tell_vfs(vfs::Request::ProcExit { who: ep }, ep);
-            }
+            self.tell_vfs(vfs::Request::ProcExit { who: ep }, ep);
             return Err(fail(self, ENOMEM));
         }
-        Ok(vspace_slot.0)
+        Ok((vspace_slot.0, 0))
     }
 
     /// Hands a server's VSpace to VM, so the server can map memory from VM.

@@ -52,7 +52,7 @@ pub fn allowed(who: Endpoint, r: &Request) -> Result<(), Errno> {
     let ok = match r {
         Request::SrvReady => server,
         Request::Shutdown { .. } => who == INIT,
-        Request::Fork | Request::Spawn { .. } | Request::Exit { .. } | Request::Exec { .. } => !server,
+        Request::Fork | Request::Exit { .. } | Request::Exec { .. } => !server,
         Request::Kill { .. }
         | Request::SigAction { .. }
         | Request::SigProcMask { .. }
@@ -150,7 +150,7 @@ mod tests {
         let shutdown = raw(Request::Shutdown { passed: 1, failed: 0 });
         assert_eq!(decide(VM.badge(), EVENTS, &shutdown, &t), Decision::Answer(Reply::err(EPERM)));
         assert!(matches!(decide(INIT.badge(), EVENTS, &shutdown, &t), Decision::Do(..)));
-        for r in [Request::Fork, Request::Spawn { image: 0 }, Request::Exit { code: 0 }] {
+        for r in [Request::Fork, Request::Exit { code: 0 }] {
             assert_eq!(decide(FS.badge(), EVENTS, &raw(r), &t), Decision::Answer(Reply::err(EPERM)), "{:?}", r);
             assert_eq!(decide(INIT.badge(), EVENTS, &raw(r), &t), Decision::Do(INIT, r));
         }

@@ -12,7 +12,7 @@
 //! | `EXIT` 0x103 | code (a byte) | | | | none |
 //! | `WAIT` 0x104 | pid: -1 any child, 0 the caller's group, < -1 group -pid, > 0 that child | options ⊆ `WNOHANG` 1, `WUNTRACED` 2, `WCONTINUED` 8 | | | pid (0: `WNOHANG` and nothing to report); MR1 the wait status |
 //! | `FORK` 0x105 | | | | | the child's pid (0 in the child) |
-//! | `SPAWN` 0x106 | image | | | | the child's pid |
+//! | 0x106 | (SPAWN of a boot image, retired: init and every program come from the file system) | | | | `ENOSYS` |
 //! | `GETSYSINFO` 0x107 | | | | | the TSC's frequency in MHz |
 //! | `EXEC` 0x108 | the argument block's address ([`crate::exec`]) | its bytes | | | none on success: the new program starts |
 //! | `KILL` 0x109 | pid: > 0 that process, 0 the caller's group, -1 every process it may signal, < -1 group -pid | signal 0..=31 (0: only check) | | | 0 |
@@ -55,7 +55,6 @@ pub const GETPPID: u64 = BASE + 2;
 pub const EXIT: u64 = BASE + 3;
 pub const WAIT: u64 = BASE + 4;
 pub const FORK: u64 = BASE + 5;
-pub const SPAWN: u64 = BASE + 6;
 /// System information: status = the TSC's frequency in MHz, so a process
 /// can turn `rdtsc` readings into time.
 pub const GETSYSINFO: u64 = BASE + 7;
@@ -92,7 +91,6 @@ pub const CALLS: &[u64] = &[
     EXIT,
     WAIT,
     FORK,
-    SPAWN,
     GETSYSINFO,
     EXEC,
     KILL,
@@ -129,9 +127,6 @@ pub const SIGACTION_QUERY: u64 = 1 << 16;
 /// SIGALTSTACK's MR0 value for "only tell me the current stack".
 pub const ALTSTACK_QUERY: u64 = 0x100;
 
-/// Largest image number a SPAWN may name (image ids are small indexes;
-/// VM answers `EINVAL` for one it does not have).
-pub const MAX_IMAGE: u64 = u32::MAX as u64;
 /// Largest test count SHUTDOWN carries, so PM's tally cannot overflow.
 pub const MAX_TALLY: u64 = u32::MAX as u64;
 /// `(uid_t)-1` means "unchanged" to some calls, so it is no uid.
@@ -161,9 +156,6 @@ pub enum Request {
         options: u64,
     },
     Fork,
-    Spawn {
-        image: u64,
-    },
     GetSysInfo,
     /// The argument block's address and bytes.
     Exec {
@@ -307,10 +299,6 @@ impl Request {
                 Request::Wait { pid: pid as i64, options: bits_of(r.words[1], WAIT_OPTIONS)? }
             }
             FORK => Request::Fork,
-            SPAWN => {
-                need_words(r, 1)?;
-                Request::Spawn { image: at_most(r.words[0], MAX_IMAGE)? }
-            }
             GETSYSINFO => Request::GetSysInfo,
             EXEC => {
                 need_words(r, 2)?;
@@ -384,7 +372,6 @@ impl Request {
             Request::Exit { code } => (EXIT, [code as u64, 0, 0, 0], 1),
             Request::Wait { pid, options } => (WAIT, [pid as u64, options, 0, 0], 2),
             Request::Fork => (FORK, [0; 4], 0),
-            Request::Spawn { image } => (SPAWN, [image, 0, 0, 0], 1),
             Request::GetSysInfo => (GETSYSINFO, [0; 4], 0),
             Request::Exec { block, len } => (EXEC, [block as u64, len as u64, 0, 0], 2),
             Request::Kill { pid, sig } => (KILL, [pid_word(pid), sig.map_or(0, |s| s.number() as u64), 0, 0], 2),
@@ -484,7 +471,6 @@ mod tests {
             Request::Wait { pid: 0, options: WUNTRACED | WCONTINUED },
             Request::Wait { pid: -42, options: 0 },
             Request::Fork,
-            Request::Spawn { image: 3 },
             Request::GetSysInfo,
             Request::Exec { block: 0x7000_0000, len: 64 },
             Request::Kill { pid: -1, sig: Some(SIGTERM) },
@@ -521,7 +507,8 @@ mod tests {
         assert_eq!(Request::decode(&raw(EXIT, [0; 4], 0)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(WAIT, [1, 4, 0, 0], 2)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(GETPID, [0; 4], 9)), Ok(Request::GetPid));
-        assert_eq!(Request::decode(&raw(SPAWN, [0; 4], 99)), Err(EINVAL));
+        // SPAWN of a boot image (0x106) is gone: programs come from files.
+        assert_eq!(Request::decode(&raw(BASE + 6, [0; 4], 1)), Err(ENOSYS));
         assert_eq!(Request::decode(&raw(0x1ff, [0; 4], 0)), Err(ENOSYS));
         assert_eq!(Request::decode(&raw(BASE + 0x19, [0; 4], 0)), Err(ENOSYS));
     }
@@ -548,7 +535,6 @@ mod tests {
         assert_eq!(Request::decode(&raw(WAIT, [i32::MIN as i64 as u64, 0, 0, 0], 2)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(WAIT, [(-5i64) as u64, 0, 0, 0], 2)), Ok(Request::Wait { pid: -5, options: 0 }));
         assert_eq!(Request::decode(&raw(WAIT, [5, 1 << 32 | WNOHANG, 0, 0], 2)), Err(EINVAL));
-        assert_eq!(Request::decode(&raw(SPAWN, [1 << 32, 0, 0, 0], 1)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(SHUTDOWN, [1, 1 << 32, 0, 0], 2)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(SHUTDOWN, [MAX_TALLY, 0, 0, 0], 2)), Ok(Request::Shutdown { passed: MAX_TALLY, failed: 0 }));
     }

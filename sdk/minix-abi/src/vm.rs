@@ -7,13 +7,58 @@ use crate::message::{need_words, RawRequest};
 use crate::word::{at_most, bits_of, endpoint_of, u32_of, u8_of};
 
 pub const BASE: u64 = 0x300;
-/// PM: build the address space of a new process from a boot image.
-/// Cap: the process's IPC buffer frame. Reply: status = entry point, cap =
-/// the new VSpace.
+/// PM: build the address space of a new process that holds nothing but
+/// its IPC buffer, the clock page and one page with an exec argument
+/// block ([`crate::exec`]): w0 the process, w1 the block's bytes (at most
+/// [`SPAWN_BLOCK_MAX`]), then the block, 4 bytes a word (little-endian,
+/// in the word's low 32 bits, so the same on a 32-bit port). PM then has
+/// the process exec that block, as any exec goes: init at boot, from the
+/// file system. Cap: the process's IPC buffer frame. Reply: status = the
+/// block's address ([`SPAWN_BLOCK_AT`]), cap = the new VSpace.
 pub const SPAWN: u64 = BASE + 1;
 /// PM: give a new process a copy-on-write copy of its parent's memory.
 /// Cap: the child's IPC buffer frame. Reply: cap = the child's VSpace.
 pub const FORK: u64 = BASE + 2;
+/// Most bytes of a SPAWN's argument block (it fills at most 66 words of
+/// the message).
+pub const SPAWN_BLOCK_MAX: u64 = 256;
+/// Where SPAWN puts the argument block: the page below the top of the
+/// stack an exec builds (the exec replaces it with the rest).
+pub const SPAWN_BLOCK_AT: u64 = crate::exec::STACK_TOP as u64 - 4096;
+/// Message words a SPAWN of a `len`-byte block needs.
+pub const fn spawn_words(len: u64) -> u64 {
+    2 + len.div_ceil(4)
+}
+
+/// A SPAWN's argument block from its words past the first two (`words`:
+/// the message's words 2 onwards, as many as `spawn_words(len) - 2`):
+/// `EINVAL` for a word with bits above 32 or too few words.
+pub fn spawn_block(words: &[u64], len: u64, out: &mut [u8; SPAWN_BLOCK_MAX as usize]) -> Result<usize, Errno> {
+    let len = at_most(len, SPAWN_BLOCK_MAX)? as usize;
+    let need = len.div_ceil(4);
+    if words.len() < need {
+        return Err(EINVAL);
+    }
+    for (i, w) in words[..need].iter().enumerate() {
+        let bytes = u32_of(*w)?.to_le_bytes();
+        let n = (len - 4 * i).min(4);
+        out[4 * i..4 * i + n].copy_from_slice(&bytes[..n]);
+    }
+    Ok(len)
+}
+
+/// The words (past the first two) that carry `block` in a SPAWN.
+pub fn spawn_words_of(block: &[u8], out: &mut [u64; SPAWN_BLOCK_MAX as usize / 4]) -> Result<usize, Errno> {
+    if block.len() as u64 > SPAWN_BLOCK_MAX {
+        return Err(crate::errno::E2BIG);
+    }
+    for (i, chunk) in block.chunks(4).enumerate() {
+        let mut b = [0u8; 4];
+        b[..chunk.len()].copy_from_slice(chunk);
+        out[i] = u32::from_le_bytes(b) as u64;
+    }
+    Ok(block.len().div_ceil(4))
+}
 /// PM: free everything a process had.
 pub const EXIT: u64 = BASE + 3;
 /// PM: fetch one pending event (a process killed by a fault).
@@ -273,9 +318,11 @@ pub fn check_grant_table(base: u64, entries: u64) -> Result<(), Errno> {
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Request {
+    /// The block's words are read from the message by the server
+    /// ([`spawn_block`]): a request holds the first four words only.
     Spawn {
         child: Endpoint,
-        image: u64,
+        block_len: u32,
     },
     Fork {
         child: Endpoint,
@@ -391,12 +438,12 @@ pub fn vfs_only(call: u64) -> bool {
 
 impl Request {
     /// Decodes a request. Unknown call numbers are `ENOSYS`; too few words
-    /// (or more than four on a call with arguments) and any word out of its
+    /// (or more than four on a call with arguments, SPAWN's block aside:
+    /// exactly its words) and any word out of its
     /// argument's range are `EINVAL`:
     ///
     /// * endpoints (SPAWN, FORK, EXIT, ADOPT, FIX_RANGE's `who`, and the
     ///   granter in a grant word) must be well formed, with no bit above 31;
-    /// * SPAWN's image number at most `pm::MAX_IMAGE`;
     /// * MMAP's `prot` only [`PROT_MASK`] bits, its `flags` only
     ///   [`MAP_KNOWN`] bits and not both SHARED and PRIVATE;
     /// * GRANT_TABLE as [`check_grant_table`] says;
@@ -411,8 +458,12 @@ impl Request {
     pub fn decode(r: &RawRequest) -> Result<Request, Errno> {
         Ok(match r.call {
             SPAWN => {
-                need_words(r, 2)?;
-                Request::Spawn { child: endpoint_of(r.words[0])?, image: at_most(r.words[1], crate::pm::MAX_IMAGE)? }
+                // The one call longer than four words: its block follows.
+                let block_len = at_most(r.words[1], SPAWN_BLOCK_MAX)?;
+                if r.len < 2 || r.len != spawn_words(block_len).max(2) {
+                    return Err(EINVAL);
+                }
+                Request::Spawn { child: endpoint_of(r.words[0])?, block_len: block_len as u32 }
             }
             FORK => {
                 need_words(r, 2)?;
@@ -537,7 +588,8 @@ impl Request {
 
     pub fn encode(&self) -> (u64, [u64; 4], u64) {
         match *self {
-            Request::Spawn { child, image } => (SPAWN, [child.0 as u64, image, 0, 0], 2),
+            // The block's words follow (see `spawn_words_of`).
+            Request::Spawn { child, block_len } => (SPAWN, [child.0 as u64, block_len as u64, 0, 0], spawn_words(block_len as u64)),
             Request::Fork { child, parent } => (FORK, [child.0 as u64, parent.0 as u64, 0, 0], 2),
             Request::Exit { proc_ } => (EXIT, [proc_.0 as u64, 0, 0, 0], 1),
             Request::Events => (EVENTS, [0; 4], 0),
@@ -580,7 +632,8 @@ mod tests {
     fn round_trip_and_errors() {
         let c = Endpoint::new(5, 2);
         for req in [
-            Request::Spawn { child: c, image: 1 },
+            Request::Spawn { child: c, block_len: 0 },
+            Request::Spawn { child: c, block_len: 7 },
             Request::Fork { child: c, parent: Endpoint::new(4, 1) },
             Request::Exit { proc_: c },
             Request::Events,
@@ -695,12 +748,32 @@ mod tests {
     }
 
     #[test]
+    fn spawn_block_round_trip() {
+        let block: [u8; 11] = *b"Xarg\x01\x00\x00\x00abc";
+        let mut words = [0u64; SPAWN_BLOCK_MAX as usize / 4];
+        let n = spawn_words_of(&block, &mut words).unwrap();
+        assert_eq!(n as u64, spawn_words(11) - 2);
+        let mut out = [0u8; SPAWN_BLOCK_MAX as usize];
+        assert_eq!(spawn_block(&words[..n], 11, &mut out), Ok(11));
+        assert_eq!(&out[..11], &block);
+        assert_eq!(spawn_block(&words[..n - 1], 11, &mut out), Err(EINVAL));
+        words[0] |= 1 << 32;
+        assert_eq!(spawn_block(&words[..n], 11, &mut out), Err(EINVAL));
+        assert_eq!(spawn_block(&[], SPAWN_BLOCK_MAX + 1, &mut out), Err(EINVAL));
+        assert_eq!(spawn_words_of(&[0; SPAWN_BLOCK_MAX as usize + 1], &mut words), Err(crate::errno::E2BIG));
+    }
+
+    #[test]
     fn endpoint_and_grant_words_checked() {
         let c = Endpoint::new(5, 2);
         // An endpoint with bits above 31 once narrowed to a valid one.
         assert_eq!(Request::decode(&raw(EXIT, [c.0 as u64 | 1 << 32, 0, 0, 0], 1)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(FORK, [c.0 as u64, c.fault_badge(), 0, 0], 2)), Err(EINVAL));
-        assert_eq!(Request::decode(&raw(SPAWN, [c.0 as u64, 1 << 32, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SPAWN, [c.0 as u64 | 1 << 32, 0, 0, 0], 2)), Err(EINVAL));
+        // The block's length bounds it and needs its words.
+        assert_eq!(Request::decode(&raw(SPAWN, [c.0 as u64, SPAWN_BLOCK_MAX + 1, 0, 0], 70)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SPAWN, [c.0 as u64, 9, 0, 0], 4)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SPAWN, [c.0 as u64, 9, 0, 0], 5)), Ok(Request::Spawn { child: c, block_len: 9 }));
         let bad_granter = grant_word(Endpoint(5), 1); // generation 0
         assert_eq!(Request::decode(&raw(SAFECOPY_FROM, [bad_granter, 0, 0, 1], 4)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(SAFEMEMSET, [bad_granter, 0, 0, 1], 4)), Err(EINVAL));

@@ -9,7 +9,6 @@ mod exec;
 mod files;
 mod frames;
 mod heap;
-mod images;
 mod paging;
 mod res;
 mod uspace;
@@ -195,6 +194,27 @@ impl Vm {
         }
         // The calls that may wait for a page-in answer later, or not here.
         match r {
+            Request::Spawn { child, block_len } => {
+                // The block's words are message words 2 onwards: the first
+                // two came in registers, the rest are in the IPC buffer,
+                // read before any kernel call of VM's own overwrites it.
+                let mut words = [0u64; vm::SPAWN_BLOCK_MAX as usize / 4];
+                let n = (vm::spawn_words(block_len as u64) - 2) as usize;
+                for (i, w) in words[..n].iter_mut().enumerate() {
+                    *w = if i < 2 { msg.mrs[2 + i] } else { sel4::get_mr(2 + i) };
+                }
+                let mut block = [0u8; vm::SPAWN_BLOCK_MAX as usize];
+                let r = vm::spawn_block(&words[..n], block_len as u64, &mut block)
+                    .and_then(|len| self.spawn(child, &block[..len], has_cap))
+                    .map(|cap| (Reply::ok(vm::SPAWN_BLOCK_AT), Some(cap)));
+                if r.is_err() && has_cap {
+                    let _ = SELF_CNODE.delete(cs::RECV_SLOT, sel4::CNODE_DEPTH);
+                }
+                return match r {
+                    Ok((reply, cap)) => (Some(reply), cap),
+                    Err(e) => (Some(Reply::err(e)), None),
+                };
+            }
             Request::Pager { done, bytes, holes } => return (self.pager(done, bytes, holes), None),
             Request::FixRange { who: t, addr, len, write } => {
                 if let Err(e) = policy::fix_range_target(self.procs.get(&t.0).map(|p| p.dead)) {
@@ -217,7 +237,7 @@ impl Vm {
                 self.cache_trunc(ino, size);
                 Ok((Reply::ok(0), None))
             }
-            Request::Spawn { child, image } => self.spawn(child, image, has_cap).map(|(entry, cap)| (Reply::ok(entry), Some(cap))),
+            Request::Spawn { .. } => Err(EINVAL),
             Request::Fork { child, parent } => self.fork(child, parent, has_cap).map(|cap| (Reply::ok(0), Some(cap))),
             Request::Exit { proc_ } => {
                 self.exit(proc_);
@@ -336,11 +356,14 @@ impl Vm {
         vs.install(&mut self.frames, &m, Some(ipc_cap))
     }
 
-    fn spawn(&mut self, child: Endpoint, image: u64, has_cap: bool) -> Result<(u64, u64), Errno> {
+    /// A new process's memory with nothing in it but its IPC buffer, the
+    /// clock page and `block` (an exec argument block) at
+    /// `vm::SPAWN_BLOCK_AT`: PM then has it exec that block, a program
+    /// from the file system (VM holds no programs of its own).
+    fn spawn(&mut self, child: Endpoint, block: &[u8], has_cap: bool) -> Result<u64, Errno> {
         if self.procs.contains_key(&child.0) {
             return Err(EINVAL);
         }
-        let bytes = images::image(image)?;
         let ipc_cap = self.take_received_cap(has_cap)?;
         let mut vs = match self.new_vspace() {
             Ok(v) => v,
@@ -350,12 +373,11 @@ impl Vm {
             }
         };
         let mut space = AddressSpace::new();
-        let loaded = self.load(&mut space, &mut vs, bytes).and_then(|entry| self.map_ipc(&mut space, &mut vs, ipc_cap).map(|_| entry));
-        match loaded {
-            Ok(entry) => {
+        match self.map_ipc(&mut space, &mut vs, ipc_cap).and_then(|_| self.place_block(&mut space, &mut vs, block)) {
+            Ok(()) => {
                 let cap = vs.cap;
                 self.procs.insert(child.0, Proc { space, vs, ipc_cap, dead: false, tlb: Tlb::new(), grants: None, server: false });
-                Ok((entry, cap))
+                Ok(cap)
             }
             Err(e) => {
                 self.discard(space, vs, ipc_cap);
@@ -364,34 +386,17 @@ impl Vm {
         }
     }
 
-    /// Builds the image's regions: file bytes are copied in now, the rest
-    /// (bss, heap) is demand-zero. Returns the entry point.
-    fn load(&mut self, space: &mut AddressSpace, vs: &mut UserVSpace, image: &[u8]) -> Result<u64, Errno> {
-        let elf = images::parse(image)?;
-        for seg in elf.segments() {
-            let (start, end) = (seg.page_start(), seg.page_end());
-            let mut prot = Prot::READ;
-            if seg.writable {
-                prot = prot.union(Prot::WRITE);
-            }
-            if seg.executable {
-                prot = prot.union(Prot::EXEC);
-            }
-            let (_, rel) = space.mmap_anon(start, end - start, prot, true, &mut self.frames)?;
-            self.apply(vs, rel);
-            // The pages with file bytes come first; the rest stay demand-zero.
-            let mut page = start;
-            while let Some((offset, src)) = seg.file_bytes_in_page(page) {
-                let FaultOutcome::Map(m) = space.handle_fault(page, false, &mut self.frames) else { return Err(ENOMEM) };
-                let id = m.frame.pool().ok_or(ENOMEM)?;
-                let at = Sel4Frames::offset(id) + offset as u64;
-                self.frames.bytes_mut(at, src.len()).ok_or(ENOMEM)?.copy_from_slice(src);
-                vs.install(&mut self.frames, &m, None)?;
-                page += PAGE_SIZE as u64;
-            }
-        }
-        space.init_brk(elf.top())?;
-        Ok(elf.entry)
+    /// One private page at `vm::SPAWN_BLOCK_AT` holding `block` (at most
+    /// a page), the rest zero.
+    fn place_block(&mut self, space: &mut AddressSpace, vs: &mut UserVSpace, block: &[u8]) -> Result<(), Errno> {
+        let at = vm::SPAWN_BLOCK_AT;
+        let (_, rel) = space.mmap_anon(at, PAGE_SIZE as u64, Prot::RW, true, &mut self.frames)?;
+        self.apply(vs, rel);
+        let FaultOutcome::Map(m) = space.handle_fault(at, true, &mut self.frames) else { return Err(ENOMEM) };
+        let id = m.frame.pool().ok_or(ENOMEM)?;
+        let bytes = self.frames.bytes_mut(Sel4Frames::offset(id), block.len()).ok_or(ENOMEM)?;
+        bytes.copy_from_slice(block);
+        vs.install(&mut self.frames, &m, None)
     }
 
     fn fork(&mut self, child: Endpoint, parent: Endpoint, has_cap: bool) -> Result<u64, Errno> {
