@@ -52,10 +52,34 @@ mod glue {
 
     sel4_root_task::declare_main!("init", main);
 
+    /// Read-only bytes that make the program's file-backed, never-written
+    /// pages many (512 KiB, 128 pages), so that
+    /// exec.text_shared_with_the_page_cache can tell frames shared with
+    /// the page cache from copies. Not zero, or they would be bss.
+    static READ_ONLY: [u8; 512 * 1024] = [0x5a; 512 * 1024];
+
+    /// Touches every page of `READ_ONLY`, says so with one byte on
+    /// descriptor 1 (`h`, or `?` if the bytes are not the file's), then
+    /// stays until descriptor 0 ends.
+    fn hold() {
+        use mxrt::fs::{read, write, Fd};
+        let sum = (0..READ_ONLY.len()).step_by(4096).fold(0u64, |s, i| {
+            // SAFETY: i is inside READ_ONLY, a static of bytes.
+            s + unsafe { core::ptr::read_volatile(READ_ONLY.as_ptr().add(i)) } as u64
+        });
+        let _ = write(Fd(1), if sum == 0x5a * (READ_ONLY.len() as u64 / 4096) { b"h" } else { b"?" });
+        let mut b = [0u8; 64];
+        while matches!(read(Fd(0), &mut b), Ok(n) if n > 0) {}
+    }
+
     fn main(arg: u64) -> ! {
-        // A copy of this image spawned by a test (SPAWN image 0) is not the
-        // first process: it only shows that spawn works, and exits at once.
+        // A copy of this program exec'd by a test is not the first
+        // process: it exits at once, or with `hold` serves
+        // exec.text_shared_with_the_page_cache.
         if arg != minix_abi::endpoint::INIT.0 as u64 {
+            if mxrt::args::arg(1) == Some(b"hold") {
+                hold();
+            }
             mxrt::posix::exit(0)
         }
         let mut h = Harness::default();

@@ -25,6 +25,7 @@ pub const TESTS: &[Test] = &[
     Test { name: "exec.100k_arguments_and_e2big", run: |_| big_arguments() },
     Test { name: "exec.errors_leave_the_caller_as_it_was", run: |_| errors_leave_caller() },
     Test { name: "exec.hostile_programs_enoexec", run: |_| hostile_programs() },
+    Test { name: "exec.text_shared_with_the_page_cache", run: |_| text_shared() },
 ];
 
 /// Forks a child that makes `out` (a pipe's write end) its descriptor 1,
@@ -242,4 +243,79 @@ fn hostile_programs() -> R {
     // The system carries on: a good program still runs.
     let (_, status) = run_probe(b"/bin/probe", &[b"probe", b"exit", b"7"], &[], || {})?;
     ensure(pm::wexitstatus(status) == 7, "exec no longer works")
+}
+
+/// A copy of /sbin/init run with `hold` (see its `main`): it touches
+/// every page of its read-only data, writes one byte to descriptor 1, then reads descriptor
+/// 0 until end of file. Returns its pid, the write end of its input and
+/// the read end of its output.
+fn start_holder() -> Result<(u32, Fd, Fd), &'static str> {
+    let (in_r, in_w) = ok(fs::pipe(0), "pipe")?;
+    let (out_r, out_w) = ok(fs::pipe(0), "pipe")?;
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        let _ = fs::dup2(in_r, Fd(0));
+        let _ = fs::dup2(out_w, Fd(1));
+        for fd in [in_r, in_w, out_r, out_w] {
+            if fd.0 > 1 {
+                let _ = fs::close(fd);
+            }
+        }
+        let e = execve(b"/sbin/init", &[b"init", b"hold"], &[]);
+        posix::exit(100u8.saturating_add(e.0 as u8));
+    }
+    let _ = fs::close(in_r);
+    let _ = fs::close(out_w);
+    let mut b = [0u8; 1];
+    ensure(ok(fs::read(out_r, &mut b), "read the holder's byte")? == 1, "the holder did not start")?;
+    ensure(b[0] == b'h', "the holder read other bytes than its file's")?;
+    Ok((pid, in_w, out_r))
+}
+
+/// Pages of /sbin/init's read-only loadable segments (text and read-only
+/// data: the pages exec maps from the page cache), from its program
+/// headers.
+fn init_read_only_pages() -> Result<u64, &'static str> {
+    let fd = ok(fs::open(b"/sbin/init", O_RDONLY, 0), "open /sbin/init")?;
+    let mut head = vec![0u8; 4096];
+    let n = ok(fs::read(fd, &mut head), "read /sbin/init")?;
+    let _ = fs::close(fd);
+    let word = |at: usize, len: usize| head.get(at..at + len).map(|b| b.iter().rev().fold(0u64, |v, &x| v << 8 | x as u64));
+    let (phoff, phnum) = (word(32, 8).ok_or("short")? as usize, word(56, 2).ok_or("short")? as usize);
+    let mut pages = 0;
+    for i in 0..phnum {
+        let ph = phoff + 56 * i;
+        ensure(ph + 56 <= n, "program headers past the first page")?;
+        // PT_LOAD without PF_W.
+        if word(ph, 4) == Some(1) && word(ph + 4, 4).is_some_and(|f| f & 2 == 0) {
+            pages += word(ph + 32, 8).ok_or("short")?.div_ceil(4096);
+        }
+    }
+    Ok(pages)
+}
+
+/// Two copies of /sbin/init at once, each with all its read-only pages
+/// touched: the second costs VM fewer frames than those pages number,
+/// because they map the page cache's frames (which the first brought
+/// in) rather than copies.
+fn text_shared() -> R {
+    let shared = init_read_only_pages()?;
+    ensure(shared >= 128, "/sbin/init has too few read-only pages to tell sharing from copying")?;
+    let free = || posix::vm_info().map(|i| i.0).map_err(|_| "vm_info");
+    let f0 = free()?;
+    let a = start_holder()?;
+    let f1 = free()?;
+    let b = start_holder();
+    let f2 = free()?;
+    let mut statuses = vec![];
+    for (pid, w, r) in [Ok(a), b].into_iter().flatten() {
+        let _ = fs::close(w);
+        let _ = fs::close(r);
+        statuses.push(ok(posix::waitpid(pid as i64, 0), "waitpid")?.1);
+    }
+    ensure(statuses.len() == 2, "the second holder did not start")?;
+    ensure(statuses.iter().all(|&s| s == 0), "a holder did not exit 0")?;
+    let (first, second) = (f0.saturating_sub(f1), f1.saturating_sub(f2));
+    sel4_root_task::println!("  /sbin/init: {} read-only pages; frames taken by the first copy {}, the second {}", shared, first, second);
+    ensure(second < shared / 4, "the second exec took a frame for a quarter of its read-only pages or more: they were copied")
 }
