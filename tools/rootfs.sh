@@ -8,6 +8,7 @@
 # the same, the disk smaller):
 #   /sbin/init   init, the first process (PM execs it at boot); the bench
 #                build's init runs the benchmarks instead of the tests
+#   /bin/mtest   the in-guest suite, a group a run (init runs each group)
 #   /bin/probe   the exec tests' program; /bin/exit0, exec_small's
 # Each build (plain, bench, crash) has its own target directory DIR
 # (target, target/bench, target/crash) and writes there:
@@ -39,6 +40,7 @@ PROGS="$DIR/programs-stage"
 rm -rf "$PROGS"
 mkdir -p "$PROGS/bin" "$PROGS/sbin"
 strip -o "$PROGS/sbin/init" "$DIR/x86_64-unknown-none/release/init"
+strip -o "$PROGS/bin/mtest" "$DIR/x86_64-unknown-none/release/mtest"
 for p in "${PROGRAMS[@]}"; do
     strip -o "$PROGS/bin/$p" "target/x86_64-unknown-none/release/$p"
 done

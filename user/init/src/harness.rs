@@ -41,6 +41,11 @@ impl Harness {
     pub fn run_all(&mut self, suites: &[&[Test]]) {
         let total: usize = suites.iter().map(|s| s.len()).sum();
         println!("tests registered: {}", total);
+        self.run(suites);
+    }
+
+    /// Runs every suite (the caller said how many tests there are).
+    pub fn run(&mut self, suites: &[&[Test]]) {
         let mut ctx = Ctx { grants: mxrt::grants::Grants::new() };
         for suite in suites {
             for t in suite.iter() {
@@ -51,11 +56,26 @@ impl Harness {
     }
 }
 
+/// The running process's endpoint (the word PM starts it with), for
+/// tests that name themselves: init's, or `/bin/mtest`'s once it set it.
+static SELF: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(minix_abi::endpoint::INIT.0);
+
+pub fn set_self(ep: u64) {
+    SELF.store(ep as u32, core::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn self_ep() -> minix_abi::endpoint::Endpoint {
+    minix_abi::endpoint::Endpoint(SELF.load(core::sync::atomic::Ordering::Relaxed))
+}
+
 /// xorshift64*, for the randomised tests: deterministic from its seed, so
 /// a failure repeats exactly.
 pub struct Rng(pub u64);
 
 impl Rng {
+    // The generator's next number, not an iterator's next item: it never
+    // ends, and the suites call it as `next` throughout.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;

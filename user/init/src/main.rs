@@ -1,54 +1,16 @@
 // SPDX-License-Identifier: BSD-2-Clause
-//! init: the first user process. It runs the in-guest test suite, one line
+//! init, `/sbin/init`: the first user process. It runs the in-guest test
+//! suite, each group in a child that execs `/bin/mtest <group>`, one line
 //! per test, and hands the tally to PM, which prints the summary and ends
 //! the boot. With the `bench` feature it runs the benchmarks instead.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
-mod bench;
-#[cfg(target_os = "none")]
-mod disk_suite;
-#[cfg(target_os = "none")]
-mod harness;
-#[cfg(target_os = "none")]
-mod tests_blk;
-#[cfg(target_os = "none")]
-mod tests_clock;
-#[cfg(target_os = "none")]
-mod tests_exec;
-#[cfg(target_os = "none")]
-mod tests_exhaust;
-#[cfg(target_os = "none")]
-mod tests_file_hostile;
-#[cfg(target_os = "none")]
-mod tests_fs;
-#[cfg(target_os = "none")]
-mod tests_fuzz;
-#[cfg(target_os = "none")]
-mod tests_grant;
-#[cfg(target_os = "none")]
-mod tests_hostile;
-#[cfg(target_os = "none")]
-mod tests_memory;
-#[cfg(target_os = "none")]
-mod tests_mmap;
-#[cfg(target_os = "none")]
-mod tests_posix_edges;
-#[cfg(target_os = "none")]
-mod tests_proc;
-#[cfg(target_os = "none")]
-mod tests_signals;
-#[cfg(target_os = "none")]
-mod tests_soak;
-#[cfg(target_os = "none")]
-mod tests_vfs_limits;
-#[cfg(target_os = "none")]
-mod tests_vm;
-
-#[cfg(target_os = "none")]
 mod glue {
-    use crate::harness::Harness;
+    use init::harness::Harness;
+    use init::suite::{self, GROUPS};
     use minix_abi::{cspace, pm};
+    use mxrt::posix;
 
     sel4_root_task::declare_main!("init", main);
 
@@ -84,35 +46,75 @@ mod glue {
         }
         let mut h = Harness::default();
         if cfg!(feature = "bench") {
-            crate::bench::run();
-        } else if let Some(phase) = crate::disk_suite::phase() {
-            crate::disk_suite::count_boot();
+            init::bench::run();
+        } else if let Some(phase) = init::disk_suite::phase() {
+            init::disk_suite::count_boot();
             h.run_all(&[phase]);
         } else {
-            crate::disk_suite::count_boot();
-            h.run_all(&[
-                crate::tests_proc::TESTS,
-                crate::tests_vm::TESTS,
-                crate::tests_grant::TESTS,
-                crate::tests_hostile::TESTS,
-                crate::tests_fs::TESTS,
-                crate::tests_posix_edges::TESTS,
-                crate::tests_exec::TESTS,
-                crate::tests_signals::TESTS,
-                crate::tests_mmap::TESTS,
-                crate::tests_file_hostile::TESTS,
-                crate::tests_blk::registered(),
-                crate::tests_clock::TESTS,
-                crate::tests_exhaust::TESTS,
-                crate::tests_vfs_limits::TESTS,
-                crate::tests_memory::TESTS,
-                crate::tests_fuzz::TESTS,
-                crate::tests_soak::TESTS,
-            ]);
+            init::disk_suite::count_boot();
+            let blk = init::tests_blk::registered();
+            let total: usize = GROUPS.iter().map(|g| g.tests.map_or(blk.len(), |t| t.len())).sum();
+            sel4_root_task::println!("tests registered: {}", total);
+            for g in GROUPS {
+                match g.tests {
+                    None => h.run(&[blk]),
+                    Some(tests) => run_group(&mut h, g.name, tests.len() as u64),
+                }
+                reap_orphans();
+            }
         }
         let (c, w, l) = pm::Request::Shutdown { passed: h.passed, failed: h.failed }.encode();
         mxrt::ipc::sendrec(cspace::PM_EP, c, w, l);
         mxrt::posix::exit(0)
+    }
+
+    /// Runs one group in a child that execs `/bin/mtest <name>` and counts
+    /// what it reports: its exit code is the number that failed. A child
+    /// that could not run the group, or died, fails all `count` tests
+    /// (their lines are missing too, which qemu/test.sh reports).
+    fn run_group(h: &mut Harness, name: &str, count: u64) {
+        let pid = match posix::fork() {
+            Ok(0) => {
+                let e = mxrt::args::execve(b"/bin/mtest", &[b"mtest", name.as_bytes()], &[]);
+                sel4_root_task::println!("init: exec of /bin/mtest {} failed: {:?}", name, e);
+                posix::exit(suite::NO_SUCH_GROUP)
+            }
+            Ok(pid) => pid,
+            Err(e) => {
+                sel4_root_task::println!("init: no fork for group {}: {:?}", name, e);
+                h.failed += count;
+                return;
+            }
+        };
+        // As an init does: reap every child that ends (the group's, and
+        // the tests' processes that outlived their parents and came to
+        // init) until the group's own.
+        let ended = loop {
+            match posix::waitpid(-1, 0) {
+                Ok((p, status)) if p == pid => break Ok(status),
+                Ok(_) => {}
+                Err(e) => break Err(e),
+            }
+        };
+        let failed = match ended {
+            Ok(status) if pm::wifexited(status) && (pm::wexitstatus(status) as u64) <= suite::MAX_FAILED => pm::wexitstatus(status) as u64,
+            other => {
+                sel4_root_task::println!("init: group {} ended without its tally ({:?})", name, other);
+                count
+            }
+        };
+        h.failed += failed.min(count);
+        h.passed += count - failed.min(count);
+    }
+
+    /// Reaps the children of the groups' tests that outlived their parents
+    /// and came to init, so that none holds a slot of PM's table.
+    fn reap_orphans() {
+        while let Ok((pid, _)) = posix::waitpid(-1, pm::WNOHANG) {
+            if pid == 0 {
+                break;
+            }
+        }
     }
 }
 

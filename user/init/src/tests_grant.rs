@@ -21,7 +21,7 @@ fn exercise(grant: GrantId, len: u64, delta: u8) -> Result<(), Errno> {
 }
 
 fn me() -> Endpoint {
-    Endpoint(minix_abi::endpoint::INIT.0)
+    crate::harness::self_ep()
 }
 
 fn fresh_page() -> Result<posix::Mapping, &'static str> {

@@ -7,7 +7,7 @@ use crate::harness::{ensure, Test};
 use minix_abi::common::PING;
 use minix_abi::cspace::addr::IPC_BUFFER;
 use minix_abi::cspace::{PM_EP, VFS_EP, VM_EP};
-use minix_abi::endpoint::{INIT, PM, VFS, VM};
+use minix_abi::endpoint::{PM, VFS, VM};
 use minix_abi::errno::{EFAULT, EINVAL, ENOSYS, EPERM};
 use minix_abi::vm::{MAP_ANON, MAP_PRIVATE, PROT_READ, PROT_WRITE};
 use minix_abi::{pm, vm};
@@ -96,7 +96,10 @@ fn fix_range_not_vfs() -> Result<(), &'static str> {
     let base = m.base();
     let before = posix::vm_info().map_err(|_| "vm_info")?.2;
     for (addr, len, write) in [(base, 4 * 4096, true), (base, 4096, false), (base, 0, false), (0, 4096, true)] {
-        ensure(mxrt::grants::fix_range(INIT, addr, len, write) == Err(EPERM), "FIX_RANGE from init was not EPERM")?;
+        ensure(
+            mxrt::grants::fix_range(crate::harness::self_ep(), addr, len, write) == Err(EPERM),
+            "FIX_RANGE from a process was not EPERM",
+        )?;
     }
     let after = posix::vm_info().map_err(|_| "vm_info")?.2;
     ensure(after == before, "FIX_RANGE from init paged memory in")?;
