@@ -39,6 +39,10 @@ if [[ -n "$TIMEOUT" ]]; then
     QEMU=(timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}")
 fi
 if [[ -n "$LOG" && -n "$KILL_ON" ]]; then
+    # Empty the log first: the background job's redirection may come after
+    # the first look below, which would otherwise see an earlier boot's
+    # lines (and kill this QEMU at once).
+    : > "$LOG"
     "${QEMU[@]}" < /dev/null > "$LOG" 2>&1 &
     pid=$!
     while kill -0 "$pid" 2> /dev/null; do
