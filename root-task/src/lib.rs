@@ -15,6 +15,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod alarm;
+pub mod cputime;
 pub mod credentials;
 pub mod effects;
 pub mod handler_frame;

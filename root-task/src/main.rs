@@ -54,6 +54,8 @@ fn start(bootinfo: u64) -> ! {
     let mut tally = Tally::default();
     selftest::run(&mut k, &mut virt, &mut tally);
     println!("kernel self-tests: {}", tally);
+    // The kernel counts each thread's CPU time from here on (times).
+    sel4::thread_time_start();
     // From here on the root task is PM, at the priority of everything it
     // talks to, so that its replies take the IPC fastpath.
     let pm_prio = minix_abi::system::priority(minix_abi::system::Role::Pm);

@@ -209,6 +209,7 @@ impl<'a> Pm<'a> {
                 Next::Reply(Reply::ok_with(pid as u64, [ppid as u64, 0, 0]))
             }
             Request::GetSysInfo => Next::Reply(Reply::ok(self.tsc_mhz)),
+            Request::Times => Next::Reply(self.times(slot)),
             Request::GetPpid => Next::Reply(Reply::ok(self.sys.procs.get(parent).map_or(0, |p| p.pid) as u64)),
             Request::SrvReady => {
                 println!("boot: {} ready", server_name(who));
@@ -614,6 +615,8 @@ impl<'a> Pm<'a> {
             Some(s) => s,
             None => self.new_spare().map_err(|_| EAGAIN)?,
         };
+        // A recycled TCB's count of CPU time starts again.
+        sel4::thread_time_reset(CPtr(spare.tcb));
         let caps = ProcCaps { tcb: spare.tcb, cnode: spare.cnode, ipc_frame: spare.ipc_frame, vspace: 0, reply: 0 };
         let ep = match self.sys.procs.add_user(parent, caps) {
             Ok(ep) => ep,
@@ -637,6 +640,16 @@ impl<'a> Pm<'a> {
                 Err(e)
             }
         }
+    }
+
+    /// TIMES: the caller's CPU time (its TCB's count) and its waited-for
+    /// children's, in microseconds, each as two 32-bit words.
+    fn times(&self, slot: usize) -> Reply {
+        let Some(p) = self.sys.procs.get(slot) else { return Reply::err(EINVAL) };
+        let hz = self.tsc_mhz.saturating_mul(1_000_000);
+        let own = root_task::cputime::micros(sel4::thread_time(CPtr(p.caps.tcb)), hz);
+        let children = root_task::cputime::micros(p.cpu.children, hz);
+        Reply::ok_with(own & 0xffff_ffff, [own >> 32, children & 0xffff_ffff, children >> 32])
     }
 
     fn new_spare(&mut self) -> Result<Spare, sel4::Error> {
@@ -836,6 +849,8 @@ impl<'a> Pm<'a> {
             let _ = init::CNODE.delete(p.caps.reply, sel4::CNODE_DEPTH);
             self.k.slots.free(p.caps.reply);
         }
+        // Its CPU time, before its TCB goes to another process.
+        self.sys.procs.set_cpu_at_exit(slot, sel4::thread_time(CPtr(p.caps.tcb)));
         let raw = self.raw_cnodes[slot];
         self.clear_cnode(raw);
         self.spares.push(Spare { tcb: p.caps.tcb, raw_cnode: raw, cnode: p.caps.cnode, ipc_frame: p.caps.ipc_frame });

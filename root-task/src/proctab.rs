@@ -69,6 +69,7 @@ pub struct Proc {
     /// may no longer move it to another group.
     pub execed: bool,
     pub alarm: Alarm,
+    pub cpu: crate::cputime::CpuTime,
 }
 
 impl Proc {
@@ -186,6 +187,7 @@ impl ProcTable {
             job: Job::default(),
             execed: false,
             alarm: Alarm::default(),
+            cpu: Default::default(),
         });
         Some(ep)
     }

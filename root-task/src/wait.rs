@@ -109,7 +109,7 @@ impl ProcTable {
         }
         match found {
             Some((s, cpid, status, false)) => {
-                self.remove(s);
+                self.reap(s);
                 return Ok(WaitResult::Reaped { pid: cpid, status, slot: s });
             }
             Some((s, cpid, status, true)) => {
@@ -147,7 +147,7 @@ impl ProcTable {
                 c.job.unreported = None;
             }
         } else {
-            self.remove(s);
+            self.reap(s);
         }
         if let Some(p) = self.get_mut(parent) {
             p.waiting = None;

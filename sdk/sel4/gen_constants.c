@@ -140,6 +140,9 @@ int main(void)
     S("NB_RECV", seL4_SysNBRecv);
     S("DEBUG_PUT_CHAR", seL4_SysDebugPutChar);
     S("DEBUG_HALT", seL4_SysDebugHalt);
+    S("BENCHMARK_RESET_LOG", seL4_SysBenchmarkResetLog);
+    S("BENCHMARK_GET_THREAD_UTILISATION", seL4_SysBenchmarkGetThreadUtilisation);
+    S("BENCHMARK_RESET_THREAD_UTILISATION", seL4_SysBenchmarkResetThreadUtilisation);
 
     printf("}\n/// Slots of the root task's initial caps (seL4_CapInitThread* and friends).\npub mod init_slot {\n");
     L("TCB", seL4_CapInitThreadTCB);

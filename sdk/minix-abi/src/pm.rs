@@ -31,6 +31,7 @@
 //! | `SETUID` 0x116 | uid (not `u32::MAX`) | | | | 0 |
 //! | `SETGID` 0x117 | gid (not `u32::MAX`) | | | | 0 |
 //! | `ALARM` 0x118 | seconds (0 cancels) | | | | the seconds left of the alarm it replaces, rounded up |
+//! | `TIMES` 0x11b | | | | | the caller's CPU time in microseconds, low 32 bits; MR1 its high 32 bits; MR2 and MR3 the same for its ended children it waited for (theirs and their waited-for children's) |
 //! | `SRV_READY` 0x180 | | | | | 0 (servers only) |
 //! | `SHUTDOWN` 0x181 | passed | failed | | | none (init only) |
 //!
@@ -79,6 +80,9 @@ pub const GETGID: u64 = BASE + 0x15;
 pub const SETUID: u64 = BASE + 0x16;
 pub const SETGID: u64 = BASE + 0x17;
 pub const ALARM: u64 = BASE + 0x18;
+/// CPU time of the caller and of its waited-for children (`times`,
+/// `getrusage`): see the table.
+pub const TIMES: u64 = BASE + 0x1b;
 /// A server reports that it is ready (servers only).
 pub const SRV_READY: u64 = BASE + 0x80;
 /// init hands over its test tally and asks for shutdown (init only).
@@ -109,6 +113,7 @@ pub const CALLS: &[u64] = &[
     SETUID,
     SETGID,
     ALARM,
+    TIMES,
     SRV_READY,
     SHUTDOWN,
 ];
@@ -212,6 +217,7 @@ pub enum Request {
         gid: u32,
     },
     /// `seconds` 0 cancels the alarm.
+    Times,
     Alarm {
         seconds: u32,
     },
@@ -350,6 +356,7 @@ impl Request {
                 need_words(r, 1)?;
                 Request::SetGid { gid: id_of(r.words[0])? }
             }
+            TIMES => Request::Times,
             ALARM => {
                 need_words(r, 1)?;
                 Request::Alarm { seconds: u32_of(r.words[0])? }
@@ -397,6 +404,7 @@ impl Request {
             Request::SetUid { uid } => (SETUID, [uid as u64, 0, 0, 0], 1),
             Request::SetGid { gid } => (SETGID, [gid as u64, 0, 0, 0], 1),
             Request::Alarm { seconds } => (ALARM, [seconds as u64, 0, 0, 0], 1),
+            Request::Times => (TIMES, [0; 4], 0),
             Request::SrvReady => (SRV_READY, [0; 4], 0),
             Request::Shutdown { passed, failed } => (SHUTDOWN, [passed, failed, 0, 0], 2),
         }
@@ -494,6 +502,7 @@ mod tests {
             Request::SetUid { uid: 1000 },
             Request::SetGid { gid: 0 },
             Request::Alarm { seconds: u32::MAX },
+            Request::Times,
             Request::SrvReady,
             Request::Shutdown { passed: 4, failed: 1 },
         ] {
@@ -510,7 +519,7 @@ mod tests {
         // SPAWN of a boot image (0x106) is gone: programs come from files.
         assert_eq!(Request::decode(&raw(BASE + 6, [0; 4], 1)), Err(ENOSYS));
         assert_eq!(Request::decode(&raw(0x1ff, [0; 4], 0)), Err(ENOSYS));
-        assert_eq!(Request::decode(&raw(BASE + 0x19, [0; 4], 0)), Err(ENOSYS));
+        assert_eq!(Request::decode(&raw(BASE + 0x1c, [0; 4], 0)), Err(ENOSYS));
     }
     #[test]
     fn labels_decoded_in_full() {

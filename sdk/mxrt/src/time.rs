@@ -99,3 +99,52 @@ pub fn timer_stats() -> Result<(u64, u64, u64, u64), Errno> {
     let v = r.to_words();
     Ok((n, v[1], v[2], v[3]))
 }
+
+/// CPU time in microseconds: the caller's, and that of its ended children
+/// it waited for (theirs and their waited-for children's), from PM's
+/// TIMES. The kernel counts the time each thread runs, its kernel calls
+/// included; time other servers spend for it is theirs.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct CpuTimes {
+    pub own_us: u64,
+    pub children_us: u64,
+}
+
+pub fn cpu_times() -> Result<CpuTimes, Errno> {
+    let (c, w, l) = minix_abi::pm::Request::Times.encode();
+    let r = crate::ipc::sendrec(cspace::PM_EP, c, w, l);
+    let low = r.result()?;
+    let word = |v: u64| v & 0xffff_ffff;
+    Ok(CpuTimes { own_us: word(r.vals[0]) << 32 | word(low), children_us: word(r.vals[2]) << 32 | word(r.vals[1]) })
+}
+
+/// `times()`'s clock ticks a second (`sysconf(_SC_CLK_TCK)`), as Linux.
+pub const CLK_TCK: u64 = 100;
+
+/// `times()`: user time of the caller and of its waited-for children in
+/// [`CLK_TCK`] ticks (`tms_utime`, `tms_cutime`; the system times are
+/// counted with them and reported 0), and the monotonic clock in ticks as
+/// the answer.
+pub fn times() -> Result<(u64, u64, u64), Errno> {
+    let t = cpu_times()?;
+    let now = monotonic_ns()?;
+    Ok((t.own_us / (1_000_000 / CLK_TCK), t.children_us / (1_000_000 / CLK_TCK), now / (1_000_000_000 / CLK_TCK)))
+}
+
+/// `getrusage`'s whom: the caller or its waited-for children.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Rusage {
+    SelfProcess,
+    Children,
+}
+
+/// `getrusage(who)`'s user time as (seconds, microseconds); the system
+/// time is counted in it and reported 0.
+pub fn getrusage_user(who: Rusage) -> Result<(u64, u32), Errno> {
+    let t = cpu_times()?;
+    let us = match who {
+        Rusage::SelfProcess => t.own_us,
+        Rusage::Children => t.children_us,
+    };
+    Ok((us / 1_000_000, (us % 1_000_000) as u32))
+}

@@ -20,6 +20,9 @@ fn syscall_numbers_are_distinct_and_negative() {
         syscall::NB_RECV,
         syscall::DEBUG_PUT_CHAR,
         syscall::DEBUG_HALT,
+        syscall::BENCHMARK_RESET_LOG,
+        syscall::BENCHMARK_GET_THREAD_UTILISATION,
+        syscall::BENCHMARK_RESET_THREAD_UTILISATION,
     ];
     for (i, a) in all.iter().enumerate() {
         assert!(*a < 0, "{a}");

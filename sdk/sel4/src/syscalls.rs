@@ -116,6 +116,27 @@ pub fn debug_put_char_raw(c: u8) {
     raw(sys::DEBUG_PUT_CHAR, c as u64, 0, [0; 4]);
 }
 
+/// Turns on the kernel's accounting of each thread's CPU time (our
+/// kernel keeps it on from then: kernel/patches/0002).
+pub fn thread_time_start() {
+    raw(sys::BENCHMARK_RESET_LOG, 0, 0, [0; 4]);
+}
+
+/// The TSC ticks `tcb`'s thread has run since it was created or its count
+/// reset ([`thread_time_reset`]); 0 for a cap that is not a TCB's. The
+/// kernel writes the figure into the caller's IPC buffer.
+pub fn thread_time(tcb: CPtr) -> u64 {
+    crate::set_mr(0, 0);
+    raw(sys::BENCHMARK_GET_THREAD_UTILISATION, tcb.0, 0, [0; 4]);
+    crate::get_mr(0)
+}
+
+/// Starts `tcb`'s count of ticks again from 0 (a recycled TCB begins a
+/// new process).
+pub fn thread_time_reset(tcb: CPtr) {
+    raw(sys::BENCHMARK_RESET_THREAD_UTILISATION, tcb.0, 0, [0; 4]);
+}
+
 /// Halt the whole system (debug kernels).
 pub fn debug_halt() -> ! {
     raw(sys::DEBUG_HALT, 0, 0, [0; 4]);

@@ -20,6 +20,8 @@ pub mod tests_blk;
 #[cfg(target_os = "none")]
 pub mod tests_clock;
 #[cfg(target_os = "none")]
+pub mod tests_cputime;
+#[cfg(target_os = "none")]
 pub mod tests_exec;
 #[cfg(target_os = "none")]
 pub mod tests_exhaust;
