@@ -83,17 +83,25 @@ fn kill_and_stop_are_final() -> R {
     let old = ok(sig::sigprocmask(MaskHow::Block, 1 << (SIGKILL - 1) | 1 << (SIGSTOP - 1) | 1 << (SIGUSR1 - 1)), "block")?;
     let now = ok(sig::sigprocmask(MaskHow::SetMask, old), "restore the mask")?;
     ensure(now == old | 1 << (SIGUSR1 - 1), "SIGKILL or SIGSTOP was blocked")?;
-    // A child that ignores SIGTERM survives it, not SIGKILL.
+    // A child that ignores SIGTERM survives it, not SIGKILL. It says when
+    // it ignores it (before, SIGTERM would end it), however late it runs.
+    let (r, w) = ok(fs::pipe(0), "pipe")?;
     let pid = ok(posix::fork(), "fork")?;
     if pid == 0 {
+        let _ = fs::close(r);
         if sig::set_ignored(SIGTERM, true).is_err() {
             posix::exit(1);
         }
+        let _ = fs::write(w, b"r");
         loop {
             sleep_ms(5);
         }
     }
-    sleep_ms(20);
+    ok(fs::close(w), "close")?;
+    let mut b = [0u8; 1];
+    let ready = fs::read(r, &mut b);
+    let _ = fs::close(r);
+    ensure(ready == Ok(1), "the child did not ignore SIGTERM")?;
     ok(sig::kill(pid as i32, SIGTERM), "kill SIGTERM")?;
     sleep_ms(20);
     ensure(ok(posix::waitpid(pid as i64, WNOHANG), "waitpid")?.0 == 0, "an ignored SIGTERM ended the child")?;
@@ -216,11 +224,16 @@ fn handled() -> u32 {
 }
 
 fn handler_from_another_process() -> R {
+    // The child says when its handler is in place (a signal before that
+    // would end it: SIGUSR1's default), however late a loaded host runs it.
+    let (r, w) = ok(fs::pipe(0), "pipe")?;
     let pid = ok(posix::fork(), "fork")?;
     if pid == 0 {
+        let _ = fs::close(r);
         if sig::set_handler(SIGUSR1, count, false, 0).is_err() {
             posix::exit(1);
         }
+        let _ = fs::write(w, b"r");
         for _ in 0..400 {
             if handled() > 0 {
                 posix::exit(42);
@@ -229,7 +242,11 @@ fn handler_from_another_process() -> R {
         }
         posix::exit(2);
     }
-    sleep_ms(30);
+    ok(fs::close(w), "close")?;
+    let mut b = [0u8; 1];
+    let ready = fs::read(r, &mut b);
+    let _ = fs::close(r);
+    ensure(ready == Ok(1), "the child did not get its handler in place")?;
     ok(sig::kill(pid as i32, SIGUSR1), "kill")?;
     want_status(reap(pid, 0)?, pm::exit_status(42), "the child's handler did not run")
 }
