@@ -216,8 +216,10 @@ impl<'a> Pm<'a> {
             Request::SigSuspend { mask } => self.sigsuspend(who, mask),
             Request::SigAltStack { change } => {
                 // The caller's stack pointer says whether it runs on the
-                // alternate stack now (which may then not change).
-                let sp = self.sys.procs.get(slot).and_then(|p| Tcb::from_bits(p.caps.tcb).read_registers(false).ok()).map_or(0, |r| r.rsp);
+                // alternate stack now (which may then not change). It
+                // stands in its call, so the pointer is in r12
+                // (`handler_frame::stack_pointer`).
+                let sp = self.sys.procs.get(slot).and_then(|p| Tcb::from_bits(p.caps.tcb).read_registers(false).ok()).map_or(0, |r| r.r12);
                 Next::Reply(pm_calls::altstack_reply(self.sys.procs.sigaltstack(slot, change, sp)))
             }
             Request::Alarm { .. } => Next::Reply(Reply::err(ENOSYS)),
