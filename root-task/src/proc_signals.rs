@@ -68,7 +68,8 @@ impl ProcTable {
             if !p.sig.has_deliverable(stopped) {
                 return None;
             }
-            let ctx = DeliveryContext { stopped, orphaned_group: self.is_orphaned(p.pgid) };
+            let orphaned_group = p.sig.may_need_orphan_check(stopped) && self.is_orphaned(p.pgid);
+            let ctx = DeliveryContext { stopped, orphaned_group };
             match self.get_mut(slot)?.sig.next(ctx)? {
                 Delivery::Ignore(_) => continue,
                 Delivery::Stop { sig } => {

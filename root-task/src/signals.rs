@@ -389,6 +389,14 @@ impl SigState {
         !self.ready(stopped).is_empty()
     }
 
+    /// Whether `next` may ask if the process's group is orphaned: only a
+    /// SIGTSTP, SIGTTIN or SIGTTOU that could be taken depends on it. The
+    /// question looks at the whole process table, so the table asks it
+    /// only then.
+    pub fn may_need_orphan_check(&self, stopped: bool) -> bool {
+        !self.ready(stopped).intersect(STOP_SIGNALS.without(SIGSTOP)).is_empty()
+    }
+
     /// Takes the next deliverable signal and decides what it does: SIGKILL
     /// first, then fault signals, then the lowest number. Starting a
     /// handler changes the blocked set to its `mask_during` and applies
@@ -566,6 +574,20 @@ mod tests {
         assert_eq!(s.next(orphaned), Some(Delivery::Stop { sig: SIGSTOP }));
         s.post(SIGTTIN, user(1));
         assert_eq!(s.next(RUNNING), Some(Delivery::Stop { sig: SIGTTIN }));
+    }
+
+    #[test]
+    fn only_job_control_stops_need_the_orphan_question() {
+        let mut s = SigState::new();
+        s.post(SIGTERM, user(1));
+        s.post(SIGSTOP, user(1));
+        assert!(!s.may_need_orphan_check(false));
+        s.sigprocmask(MaskHow::Block, SigSet::of(SIGTTIN));
+        s.post(SIGTTIN, user(1));
+        assert!(!s.may_need_orphan_check(false), "blocked");
+        s.sigprocmask(MaskHow::SetMask, SigSet::EMPTY);
+        assert!(s.may_need_orphan_check(false));
+        assert!(!s.may_need_orphan_check(true), "stopped: only SIGKILL");
     }
 
     #[test]
