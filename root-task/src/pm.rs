@@ -683,7 +683,7 @@ impl<'a> Pm<'a> {
             Some(s) => s,
             None => self.new_spare().map_err(|_| EAGAIN)?,
         };
-        let caps = ProcCaps { tcb: spare.tcb, cnode: spare.cnode, ipc_frame: spare.ipc_frame, vspace: 0, reply: 0, reply_runs_handlers: false };
+        let caps = ProcCaps { tcb: spare.tcb, cnode: spare.cnode, ipc_frame: spare.ipc_frame, vspace: 0, ..ProcCaps::default() };
         let ep = match self.sys.procs.add_user(parent, caps) {
             Ok(ep) => ep,
             Err(e) => {
