@@ -76,11 +76,15 @@ pub struct HandlerEntry {
 /// the thread's last interrupt or fault left there), so the runtime's
 /// system-call stub (`sel4::syscalls`) keeps it in r12, which the kernel
 /// preserves, and a thread standing in a call has it there. A thread
-/// stopped in user code was stopped by an interrupt, which saved `rsp`.
+/// stopped in user code was stopped by an interrupt, which saved `rsp`;
+/// but the kernel returns from a call with `rsp` cleared, so a thread
+/// stopped on the stub's next instruction (`mov rsp, r12`) reads back
+/// `rsp` 0 with its stack pointer still in r12. No other user code runs
+/// with `rsp` 0.
 pub fn stack_pointer(regs: &Regs, at: Interrupted) -> u64 {
     match at {
-        Interrupted::UserCode => regs[reg::RSP],
-        Interrupted::RestartCall | Interrupted::CompleteCall(_) => regs[reg::R12],
+        Interrupted::UserCode if regs[reg::RSP] != 0 => regs[reg::RSP],
+        _ => regs[reg::R12],
     }
 }
 
@@ -280,6 +284,16 @@ mod tests {
         assert!((e.addr as u64) < 0x7fff_8000 - RED_ZONE && e.addr as u64 > 0x7fff_8000 - 512);
         r[reg::R12] = 0;
         assert_eq!(enter(&run(None), &r, Interrupted::RestartCall), Err(EFAULT));
+        // Stopped just after a call returned, before the stub put rsp
+        // back: the frame goes below r12, and the saved registers resume
+        // the stub there.
+        let mut r = regs(0);
+        r[reg::R12] = 0x7fff_0000;
+        let e = enter(&run(None), &r, Interrupted::UserCode).unwrap();
+        assert!((e.addr as u64) < 0x7fff_0000 - RED_ZONE && e.addr as u64 > 0x7fff_0000 - 512);
+        let mut fb = [0u8; FRAME_BYTES];
+        fb.copy_from_slice(&e.bytes[8..]);
+        assert_eq!(SigFrame::decode(&fb).unwrap().regs, r);
     }
 
     #[test]
