@@ -229,6 +229,14 @@ pub fn info() -> (i32, u32, u32) {
 /// for the signal, on the alternate stack if the action has `SA_ONSTACK`,
 /// one is set up and the thread is not on it already.
 fn run_handed(s: &HandlerStart) {
+    // A handler this one interrupted (a call it made took another) finds
+    // its own info again afterwards.
+    let outer = siginfo();
+    run_with_info(s);
+    set_info(&outer);
+}
+
+fn run_with_info(s: &HandlerStart) {
     let mut info = SigInfo { code: s.code, pid: s.pid, ..SigInfo::default() };
     if s.flags.contains(SaFlags::SIGINFO) {
         let (c, w, l) = Request::HandlerInfo { token: s.token }.encode();
