@@ -71,6 +71,23 @@ pub struct HandlerEntry {
     pub regs: Regs,
 }
 
+/// The thread's stack pointer. seL4 does not save `rsp` when a thread
+/// enters the kernel with `syscall` (the value it reads back is whatever
+/// the thread's last interrupt or fault left there), so the runtime's
+/// system-call stub (`sel4::syscalls`) keeps it in r12, which the kernel
+/// preserves, and a thread standing in a call has it there. A thread
+/// stopped in user code was stopped by an interrupt, which saved `rsp`;
+/// but the kernel returns from a call with `rsp` cleared, so a thread
+/// stopped on the stub's next instruction (`mov rsp, r12`) reads back
+/// `rsp` 0 with its stack pointer still in r12. No other user code runs
+/// with `rsp` 0.
+pub fn stack_pointer(regs: &Regs, at: Interrupted) -> u64 {
+    match at {
+        Interrupted::UserCode if regs[reg::RSP] != 0 => regs[reg::RSP],
+        _ => regs[reg::R12],
+    }
+}
+
 /// Whether `a` is a canonical lower-half (user) address.
 fn user_canonical(a: u64) -> bool {
     a < 1 << 47
@@ -104,7 +121,7 @@ pub fn enter(run: &HandlerRun, regs: &Regs, at: Interrupted) -> Result<HandlerEn
         Interrupted::UserCode | Interrupted::RestartCall => *regs,
         Interrupted::CompleteCall(reply) => complete_call(regs, reply),
     };
-    let sp = regs[reg::RSP];
+    let sp = stack_pointer(regs, at);
     // On the alternate stack if the action asks and the thread is not on
     // it already (a nested handler stays where it is).
     let (top, floor) = match run.altstack {
@@ -185,6 +202,7 @@ mod tests {
             *x = 0x100 + k as u64;
         }
         r[reg::RSP] = sp;
+        r[reg::R12] = sp;
         r[reg::RIP] = 0x40_5000;
         r[reg::RFLAGS] = 0x202 | 0x400 | 0x100;
         r
@@ -248,6 +266,32 @@ mod tests {
         assert_eq!(saved[reg::RSI], 1, "label 0, one word");
         assert_eq!(saved[reg::R10] as i64, -4);
         let e = enter(&run(None), &r, Interrupted::RestartCall).unwrap();
+        fb.copy_from_slice(&e.bytes[8..]);
+        assert_eq!(SigFrame::decode(&fb).unwrap().regs, r);
+    }
+
+    #[test]
+    fn a_thread_in_a_call_has_its_stack_pointer_in_r12() {
+        // What seL4 reads back as rsp is stale after a syscall: the frame
+        // goes below r12, where the stub keeps the real one.
+        let mut r = regs(0x7fff_0000);
+        r[reg::RSP] = 0x7fff_8000;
+        for at in [Interrupted::RestartCall, Interrupted::CompleteCall(Reply::err(EINTR))] {
+            let e = enter(&run(None), &r, at).unwrap();
+            assert!((e.addr as u64) < 0x7fff_0000 - RED_ZONE && e.addr as u64 > 0x7fff_0000 - 512, "{:#x}", e.addr);
+        }
+        let e = enter(&run(None), &r, Interrupted::UserCode).unwrap();
+        assert!((e.addr as u64) < 0x7fff_8000 - RED_ZONE && e.addr as u64 > 0x7fff_8000 - 512);
+        r[reg::R12] = 0;
+        assert_eq!(enter(&run(None), &r, Interrupted::RestartCall), Err(EFAULT));
+        // Stopped just after a call returned, before the stub put rsp
+        // back: the frame goes below r12, and the saved registers resume
+        // the stub there.
+        let mut r = regs(0);
+        r[reg::R12] = 0x7fff_0000;
+        let e = enter(&run(None), &r, Interrupted::UserCode).unwrap();
+        assert!((e.addr as u64) < 0x7fff_0000 - RED_ZONE && e.addr as u64 > 0x7fff_0000 - 512);
+        let mut fb = [0u8; FRAME_BYTES];
         fb.copy_from_slice(&e.bytes[8..]);
         assert_eq!(SigFrame::decode(&fb).unwrap().regs, r);
     }

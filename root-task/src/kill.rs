@@ -31,7 +31,7 @@ impl ProcTable {
     /// The slots `pid` names for a kill by the process in `slot`.
     fn kill_targets(&self, slot: usize, me: &Proc, pid: i32) -> Vec<usize> {
         match pid {
-            p if p > 0 => self.by_pid(p as u32).into_iter().collect(),
+            p if p > 0 => self.kill_target(slot, me, p as u32).into_iter().collect(),
             0 => self.iter().filter(|(_, p)| p.pgid == me.pgid && p.is_user()).map(|(s, _)| s).collect(),
             -1 => self.iter().filter(|(s, p)| *s != slot && p.is_user() && p.ep != INIT).map(|(s, _)| s).collect(),
             i32::MIN => Vec::new(),
@@ -39,10 +39,32 @@ impl ProcTable {
         }
     }
 
+    /// The one slot a positive `pid` names: the caller's own without a
+    /// search (`raise`), else the process with that pid.
+    fn kill_target(&self, slot: usize, me: &Proc, pid: u32) -> Option<usize> {
+        if me.pid == pid {
+            Some(slot)
+        } else {
+            self.by_pid(pid)
+        }
+    }
+
     /// `kill(pid, sig)` by the process in `slot` (see the module notes);
     /// `sig` `None` is signal 0.
     pub fn kill(&mut self, slot: usize, pid: i32, sig: Option<Signal>, fx: &mut Effects) -> Result<(), Errno> {
         let me = self.get(slot).ok_or(ESRCH)?;
+        let info = SigInfo { code: code::SI_USER, pid: me.pid, uid: me.cred.ruid, addr: 0, status: 0 };
+        // One process (the common case, and a raise): no list to build.
+        if pid > 0 {
+            let t = self.kill_target(slot, me, pid as u32).ok_or(ESRCH)?;
+            if !self.get(t).is_some_and(|to| may_signal(me, to, sig)) {
+                return Err(EPERM);
+            }
+            if let Some(sig) = sig {
+                self.send(t, sig, info, fx);
+            }
+            return Ok(());
+        }
         let targets = self.kill_targets(slot, me, pid);
         if targets.is_empty() {
             return Err(ESRCH);
@@ -51,7 +73,6 @@ impl ProcTable {
         if allowed.is_empty() {
             return Err(EPERM);
         }
-        let info = SigInfo { code: code::SI_USER, pid: me.pid, uid: me.cred.ruid, addr: 0, status: 0 };
         if let Some(sig) = sig {
             for t in allowed {
                 self.send(t, sig, info, fx);

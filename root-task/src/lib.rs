@@ -7,6 +7,7 @@
 //! the glue carries out:
 //! * [`signals`]: one process's signal state and what a delivery does;
 //! * [`handler_frame`]: the frame and registers of a signal handler;
+//! * [`handed`]: handlers handed to the caller's runtime to run itself;
 //! * [`proc_signals`], [`kill`], [`job_control`], [`pgroups`], [`wait`],
 //!   [`alarm`]: the same across the process table;
 //! * [`effects`]: what the glue must do after a change;
@@ -18,6 +19,7 @@ pub mod alarm;
 pub mod cputime;
 pub mod credentials;
 pub mod effects;
+pub mod handed;
 pub mod handler_frame;
 pub mod job_control;
 pub mod kill;

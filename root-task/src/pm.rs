@@ -23,6 +23,7 @@ use minix_abi::sigframe::{reg, FRAME_BYTES};
 use minix_abi::system::{self, CapKind, FaultHandler, Role};
 use minix_abi::{vfs, vm};
 use root_task::effects::{Effect, Effects};
+use root_task::handed::{Answer, Owed};
 use root_task::handler_frame::{self, Interrupted, Regs};
 use root_task::pm_calls;
 use root_task::pm_policy::{self, Decision};
@@ -83,7 +84,23 @@ pub struct Pm<'a> {
 /// What the loop does after a request.
 enum Next {
     Reply(Reply),
+    /// An answer with a label (`handed::Answer::encode`): a reply, or
+    /// `RUN_HANDLER` or `RESTART` to a caller that runs its handlers.
+    Message((u64, [u64; 4], u64)),
     NoReply,
+}
+
+/// A process PM owes an answer: the caller of the call being served, or
+/// a process whose call it saved the reply cap of. A signal delivered to
+/// it meanwhile reaches it through that answer.
+#[derive(Copy, Clone)]
+struct Caller {
+    ep: Endpoint,
+    /// How its call ends; `None` once that is kept in its handed-over
+    /// records (a handler was handed to it, or the call is HANDLER_DONE).
+    answer: Option<Owed>,
+    /// It runs its handlers itself (`pm::RUNS_HANDLERS`).
+    runs_handlers: bool,
 }
 
 impl<'a> Pm<'a> {
@@ -107,12 +124,16 @@ impl<'a> Pm<'a> {
                 if let Next::Reply(r) = next {
                     sel4::reply(MessageInfo::new(0, 0, 0, r.len()), r.to_words());
                 }
+                if let Next::Message((label, words, len)) = next {
+                    sel4::reply(MessageInfo::new(label, 0, 0, len), words);
+                }
                 self.finish_boot();
                 msg = sel4::recv(ep);
                 continue;
             }
             msg = match next {
                 Next::Reply(r) => sel4::reply_recv(ep, MessageInfo::new(0, 0, 0, r.len()), r.to_words()),
+                Next::Message((label, words, len)) => sel4::reply_recv(ep, MessageInfo::new(label, 0, 0, len), words),
                 Next::NoReply => sel4::recv(ep),
             };
         }
@@ -178,7 +199,11 @@ impl<'a> Pm<'a> {
     }
 
     fn handle(&mut self, msg: &sel4::Received) -> Next {
-        let req = RawRequest::from_tag(msg.info.0, msg.mrs);
+        let raw = RawRequest::from_tag(msg.info.0, msg.mrs);
+        // The caller may say it runs its handlers itself; the rest of the
+        // label is the call.
+        let (call, runs_handlers) = pm::split_call(raw.call);
+        let req = RawRequest { call, ..raw };
         // SIGRETURN carries the whole frame (24 words), more than a
         // decoded request holds.
         if req.call == pm::SIGRETURN && msg.badge != VM_EVENT_BADGE {
@@ -194,12 +219,13 @@ impl<'a> Pm<'a> {
                 Next::NoReply
             }
             Decision::Answer(r) => Next::Reply(r),
-            Decision::Do(who, r) => self.request(who, r),
+            Decision::Do(who, r) => self.request(who, r, runs_handlers),
         }
     }
 
-    /// Carries out a request `pm_policy::decide` has allowed.
-    fn request(&mut self, who: Endpoint, r: Request) -> Next {
+    /// Carries out a request `pm_policy::decide` has allowed; the caller
+    /// runs its handlers itself if `runs_handlers`.
+    fn request(&mut self, who: Endpoint, r: Request, runs_handlers: bool) -> Next {
         let slot = who.slot();
         let Some(me) = self.sys.procs.get(slot) else { return Next::Reply(Reply::err(EINVAL)) };
         let (pid, parent) = (me.pid, me.parent);
@@ -238,16 +264,36 @@ impl<'a> Pm<'a> {
                 self.destroy(who, pm::exit_status(code));
                 Next::NoReply
             }
-            Request::Wait { pid, options } => self.wait(who, pid, options),
+            Request::Wait { pid, options } => self.wait(who, pid, options, runs_handlers),
             Request::Exec { block, len } => self.exec(who, block, len),
             // A SIGRETURN that decodes as a request has too few words for
             // a frame (the real one is taken in `handle`).
             Request::SigReturn { .. } => Next::Reply(Reply::err(EINVAL)),
-            Request::SigSuspend { mask } => self.sigsuspend(who, mask),
+            Request::SigSuspend { mask } => self.sigsuspend(who, mask, runs_handlers),
+            Request::HandlerDone { token, mask } => {
+                let mut fx = Effects::new();
+                if let Err(e) = self.sys.procs.handler_done(slot, token, mask, &mut fx) {
+                    return Next::Reply(Reply::err(e));
+                }
+                // Only a runtime that runs its handlers makes this call;
+                // what it hears next is kept in its records, after any
+                // signal the restored mask lets through.
+                let c = Caller { ep: who, answer: None, runs_handlers: true };
+                match self.carry_out_for(fx, Some(c)) {
+                    Some(c) => Next::Message(self.final_answer(c)),
+                    None => Next::NoReply,
+                }
+            }
+            Request::HandlerInfo { token } => Next::Reply(match self.sys.procs.handler_details(slot, token) {
+                Ok(d) => d.to_reply(),
+                Err(e) => Reply::err(e),
+            }),
             Request::SigAltStack { change } => {
                 // The caller's stack pointer says whether it runs on the
-                // alternate stack now (which may then not change).
-                let sp = self.sys.procs.get(slot).and_then(|p| Tcb::from_bits(p.caps.tcb).read_registers(false).ok()).map_or(0, |r| r.rsp);
+                // alternate stack now (which may then not change). It
+                // stands in its call, so the pointer is in r12
+                // (`handler_frame::stack_pointer`).
+                let sp = self.sys.procs.get(slot).and_then(|p| Tcb::from_bits(p.caps.tcb).read_registers(false).ok()).map_or(0, |r| r.r12);
                 Next::Reply(pm_calls::altstack_reply(self.sys.procs.sigaltstack(slot, change, sp)))
             }
             Request::Alarm { .. } => Next::Reply(Reply::err(ENOSYS)),
@@ -257,7 +303,7 @@ impl<'a> Pm<'a> {
             other => {
                 let mut fx = Effects::new();
                 let reply = pm_calls::answer(&mut self.sys.procs, slot, &other, &mut fx).unwrap_or(Reply::err(ENOSYS));
-                self.answer_then(who, reply, fx)
+                self.answer_then(Caller { ep: who, answer: Some(Owed::Answer(reply)), runs_handlers }, fx)
             }
         }
     }
@@ -267,7 +313,7 @@ impl<'a> Pm<'a> {
     /// signal ends the process. PM keeps the caller's reply cap as for a
     /// `wait`; a signal already pending under the new mask is delivered
     /// at once.
-    fn sigsuspend(&mut self, who: Endpoint, mask: minix_abi::signal::SigSet) -> Next {
+    fn sigsuspend(&mut self, who: Endpoint, mask: minix_abi::signal::SigSet, runs_handlers: bool) -> Next {
         let slot = who.slot();
         let mut fx = Effects::new();
         if let Err(e) = self.sys.procs.sigsuspend(slot, mask, &mut fx) {
@@ -280,25 +326,54 @@ impl<'a> Pm<'a> {
         }
         if let Some(p) = self.sys.procs.get_mut(slot) {
             p.caps.reply = cap.0;
+            p.caps.reply_runs_handlers = runs_handlers;
         }
         self.carry_out(fx);
         Next::NoReply
     }
 
-    /// Carries out `fx` for a call of `who`, then answers it with `reply`
-    /// unless a delivery to `who` itself took the answer: a handler gets
-    /// it folded into its frame (the call returns with it when the
-    /// handler does, so a raise runs the handler before it returns); a
-    /// stop answers first (the call must not be made again on continue);
-    /// a termination needs none.
-    fn answer_then(&mut self, who: Endpoint, reply: Reply, fx: Effects) -> Next {
+    /// Carries out `fx` for the call of `c`, then answers it unless a
+    /// delivery to `c` itself took the answer: a handler handed to it
+    /// comes first (its call ends when the handler returns, so a raise
+    /// runs the handler before it returns), or, for a caller that does
+    /// not run its handlers, the answer is folded into a handler's frame;
+    /// a stop answers first (the call must not be made again on
+    /// continue); a termination needs none.
+    fn answer_then(&mut self, c: Caller, fx: Effects) -> Next {
         if fx.is_empty() {
-            return Next::Reply(reply);
+            if let Some(Owed::Answer(r)) = c.answer {
+                return Next::Reply(r);
+            }
         }
-        match self.carry_out_for(fx, Some((who, reply))) {
-            Some((_, r)) => Next::Reply(r),
+        match self.carry_out_for(fx, Some(c)) {
+            Some(c) => Next::Message(self.final_answer(c)),
             None => Next::NoReply,
         }
+    }
+
+    /// What `c` hears now: its call's answer, or, once a handler was
+    /// handed to it, what its records say (the newest handler not
+    /// started, else the answer they kept; `EINTR` if the bound on them
+    /// dropped it).
+    fn final_answer(&mut self, c: Caller) -> (u64, [u64; 4], u64) {
+        let a = match c.answer {
+            Some(o) => Answer::Owed(o),
+            None => self.sys.procs.handed_answer(c.ep.slot()).unwrap_or(Answer::Owed(Owed::Answer(Reply::err(EINTR)))),
+        };
+        a.encode()
+    }
+
+    /// A process blocked in a PM call whose reply cap PM saved, if it
+    /// runs its handlers itself: taking `run` ends the call (`EINTR`, or
+    /// made again under `SA_RESTART`), so the handler can be handed to it
+    /// through that reply. `None` for anyone else.
+    fn saved_caller(&mut self, slot: usize, ep: Endpoint, run: &HandlerRun) -> Option<Caller> {
+        let p = self.sys.procs.get(slot)?;
+        if p.caps.reply == 0 || !p.caps.reply_runs_handlers {
+            return None;
+        }
+        let owed = self.sys.procs.interrupted_pm_call_owed(slot, run)?;
+        Some(Caller { ep, answer: Some(owed), runs_handlers: true })
     }
 
     /// Carries out what the process table decided, in order (see
@@ -310,41 +385,63 @@ impl<'a> Pm<'a> {
     /// [`Pm::carry_out`], with an answer owed to a process (the caller of
     /// the call being served, or a parent whose `wait` an exit ends) that
     /// a delivery to that process takes (see [`Pm::answer_then`]): the
-    /// process hears of the signal before it runs on. Gives the answer
-    /// back if no delivery took it.
-    fn carry_out_for(&mut self, mut fx: Effects, mut caller: Option<(Endpoint, Reply)>) -> Option<(Endpoint, Reply)> {
+    /// process hears of the signal before it runs on. Gives the caller
+    /// back if it is still owed its answer.
+    fn carry_out_for(&mut self, mut fx: Effects, mut caller: Option<Caller>) -> Option<Caller> {
         while let Some(e) = fx.pop() {
             match e {
                 Effect::Deliver(slot) => {
+                    let Some(ep) = self.sys.procs.get(slot).map(|p| p.ep) else { continue };
+                    let mut mine = caller.take_if(|c| c.ep == ep);
+                    // Taken from a saved reply cap here: answered here.
+                    let mut saved = false;
                     while let Some(d) = self.sys.procs.next_delivery(slot, &mut fx) {
-                        let Some(ep) = self.sys.procs.get(slot).map(|p| p.ep) else { break };
-                        let mine = caller.filter(|(c, _)| *c == ep).map(|(_, r)| r);
                         match d {
                             Delivery::Terminate { sig, .. } => {
-                                if mine.is_some() {
-                                    caller = None;
-                                }
+                                mine = None;
                                 // No core files are written, so no wait
                                 // status says one was (POSIX's WCOREDUMP).
                                 self.destroy(ep, pm::signal_status(sig.number() as u64));
                                 break;
                             }
                             Delivery::Stop { .. } => {
-                                if let Some(r) = mine {
-                                    self.send_answer(ep, r);
-                                    caller = None;
+                                if let Some(c) = mine.take() {
+                                    let m = self.final_answer(c);
+                                    self.send_answer(ep, m);
                                 }
                                 self.stop(ep);
                             }
                             Delivery::Ignore(_) => {}
                             Delivery::RunHandler(run) => {
-                                if mine.is_some() {
-                                    caller = None;
+                                if mine.is_none() {
+                                    mine = self.saved_caller(slot, ep, &run);
+                                    saved = mine.is_some();
                                 }
-                                if !self.run_handler(slot, ep, &run, mine) {
-                                    break;
+                                match mine.as_mut() {
+                                    // No registers touched: the handler
+                                    // comes with the answer.
+                                    Some(c) if c.runs_handlers => self.sys.procs.hand_over(slot, &run, c.answer.take()),
+                                    _ => {
+                                        // Only a caller that runs its
+                                        // handlers is owed a restart.
+                                        let answer = mine.take().and_then(|c| match c.answer {
+                                            Some(Owed::Answer(r)) => Some(r),
+                                            _ => None,
+                                        });
+                                        if !self.run_handler(slot, ep, &run, answer) {
+                                            break;
+                                        }
+                                    }
                                 }
                             }
+                        }
+                    }
+                    if let Some(c) = mine {
+                        if saved {
+                            let m = self.final_answer(c);
+                            self.answer_saved(slot, m);
+                        } else {
+                            caller = Some(c);
                         }
                     }
                 }
@@ -362,14 +459,14 @@ impl<'a> Pm<'a> {
         caller
     }
 
-    /// Sends `r` to `ep`: through the reply cap PM saved for its `wait`,
-    /// or else as the answer to the call being served.
-    fn send_answer(&mut self, ep: Endpoint, r: Reply) {
+    /// Sends `m` (label, words, length) to `ep`: through the reply cap PM
+    /// saved for its call, or else as the answer to the call being served.
+    fn send_answer(&mut self, ep: Endpoint, m: (u64, [u64; 4], u64)) {
         let slot = ep.slot();
         if self.sys.procs.get(slot).is_some_and(|p| p.caps.reply != 0) {
-            self.answer_saved(slot, r);
+            self.answer_saved(slot, m);
         } else {
-            sel4::reply(MessageInfo::new(0, 0, 0, r.len()), r.to_words());
+            sel4::reply(MessageInfo::new(m.0, 0, 0, m.2), m.1);
         }
     }
 
@@ -514,15 +611,16 @@ impl<'a> Pm<'a> {
 
     /// Answers the saved `wait` of the process in `parent`.
     fn answer_waiter(&mut self, parent: usize, pid: u32, status: u64) {
-        self.answer_saved(parent, Reply::ok_with(pid as u64, [status, 0, 0]));
+        self.answer_saved(parent, Answer::Owed(Owed::Answer(Reply::ok_with(pid as u64, [status, 0, 0]))).encode());
     }
 
-    /// Answers through the reply cap PM saved for the process in `slot`.
-    fn answer_saved(&mut self, slot: usize, r: Reply) {
+    /// Sends `m` (label, words, length) through the reply cap PM saved
+    /// for the process in `slot`.
+    fn answer_saved(&mut self, slot: usize, m: (u64, [u64; 4], u64)) {
         let Some(pp) = self.sys.procs.get_mut(slot) else { return };
         let reply = core::mem::take(&mut pp.caps.reply);
         if reply != 0 {
-            mxrt::server::reply_saved(CPtr(reply), r);
+            sel4::send(CPtr(reply), MessageInfo::new(m.0, 0, 0, m.2), m.1);
             let _ = init::CNODE.delete(reply, sel4::CNODE_DEPTH);
             self.k.slots.free(reply);
         }
@@ -563,7 +661,7 @@ impl<'a> Pm<'a> {
         Next::NoReply
     }
 
-    fn wait(&mut self, who: Endpoint, pid: i64, options: u64) -> Next {
+    fn wait(&mut self, who: Endpoint, pid: i64, options: u64, runs_handlers: bool) -> Next {
         match self.sys.procs.wait_for(who.slot(), pid, options) {
             Err(e) => Next::Reply(Reply::err(e)),
             Ok(WaitResult::NotYet) => Next::Reply(Reply::ok(0)),
@@ -579,6 +677,7 @@ impl<'a> Pm<'a> {
                 }
                 if let Some(p) = self.sys.procs.get_mut(who.slot()) {
                     p.caps.reply = slot.0;
+                    p.caps.reply_runs_handlers = runs_handlers;
                 }
                 Next::NoReply
             }
@@ -617,7 +716,7 @@ impl<'a> Pm<'a> {
         };
         // A recycled TCB's count of CPU time starts again.
         sel4::thread_time_reset(CPtr(spare.tcb));
-        let caps = ProcCaps { tcb: spare.tcb, cnode: spare.cnode, ipc_frame: spare.ipc_frame, vspace: 0, reply: 0 };
+        let caps = ProcCaps { tcb: spare.tcb, cnode: spare.cnode, ipc_frame: spare.ipc_frame, vspace: 0, ..ProcCaps::default() };
         let ep = match self.sys.procs.add_user(parent, caps) {
             Ok(ep) => ep,
             Err(e) => {
@@ -863,11 +962,13 @@ impl<'a> Pm<'a> {
         // handler's frame if SIGCHLD starts one, so the handler runs before
         // the wait returns (as it would on Linux).
         let owed = out.wake_parent.and_then(|(parent, pid, status)| {
-            let ep = self.sys.procs.get(parent)?.ep;
-            Some((ep, Reply::ok_with(pid as u64, [status, 0, 0])))
+            let p = self.sys.procs.get(parent)?;
+            let answer = Some(Owed::Answer(Reply::ok_with(pid as u64, [status, 0, 0])));
+            Some(Caller { ep: p.ep, answer, runs_handlers: p.caps.reply_runs_handlers })
         });
-        if let Some((ep, r)) = self.carry_out_for(out.effects, owed) {
-            self.answer_saved(ep.slot(), r);
+        if let Some(c) = self.carry_out_for(out.effects, owed) {
+            let m = self.final_answer(c);
+            self.answer_saved(c.ep.slot(), m);
         }
     }
 }

@@ -58,6 +58,8 @@ pub fn allowed(who: Endpoint, r: &Request) -> Result<(), Errno> {
         | Request::SigProcMask { .. }
         | Request::SigSuspend { .. }
         | Request::SigReturn { .. }
+        | Request::HandlerDone { .. }
+        | Request::HandlerInfo { .. }
         | Request::SigAltStack { .. }
         | Request::SetPgid { .. }
         | Request::SetSid

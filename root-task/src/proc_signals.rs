@@ -19,11 +19,13 @@
 //!   several may be taken in a row (Linux stacks their frames the same
 //!   way).
 use crate::effects::{Effect, Effects};
+use crate::handed::{Answer, Owed};
 use crate::handler_frame::{self, Interrupted, Regs};
 use crate::proctab::ProcTable;
 use crate::signals::{AltStackState, CallEnd, Delivery, DeliveryContext, HandlerRun};
 use minix_abi::errno::{Errno, EINTR, ESRCH};
 use minix_abi::message::Reply;
+use minix_abi::pm::HandlerDetails;
 use minix_abi::sigframe::FRAME_BYTES;
 use minix_abi::signal::{AltStackChange, MaskHow, SigAction, SigInfo, SigSet, Signal};
 
@@ -68,7 +70,8 @@ impl ProcTable {
             if !p.sig.has_deliverable(stopped) {
                 return None;
             }
-            let ctx = DeliveryContext { stopped, orphaned_group: self.is_orphaned(p.pgid) };
+            let orphaned_group = p.sig.may_need_orphan_check(stopped) && self.is_orphaned(p.pgid);
+            let ctx = DeliveryContext { stopped, orphaned_group };
             match self.get_mut(slot)?.sig.next(ctx)? {
                 Delivery::Ignore(_) => continue,
                 Delivery::Stop { sig } => {
@@ -96,6 +99,54 @@ impl ProcTable {
             CallEnd::Restart => Interrupted::RestartCall,
             CallEnd::Eintr => eintr,
         })
+    }
+
+    /// [`ProcTable::interrupted_pm_call`] for a process that runs its
+    /// handlers itself: how its PM call ends once the handlers handed to
+    /// it have run.
+    pub fn interrupted_pm_call_owed(&mut self, slot: usize, run: &HandlerRun) -> Option<Owed> {
+        Some(match self.interrupted_pm_call(slot, run)? {
+            Interrupted::CompleteCall(r) => Owed::Answer(r),
+            Interrupted::RestartCall | Interrupted::UserCode => Owed::Restart,
+        })
+    }
+
+    /// Hands `run` to the runtime of the process in `slot`
+    /// ([`crate::handed`]); `owed`, if given, is how the call it
+    /// interrupts ends, kept beneath it.
+    pub fn hand_over(&mut self, slot: usize, run: &HandlerRun, owed: Option<Owed>) {
+        let Some(p) = self.get_mut(slot) else { return };
+        let h = p.sig.handed_mut();
+        if let Some(o) = owed {
+            h.interrupt(o);
+        }
+        h.push(run);
+    }
+
+    /// What the process in `slot`, which runs its handlers itself, hears
+    /// now: a handed-over handler to start, or the answer kept for the
+    /// call they interrupted; `None` if neither is due (its own call's
+    /// answer is).
+    pub fn handed_answer(&mut self, slot: usize) -> Option<Answer> {
+        self.get_mut(slot)?.sig.handed_mut().answer()
+    }
+
+    /// `HANDLER_DONE`: the handed-over handler `token` returned. Restores
+    /// `mask` (a handler may change the one it was given, as Linux's
+    /// `uc_sigmask`) or the one kept, never blocking SIGKILL or SIGSTOP;
+    /// signals that unblocks may be delivered at once. `EINVAL` if no
+    /// started handler has the token.
+    pub fn handler_done(&mut self, slot: usize, token: u8, mask: Option<SigSet>, fx: &mut Effects) -> Result<(), Errno> {
+        let p = self.get_mut(slot).ok_or(ESRCH)?;
+        let kept = p.sig.handed_mut().done(token)?;
+        p.sig.sigreturn(mask.unwrap_or(kept));
+        self.note_deliverable(slot, fx);
+        Ok(())
+    }
+
+    /// `HANDLER_INFO` for the started handler `token`.
+    pub fn handler_details(&self, slot: usize, token: u8) -> Result<HandlerDetails, Errno> {
+        self.get(slot).ok_or(ESRCH)?.sig.handed().details(token)
     }
 
     /// `sigaction` by the process in `slot`.

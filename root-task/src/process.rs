@@ -45,7 +45,7 @@ pub fn build(k: &mut Kernel, image: &[u8], cnode_bits: u64, prio: u8) -> Result<
     let tcb = Tcb(k.alloc(object::TCB, 0).map_err(err("tcb"))?);
     tcb.configure(CPtr(cspace::FAULT_EP), prio, 0, cnode, 0, vspace, cspace::addr::IPC_BUFFER, ipc).map_err(err("configure"))?;
     Ok(Built {
-        caps: ProcCaps { tcb: tcb.bits(), cnode: cnode.bits(), ipc_frame: ipc.bits(), vspace: vspace.bits(), reply: 0 },
+        caps: ProcCaps { tcb: tcb.bits(), cnode: cnode.bits(), ipc_frame: ipc.bits(), vspace: vspace.bits(), ..ProcCaps::default() },
         cnode: raw_cnode,
         cnode_bits,
         tcb,

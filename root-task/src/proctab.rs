@@ -91,6 +91,9 @@ pub struct ProcCaps {
     pub vspace: u64,
     /// Where a saved reply cap for a blocked `wait` lives.
     pub reply: u64,
+    /// The saved call's caller runs its handlers itself (its label had
+    /// `pm::RUNS_HANDLERS`).
+    pub reply_runs_handlers: bool,
 }
 
 /// What `wait` decided.

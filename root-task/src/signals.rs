@@ -18,6 +18,7 @@
 //!   and setting such an action discards a pending instance;
 //! * SIGCONT discards pending stop signals, and a stop signal discards a
 //!   pending SIGCONT (at generation, whatever the actions and masks).
+use crate::handed::Handed;
 use minix_abi::errno::{Errno, EINVAL, ENOMEM, EPERM};
 use minix_abi::signal::{
     AltStackChange, Handler, MaskHow, SaFlags, SigAction, SigInfo, SigSet, Signal, MINSIGSTKSZ, NSIG, SIGABRT, SIGBUS, SIGCHLD, SIGCONT,
@@ -179,6 +180,10 @@ pub struct SigState {
     altstack: Option<AltStack>,
     /// The mask a SIGSUSPEND replaced, until a handler ends the call.
     suspended: Option<SigSet>,
+    /// Handlers handed to the process's runtime and not yet returned
+    /// from ([`crate::handed`]): its memory holds their frames, so a fork
+    /// copies them and an exec drops them.
+    handed: Handed,
     /// init: a signal whose action is SIG_DFL is discarded (Linux's rule
     /// for pid 1; here the first user process, which runs the tests and
     /// whose end stops the system). Faults still kill it.
@@ -201,6 +206,7 @@ impl SigState {
             info: [SigInfo { code: 0, pid: 0, uid: 0, addr: 0, status: 0 }; SIGNALS],
             altstack: None,
             suspended: None,
+            handed: Handed::new(),
             unkillable: false,
         }
     }
@@ -219,7 +225,8 @@ impl SigState {
     /// After `exec`: caught signals go back to SIG_DFL, ignored ones stay
     /// ignored, every action's flags and mask are cleared (the old
     /// handlers' masks meant nothing to the new image), the alternate
-    /// stack is gone; the mask and the pending signals stay (POSIX).
+    /// stack and the handed-over handlers are gone; the mask and the
+    /// pending signals stay (POSIX).
     pub fn exec(&mut self) {
         for a in self.actions.iter_mut() {
             if matches!(a.handler, Handler::Catch { .. }) {
@@ -230,6 +237,7 @@ impl SigState {
         }
         self.altstack = None;
         self.suspended = None;
+        self.handed = Handed::new();
     }
 
     pub fn action(&self, sig: Signal) -> SigAction {
@@ -247,6 +255,13 @@ impl SigState {
     }
     pub fn altstack(&self) -> Option<AltStack> {
         self.altstack
+    }
+    /// The handlers handed to the process's runtime.
+    pub fn handed(&self) -> &Handed {
+        &self.handed
+    }
+    pub fn handed_mut(&mut self) -> &mut Handed {
+        &mut self.handed
     }
     /// In a SIGSUSPEND that no handler has ended yet.
     pub fn in_suspend(&self) -> bool {
@@ -387,6 +402,14 @@ impl SigState {
     /// Whether a signal can be delivered now.
     pub fn has_deliverable(&self, stopped: bool) -> bool {
         !self.ready(stopped).is_empty()
+    }
+
+    /// Whether `next` may ask if the process's group is orphaned: only a
+    /// SIGTSTP, SIGTTIN or SIGTTOU that could be taken depends on it. The
+    /// question looks at the whole process table, so the table asks it
+    /// only then.
+    pub fn may_need_orphan_check(&self, stopped: bool) -> bool {
+        !self.ready(stopped).intersect(STOP_SIGNALS.without(SIGSTOP)).is_empty()
     }
 
     /// Takes the next deliverable signal and decides what it does: SIGKILL
@@ -566,6 +589,20 @@ mod tests {
         assert_eq!(s.next(orphaned), Some(Delivery::Stop { sig: SIGSTOP }));
         s.post(SIGTTIN, user(1));
         assert_eq!(s.next(RUNNING), Some(Delivery::Stop { sig: SIGTTIN }));
+    }
+
+    #[test]
+    fn only_job_control_stops_need_the_orphan_question() {
+        let mut s = SigState::new();
+        s.post(SIGTERM, user(1));
+        s.post(SIGSTOP, user(1));
+        assert!(!s.may_need_orphan_check(false));
+        s.sigprocmask(MaskHow::Block, SigSet::of(SIGTTIN));
+        s.post(SIGTTIN, user(1));
+        assert!(!s.may_need_orphan_check(false), "blocked");
+        s.sigprocmask(MaskHow::SetMask, SigSet::EMPTY);
+        assert!(s.may_need_orphan_check(false));
+        assert!(!s.may_need_orphan_check(true), "stopped: only SIGKILL");
     }
 
     #[test]

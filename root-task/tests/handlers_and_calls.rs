@@ -28,6 +28,8 @@ fn regs() -> [u64; REGS] {
     let mut r = [0u64; REGS];
     r[reg::RIP] = 0x40_8000;
     r[reg::RSP] = 0x7ff0_0000;
+    // A thread in a call: its stack pointer is in r12 (seL4 keeps no rsp).
+    r[reg::R12] = 0x7ff0_0000;
     r[reg::RFLAGS] = 0x202;
     r[reg::R10] = 0x1234;
     r

@@ -32,8 +32,28 @@
 //! | `SETGID` 0x117 | gid (not `u32::MAX`) | | | | 0 |
 //! | `ALARM` 0x118 | seconds (0 cancels) | | | | the seconds left of the alarm it replaces, rounded up |
 //! | `TIMES` 0x11b | | | | | the caller's CPU time in microseconds, low 32 bits; MR1 its high 32 bits; MR2 and MR3 the same for its ended children it waited for (theirs and their waited-for children's) |
+//! | `HANDLER_DONE` 0x120 | the token of a [`RUN_HANDLER`] reply | the mask to restore (optional: without it, the one PM kept) | | | the answer of the call the handler interrupted, [`RESTART`] or another [`RUN_HANDLER`] |
+//! | `HANDLER_INFO` 0x121 | the token of a [`RUN_HANDLER`] reply | | | | the mask to restore; MR1 `si_uid`, MR2 `si_addr`, MR3 `si_status` ([`HandlerDetails`]) |
 //! | `SRV_READY` 0x180 | | | | | 0 (servers only) |
 //! | `SHUTDOWN` 0x181 | passed | failed | | | none (init only) |
+//!
+//! **Handlers the caller runs.** A call whose label has [`RUNS_HANDLERS`]
+//! set (bit 16, above every call number) says that the caller's runtime
+//! runs signal handlers itself. When a signal with a handler is to be
+//! delivered to such a caller while PM owes it an answer (a kill of
+//! itself, a `sigprocmask` that unblocks a pending signal, a
+//! `sigsuspend`, `pause` or `wait` a signal ends), PM does not touch the
+//! thread: it answers with label [`RUN_HANDLER`] and a [`HandlerStart`]
+//! in four words, and keeps the call's own answer. The runtime runs the
+//! handler on its own stack and calls `HANDLER_DONE` with the start's
+//! token; the answer to that is what the interrupted call answers
+//! (label 0), [`RESTART`] (no words: make the call again, `SA_RESTART`)
+//! or another [`RUN_HANDLER`] (a signal the restored mask lets through,
+//! or the next of several taken at once: the handler started last runs
+//! first, as Linux stacks their frames). `HANDLER_DONE` and
+//! `HANDLER_INFO` need no bit: only such a runtime makes them. A caller
+//! without the bit has its handlers started through its registers
+//! ([`crate::sigframe`]).
 //!
 //! **Errors.** Unknown call `ENOSYS`; EXEC answers a block it cannot take
 //! as the call would (`EFAULT` at or above 4 GiB, `E2BIG` over
@@ -45,10 +65,10 @@
 //! not a 32-bit address, a restorer without a handler or a handler
 //! without one, an alternate stack past 4 GiB, a frame past 4 GiB.
 use crate::errno::{Errno, EINVAL, ENOSYS};
-use crate::message::{need_words, RawRequest};
+use crate::message::{need_words, RawRequest, Reply};
 use crate::sigframe::FRAME_BYTES;
 use crate::signal::{self, signal_of, signal_or_zero_of, AltStackChange, Handler, MaskHow, SaFlags, SigAction, SigSet, Signal};
-use crate::word::{at_most, bits_of, i32_sext_of, u32_of, u8_of};
+use crate::word::{at_most, bits_of, i32_of, i32_sext_of, u32_of, u8_of};
 
 pub const BASE: u64 = 0x100;
 pub const GETPID: u64 = BASE + 1;
@@ -114,6 +134,8 @@ pub const CALLS: &[u64] = &[
     SETGID,
     ALARM,
     TIMES,
+    HANDLER_DONE,
+    HANDLER_INFO,
     SRV_READY,
     SHUTDOWN,
 ];
@@ -144,6 +166,104 @@ pub const SIGKILL: u64 = signal::SIGKILL.number() as u64;
 /// A file mapping's page lies wholly past the end of the file.
 pub const SIGBUS: u64 = signal::SIGBUS.number() as u64;
 pub const SIGSEGV: u64 = signal::SIGSEGV.number() as u64;
+
+/// Finish the handler a [`RUN_HANDLER`] reply started.
+pub const HANDLER_DONE: u64 = BASE + 0x20;
+/// The rest of a started handler's `siginfo`, and its mask.
+pub const HANDLER_INFO: u64 = BASE + 0x21;
+
+/// The label bit of a call whose caller runs signal handlers itself (see
+/// the module notes). Above every call number, so [`Request::decode`]
+/// sees a label with it as no call: the glue takes it off first
+/// ([`split_call`]).
+pub const RUNS_HANDLERS: u64 = 1 << 16;
+/// Reply label: run the handler of the [`HandlerStart`] in the words.
+pub const RUN_HANDLER: u64 = BASE + 0x40;
+/// Reply label (no words): make the interrupted call again.
+pub const RESTART: u64 = BASE + 0x41;
+
+/// The call number of a full label and whether it carries
+/// [`RUNS_HANDLERS`].
+pub const fn split_call(call: u64) -> (u64, bool) {
+    (call & !RUNS_HANDLERS, call & RUNS_HANDLERS != 0)
+}
+
+/// What a [`RUN_HANDLER`] reply carries. Every word holds a 32-bit value:
+///
+/// | word | contents |
+/// |---|---|
+/// | MR0 | signal (bits 0-7), token (bits 8-15), the action's [`SaFlags`] as they were before `SA_RESETHAND` reset it (bits 16-23) |
+/// | MR1 | the handler's address (the action's entry) |
+/// | MR2 | `si_code` (an `i32`'s 32-bit pattern) |
+/// | MR3 | `si_pid` |
+///
+/// The rest of the `siginfo` and the mask the handler's return restores
+/// come from `HANDLER_INFO` ([`HandlerDetails`]), which only an
+/// `SA_SIGINFO` handler needs; the alternate stack (`SA_ONSTACK`) from a
+/// `SIGALTSTACK` query.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct HandlerStart {
+    pub sig: Signal,
+    /// Names this start in `HANDLER_DONE` and `HANDLER_INFO`: a handler
+    /// left by a `longjmp` never returns, and the token lets PM tell which
+    /// of its started handlers an outer one's return ends.
+    pub token: u8,
+    pub flags: SaFlags,
+    pub entry: u32,
+    pub code: i32,
+    pub pid: u32,
+}
+
+impl HandlerStart {
+    /// The reply's four words.
+    pub const fn words(&self) -> [u64; 4] {
+        let w0 = self.sig.number() as u64 | (self.token as u64) << 8 | (self.flags.bits() as u64) << 16;
+        [w0, self.entry as u64, self.code as u32 as u64, self.pid as u64]
+    }
+
+    /// Reads a [`RUN_HANDLER`] reply of `len` words: exactly four, and
+    /// every field in its range. Total: any words give a start or
+    /// `EINVAL`.
+    pub fn decode(w: [u64; 4], len: u64) -> Result<HandlerStart, Errno> {
+        if len != 4 {
+            return Err(EINVAL);
+        }
+        let w0 = bits_of(w[0], 0xff_ffff)?;
+        Ok(HandlerStart {
+            sig: signal_of(w0 & 0xff)?,
+            token: (w0 >> 8) as u8,
+            flags: SaFlags::from_bits((w0 >> 16) as u32).ok_or(EINVAL)?,
+            entry: u32_of(w[1])?,
+            code: i32_of(w[2])?,
+            pid: u32_of(w[3])?,
+        })
+    }
+}
+
+/// `HANDLER_INFO`'s answer: the mask the handler's return restores, and
+/// the `siginfo` fields a [`HandlerStart`] has no room for.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct HandlerDetails {
+    pub mask: SigSet,
+    pub uid: u32,
+    pub addr: u32,
+    pub status: i32,
+}
+
+impl HandlerDetails {
+    /// Status: the mask; MR1-MR3 `si_uid`, `si_addr`, `si_status` (an
+    /// `i32`'s 32-bit pattern).
+    pub const fn to_reply(&self) -> Reply {
+        Reply::ok_with(self.mask.bits() as u64, [self.uid as u64, self.addr as u64, self.status as u32 as u64])
+    }
+
+    /// Total: an error status gives its errno, any word out of its range
+    /// `EINVAL`.
+    pub fn from_reply(r: &Reply) -> Result<HandlerDetails, Errno> {
+        let mask = SigSet::from_word(r.result()?)?;
+        Ok(HandlerDetails { mask, uid: u32_of(r.vals[0])?, addr: u32_of(r.vals[1])?, status: i32_of(r.vals[2])? })
+    }
+}
 
 /// A PM request.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -220,6 +340,14 @@ pub enum Request {
     Times,
     Alarm {
         seconds: u32,
+    },
+    /// `mask` `None`: restore the mask PM kept for the handler.
+    HandlerDone {
+        token: u8,
+        mask: Option<SigSet>,
+    },
+    HandlerInfo {
+        token: u8,
     },
     SrvReady,
     Shutdown {
@@ -361,6 +489,15 @@ impl Request {
                 need_words(r, 1)?;
                 Request::Alarm { seconds: u32_of(r.words[0])? }
             }
+            HANDLER_DONE => {
+                need_words(r, 1)?;
+                let mask = if r.len >= 2 { Some(SigSet::from_word(r.words[1])?) } else { None };
+                Request::HandlerDone { token: u8_of(r.words[0])?, mask }
+            }
+            HANDLER_INFO => {
+                need_words(r, 1)?;
+                Request::HandlerInfo { token: u8_of(r.words[0])? }
+            }
             SRV_READY => Request::SrvReady,
             SHUTDOWN => {
                 need_words(r, 2)?;
@@ -405,6 +542,9 @@ impl Request {
             Request::SetGid { gid } => (SETGID, [gid as u64, 0, 0, 0], 1),
             Request::Alarm { seconds } => (ALARM, [seconds as u64, 0, 0, 0], 1),
             Request::Times => (TIMES, [0; 4], 0),
+            Request::HandlerDone { token, mask: None } => (HANDLER_DONE, [token as u64, 0, 0, 0], 1),
+            Request::HandlerDone { token, mask: Some(m) } => (HANDLER_DONE, [token as u64, m.bits() as u64, 0, 0], 2),
+            Request::HandlerInfo { token } => (HANDLER_INFO, [token as u64, 0, 0, 0], 1),
             Request::SrvReady => (SRV_READY, [0; 4], 0),
             Request::Shutdown { passed, failed } => (SHUTDOWN, [passed, failed, 0, 0], 2),
         }
@@ -503,6 +643,9 @@ mod tests {
             Request::SetGid { gid: 0 },
             Request::Alarm { seconds: u32::MAX },
             Request::Times,
+            Request::HandlerDone { token: 0, mask: None },
+            Request::HandlerDone { token: 255, mask: Some(SigSet::FULL) },
+            Request::HandlerInfo { token: 7 },
             Request::SrvReady,
             Request::Shutdown { passed: 4, failed: 1 },
         ] {
@@ -582,6 +725,52 @@ mod tests {
         assert_eq!(Request::decode(&raw(SIGRETURN, [1 << 32, 0, 0, 0], 1)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(SIGRETURN, [0xffff_fff0, 0, 0, 0], 1)), Err(EINVAL));
     }
+    #[test]
+    fn handler_calls_and_replies() {
+        assert_eq!(split_call(GETPID | RUNS_HANDLERS), (GETPID, true));
+        assert_eq!(split_call(GETPID), (GETPID, false));
+        // The bit is no call of its own: decoded as is, a label with it is
+        // ENOSYS.
+        assert_eq!(Request::decode(&raw(GETPID | RUNS_HANDLERS, [0; 4], 0)), Err(ENOSYS));
+        assert_eq!(Request::decode(&raw(HANDLER_DONE, [256, 0, 0, 0], 1)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(HANDLER_DONE, [3, 1 << 31, 0, 0], 2)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(HANDLER_DONE, [3, 1 << 31, 0, 0], 1)), Ok(Request::HandlerDone { token: 3, mask: None }));
+        assert_eq!(Request::decode(&raw(HANDLER_DONE, [3, 0, 0, 0], 0)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(HANDLER_INFO, [1 << 8, 0, 0, 0], 1)), Err(EINVAL));
+
+        let start = HandlerStart {
+            sig: SIGUSR1,
+            token: 0xfe,
+            flags: SaFlags::SIGINFO.with(SaFlags::ONSTACK),
+            entry: 0xffff_f000,
+            code: -6,
+            pid: u32::MAX,
+        };
+        let w = start.words();
+        assert!(w.iter().all(|&x| x <= u32::MAX as u64), "{:x?}", w);
+        assert_eq!(HandlerStart::decode(w, 4), Ok(start));
+        assert_eq!(HandlerStart::decode(w, 3), Err(EINVAL));
+        let bad = |k: usize, v: u64| {
+            let mut b = w;
+            b[k] = v;
+            HandlerStart::decode(b, 4)
+        };
+        assert_eq!(bad(0, w[0] & !0xff), Err(EINVAL), "signal 0");
+        assert_eq!(bad(0, w[0] | 1 << 24), Err(EINVAL));
+        assert_eq!(bad(0, (w[0] & !0xff_0000) | 0x40 << 16), Err(EINVAL), "an unknown flag");
+        for k in 1..4 {
+            assert_eq!(bad(k, 1 << 32), Err(EINVAL));
+        }
+
+        let d = HandlerDetails { mask: SigSet::of(SIGINT), uid: 1000, addr: 0x7000_0000, status: -1 };
+        let r = d.to_reply();
+        assert!(r.to_words().iter().all(|&x| x <= u32::MAX as u64));
+        assert_eq!(HandlerDetails::from_reply(&r), Ok(d));
+        assert_eq!(HandlerDetails::from_reply(&Reply::err(EINVAL)), Err(EINVAL));
+        assert_eq!(HandlerDetails::from_reply(&Reply::ok(1 << 31)), Err(EINVAL));
+        assert_eq!(HandlerDetails::from_reply(&Reply::ok_with(0, [0, 0, 1 << 32])), Err(EINVAL));
+    }
+
     #[test]
     fn group_and_id_words() {
         assert_eq!(Request::decode(&raw(SETPGID, [u64::MAX, 0, 0, 0], 2)), Err(EINVAL));

@@ -197,6 +197,8 @@ fn pm_request() -> impl Strategy<Value = pm::Request> {
         id.clone().prop_map(|uid| SetUid { uid }),
         id.prop_map(|gid| SetGid { gid }),
         any::<u32>().prop_map(|seconds| Alarm { seconds }),
+        (any::<u8>(), prop::option::of(sigset())).prop_map(|(token, mask)| HandlerDone { token, mask }),
+        any::<u8>().prop_map(|token| HandlerInfo { token }),
         Just(SrvReady),
         (0..=pm::MAX_TALLY, 0..=pm::MAX_TALLY).prop_map(|(passed, failed)| Shutdown { passed, failed }),
     ]
@@ -451,6 +453,32 @@ proptest! {
     #[test]
     fn pm_round_trips(req in pm_request(), garbage in prop::array::uniform4(any::<u64>())) {
         round_trip(req, garbage, pm::Request::decode, pm::Request::encode)?;
+    }
+
+    /// PM's answers to a caller that runs handlers: a RUN_HANDLER reply
+    /// and HANDLER_INFO's decode from any words, never panicking, and
+    /// never narrow (what decodes encodes back to the same words).
+    #[test]
+    fn pm_handler_replies_decode_any_words(w in prop::array::uniform4(word()), len in 0u64..=127, status in any::<i64>()) {
+        if let Ok(s) = pm::HandlerStart::decode(w, len) {
+            prop_assert_eq!(len, 4);
+            prop_assert_eq!(s.words(), w);
+        }
+        let r = Reply { status, vals: [w[0], w[1], w[2]] };
+        if let Ok(d) = pm::HandlerDetails::from_reply(&r) {
+            prop_assert_eq!(d.to_reply(), r);
+        }
+    }
+
+    #[test]
+    fn pm_handler_starts_round_trip(
+        sig in signal(), token in any::<u8>(), f in 0u32..=signal::SaFlags::ALL.bits(),
+        entry in any::<u32>(), code in any::<i32>(), pid in any::<u32>(),
+    ) {
+        let s = pm::HandlerStart { sig, token, flags: signal::SaFlags::from_bits(f).unwrap(), entry, code, pid };
+        let w = s.words();
+        prop_assert!(w.iter().all(|&x| x <= u32::MAX as u64));
+        prop_assert_eq!(pm::HandlerStart::decode(w, 4), Ok(s));
     }
 
     /// Every PM request's words carry 32-bit values (the 32-bit port's

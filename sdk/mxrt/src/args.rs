@@ -7,9 +7,7 @@
 //! reader answers as for an empty list. Every pointer is checked to lie in
 //! the block, so a damaged block gives `None`s, never a wild read.
 
-use crate::ipc::sendrec;
 use alloc::vec;
-use minix_abi::cspace::PM_EP;
 use minix_abi::errno::Errno;
 use minix_abi::exec::{self, BLOCK_MAX, STACK_SIZE, STACK_TOP};
 use minix_abi::pm;
@@ -116,8 +114,8 @@ pub fn execve(path: &[u8], argv: &[&[u8]], envp: &[&[u8]]) -> Errno {
         Ok(n) => n,
         Err(e) => return e,
     };
-    let (c, w, l) = pm::Request::Exec { block: u32::try_from(buf.as_ptr() as usize).unwrap_or(u32::MAX), len: len as u32 }.encode();
-    match sendrec(PM_EP, c, w, l).result() {
+    let req = pm::Request::Exec { block: u32::try_from(buf.as_ptr() as usize).unwrap_or(u32::MAX), len: len as u32 };
+    match crate::signal::call_pm(&req).result() {
         Err(e) => e,
         // PM never answers a successful exec; any answer is a failure.
         Ok(_) => minix_abi::errno::EIO,

@@ -6,8 +6,7 @@ use minix_abi::errno::{Errno, EINVAL};
 use minix_abi::{pm, vm};
 
 fn pm_call(req: pm::Request) -> Result<u64, Errno> {
-    let (c, w, l) = req.encode();
-    sendrec(PM_EP, c, w, l).result()
+    crate::signal::call_pm(&req).result()
 }
 
 fn vm_call(req: vm::Request) -> Result<u64, Errno> {
@@ -43,8 +42,7 @@ pub fn exit(code: u8) -> ! {
 /// Waits for a child: (pid, wait status). With WNOHANG, pid 0 means none
 /// has exited yet.
 pub fn waitpid(pid: i64, options: u64) -> Result<(u32, u64), Errno> {
-    let (c, w, l) = pm::Request::Wait { pid, options }.encode();
-    let r = sendrec(PM_EP, c, w, l);
+    let r = crate::signal::call_pm(&pm::Request::Wait { pid, options });
     r.result().map(|p| (p as u32, r.vals[0]))
 }
 

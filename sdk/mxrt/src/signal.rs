@@ -1,17 +1,59 @@
 // SPDX-License-Identifier: BSD-2-Clause
-//! Signals, process groups, sessions and ids: PM's calls.
+//! Signals, process groups, sessions and ids: PM's calls, and the
+//! program's signal handlers.
 //!
-//! Handlers cannot be installed yet (PM answers `ENOSYS`): a signal's
-//! action is its default or to be ignored.
+//! Every PM call of the runtime goes through [`call_pm`], which tells PM
+//! that this runtime runs its handlers itself (`pm::RUNS_HANDLERS`). A
+//! signal for a handler that arrives while PM owes such a call its answer
+//! (a kill of the process itself, a `sigprocmask` that unblocks one, a
+//! `sigsuspend`, `pause` or `wait` it ends) comes back as a `RUN_HANDLER`
+//! answer: `call_pm` runs the handler, on the alternate stack if the
+//! action asks for it, tells PM with `HANDLER_DONE`, and answers what PM
+//! then says (the call's own answer, a restart of the call, or the next
+//! handler). No registers are rewritten and no frame is copied: the
+//! handler is an ordinary call, and the compiler saves whatever FPU and
+//! SSE state the caller still needs around it, as around any call.
+//!
+//! A signal that comes while the process runs, or waits in another
+//! server, is started through its registers by PM: `sel4`'s signal entry
+//! then calls `__sel4_signal_handler` with the frame PM wrote.
 use crate::ipc::sendrec;
 use minix_abi::cspace::PM_EP;
-use minix_abi::errno::{Errno, EINVAL};
-use minix_abi::pm::Request;
-use minix_abi::signal::{Handler, MaskHow, SigAction, SigSet, Signal};
+use minix_abi::errno::{Errno, EINVAL, EIO};
+use minix_abi::message::Reply;
+use minix_abi::pm::{self as pmabi, HandlerDetails, HandlerStart, Request};
+use minix_abi::signal::{Handler, MaskHow, SaFlags, SigAction, SigInfo, SigSet, Signal, SS_DISABLE, SS_ONSTACK};
+use sel4::{CPtr, MessageInfo};
+
+/// Makes a PM call as this runtime's every PM call is made: with
+/// `pm::RUNS_HANDLERS`, running the handlers PM hands over before the
+/// call's answer (see the module notes).
+pub fn call_pm(req: &Request) -> Reply {
+    let (c, w, l) = req.encode();
+    let call = MessageInfo::new(c | pmabi::RUNS_HANDLERS, 0, 0, l);
+    let mut r = sel4::call(CPtr(PM_EP), call, w);
+    loop {
+        match r.info.label() {
+            0 => return Reply::from_received(r.mrs, r.info.length()),
+            pmabi::RUN_HANDLER => {
+                // PM is trusted, but its words are decoded like any
+                // other; a start that is none leaves the call with EIO.
+                let Ok(start) = HandlerStart::decode(r.mrs, r.info.length()) else { return Reply::err(EIO) };
+                run_handed(&start);
+                // The mask comes back as PM kept it: these handlers have
+                // no context in which to change it.
+                let (c, w, l) = Request::HandlerDone { token: start.token, mask: None }.encode();
+                r = sel4::call(CPtr(PM_EP), MessageInfo::new(c, 0, 0, l), w);
+            }
+            // SA_RESTART: the call is made again, as it was.
+            pmabi::RESTART => r = sel4::call(CPtr(PM_EP), call, w),
+            _ => return Reply::err(EIO),
+        }
+    }
+}
 
 fn pm(r: Request) -> Result<(u64, [u64; 3]), Errno> {
-    let (c, w, l) = r.encode();
-    let rep = sendrec(PM_EP, c, w, l);
+    let rep = call_pm(&r);
     rep.result().map(|s| (s, rep.vals))
 }
 
@@ -133,15 +175,20 @@ pub fn set_handler(sig: u32, handler: fn(u32), restart: bool, mask: u32) -> Resu
 /// [`set_handler`], on the alternate stack when `on_altstack` and one is
 /// set up ([`sigaltstack`]).
 pub fn set_handler_on(sig: u32, handler: fn(u32), restart: bool, mask: u32, on_altstack: bool) -> Result<(), Errno> {
-    use minix_abi::signal::SaFlags;
+    let mut flags = if restart { SaFlags::RESTART } else { SaFlags::EMPTY };
+    if on_altstack {
+        flags = flags.with(SaFlags::ONSTACK);
+    }
+    set_handler_flags(sig, handler, flags, mask)
+}
+
+/// Catches `sig` with `handler` and the action flags `flags`
+/// (`SA_SIGINFO` makes every field of [`siginfo`] valid in the handler,
+/// `SA_RESETHAND`, `SA_NODEFER` and the others as POSIX says).
+pub fn set_handler_flags(sig: u32, handler: fn(u32), flags: SaFlags, mask: u32) -> Result<(), Errno> {
     let s = signal(sig)?;
     let entry = u32::try_from(sel4::signal_entry()).map_err(|_| EINVAL)?;
     HANDLERS.set(sig as usize, Some(handler));
-    let mut flags = if restart { SaFlags::RESTART.bits() } else { 0 };
-    if on_altstack {
-        flags |= SaFlags::ONSTACK.bits();
-    }
-    let flags = SaFlags::from_bits(flags).ok_or(EINVAL)?;
     // The restorer is never used (the entry calls SIGRETURN itself) but a
     // catching action needs one.
     let new = SigAction { handler: Handler::Catch { entry, restorer: entry }, flags, mask: set(mask)? };
@@ -149,27 +196,96 @@ pub fn set_handler_on(sig: u32, handler: fn(u32), restart: bool, mask: u32, on_a
 }
 
 /// The info of the signal whose handler runs now (or ran last):
-/// `si_code`, `si_pid`, `si_addr`.
-static INFO: [core::sync::atomic::AtomicU32; 3] = [const { core::sync::atomic::AtomicU32::new(0) }; 3];
+/// `si_code`, `si_pid`, `si_uid`, `si_addr`, `si_status`.
+static INFO: [core::sync::atomic::AtomicU32; 5] = [const { core::sync::atomic::AtomicU32::new(0) }; 5];
 
-/// The running handler's signal info: (`si_code`, `si_pid`, `si_addr`).
-pub fn info() -> (i32, u32, u32) {
+fn set_info(i: &SigInfo) {
     use core::sync::atomic::Ordering::Relaxed;
-    (INFO[0].load(Relaxed) as i32, INFO[1].load(Relaxed), INFO[2].load(Relaxed))
+    for (k, v) in [i.code as u32, i.pid, i.uid, i.addr, i.status as u32].into_iter().enumerate() {
+        INFO[k].store(v, Relaxed);
+    }
+}
+
+/// The running handler's signal info. `si_code` and `si_pid` always; the
+/// rest when its action has `SA_SIGINFO`, or when PM started it through
+/// the thread's registers (a fault, or a signal that came while the
+/// process ran or waited in another server), whose frame holds it all.
+/// Otherwise they read 0.
+pub fn siginfo() -> SigInfo {
+    use core::sync::atomic::Ordering::Relaxed;
+    let w = |k: usize| INFO[k].load(Relaxed);
+    SigInfo { code: w(0) as i32, pid: w(1), uid: w(2), addr: w(3), status: w(4) as i32 }
+}
+
+/// The running handler's signal info: (`si_code`, `si_pid`, `si_addr`),
+/// as [`siginfo`] says.
+pub fn info() -> (i32, u32, u32) {
+    let i = siginfo();
+    (i.code, i.pid, i.addr)
+}
+
+/// Runs a handler PM handed over in the answer to a call: its info
+/// (asking PM for the rest with `SA_SIGINFO`), then the program's handler
+/// for the signal, on the alternate stack if the action has `SA_ONSTACK`,
+/// one is set up and the thread is not on it already.
+fn run_handed(s: &HandlerStart) {
+    // A handler this one interrupted (a call it made took another) finds
+    // its own info again afterwards.
+    let outer = siginfo();
+    run_with_info(s);
+    set_info(&outer);
+}
+
+fn run_with_info(s: &HandlerStart) {
+    let mut info = SigInfo { code: s.code, pid: s.pid, ..SigInfo::default() };
+    if s.flags.contains(SaFlags::SIGINFO) {
+        let (c, w, l) = Request::HandlerInfo { token: s.token }.encode();
+        if let Ok(d) = HandlerDetails::from_reply(&sendrec(PM_EP, c, w, l)) {
+            (info.uid, info.addr, info.status) = (d.uid, d.addr, d.status);
+        }
+    }
+    set_info(&info);
+    let sig = s.sig.number();
+    // The table holds the program's handlers: set_handler put each
+    // behind the entry PM names.
+    let Some(h) = HANDLERS.get(sig as usize) else { return };
+    if s.flags.contains(SaFlags::ONSTACK) {
+        // SIGALTSTACK's query says where the stack is, and SS_ONSTACK if
+        // this thread runs on it already (a nested handler stays there).
+        let (c, w, l) = Request::SigAltStack { change: None }.encode();
+        let r = sendrec(PM_EP, c, w, l);
+        if let Ok(flags) = r.result() {
+            if flags & (SS_DISABLE | SS_ONSTACK) == 0 {
+                let top = r.vals[0] + r.vals[1];
+                // SAFETY: the program gave this stack to sigaltstack for
+                // its handlers alone: mapped writable, used by nothing
+                // else while the handler runs (it is not running on it:
+                // no SS_ONSTACK). on_stack returns.
+                unsafe { sel4::call_on_stack(top, on_stack, sig as u64) };
+                return;
+            }
+        }
+    }
+    h(sig);
+}
+
+/// Runs the program's handler for signal `sig` (on the alternate stack,
+/// where [`run_handed`] switched to).
+extern "C" fn on_stack(sig: u64) {
+    if let Some(h) = HANDLERS.get(sig as usize) {
+        h(sig as u32);
+    }
 }
 
 /// Called by `sel4`'s signal entry with the signal, its info and frame.
 #[no_mangle]
 extern "C" fn __sel4_signal_handler(sig: u64, _info: u64, frame: u64) {
-    use core::sync::atomic::Ordering::Relaxed;
     use minix_abi::sigframe::{SigFrame, FRAME_BYTES};
     // SAFETY: the signal entry copied the frame's FRAME_BYTES to `frame`
     // on this thread's stack, and nothing writes it while this runs.
     let bytes = unsafe { sel4::slice_at(frame, FRAME_BYTES) };
     if let Some(f) = bytes.try_into().ok().and_then(|b: &[u8; FRAME_BYTES]| SigFrame::decode(b).ok()) {
-        INFO[0].store(f.info.code as u32, Relaxed);
-        INFO[1].store(f.info.pid, Relaxed);
-        INFO[2].store(f.info.addr, Relaxed);
+        set_info(&f.info);
     }
     if let Some(h) = HANDLERS.get(sig as usize) {
         h(sig as u32);

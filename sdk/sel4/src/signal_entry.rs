@@ -61,6 +61,38 @@ pub fn signal_entry() -> u64 {
     }
 }
 
+/// Calls `f(arg)` with the stack pointer at `top` (rounded down to 16
+/// bytes, so `f` starts as the ABI wants), and is back on the caller's
+/// stack when `f` returns: for a signal handler on the alternate stack,
+/// which the runtime runs itself when PM hands it a handler.
+///
+/// # Safety
+///
+/// The memory below `top`, as deep as `f` uses stack, is mapped writable,
+/// and nothing else uses it while `f` runs: no Rust reference covers it
+/// and no other thread runs on it. `f` must return (with the panic
+/// strategy `abort`, a panic never unwinds across this call).
+pub unsafe fn call_on_stack(top: u64, f: extern "C" fn(u64), arg: u64) {
+    // SAFETY: the caller vouches for the stack below `top`. r12 is
+    // callee-saved, so `f` hands it back and the old stack pointer with
+    // it; the call pushes its return address on the new stack, never
+    // into the caller's red zone. Declaring r12 an output keeps the
+    // inputs out of it; `clobber_abi("C")` covers what `f` may change.
+    unsafe {
+        core::arch::asm!(
+            "mov r12, rsp",
+            "mov rsp, {top}",
+            "call {f}",
+            "mov rsp, r12",
+            top = in(reg) top & !15,
+            f = in(reg) f,
+            in("rdi") arg,
+            out("r12") _,
+            clobber_abi("C"),
+        );
+    }
+}
+
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 /// Handler functions by signal number, set and read without a lock (a
@@ -98,5 +130,36 @@ impl<const N: usize> HandlerTable<N> {
 impl<const N: usize> Default for HandlerTable<N> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use core::sync::atomic::{AtomicU64, Ordering};
+
+    static SEEN_SP: AtomicU64 = AtomicU64::new(0);
+    static SEEN_ARG: AtomicU64 = AtomicU64::new(0);
+
+    extern "C" fn note(arg: u64) {
+        let local = 0u8;
+        SEEN_SP.store(core::hint::black_box(&local) as *const u8 as u64, Ordering::SeqCst);
+        SEEN_ARG.store(arg, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn runs_on_the_given_stack_and_comes_back() {
+        let mut stack = vec![0u64; 8192];
+        let base = stack.as_mut_ptr() as u64;
+        let top = base + 8 * 8192 - 8;
+        let before = 0u8;
+        // SAFETY: `stack` is ours, writable, and no reference to it lives
+        // while `note` runs on it; `note` returns.
+        unsafe { super::call_on_stack(top, note, 42) };
+        let sp = SEEN_SP.load(Ordering::SeqCst);
+        assert!(sp > base && sp < top, "{:#x} not in {:#x}..{:#x}", sp, base, top);
+        assert_eq!(SEEN_ARG.load(Ordering::SeqCst), 42);
+        // Back on our own stack, our locals intact.
+        assert_eq!(core::hint::black_box(before), 0);
+        drop(stack);
     }
 }

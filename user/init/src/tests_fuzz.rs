@@ -45,6 +45,10 @@ const LABELS: &[u64] = &[
     pm::SETUID,
     pm::SETGID,
     pm::ALARM,
+    // A handler's return and info from a process that was handed none:
+    // EINVAL, whatever the token.
+    pm::HANDLER_DONE,
+    pm::HANDLER_INFO,
     vm::SPAWN,
     vm::FORK,
     vm::EXIT,

@@ -16,6 +16,7 @@ type R = Result<(), &'static str>;
 const SIGINT: u32 = 2;
 const SIGKILL: u32 = 9;
 const SIGUSR1: u32 = 10;
+const SIGUSR2: u32 = 12;
 const SIGTERM: u32 = 15;
 const SIGCONT: u32 = 18;
 const SIGSTOP: u32 = 19;
@@ -35,6 +36,11 @@ pub const TESTS: &[Test] = &[
     Test { name: "signal.sigpipe_on_a_write_with_no_reader", run: |_| sigpipe() },
     Test { name: "signal.sigsuspend_and_pause_end_with_eintr", run: |_| sigsuspend_and_pause() },
     Test { name: "signal.handler_on_the_alternate_stack", run: |_| handler_on_the_alternate_stack() },
+    Test { name: "signal.unblocked_together_last_taken_runs_first", run: |_| unblocked_together() },
+    Test { name: "signal.sa_mask_nodefer_and_resethand_in_a_raise", run: |_| mask_nodefer_resethand() },
+    Test { name: "signal.siginfo_of_a_sigchld_that_ends_a_wait", run: |_| siginfo_of_sigchld() },
+    Test { name: "signal.wait_eintr_then_sa_restart", run: |_| wait_restart() },
+    Test { name: "signal.fork_inside_a_handler_returns_in_both", run: |_| fork_in_handler() },
     Test { name: "pgroup.sessions_groups_and_ids", run: |_| sessions_and_ids() },
     Test { name: "pgroup.kill_and_waitpid_to_a_group", run: |_| group_kill_and_wait() },
 ];
@@ -506,4 +512,238 @@ fn handler_on_the_alternate_stack() -> R {
         });
     }
     want_status(reap(pid, 0)?, 0, "the handler did not run on the alternate stack")
+}
+
+/// The order handlers ran in (each test runs in a fresh child).
+struct Trace {
+    at: core::sync::atomic::AtomicUsize,
+    seen: [core::sync::atomic::AtomicU32; 8],
+}
+
+static TRACE: Trace = Trace { at: core::sync::atomic::AtomicUsize::new(0), seen: [const { core::sync::atomic::AtomicU32::new(0) }; 8] };
+
+fn note(v: u32) {
+    let i = TRACE.at.fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+    if let Some(slot) = TRACE.seen.get(i) {
+        slot.store(v, core::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn traced() -> ([u32; 8], usize) {
+    let mut out = [0; 8];
+    for (o, s) in out.iter_mut().zip(TRACE.seen.iter()) {
+        *o = s.load(core::sync::atomic::Ordering::SeqCst);
+    }
+    (out, TRACE.at.load(core::sync::atomic::Ordering::SeqCst))
+}
+
+fn note_sig(sig: u32) {
+    note(sig);
+}
+
+fn raise(sig: u32) -> bool {
+    sig::kill(posix::getpid() as i32, sig).is_ok()
+}
+
+/// Runs `body` in a child that exits with its code; the test passes if
+/// that is 0.
+fn in_child(body: fn() -> u8, why: &'static str) -> R {
+    let pid = ok(posix::fork(), "fork")?;
+    if pid == 0 {
+        posix::exit(body());
+    }
+    want_status(reap(pid, 0)?, 0, why)
+}
+
+fn unblocked_together() -> R {
+    in_child(
+        || {
+            let both = 1 << (SIGUSR1 - 1) | 1 << (SIGUSR2 - 1);
+            if sig::set_handler(SIGUSR1, note_sig, false, 0).is_err() || sig::set_handler(SIGUSR2, note_sig, false, 0).is_err() {
+                return 1;
+            }
+            if sig::sigprocmask(MaskHow::Block, both).is_err() || !raise(SIGUSR1) || !raise(SIGUSR2) || traced().1 != 0 {
+                return 2;
+            }
+            // Both are taken as the mask opens, SIGUSR1 first; SIGUSR2's
+            // handler runs first (Linux's stacked frames), both before
+            // sigprocmask returns, which answers the mask it replaced.
+            if sig::sigprocmask(MaskHow::Unblock, both) != Ok(both) {
+                return 3;
+            }
+            match traced() {
+                (t, 2) if t[..2] == [SIGUSR2, SIGUSR1] => 0,
+                _ => 4,
+            }
+        },
+        "two signals unblocked together did not both run, last taken first, before sigprocmask returned",
+    )
+}
+
+/// SIGUSR1's handler: its action blocks SIGUSR2, which it raises.
+fn raises_usr2(sig: u32) {
+    note(sig);
+    let _ = raise(SIGUSR2);
+    note(100);
+}
+
+/// SIGUSR2's handler with SA_NODEFER: raises itself once, nested.
+fn nested_usr2(sig: u32) {
+    let first = traced().1 == 0;
+    note(sig);
+    if first {
+        let _ = raise(SIGUSR2);
+    }
+    note(200);
+}
+
+fn mask_nodefer_resethand() -> R {
+    in_child(
+        || {
+            use minix_abi::signal::SaFlags;
+            let usr2 = 1 << (SIGUSR2 - 1);
+            if sig::set_handler(SIGUSR1, raises_usr2, false, usr2).is_err()
+                || sig::set_handler_flags(SIGUSR2, note_sig, SaFlags::NODEFER.with(SaFlags::RESETHAND), 0).is_err()
+            {
+                return 1;
+            }
+            // sa_mask: SIGUSR2 waits until SIGUSR1's handler returns, and
+            // runs before the kill does.
+            if !raise(SIGUSR1) || traced() != ([SIGUSR1, 100, SIGUSR2, 0, 0, 0, 0, 0], 3) {
+                return 2;
+            }
+            // SA_RESETHAND: the action went back to SIG_DFL as it ran.
+            let q = sig::call_pm(&minix_abi::pm::Request::SigAction { sig: minix_abi::signal::SIGUSR2, new: None });
+            if q.result() != Ok(0) || q.vals[0] != minix_abi::signal::SIG_DFL {
+                return 3;
+            }
+            // SA_NODEFER: the handler's own signal comes at once, nested.
+            TRACE.at.store(0, core::sync::atomic::Ordering::SeqCst);
+            if sig::set_handler_flags(SIGUSR2, nested_usr2, SaFlags::NODEFER, 0).is_err() {
+                return 4;
+            }
+            if !raise(SIGUSR2) || traced() != ([SIGUSR2, SIGUSR2, 200, 200, 0, 0, 0, 0], 4) {
+                return 5;
+            }
+            0
+        },
+        "sa_mask, SA_NODEFER or SA_RESETHAND went wrong in a handler run from a kill of the process itself",
+    )
+}
+
+static CHILD_INFO: [core::sync::atomic::AtomicU32; 4] = [const { core::sync::atomic::AtomicU32::new(u32::MAX) }; 4];
+
+fn record_child_info(_sig: u32) {
+    let i = sig::siginfo();
+    for (slot, v) in CHILD_INFO.iter().zip([i.code as u32, i.pid, i.uid, i.status as u32]) {
+        slot.store(v, core::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn siginfo_of_sigchld() -> R {
+    in_child(
+        || {
+            use minix_abi::signal::{code, SaFlags};
+            if sig::set_handler_flags(17, record_child_info, SaFlags::SIGINFO, 0).is_err() {
+                return 1;
+            }
+            let c = match posix::fork() {
+                Ok(0) => {
+                    sleep_ms(30);
+                    posix::exit(7)
+                }
+                Ok(c) => c,
+                Err(_) => return 2,
+            };
+            // The child exits while this waits: the handler runs, with the
+            // whole siginfo (SA_SIGINFO), before waitpid returns.
+            if posix::waitpid(c as i64, 0) != Ok((c, pm::exit_status(7))) {
+                return 3;
+            }
+            let got: [u32; 4] = core::array::from_fn(|k| CHILD_INFO[k].load(core::sync::atomic::Ordering::SeqCst));
+            if got != [code::CLD_EXITED as u32, c, 0, 7] {
+                sel4_root_task::println!("  siginfo (code, pid, uid, status) {:?}", got);
+                return 4;
+            }
+            0
+        },
+        "a SIGCHLD handler with SA_SIGINFO did not see the child's pid and status",
+    )
+}
+
+fn wait_restart() -> R {
+    in_child(
+        || {
+            let me = posix::getpid() as i32;
+            // A child to wait for, and one that signals this process while
+            // it waits.
+            let late = |ms: u64, code: u8| match posix::fork() {
+                Ok(0) => {
+                    sleep_ms(ms);
+                    posix::exit(code)
+                }
+                Ok(c) => Some(c),
+                Err(_) => None,
+            };
+            for restart in [false, true] {
+                if sig::set_handler(SIGUSR1, count, restart, 0).is_err() {
+                    return 1;
+                }
+                let Some(c) = late(80, 5) else { return 2 };
+                let Ok(k) = posix::fork() else { return 2 };
+                if k == 0 {
+                    sleep_ms(20);
+                    let _ = sig::kill(me, SIGUSR1);
+                    posix::exit(0);
+                }
+                let before = handled();
+                let got = posix::waitpid(c as i64, 0);
+                let want = if restart { Ok((c, pm::exit_status(5))) } else { Err(minix_abi::errno::EINTR) };
+                if got != want || handled() != before + 1 {
+                    return 3 + restart as u8;
+                }
+                if !restart && posix::waitpid(c as i64, 0) != Ok((c, pm::exit_status(5))) {
+                    return 5;
+                }
+                if posix::waitpid(k as i64, 0).is_err() {
+                    return 6;
+                }
+            }
+            0
+        },
+        "a wait a handler interrupted did not end with EINTR, or was not made again under SA_RESTART",
+    )
+}
+
+static FORKED: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(u32::MAX);
+
+fn forks(_sig: u32) {
+    let pid = posix::fork().unwrap_or(u32::MAX - 1);
+    FORKED.store(pid, core::sync::atomic::Ordering::SeqCst);
+}
+
+fn fork_in_handler() -> R {
+    in_child(
+        || {
+            if sig::set_handler(SIGUSR1, forks, false, 0).is_err() {
+                return 1;
+            }
+            // Both return from the handler and from the kill; the child's
+            // signal mask is back as well.
+            let killed = raise(SIGUSR1);
+            let forked = FORKED.load(core::sync::atomic::Ordering::SeqCst);
+            let unblocked = sig::sigprocmask(MaskHow::Block, 0) == Ok(0);
+            if forked == 0 {
+                posix::exit(if killed && unblocked { 42 } else { 43 });
+            }
+            if !killed || !unblocked || forked >= u32::MAX - 1 {
+                return 2;
+            }
+            match posix::waitpid(forked as i64, 0) {
+                Ok((_, st)) if st == pm::exit_status(42) => 0,
+                _ => 3,
+            }
+        },
+        "a fork inside a handler did not return from the handler and the kill in both processes",
+    )
 }
