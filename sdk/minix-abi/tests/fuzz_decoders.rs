@@ -62,7 +62,7 @@ fn word() -> impl Strategy<Value = u64> {
             vm::GRANT_TABLE_MAX_ENTRIES, vm::GRANT_TABLE_MAX_ENTRIES + 1, vm::FIX_RANGE_MAX, vm::FIX_RANGE_MAX + 1,
             vm::VSAFECOPY_MAX, vm::VSAFECOPY_MAX + 1, vfs::EXERCISE_MAX, vfs::EXERCISE_MAX + 1,
             fs::IO_MAX, fs::IO_MAX + 1, blk::MAX_TRANSFER, blk::MAX_TRANSFER + 1, blk::IOV_MAX, blk::IOV_MAX + 1, 0xffff, 0x1_0000, fs::MODE_PERM, fs::MODE_PERM + 1, (1 << 48) - 1, 1 << 48,
-            timer::NSEC_PER_SEC - 1, timer::NSEC_PER_SEC, timer::MAX_SETTIME_SECS >> 32, (timer::MAX_SETTIME_SECS >> 32) + 1, 1 << 31,
+            timer::NSEC_PER_SEC - 1, timer::NSEC_PER_SEC, pm::USEC_PER_SEC as u64 - 1, pm::USEC_PER_SEC as u64, timer::MAX_SETTIME_SECS >> 32, (timer::MAX_SETTIME_SECS >> 32) + 1, 1 << 31,
             31, 32, 0x7fff_ffff, pm::SIGACTION_QUERY | 10, pm::SIGACTION_QUERY | 10 | 1 << 8, 10 | 0x3f << 8, 10 | 0x40 << 8,
             pm::ALTSTACK_QUERY, signal::SS_DISABLE, u32::MAX as u64 - 0xbf, u32::MAX as u64 - 0xc0,
         ]),
@@ -192,6 +192,10 @@ fn pm_request() -> impl Strategy<Value = pm::Request> {
         id.clone().prop_map(|uid| SetUid { uid }),
         id.prop_map(|gid| SetGid { gid }),
         any::<u32>().prop_map(|seconds| Alarm { seconds }),
+        (any::<u32>(), 0..pm::USEC_PER_SEC, any::<u32>(), 0..pm::USEC_PER_SEC).prop_map(|(s, us, is, ius)| SetItimer {
+            new: pm::Itimerval { value: pm::Timeval { sec: s, usec: us }, interval: pm::Timeval { sec: is, usec: ius } }
+        }),
+        Just(GetItimer),
         Just(SrvReady),
         (0..=pm::MAX_TALLY, 0..=pm::MAX_TALLY).prop_map(|(passed, failed)| Shutdown { passed, failed }),
     ]
@@ -376,6 +380,7 @@ fn timer_request() -> impl Strategy<Value = timer::Request> {
     prop_oneof![
         (0..=u32::MAX as u64, ns.clone()).prop_map(|(sec, nsec)| Sleep(Timespec { sec, nsec })),
         (0..=timer::MAX_SETTIME_SECS, ns).prop_map(|(sec, nsec)| SetTime(Timespec { sec, nsec })),
+        prop::option::of(1..=u64::MAX).prop_map(Alarm),
         Just(Stats),
     ]
 }
