@@ -249,7 +249,12 @@ mod tests {
         assert!(!fx.is_empty());
         assert!(t.get(a).unwrap().sig.pending().contains(SIGALRM));
         assert_eq!(t.next_alarm(), Some(30 * MS));
-        // An exit clears the timer; a fork's child starts without one.
+        // exec keeps the timer (POSIX).
+        t.exec(a);
+        assert_eq!(t.getitimer(a, 25 * MS), Ok(itv(tv(0, 5_000), tv(0, 10_000))));
+        // A fork's child starts without one; an exit clears it.
+        let child = t.add_user(b, ProcCaps::default()).unwrap().slot();
+        assert_eq!(t.getitimer(child, 0), Ok(Itimerval::default()));
         t.exit(a, 0, PM.slot());
         assert_eq!(t.next_alarm(), Some(1_000 * MS));
         assert_eq!(t.setitimer(99, 0, Itimerval::default()), Err(ESRCH));

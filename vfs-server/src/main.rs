@@ -16,11 +16,11 @@ mod glue {
     use minix_abi::endpoint::{Endpoint, FS, VFS};
     use minix_abi::errno::{Errno, EFAULT, EINVAL, ENOMEM};
     use minix_abi::message::Reply;
+    use minix_abi::timer;
     use minix_abi::vm::{PROT_READ, PROT_WRITE};
     use minix_abi::{fs, pm, vfs::EXERCISE_MAX};
     use mxrt::grants::{safecopy_from, safecopy_to, Grants};
     use mxrt::posix::Mapping;
-    use minix_abi::timer;
     use mxrt::time::ClockPage;
     use sel4::CPtr;
     use sel4_root_task::println;

@@ -452,7 +452,9 @@ impl Request {
             SETITIMER => {
                 need_words(r, 4)?;
                 let w = &r.words;
-                Request::SetItimer { new: Itimerval { value: Timeval::from_words(w[0], w[1])?, interval: Timeval::from_words(w[2], w[3])? } }
+                Request::SetItimer {
+                    new: Itimerval { value: Timeval::from_words(w[0], w[1])?, interval: Timeval::from_words(w[2], w[3])? },
+                }
             }
             GETITIMER => Request::GetItimer,
             SRV_READY => Request::SrvReady,

@@ -41,6 +41,8 @@ mod tests_signals;
 #[cfg(target_os = "none")]
 mod tests_soak;
 #[cfg(target_os = "none")]
+mod tests_timers;
+#[cfg(target_os = "none")]
 mod tests_vfs_limits;
 #[cfg(target_os = "none")]
 mod tests_vm;
@@ -79,6 +81,7 @@ mod glue {
                 crate::tests_file_hostile::TESTS,
                 crate::tests_blk::registered(),
                 crate::tests_clock::TESTS,
+                crate::tests_timers::TESTS,
                 crate::tests_exhaust::TESTS,
                 crate::tests_vfs_limits::TESTS,
                 crate::tests_memory::TESTS,

@@ -216,7 +216,10 @@ fn write_ends_report_room_and_a_missing_reader() {
     // Full but for less than PIPE_BUF: not writable; the poller waits
     // until a read makes room.
     let fill = p.put(&vec![1u8; PIPE_SIZE - PIPE_BUF + 1]);
-    assert_eq!(p.res(Request::Write { fd: wr, buf: UserBuf { addr: fill, len: (PIPE_SIZE - PIPE_BUF + 1) as u64 } }), Ok((PIPE_SIZE - PIPE_BUF + 1) as u64));
+    assert_eq!(
+        p.res(Request::Write { fd: wr, buf: UserBuf { addr: fill, len: (PIPE_SIZE - PIPE_BUF + 1) as u64 } }),
+        Ok((PIPE_SIZE - PIPE_BUF + 1) as u64)
+    );
     fork(&v, &w, A, B);
     let c = P::new(&v, &w, B);
     let cat = entries(&c, &[(wr as i32, POLLOUT)]);
