@@ -18,7 +18,7 @@ use sel4_root_task::println;
 
 /// Badge on PM's notification when VM has events for PM: generation 0,
 /// so no endpoint badge can ever equal it.
-pub const VM_EVENT_BADGE: u64 = 1 << 11;
+pub use root_task::pm_policy::VM_EVENT_BADGE;
 /// Size of PM's process table.
 pub const PROC_TABLE_SLOTS: usize = 256;
 // The timer driver keeps one sleeper per slot of this table.
@@ -48,6 +48,8 @@ pub struct System {
     pub blk_ep: Ep,
     /// The timer driver's endpoint (PM mints every user's cap from it).
     pub timer_ep: Ep,
+    /// PM's own cap to the timer driver, badged as PM (its alarms).
+    pub timer_call: Ep,
     pub procs: ProcTable,
     /// Where servers' faults go (see `fault_reporter`).
     pub fault_ep: Ep,
@@ -72,16 +74,31 @@ pub fn boot(k: &mut Kernel, tally: &mut Tally, tsc_mhz: u64) -> Result<System, &
     let fault_ep = crate::fault_reporter::endpoint(k)?;
     let ntfn = Notification(k.alloc(object::NOTIFICATION, 0).map_err(|_| "notification")?);
     init::TCB.bind_notification(ntfn).map_err(|_| "bind notification")?;
+    // VFS's alarm thread waits on this one; the timer driver signals it.
+    let vfs_alarm = Notification(k.alloc(object::NOTIFICATION, 0).map_err(|_| "notification")?);
     let mut procs = ProcTable::new(PROC_TABLE_SLOTS);
     procs.add_at(PM.slot(), PM.slot(), ProcCaps::default());
 
     // Each server gets the caps `minix_abi::system::caps` lists for its
     // role. VM comes first: it also takes most of the RAM.
-    let eps =
-        Endpoints { pm: pm_ep, vm: vm_ep, vfs: vfs_ep, fs: fs_ep, blk: blk_ep, timer: timer_ep, faults: fault_ep, notify: ntfn, clock };
+    let eps = Endpoints {
+        pm: pm_ep,
+        vm: vm_ep,
+        vfs: vfs_ep,
+        fs: fs_ep,
+        blk: blk_ep,
+        timer: timer_ep,
+        faults: fault_ep,
+        notify: ntfn,
+        vfs_alarm,
+        clock,
+    };
     let vm = server(k, images::VM, Role::Vm, VM, &eps, None)?;
     let untypeds = give_untyped(k, &vm)?;
     let vfs = server(k, images::VFS, Role::Vfs, VFS, &eps, None)?;
+    // VFS reads the time for poll's timeouts; PM for alarms.
+    crate::timer_dev::map_clock(k, VSpace::from_bits(vfs.caps.vspace), clock, cs::addr::SERVER_CLOCK_PAGE)?;
+    crate::timer_dev::map_clock(k, init::VSPACE, clock, crate::timer_dev::ROOT_CLOCK_PAGE)?;
     let fs = server(k, images::FS, Role::Fs, FS, &eps, None)?;
     let disk = crate::disk::find();
     let blk = server(k, images::BLK, Role::Blk, BLK, &eps, disk)?;
@@ -112,6 +129,8 @@ pub fn boot(k: &mut Kernel, tally: &mut Tally, tsc_mhz: u64) -> Result<System, &
     root.mint(vfs_call.0, sel4::CNODE_DEPTH, root, vfs_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint vfs cap")?;
     let fs_call = k.slot().map_err(|_| "slot")?;
     root.mint(fs_call.0, sel4::CNODE_DEPTH, root, fs_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint fs cap")?;
+    let timer_call = k.slot().map_err(|_| "slot")?;
+    root.mint(timer_call.0, sel4::CNODE_DEPTH, root, timer_ep.bits(), sel4::CNODE_DEPTH, SEND, PM.badge()).map_err(|_| "mint timer cap")?;
     Ok(System {
         pm_ep,
         vm_ep,
@@ -121,6 +140,7 @@ pub fn boot(k: &mut Kernel, tally: &mut Tally, tsc_mhz: u64) -> Result<System, &
         fs_call: Ep(fs_call),
         blk_ep,
         timer_ep,
+        timer_call: Ep(timer_call),
         procs,
         fault_ep,
     })
@@ -136,6 +156,8 @@ struct Endpoints {
     timer: Ep,
     faults: Ep,
     notify: Notification,
+    /// VFS's alarm notification (its alarm thread waits on it).
+    vfs_alarm: Notification,
     /// The clock page's frame (mapped in the timer driver; VM gets a
     /// read-only copy).
     clock: Frame,
@@ -228,6 +250,12 @@ fn server(k: &mut Kernel, image: &[u8], role: Role, me: Endpoint, eps: &Endpoint
             CapKind::PitIrq => b.give(c.slot, timer.as_ref().ok_or("not the timer")?.irq.cptr(), r)?,
             CapKind::PitIrqNotification => b.give(c.slot, timer.as_ref().ok_or("not the timer")?.ntfn.cptr(), r)?,
             CapKind::ClockFrame => b.give(c.slot, eps.clock.cptr(), r)?,
+            CapKind::AlarmNotification => b.give(c.slot, eps.vfs_alarm.cptr(), r)?,
+            // PM's alarms arrive on the notification bound to its thread,
+            // told from VM's events by the badge.
+            CapKind::AlarmSignal(Role::Pm) => b.give_badged(c.slot, eps.notify.cptr(), r, cs::timer::ALARM_BADGE)?,
+            CapKind::AlarmSignal(Role::Vfs) => b.give_badged(c.slot, eps.vfs_alarm.cptr(), r, cs::timer::ALARM_BADGE)?,
+            CapKind::AlarmSignal(_) => return Err("no alarm notification for that role"),
         }
     }
     Ok(b)

@@ -3,9 +3,10 @@
 //! getpid/getppid, fork (with VM), exit and wait, and process deaths VM
 //! reports; VFS hears of every fork and exit. Every answer goes out with
 //! ReplyRecv; a `wait` that must block saves its reply cap and is answered
-//! later.
+//! later. Alarms and interval timers are in [`alarms`].
 extern crate alloc;
-use crate::boot::{System, VM_EVENT_BADGE};
+mod alarms;
+use crate::boot::System;
 use crate::kobj::Kernel;
 use alloc::vec::Vec;
 use minix_abi::common;
@@ -79,6 +80,8 @@ pub struct Pm<'a> {
     /// of the IPC buffer's handler area the next frame goes to, and
     /// whether a SIGRETURN is expected.
     handler_depth: Vec<u8>,
+    /// The processes' alarms in the timer driver.
+    alarms: alarms::Alarms,
 }
 
 /// What the loop does after a request.
@@ -107,7 +110,18 @@ impl<'a> Pm<'a> {
     pub fn new(k: &'a mut Kernel, sys: System, selftests: Tally, tsc_mhz: u64) -> Pm<'a> {
         let raw_cnodes = alloc::vec![0; crate::boot::PROC_TABLE_SLOTS];
         let handler_depth = alloc::vec![0; crate::boot::PROC_TABLE_SLOTS];
-        Pm { k, sys, spares: Vec::new(), raw_cnodes, ready: 0, vfs_ready: false, selftests, tsc_mhz, handler_depth }
+        Pm {
+            k,
+            sys,
+            spares: Vec::new(),
+            raw_cnodes,
+            ready: 0,
+            vfs_ready: false,
+            selftests,
+            tsc_mhz,
+            handler_depth,
+            alarms: alarms::Alarms::new(),
+        }
     }
 
     /// Waits until VM, VFS, FS, the block driver and the timer driver
@@ -206,16 +220,21 @@ impl<'a> Pm<'a> {
         let req = RawRequest { call, ..raw };
         // SIGRETURN carries the whole frame (24 words), more than a
         // decoded request holds.
-        if req.call == pm::SIGRETURN && msg.badge != VM_EVENT_BADGE {
+        if req.call == pm::SIGRETURN {
             if let Sender::Process(ep) = Sender::from_badge(msg.badge) {
                 if self.sys.procs.by_ep(ep).is_some() && !endpoint::is_server(ep) {
                     return self.sigreturn(ep, msg);
                 }
             }
         }
-        match pm_policy::decide(msg.badge, VM_EVENT_BADGE, &req, &self.sys.procs) {
-            Decision::CollectVmEvents => {
-                self.collect_vm_events();
+        match pm_policy::decide(msg.badge, &req, &self.sys.procs) {
+            Decision::Notified { vm, alarm } => {
+                if vm {
+                    self.collect_vm_events();
+                }
+                if alarm {
+                    self.alarms_due();
+                }
                 Next::NoReply
             }
             Decision::Answer(r) => Next::Reply(r),
@@ -296,7 +315,7 @@ impl<'a> Pm<'a> {
                 let sp = self.sys.procs.get(slot).and_then(|p| Tcb::from_bits(p.caps.tcb).read_registers(false).ok()).map_or(0, |r| r.r12);
                 Next::Reply(pm_calls::altstack_reply(self.sys.procs.sigaltstack(slot, change, sp)))
             }
-            Request::Alarm { .. } => Next::Reply(Reply::err(ENOSYS)),
+            r @ (Request::Alarm { .. } | Request::SetItimer { .. } | Request::GetItimer) => self.itimer_call(who, r),
             // The table's own calls (kill, sigaction, sigprocmask,
             // sigpending, groups, sessions, ids): root_task::pm_calls
             // decides and answers; the glue carries out what follows.

@@ -9,11 +9,23 @@ use minix_abi::errno::{Errno, ENOSYS, EPERM};
 use minix_abi::message::{RawRequest, Reply};
 use minix_abi::pm::Request;
 
+/// Badge on PM's notification when VM has events for PM: generation 0,
+/// so no endpoint badge can ever equal it.
+pub const VM_EVENT_BADGE: u64 = 1 << 11;
+/// Badge on PM's notification when the timer driver says PM's alarm is
+/// due (`minix_abi::cspace::timer::ALARM_BADGE`).
+pub const ALARM_BADGE: u64 = minix_abi::cspace::timer::ALARM_BADGE;
+/// Every bit a signal of PM's notification may carry.
+pub const NOTIFY_BITS: u64 = VM_EVENT_BADGE | ALARM_BADGE;
+const _: () = assert!(VM_EVENT_BADGE & ALARM_BADGE == 0 && NOTIFY_BITS < 1 << 12);
+
 /// What PM does with one message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
-    /// VM's notification: pull the processes it killed.
-    CollectVmEvents,
+    /// PM's notification: signals OR their badges together, so one
+    /// receive may bring both. `vm`: pull the processes VM killed;
+    /// `alarm`: deliver the alarms that are due and ask for the next.
+    Notified { vm: bool, alarm: bool },
     /// Answer at once.
     Answer(Reply),
     /// Carry out `Request` for the live process `Endpoint`.
@@ -25,10 +37,13 @@ pub enum Decision {
 /// but `EPERM`; calls every server answers are answered here; a request
 /// must decode and be allowed for its sender. Inlined: it sits on the
 /// path of every call, getpid included, and crosses a crate boundary.
+///
+/// A badge of notification bits alone is PM's notification (generation
+/// 0: no endpoint has it, so no sender can forge it).
 #[inline(always)]
-pub fn decide(badge: u64, vm_event_badge: u64, req: &RawRequest, procs: &ProcTable) -> Decision {
-    if badge == vm_event_badge {
-        return Decision::CollectVmEvents;
+pub fn decide(badge: u64, req: &RawRequest, procs: &ProcTable) -> Decision {
+    if badge != 0 && badge & !NOTIFY_BITS == 0 {
+        return Decision::Notified { vm: badge & VM_EVENT_BADGE != 0, alarm: badge & ALARM_BADGE != 0 };
     }
     let who = match Sender::from_badge(badge) {
         Sender::Process(ep) if procs.by_ep(ep).is_some() => ep,
@@ -65,7 +80,8 @@ pub fn allowed(who: Endpoint, r: &Request) -> Result<(), Errno> {
         | Request::SetSid
         | Request::SetUid { .. }
         | Request::SetGid { .. }
-        | Request::Alarm { .. } => !server,
+        | Request::Alarm { .. }
+        | Request::SetItimer { .. } => !server,
         Request::GetPid
         | Request::GetPpid
         | Request::GetSysInfo
@@ -75,7 +91,8 @@ pub fn allowed(who: Endpoint, r: &Request) -> Result<(), Errno> {
         | Request::GetPgid { .. }
         | Request::GetSid { .. }
         | Request::GetUid
-        | Request::GetGid => true,
+        | Request::GetGid
+        | Request::GetItimer => true,
     };
     if ok {
         Ok(())
@@ -110,7 +127,7 @@ mod tests {
     use minix_abi::errno::{EINVAL, EIO, ENOMEM};
     use minix_abi::pm;
 
-    const EVENTS: u64 = 1 << 11;
+    const EVENTS: u64 = VM_EVENT_BADGE;
 
     fn table() -> ProcTable {
         let mut t = ProcTable::new(16);
@@ -130,11 +147,17 @@ mod tests {
     fn senders() {
         let t = table();
         let getpid = raw(Request::GetPid);
-        assert_eq!(decide(EVENTS, EVENTS, &getpid, &t), Decision::CollectVmEvents);
-        assert_eq!(decide(INIT.badge(), EVENTS, &getpid, &t), Decision::Do(INIT, Request::GetPid));
+        assert_eq!(decide(EVENTS, &getpid, &t), Decision::Notified { vm: true, alarm: false });
+        assert_eq!(decide(ALARM_BADGE, &getpid, &t), Decision::Notified { vm: false, alarm: true });
+        assert_eq!(decide(EVENTS | ALARM_BADGE, &getpid, &t), Decision::Notified { vm: true, alarm: true });
+        // Other generation-0 badges are nobody's.
+        for badge in [1, 0x200, EVENTS | 1, ALARM_BADGE | 0x100] {
+            assert_eq!(decide(badge, &getpid, &t), Decision::Answer(Reply::err(EPERM)), "badge {:#x}", badge);
+        }
+        assert_eq!(decide(INIT.badge(), &getpid, &t), Decision::Do(INIT, Request::GetPid));
         // Unbadged, a fault badge, a stale generation, an empty slot.
         for badge in [0, INIT.fault_badge(), Endpoint::new(4, 2).badge(), Endpoint::new(9, 1).badge()] {
-            assert_eq!(decide(badge, EVENTS, &getpid, &t), Decision::Answer(Reply::err(EPERM)), "badge {:#x}", badge);
+            assert_eq!(decide(badge, &getpid, &t), Decision::Answer(Reply::err(EPERM)), "badge {:#x}", badge);
         }
     }
 
@@ -142,20 +165,20 @@ mod tests {
     fn ping_bad_calls_and_privileges() {
         let t = table();
         let ping = RawRequest { call: common::PING, words: [0; 4], len: 0 };
-        assert_eq!(decide(INIT.badge(), EVENTS, &ping, &t), Decision::Answer(Reply::ok(PM.0 as u64)));
+        assert_eq!(decide(INIT.badge(), &ping, &t), Decision::Answer(Reply::ok(PM.0 as u64)));
         let junk = RawRequest { call: 0x10_0101, words: [0; 4], len: 0 };
-        assert_eq!(decide(INIT.badge(), EVENTS, &junk, &t), Decision::Answer(Reply::err(ENOSYS)));
+        assert_eq!(decide(INIT.badge(), &junk, &t), Decision::Answer(Reply::err(ENOSYS)));
         let bad_exit = RawRequest { call: pm::EXIT, words: [300, 0, 0, 0], len: 1 };
-        assert_eq!(decide(INIT.badge(), EVENTS, &bad_exit, &t), Decision::Answer(Reply::err(EINVAL)));
+        assert_eq!(decide(INIT.badge(), &bad_exit, &t), Decision::Answer(Reply::err(EINVAL)));
         let ready = raw(Request::SrvReady);
-        assert_eq!(decide(INIT.badge(), EVENTS, &ready, &t), Decision::Answer(Reply::err(EPERM)));
-        assert_eq!(decide(VFS.badge(), EVENTS, &ready, &t), Decision::Do(VFS, Request::SrvReady));
+        assert_eq!(decide(INIT.badge(), &ready, &t), Decision::Answer(Reply::err(EPERM)));
+        assert_eq!(decide(VFS.badge(), &ready, &t), Decision::Do(VFS, Request::SrvReady));
         let shutdown = raw(Request::Shutdown { passed: 1, failed: 0 });
-        assert_eq!(decide(VM.badge(), EVENTS, &shutdown, &t), Decision::Answer(Reply::err(EPERM)));
-        assert!(matches!(decide(INIT.badge(), EVENTS, &shutdown, &t), Decision::Do(..)));
+        assert_eq!(decide(VM.badge(), &shutdown, &t), Decision::Answer(Reply::err(EPERM)));
+        assert!(matches!(decide(INIT.badge(), &shutdown, &t), Decision::Do(..)));
         for r in [Request::Fork, Request::Exit { code: 0 }] {
-            assert_eq!(decide(FS.badge(), EVENTS, &raw(r), &t), Decision::Answer(Reply::err(EPERM)), "{:?}", r);
-            assert_eq!(decide(INIT.badge(), EVENTS, &raw(r), &t), Decision::Do(INIT, r));
+            assert_eq!(decide(FS.badge(), &raw(r), &t), Decision::Answer(Reply::err(EPERM)), "{:?}", r);
+            assert_eq!(decide(INIT.badge(), &raw(r), &t), Decision::Do(INIT, r));
         }
     }
 

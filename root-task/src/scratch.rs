@@ -7,7 +7,8 @@ use sel4::{init, Error, Frame, FrameWindow, PAGE_SIZE};
 
 /// One page of the root task's address space used for nothing else (its
 /// image is at 4 MiB, its threads' stacks and IPC buffers from 0x1000_0000,
-/// the self-test's fault page at 0x1200_0000, the bench fault area from
+/// the self-test's fault page at 0x1200_0000, the clock page at
+/// 0x1300_0000 (`timer_dev::ROOT_CLOCK_PAGE`), the bench fault area from
 /// 0x3000_0000, its heap growth from 0x4000_0000).
 const SCRATCH: u64 = 0x2000_0000;
 

@@ -79,7 +79,8 @@ pub fn vfs_worker_caps(k: &mut Kernel, vfs: &Built) -> Result<(), &'static str> 
             take(tcb, slot).map_err(|_| "a worker slot is empty")?;
             Tcb(tcb).read_registers(false).map_err(|_| "a worker slot holds no TCB")?;
         }
-        for slot in NTFN_BASE..NTFN_BASE + NTFNS {
+        // The lock notifications, and the alarm thread's.
+        for slot in (NTFN_BASE..NTFN_BASE + NTFNS).chain([minix_abi::cspace::vfs::ALARM_NTFN]) {
             take(ntfn, slot).map_err(|_| "a notification slot is empty")?;
             Tcb(tcb).bind_notification(Notification(ntfn)).map_err(|_| "a notification slot holds no free notification")?;
             Tcb(tcb).unbind_notification().map_err(|_| "unbind")?;

@@ -7,6 +7,11 @@ use crate::kobj::Kernel;
 use minix_abi::cspace::{addr::CLOCK_PAGE, timer::IRQ_BADGE};
 use sel4::{init, object, CapRights, Frame, IrqHandler, Notification, VSpace};
 
+/// Where the root task (PM) sees the clock page, read-only: past its
+/// threads' stacks (0x1000_0000) and the self-test's fault page
+/// (0x1200_0000), below its scratch page (0x2000_0000).
+pub const ROOT_CLOCK_PAGE: u64 = 0x1300_0000;
+
 /// The PIT's interrupt: ISA IRQ 0, on IOAPIC 0's pin 2 (QEMU's MADT
 /// says so with an interrupt source override), edge-triggered, active
 /// high, as ISA interrupts are.
@@ -42,4 +47,15 @@ pub fn objects(k: &mut Kernel, vspace: VSpace, clock: Frame) -> Result<TimerObje
     irq.set_notification(Notification(badged)).map_err(|_| "IRQHandler_SetNotification (PIT)")?;
     k.map(vspace, clock, CLOCK_PAGE, CapRights::READ_WRITE).map_err(|_| "map the clock page")?;
     Ok(TimerObjects { irq, ntfn })
+}
+
+/// Maps the clock page read-only at `vaddr` in `vspace` through a copy of
+/// its cap of its own (a frame cap maps at one place only). For the
+/// servers that read the time themselves: PM (the root task) and VFS.
+pub fn map_clock(k: &mut Kernel, vspace: VSpace, clock: Frame, vaddr: u64) -> Result<(), &'static str> {
+    let copy = k.slot().map_err(|_| "slot")?;
+    init::CNODE
+        .copy(copy.0, sel4::CNODE_DEPTH, init::CNODE, clock.bits(), sel4::CNODE_DEPTH, CapRights::READ)
+        .map_err(|_| "copy the clock page's cap")?;
+    k.map(vspace, Frame(copy), vaddr, CapRights::READ).map_err(|_| "map the clock page read-only")
 }

@@ -73,6 +73,12 @@ pub trait Env {
     fn vm_exec(&mut self, who: Endpoint, desc: &[u8], ino: u32) -> Result<u64, Errno>;
     /// 16 unpredictable bytes (exec's `AT_RANDOM`).
     fn random(&mut self) -> [u8; 16];
+    /// Monotonic nanoseconds (the clock page's reading).
+    fn now(&mut self) -> u64;
+    /// Asks the timer driver to signal VFS's alarm notification at
+    /// monotonic time `at` (its `ALARM`, answered at once), replacing
+    /// whatever VFS asked for before.
+    fn set_alarm(&mut self, at: u64) -> Result<(), Errno>;
 }
 
 /// Where the bytes of a write came from, for VM to copy into its cache.

@@ -21,7 +21,10 @@
 //! Namespace calls (open, mkdir, rename, ...) take no I/O lock: each FS
 //! request is atomic in the single-threaded FS.
 //!
-//! A call that must wait (a pipe) never keeps its worker: see [`pipe`].
+//! A call that must wait (a pipe, a poll) never keeps its worker: see
+//! [`pipe`] and [`poll`]. A third kind of lock, the alarm lock, guards
+//! what VFS asked the timer driver for (poll's timeouts); it is taken
+//! before the state lock and never with an I/O lock held.
 //! The calls every server answers (PING) never reach this module: the
 //! runtime's server loop answers them.
 #![cfg_attr(not(test), no_std)]
@@ -37,6 +40,7 @@ mod names;
 pub mod path;
 pub mod pipe;
 mod pipe_io;
+pub mod poll;
 pub mod tables;
 
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -79,23 +83,28 @@ impl From<Result<u64, Errno>> for Outcome {
 pub struct Vfs<R: RawMutex> {
     state: Mutex<R, State>,
     stripes: [Mutex<R, ()>; STRIPES],
+    /// The deadline VFS last asked the timer driver to signal it at, as
+    /// far as VFS knows (see [`poll`]).
+    alarm: Mutex<R, Option<u64>>,
     /// VFS's heap is below its reserve and VM gave no more: calls that
     /// would keep more get `ENOMEM` (see [`limits::grows_state`]).
     low_memory: AtomicBool,
 }
 
 impl<R: RawMutex> Vfs<R> {
-    /// VFS over the given raw locks: one for the state, one per stripe.
-    pub fn new(state: R, stripes: [R; STRIPES]) -> Vfs<R> {
-        Vfs::with_limits(state, stripes, Limits::SYSTEM)
+    /// VFS over the given raw locks: one for the state, one per stripe,
+    /// one for the alarm.
+    pub fn new(state: R, stripes: [R; STRIPES], alarm: R) -> Vfs<R> {
+        Vfs::with_limits(state, stripes, alarm, Limits::SYSTEM)
     }
 
     /// The same with other limits (host tests reach them with a handful
     /// of objects).
-    pub fn with_limits(state: R, stripes: [R; STRIPES], limits: Limits) -> Vfs<R> {
+    pub fn with_limits(state: R, stripes: [R; STRIPES], alarm: R, limits: Limits) -> Vfs<R> {
         Vfs {
             state: Mutex::from_raw(state, State::with_limits(limits)),
             stripes: stripes.map(|r| Mutex::from_raw(r, ())),
+            alarm: Mutex::from_raw(alarm, None),
             low_memory: AtomicBool::new(false),
         }
     }
@@ -162,7 +171,7 @@ impl<R: RawMutex> Vfs<R> {
         match req {
             Q::ProcFork { .. } | Q::ProcExit { .. } | Q::ProcExec { .. } | Q::ProcCancel { .. } if who != PM => Reply::err(EPERM).into(),
             Q::ProcCancel { who: stopped } => {
-                self.locked(env, |s, _| s.cancel_waits(stopped));
+                self.locked(env, |s, a| s.cancel_waits(stopped, a));
                 Reply::ok(0).into()
             }
             Q::ProcExec { who: child, block, len } => match self.exec(env, child, block, len) {
@@ -210,6 +219,7 @@ impl<R: RawMutex> Vfs<R> {
             Q::Fchdir { fd } => self.fchdir(env, who, fd).into(),
             Q::Umask { mask } => self.locked(env, |s, _| Ok(core::mem::replace(&mut s.proc(who).umask, mask) as u64)).into(),
             Q::Sync => env.fs(fs::Request::Sync).result().map(|_| 0).into(),
+            Q::Poll { fds, nfds, timeout_ms } => self.poll(env, who, fds, nfds, timeout_ms),
             Q::Mmap { fd, prot, flags, addr, len, offset } => self.mmap(env, who, fd, prot, flags, addr, len, offset).into(),
             Q::Pipe { flags } => match self.pipe(env, who, flags) {
                 Ok((r, w)) => Outcome::Reply(Reply::ok_with(r as u64, [w as u64, 0, 0])),

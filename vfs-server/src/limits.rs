@@ -78,11 +78,13 @@ pub const HEAP_RESERVE: usize = 512 << 10;
 /// Whether a request may make VFS keep another object once it is
 /// answered (a filp, a vnode, a pipe, a hold for VM): these are refused
 /// with `ENOMEM` while VFS's heap is low and VM has nothing more to give.
+/// A poll that must wait keeps a record of what it waits for (bounded
+/// by the processes and their descriptors), so it is refused too.
 /// A pipe write that needs a bigger buffer is refused the same way in
 /// [`crate::tables::State::pipe_reserve`]. Everything else (reads,
 /// closes, PM's notices, which only replace or free what VFS holds) is
 /// served as ever.
 pub fn grows_state(req: &Request) -> bool {
     use Request as Q;
-    matches!(req, Q::Open { .. } | Q::Pipe { .. } | Q::Mmap { .. } | Q::Chdir { .. } | Q::Fchdir { .. })
+    matches!(req, Q::Open { .. } | Q::Pipe { .. } | Q::Mmap { .. } | Q::Chdir { .. } | Q::Fchdir { .. } | Q::Poll { .. })
 }

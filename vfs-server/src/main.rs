@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! VFS's seL4 glue: report ready to PM, start the worker threads the root
-//! task made for us, and serve. Every thread, the first included, runs the
-//! same loop on VFS's one endpoint; the request handling is
-//! `vfs_server::Vfs`'s, shared by all of them. Each thread's [`Worker`]
-//! implements `vfs_server::env::Env` with its own copy buffers and grants.
+//! task made for us, and serve. Every serving thread, the first included,
+//! runs the same loop on VFS's one endpoint; the request handling is
+//! `vfs_server::Vfs`'s, shared by all of them. Two threads serve no
+//! requests: the pager (VM's page-ins) and the alarm thread (poll's
+//! timeouts). Each thread's [`Worker`] implements `vfs_server::env::Env`
+//! with its own copy buffers and grants.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
@@ -14,10 +16,12 @@ mod glue {
     use minix_abi::endpoint::{Endpoint, FS, VFS};
     use minix_abi::errno::{Errno, EFAULT, EINVAL, ENOMEM};
     use minix_abi::message::Reply;
+    use minix_abi::timer;
     use minix_abi::vm::{PROT_READ, PROT_WRITE};
     use minix_abi::{fs, pm, vfs::EXERCISE_MAX};
     use mxrt::grants::{safecopy_from, safecopy_to, Grants};
     use mxrt::posix::Mapping;
+    use mxrt::time::ClockPage;
     use sel4::CPtr;
     use sel4_root_task::println;
     use vfs_server::env::{Env, NameSlot, WriteSrc, SCRATCH};
@@ -45,6 +49,8 @@ mod glue {
     /// The grant table's lock uses the notification after the state's and
     /// the stripes'.
     const GRANTS_NTFN: u64 = 1 + STRIPES as u64;
+    /// The alarm lock (poll's deadline in the timer driver) the one after.
+    const ALARM_LOCK_NTFN: u64 = GRANTS_NTFN + 1;
     type Table = Grants<grant::SliceStorage<'static>>;
     /// Bytes of the table: 170 entries, far more than the five threads
     /// ever hold at once (three permanent each, plus one or two in a call).
@@ -59,9 +65,17 @@ mod glue {
     const REPLY_BASE: u64 = cspace::FIRST_FREE;
 
     fn vfs() -> &'static Vfs<Lock> {
-        const _: () = assert!(GRANTS_NTFN < slots::NTFNS);
-        VFS_STATE.call_once(|| Vfs::new(lock(0), core::array::from_fn::<_, STRIPES, _>(|i| lock(1 + i))))
+        const _: () = assert!(ALARM_LOCK_NTFN < slots::NTFNS);
+        VFS_STATE.call_once(|| Vfs::new(lock(0), core::array::from_fn::<_, STRIPES, _>(|i| lock(1 + i)), lock(ALARM_LOCK_NTFN as usize)))
     }
+
+    /// The clock page, which the root task mapped read-only here.
+    // SAFETY: the root task maps the clock frame read-only at
+    // SERVER_CLOCK_PAGE (page-aligned, inside the server area VM keeps
+    // out of) before VFS starts, for VFS's life; the timer driver writes
+    // it only with aligned atomic stores, and VFS only loads.
+    const CLOCK: ClockPage =
+        ClockPage::new(unsafe { sel4::SharedWords::new(cspace::addr::SERVER_CLOCK_PAGE, minix_abi::clock::WORDS, false) });
 
     fn main(_arg: u64) -> ! {
         let (c, w, l) = pm::Request::SrvReady.encode();
@@ -87,12 +101,32 @@ mod glue {
     /// nothing else, so a page-in never waits for a free worker (every
     /// worker could be waiting in a FIX_RANGE that needs one).
     const PAGER_ID: u64 = slots::WORKERS;
+    /// The one before it is the alarm thread: poll's timeouts come to it
+    /// on a notification, never through the endpoint, so they are taken
+    /// even while every serving thread is busy.
+    const ALARM_ID: u64 = slots::WORKERS - 1;
 
     extern "C" fn worker(id: u64) -> ! {
         if id == PAGER_ID {
             pager()
         }
+        if id == ALARM_ID {
+            alarm_thread()
+        }
         serve_as(id)
+    }
+
+    /// Waits for the timer driver's signal that VFS's alarm is due, then
+    /// answers the pollers whose time is up and asks for the next
+    /// deadline. It takes the alarm lock and the state lock briefly,
+    /// calls only the driver (which answers at once) and answers pollers
+    /// through their saved reply caps, so it never waits on a process.
+    fn alarm_thread() -> ! {
+        let mut w = Worker { io: None, exercise: None };
+        loop {
+            sel4::wait(CPtr(slots::ALARM_NTFN));
+            vfs().alarm_fired(&mut w);
+        }
     }
 
     /// The pager's loop: a Call to VM that reports the last page-in and
@@ -408,6 +442,21 @@ mod glue {
                 half.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
             }
             out
+        }
+
+        fn now(&mut self) -> u64 {
+            // Published before the driver reported ready, long before any
+            // process polls: 0 (the machine's start) is never read.
+            CLOCK.monotonic_ns().unwrap_or(0)
+        }
+
+        fn set_alarm(&mut self, at: u64) -> Result<(), Errno> {
+            let (c, w, l) = timer::Request::Alarm(Some(at.max(1))).encode();
+            let r = mxrt::ipc::sendrec(cspace::TIMER_EP, c, w, l).result().map(|_| ());
+            if let Err(e) = r {
+                println!("vfs: the timer driver refused VFS's alarm: {}", e.name());
+            }
+            r
         }
 
         fn reply_saved(&mut self, who: Endpoint, reply: Reply) {

@@ -132,10 +132,12 @@ impl Pipe {
         }
     }
 
-    /// Drops every wait of `who` (it is gone).
-    pub fn forget(&mut self, who: Endpoint) {
+    /// Drops every wait of `who` (it is gone); whether it had one.
+    pub fn forget(&mut self, who: Endpoint) -> bool {
+        let before = self.read_waiters.len() + self.write_waiters.len();
         self.read_waiters.retain(|w| w.who != who);
         self.write_waiters.retain(|w| w.who != who);
+        self.read_waiters.len() + self.write_waiters.len() != before
     }
 
     /// Copies the first `out.len()` bytes without taking them.

@@ -138,8 +138,14 @@ impl<R: RawMutex> Vfs<R> {
     }
 
     /// Finishes waiters until none can move: readers while there are
-    /// bytes, writers while there is room.
+    /// bytes, writers while there is room; then answers the pollers the
+    /// pipe's new state concerns.
     fn pump(&self, env: &mut impl Env, n: usize) {
+        self.pump_waiters(env, n);
+        self.locked(env, |s, a| s.wake_pollers(n, a));
+    }
+
+    fn pump_waiters(&self, env: &mut impl Env, n: usize) {
         loop {
             let mut progress = false;
             loop {

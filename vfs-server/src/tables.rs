@@ -19,6 +19,7 @@
 
 use crate::limits::Limits;
 use crate::pipe::{Pipe, PIPE_SIZE, PIPE_STEP};
+use crate::poll::Poller;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 use minix_abi::endpoint::Endpoint;
@@ -28,6 +29,8 @@ use minix_abi::vfs::flags::{O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY};
 
 /// Descriptors per process.
 pub const OPEN_MAX: usize = 64;
+// poll takes as many entries as a process has descriptors.
+const _: () = assert!(OPEN_MAX == minix_abi::vfs::poll::POLL_MAX);
 /// Open-file descriptions in the whole system.
 pub const FILPS_MAX: usize = Limits::SYSTEM.filps;
 /// The root directory's inode.
@@ -132,6 +135,8 @@ pub struct State {
     free_pipes: Vec<usize>,
     /// Bytes of the pipe pool that pipes' buffers hold.
     pipe_pool_used: usize,
+    /// Processes waiting in POLL (see [`crate::poll`]).
+    pub(crate) pollers: Vec<Poller>,
     /// Holds VFS took for VM's mappings, per file: one per MMAP_FILE, given
     /// back when VM reports (through a pager) that nothing maps the file.
     /// So a mapped file outlives its names and descriptors.
@@ -167,6 +172,7 @@ impl State {
             pipes: Vec::new(),
             free_pipes: Vec::new(),
             pipe_pool_used: 0,
+            pollers: Vec::new(),
             vm_holds: BTreeMap::new(),
             mapped_by: BTreeMap::new(),
             vm_cached: Default::default(),
@@ -341,24 +347,28 @@ impl State {
     }
 
     /// PM's exit notice: every descriptor closed, the directory released,
-    /// any wait on a pipe dropped (its reply cap died with the process).
+    /// any wait on a pipe or in poll dropped (its reply cap died with the
+    /// process).
     pub fn exit(&mut self, who: Endpoint, after: &mut After) {
+        self.cancel_waits(who, after);
         let Some(p) = self.procs.remove(&who.0) else { return };
-        for pipe in self.pipes.iter_mut().flatten() {
-            pipe.forget(who);
-        }
         for e in p.fds.iter().flatten() {
             self.drop_filp_ref(e.filp, after);
         }
         self.release(p.cwd, after);
     }
 
-    /// PM stops `who`: the calls it waits in (pipes) are dropped; the
-    /// kernel has already cancelled its Call, and it calls again when it
-    /// continues.
-    pub fn cancel_waits(&mut self, who: Endpoint) {
-        for pipe in self.pipes.iter_mut().flatten() {
-            pipe.forget(who);
+    /// PM stops `who` or starts a handler: the calls it waits in (pipes,
+    /// poll) are dropped; the kernel has already cancelled its Call, and
+    /// it calls again when it continues (or the handler's frame ends the
+    /// call with EINTR). A writer dropped from a pipe's queue may leave
+    /// room for a poller's write.
+    pub fn cancel_waits(&mut self, who: Endpoint, after: &mut After) {
+        self.forget_poller(who);
+        for n in 0..self.pipes.len() {
+            if self.pipes[n].as_mut().is_some_and(|p| p.forget(who)) {
+                self.wake_pollers(n, after);
+            }
         }
     }
 
@@ -489,6 +499,8 @@ impl State {
             // Nobody will read what is left.
             self.free_pipe_buffer(n);
         }
+        // A hang-up (POLLHUP) or a write that now fails (POLLERR).
+        self.wake_pollers(n, after);
         if readers == 0 && writers == 0 {
             self.pipes[n] = None;
             self.free_pipes.push(n);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! The timer driver's seL4 glue: measure the TSC against the PIT, read the
 //! CMOS clock, publish the clock page, report ready to PM, then serve
-//! sleeps on the PIT's interrupt. The decisions are the library's
+//! sleeps and alarms on the PIT's interrupt. The decisions are the library's
 //! (`timer_driver::server` answers every message and says when the PIT
 //! must fire); the glue does the port I/O, saves and uses reply caps, and
 //! writes the page.
@@ -177,6 +177,12 @@ mod glue {
         fn wake(&mut self, index: usize, reply: Reply) {
             // A dead sleeper's slot is empty: sending to it does nothing.
             mxrt::server::reply_saved(CPtr(slots::REPLY_BASE + index as u64), reply);
+        }
+
+        fn signal_alarm(&mut self, client: usize) {
+            // The root task put client i's notification (write only) at
+            // ALARM_NTFN_BASE + i; a signal never blocks.
+            sel4::signal(CPtr(slots::ALARM_NTFN_BASE + client as u64));
         }
 
         fn arm(&mut self, count: u16) {

@@ -13,6 +13,11 @@
 //!   nobody sleeps: an idle system takes no timer interrupts from it.
 //! - On an interrupt, every sleeper whose deadline has passed is
 //!   answered, earliest deadline first, and the PIT aimed again.
+//! - An `ALARM` (PM and VFS only) sets its client's one deadline and is
+//!   answered at once; the PIT is aimed at the earliest of every
+//!   sleeper's and alarm's deadline, and when an alarm's comes the
+//!   driver signals that client's notification and forgets the deadline.
+//!   A deadline already past is signalled at once.
 //! - The driver never waits for anyone: it answers through saved reply
 //!   caps, which never block, and calls nobody after it reported ready.
 use crate::pit;
@@ -20,7 +25,7 @@ use crate::sleepers::Sleepers;
 use minix_abi::endpoint::Sender;
 use minix_abi::errno::{Errno, EPERM};
 use minix_abi::message::{RawRequest, Reply};
-use minix_abi::timer::Request;
+use minix_abi::timer::{alarm_client, Request, ALARM_CLIENTS};
 
 /// What the driver does to the world.
 pub trait Hw {
@@ -31,6 +36,8 @@ pub trait Hw {
     fn save_reply(&mut self, index: usize) -> Result<(), Errno>;
     /// Answers sleeper `index` through its saved reply cap.
     fn wake(&mut self, index: usize, reply: Reply);
+    /// Signals alarm client `client`'s notification (never blocks).
+    fn signal_alarm(&mut self, client: usize);
     /// Starts a one-shot of `count` PIT counts.
     fn arm(&mut self, count: u16);
     /// Stops the PIT from interrupting.
@@ -45,11 +52,15 @@ pub trait Hw {
 pub struct Stats {
     pub interrupts: u64,
     pub woken: u64,
+    /// Alarms signalled.
+    pub alarms: u64,
 }
 
 #[derive(Default)]
 pub struct Timer {
     sleepers: Sleepers,
+    /// Each alarm client's deadline (monotonic ns), by client number.
+    alarms: [Option<u64>; ALARM_CLIENTS.len()],
     /// The deadline the armed shot serves (monotonic ns): the earliest
     /// sleeper's, or for a shot cut to the PIT's longest, its end.
     armed_until: Option<u64>,
@@ -63,6 +74,11 @@ impl Timer {
 
     pub fn sleepers(&self) -> &Sleepers {
         &self.sleepers
+    }
+
+    /// Alarm client `client`'s deadline.
+    pub fn alarm(&self, client: usize) -> Option<u64> {
+        self.alarms.get(client).copied().flatten()
     }
 
     pub fn armed_until(&self) -> Option<u64> {
@@ -106,6 +122,14 @@ impl Timer {
                 hw.set_realtime(t.as_nanos());
                 Some(Reply::ok(0))
             }
+            Request::Alarm(at) => {
+                // Servers with timeouts of their own only: a user's
+                // notification would be nobody's to wait on.
+                let Some(client) = alarm_client(who) else { return Some(Reply::err(EPERM)) };
+                self.alarms[client] = at;
+                self.aim(hw);
+                Some(Reply::ok(0))
+            }
             Request::Stats => Some(Reply::ok_with(self.sleepers.len() as u64, [self.stats.interrupts, self.stats.woken, hw.tsc_khz()])),
         }
     }
@@ -117,15 +141,28 @@ impl Timer {
         self.aim(hw);
     }
 
-    /// Wakes every sleeper whose deadline has passed, then aims the PIT at
-    /// the next deadline (or disarms it).
+    /// Wakes every sleeper whose deadline has passed and signals every
+    /// alarm that is due, then aims the PIT at the next deadline (or
+    /// disarms it).
     fn aim(&mut self, hw: &mut impl Hw) {
         let now = hw.now();
         while let Some((index, _)) = self.sleepers.pop_expired(now) {
             hw.wake(index, Reply::ok(0));
             self.stats.woken += 1;
         }
-        match self.sleepers.next_deadline() {
+        for (client, at) in self.alarms.iter_mut().enumerate() {
+            if at.is_some_and(|d| d <= now) {
+                *at = None;
+                hw.signal_alarm(client);
+                self.stats.alarms += 1;
+            }
+        }
+        let next_alarm = self.alarms.iter().flatten().copied().min();
+        let next = match (self.sleepers.next_deadline(), next_alarm) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match next {
             None => {
                 if self.armed_until.take().is_some() {
                     hw.disarm();

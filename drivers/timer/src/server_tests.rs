@@ -22,6 +22,8 @@ struct World {
     fires_at: Option<u64>,
     arms: u32,
     real: Option<(u64, u64)>,
+    /// (client, when), in the order signalled.
+    alarms: Vec<(usize, u64)>,
 }
 
 impl Hw for World {
@@ -35,6 +37,9 @@ impl Hw for World {
     fn wake(&mut self, index: usize, reply: Reply) {
         let who = self.saved.remove(&index).expect("a saved reply cap");
         self.woken.push((who, reply, self.now));
+    }
+    fn signal_alarm(&mut self, client: usize) {
+        self.alarms.push((client, self.now));
     }
     fn arm(&mut self, count: u16) {
         self.arms += 1;
@@ -197,4 +202,64 @@ fn settime_and_stats() {
     let r = ask(&mut t, &mut w, p(7), RawRequest { call, words, len }).unwrap();
     assert_eq!(r.result(), Ok(1));
     assert_eq!(r.to_words()[3], 2_000_000);
+}
+
+fn alarm_req(at: Option<u64>) -> RawRequest {
+    let (call, words, len) = Request::Alarm(at).encode();
+    RawRequest { call, words, len }
+}
+
+#[test]
+fn alarms_signal_their_client_at_the_deadline_and_once() {
+    use minix_abi::endpoint::{PM, VFS};
+    let (mut t, mut w) = (Timer::new(), World::default());
+    w.now = 1_000 * MS;
+    // Answered at once; PM's at 1.3 s, VFS's at 1.1 s, a sleeper between.
+    assert_eq!(ask(&mut t, &mut w, PM, alarm_req(Some(1_300 * MS))), Some(Reply::ok(0)));
+    assert_eq!(ask(&mut t, &mut w, VFS, alarm_req(Some(1_100 * MS))), Some(Reply::ok(0)));
+    assert_eq!(ask(&mut t, &mut w, p(9), sleep_req(200 * MS)), None);
+    assert!(w.fires_at.is_some(), "the PIT is aimed for the alarms");
+    run(&mut t, &mut w, 1_099 * MS);
+    assert!(w.alarms.is_empty(), "signalled early");
+    run(&mut t, &mut w, 1_500 * MS);
+    // Each at or after its deadline, within a PIT shot, in order; then
+    // forgotten: nothing more comes, and the PIT is left quiet.
+    assert_eq!(w.alarms.iter().map(|a| a.0).collect::<Vec<_>>(), vec![1, 0]);
+    assert!(w.alarms[0].1 >= 1_100 * MS && w.alarms[0].1 < 1_100 * MS + MS);
+    assert!(w.alarms[1].1 >= 1_300 * MS && w.alarms[1].1 < 1_300 * MS + MS);
+    assert_eq!(w.woken.len(), 1);
+    assert_eq!((t.alarm(0), t.alarm(1), w.fires_at), (None, None, None));
+    assert_eq!(t.stats().alarms, 2);
+}
+
+#[test]
+fn an_alarm_is_replaced_cancelled_or_signalled_at_once_when_past() {
+    use minix_abi::endpoint::PM;
+    let (mut t, mut w) = (Timer::new(), World::default());
+    w.now = 50 * MS;
+    ask(&mut t, &mut w, PM, alarm_req(Some(500 * MS)));
+    // A new deadline replaces the old one, earlier or later.
+    ask(&mut t, &mut w, PM, alarm_req(Some(80 * MS)));
+    assert_eq!(t.alarm(0), Some(80 * MS));
+    ask(&mut t, &mut w, PM, alarm_req(None));
+    assert_eq!(t.alarm(0), None);
+    run(&mut t, &mut w, 600 * MS);
+    assert!(w.alarms.is_empty(), "a cancelled alarm was signalled");
+    assert_eq!(w.fires_at, None, "the PIT runs for nobody");
+    // A deadline already past: signalled before the answer.
+    assert_eq!(ask(&mut t, &mut w, PM, alarm_req(Some(1))), Some(Reply::ok(0)));
+    assert_eq!(w.alarms, vec![(0, 600 * MS)]);
+}
+
+#[test]
+fn only_pm_and_vfs_set_alarms() {
+    let (mut t, mut w) = (Timer::new(), World::default());
+    for who in [p(6), p(30), minix_abi::endpoint::VM, minix_abi::endpoint::FS, Endpoint::new(0, 2)] {
+        assert_eq!(ask(&mut t, &mut w, who, alarm_req(Some(5 * MS))), Some(Reply::err(EPERM)), "{who:?}");
+    }
+    assert_eq!(t.request(&mut w, Sender::Unbadged, &alarm_req(Some(5 * MS))), Some(Reply::err(EPERM)));
+    let bad = RawRequest { call: minix_abi::timer::ALARM, words: [1 << 32, 0, 0, 0], len: 2 };
+    assert_eq!(ask(&mut t, &mut w, minix_abi::endpoint::PM, bad), Some(Reply::err(EINVAL)));
+    run(&mut t, &mut w, 100 * MS);
+    assert!(w.alarms.is_empty());
 }

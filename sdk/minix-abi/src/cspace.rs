@@ -67,6 +67,11 @@ pub mod addr {
     /// mmap or munmap of the process's own can move it. The timer driver
     /// maps it read-write at the same address, inside its server area.
     pub const CLOCK_PAGE: u64 = IPC_BUFFER + 4096;
+    /// Where the root task maps the clock page read-only for the servers
+    /// that read the time themselves (VFS, for `poll`'s timeouts): the
+    /// last page of the IPC buffers' part of the server area, since
+    /// [`CLOCK_PAGE`] holds a VFS worker's IPC buffer there.
+    pub const SERVER_CLOCK_PAGE: u64 = IPC_BUFFER + 15 * 4096;
 }
 
 /// VFS's extra slots: the worker threads the root task makes for it (not
@@ -77,12 +82,17 @@ pub mod vfs {
 
     /// First worker TCB; worker `i` is at `WORKER_TCB_BASE + i`.
     pub const WORKER_TCB_BASE: u64 = 16;
-    /// How many worker threads VFS gets.
-    pub const WORKERS: u64 = 4;
+    /// How many worker threads VFS gets: three more serving its
+    /// endpoint, its alarm thread and its pager (see `vfs-server`).
+    pub const WORKERS: u64 = 5;
     /// First notification; notification `j` is at `NTFN_BASE + j`.
     pub const NTFN_BASE: u64 = 32;
     /// How many notifications VFS gets.
     pub const NTFNS: u64 = 24;
+    /// The notification the timer driver signals when VFS's alarm is due
+    /// (`poll` timeouts); VFS's alarm thread waits on it. The driver holds
+    /// a copy at [`super::timer::VFS_ALARM`].
+    pub const ALARM_NTFN: u64 = 58;
 
     /// Where worker `i`'s IPC buffer is mapped: the pages after the first
     /// thread's, inside the server IPC area.
@@ -96,6 +106,8 @@ pub mod vfs {
     const _: () = assert!(super::RECV_SLOT < WORKER_TCB_BASE && WORKER_TCB_BASE + WORKERS <= NTFN_BASE);
     const _: () = assert!(NTFN_BASE + NTFNS <= super::UNTYPED_BASE);
     const _: () = assert!(worker_ipc_buffer(WORKERS) <= addr::IPC_BUFFER + addr::SERVER_IPC_AREA_PAGES * 4096);
+    const _: () = assert!(worker_ipc_buffer(WORKERS) <= addr::SERVER_CLOCK_PAGE);
+    const _: () = assert!(ALARM_NTFN >= NTFN_BASE + NTFNS && ALARM_NTFN < super::UNTYPED_BASE);
 }
 
 /// The block driver's extra slots: its device, given by the root task
@@ -152,7 +164,24 @@ pub mod timer {
     /// How many sleepers the driver can hold: one per slot of PM's
     /// process table (a process sleeps in at most one call at a time).
     pub const SLEEPERS: usize = 256;
+    /// The notifications the driver signals when an alarm client's
+    /// deadline comes (`minix_abi::timer::ALARM`): client `i`'s at
+    /// `ALARM_NTFN_BASE + i`, in the order of `timer::ALARM_CLIENTS`.
+    pub const ALARM_NTFN_BASE: u64 = 56;
+    /// PM's: a copy of the notification bound to PM's thread, badged
+    /// [`ALARM_BADGE`], so that PM's receive returns with that badge.
+    pub const PM_ALARM: u64 = ALARM_NTFN_BASE;
+    /// VFS's: its alarm thread's notification ([`super::vfs::ALARM_NTFN`]).
+    pub const VFS_ALARM: u64 = ALARM_NTFN_BASE + 1;
+    /// The badge on the alarm notifications' copies the driver signals:
+    /// generation 0, so no endpoint badge can equal it, and a bit apart
+    /// from VM's event badge on PM's notification (0x800), so that PM
+    /// tells the two apart even when both arrive in one receive.
+    pub const ALARM_BADGE: u64 = 1 << 10;
 
     const _: () = assert!(PIT_PORTS > super::blk::IRQ_NTFN && IRQ_NTFN < super::CLOCK_FRAME && super::CLOCK_FRAME < super::vfs::NTFN_BASE);
     const _: () = assert!(REPLY_BASE + SLEEPERS as u64 <= 1 << super::SERVER_CNODE_BITS);
+    const _: () = assert!(ALARM_NTFN_BASE >= super::vfs::NTFN_BASE + super::vfs::NTFNS);
+    const _: () = assert!(VFS_ALARM < super::vfs::ALARM_NTFN && super::vfs::ALARM_NTFN < super::UNTYPED_BASE);
+    const _: () = assert!(crate::timer::ALARM_CLIENTS.len() as u64 == VFS_ALARM - ALARM_NTFN_BASE + 1);
 }

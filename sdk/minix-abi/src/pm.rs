@@ -34,6 +34,8 @@
 //! | `TIMES` 0x11b | | | | | the caller's CPU time in microseconds, low 32 bits; MR1 its high 32 bits; MR2 and MR3 the same for its ended children it waited for (theirs and their waited-for children's) |
 //! | `HANDLER_DONE` 0x120 | the token of a [`RUN_HANDLER`] reply | the mask to restore (optional: without it, the one PM kept) | | | the answer of the call the handler interrupted, [`RESTART`] or another [`RUN_HANDLER`] |
 //! | `HANDLER_INFO` 0x121 | the token of a [`RUN_HANDLER`] reply | | | | the mask to restore; MR1 `si_uid`, MR2 `si_addr`, MR3 `si_status` ([`HandlerDetails`]) |
+//! | `SETITIMER` 0x119 | value: seconds | value: microseconds (< 10^6) | interval: seconds | interval: microseconds (< 10^6) | the old timer: status its value's seconds, MR1 its microseconds, MR2 and MR3 its interval |
+//! | `GETITIMER` 0x11a | | | | | the timer, as SETITIMER answers |
 //! | `SRV_READY` 0x180 | | | | | 0 (servers only) |
 //! | `SHUTDOWN` 0x181 | passed | failed | | | none (init only) |
 //!
@@ -63,7 +65,16 @@
 //! process can be meant (SETPGID, GETPGID, GETSID), a WAIT pid of
 //! `i32::MIN` (no group has that id), a handler or restorer word that is
 //! not a 32-bit address, a restorer without a handler or a handler
-//! without one, an alternate stack past 4 GiB, a frame past 4 GiB.
+//! without one, an alternate stack past 4 GiB, a frame past 4 GiB,
+//! microseconds of 10^6 or more.
+//!
+//! **Alarms.** `ALARM`, `SETITIMER` and `GETITIMER` share the one
+//! real-time interval timer a process has (POSIX's `ITIMER_REAL`, which
+//! `alarm` is a special case of): a value of 0 disarms it, an interval of
+//! 0 makes it fire once, and when it fires PM sends SIGALRM. The other
+//! interval timers (`ITIMER_VIRTUAL`, `ITIMER_PROF`) do not exist, so the
+//! calls name none: the runtime answers `EINVAL` for them without a
+//! message.
 use crate::errno::{Errno, EINVAL, ENOSYS};
 use crate::message::{need_words, RawRequest, Reply};
 use crate::sigframe::FRAME_BYTES;
@@ -103,6 +114,8 @@ pub const ALARM: u64 = BASE + 0x18;
 /// CPU time of the caller and of its waited-for children (`times`,
 /// `getrusage`): see the table.
 pub const TIMES: u64 = BASE + 0x1b;
+pub const SETITIMER: u64 = BASE + 0x19;
+pub const GETITIMER: u64 = BASE + 0x1a;
 /// A server reports that it is ready (servers only).
 pub const SRV_READY: u64 = BASE + 0x80;
 /// init hands over its test tally and asks for shutdown (init only).
@@ -136,6 +149,8 @@ pub const CALLS: &[u64] = &[
     TIMES,
     HANDLER_DONE,
     HANDLER_INFO,
+    SETITIMER,
+    GETITIMER,
     SRV_READY,
     SHUTDOWN,
 ];
@@ -265,6 +280,69 @@ impl HandlerDetails {
     }
 }
 
+/// Microseconds in a second: a [`Timeval`]'s `usec` stays below it.
+pub const USEC_PER_SEC: u32 = 1_000_000;
+
+/// A span of time as POSIX's `struct timeval` holds it, here with
+/// seconds of 32 bits (136 years) and microseconds below a second.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
+pub struct Timeval {
+    pub sec: u32,
+    pub usec: u32,
+}
+
+impl Timeval {
+    pub const ZERO: Timeval = Timeval { sec: 0, usec: 0 };
+
+    /// From two words: `EINVAL` for seconds above 32 bits or microseconds
+    /// of a second or more.
+    pub fn from_words(sec: u64, usec: u64) -> Result<Timeval, Errno> {
+        Ok(Timeval { sec: u32_of(sec)?, usec: at_most(usec, USEC_PER_SEC as u64 - 1)? as u32 })
+    }
+
+    /// Nanoseconds in all (never overflows: at most about 2^62).
+    pub fn as_nanos(&self) -> u64 {
+        self.sec as u64 * 1_000_000_000 + self.usec as u64 * 1000
+    }
+
+    /// `ns` rounded up to whole microseconds, at most the largest
+    /// `Timeval` (rounding up keeps a pending timer from reading as 0).
+    pub fn from_nanos_up(ns: u64) -> Timeval {
+        let us = ns.div_ceil(1000);
+        let sec = us / USEC_PER_SEC as u64;
+        if sec > u32::MAX as u64 {
+            return Timeval { sec: u32::MAX, usec: USEC_PER_SEC - 1 };
+        }
+        Timeval { sec: sec as u32, usec: (us % USEC_PER_SEC as u64) as u32 }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        *self == Timeval::ZERO
+    }
+}
+
+/// An interval timer's setting (POSIX's `struct itimerval`): time to the
+/// next expiry (zero: disarmed) and the period after it (zero: once).
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
+pub struct Itimerval {
+    pub value: Timeval,
+    pub interval: Timeval,
+}
+
+impl Itimerval {
+    /// The reply SETITIMER and GETITIMER answer with.
+    pub fn reply(&self) -> crate::message::Reply {
+        crate::message::Reply::ok_with(self.value.sec as u64, [self.value.usec as u64, self.interval.sec as u64, self.interval.usec as u64])
+    }
+
+    /// Read back from such a reply: `EINVAL` for words that are no timer
+    /// (the runtime trusts no reply it would compute with).
+    pub fn from_reply(r: &crate::message::Reply) -> Result<Itimerval, Errno> {
+        let sec = r.result()?;
+        Ok(Itimerval { value: Timeval::from_words(sec, r.vals[0])?, interval: Timeval::from_words(r.vals[1], r.vals[2])? })
+    }
+}
+
 /// A PM request.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Request {
@@ -349,6 +427,11 @@ pub enum Request {
     HandlerInfo {
         token: u8,
     },
+    /// Sets the real-time interval timer; answers the old setting.
+    SetItimer {
+        new: Itimerval,
+    },
+    GetItimer,
     SrvReady,
     Shutdown {
         passed: u64,
@@ -498,6 +581,14 @@ impl Request {
                 need_words(r, 1)?;
                 Request::HandlerInfo { token: u8_of(r.words[0])? }
             }
+            SETITIMER => {
+                need_words(r, 4)?;
+                let w = &r.words;
+                Request::SetItimer {
+                    new: Itimerval { value: Timeval::from_words(w[0], w[1])?, interval: Timeval::from_words(w[2], w[3])? },
+                }
+            }
+            GETITIMER => Request::GetItimer,
             SRV_READY => Request::SrvReady,
             SHUTDOWN => {
                 need_words(r, 2)?;
@@ -545,6 +636,10 @@ impl Request {
             Request::HandlerDone { token, mask: None } => (HANDLER_DONE, [token as u64, 0, 0, 0], 1),
             Request::HandlerDone { token, mask: Some(m) } => (HANDLER_DONE, [token as u64, m.bits() as u64, 0, 0], 2),
             Request::HandlerInfo { token } => (HANDLER_INFO, [token as u64, 0, 0, 0], 1),
+            Request::SetItimer { new: Itimerval { value: v, interval: i } } => {
+                (SETITIMER, [v.sec as u64, v.usec as u64, i.sec as u64, i.usec as u64], 4)
+            }
+            Request::GetItimer => (GETITIMER, [0; 4], 0),
             Request::SrvReady => (SRV_READY, [0; 4], 0),
             Request::Shutdown { passed, failed } => (SHUTDOWN, [passed, failed, 0, 0], 2),
         }
@@ -646,6 +741,11 @@ mod tests {
             Request::HandlerDone { token: 0, mask: None },
             Request::HandlerDone { token: 255, mask: Some(SigSet::FULL) },
             Request::HandlerInfo { token: 7 },
+            Request::SetItimer { new: Itimerval::default() },
+            Request::SetItimer {
+                new: Itimerval { value: Timeval { sec: u32::MAX, usec: 999_999 }, interval: Timeval { sec: 0, usec: 1 } },
+            },
+            Request::GetItimer,
             Request::SrvReady,
             Request::Shutdown { passed: 4, failed: 1 },
         ] {
@@ -780,6 +880,33 @@ mod tests {
         assert_eq!(Request::decode(&raw(SETUID, [u32::MAX as u64, 0, 0, 0], 1)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(SETGID, [1 << 32, 0, 0, 0], 1)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(ALARM, [1 << 32, 0, 0, 0], 1)), Err(EINVAL));
+    }
+    #[test]
+    fn itimer_words() {
+        // Four words, each a 32-bit field; microseconds below a second.
+        assert_eq!(Request::decode(&raw(SETITIMER, [1, 2, 3, 4], 3)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SETITIMER, [1, 1_000_000, 0, 0], 4)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SETITIMER, [1, 0, 0, 1_000_000], 4)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SETITIMER, [1 << 32, 0, 0, 0], 4)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SETITIMER, [0, 0, 1 << 32, 0], 4)), Err(EINVAL));
+        let t = Itimerval { value: Timeval { sec: 2, usec: 5 }, interval: Timeval { sec: 0, usec: 999_999 } };
+        assert_eq!(Request::decode(&raw(SETITIMER, [2, 5, 0, 999_999], 4)), Ok(Request::SetItimer { new: t }));
+        // The reply carries the same four fields and reads back; a reply
+        // that is no timer is refused.
+        assert_eq!(Itimerval::from_reply(&t.reply()), Ok(t));
+        assert!(t.reply().to_words().iter().all(|&w| w <= u32::MAX as u64));
+        let bad = crate::message::Reply::ok_with(1, [1_000_000, 0, 0]);
+        assert_eq!(Itimerval::from_reply(&bad), Err(EINVAL));
+        assert_eq!(Itimerval::from_reply(&crate::message::Reply::err(crate::errno::EPERM)), Err(crate::errno::EPERM));
+    }
+    #[test]
+    fn timevals_round_up_and_saturate() {
+        assert_eq!(Timeval::from_nanos_up(0), Timeval::ZERO);
+        assert_eq!(Timeval::from_nanos_up(1), Timeval { sec: 0, usec: 1 });
+        assert_eq!(Timeval::from_nanos_up(1_000_000_001), Timeval { sec: 1, usec: 1 });
+        assert_eq!(Timeval::from_nanos_up(u64::MAX), Timeval { sec: u32::MAX, usec: 999_999 });
+        let t = Timeval { sec: u32::MAX, usec: 999_999 };
+        assert_eq!(Timeval::from_nanos_up(t.as_nanos()), t);
     }
     #[test]
     fn statuses() {

@@ -92,6 +92,10 @@ pub const CALLS: &[(Role, Role, Path)] = &[
     (Role::User, Role::Bench, Path::Hot),
     // nanosleep and clock_settime (reading the clock takes no message).
     (Role::User, Role::Timer, Path::Hot),
+    // Alarms: PM's alarm and setitimer, VFS's poll timeouts. Answered at
+    // once, and made only when a deadline changes.
+    (Role::Pm, Role::Timer, Path::Cold),
+    (Role::Vfs, Role::Timer, Path::Cold),
     // PM's calls to VM carry caps (SPAWN, FORK, ADOPT): never fastpath,
     // and kept off every hot path.
     (Role::Pm, Role::Vm, Path::Cold),
@@ -181,6 +185,15 @@ pub enum CapKind {
     /// user process (the root task maps it read-write into the timer
     /// driver at `cs::addr::CLOCK_PAGE`).
     ClockFrame,
+    /// A new notification of the process's own that the timer driver
+    /// signals when the process's alarm is due (VFS's alarm thread waits
+    /// on it).
+    AlarmNotification,
+    /// A copy of `Role`'s alarm notification, badged
+    /// `cs::timer::ALARM_BADGE`, for the timer driver to signal: PM's is
+    /// the notification bound to PM's thread, VFS's its
+    /// [`CapKind::AlarmNotification`].
+    AlarmSignal(Role),
 }
 
 /// What a range of slots holds at start: `count` caps of `kind`, from
@@ -240,6 +253,10 @@ const VFS_CAPS: &[Cap] = &[
     cap(cs::FAULT_EP, CapKind::Faults(FaultHandler::Reporter), Rights::Send),
     cap_range(cs::vfs::WORKER_TCB_BASE, cs::vfs::WORKERS, CapKind::WorkerTcb, Rights::All),
     cap_range(cs::vfs::NTFN_BASE, cs::vfs::NTFNS, CapKind::Notification, Rights::All),
+    // poll's timeouts: VFS asks the driver for an alarm and its alarm
+    // thread waits for the driver's signal.
+    cap(cs::TIMER_EP, CapKind::Call(Role::Timer), Rights::Send),
+    cap(cs::vfs::ALARM_NTFN, CapKind::AlarmNotification, Rights::All),
 ];
 
 const FS_CAPS: &[Cap] = &[
@@ -270,11 +287,12 @@ const BLK_CAPS: &[Cap] = &[
     cap_range(cs::blk::DMA_FRAME_BASE, cs::blk::DMA_PAGES, CapKind::DmaFrame, Rights::All),
 ];
 
-/// The timer driver: its own caps, PM (to report ready) and its devices
-/// (the PIT and the CMOS clock's ports, the PIT's interrupt). The root
-/// task maps the clock page read-write into it at `cs::addr::CLOCK_PAGE`;
-/// it holds no cap to the frame. It calls nobody else: it never copies,
-/// and never maps memory.
+/// The timer driver: its own caps, PM (to report ready), its devices
+/// (the PIT and the CMOS clock's ports, the PIT's interrupt) and the
+/// alarm clients' notifications, which it only signals. The root task
+/// maps the clock page read-write into it at `cs::addr::CLOCK_PAGE`; it
+/// holds no cap to the frame. It calls nobody else: it never copies, and
+/// never maps memory.
 const TIMER_CAPS: &[Cap] = &[
     SELF[0],
     SELF[1],
@@ -286,6 +304,9 @@ const TIMER_CAPS: &[Cap] = &[
     cap(cs::timer::CMOS_PORTS, CapKind::CmosPorts, Rights::All),
     cap(cs::timer::IRQ_HANDLER, CapKind::PitIrq, Rights::All),
     cap(cs::timer::IRQ_NTFN, CapKind::PitIrqNotification, Rights::All),
+    // Signal only: the driver tells an alarm client its deadline came.
+    cap(cs::timer::PM_ALARM, CapKind::AlarmSignal(Role::Pm), Rights::Write),
+    cap(cs::timer::VFS_ALARM, CapKind::AlarmSignal(Role::Vfs), Rights::Write),
 ];
 
 /// What init holds beyond every user's caps: the block driver's
@@ -383,6 +404,9 @@ fn slot_name(slot: u64) -> &'static str {
         cs::BLK_EP => "BLK_EP",
         cs::TIMER_EP => "TIMER_EP",
         cs::CLOCK_FRAME => "CLOCK_FRAME",
+        cs::timer::PM_ALARM => "timer::PM_ALARM",
+        cs::timer::VFS_ALARM => "timer::VFS_ALARM",
+        cs::vfs::ALARM_NTFN => "vfs::ALARM_NTFN",
         cs::timer::PIT_PORTS => "timer::PIT_PORTS",
         cs::timer::CMOS_PORTS => "timer::CMOS_PORTS",
         cs::timer::IRQ_HANDLER => "timer::IRQ_HANDLER",
@@ -427,6 +451,8 @@ fn describe(c: &Cap) -> std::string::String {
         CapKind::PitIrq => std::format!("the PIT's IRQ handler (IOAPIC pin 2), {}", rights),
         CapKind::PitIrqNotification => std::format!("notification the PIT's IRQ signals (badge `timer::IRQ_BADGE`), {}", rights),
         CapKind::ClockFrame => std::format!("the clock page's frame, {}", rights),
+        CapKind::AlarmNotification => std::format!("notification the timer signals for its alarm, {}", rights),
+        CapKind::AlarmSignal(r) => std::format!("{}'s alarm notification, {}, badge `timer::ALARM_BADGE` (0x400)", name(r), rights),
     }
 }
 
@@ -596,6 +622,30 @@ mod tests {
         // Every user can sleep; the timer driver reaches only PM.
         assert!(caps(Role::User).iter().any(|c| c.kind == CapKind::Call(Role::Timer)));
         assert!(caps(Role::Timer).iter().all(|c| !matches!(c.kind, CapKind::Call(r) if r != Role::Pm)));
+    }
+
+    #[test]
+    fn the_timer_signals_exactly_its_alarm_clients() {
+        // One signal cap per client, at the client's slot, write only;
+        // nobody else holds one.
+        for p in PROCESSES {
+            let signals: std::vec::Vec<Cap> = caps(p.role).iter().copied().filter(|c| matches!(c.kind, CapKind::AlarmSignal(_))).collect();
+            if p.role != Role::Timer {
+                assert!(signals.is_empty(), "{:?}", p.role);
+                continue;
+            }
+            assert_eq!(signals.len(), crate::timer::ALARM_CLIENTS.len());
+            for (i, ep) in crate::timer::ALARM_CLIENTS.iter().enumerate() {
+                let role = PROCESSES.iter().find(|q| q.endpoint == Some(*ep)).map(|q| q.role);
+                let c = signals.iter().find(|c| Some(c.kind) == role.map(CapKind::AlarmSignal)).expect("a signal cap per client");
+                assert_eq!((c.slot, c.rights), (cs::timer::ALARM_NTFN_BASE + i as u64, Rights::Write));
+                // The client can call the driver to set its alarm.
+                assert!(CALLS.iter().any(|&(a, b, _)| Some(a) == role && b == Role::Timer));
+            }
+        }
+        // VFS waits on its own alarm notification.
+        assert!(caps(Role::Vfs).iter().any(|c| c.kind == CapKind::AlarmNotification && c.slot == cs::vfs::ALARM_NTFN));
+        assert!(caps(Role::Vfs).iter().any(|c| c.kind == CapKind::Call(Role::Timer)));
     }
 
     #[test]

@@ -32,6 +32,7 @@
 //! | `PIPE` | flags (`O_CLOEXEC`, `O_NONBLOCK`) | | | | read fd; vals\[0] the write fd |
 //! | `UMASK` | mask | | | | the old mask |
 //! | `SYNC` | | | | | 0 |
+//! | `POLL` | the [`poll::PollFd`] array (below 4 GiB) | entries (≤ [`poll::POLL_MAX`]) | timeout in ms, an `i32` written sign-extended (negative: none) | | entries with events; the array's `revents` written. Or status 0 with vals\[0] = [`poll::AGAIN`]: a pipe it polls changed, poll again |
 //! | `PROC_FORK` (PM only) | parent | child | | | 0 |
 //! | `PROC_EXIT` (PM only) | process | | | | 0 |
 //! | `PROC_EXEC` (PM only) | process | argument block | block bytes | | 0; vals\[0] the entry, vals\[1] the stack pointer |
@@ -40,7 +41,8 @@
 //! Decoding is total. Words out of range are `EINVAL`, with two POSIX
 //! exceptions that are answers, not malformations: a path longer than
 //! [`PATH_MAX`] is `ENAMETOOLONG`, and a descriptor word that is no
-//! descriptor at all (above `u32`) is `EBADF`.
+//! descriptor at all (above `u32`) is `EBADF`; and POLL's array at or
+//! above 4 GiB, where no user memory is, is `EFAULT`.
 //!
 //! Offsets, sizes and buffer lengths are `off_t` and `ssize_t` in POSIX:
 //! a word that would be negative as one (above `i64::MAX`) is `EINVAL`,
@@ -93,6 +95,9 @@ pub const FSYNC: u64 = BASE + 39;
 /// Map a file: fd and flags in w0, the address hint, the length, the
 /// file offset (page aligned). Reply: the address.
 pub const MMAP: u64 = BASE + 40;
+/// Wait until one of a set of descriptors is ready, or a timeout (see
+/// [`poll`]).
+pub const POLL: u64 = BASE + 41;
 /// A read of at most [`SMALL_MAX`] bytes answered in the reply's words.
 pub const READ_SMALL: u64 = BASE + 0x40;
 /// A write of at most [`SMALL_MAX`] bytes carried in the request's words.
@@ -174,6 +179,78 @@ pub mod mode {
     pub const S_IFLNK: u32 = 0o120000;
 }
 
+/// `poll` (and `select`, which the runtime builds on it): the array's
+/// layout, the events, and the reply that sends the caller round again.
+///
+/// An entry is POSIX's `struct pollfd`: `fd` (an `int`; a negative one is
+/// skipped, its `revents` 0), `events` and `revents` (`short`s), 8 bytes,
+/// little-endian. The event bits are the values Linux, NetBSD and MINIX
+/// share; `POLLWRNORM` is `POLLOUT` (NetBSD's definition), and bits VFS
+/// does not know are never set in `revents`.
+///
+/// What is ready (Linux's answers): a regular file or directory always
+/// for reading and writing; a pipe's read end `POLLIN` with bytes in it,
+/// `POLLHUP` once no writer is left; its write end `POLLOUT` while a
+/// write of `PIPE_BUF` (512) bytes would not wait, `POLLERR` (with
+/// `POLLOUT`: the write fails at once) once no reader is left; a
+/// descriptor that is not open `POLLNVAL`. `POLLERR`, `POLLHUP` and
+/// `POLLNVAL` are reported whether asked for or not.
+///
+/// A caller with nothing ready waits in VFS without holding a thread. A
+/// change to a pipe it polls answers it with [`AGAIN`]: the runtime polls
+/// again with the time that is left (so the answer is always from a fresh
+/// look, and a byte another reader took meanwhile sends it back to
+/// wait). The timeout answers 0 without touching the array, whose
+/// `revents` the runtime cleared before the call.
+pub mod poll {
+    /// Bytes of one `struct pollfd`.
+    pub const ENTRY: usize = 8;
+    /// Most entries one call may pass: a process's descriptors (VFS's
+    /// `OPEN_MAX`), as Linux bounds `nfds` by `RLIMIT_NOFILE`.
+    pub const POLL_MAX: usize = 64;
+    /// The reply word (vals\[0], with status 0) that says "poll again".
+    pub const AGAIN: u64 = 1;
+
+    pub const POLLIN: u16 = 0x1;
+    pub const POLLPRI: u16 = 0x2;
+    pub const POLLOUT: u16 = 0x4;
+    pub const POLLERR: u16 = 0x8;
+    pub const POLLHUP: u16 = 0x10;
+    pub const POLLNVAL: u16 = 0x20;
+    pub const POLLRDNORM: u16 = 0x40;
+    pub const POLLWRNORM: u16 = POLLOUT;
+    /// Reported whether asked for or not.
+    pub const ALWAYS: u16 = POLLERR | POLLHUP | POLLNVAL;
+
+    /// One entry of the array.
+    #[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
+    #[repr(C)]
+    pub struct PollFd {
+        pub fd: i32,
+        pub events: u16,
+        pub revents: u16,
+    }
+
+    impl PollFd {
+        /// From its 8 bytes (any bytes are an entry).
+        pub fn decode(b: &[u8; ENTRY]) -> PollFd {
+            PollFd {
+                fd: i32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                events: u16::from_le_bytes([b[4], b[5]]),
+                revents: u16::from_le_bytes([b[6], b[7]]),
+            }
+        }
+
+        pub fn encode(&self) -> [u8; ENTRY] {
+            let mut b = [0u8; ENTRY];
+            b[..4].copy_from_slice(&self.fd.to_le_bytes());
+            b[4..6].copy_from_slice(&self.events.to_le_bytes());
+            b[6..].copy_from_slice(&self.revents.to_le_bytes());
+            b
+        }
+    }
+}
+
 /// Every call number of this interface.
 pub const CALLS: &[u64] = &[
     READ,
@@ -210,6 +287,7 @@ pub const CALLS: &[u64] = &[
     STATVFS,
     FSYNC,
     MMAP,
+    POLL,
     READ_SMALL,
     WRITE_SMALL,
     PROC_FORK,
@@ -398,6 +476,14 @@ pub enum Request {
         mask: u32,
     },
     Sync,
+    /// `fds`: the address of `nfds` [`poll::PollFd`]s (at most
+    /// [`poll::POLL_MAX`]); `timeout_ms` negative waits for ever, 0 only
+    /// looks.
+    Poll {
+        fds: u32,
+        nfds: u32,
+        timeout_ms: i32,
+    },
     ProcFork {
         parent: Endpoint,
         child: Endpoint,
@@ -598,6 +684,14 @@ impl Request {
                 Request::Umask { mask: bits_of(w[0], 0o777)? as u32 }
             }
             SYNC => Request::Sync,
+            POLL => {
+                need_words(r, 3)?;
+                // No user memory lies at or above 4 GiB: POSIX's answer
+                // for an array that is not memory.
+                let fds = u32::try_from(w[0]).map_err(|_| crate::errno::EFAULT)?;
+                let nfds = at_most(w[1], poll::POLL_MAX as u64)? as u32;
+                Request::Poll { fds, nfds, timeout_ms: crate::word::i32_sext_of(w[2])? }
+            }
             PROC_FORK => {
                 need_words(r, 2)?;
                 Request::ProcFork { parent: endpoint_of(w[0])?, child: endpoint_of(w[1])? }
@@ -671,6 +765,7 @@ impl Request {
             }
             Request::Umask { mask } => (UMASK, [mask as u64, 0, 0, 0], 1),
             Request::Sync => (SYNC, [0; 4], 0),
+            Request::Poll { fds, nfds, timeout_ms } => (POLL, [fds as u64, nfds as u64, timeout_ms as i64 as u64, 0], 3),
             Request::ProcFork { parent, child } => (PROC_FORK, [parent.0 as u64, child.0 as u64, 0, 0], 2),
             Request::ProcExit { who } => (PROC_EXIT, [who.0 as u64, 0, 0, 0], 1),
             Request::ProcExec { who, block, len } => (PROC_EXEC, [who.0 as u64, block as u64, len as u64, 0], 3),
@@ -725,6 +820,9 @@ mod tests {
             Request::ProcExec { who: ep, block: 0x1000, len: crate::exec::BLOCK_MAX },
             Request::ProcCancel { who: ep },
             Request::Sync,
+            Request::Poll { fds: 0x7fff_f000, nfds: 2, timeout_ms: -1 },
+            Request::Poll { fds: u32::MAX, nfds: poll::POLL_MAX as u32, timeout_ms: i32::MAX },
+            Request::Poll { fds: 0, nfds: 0, timeout_ms: i32::MIN },
         ] {
             let (call, words, len) = r.encode();
             assert_eq!(dec(call, words, len), Ok(r), "{r:?}");
@@ -764,6 +862,30 @@ mod tests {
         assert_eq!(dec(FCNTL, [1, 9, 0, 0], 3), Err(EINVAL));
         assert_eq!(dec(PROC_EXIT, [0, 0, 0, 0], 1), Err(EINVAL));
         assert_eq!(dec(ACCESS, [0, 1, 8, 0], 3), Err(EINVAL));
+    }
+
+    #[test]
+    fn poll_words() {
+        use crate::errno::EFAULT;
+        // The array below 4 GiB (EFAULT: no memory there), entries
+        // bounded, the timeout an i32 written sign-extended.
+        assert_eq!(dec(POLL, [1 << 32, 1, 0, 0], 3), Err(EFAULT));
+        assert_eq!(dec(POLL, [0x1000, poll::POLL_MAX as u64 + 1, 0, 0], 3), Err(EINVAL));
+        assert_eq!(dec(POLL, [0x1000, 1, 0xffff_ffff, 0], 3), Err(EINVAL));
+        assert_eq!(dec(POLL, [0x1000, 1, 1 << 31, 0], 3), Err(EINVAL));
+        assert_eq!(dec(POLL, [0x1000, 1, 0, 0], 2), Err(EINVAL));
+        assert_eq!(dec(POLL, [0x1000, 1, u64::MAX, 0], 3), Ok(Request::Poll { fds: 0x1000, nfds: 1, timeout_ms: -1 }));
+        let (_, w, _) = Request::Poll { fds: 0xffff_fff8, nfds: 64, timeout_ms: 100 }.encode();
+        assert!(w.iter().all(|&x| x <= u32::MAX as u64));
+    }
+
+    #[test]
+    fn pollfd_bytes() {
+        use poll::*;
+        let e = PollFd { fd: -1, events: POLLIN | POLLOUT, revents: POLLHUP };
+        assert_eq!(e.encode(), [0xff, 0xff, 0xff, 0xff, 5, 0, 0x10, 0]);
+        assert_eq!(PollFd::decode(&e.encode()), e);
+        assert_eq!(core::mem::size_of::<PollFd>(), ENTRY);
     }
 
     /// Every offset, size and length a user passes is checked against

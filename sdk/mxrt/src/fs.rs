@@ -28,6 +28,12 @@ use minix_abi::vfs::{pack_small, unpack_small, Follow, Request, UserBuf, UserPat
 
 pub use minix_abi::vfs::flags;
 
+mod poll;
+pub use poll::{
+    poll, select, FdSet, PollFd, Sets, Timeval, FD_SETSIZE, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM,
+    POLL_MAX,
+};
+
 /// A file descriptor: a small index into this process's table in VFS.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
 pub struct Fd(pub u32);

@@ -2,10 +2,13 @@
 //! Time: `clock_gettime`, `gettimeofday` and `time` read the shared clock
 //! page and the TSC, with no message (`minix_abi::clock`); `nanosleep`
 //! and `clock_settime` are calls to the timer driver
-//! (`minix_abi::timer`).
+//! (`minix_abi::timer`); `alarm`, `setitimer` and `getitimer` are calls
+//! to PM, which sends SIGALRM when the process's timer expires.
 //!
-//! Only user processes have the clock page (VM maps it at spawn and
-//! fork); a server calling these would fault.
+//! Only user processes have the clock page at `CLOCK_PAGE` (VM maps it at
+//! spawn and fork); a server calling these would fault. The servers that
+//! read the time (PM, VFS) have the root task map it elsewhere and read
+//! it through a [`ClockPage`] of their own.
 use core::sync::atomic::Ordering;
 use minix_abi::clock::{self, Params, Words};
 use minix_abi::cspace;
@@ -17,10 +20,26 @@ use minix_abi::timer::{self, Request};
 pub const CLOCK_REALTIME: u32 = 0;
 pub const CLOCK_MONOTONIC: u32 = 3;
 
-/// The clock page as VM maps it into every user process.
-struct Page(sel4::SharedWords);
+/// A read-only mapping of the clock page.
+pub struct ClockPage(sel4::SharedWords);
 
-impl Words for Page {
+impl ClockPage {
+    /// The page through `words`, which must be [`clock::WORDS`] words of
+    /// a mapping of the clock page.
+    pub const fn new(words: sel4::SharedWords) -> ClockPage {
+        ClockPage(words)
+    }
+
+    /// Monotonic nanoseconds; `ENOSYS` until the timer driver has
+    /// published the page.
+    #[inline]
+    pub fn monotonic_ns(&self) -> Result<u64, Errno> {
+        let p = clock::read(self).ok_or(ENOSYS)?;
+        Ok(p.mono_ns(sel4::rdtsc()))
+    }
+}
+
+impl Words for ClockPage {
     #[inline]
     fn load(&self, i: usize, o: Ordering) -> u64 {
         self.0.load(i, o)
@@ -34,7 +53,7 @@ impl Words for Page {
 // in every user process at spawn and fork and pins it with the IPC
 // buffer, so it stays mapped for the process's life; the timer driver
 // writes it only with aligned atomic stores, and this module only loads.
-const PAGE: Page = Page(unsafe { sel4::SharedWords::new(cspace::addr::CLOCK_PAGE, clock::WORDS, false) });
+const PAGE: ClockPage = ClockPage(unsafe { sel4::SharedWords::new(cspace::addr::CLOCK_PAGE, clock::WORDS, false) });
 
 #[inline]
 fn params() -> Result<Params, Errno> {
@@ -44,8 +63,7 @@ fn params() -> Result<Params, Errno> {
 /// Monotonic nanoseconds.
 #[inline]
 pub fn monotonic_ns() -> Result<u64, Errno> {
-    let p = params()?;
-    Ok(p.mono_ns(sel4::rdtsc()))
+    PAGE.monotonic_ns()
 }
 
 /// `clock_gettime`: `CLOCK_MONOTONIC` (time since the machine started)
@@ -147,4 +165,49 @@ pub fn getrusage_user(who: Rusage) -> Result<(u64, u32), Errno> {
         Rusage::Children => t.children_us,
     };
     Ok((us / 1_000_000, (us % 1_000_000) as u32))
+}
+
+pub use minix_abi::pm::{Itimerval, Timeval};
+
+/// The interval timers' names (Linux's and NetBSD's numbers). Only the
+/// real-time one exists: it counts the monotonic clock and raises
+/// SIGALRM.
+pub const ITIMER_REAL: u32 = 0;
+pub const ITIMER_VIRTUAL: u32 = 1;
+pub const ITIMER_PROF: u32 = 2;
+
+fn pm_timer(r: minix_abi::pm::Request) -> Result<Itimerval, Errno> {
+    let (c, w, l) = r.encode();
+    Itimerval::from_reply(&crate::ipc::sendrec(cspace::PM_EP, c, w, l))
+}
+
+/// `alarm(seconds)`: SIGALRM after `seconds` (0 cancels); replaces any
+/// alarm or interval timer set before and answers the seconds that one
+/// had left, rounded up (0: none was set).
+pub fn alarm(seconds: u32) -> u32 {
+    let (c, w, l) = minix_abi::pm::Request::Alarm { seconds }.encode();
+    // PM answers every process this call; nothing else can come back.
+    crate::ipc::sendrec(cspace::PM_EP, c, w, l).result().map_or(0, |s| s.min(u32::MAX as u64) as u32)
+}
+
+/// `setitimer(which, new)`: the real-time timer expires after
+/// `new.value` (zero disarms it) and then every `new.interval` (zero:
+/// once), each time raising SIGALRM; an interval under 1 ms is 1 ms.
+/// Answers the old setting. `ITIMER_VIRTUAL` and `ITIMER_PROF` do not
+/// exist here: `EINVAL`, as is a microsecond count of a second or more.
+pub fn setitimer(which: u32, new: Itimerval) -> Result<Itimerval, Errno> {
+    let usec = minix_abi::pm::USEC_PER_SEC;
+    if which != ITIMER_REAL || new.value.usec >= usec || new.interval.usec >= usec {
+        return Err(EINVAL);
+    }
+    pm_timer(minix_abi::pm::Request::SetItimer { new })
+}
+
+/// `getitimer(which)`: the time to the real-time timer's next expiry
+/// (zero: disarmed) and its interval.
+pub fn getitimer(which: u32) -> Result<Itimerval, Errno> {
+    if which != ITIMER_REAL {
+        return Err(EINVAL);
+    }
+    pm_timer(minix_abi::pm::Request::GetItimer)
 }

@@ -27,6 +27,7 @@ pub const GROUPS: &[Group] = &[
     Group { name: "blk", tests: None },
     Group { name: "clock", tests: Some(crate::tests_clock::TESTS) },
     Group { name: "cputime", tests: Some(crate::tests_cputime::TESTS) },
+    Group { name: "timers", tests: Some(crate::tests_timers::TESTS) },
     Group { name: "exhaust", tests: Some(crate::tests_exhaust::TESTS) },
     Group { name: "vfslimits", tests: Some(crate::tests_vfs_limits::TESTS) },
     Group { name: "memory", tests: Some(crate::tests_memory::TESTS) },

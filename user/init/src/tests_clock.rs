@@ -184,7 +184,8 @@ fn page_protected() -> Result<(), &'static str> {
 }
 
 /// One batch of random messages to the timer driver from a child: its
-/// calls (valid sleeps kept under 100 µs, so that a batch ends), other
+/// calls (valid sleeps kept under 100 µs, so that a batch ends; ALARM,
+/// which only PM and VFS may make), other
 /// labels, random lengths and words, caps attached. The child exits 0 if
 /// every message got a proper reply.
 fn batch(seed: u64) -> Result<(), &'static str> {
@@ -193,11 +194,13 @@ fn batch(seed: u64) -> Result<(), &'static str> {
         Ok(0) => {
             let mut r = Rng(seed | 1);
             for _ in 0..1000 {
-                let label = match r.below(6) {
+                let label = match r.below(7) {
                     0 | 1 => timer::SLEEP,
                     2 => timer::SETTIME,
                     3 => timer::STATS,
                     4 => timer::SLEEP | 1 << (12 + r.below(40)),
+                    // Servers only: a user's is EPERM, whatever its words.
+                    5 => timer::ALARM,
                     _ => r.next() >> 12,
                 };
                 let mut w = [r.next(), r.next(), r.next(), r.next()];

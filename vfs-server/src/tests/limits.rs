@@ -18,7 +18,12 @@ const OTHER: u32 = 0x1005;
 
 fn vfs_with(limits: Limits) -> TestVfs {
     use lock_api::RawMutex;
-    Vfs::with_limits(spin::Mutex::<()>::INIT, core::array::from_fn::<_, STRIPES, _>(|_| spin::Mutex::<()>::INIT), limits)
+    Vfs::with_limits(
+        spin::Mutex::<()>::INIT,
+        core::array::from_fn::<_, STRIPES, _>(|_| spin::Mutex::<()>::INIT),
+        spin::Mutex::<()>::INIT,
+        limits,
+    )
 }
 
 fn nb_pipe(p: &P) -> Result<(u32, u32), Errno> {

@@ -14,6 +14,7 @@ mod limits;
 mod mmap;
 mod offsets;
 mod pipes;
+mod poll;
 mod trailing_slash;
 
 use crate::env::{Env, NameSlot, SCRATCH};
@@ -73,6 +74,10 @@ pub struct Mem {
     pub vm_execs: Vec<(u32, Vec<u8>, u32)>,
     /// What VM answers the next EXECs (`None`: the entry point).
     pub vm_exec_fails: Option<Errno>,
+    /// The monotonic clock (ns), which the test moves.
+    pub now: u64,
+    /// Every alarm VFS asked the timer driver for, in order.
+    pub alarms: Vec<u64>,
 }
 
 const NAME_GRANT: [i32; 2] = [1_000_000, 1_000_001];
@@ -179,7 +184,7 @@ pub type TestVfs = Vfs<spin::Mutex<()>>;
 
 pub fn new_vfs() -> TestVfs {
     use lock_api::RawMutex;
-    Vfs::new(spin::Mutex::<()>::INIT, core::array::from_fn::<_, STRIPES, _>(|_| spin::Mutex::<()>::INIT))
+    Vfs::new(spin::Mutex::<()>::INIT, core::array::from_fn::<_, STRIPES, _>(|_| spin::Mutex::<()>::INIT), spin::Mutex::<()>::INIT)
 }
 
 impl World {
@@ -290,6 +295,13 @@ impl Env for &World {
     }
     fn random(&mut self) -> [u8; 16] {
         [0x5a; 16]
+    }
+    fn now(&mut self) -> u64 {
+        self.mem.borrow().now
+    }
+    fn set_alarm(&mut self, at: u64) -> Result<(), Errno> {
+        self.mem.borrow_mut().alarms.push(at);
+        Ok(())
     }
 }
 

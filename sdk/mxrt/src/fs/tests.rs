@@ -33,12 +33,12 @@ pub(super) fn mock_call(req: Request) -> Reply {
     })
 }
 
-fn answer(replies: &[Reply]) {
+pub(super) fn answer(replies: &[Reply]) {
     MOCK.with(|m| m.borrow_mut().replies.extend(replies.iter().copied()));
 }
 
 /// The requests sent since the last look.
-fn sent() -> Vec<Request> {
+pub(super) fn sent() -> Vec<Request> {
     MOCK.with(|m| core::mem::take(&mut m.borrow_mut().sent))
 }
 
