@@ -2,7 +2,7 @@
 # MINIX 3 personality on seL4. The two commands that matter:
 #   make run    set up, build and boot the system with the console here
 #   make test   set up, run the host tests, then the in-QEMU tests
-.PHONY: all setup kernel build run disk test bench bench-linux debug host-test fuzz clean
+.PHONY: all setup kernel build run disk test bench bench-linux debug host-test fuzz clean libc
 
 TARGET      := x86_64-unknown-none
 OUT         := target/$(TARGET)/release
@@ -38,6 +38,11 @@ $(DISK): | kernel
 	cargo build -q --release -p mkimage
 	tools/rootfs.sh
 	target/release/mkimage --size $$(($(DISK_MIB) * 1024)) --block-size 1024 --out $@.tmp target/rootfs-stage/ && mv $@.tmp $@
+
+# The C library (musl from Debian's source, every system call sent to our
+# layer) as target/sysroot/lib/libc.a.
+libc: setup
+	@tools/musl.sh
 
 # A fresh disk from rootfs/ and the programs, replacing the kept one.
 disk:

@@ -27,6 +27,15 @@ else
     host_fail=$((host_fail + 1)); problems+=("target/rootfs.img fails tools/fsck-check.sh")
 fi
 
+# The C library: musl from Debian's source with our patch; the script
+# fails if any system call in libc.a bypasses our layer.
+echo "== the C library (tools/musl.sh)"
+if tools/musl.sh; then
+    host_pass=$((host_pass + 1))
+else
+    host_fail=$((host_fail + 1)); problems+=("tools/musl.sh failed: the C library did not build, or a syscall instruction is left in it")
+fi
+
 # House style: formatting (rustfmt.toml) and clippy, failing on drift.
 # The fuzz workspace and kernel/fetch are not workspace members, so they
 # are checked on their own.

@@ -12,6 +12,8 @@ command -v xmllint >/dev/null || need_apt+=(libxml2-utils)
 command -v gcc >/dev/null || need_apt+=(gcc)
 command -v make >/dev/null || need_apt+=(make)
 command -v patch >/dev/null || need_apt+=(patch)
+# apt-get source (tools/musl.sh) unpacks with dpkg-source.
+command -v dpkg-source >/dev/null || need_apt+=(dpkg-dev)
 command -v objcopy >/dev/null || need_apt+=(binutils)
 [[ -x /usr/sbin/fsck.minix ]] || command -v fsck.minix >/dev/null || need_apt+=(util-linux)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
