@@ -67,7 +67,7 @@ else
         SEL4M_ROOTFS_BLOCKS=$(( $(stat -c %s target/rootfs.img) / 1024 )) \
         SEL4M_IMAGES="$PWD/target/x86_64-unknown-none/release" \
         cargo clippy --release --target x86_64-unknown-none \
-            -p init -p vm-server -p vfs-server -p fs-server -p blk-driver -p timer-driver -p root-task -p probe -- -D warnings; then
+            -p init -p vm-server -p vfs-server -p fs-server -p blk-driver -p timer-driver -p root-task -p probe -p mxsys -- -D warnings; then
         host_pass=$((host_pass + 1))
     else
         host_fail=$((host_fail + 1)); problems+=("cargo clippy on the seL4 programs (x86_64-unknown-none) fails")
@@ -138,6 +138,14 @@ else
     if [[ -n "${extra// /}" ]]; then
         problems+=("ran but not listed in qemu/guest-tests.txt: $extra")
         guest_fail=$((guest_fail + 1))
+    fi
+    # What the guest said about its failures, repeated among the problems
+    # at the end: a reader who sees only the end of the output (CI's
+    # record) still learns which test failed and how.
+    if [[ $guest_fail -ne 0 || $qemu_status -ne 1 ]]; then
+        while IFS= read -r said; do
+            problems+=("the guest said: $said")
+        done < <(echo "$clean" | grep -E '^init: |^test [^ ]+: FAILED|faulted|panic|KERNEL|^  ' | head -20)
     fi
     # Counted as one more guest test: clock.agrees_with_the_host_within_1pct.
     if [[ "$clock_line" == ok* ]]; then

@@ -10,6 +10,7 @@
 #                build's init runs the benchmarks instead of the tests
 #   /bin/mtest   the in-guest suite, a group a run (init runs each group)
 #   /bin/probe   the exec tests' program; /bin/exit0, exec_small's
+#   /bin/ctest   a C program (user/c, tools/c-programs.sh): the libc tests'
 # Each build (plain, bench, crash) has its own target directory DIR
 # (target, target/bench, target/crash) and writes there:
 #   DIR/rootfs.img       the image (replaced only when its bytes change:
@@ -44,6 +45,8 @@ strip -o "$PROGS/bin/mtest" "$DIR/x86_64-unknown-none/release/mtest"
 for p in "${PROGRAMS[@]}"; do
     strip -o "$PROGS/bin/$p" "target/x86_64-unknown-none/release/$p"
 done
+# The C programs, built against musl and the system-call layer.
+tools/c-programs.sh "$PROGS"
 # exec_small's tiny program (the bench's; the exec tests run it too).
 python3 tools/tiny-exit-elf.py --minix "$PROGS/bin/exit0"
 chmod 0755 "$PROGS"/bin/* "$PROGS"/sbin/*

@@ -255,6 +255,7 @@ impl<'a> Pm<'a> {
             }
             Request::GetSysInfo => Next::Reply(Reply::ok(self.tsc_mhz)),
             Request::Times => Next::Reply(self.times(slot)),
+            Request::SetTls { base } => Next::Reply(self.set_tls(slot, base)),
             Request::GetPpid => Next::Reply(Reply::ok(self.sys.procs.get(parent).map_or(0, |p| p.pid) as u64)),
             Request::SrvReady => {
                 println!("boot: {} ready", server_name(who));
@@ -768,6 +769,24 @@ impl<'a> Pm<'a> {
         let own = root_task::cputime::micros(sel4::thread_time(CPtr(p.caps.tcb)), hz);
         let children = root_task::cputime::micros(p.cpu.children, hz);
         Reply::ok_with(own & 0xffff_ffff, [own >> 32, children & 0xffff_ffff, children >> 32])
+    }
+
+    /// SET_TLS: the caller's FS base becomes `base` (below 4 GiB, so
+    /// canonical: the kernel loads it on every return to user mode). The
+    /// caller waits for this reply in its `syscall`, whose address seL4
+    /// reports as `rip`; writing registers also makes that the address the
+    /// thread resumes at, so `rip` moves past the 2-byte instruction and
+    /// the reply then lands as any other.
+    fn set_tls(&self, slot: usize, base: u32) -> Reply {
+        let Some(p) = self.sys.procs.get(slot) else { return Reply::err(EINVAL) };
+        let tcb = Tcb::from_bits(p.caps.tcb);
+        let Ok(mut regs) = tcb.read_registers(false) else { return Reply::err(EINVAL) };
+        regs.rip += 2;
+        regs.fs_base = base as u64;
+        match tcb.write_registers(false, &regs) {
+            Ok(()) => Reply::ok(0),
+            Err(_) => Reply::err(EINVAL),
+        }
     }
 
     fn new_spare(&mut self) -> Result<Spare, sel4::Error> {

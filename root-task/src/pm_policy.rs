@@ -81,7 +81,8 @@ pub fn allowed(who: Endpoint, r: &Request) -> Result<(), Errno> {
         | Request::SetUid { .. }
         | Request::SetGid { .. }
         | Request::Alarm { .. }
-        | Request::SetItimer { .. } => !server,
+        | Request::SetItimer { .. }
+        | Request::SetTls { .. } => !server,
         Request::GetPid
         | Request::GetPpid
         | Request::GetSysInfo

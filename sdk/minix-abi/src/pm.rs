@@ -32,6 +32,7 @@
 //! | `SETGID` 0x117 | gid (not `u32::MAX`) | | | | 0 |
 //! | `ALARM` 0x118 | seconds (0 cancels) | | | | the seconds left of the alarm it replaces, rounded up |
 //! | `TIMES` 0x11b | | | | | the caller's CPU time in microseconds, low 32 bits; MR1 its high 32 bits; MR2 and MR3 the same for its ended children it waited for (theirs and their waited-for children's) |
+//! | `SET_TLS` 0x11c | the thread-local storage base (`arch_prctl(ARCH_SET_FS)`): a 32-bit address | | | | 0, once the caller's FS base is that address |
 //! | `HANDLER_DONE` 0x120 | the token of a [`RUN_HANDLER`] reply | the mask to restore (optional: without it, the one PM kept) | | | the answer of the call the handler interrupted, [`RESTART`] or another [`RUN_HANDLER`] |
 //! | `HANDLER_INFO` 0x121 | the token of a [`RUN_HANDLER`] reply | | | | the mask to restore; MR1 `si_uid`, MR2 `si_addr`, MR3 `si_status` ([`HandlerDetails`]) |
 //! | `SETITIMER` 0x119 | value: seconds | value: microseconds (< 10^6) | interval: seconds | interval: microseconds (< 10^6) | the old timer: status its value's seconds, MR1 its microseconds, MR2 and MR3 its interval |
@@ -114,6 +115,10 @@ pub const ALARM: u64 = BASE + 0x18;
 /// CPU time of the caller and of its waited-for children (`times`,
 /// `getrusage`): see the table.
 pub const TIMES: u64 = BASE + 0x1b;
+/// Sets the caller's thread-local storage base (its FS base). seL4 5.0
+/// lets a thread's registers be written only by another thread holding
+/// its TCB cap, so PM writes it while the caller waits for this reply.
+pub const SET_TLS: u64 = BASE + 0x1c;
 pub const SETITIMER: u64 = BASE + 0x19;
 pub const GETITIMER: u64 = BASE + 0x1a;
 /// A server reports that it is ready (servers only).
@@ -147,6 +152,7 @@ pub const CALLS: &[u64] = &[
     SETGID,
     ALARM,
     TIMES,
+    SET_TLS,
     HANDLER_DONE,
     HANDLER_INFO,
     SETITIMER,
@@ -416,6 +422,10 @@ pub enum Request {
     },
     /// `seconds` 0 cancels the alarm.
     Times,
+    /// The FS base to set: every user address is below 4 GiB.
+    SetTls {
+        base: u32,
+    },
     Alarm {
         seconds: u32,
     },
@@ -568,6 +578,10 @@ impl Request {
                 Request::SetGid { gid: id_of(r.words[0])? }
             }
             TIMES => Request::Times,
+            SET_TLS => {
+                need_words(r, 1)?;
+                Request::SetTls { base: u32_of(r.words[0])? }
+            }
             ALARM => {
                 need_words(r, 1)?;
                 Request::Alarm { seconds: u32_of(r.words[0])? }
@@ -633,6 +647,7 @@ impl Request {
             Request::SetGid { gid } => (SETGID, [gid as u64, 0, 0, 0], 1),
             Request::Alarm { seconds } => (ALARM, [seconds as u64, 0, 0, 0], 1),
             Request::Times => (TIMES, [0; 4], 0),
+            Request::SetTls { base } => (SET_TLS, [base as u64, 0, 0, 0], 1),
             Request::HandlerDone { token, mask: None } => (HANDLER_DONE, [token as u64, 0, 0, 0], 1),
             Request::HandlerDone { token, mask: Some(m) } => (HANDLER_DONE, [token as u64, m.bits() as u64, 0, 0], 2),
             Request::HandlerInfo { token } => (HANDLER_INFO, [token as u64, 0, 0, 0], 1),
@@ -738,6 +753,8 @@ mod tests {
             Request::SetGid { gid: 0 },
             Request::Alarm { seconds: u32::MAX },
             Request::Times,
+            Request::SetTls { base: 0 },
+            Request::SetTls { base: u32::MAX },
             Request::HandlerDone { token: 0, mask: None },
             Request::HandlerDone { token: 255, mask: Some(SigSet::FULL) },
             Request::HandlerInfo { token: 7 },
@@ -757,6 +774,9 @@ mod tests {
     #[test]
     fn malformed_and_unknown() {
         assert_eq!(Request::decode(&raw(EXIT, [0; 4], 0)), Err(EINVAL));
+        // A TLS base past 4 GiB is no user address.
+        assert_eq!(Request::decode(&raw(SET_TLS, [1 << 32, 0, 0, 0], 1)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(SET_TLS, [0; 4], 0)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(WAIT, [1, 4, 0, 0], 2)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(GETPID, [0; 4], 9)), Ok(Request::GetPid));
         // SPAWN of a boot image (0x106) is gone: programs come from files.

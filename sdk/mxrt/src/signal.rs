@@ -81,6 +81,12 @@ pub fn set_ignored(sig: u32, ignore: bool) -> Result<bool, Errno> {
     pm(Request::SigAction { sig: signal(sig)?, new: Some(new) }).map(|(_, v)| v[0] == minix_abi::signal::SIG_IGN)
 }
 
+/// Signal `sig`'s action as PM keeps it: the handler word (0 `SIG_DFL`,
+/// 1 `SIG_IGN`, else the handler's address), its mask and its flags.
+pub fn query_action(sig: u32) -> Result<(u64, u32, u32), Errno> {
+    pm(Request::SigAction { sig: signal(sig)?, new: None }).map(|(_, v)| (v[0], v[1] as u32, v[2] as u32))
+}
+
 /// `sigprocmask(how, set)`: answers the old mask.
 pub fn sigprocmask(how: MaskHow, bits: u32) -> Result<u32, Errno> {
     pm(Request::SigProcMask { how, set: set(bits)? }).map(|(old, _)| old as u32)

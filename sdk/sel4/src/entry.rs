@@ -24,7 +24,7 @@ pub fn initial_sp() -> u64 {
     INITIAL_SP.load(Ordering::Relaxed)
 }
 
-#[cfg(target_os = "none")]
+#[cfg(all(target_os = "none", feature = "process-entry"))]
 core::arch::global_asm!(
     ".section .bss.sel4_stack, \"aw\", @nobits",
     ".balign 4096",

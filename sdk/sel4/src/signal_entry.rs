@@ -16,7 +16,7 @@
 //! calls `__sel4_signal_return(frame)`, which asks PM to put the frame's
 //! registers back and never returns.
 
-#[cfg(target_os = "none")]
+#[cfg(all(target_os = "none", feature = "process-entry"))]
 core::arch::global_asm!(
     ".text",
     ".global __sel4_signal_entry",
@@ -43,7 +43,7 @@ core::arch::global_asm!(
     "    ud2",
 );
 
-#[cfg(target_os = "none")]
+#[cfg(all(target_os = "none", feature = "process-entry"))]
 extern "C" {
     fn __sel4_signal_entry();
 }
@@ -51,11 +51,12 @@ extern "C" {
 /// The address PM starts a handler at (the `entry` of a catching
 /// action). Its restorer is never used: the entry itself returns.
 pub fn signal_entry() -> u64 {
-    #[cfg(target_os = "none")]
+    #[cfg(all(target_os = "none", feature = "process-entry"))]
     {
         __sel4_signal_entry as *const () as usize as u64
     }
-    #[cfg(not(target_os = "none"))]
+    // A program without our entry (a C program) has no such handler.
+    #[cfg(not(all(target_os = "none", feature = "process-entry")))]
     {
         0
     }

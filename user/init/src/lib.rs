@@ -36,6 +36,8 @@ pub mod tests_grant;
 #[cfg(target_os = "none")]
 pub mod tests_hostile;
 #[cfg(target_os = "none")]
+pub mod tests_libc;
+#[cfg(target_os = "none")]
 pub mod tests_memory;
 #[cfg(target_os = "none")]
 pub mod tests_mmap;

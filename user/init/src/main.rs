@@ -75,13 +75,24 @@ mod glue {
     fn run_group(h: &mut Harness, name: &str, count: u64) {
         let pid = match posix::fork() {
             Ok(0) => {
-                let e = mxrt::args::execve(b"/bin/mtest", &[b"mtest", name.as_bytes()], &[]);
-                sel4_root_task::println!("init: exec of /bin/mtest {} failed: {:?}", name, e);
-                posix::exit(suite::NO_SUCH_GROUP)
+                // Memory the previous group's processes held may still be
+                // on its way back (their exits are carried out in order,
+                // but a grandchild may outlive its group): a failure for
+                // want of memory is tried again, as an init would.
+                let mut tries = 0;
+                loop {
+                    let e = mxrt::args::execve(b"/bin/mtest", &[b"mtest", name.as_bytes()], &[]);
+                    sel4_root_task::println!("init: exec of /bin/mtest {} failed: {}", name, e.name());
+                    tries += 1;
+                    if tries == 5 || (e != minix_abi::errno::ENOMEM && e != minix_abi::errno::EAGAIN) {
+                        posix::exit(suite::NO_SUCH_GROUP)
+                    }
+                    let _ = mxrt::time::nanosleep(minix_abi::timer::Timespec { sec: 0, nsec: 200_000_000 });
+                }
             }
             Ok(pid) => pid,
             Err(e) => {
-                sel4_root_task::println!("init: no fork for group {}: {:?}", name, e);
+                sel4_root_task::println!("init: no fork for group {}: {}", name, e.name());
                 h.failed += count;
                 return;
             }

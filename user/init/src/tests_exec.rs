@@ -31,7 +31,7 @@ pub const TESTS: &[Test] = &[
 /// Forks a child that makes `out` (a pipe's write end) its descriptor 1,
 /// runs `prepare`, then execs `path`; returns everything the child wrote
 /// and its wait status. A child whose exec fails exits with 100 + errno.
-fn run_probe(path: &[u8], argv: &[&[u8]], envp: &[&[u8]], prepare: fn()) -> Result<(String, u64), &'static str> {
+pub(crate) fn run_probe(path: &[u8], argv: &[&[u8]], envp: &[&[u8]], prepare: fn()) -> Result<(String, u64), &'static str> {
     let (r, w) = ok(fs::pipe(0), "pipe")?;
     let pid = ok(posix::fork(), "fork")?;
     if pid == 0 {

@@ -54,6 +54,8 @@ const LABELS: &[u64] = &[
     pm::HANDLER_INFO,
     pm::SETITIMER,
     pm::GETITIMER,
+    // Any 32-bit TLS base: this runtime does not use the FS base.
+    pm::SET_TLS,
     vm::SPAWN,
     vm::FORK,
     vm::EXIT,

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * /bin/ctest: a C program built against musl and our system-call layer,
+ * which the libc.* guest tests run. `ctest CASE` runs one case; it prints
+ * what the test compares on standard output, with a line for each check
+ * that failed (the tests show what they got), and exits with 0 on
+ * success. (Standard error goes nowhere yet: the console device comes
+ * with the terminal driver.)
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(cond)                                                           \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            printf("ctest: %s:%d: %s (errno %d)\n", __FILE__,       \
+                    __LINE__, #cond, errno);                                  \
+            failures++;                                                       \
+        }                                                                     \
+    } while (0)
+
+static __thread int tls_counter = 41;
+static __thread char tls_buf[64];
+
+/* printf through stdio (writev underneath), with its formatting. */
+static void hello(int argc, char **argv)
+{
+    printf("hello from C: argc=%d argv[1]=%s %5.2f %x\n", argc, argv[1], 3.14159, 48879);
+}
+
+/* Thread-local variables start with their initial values and errno (itself
+ * thread-local in musl) carries Linux's numbers. */
+static void tls_errno(void)
+{
+    CHECK(tls_counter == 41);
+    tls_counter++;
+    CHECK(tls_counter == 42);
+    strcpy(tls_buf, "thread-local");
+    CHECK(strcmp(tls_buf, "thread-local") == 0);
+    errno = 0;
+    CHECK(open("/no/such/file", O_RDONLY) == -1 && errno == ENOENT);
+    CHECK(close(-1) == -1 && errno == EBADF);
+    CHECK(close(4000) == -1 && errno == EBADF);
+    CHECK(rmdir("/tmp/ctest-not-there") == -1 && errno == ENOENT);
+    CHECK(mkdir("/", 0755) == -1 && errno == EEXIST);
+    /* A call the layer lacks: ENOSYS, never a crash. */
+    CHECK(syscall(9999) == -1 && errno == ENOSYS);
+    /* Sockets answer EAFNOSUPPORT, as musl's look-ups expect. */
+    CHECK(syscall(SYS_socket, 1, 1, 0) == -1 && errno == EAFNOSUPPORT);
+    printf("tls ok\n");
+}
+
+/* malloc of small and large blocks (brk, then mmap), realloc, free. */
+static void memory(void)
+{
+    char *small[100];
+    for (int i = 0; i < 100; i++) {
+        small[i] = malloc(24 + i);
+        CHECK(small[i] != NULL);
+        memset(small[i], i, 24 + i);
+    }
+    for (int i = 0; i < 100; i++) {
+        CHECK(small[i][23 + i] == (char)i);
+        free(small[i]);
+    }
+    size_t big = 3 << 20;
+    unsigned char *b = malloc(big);
+    CHECK(b != NULL);
+    for (size_t i = 0; i < big; i += 4096)
+        b[i] = (unsigned char)(i >> 12);
+    b = realloc(b, big * 2);
+    CHECK(b != NULL);
+    for (size_t i = 0; i < big; i += 4096)
+        CHECK(b[i] == (unsigned char)(i >> 12));
+    free(b);
+    void *m = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(m != MAP_FAILED);
+    CHECK(((char *)m)[4096] == 0);
+    CHECK(munmap(m, 8192) == 0);
+    printf("memory ok\n");
+}
+
+/* Files through stdio and the plain calls: create, write, read back,
+ * stat, seek, rename, unlink. */
+static void files(void)
+{
+    const char *p = "/tmp/ctest-file";
+    FILE *f = fopen(p, "w");
+    CHECK(f != NULL);
+    for (int i = 0; i < 1000; i++)
+        fprintf(f, "line %d\n", i);
+    CHECK(fclose(f) == 0);
+    struct stat st;
+    CHECK(stat(p, &st) == 0);
+    CHECK(S_ISREG(st.st_mode));
+    CHECK(st.st_size == 8890); /* 10 lines of 7 bytes, 90 of 8, 900 of 9 */
+    f = fopen(p, "r");
+    CHECK(f != NULL);
+    char line[64];
+    int n = 0, last = -1;
+    while (fgets(line, sizeof line, f)) {
+        CHECK(sscanf(line, "line %d", &last) == 1 && last == n);
+        n++;
+    }
+    CHECK(n == 1000);
+    fclose(f);
+    int fd = open(p, O_RDWR);
+    CHECK(fd >= 0);
+    CHECK(lseek(fd, -4, SEEK_END) == 8886);
+    char tail[8] = {0};
+    CHECK(read(fd, tail, 8) == 4 && memcmp(tail, "999\n", 4) == 0);
+    CHECK(pwrite(fd, "LINE", 4, 0) == 4);
+    CHECK(pread(fd, tail, 4, 0) == 4 && memcmp(tail, "LINE", 4) == 0);
+    struct stat fst;
+    CHECK(fstat(fd, &fst) == 0 && fst.st_ino == st.st_ino);
+    CHECK((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR);
+    CHECK(fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC);
+    CHECK(close(fd) == 0);
+    CHECK(rename(p, "/tmp/ctest-renamed") == 0);
+    CHECK(access("/tmp/ctest-renamed", R_OK | W_OK) == 0);
+    CHECK(access(p, F_OK) == -1 && errno == ENOENT);
+    CHECK(unlink("/tmp/ctest-renamed") == 0);
+    char cwd[256];
+    CHECK(chdir("/tmp") == 0);
+    CHECK(getcwd(cwd, sizeof cwd) && strcmp(cwd, "/tmp") == 0);
+    CHECK(getcwd(cwd, 3) == NULL && errno == ERANGE);
+    CHECK(chdir("/") == 0);
+    printf("files ok\n");
+}
+
+/* A directory listed with readdir (getdents64 underneath). */
+static void dirs(void)
+{
+    CHECK(mkdir("/tmp/ctest-dir", 0755) == 0);
+    char name[64];
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof name, "/tmp/ctest-dir/entry-%02d-with-a-longer-name", i);
+        int fd = open(name, O_CREAT | O_WRONLY, 0644);
+        CHECK(fd >= 0);
+        close(fd);
+    }
+    DIR *d = opendir("/tmp/ctest-dir");
+    CHECK(d != NULL);
+    int seen = 0, dots = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            dots++;
+        else if (strncmp(e->d_name, "entry-", 6) == 0)
+            seen++;
+    }
+    closedir(d);
+    CHECK(seen == 40 && dots == 2);
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof name, "/tmp/ctest-dir/entry-%02d-with-a-longer-name", i);
+        CHECK(unlink(name) == 0);
+    }
+    CHECK(rmdir("/tmp/ctest-dir") == 0);
+    printf("dirs ok: %d entries\n", seen);
+}
+
+/* fork, exit codes through waitpid, a pipe between parent and child. */
+static void processes(void)
+{
+    int p[2];
+    CHECK(pipe(p) == 0);
+    pid_t me = getpid();
+    pid_t c = fork();
+    if (c == 0) {
+        /* The child has the parent's thread pointer (fork copies the FS
+         * base), so its thread-local variables are its copies. */
+        if (tls_counter != 41 || (errno = 0, errno != 0))
+            _exit(9);
+        close(p[0]);
+        char msg[32];
+        int len = snprintf(msg, sizeof msg, "child of %d", (int)getppid());
+        write(p[1], msg, len);
+        _exit(7);
+    }
+    CHECK(c > 0);
+    close(p[1]);
+    char buf[32] = {0};
+    CHECK(read(p[0], buf, sizeof buf - 1) > 0);
+    char want[32];
+    snprintf(want, sizeof want, "child of %d", (int)me);
+    CHECK(strcmp(buf, want) == 0);
+    int status;
+    CHECK(waitpid(c, &status, 0) == c);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+    CHECK(waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD);
+    /* A child killed by a signal. */
+    c = fork();
+    if (c == 0) {
+        for (;;)
+            pause();
+    }
+    CHECK(kill(c, SIGTERM) == 0);
+    CHECK(waitpid(c, &status, 0) == c);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    printf("processes ok\n");
+}
+
+/* execve of another program with arguments and environment. */
+static void exec_probe(void)
+{
+    char *argv[] = {"probe", "report", "from-c", NULL};
+    char *envp[] = {"WHO=ctest", NULL};
+    execve("/bin/probe", argv, envp);
+    printf("ctest: execve: errno %d\n", errno);
+    exit(1);
+}
+
+/* The clocks and a short sleep. */
+static void clocks(void)
+{
+    struct timespec a, b;
+    CHECK(clock_gettime(CLOCK_MONOTONIC, &a) == 0);
+    struct timespec d = {0, 20 * 1000 * 1000};
+    CHECK(nanosleep(&d, NULL) == 0);
+    CHECK(clock_gettime(CLOCK_MONOTONIC, &b) == 0);
+    long ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+    CHECK(ms >= 20 && ms < 2000);
+    time_t t = time(NULL);
+    CHECK(t > 1000000000);
+    printf("clocks ok\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *c = argc > 1 ? argv[1] : "hello";
+    if (strcmp(c, "hello") == 0)
+        hello(argc, argv);
+    else if (strcmp(c, "tls") == 0)
+        tls_errno();
+    else if (strcmp(c, "memory") == 0)
+        memory();
+    else if (strcmp(c, "files") == 0)
+        files();
+    else if (strcmp(c, "dirs") == 0)
+        dirs();
+    else if (strcmp(c, "processes") == 0)
+        processes();
+    else if (strcmp(c, "exec") == 0)
+        exec_probe();
+    else if (strcmp(c, "clocks") == 0)
+        clocks();
+    else if (strcmp(c, "exit") == 0)
+        return argc > 2 ? atoi(argv[2]) : 0;
+    else {
+        printf("ctest: no case %s\n", c);
+        return 2;
+    }
+    fflush(stdout);
+    return failures ? 1 : 0;
+}
