@@ -145,7 +145,10 @@ else
     if [[ $guest_fail -ne 0 || $qemu_status -ne 1 ]]; then
         while IFS= read -r said; do
             problems+=("the guest said: $said")
-        done < <(echo "$clean" | grep -E '^init: |^test [^ ]+: FAILED|faulted|panic|KERNEL|^  ' | head -20)
+        done < <(echo "$clean" | awk '
+            /^test [^ ]+: / { if ($0 ~ /: FAILED/) { for (i = 0; i < n; i++) print held[i]; print } n = 0; next }
+            /^  / { if (n == 3) { held[0] = held[1]; held[1] = held[2]; n = 2 } held[n++] = $0; next }
+            /^init: |faulted|panic|KERNEL/ { print }' | head -20)
     fi
     # Counted as one more guest test: clock.agrees_with_the_host_within_1pct.
     if [[ "$clock_line" == ok* ]]; then

@@ -15,6 +15,9 @@ command -v patch >/dev/null || need_apt+=(patch)
 # apt-get source (tools/musl.sh) unpacks with dpkg-source.
 command -v dpkg-source >/dev/null || need_apt+=(dpkg-dev)
 command -v objcopy >/dev/null || need_apt+=(binutils)
+# Debian's dash (tools/dash.sh): a Debian patch touches Makefile.am.
+command -v autoreconf >/dev/null || need_apt+=(autoconf)
+command -v automake >/dev/null || need_apt+=(automake)
 [[ -x /usr/sbin/fsck.minix ]] || command -v fsck.minix >/dev/null || need_apt+=(util-linux)
 if [[ ${#need_apt[@]} -gt 0 ]]; then
     echo "setup: installing ${need_apt[*]}"

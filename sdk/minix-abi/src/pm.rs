@@ -782,7 +782,7 @@ mod tests {
         // SPAWN of a boot image (0x106) is gone: programs come from files.
         assert_eq!(Request::decode(&raw(BASE + 6, [0; 4], 1)), Err(ENOSYS));
         assert_eq!(Request::decode(&raw(0x1ff, [0; 4], 0)), Err(ENOSYS));
-        assert_eq!(Request::decode(&raw(BASE + 0x1c, [0; 4], 0)), Err(ENOSYS));
+        assert_eq!(Request::decode(&raw(BASE + 0x1d, [0; 4], 0)), Err(ENOSYS));
     }
     #[test]
     fn labels_decoded_in_full() {

@@ -3,10 +3,11 @@
 //! against Debian's musl, patched so that every system call goes to our
 //! layer (sdk/mxsys), which turns them into our servers' messages. Each
 //! test runs one of its cases with descriptor 1 a pipe to this process
-//! and checks what it printed and how it exited (a case prints why it
-//! failed on descriptor 2, the console).
+//! and checks what it printed and how it exited (a case prints a line for
+//! each check that failed, which the test shows). `/bin/sh` is Debian's
+//! dash, built from its source package against the same library.
 extern crate alloc;
-use crate::harness::{ensure, Test};
+use crate::harness::{ensure, ok, Test};
 use crate::tests_exec::run_probe;
 use minix_abi::pm;
 
@@ -22,6 +23,9 @@ pub const TESTS: &[Test] = &[
     Test { name: "libc.execve_from_c", run: |_| execve_from_c() },
     Test { name: "libc.clocks_and_nanosleep", run: |_| case("clocks", "clocks ok\n") },
     Test { name: "libc.exit_codes", run: |_| exit_codes() },
+    Test { name: "libc.dash_builtins_and_arithmetic", run: |_| dash_builtins() },
+    Test { name: "libc.dash_runs_programs_pipes_redirections", run: |_| dash_programs() },
+    Test { name: "libc.dash_script_with_shebang", run: |_| dash_script() },
 ];
 
 fn show(got: &str, want: &str) {
@@ -66,4 +70,54 @@ fn exit_codes() -> R {
         ensure(pm::wifexited(status) && pm::wexitstatus(status) as u8 == code, "main's return value is not the exit code")?;
     }
     Ok(())
+}
+
+/// Runs `sh -c script` and wants `want` on its output and exit status
+/// `code`.
+fn sh(script: &str, want: &str, code: u8) -> R {
+    let (out, status) = run_probe(b"/bin/sh", &[b"sh", b"-c", script.as_bytes()], &[b"PATH=/bin"], || {})?;
+    if out != want {
+        show(&out, want);
+        return Err("dash printed something else");
+    }
+    ensure(pm::wifexited(status) && pm::wexitstatus(status) as u8 == code, "dash exited with another status")
+}
+
+fn dash_builtins() -> R {
+    sh(
+        "x=$((6 * 7)); echo \"x=$x\"; for i in 1 2 3; do printf '%s,' $i; done; echo; \
+         test -d /tmp && echo dir; case abc in a*) echo matched;; esac; \
+         f() { echo \"in f: $1\"; return 4; }; f arg; echo \"f said $?\"; exit 9",
+        "x=42\n1,2,3,\ndir\nmatched\nin f: arg\nf said 4\n",
+        9,
+    )
+}
+
+fn dash_programs() -> R {
+    sh(
+        "ctest exit 3; echo \"status=$?\"; \
+         echo piped | { read v; echo \"got $v\"; }; \
+         ctest hello | { read a b c; echo \"$a $b\"; }; \
+         echo kept > /tmp/dash-file; read w < /tmp/dash-file; echo \"$w\"; \
+         echo more >> /tmp/dash-file; while read line; do echo \"line $line\"; done < /tmp/dash-file; \
+         x=$(ctest exit 0; echo substituted); echo \"$x\"; \
+         ( cd /tmp && pwd ); pwd",
+        "status=3\ngot piped\nhello from\nkept\nline kept\nline more\nsubstituted\n/tmp\n/\n",
+        0,
+    )
+}
+
+fn dash_script() -> R {
+    let script = b"#!/bin/sh\necho \"script $1 $#\"\nexit 5\n";
+    let mut f = ok(mxrt::fs::File::create(b"/tmp/dash-script"), "create the script")?;
+    embedded_io::Write::write_all(&mut f, script).map_err(|_| "write the script")?;
+    ok(f.close(), "close the script")?;
+    ok(mxrt::fs::chmod(b"/tmp/dash-script", 0o755), "chmod the script")?;
+    let (out, status) = run_probe(b"/tmp/dash-script", &[b"dash-script", b"one"], &[], || {})?;
+    if out != "script one 1\n" {
+        show(&out, "script one 1\n");
+        return Err("the script printed something else");
+    }
+    ensure(pm::wifexited(status) && pm::wexitstatus(status) == 5, "the script's exit status did not come back")?;
+    ok(mxrt::fs::unlink(b"/tmp/dash-script"), "unlink the script")
 }
