@@ -213,6 +213,107 @@ static void processes(void)
     printf("processes ok\n");
 }
 
+static volatile sig_atomic_t got, got_pid, got_code, got_status;
+
+static void on_signal(int s)
+{
+    got = s;
+}
+
+static void on_info(int s, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    got = s;
+    got_pid = si->si_pid;
+    got_code = si->si_code;
+    got_status = si->si_status;
+}
+
+/* Handlers installed through musl's sigaction: raise and kill of itself,
+ * SA_SIGINFO, a blocked signal pending until unblocked, alarm ending
+ * pause with EINTR, SIGCHLD's info, and a pipe read interrupted with
+ * EINTR or restarted with SA_RESTART. Each step says it passed, so a
+ * hang shows where. */
+#define STEP(name) printf("%s\n", name), fflush(stdout)
+static void signals(void)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+    CHECK(raise(SIGUSR1) == 0 && got == SIGUSR1);
+    CHECK(sigaction(SIGUSR1, NULL, &old) == 0 && old.sa_handler == on_signal);
+    STEP("raise");
+    got = 0;
+    sa.sa_sigaction = on_info;
+    sa.sa_flags = SA_SIGINFO;
+    CHECK(sigaction(SIGUSR2, &sa, NULL) == 0);
+    CHECK(kill(getpid(), SIGUSR2) == 0);
+    CHECK(got == SIGUSR2 && got_pid == getpid() && got_code == SI_USER);
+    STEP("siginfo");
+    sigset_t set, before, pending;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    got = 0;
+    CHECK(sigprocmask(SIG_BLOCK, &set, &before) == 0);
+    raise(SIGUSR1);
+    CHECK(got == 0);
+    CHECK(sigpending(&pending) == 0 && sigismember(&pending, SIGUSR1));
+    CHECK(sigprocmask(SIG_SETMASK, &before, NULL) == 0 && got == SIGUSR1);
+    STEP("mask");
+    got = 0;
+    CHECK(signal(SIGALRM, on_signal) != SIG_ERR);
+    alarm(1);
+    CHECK(pause() == -1 && errno == EINTR && got == SIGALRM);
+    STEP("alarm");
+    got = 0;
+    CHECK(sigaction(SIGCHLD, &sa, NULL) == 0);
+    pid_t c = fork();
+    if (c == 0)
+        _exit(5);
+    int status;
+    CHECK(waitpid(c, &status, 0) == c || errno == EINTR);
+    if (got == 0)
+        pause();
+    CHECK(got == SIGCHLD && got_pid == c && got_code == CLD_EXITED && got_status == 5);
+    waitpid(c, &status, WNOHANG);
+    STEP("sigchld");
+    /* A read on an empty pipe, then a child's signal: EINTR. */
+    signal(SIGCHLD, SIG_DFL);
+    int p[2];
+    CHECK(pipe(p) == 0);
+    got = 0;
+    c = fork();
+    if (c == 0) {
+        struct timespec d = {0, 50 * 1000 * 1000};
+        nanosleep(&d, NULL);
+        kill(getppid(), SIGUSR1);
+        _exit(0);
+    }
+    char b;
+    CHECK(read(p[0], &b, 1) == -1 && errno == EINTR && got == SIGUSR1);
+    waitpid(c, &status, 0);
+    STEP("eintr");
+    /* The same with SA_RESTART: the read goes on and gets the byte. */
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+    got = 0;
+    c = fork();
+    if (c == 0) {
+        struct timespec d = {0, 50 * 1000 * 1000};
+        nanosleep(&d, NULL);
+        kill(getppid(), SIGUSR1);
+        nanosleep(&d, NULL);
+        write(p[1], "x", 1);
+        _exit(0);
+    }
+    CHECK(read(p[0], &b, 1) == 1 && b == 'x' && got == SIGUSR1);
+    waitpid(c, &status, 0);
+    STEP("restart");
+}
+
 /* execve of another program with arguments and environment. */
 static void exec_probe(void)
 {
@@ -257,6 +358,8 @@ int main(int argc, char **argv)
         exec_probe();
     else if (strcmp(c, "clocks") == 0)
         clocks();
+    else if (strcmp(c, "signals") == 0)
+        signals();
     else if (strcmp(c, "exit") == 0)
         return argc > 2 ? atoi(argv[2]) : 0;
     else {

@@ -121,7 +121,7 @@ impl<R: RawMutex> Vfs<R> {
         let mut raw = vec![0u8; len as usize];
         copy_in(env, who, block as u64, &mut raw)?;
         let args = ArgBlock::parse(&raw)?;
-        let cwd = self.cwd(who);
+        let cwd = self.cwd(who)?;
         let script = open_program(env, cwd, args.path)?;
         let result = match shebang(&script.head) {
             Ok(None) => {

@@ -59,7 +59,7 @@ impl Src {
     }
 }
 
-fn is_dir(mode: u16) -> bool {
+pub(crate) fn is_dir(mode: u16) -> bool {
     mode as u32 & S_IFMT == S_IFDIR
 }
 

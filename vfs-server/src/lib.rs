@@ -217,6 +217,7 @@ impl<R: RawMutex> Vfs<R> {
             Q::Dup2 { fd, to } => self.locked(env, |s, a| s.dup_to(who, fd, to as usize, a)).map(u64::from).into(),
             Q::Fcntl { fd, cmd, arg } => self.fcntl(env, who, fd, cmd, arg).into(),
             Q::Fchdir { fd } => self.fchdir(env, who, fd).into(),
+            Q::AtDir { fd } => self.at_dir(who, fd).into(),
             Q::Umask { mask } => self.locked(env, |s, _| Ok(core::mem::replace(&mut s.proc(who).umask, mask) as u64)).into(),
             Q::Sync => env.fs(fs::Request::Sync).result().map(|_| 0).into(),
             Q::Poll { fds, nfds, timeout_ms } => self.poll(env, who, fds, nfds, timeout_ms),

@@ -17,6 +17,7 @@
 //! and, for `X_OK`, that some execute bit is set on a file.
 
 use crate::env::{copy_in, copy_out, fs_on_user, Env, NameSlot};
+use crate::io::is_dir;
 use crate::path::{lookup, put, resolve, resolve_parent, Found, Parent};
 use crate::tables::{Object, ROOT_INO};
 use crate::Vfs;
@@ -107,8 +108,34 @@ fn name_in(env: &mut impl Env, slot: NameSlot, dir: &Found, name: &[u8]) -> Resu
 }
 
 impl<R: RawMutex> Vfs<R> {
-    pub(crate) fn cwd(&self, who: Endpoint) -> u32 {
-        self.state.lock().proc(who).cwd
+    /// Where a relative path of `who`'s call starts: its working
+    /// directory, or the directory an `AT_DIR` just named (used once). A
+    /// descriptor that no longer names a directory is `EBADF` or
+    /// `ENOTDIR`, never a stale inode: the descriptor's file holds the
+    /// inode while the call that uses it runs (the caller waits in it).
+    pub(crate) fn cwd(&self, who: Endpoint) -> Result<u32, Errno> {
+        let mut s = self.state.lock();
+        let p = s.proc(who);
+        let (at, cwd) = (p.at.take(), p.cwd);
+        let Some(fd) = at else { return Ok(cwd) };
+        let e = s.proc(who).fd(fd)?;
+        match s.filp(e.filp).obj {
+            Object::File { ino, mode } if is_dir(mode) => Ok(ino),
+            _ => Err(ENOTDIR),
+        }
+    }
+
+    /// AT_DIR: the descriptor must name a directory now too.
+    pub(crate) fn at_dir(&self, who: Endpoint, fd: u32) -> Result<u64, Errno> {
+        let mut s = self.state.lock();
+        let e = s.proc(who).fd(fd)?;
+        match s.filp(e.filp).obj {
+            Object::File { mode, .. } if is_dir(mode) => {
+                s.proc(who).at = Some(fd);
+                Ok(0)
+            }
+            _ => Err(ENOTDIR),
+        }
     }
 
     fn umask(&self, who: Endpoint) -> u32 {
@@ -117,7 +144,7 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn open(&self, env: &mut impl Env, who: Endpoint, p: UserPath, flags: u64, mode: u32) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
-        let cwd = self.cwd(who);
+        let cwd = self.cwd(who)?;
         let follow = flags & O_NOFOLLOW == 0;
         let perm = mode & !self.umask(who) & 0o7777;
         let (found, created) = if flags & O_CREAT == 0 {
@@ -168,7 +195,7 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn stat(&self, env: &mut impl Env, who: Endpoint, p: UserPath, buf: u64, follow: Follow) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
-        let f = resolve(env, self.cwd(who), &path, follow == Follow::Yes)?;
+        let f = resolve(env, self.cwd(who)?, &path, follow == Follow::Yes)?;
         using(env, f, |env, f| {
             let ino = f.node.ino;
             fs_on_user(env, who, buf, STAT_SIZE, true, |grant| fs::Request::Stat { ino, grant })?.result()
@@ -177,7 +204,7 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn statvfs(&self, env: &mut impl Env, who: Endpoint, p: UserPath) -> Result<Reply, Errno> {
         let path = user_path(env, who, p)?;
-        let f = resolve(env, self.cwd(who), &path, true)?;
+        let f = resolve(env, self.cwd(who)?, &path, true)?;
         using(env, f, |env, _| {
             let r = env.fs(fs::Request::Statvfs);
             r.result().map(|_| r)
@@ -186,7 +213,7 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn unlink(&self, env: &mut impl Env, who: Endpoint, p: UserPath, dir: bool) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
-        let parent = resolve_parent(env, self.cwd(who), &path)?;
+        let parent = resolve_parent(env, self.cwd(who)?, &path)?;
         let parent_slash = parent.slash;
         in_parent(env, parent, if dir { EBUSY } else { EPERM }, |env, d, name| {
             if dir && name == b"." {
@@ -203,7 +230,7 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn chdir(&self, env: &mut impl Env, who: Endpoint, p: UserPath) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
-        let f = resolve(env, self.cwd(who), &path, true)?;
+        let f = resolve(env, self.cwd(who)?, &path, true)?;
         if !f.is_dir() {
             put(env, &f);
             return Err(ENOTDIR);
@@ -218,7 +245,7 @@ impl<R: RawMutex> Vfs<R> {
     pub(crate) fn mkdir(&self, env: &mut impl Env, who: Endpoint, p: UserPath, mode: u32) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
         let perm = (mode & !self.umask(who) & 0o7777) as u16;
-        let parent = resolve_parent(env, self.cwd(who), &path)?;
+        let parent = resolve_parent(env, self.cwd(who)?, &path)?;
         in_parent(env, parent, EEXIST, |env, d, name| {
             let name = name_in(env, NameSlot::First, d, name)?;
             env.fs(fs::Request::Mkdir { name, mode: S_IFDIR as u16 | perm, uid: 0, gid: 0 }).result()
@@ -227,13 +254,13 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn chmod(&self, env: &mut impl Env, who: Endpoint, p: UserPath, mode: u32) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
-        let f = resolve(env, self.cwd(who), &path, true)?;
+        let f = resolve(env, self.cwd(who)?, &path, true)?;
         using(env, f, |env, f| env.fs(fs::Request::Chmod { ino: f.node.ino, mode: mode as u16 }).result().map(|_| 0))
     }
 
     pub(crate) fn access(&self, env: &mut impl Env, who: Endpoint, p: UserPath, mode: u64) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
-        let f = resolve(env, self.cwd(who), &path, true)?;
+        let f = resolve(env, self.cwd(who)?, &path, true)?;
         using(env, f, |_, f| {
             // Root may read and write anything; execute needs some x bit
             // on anything but a directory.
@@ -246,7 +273,7 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn truncate(&self, env: &mut impl Env, who: Endpoint, p: UserPath, size: Offset) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
-        let f = resolve(env, self.cwd(who), &path, true)?;
+        let f = resolve(env, self.cwd(who)?, &path, true)?;
         using(env, f, |env, f| {
             if f.is_dir() {
                 return Err(EISDIR);
@@ -259,7 +286,7 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn readlink(&self, env: &mut impl Env, who: Endpoint, p: UserPath, buf: UserBuf) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
-        let f = resolve(env, self.cwd(who), &path, false)?;
+        let f = resolve(env, self.cwd(who)?, &path, false)?;
         using(env, f, |env, f| {
             if !f.is_symlink() {
                 return Err(EINVAL);
@@ -271,7 +298,7 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn link(&self, env: &mut impl Env, who: Endpoint, old: UserPath, new: UserPath) -> Result<u64, Errno> {
         let (old, new) = (user_path(env, who, old)?, user_path(env, who, new)?);
-        let cwd = self.cwd(who);
+        let cwd = self.cwd(who)?;
         let f = resolve(env, cwd, &old, false)?;
         using(env, f, |env, f| {
             if f.is_dir() {
@@ -291,7 +318,7 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn rename(&self, env: &mut impl Env, who: Endpoint, old: UserPath, new: UserPath) -> Result<u64, Errno> {
         let (old, new) = (user_path(env, who, old)?, user_path(env, who, new)?);
-        let cwd = self.cwd(who);
+        let cwd = self.cwd(who)?;
         let from = resolve_parent(env, cwd, &old)?;
         let to = match resolve_parent(env, cwd, &new) {
             Ok(t) => t,
@@ -324,7 +351,7 @@ impl<R: RawMutex> Vfs<R> {
             return Err(ENOENT);
         }
         let path = user_path(env, who, p)?;
-        let parent = resolve_parent(env, self.cwd(who), &path)?;
+        let parent = resolve_parent(env, self.cwd(who)?, &path)?;
         let slash = parent.slash;
         in_parent(env, parent, EEXIST, |env, d, name| {
             if slash {
@@ -337,7 +364,7 @@ impl<R: RawMutex> Vfs<R> {
     }
 
     pub(crate) fn getcwd(&self, env: &mut impl Env, who: Endpoint, buf: UserBuf) -> Result<u64, Errno> {
-        let mut cur = self.cwd(who);
+        let mut cur = self.cwd(who)?;
         let mut names: Vec<Vec<u8>> = Vec::new();
         let mut held: Option<Found> = None;
         let mut result = Ok(());

@@ -78,6 +78,8 @@ pub struct Proc {
     pub fds: [Option<FdEntry>; OPEN_MAX],
     pub cwd: u32,
     pub umask: u32,
+    /// `AT_DIR`'s descriptor, for the next path call only.
+    pub at: Option<u32>,
 }
 
 impl Proc {
@@ -185,7 +187,7 @@ impl State {
         let vnodes = &mut self.vnodes;
         self.procs.entry(who.0).or_insert_with(|| {
             hold(vnodes, ROOT_INO, 0);
-            Proc { fds: [None; OPEN_MAX], cwd: ROOT_INO, umask: 0o022 }
+            Proc { fds: [None; OPEN_MAX], cwd: ROOT_INO, umask: 0o022, at: None }
         })
     }
 
@@ -338,7 +340,8 @@ impl State {
     /// replaced (its endpoint was reused).
     pub fn fork(&mut self, parent: Endpoint, child: Endpoint, after: &mut After) {
         self.exit(child, after);
-        let p = self.proc(parent).clone();
+        let mut p = self.proc(parent).clone();
+        p.at = None;
         for e in p.fds.iter().flatten() {
             self.filp(e.filp).refs += 1;
         }

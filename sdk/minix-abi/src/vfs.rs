@@ -33,6 +33,7 @@
 //! | `UMASK` | mask | | | | the old mask |
 //! | `SYNC` | | | | | 0 |
 //! | `POLL` | the [`poll::PollFd`] array (below 4 GiB) | entries (≤ [`poll::POLL_MAX`]) | timeout in ms, an `i32` written sign-extended (negative: none) | | entries with events; the array's `revents` written. Or status 0 with vals\[0] = [`poll::AGAIN`]: a pipe it polls changed, poll again |
+//! | `AT_DIR` | fd of a directory | | | | 0; the caller's next call that names a path resolves a relative one from that directory (the `*at` calls), then forgets it |
 //! | `PROC_FORK` (PM only) | parent | child | | | 0 |
 //! | `PROC_EXIT` (PM only) | process | | | | 0 |
 //! | `PROC_EXEC` (PM only) | process | argument block | block bytes | | 0; vals\[0] the entry, vals\[1] the stack pointer |
@@ -98,6 +99,9 @@ pub const MMAP: u64 = BASE + 40;
 /// Wait until one of a set of descriptors is ready, or a timeout (see
 /// [`poll`]).
 pub const POLL: u64 = BASE + 41;
+/// The `*at` calls' directory: the caller's next path call resolves a
+/// relative path from the directory open on this descriptor.
+pub const AT_DIR: u64 = BASE + 42;
 /// A read of at most [`SMALL_MAX`] bytes answered in the reply's words.
 pub const READ_SMALL: u64 = BASE + 0x40;
 /// A write of at most [`SMALL_MAX`] bytes carried in the request's words.
@@ -288,6 +292,7 @@ pub const CALLS: &[u64] = &[
     FSYNC,
     MMAP,
     POLL,
+    AT_DIR,
     READ_SMALL,
     WRITE_SMALL,
     PROC_FORK,
@@ -387,6 +392,10 @@ pub enum Request {
         to: u32,
     },
     Fchdir {
+        fd: u32,
+    },
+    /// The next path call's directory for a relative path.
+    AtDir {
         fd: u32,
     },
     Fsync {
@@ -584,13 +593,14 @@ impl Request {
                 }
                 Request::Open { path: path(0)?, flags, mode: perm_of(w[3])? }
             }
-            CLOSE | DUP | FCHDIR | FSYNC => {
+            CLOSE | DUP | FCHDIR | FSYNC | AT_DIR => {
                 need_words(r, 1)?;
                 let fd = fd_of(w[0])?;
                 match r.call {
                     CLOSE => Request::Close { fd },
                     DUP => Request::Dup { fd },
                     FCHDIR => Request::Fchdir { fd },
+                    AT_DIR => Request::AtDir { fd },
                     _ => Request::Fsync { fd },
                 }
             }
@@ -740,6 +750,7 @@ impl Request {
             Request::Close { fd: f } => (CLOSE, [fd(f), 0, 0, 0], 1),
             Request::Dup { fd: f } => (DUP, [fd(f), 0, 0, 0], 1),
             Request::Fchdir { fd: f } => (FCHDIR, [fd(f), 0, 0, 0], 1),
+            Request::AtDir { fd: f } => (AT_DIR, [fd(f), 0, 0, 0], 1),
             Request::Fsync { fd: f } => (FSYNC, [fd(f), 0, 0, 0], 1),
             Request::Dup2 { fd: f, to } => (DUP2, [fd(f), fd(to), 0, 0], 2),
             Request::Fcntl { fd: f, cmd, arg } => (FCNTL, [fd(f), cmd, arg, 0], 3),
@@ -820,6 +831,7 @@ mod tests {
             Request::ProcExec { who: ep, block: 0x1000, len: crate::exec::BLOCK_MAX },
             Request::ProcCancel { who: ep },
             Request::Sync,
+            Request::AtDir { fd: 7 },
             Request::Poll { fds: 0x7fff_f000, nfds: 2, timeout_ms: -1 },
             Request::Poll { fds: u32::MAX, nfds: poll::POLL_MAX as u32, timeout_ms: i32::MAX },
             Request::Poll { fds: 0, nfds: 0, timeout_ms: i32::MIN },

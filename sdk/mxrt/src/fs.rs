@@ -232,6 +232,12 @@ impl<'a> Iterator for Dirents<'a> {
 
 impl core::iter::FusedIterator for Dirents<'_> {}
 
+/// `AT_DIR`: the next call that names a path resolves a relative one
+/// from the directory open on `fd` (the `*at` calls), once.
+pub fn at_dir(fd: Fd) -> Result<(), Errno> {
+    unit(Request::AtDir { fd: fd.0 })
+}
+
 pub fn mkdir(path: &[u8], mode: u32) -> Result<(), Errno> {
     unit(Request::Mkdir { path: user_path(path), mode })
 }

@@ -124,6 +124,12 @@ pub fn sigaltstack(stack: Option<(u32, u32)>) -> Result<(u64, u32, u32), Errno> 
     pm(Request::SigAltStack { change }).map(|(flags, v)| (flags, v[0] as u32, v[1] as u32))
 }
 
+/// The alternate stack as PM keeps it: (`SS_ONSTACK` if the caller runs
+/// on it, or `SS_DISABLE`, or 0; its base; its size).
+pub fn sigaltstack_query() -> Result<(u64, u32, u32), Errno> {
+    pm(Request::SigAltStack { change: None }).map(|(flags, v)| (flags, v[0] as u32, v[1] as u32))
+}
+
 /// The signals pending and blocked.
 pub fn sigpending() -> Result<u32, Errno> {
     pm(Request::SigPending).map(|(s, _)| s as u32)

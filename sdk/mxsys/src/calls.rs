@@ -12,9 +12,8 @@
 //! handlers too, never a pretended success.
 use crate::errno::{self, Lx, E2BIG, EAFNOSUPPORT, EBADF, EFAULT, EINVAL, ENOMEM, ENOSYS, ENOTTY, ERANGE};
 use crate::flags::{self, lx, AtDir};
-use crate::{dirent, stat, user};
+use crate::{dirent, signals, stat, user};
 use minix_abi::errno::Errno;
-use minix_abi::signal::MaskHow;
 use minix_abi::timer::Timespec;
 use mxrt::fs::{self as vfs, Fd};
 use mxrt::{posix, signal, time};
@@ -56,8 +55,11 @@ pub mod nr {
     pub const MADVISE: u32 = 28;
     pub const DUP: u32 = 32;
     pub const DUP2: u32 = 33;
+    pub const PAUSE: u32 = 34;
     pub const NANOSLEEP: u32 = 35;
+    pub const GETITIMER: u32 = 36;
     pub const ALARM: u32 = 37;
+    pub const SETITIMER: u32 = 38;
     pub const GETPID: u32 = 39;
     pub const SOCKET: u32 = 41;
     pub const FORK: u32 = 57;
@@ -95,6 +97,9 @@ pub mod nr {
     pub const SETSID: u32 = 112;
     pub const GETPGID: u32 = 121;
     pub const GETSID: u32 = 124;
+    pub const RT_SIGPENDING: u32 = 127;
+    pub const RT_SIGSUSPEND: u32 = 130;
+    pub const SIGALTSTACK: u32 = 131;
     pub const ARCH_PRCTL: u32 = 158;
     pub const SYNC: u32 = 162;
     pub const GETTID: u32 = 186;
@@ -132,8 +137,8 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::MPROTECT, name: "mprotect", run: not_yet },
     Call { nr: nr::MUNMAP, name: "munmap", run: munmap },
     Call { nr: nr::BRK, name: "brk", run: brk },
-    Call { nr: nr::RT_SIGACTION, name: "rt_sigaction", run: rt_sigaction },
-    Call { nr: nr::RT_SIGPROCMASK, name: "rt_sigprocmask", run: rt_sigprocmask },
+    Call { nr: nr::RT_SIGACTION, name: "rt_sigaction", run: signals::rt_sigaction },
+    Call { nr: nr::RT_SIGPROCMASK, name: "rt_sigprocmask", run: signals::rt_sigprocmask },
     Call { nr: nr::IOCTL, name: "ioctl", run: ioctl },
     Call { nr: nr::PREAD64, name: "pread64", run: pread64 },
     Call { nr: nr::PWRITE64, name: "pwrite64", run: pwrite64 },
@@ -145,8 +150,11 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::MADVISE, name: "madvise", run: not_yet },
     Call { nr: nr::DUP, name: "dup", run: dup },
     Call { nr: nr::DUP2, name: "dup2", run: dup2 },
+    Call { nr: nr::PAUSE, name: "pause", run: pause },
     Call { nr: nr::NANOSLEEP, name: "nanosleep", run: nanosleep },
+    Call { nr: nr::GETITIMER, name: "getitimer", run: getitimer },
     Call { nr: nr::ALARM, name: "alarm", run: alarm },
+    Call { nr: nr::SETITIMER, name: "setitimer", run: setitimer },
     Call { nr: nr::GETPID, name: "getpid", run: getpid },
     Call { nr: nr::SOCKET, name: "socket", run: socket },
     Call { nr: nr::FORK, name: "fork", run: fork },
@@ -184,6 +192,9 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::SETSID, name: "setsid", run: setsid },
     Call { nr: nr::GETPGID, name: "getpgid", run: getpgid },
     Call { nr: nr::GETSID, name: "getsid", run: getsid },
+    Call { nr: nr::RT_SIGPENDING, name: "rt_sigpending", run: signals::rt_sigpending },
+    Call { nr: nr::RT_SIGSUSPEND, name: "rt_sigsuspend", run: signals::rt_sigsuspend },
+    Call { nr: nr::SIGALTSTACK, name: "sigaltstack", run: signals::sigaltstack },
     Call { nr: nr::ARCH_PRCTL, name: "arch_prctl", run: arch_prctl },
     Call { nr: nr::SYNC, name: "sync", run: sync },
     Call { nr: nr::GETTID, name: "gettid", run: getpid },
@@ -229,9 +240,7 @@ pub fn dispatch(n: u64, args: &Args) -> Option<i64> {
 
 // ---- helpers ----
 
-fn mx<T>(r: Result<T, Errno>) -> Result<T, Lx> {
-    r.map_err(errno::linux)
-}
+use crate::errno::mx;
 
 /// A descriptor argument: an `int`; a negative one is `EBADF`.
 fn fd(w: u64) -> Result<Fd, Lx> {
@@ -262,13 +271,46 @@ fn not_yet(_: &Args) -> Outcome {
     Err(ENOSYS)
 }
 
-/// A path for a call that has no `*at` form in our VFS yet: a relative
-/// path from a directory descriptor answers `ENOSYS`.
-fn at_path(dirfd: u64, addr: u64) -> Result<&'static [u8], Lx> {
+/// Where an `*at` call's path starts, as [`at`] found it.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+enum Start {
+    /// An absolute path: the directory does not matter.
+    Absolute,
+    /// A relative path from the working directory (`AT_FDCWD`).
+    Cwd,
+    /// A relative path from a directory descriptor.
+    Dir(Fd),
+}
+
+/// An `*at` call's path and where it starts. No message yet: [`enter`]
+/// sends VFS the directory, last, once every other argument is checked
+/// (VFS keeps it for the caller's next path call only).
+fn at(dirfd: u64, addr: u64) -> Result<(&'static [u8], Start), Lx> {
     let p = user::path(addr)?;
-    match flags::at_dir(dirfd, p.first() == Some(&b'/'))? {
-        AtDir::Cwd => Ok(p),
-        AtDir::Fd(_) => Err(ENOSYS),
+    if p.first() == Some(&b'/') {
+        return Ok((p, Start::Absolute));
+    }
+    Ok(match flags::at_dir(dirfd, false)? {
+        AtDir::Cwd => (p, Start::Cwd),
+        AtDir::Fd(fd) => (p, Start::Dir(Fd(fd))),
+    })
+}
+
+/// Where a call with two paths starts both: they must agree (VFS takes
+/// one directory a call); two different directories are `ENOSYS`.
+fn both(a: Start, b: Start) -> Result<Start, Lx> {
+    match (a, b) {
+        (Start::Absolute, x) | (x, Start::Absolute) => Ok(x),
+        (x, y) if x == y => Ok(x),
+        _ => Err(ENOSYS),
+    }
+}
+
+/// Tells VFS where the next path starts, for a directory descriptor.
+fn enter(s: Start) -> Result<(), Lx> {
+    match s {
+        Start::Dir(fd) => mx(vfs::at_dir(fd)),
+        _ => Ok(()),
     }
 }
 
@@ -350,7 +392,10 @@ fn open(a: &Args) -> Outcome {
 }
 
 fn openat(a: &Args) -> Outcome {
-    open_at(at_path(a[0], a[1])?, a[2], a[3])
+    let (p, start) = at(a[0], a[1])?;
+    let f = flags::open_flags(a[2])?;
+    enter(start)?;
+    mx(vfs::open(p, f, (a[3] & 0o7777) as u32)).map(|d| d.0 as u64)
 }
 
 fn close(a: &Args) -> Outcome {
@@ -394,7 +439,8 @@ fn newfstatat(a: &Args) -> Outcome {
         let s = mx(vfs::fstat(fd(a[0])?))?;
         return put_stat(a[2], &s);
     }
-    let p = at_path(a[0], a[1])?;
+    let (p, start) = at(a[0], a[1])?;
+    enter(start)?;
     let s = if fl & lx::AT_SYMLINK_NOFOLLOW != 0 { mx(vfs::lstat(p))? } else { mx(vfs::stat(p))? };
     put_stat(a[2], &s)
 }
@@ -419,7 +465,9 @@ fn access(a: &Args) -> Outcome {
 }
 
 fn faccessat(a: &Args) -> Outcome {
-    done(vfs::access(at_path(a[0], a[1])?, a[2] & 7))
+    let (p, start) = at(a[0], a[1])?;
+    enter(start)?;
+    done(vfs::access(p, a[2] & 7))
 }
 
 fn mkdir(a: &Args) -> Outcome {
@@ -427,7 +475,9 @@ fn mkdir(a: &Args) -> Outcome {
 }
 
 fn mkdirat(a: &Args) -> Outcome {
-    done(vfs::mkdir(at_path(a[0], a[1])?, (a[2] & 0o7777) as u32))
+    let (p, start) = at(a[0], a[1])?;
+    enter(start)?;
+    done(vfs::mkdir(p, (a[2] & 0o7777) as u32))
 }
 
 fn rmdir(a: &Args) -> Outcome {
@@ -439,12 +489,14 @@ fn unlink(a: &Args) -> Outcome {
 }
 
 fn unlinkat(a: &Args) -> Outcome {
-    let p = at_path(a[0], a[1])?;
-    match a[2] {
-        0 => done(vfs::unlink(p)),
-        lx::AT_REMOVEDIR => done(vfs::rmdir(p)),
-        _ => Err(EINVAL),
-    }
+    let (p, start) = at(a[0], a[1])?;
+    let dir = match a[2] {
+        0 => false,
+        lx::AT_REMOVEDIR => true,
+        _ => return Err(EINVAL),
+    };
+    enter(start)?;
+    done(if dir { vfs::rmdir(p) } else { vfs::unlink(p) })
 }
 
 fn rename(a: &Args) -> Outcome {
@@ -452,7 +504,10 @@ fn rename(a: &Args) -> Outcome {
 }
 
 fn renameat(a: &Args) -> Outcome {
-    done(vfs::rename(at_path(a[0], a[1])?, at_path(a[2], a[3])?))
+    let (old, s1) = at(a[0], a[1])?;
+    let (new, s2) = at(a[2], a[3])?;
+    enter(both(s1, s2)?)?;
+    done(vfs::rename(old, new))
 }
 
 fn link(a: &Args) -> Outcome {
@@ -465,7 +520,10 @@ fn linkat(a: &Args) -> Outcome {
     if a[4] & !lx::AT_SYMLINK_FOLLOW != 0 {
         return Err(EINVAL);
     }
-    done(vfs::link(at_path(a[0], a[1])?, at_path(a[2], a[3])?))
+    let (old, s1) = at(a[0], a[1])?;
+    let (new, s2) = at(a[2], a[3])?;
+    enter(both(s1, s2)?)?;
+    done(vfs::link(old, new))
 }
 
 fn symlink(a: &Args) -> Outcome {
@@ -473,23 +531,29 @@ fn symlink(a: &Args) -> Outcome {
 }
 
 fn symlinkat(a: &Args) -> Outcome {
-    done(vfs::symlink(user::path(a[0])?, at_path(a[1], a[2])?))
+    let target = user::path(a[0])?;
+    let (p, start) = at(a[1], a[2])?;
+    enter(start)?;
+    done(vfs::symlink(target, p))
 }
 
-fn readlink_into(p: &[u8], buf: u64, n: u64) -> Outcome {
+fn readlink_into(p: &[u8], start: Start, buf: u64, n: u64) -> Outcome {
     let n = len(n)?;
     if n == 0 {
         return Err(EINVAL);
     }
-    mx(vfs::readlink(p, user::bytes_mut(buf, n)?)).map(|m| m as u64)
+    let out = user::bytes_mut(buf, n)?;
+    enter(start)?;
+    mx(vfs::readlink(p, out)).map(|m| m as u64)
 }
 
 fn readlink(a: &Args) -> Outcome {
-    readlink_into(user::path(a[0])?, a[1], a[2])
+    readlink_into(user::path(a[0])?, Start::Cwd, a[1], a[2])
 }
 
 fn readlinkat(a: &Args) -> Outcome {
-    readlink_into(at_path(a[0], a[1])?, a[2], a[3])
+    let (p, start) = at(a[0], a[1])?;
+    readlink_into(p, start, a[2], a[3])
 }
 
 fn chmod(a: &Args) -> Outcome {
@@ -497,7 +561,9 @@ fn chmod(a: &Args) -> Outcome {
 }
 
 fn fchmodat(a: &Args) -> Outcome {
-    done(vfs::chmod(at_path(a[0], a[1])?, (a[2] & 0o7777) as u32))
+    let (p, start) = at(a[0], a[1])?;
+    enter(start)?;
+    done(vfs::chmod(p, (a[2] & 0o7777) as u32))
 }
 
 fn truncate(a: &Args) -> Outcome {
@@ -809,69 +875,6 @@ fn arch_prctl(a: &Args) -> Outcome {
     mx(r.result()).map(|_| 0)
 }
 
-// ---- signals ----
-
-/// Linux's `struct k_sigaction`: handler, flags, restorer, mask.
-const SIGACTION_BYTES: usize = 32;
-
-/// `rt_sigaction` for `SIG_DFL` and `SIG_IGN`. Handlers of C programs
-/// need Linux's signal frame, which is not built yet: installing one is
-/// `ENOSYS`, so a program knows it has none.
-fn rt_sigaction(a: &Args) -> Outcome {
-    let sig = (a[0] & 0xffff_ffff) as u32;
-    if a[3] != 8 {
-        return Err(EINVAL);
-    }
-    if sig == 0 || sig > 64 {
-        return Err(EINVAL);
-    }
-    if sig >= 32 {
-        // Real-time signals do not exist here; musl's start code and
-        // sigaction's callers only ever ask about them.
-        if a[2] != 0 {
-            user::bytes_mut(a[2], SIGACTION_BYTES)?.fill(0);
-        }
-        return if a[1] == 0 { Ok(0) } else { Err(EINVAL) };
-    }
-    let new = if a[1] != 0 { Some(user::read_u64(a[1])?) } else { None };
-    if matches!(new, Some(h) if h > 1) {
-        return Err(ENOSYS);
-    }
-    let old = mx(signal::query_action(sig))?;
-    if let Some(h) = new {
-        mx(signal::set_ignored(sig, h == 1))?;
-    }
-    if a[2] != 0 {
-        let mut out = [0u8; SIGACTION_BYTES];
-        out[0..8].copy_from_slice(&old.0.to_le_bytes());
-        out[24..32].copy_from_slice(&(old.1 as u64).to_le_bytes());
-        user::put(a[2], &out)?;
-    }
-    Ok(0)
-}
-
-fn rt_sigprocmask(a: &Args) -> Outcome {
-    if a[3] != 8 {
-        return Err(EINVAL);
-    }
-    let how = match a[0] & 0xffff_ffff {
-        0 => MaskHow::Block,
-        1 => MaskHow::Unblock,
-        2 => MaskHow::SetMask,
-        _ if a[1] == 0 => MaskHow::Block,
-        _ => return Err(EINVAL),
-    };
-    // Signals 32 to 64 (bits 31 up) do not exist here: dropped, as a
-    // mask of them changes nothing.
-    let bits = if a[1] != 0 { (user::read_u64(a[1])? & 0x7fff_ffff) as u32 } else { 0 };
-    let (how, bits) = if a[1] == 0 { (MaskHow::Block, 0) } else { (how, bits) };
-    let old = mx(signal::sigprocmask(how, bits))?;
-    if a[2] != 0 {
-        user::put(a[2], &(old as u64).to_le_bytes())?;
-    }
-    Ok(0)
-}
-
 // ---- time ----
 
 fn timespec_at(addr: u64) -> Result<Timespec, Lx> {
@@ -935,6 +938,54 @@ fn clock_nanosleep(a: &Args) -> Outcome {
     Ok(0)
 }
 
+/// Ends only through a handler (`EINTR`) or with the process.
+fn pause(_: &Args) -> Outcome {
+    Err(errno::linux(signal::pause()))
+}
+
+/// Linux's `struct itimerval`: the interval, then the value, each a
+/// `timeval` of two 64-bit words.
+fn itimerval_at(addr: u64) -> Result<minix_abi::pm::Itimerval, Lx> {
+    let tv = |o: u64| -> Result<minix_abi::pm::Timeval, Lx> {
+        let sec = user::read_u64(addr + o)? as i64;
+        let usec = user::read_u64(addr + o + 8)? as i64;
+        if sec < 0 || !(0..1_000_000).contains(&usec) {
+            return Err(EINVAL);
+        }
+        // Longer than 136 years: as long as our timer goes.
+        Ok(minix_abi::pm::Timeval { sec: sec.min(u32::MAX as i64) as u32, usec: usec as u32 })
+    };
+    Ok(minix_abi::pm::Itimerval { interval: tv(0)?, value: tv(16)? })
+}
+
+fn put_itimerval(addr: u64, t: minix_abi::pm::Itimerval) -> Result<(), Lx> {
+    let mut out = [0u8; 32];
+    for (o, v) in [(0, t.interval.sec), (8, t.interval.usec), (16, t.value.sec), (24, t.value.usec)] {
+        out[o..o + 8].copy_from_slice(&(v as u64).to_le_bytes());
+    }
+    user::put(addr, &out)
+}
+
+/// Only `ITIMER_REAL` exists here (others: `EINVAL`, from `mxrt`).
+fn setitimer(a: &Args) -> Outcome {
+    let new = if a[1] != 0 { itimerval_at(a[1])? } else { minix_abi::pm::Itimerval::default() };
+    if a[2] != 0 {
+        user::bytes_mut(a[2], 32)?;
+    }
+    let old = mx(time::setitimer((a[0] & 0xffff_ffff) as u32, new))?;
+    if a[2] != 0 {
+        put_itimerval(a[2], old)?;
+    }
+    Ok(0)
+}
+
+fn getitimer(a: &Args) -> Outcome {
+    user::bytes_mut(a[1], 32)?;
+    let t = mx(time::getitimer((a[0] & 0xffff_ffff) as u32))?;
+    put_itimerval(a[1], t)?;
+    Ok(0)
+}
+
 fn alarm(a: &Args) -> Outcome {
     Ok(time::alarm(a[0] as u32) as u64)
 }
@@ -981,6 +1032,17 @@ mod tests {
     }
 
     #[test]
+    fn two_paths_share_one_directory() {
+        let d = |n| Start::Dir(Fd(n));
+        assert_eq!(both(Start::Absolute, Start::Absolute), Ok(Start::Absolute));
+        assert_eq!(both(Start::Absolute, d(3)), Ok(d(3)));
+        assert_eq!(both(Start::Cwd, Start::Absolute), Ok(Start::Cwd));
+        assert_eq!(both(d(3), d(3)), Ok(d(3)));
+        assert_eq!(both(d(3), d(4)), Err(ENOSYS));
+        assert_eq!(both(Start::Cwd, d(4)), Err(ENOSYS));
+    }
+
+    #[test]
     fn clock_ids() {
         assert_eq!(clock_id(0), Ok(time::CLOCK_REALTIME));
         assert_eq!(clock_id(1), Ok(time::CLOCK_MONOTONIC));
@@ -1006,9 +1068,6 @@ mod tests {
         assert_eq!(user::bytes(8, 8), Err(EFAULT));
         assert_eq!(user::bytes(u32::MAX as u64, 2), Err(EFAULT));
         assert_eq!(read(&[0, 0x10, 1 << 33, 0, 0, 0]), Err(EFAULT));
-        assert_eq!(rt_sigaction(&[2, 0, 0, 16, 0, 0]), Err(EINVAL));
-        assert_eq!(rt_sigaction(&[65, 0, 0, 8, 0, 0]), Err(EINVAL));
-        assert_eq!(rt_sigprocmask(&[0, 0, 0, 4, 0, 0]), Err(EINVAL));
         assert_eq!(arch_prctl(&[0x1001, 0, 0, 0, 0, 0]), Err(EINVAL));
         assert_eq!(arch_prctl(&[ARCH_SET_FS, 1 << 32, 0, 0, 0, 0]), Err(EFAULT));
         assert_eq!(mmap(&[0, 4096, 8, 0x22, 0, 0]), Err(EINVAL));

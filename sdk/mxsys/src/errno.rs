@@ -109,6 +109,11 @@ pub fn linux(e: Errno) -> Lx {
     }
 }
 
+/// A result of `mxrt`'s, its error as Linux's.
+pub fn mx<T>(r: Result<T, Errno>) -> Result<T, Lx> {
+    r.map_err(linux)
+}
+
 impl From<Errno> for Lx {
     fn from(e: Errno) -> Lx {
         linux(e)

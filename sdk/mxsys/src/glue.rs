@@ -40,9 +40,9 @@ pub extern "C" fn __mx_unmapself(_base: u64, _len: u64) -> ! {
     mxrt::posix::exit(127)
 }
 
-/// A handler's return (musl's `__restore_rt`): no handler of a C program
-/// is started yet (`rt_sigaction` refuses them), so a frame cannot be
-/// ours; the process ends as Linux ends one with a bad frame.
+/// A handler's return (musl's `__restore_rt`): C handlers return to the
+/// layer (see `signals`), never through the restorer, so a frame here is
+/// none of ours; the process ends as Linux ends one with a bad frame.
 #[no_mangle]
 pub extern "C" fn __mx_rt_sigreturn(_frame: u64) -> ! {
     let _ = mxrt::signal::kill(mxrt::posix::getpid() as i32, 11);

@@ -8,6 +8,8 @@
 //! `mxrt`'s clients; the servers know nothing of Linux.
 //!
 //! * [`calls`]: the table of calls and their handlers, [`calls::dispatch`];
+//! * [`signals`]: C handlers (run through `mxrt`'s), masks, `sigsuspend`,
+//!   the alternate stack;
 //! * [`errno`], [`flags`], [`stat`], [`dirent`]: the translations,
 //!   host-tested;
 //! * [`user`]: the program's own memory as its calls name it;
@@ -23,6 +25,7 @@ pub mod calls;
 pub mod dirent;
 pub mod errno;
 pub mod flags;
+pub mod signals;
 pub mod stat;
 pub mod user;
 

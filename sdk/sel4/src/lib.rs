@@ -70,6 +70,6 @@ pub use raw_mem::{
 };
 pub use region::MappedRegion;
 pub use shared::SharedWords;
-pub use signal_entry::{call_on_stack, signal_entry, HandlerTable};
+pub use signal_entry::{call_c_handler, call_on_stack, signal_entry, HandlerTable};
 pub use syscalls::*;
 pub use window::FrameWindow;

@@ -16,7 +16,7 @@
 //! calls `__sel4_signal_return(frame)`, which asks PM to put the frame's
 //! registers back and never returns.
 
-#[cfg(all(target_os = "none", feature = "process-entry"))]
+#[cfg(all(target_os = "none", feature = "signal-entry"))]
 core::arch::global_asm!(
     ".text",
     ".global __sel4_signal_entry",
@@ -43,7 +43,7 @@ core::arch::global_asm!(
     "    ud2",
 );
 
-#[cfg(all(target_os = "none", feature = "process-entry"))]
+#[cfg(all(target_os = "none", feature = "signal-entry"))]
 extern "C" {
     fn __sel4_signal_entry();
 }
@@ -51,15 +51,32 @@ extern "C" {
 /// The address PM starts a handler at (the `entry` of a catching
 /// action). Its restorer is never used: the entry itself returns.
 pub fn signal_entry() -> u64 {
-    #[cfg(all(target_os = "none", feature = "process-entry"))]
+    #[cfg(all(target_os = "none", feature = "signal-entry"))]
     {
         __sel4_signal_entry as *const () as usize as u64
     }
     // A program without our entry (a C program) has no such handler.
-    #[cfg(not(all(target_os = "none", feature = "process-entry")))]
+    #[cfg(not(all(target_os = "none", feature = "signal-entry")))]
     {
         0
     }
+}
+
+/// Calls the C function at `addr` as a signal handler:
+/// `handler(sig, info, context)` (a handler without `SA_SIGINFO` ignores
+/// the last two, as the C calling convention allows).
+///
+/// # Safety
+///
+/// `addr` must be the address of a C function taking up to three
+/// integer or pointer arguments (a program's handler, as it gave it to
+/// `sigaction`), and `info` and `context` must point at memory the
+/// handler may read and write for the call.
+pub unsafe fn call_c_handler(addr: u64, sig: u64, info: u64, context: u64) {
+    // SAFETY: the caller vouches that addr is such a function; a
+    // non-null integer of pointer size transmutes to a function pointer.
+    let f: extern "C" fn(u64, u64, u64) = unsafe { core::mem::transmute(addr as usize) };
+    f(sig, info, context);
 }
 
 /// Calls `f(arg)` with the stack pointer at `top` (rounded down to 16

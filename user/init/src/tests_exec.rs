@@ -48,6 +48,20 @@ pub(crate) fn run_probe(path: &[u8], argv: &[&[u8]], envp: &[&[u8]], prepare: fn
     let mut out = Vec::new();
     let mut buf = [0u8; 512];
     loop {
+        // A program that hangs fails its test, not the whole run: after
+        // 60 s with nothing to read it is killed.
+        let mut p = [fs::PollFd { fd: r.0 as i32, events: fs::POLLIN, revents: 0 }];
+        if ok(fs::poll(&mut p, 60_000), "poll the child's report")? == 0 {
+            let _ = mxrt::signal::kill(pid as i32, 9);
+            let _ = posix::waitpid(pid as i64, 0);
+            let _ = fs::close(r);
+            sel4_root_task::println!(
+                "  {}: killed after 60 s, having written {:?}",
+                core::str::from_utf8(path).unwrap_or("?"),
+                String::from_utf8_lossy(&out)
+            );
+            return Err("the program hung");
+        }
         match ok(fs::read(r, &mut buf), "read the child's report")? {
             0 => break,
             n => out.extend_from_slice(&buf[..n]),

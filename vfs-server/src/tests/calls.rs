@@ -340,3 +340,41 @@ fn two_thousand_files_in_one_directory() {
     p.close(d).unwrap();
     p.res(Request::Rmdir { path: p.path("/many") }).unwrap();
 }
+
+#[test]
+fn at_dir_starts_the_next_relative_path_only() {
+    let (v, w) = setup();
+    let p = P::new(&v, &w, A);
+    p.res(Request::Mkdir { path: p.path("/d"), mode: 0o755 }).unwrap();
+    let f = p.open("/d/inner", O_CREAT | O_WRONLY, 0o644).unwrap();
+    p.close(f).unwrap();
+    let dfd = p.open("/d", O_RDONLY | O_DIRECTORY, 0).unwrap();
+    // From the root "inner" is not there; from /d it is, once.
+    assert_eq!(p.stat("inner"), Err(ENOENT));
+    p.res(Request::AtDir { fd: dfd }).unwrap();
+    assert!(p.stat("inner").is_ok());
+    assert_eq!(p.stat("inner"), Err(ENOENT), "AT_DIR holds for one call");
+    // An absolute path ignores it (and uses it up).
+    p.res(Request::AtDir { fd: dfd }).unwrap();
+    assert!(p.stat("/d").is_ok());
+    assert_eq!(p.stat("inner"), Err(ENOENT));
+    // Creation and removal from the directory.
+    p.res(Request::AtDir { fd: dfd }).unwrap();
+    let g = p.open("made", O_CREAT | O_WRONLY, 0o644).unwrap();
+    p.close(g).unwrap();
+    assert!(p.stat("/d/made").is_ok());
+    p.res(Request::AtDir { fd: dfd }).unwrap();
+    p.res(Request::Unlink { path: p.path("made") }).unwrap();
+    assert_eq!(p.stat("/d/made"), Err(ENOENT));
+    // Not a directory, not a descriptor.
+    let file = p.open("/d/inner", O_RDONLY, 0).unwrap();
+    assert_eq!(p.res(Request::AtDir { fd: file }), Err(ENOTDIR));
+    assert_eq!(p.res(Request::AtDir { fd: 60 }), Err(EBADF));
+    // A descriptor closed between AT_DIR and the call: EBADF, no stale
+    // inode.
+    p.res(Request::AtDir { fd: dfd }).unwrap();
+    p.close(dfd).unwrap();
+    assert_eq!(p.stat("inner"), Err(EBADF));
+    assert_eq!(p.stat("inner"), Err(ENOENT));
+    p.close(file).unwrap();
+}
