@@ -14,9 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -314,6 +318,46 @@ static void signals(void)
     STEP("restart");
 }
 
+/* uname, the resource limits, and waiting on a pipe with poll and
+ * select. */
+static void system_calls(void)
+{
+    struct utsname u;
+    CHECK(uname(&u) == 0 && strcmp(u.sysname, "MINIX") == 0 && strcmp(u.machine, "x86_64") == 0);
+    struct rlimit rl;
+    CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 64 && rl.rlim_max == 64);
+    CHECK(getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur == 8 << 20);
+    CHECK(getrlimit(RLIMIT_CPU, &rl) == 0 && rl.rlim_cur == RLIM_INFINITY);
+    CHECK(setrlimit(RLIMIT_NOFILE, &(struct rlimit){64, 64}) == 0);
+    CHECK(setrlimit(RLIMIT_NOFILE, &(struct rlimit){1000, 1000}) == -1 && errno == EPERM);
+    int p[2];
+    CHECK(pipe(p) == 0);
+    struct pollfd f[2] = {{p[0], POLLIN, 0}, {p[1], POLLOUT, 0}};
+    CHECK(poll(f, 1, 0) == 0 && f[0].revents == 0);
+    CHECK(poll(f, 2, 0) == 1 && f[1].revents == POLLOUT);
+    CHECK(poll(f, 1, 30) == 0);
+    CHECK(write(p[1], "y", 1) == 1);
+    CHECK(poll(f, 1, -1) == 1 && f[0].revents == POLLIN);
+    fd_set r, w;
+    FD_ZERO(&r);
+    FD_ZERO(&w);
+    FD_SET(p[0], &r);
+    FD_SET(p[1], &w);
+    struct timeval tv = {0, 0};
+    CHECK(select(p[1] + 1, &r, &w, NULL, &tv) == 2 && FD_ISSET(p[0], &r) && FD_ISSET(p[1], &w));
+    char b;
+    CHECK(read(p[0], &b, 1) == 1);
+    FD_ZERO(&r);
+    FD_SET(p[0], &r);
+    tv.tv_usec = 20000;
+    CHECK(select(p[0] + 1, &r, NULL, NULL, &tv) == 0 && !FD_ISSET(p[0], &r));
+    close(p[1]);
+    f[0].revents = 0;
+    CHECK(poll(f, 1, -1) == 1 && (f[0].revents & POLLHUP));
+    close(p[0]);
+    printf("system ok\n");
+}
+
 /* execve of another program with arguments and environment. */
 static void exec_probe(void)
 {
@@ -360,6 +404,8 @@ int main(int argc, char **argv)
         clocks();
     else if (strcmp(c, "signals") == 0)
         signals();
+    else if (strcmp(c, "system") == 0)
+        system_calls();
     else if (strcmp(c, "exit") == 0)
         return argc > 2 ? atoi(argv[2]) : 0;
     else {

@@ -12,7 +12,7 @@
 //! handlers too, never a pretended success.
 use crate::errno::{self, Lx, E2BIG, EAFNOSUPPORT, EBADF, EFAULT, EINVAL, ENOMEM, ENOSYS, ENOTTY, ERANGE};
 use crate::flags::{self, lx, AtDir};
-use crate::{dirent, signals, stat, user};
+use crate::{dirent, signals, stat, system, user};
 use minix_abi::errno::Errno;
 use minix_abi::timer::Timespec;
 use mxrt::fs::{self as vfs, Fd};
@@ -37,6 +37,7 @@ pub mod nr {
     pub const STAT: u32 = 4;
     pub const FSTAT: u32 = 5;
     pub const LSTAT: u32 = 6;
+    pub const POLL: u32 = 7;
     pub const LSEEK: u32 = 8;
     pub const MMAP: u32 = 9;
     pub const MPROTECT: u32 = 10;
@@ -51,6 +52,7 @@ pub mod nr {
     pub const WRITEV: u32 = 20;
     pub const ACCESS: u32 = 21;
     pub const PIPE: u32 = 22;
+    pub const SELECT: u32 = 23;
     pub const SCHED_YIELD: u32 = 24;
     pub const MADVISE: u32 = 28;
     pub const DUP: u32 = 32;
@@ -68,6 +70,7 @@ pub mod nr {
     pub const EXIT: u32 = 60;
     pub const WAIT4: u32 = 61;
     pub const KILL: u32 = 62;
+    pub const UNAME: u32 = 63;
     pub const FCNTL: u32 = 72;
     pub const FSYNC: u32 = 74;
     pub const FDATASYNC: u32 = 75;
@@ -119,8 +122,11 @@ pub mod nr {
     pub const READLINKAT: u32 = 267;
     pub const FCHMODAT: u32 = 268;
     pub const FACCESSAT: u32 = 269;
+    pub const PSELECT6: u32 = 270;
+    pub const PPOLL: u32 = 271;
     pub const DUP3: u32 = 292;
     pub const PIPE2: u32 = 293;
+    pub const PRLIMIT64: u32 = 302;
 }
 
 /// The table, in number order (a test checks), searched by [`lookup`].
@@ -132,6 +138,7 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::STAT, name: "stat", run: stat_path },
     Call { nr: nr::FSTAT, name: "fstat", run: fstat },
     Call { nr: nr::LSTAT, name: "lstat", run: lstat_path },
+    Call { nr: nr::POLL, name: "poll", run: system::poll },
     Call { nr: nr::LSEEK, name: "lseek", run: lseek },
     Call { nr: nr::MMAP, name: "mmap", run: mmap },
     Call { nr: nr::MPROTECT, name: "mprotect", run: not_yet },
@@ -146,6 +153,7 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::WRITEV, name: "writev", run: writev },
     Call { nr: nr::ACCESS, name: "access", run: access },
     Call { nr: nr::PIPE, name: "pipe", run: pipe },
+    Call { nr: nr::SELECT, name: "select", run: system::select },
     Call { nr: nr::SCHED_YIELD, name: "sched_yield", run: sched_yield },
     Call { nr: nr::MADVISE, name: "madvise", run: not_yet },
     Call { nr: nr::DUP, name: "dup", run: dup },
@@ -163,6 +171,7 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::EXIT, name: "exit", run: exit },
     Call { nr: nr::WAIT4, name: "wait4", run: wait4 },
     Call { nr: nr::KILL, name: "kill", run: kill },
+    Call { nr: nr::UNAME, name: "uname", run: system::uname },
     Call { nr: nr::FCNTL, name: "fcntl", run: fcntl },
     Call { nr: nr::FSYNC, name: "fsync", run: fsync },
     Call { nr: nr::FDATASYNC, name: "fdatasync", run: fsync },
@@ -214,8 +223,11 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::READLINKAT, name: "readlinkat", run: readlinkat },
     Call { nr: nr::FCHMODAT, name: "fchmodat", run: fchmodat },
     Call { nr: nr::FACCESSAT, name: "faccessat", run: faccessat },
+    Call { nr: nr::PSELECT6, name: "pselect6", run: system::pselect6 },
+    Call { nr: nr::PPOLL, name: "ppoll", run: system::ppoll },
     Call { nr: nr::DUP3, name: "dup3", run: dup3 },
     Call { nr: nr::PIPE2, name: "pipe2", run: pipe2 },
+    Call { nr: nr::PRLIMIT64, name: "prlimit64", run: system::prlimit64 },
 ];
 
 /// The table's entry for Linux call `n`.
@@ -1011,7 +1023,7 @@ mod tests {
 
     #[test]
     fn unknown_numbers_are_not_served() {
-        for n in [7u64, 23, 1000, 1 << 32, u64::MAX, 435] {
+        for n in [15u64, 29, 1000, 1 << 32, u64::MAX, 435] {
             assert!(lookup(n).is_none(), "{}", n);
             assert_eq!(dispatch(n, &[0; 6]), None);
         }

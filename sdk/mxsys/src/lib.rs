@@ -10,6 +10,7 @@
 //! * [`calls`]: the table of calls and their handlers, [`calls::dispatch`];
 //! * [`signals`]: C handlers (run through `mxrt`'s), masks, `sigsuspend`,
 //!   the alternate stack;
+//! * [`system`]: `uname`, `prlimit64`, `poll` and `select`;
 //! * [`errno`], [`flags`], [`stat`], [`dirent`]: the translations,
 //!   host-tested;
 //! * [`user`]: the program's own memory as its calls name it;
@@ -27,6 +28,7 @@ pub mod errno;
 pub mod flags;
 pub mod signals;
 pub mod stat;
+pub mod system;
 pub mod user;
 
 #[cfg(target_os = "none")]

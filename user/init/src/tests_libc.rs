@@ -29,6 +29,7 @@ pub const TESTS: &[Test] = &[
         run: |_| case("signals", "raise\nsiginfo\nmask\nalarm\nsigchld\neintr\nrestart\n"),
     },
     Test { name: "libc.exit_codes", run: |_| exit_codes() },
+    Test { name: "libc.uname_rlimits_poll_select", run: |_| case("system", "system ok\n") },
     Test { name: "libc.dash_builtins_and_arithmetic", run: |_| dash_builtins() },
     Test { name: "libc.dash_runs_programs_pipes_redirections", run: |_| dash_programs() },
     Test { name: "libc.dash_script_with_shebang", run: |_| dash_script() },
