@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Builds the C programs of the root file system into DEST/bin: ours
-# (user/c/*.c), Debian's dash as /bin/sh (tools/dash.sh) and Debian's
-# toybox with a link per command (tools/toybox.sh), against musl
+# (user/c/*.c), Debian's dash as /bin/sh (tools/dash.sh), Debian's bash
+# (tools/bash.sh) and Debian's toybox with a link per command
+# (tools/toybox.sh), against musl
 # (tools/musl.sh) and the system-call layer (sdk/mxsys), with tools/mxcc.
 #   tools/c-programs.sh DEST
 set -euo pipefail
@@ -26,6 +27,7 @@ for src in user/c/*.c; do
     strip -o "$DEST/bin/$name" "$OUT/$name"
 done
 strip -o "$DEST/bin/sh" "$(tools/dash.sh)"
+strip -o "$DEST/bin/bash" "$(tools/bash.sh)"
 # toybox, and a symbolic link to it for each of its commands (toybox
 # runs the command its argv[0] names) that no program above provides.
 TOY="$(tools/toybox.sh)"

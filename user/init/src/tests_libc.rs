@@ -33,6 +33,7 @@ pub const TESTS: &[Test] = &[
     Test { name: "libc.dash_builtins_and_arithmetic", run: |_| dash_builtins() },
     Test { name: "libc.dash_runs_programs_pipes_redirections", run: |_| dash_programs() },
     Test { name: "libc.dash_script_with_shebang", run: |_| dash_script() },
+    Test { name: "libc.bash_arrays_and_tests", run: |_| bash() },
     Test {
         name: "libc.dash_trap",
         run: |_| {
@@ -164,4 +165,19 @@ fn toybox_text() -> R {
         "10 9 8\n3\ny is 2\n0bee89b07a248e27c83fc3d5951213c1  -\nc\n",
         0,
     )
+}
+
+/// Debian's bash, with what dash lacks: associative and indexed arrays,
+/// `[[ ]]`, `**`, `$BASH_VERSION`, a here-string, a process's `$(...)`.
+fn bash() -> R {
+    let script = "declare -A m; m[key]=val; echo ${m[key]} ${BASH_VERSION%%.*}; arr=(x y z); echo ${#arr[@]} ${arr[2]}; \
+                  [[ abc == a* ]] && echo glob; echo $((2**10)); read -r w <<< 'here string'; echo \"$w\"; \
+                  echo \"$(ctest exit 0; echo sub)\"; f() { local v=inner; echo $v; }; f; exit 3";
+    let (out, status) = run_probe(b"/bin/bash", &[b"bash", b"-c", script.as_bytes()], &[b"PATH=/bin"], || {})?;
+    let want = "val 5\n3 z\nglob\n1024\nhere string\nsub\ninner\n";
+    if out != want {
+        show(&out, want);
+        return Err("bash printed something else");
+    }
+    ensure(pm::wifexited(status) && pm::wexitstatus(status) == 3, "bash exited with another status")
 }
