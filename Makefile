@@ -12,6 +12,8 @@ TEST_TIMEOUT ?= 400
 ROOTFS_KIB  ?= 24576
 # The disk make run boots from, and its size.
 DISK        := target/disk.img
+# The device files every root file system has (tools/devices.list).
+DEVICE_NODES := $(shell sed 's|^|--node |' tools/devices.list)
 DISK_MIB    ?= 256
 
 all: build
@@ -31,13 +33,13 @@ build: kernel
 # first run, and kept from then on, so files written in the guest stay.
 # Each run puts the programs just built on it (/sbin/init, /bin/...).
 run: build $(DISK)
-	target/release/mkimage --add $(DISK) target/programs-stage
+	target/release/mkimage $(DEVICE_NODES) --add $(DISK) target/programs-stage
 	qemu/boot.sh $(KERNEL) $(ROOT_TASK) --disk $(DISK) || test $$? -eq 1
 
 $(DISK): | kernel
 	cargo build -q --release -p mkimage
 	tools/rootfs.sh
-	target/release/mkimage --size $$(($(DISK_MIB) * 1024)) --block-size 1024 --out $@.tmp target/rootfs-stage/ && mv $@.tmp $@
+	target/release/mkimage --size $$(($(DISK_MIB) * 1024)) --block-size 1024 $(DEVICE_NODES) --out $@.tmp target/rootfs-stage/ && mv $@.tmp $@
 
 # The C library (musl from Debian's source, every system call sent to our
 # layer) as target/sysroot/lib/libc.a.
@@ -77,7 +79,7 @@ bench: kernel target/bench-linux.txt
 	tools/build-sel4.sh bench
 	cargo build -q --release -p mkimage
 	rm -f target/bench-disk.img
-	target/release/mkimage --size 131072 --block-size 1024 --out target/bench-disk.img target/bench/rootfs-stage/
+	target/release/mkimage --size 131072 --block-size 1024 $(DEVICE_NODES) --out target/bench-disk.img target/bench/rootfs-stage/
 	qemu/boot.sh $(KERNEL) target/bench/$(TARGET)/release/root-task --icount --timeout 900 --disk target/bench-disk.img --log target/bench.log; \
 	  status=$$?; \
 	  CARGO_TARGET_DIR=target/linux-build cargo run -q --release -p bench-report -- target/bench.log target/bench-linux.txt; \

@@ -57,7 +57,10 @@ cp -a "$PROGS"/. "$STAGE"/
 IMG="$DIR/rootfs.img"
 TMP="$(mktemp "$IMG.XXXXXX")"
 trap 'rm -f "$TMP"' EXIT
-cargo run -q --release -p mkimage -- --size "${ROOTFS_KIB:-24576}" --block-size 1024 --out "$TMP" "$STAGE/"
+# The device files (tools/devices.list: /dev/null, /dev/zero, /dev/full).
+NODES=()
+while read -r spec; do NODES+=(--node "$spec"); done < tools/devices.list
+cargo run -q --release -p mkimage -- --size "${ROOTFS_KIB:-24576}" --block-size 1024 "${NODES[@]}" --out "$TMP" "$STAGE/"
 if ! cmp -s "$TMP" "$IMG"; then
     mv "$TMP" "$IMG"
 fi

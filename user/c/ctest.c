@@ -20,6 +20,7 @@
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -318,6 +319,35 @@ static void signals(void)
     STEP("restart");
 }
 
+/* The memory devices: /dev/null swallows and ends at once, /dev/zero
+ * reads zeros, /dev/full refuses writes with ENOSPC. */
+static void devices(void)
+{
+    struct stat st;
+    CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3);
+    int fd = open("/dev/null", O_RDWR);
+    CHECK(fd >= 0);
+    CHECK(write(fd, "gone", 4) == 4);
+    char buf[8192];
+    CHECK(read(fd, buf, sizeof buf) == 0);
+    CHECK(lseek(fd, 123, SEEK_SET) == 0);
+    close(fd);
+    fd = open("/dev/zero", O_RDONLY);
+    memset(buf, 'x', sizeof buf);
+    CHECK(read(fd, buf, sizeof buf) == sizeof buf);
+    int all_zero = 1;
+    for (size_t i = 0; i < sizeof buf; i++)
+        all_zero &= buf[i] == 0;
+    CHECK(all_zero);
+    close(fd);
+    FILE *f = fopen("/dev/full", "w");
+    CHECK(f != NULL);
+    fputs("nowhere", f);
+    CHECK(fflush(f) == EOF && errno == ENOSPC);
+    fclose(f);
+    printf("devices ok\n");
+}
+
 /* uname, the resource limits, and waiting on a pipe with poll and
  * select. */
 static void system_calls(void)
@@ -406,6 +436,8 @@ int main(int argc, char **argv)
         signals();
     else if (strcmp(c, "system") == 0)
         system_calls();
+    else if (strcmp(c, "devices") == 0)
+        devices();
     else if (strcmp(c, "exit") == 0)
         return argc > 2 ? atoi(argv[2]) : 0;
     else {

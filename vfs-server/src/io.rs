@@ -103,6 +103,10 @@ impl<R: RawMutex> Vfs<R> {
                 Object::PipeRead(n) if at.is_none() => self.pipe_read(env, who, n, filp.flags, buf),
                 Object::PipeRead(_) => Reply::err(ESPIPE).into(),
                 Object::PipeWrite(_) => Reply::err(EBADF).into(),
+                Object::Device { dev, .. } => match device_read(env, who, dev, buf) {
+                    Ok(r) => r.into(),
+                    Err(e) => Reply::err(e).into(),
+                },
             })
         });
         out.unwrap_or_else(|e| Reply::err(e).into())
@@ -143,6 +147,16 @@ impl<R: RawMutex> Vfs<R> {
                 Object::PipeWrite(n) if at.is_none() => self.pipe_write(env, who, n, filp.flags, src),
                 Object::PipeWrite(_) => Reply::err(ESPIPE).into(),
                 Object::PipeRead(_) => Reply::err(EBADF).into(),
+                Object::Device { dev, .. } => {
+                    let len = match src {
+                        Src::User(b) => b.len,
+                        Src::Small(n, _) => n as u64,
+                    };
+                    match dev.write(len) {
+                        Ok(n) => Reply::ok(n).into(),
+                        Err(e) => Reply::err(e).into(),
+                    }
+                }
             })
         });
         out.unwrap_or_else(|e| Reply::err(e).into())
@@ -221,6 +235,11 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn lseek(&self, env: &mut impl Env, who: Endpoint, fd: u32, offset: i64, whence: u64) -> Result<u64, Errno> {
         self.with_filp(env, who, fd, |env, id, filp| {
+            // A memory device has no position: every seek lands at 0, as
+            // on Linux.
+            if let Object::Device { .. } = filp.obj {
+                return if whence <= SEEK_END { Ok(0) } else { Err(EINVAL) };
+            }
             let Object::File { ino, .. } = filp.obj else { return Err(ESPIPE) };
             let _io = self.stripe(ino as usize);
             let base = match whence {
@@ -255,7 +274,9 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn fstat(&self, env: &mut impl Env, who: Endpoint, fd: u32, buf: u64) -> Result<u64, Errno> {
         self.with_filp(env, who, fd, |env, _, filp| match filp.obj {
-            Object::File { ino, .. } => fs_on_user(env, who, buf, STAT_SIZE, true, |grant| fs::Request::Stat { ino, grant })?.result(),
+            Object::File { ino, .. } | Object::Device { ino, .. } => {
+                fs_on_user(env, who, buf, STAT_SIZE, true, |grant| fs::Request::Stat { ino, grant })?.result()
+            }
             Object::PipeRead(n) | Object::PipeWrite(n) => {
                 let size = self.state.lock().pipe(n).buf.len() as u64;
                 let st = fs::Stat { mode: S_IFIFO | 0o600, nlink: 1, size, blksize: 4096, ino: n as u64, ..Default::default() };
@@ -420,6 +441,25 @@ impl<R: RawMutex> Vfs<R> {
 
 /// A read of at most SMALL_MAX bytes through the worker's scratch buffer,
 /// answered in the reply's words.
+/// A read of a memory device: zeros (or nothing, from `/dev/null`),
+/// copied out a page at a time.
+fn device_read(env: &mut impl Env, who: Endpoint, dev: crate::devices::MemDev, buf: Buf) -> Result<Reply, Errno> {
+    static ZEROS: [u8; 4096] = [0; 4096];
+    let n = dev.read_len(buf.len());
+    match buf {
+        Buf::Small(_) => Ok(Reply::ok_with(n, [0; 3])),
+        Buf::User(b) => {
+            let mut done = 0;
+            while done < n {
+                let step = (n - done).min(ZEROS.len() as u64);
+                copy_out(env, who, b.addr.wrapping_add(done), &ZEROS[..step as usize])?;
+                done += step;
+            }
+            Ok(Reply::ok(n))
+        }
+    }
+}
+
 fn small_read(env: &mut impl Env, ino: u32, pos: Offset, len: usize) -> Result<(Reply, Offset), Errno> {
     let grant = env.scratch_grant()?;
     let io = Io::from_reply(&env.fs(fs::Request::Read { ino, grant, pos, bytes: len as u64 }))?;

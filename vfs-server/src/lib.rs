@@ -32,6 +32,7 @@
 extern crate alloc;
 
 mod create;
+pub mod devices;
 pub mod env;
 pub mod exec;
 mod io;

@@ -30,7 +30,7 @@ use minix_abi::fs::{self, decode_dirent, Io, Name, IO_MAX};
 use minix_abi::message::Reply;
 use minix_abi::offset::Offset;
 use minix_abi::vfs::flags::*;
-use minix_abi::vfs::mode::S_IFDIR;
+use minix_abi::vfs::mode::{S_IFCHR, S_IFDIR, S_IFMT, S_IFREG};
 use minix_abi::vfs::{Follow, UserBuf, UserPath, STAT_SIZE};
 
 /// Flags that only matter while opening; the filp keeps the rest.
@@ -162,7 +162,7 @@ impl<R: RawMutex> Vfs<R> {
             Err(ENOTDIR)
         } else if found.is_dir() && (acc != O_RDONLY || flags & O_TRUNC != 0) {
             Err(EISDIR)
-        } else if flags & O_TRUNC != 0 && !created && acc != O_RDONLY {
+        } else if flags & O_TRUNC != 0 && !created && acc != O_RDONLY && found.node.mode as u32 & S_IFMT == S_IFREG {
             let ino = found.node.ino;
             let _io = self.stripe(ino as usize);
             self.truncate_ino(env, ino, Offset::ZERO).map(|_| 0)
@@ -173,7 +173,19 @@ impl<R: RawMutex> Vfs<R> {
             put(env, &found);
             return Err(e);
         }
-        let obj = Object::File { ino: found.node.ino, mode: found.node.mode };
+        let obj = if found.node.mode as u32 & S_IFMT == S_IFCHR {
+            // A device file: the number is in its inode, which LOOKUP's
+            // answer does not carry.
+            match crate::io::file_stat(env, found.node.ino).and_then(|st| crate::devices::device(st.rdev)) {
+                Ok(dev) => Object::Device { ino: found.node.ino, dev },
+                Err(e) => {
+                    put(env, &found);
+                    return Err(e);
+                }
+            }
+        } else {
+            Object::File { ino: found.node.ino, mode: found.node.mode }
+        };
         self.locked(env, |s, a| {
             s.hold_for_open(found.node.ino, found.refs, a)?;
             let filp = match s.new_filp(obj, flags & !OPEN_ONLY) {

@@ -101,7 +101,8 @@ impl State {
         let Ok(e) = self.proc(who).fd(fd) else { return (POLLNVAL, None) };
         match self.filp(e.filp).obj {
             // A regular file or directory never makes anyone wait.
-            Object::File { .. } => (POLLIN | POLLRDNORM | POLLOUT, None),
+            // A file, directory or memory device never makes anyone wait.
+            Object::File { .. } | Object::Device { .. } => (POLLIN | POLLRDNORM | POLLOUT, None),
             Object::PipeRead(n) => (self.pipe(n).read_events(), Some((n as u32, true))),
             Object::PipeWrite(n) => {
                 let space = self.pipe_space(n);

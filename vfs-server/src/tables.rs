@@ -45,6 +45,9 @@ pub enum Object {
     PipeRead(usize),
     /// The write end of pipe `n`.
     PipeWrite(usize),
+    /// A character device VFS serves itself, and its inode (held, as an
+    /// open file's).
+    Device { ino: u32, dev: crate::devices::MemDev },
 }
 
 /// An open file description: shared by dup and fork, with one offset.
@@ -277,7 +280,7 @@ impl State {
         self.filps[id] = None;
         self.free_filps.push(id);
         match obj {
-            Object::File { ino, .. } => self.release(ino, after),
+            Object::File { ino, .. } | Object::Device { ino, .. } => self.release(ino, after),
             Object::PipeRead(n) => self.pipe_end_closed(n, true, after),
             Object::PipeWrite(n) => self.pipe_end_closed(n, false, after),
         }

@@ -181,6 +181,7 @@ pub mod mode {
     pub const S_IFDIR: u32 = 0o040000;
     pub const S_IFREG: u32 = 0o100000;
     pub const S_IFLNK: u32 = 0o120000;
+    pub const S_IFCHR: u32 = 0o020000;
 }
 
 /// `poll` (and `select`, which the runtime builds on it): the array's

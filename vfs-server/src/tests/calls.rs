@@ -378,3 +378,34 @@ fn at_dir_starts_the_next_relative_path_only() {
     assert_eq!(p.stat("inner"), Err(ENOENT));
     p.close(file).unwrap();
 }
+
+#[test]
+fn memory_devices() {
+    let (v, w) = (new_vfs(), World::with_devices(4096));
+    let p = P::new(&v, &w, A);
+    let null = p.open("/dev/null", O_RDWR, 0).unwrap();
+    assert_eq!(p.write(null, b"vanishes"), Ok(8));
+    assert_eq!(p.read(null, 100), Ok(vec![]));
+    let big = p.alloc(10000, false);
+    assert_eq!(p.res(Request::Write { fd: null, buf: UserBuf { addr: big, len: 10000 } }), Ok(10000));
+    assert_eq!(p.res(Request::Lseek { fd: null, offset: 100, whence: 0 }), Ok(0));
+    let zero = p.open("/dev/zero", O_RDONLY, 0).unwrap();
+    assert_eq!(p.read(zero, 10), Ok(vec![0; 10]));
+    let buf = p.alloc(9000, true);
+    p.poke(buf, &[0xaa; 9000]);
+    assert_eq!(p.res(Request::Read { fd: zero, buf: UserBuf { addr: buf, len: 9000 } }), Ok(9000));
+    assert!(p.peek(buf, 9000).iter().all(|&b| b == 0));
+    let full = p.open("/dev/full", O_WRONLY | O_TRUNC, 0).unwrap();
+    assert_eq!(p.write(full, b"x"), Err(ENOSPC));
+    // The device file is an inode like any other to stat.
+    let sbuf = p.alloc(fs::STAT_SIZE, true);
+    p.res(Request::Fstat { fd: null, buf: sbuf }).unwrap();
+    let st = fs::Stat::decode(&p.peek(sbuf, fs::STAT_SIZE).try_into().unwrap());
+    assert_eq!((st.mode & 0o170000, st.rdev), (0o020000, 0x103));
+    assert_eq!(p.open("/dev/nodriver", O_RDONLY, 0), Err(ENXIO));
+    assert_eq!(p.res(Request::Getdents { fd: null, buf: UserBuf { addr: buf, len: 100 } }), Err(ENOTDIR));
+    for fd in [null, zero, full] {
+        p.close(fd).unwrap();
+    }
+    assert_eq!(v.counts().1, 1, "only the root kept once every device is closed");
+}

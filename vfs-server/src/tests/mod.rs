@@ -195,6 +195,21 @@ impl World {
         let mem = Mem { scratch: vec![0; SCRATCH], next: 1, ..Default::default() };
         World { mem: RefCell::new(mem), fs: RefCell::new(fs) }
     }
+
+    /// A world whose disk has `/dev` with null (1, 3), zero (1, 5), full
+    /// (1, 7) and a device no driver serves (9, 9).
+    pub fn with_devices(kib: usize) -> World {
+        let mut d = RamDisk::new(kib * 1024);
+        mkfs(&mut d, &FormatOptions::default()).unwrap();
+        let mut f = FileSystem::mount(d).unwrap();
+        let dev = f.mkdir(1, b"dev", 0o755, 0, 0).unwrap();
+        for (name, num) in [(&b"null"[..], 0x103), (b"zero", 0x105), (b"full", 0x107), (b"nodriver", 0x909)] {
+            f.mknod(dev, name, 0o020666, num, 0, 0).unwrap();
+        }
+        let fs = Server::new(f, 1);
+        let mem = Mem { scratch: vec![0; SCRATCH], next: 1, ..Default::default() };
+        World { mem: RefCell::new(mem), fs: RefCell::new(fs) }
+    }
 }
 
 impl Env for &World {
