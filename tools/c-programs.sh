@@ -36,3 +36,11 @@ chmod u+w "$DEST/bin/toybox"
 while read -r cmd; do
     [[ -e "$DEST/bin/$cmd" || -L "$DEST/bin/$cmd" ]] || ln -s toybox "$DEST/bin/$cmd"
 done < "$TOY/commands"
+# toybox's own test suite, as its source has it, for the guest test
+# toybox.test_suite (scripts/test.sh with TEST_HOST=1 runs the installed
+# commands).
+SUITE="$DEST/usr/src/toybox"
+mkdir -p "$SUITE/scripts"
+cp -a "$TOY/tests" "$SUITE/tests"
+cp -a "$TOY/configure" "$SUITE/"
+cp -a "$TOY/scripts/test.sh" "$TOY/scripts/runtest.sh" "$TOY/scripts/portability.sh" "$SUITE/scripts/"

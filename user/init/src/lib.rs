@@ -52,6 +52,8 @@ pub mod tests_soak;
 #[cfg(target_os = "none")]
 pub mod tests_timers;
 #[cfg(target_os = "none")]
+pub mod tests_toybox;
+#[cfg(target_os = "none")]
 pub mod tests_vfs_limits;
 #[cfg(target_os = "none")]
 pub mod tests_vm;

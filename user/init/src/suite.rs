@@ -22,6 +22,7 @@ pub const GROUPS: &[Group] = &[
     Group { name: "posix", tests: Some(crate::tests_posix_edges::TESTS) },
     Group { name: "exec", tests: Some(crate::tests_exec::TESTS) },
     Group { name: "libc", tests: Some(crate::tests_libc::TESTS) },
+    Group { name: "toybox", tests: Some(crate::tests_toybox::TESTS) },
     Group { name: "signals", tests: Some(crate::tests_signals::TESTS) },
     Group { name: "mmap", tests: Some(crate::tests_mmap::TESTS) },
     Group { name: "filehostile", tests: Some(crate::tests_file_hostile::TESTS) },
