@@ -2,13 +2,13 @@
 # MINIX 3 personality on seL4. The two commands that matter:
 #   make run    set up, build and boot the system with the console here
 #   make test   set up, run the host tests, then the in-QEMU tests
-.PHONY: all setup kernel build run disk test bench bench-linux debug host-test fuzz clean libc
+.PHONY: all setup kernel build run disk test bench bench-linux debug host-test fuzz clean libc conformance
 
 TARGET      := x86_64-unknown-none
 OUT         := target/$(TARGET)/release
 KERNEL      := target/kernel/kernel32.elf
 ROOT_TASK   := $(OUT)/root-task
-TEST_TIMEOUT ?= 400
+TEST_TIMEOUT ?= 600
 ROOTFS_KIB  ?= 24576
 # The disk make run boots from, and its size.
 DISK        := target/disk.img
@@ -86,6 +86,18 @@ bench: kernel target/bench-linux.txt
 	  report=$$?; \
 	  if [ $$status -ne 1 ]; then echo "bench: the guest did not report success (QEMU status $$status)" >&2; fi; \
 	  test $$status -eq 1 && test $$report -eq 0
+
+# toybox's whole test suite on the system (make test runs a fixed subset):
+# a build whose init runs it alone, booted with the boot file system as
+# its root. Prints toybox's counts and every test that did not pass.
+conformance: kernel
+	tools/build-sel4.sh conformance
+	tools/mkdisk.py target/conformance/blk-disk.img $$((4 << 20))
+	qemu/boot.sh $(KERNEL) target/conformance/$(TARGET)/release/root-task --timeout 1800 \
+	  --disk target/conformance/blk-disk.img --log target/conformance/guest.log; \
+	  status=$$?; \
+	  tools/clean-log.py target/conformance/guest.log | grep -E '^  \| |^toybox: |^test |passed, [0-9]+ failed$$'; \
+	  test $$status -eq 1
 
 # Coverage-guided fuzzing (cargo-fuzz, nightly) of the ABI decoders and the
 # grant verifier, FUZZ_TIME seconds per target, then the property fuzzers

@@ -3,7 +3,7 @@
 # Builds the seL4 programs in dependency order: the boot file system
 # (tools/rootfs.sh: init and the other programs on it, in the image FS
 # embeds), the servers (embedded in the root task), then the root task.
-#   tools/build-sel4.sh [bench|crash]
+#   tools/build-sel4.sh [bench|crash|conformance]
 # Bench and crash builds use their own target directories, so switching
 # between builds never leaves a stale embedded image behind. A crash build
 # has VM fault on purpose when PM asks it to fork (see qemu/test.sh).
@@ -16,6 +16,9 @@ MODE="${1:-}"
 if [[ "${1:-}" == bench ]]; then
     FEATURES=(--features bench)
     TARGET_DIR="$PWD/target/bench"
+elif [[ "${1:-}" == conformance ]]; then
+    # init runs toybox's whole test suite (make conformance).
+    TARGET_DIR="$PWD/target/conformance"
 elif [[ "${1:-}" == crash ]]; then
     VM_FEATURES=(--features crash-on-fork)
     TARGET_DIR="$PWD/target/crash"

@@ -3,7 +3,7 @@
 # Builds the boot file system FS embeds, from rootfs/ and the programs that
 # live on it, with mkimage: ROOTFS_KIB KiB (24576 by default) of 1 KiB
 # blocks, the only size fsck.minix reads.
-#   tools/rootfs.sh [bench|crash]
+#   tools/rootfs.sh [bench|crash|conformance]
 # The programs, built for x86_64-unknown-none and stripped (what runs is
 # the same, the disk smaller):
 #   /sbin/init   init, the first process (PM execs it at boot); the bench
@@ -27,6 +27,7 @@ FEATURES=()
 case "${1:-}" in
     bench) DIR="$PWD/target/bench"; FEATURES=(--features bench) ;;
     crash) DIR="$PWD/target/crash" ;;
+    conformance) DIR="$PWD/target/conformance"; FEATURES=(--features conformance) ;;
     "") ;;
     *) echo "rootfs.sh: unknown build $1" >&2; exit 2 ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Builds Debian's toybox 0.8.9 (make defconfig: 229 commands) with
-# tools/mxcc and prints the directory holding `toybox` (stripped) and
+# Builds Debian's toybox 0.8.9 (make defconfig: 229 commands, plus diff
+# and tr)
+# with tools/mxcc and prints the directory holding `toybox` (stripped) and
 # `commands` (its command names, one a line, from toybox's own instlist,
 # built for the host). Rebuilds only when the C library, the system-call
 # layer or this script changed.
@@ -23,7 +24,13 @@ fi
 rm -rf "$BUILD"
 cp -a "$SRC" "$BUILD"
 cd "$BUILD"
-(make defconfig HOSTCC=gcc && make toybox CC="$ROOT/tools/mxcc" HOSTCC=gcc \
+# diff and tr (in toybox's pending directory, so not in defconfig) are
+# turned on in the configuration: toybox's test harness compares every
+# result with `diff` (without one every test would pass unseen), and its
+# tests use `tr`.
+(make defconfig HOSTCC=gcc && sed -i -e 's/^# CONFIG_DIFF is not set$/CONFIG_DIFF=y/' -e 's/^# CONFIG_TR is not set$/CONFIG_TR=y/' .config \
+    && make oldconfig HOSTCC=gcc < /dev/null && grep -q '^CONFIG_DIFF=y' .config && grep -q '^CONFIG_TR=y' .config \
+    && make toybox CC="$ROOT/tools/mxcc" HOSTCC=gcc \
     && gcc -I . scripts/install.c -o generated/instlist && generated/instlist > commands) > "$BUILD.log" 2>&1 \
     || { tail -30 "$BUILD.log" >&2; exit 1; }
 nm generated/unstripped/toybox > "$BUILD.nm"

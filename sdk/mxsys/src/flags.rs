@@ -66,14 +66,19 @@ const OPEN_PAIRS: [(u64, u64); 8] = [
 /// is not kept.
 pub const OPEN_IGNORED: u64 = lx::O_LARGEFILE | lx::O_NOCTTY | lx::O_DSYNC | lx::O_SYNC | lx::O_NOATIME;
 
-/// `open`'s flags. `O_PATH` and `O_TMPFILE` have no counterpart and are
-/// `EINVAL` (what a Linux file system without them answers); other
-/// unknown bits are ignored, as Linux ignores them.
+/// `open`'s flags. `O_TMPFILE` has no counterpart and is `EINVAL` (what
+/// a Linux file system without it answers). `O_PATH` (a descriptor only
+/// to name the file by: `fstat`, the `*at` calls) opens for reading,
+/// which serves those uses; unlike Linux's it needs read permission and
+/// does not open a symbolic link itself. Other unknown bits are
+/// ignored, as Linux ignores them.
 pub fn open_flags(linux: u64) -> Result<u64, Lx> {
     let linux = linux & 0xffff_ffff;
-    if linux & lx::O_PATH != 0 || linux & lx::O_TMPFILE == lx::O_TMPFILE {
+    if linux & lx::O_TMPFILE == lx::O_TMPFILE {
         return Err(EINVAL);
     }
+    let linux =
+        if linux & lx::O_PATH != 0 { linux & !(lx::O_PATH | lx::O_ACCMODE | lx::O_CREAT | lx::O_TRUNC | lx::O_EXCL) } else { linux };
     if linux & lx::O_ACCMODE == 3 {
         return Err(EINVAL);
     }
@@ -182,7 +187,8 @@ mod tests {
             ),
             Ok(mx::O_RDWR | mx::O_CREAT | mx::O_EXCL | mx::O_APPEND | mx::O_NONBLOCK | mx::O_DIRECTORY | mx::O_NOFOLLOW | mx::O_CLOEXEC)
         );
-        assert_eq!(open_flags(lx::O_PATH), Err(EINVAL));
+        assert_eq!(open_flags(lx::O_PATH), Ok(mx::O_RDONLY));
+        assert_eq!(open_flags(lx::O_PATH | lx::O_DIRECTORY | lx::O_CLOEXEC | 2), Ok(mx::O_RDONLY | mx::O_DIRECTORY | mx::O_CLOEXEC));
         assert_eq!(open_flags(lx::O_TMPFILE | 2), Err(EINVAL));
         // O_DIRECTORY alone is not O_TMPFILE.
         assert_eq!(open_flags(lx::O_DIRECTORY), Ok(mx::O_DIRECTORY));

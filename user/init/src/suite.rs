@@ -13,7 +13,13 @@ pub struct Group {
     pub tests: Option<&'static [Test]>,
 }
 
-pub const GROUPS: &[Group] = &[
+/// The groups init runs: the suite's, or in the conformance build
+/// (`make conformance`) toybox's whole test suite alone.
+pub const GROUPS: &[Group] = if cfg!(feature = "conformance") { CONFORMANCE } else { SUITE };
+
+pub const CONFORMANCE: &[Group] = &[Group { name: "toybox-all", tests: Some(crate::tests_toybox::ALL) }];
+
+pub const SUITE: &[Group] = &[
     Group { name: "proc", tests: Some(crate::tests_proc::TESTS) },
     Group { name: "vm", tests: Some(crate::tests_vm::TESTS) },
     Group { name: "grant", tests: Some(crate::tests_grant::TESTS) },
@@ -39,7 +45,7 @@ pub const GROUPS: &[Group] = &[
 
 /// The group `/bin/mtest` was asked for.
 pub fn group(name: &[u8]) -> Option<&'static [Test]> {
-    GROUPS.iter().find(|g| g.name.as_bytes() == name).and_then(|g| g.tests)
+    SUITE.iter().chain(CONFORMANCE).find(|g| g.name.as_bytes() == name).and_then(|g| g.tests)
 }
 
 /// `/bin/mtest`'s exit code for a group it does not have.

@@ -1,46 +1,114 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! toybox's own test suite (its `tests/*.test`, driven by its
 //! `scripts/test.sh` under bash), run on the system against the
-//! installed toybox: `TEST_HOST=1` tests the commands on `PATH`. Every
-//! `PASS`, `FAIL` and `SKIP` line is counted; the test fails if a test
-//! fails that is not among the known failures below (each with why), and
-//! prints the counts for the record.
+//! installed toybox: `TEST_HOST=1` tests the commands on `PATH` (and
+//! `sh.test` tests `/bin/sh`, which is dash, as it would on Debian).
+//! Every `PASS`, `FAIL` and `SKIP` line is counted; a test fails if any
+//! of toybox's tests fails that is not among the known failures below,
+//! and prints the counts for the record.
+//!
+//! `make test` runs a fixed subset of the test files (about a quarter of
+//! the tests, a minute and a half under TCG); `make conformance` boots a
+//! build whose init runs all of them (five and a half minutes).
 extern crate alloc;
 use crate::harness::Test;
 use crate::tests_exec::run_probe;
+use alloc::string::String;
 use alloc::vec::Vec;
 
-pub const TESTS: &[Test] = &[Test { name: "toybox.test_suite", run: |_| suite() }];
+pub const TESTS: &[Test] = &[Test { name: "toybox.test_suite_subset", run: |_| suite(SUBSET) }];
 
-/// Tests known to fail here, by their `FAIL:` line's name.
-const KNOWN_FAILURES: &[&str] = &[];
+/// The conformance build's only test.
+pub const ALL: &[Test] = &[Test { name: "toybox.test_suite_all", run: |_| suite(&[]) }];
 
-fn suite() -> Result<(), &'static str> {
-    let script = "cd /usr/src/toybox && TEST_HOST=1 CC=true VERBOSE='all quiet' bash scripts/test.sh 2>&1";
+/// The test files `make test` runs: the file and text commands scripts
+/// use most.
+const SUBSET: &[&str] = &[
+    "base64", "basename", "cat", "cmp", "cp", "cut", "dirname", "echo", "head", "ls", "md5sum", "mkdir", "mv", "paste", "readlink", "rev",
+    "rm", "rmdir", "seq", "sort", "tac", "tail", "tee", "touch", "wc", "xargs",
+];
+
+/// Tests known to fail here, by their `FAIL:` line's name, and why.
+const KNOWN: &[(&str, &str)] = &[
+    // Each of these makes its "random" file from /dev/urandom, which does
+    // not exist yet (issue 22's /dev/random and /dev/urandom).
+    ("cp file->file", "no /dev/urandom"),
+    ("cp file->dir", "no /dev/urandom"),
+    ("cp file->dir/file", "no /dev/urandom"),
+    ("cp -r dir->missing", "no /dev/urandom"),
+    ("cp file1 file2 dir", "no /dev/urandom"),
+    ("mv random file to new file", "no /dev/urandom"),
+    // No chown and no file times can be set yet: VFS has no CHOWN and no
+    // UTIME (fchownat and utimensat answer ENOSYS).
+    ("cp -pr dir/.", "no chown"),
+    ("cp -pr dir/. symlink child", "no chown"),
+    ("cp -u1", "no utimensat (the test dates its files)"),
+    ("touch -t", "no utimensat"),
+    ("touch -t MMDDhhmm", "no utimensat"),
+    ("touch -t YYMMDDhhmm", "no utimensat"),
+    ("touch -t CCYYMMDDhhmm", "no utimensat"),
+    ("touch -t seconds", "no utimensat"),
+    ("touch -t -", "no utimensat"),
+    ("touch -t nanoseconds", "no utimensat"),
+    ("touch -d", "no utimensat"),
+    ("touch -d with space", "no utimensat"),
+    ("touch -d nanoseconds", "no utimensat"),
+    ("touch -r", "no utimensat"),
+    ("touch -t CCMMDDhhmm", "no utimensat"),
+    ("touch -a", "no utimensat"),
+    ("touch -m", "no utimensat"),
+    ("touch -am", "no utimensat"),
+    // mount belongs to issue 22.
+    ("rm -f <readonly_filesystem>/<missing_file>", "no mount"),
+    // tail -f watches with inotify, which does not exist here.
+    ("tail -f one", "no inotify"),
+    ("tail -f one two three", "no inotify"),
+    // musl's sysconf(_SC_ARG_MAX) is a quarter of RLIMIT_STACK (2 MiB, as
+    // on Linux), but exec takes an argument block of 128 KiB: xargs
+    // builds command lines exec refuses.
+    ("xargs max argument size", "ARG_MAX above exec's block"),
+    ("xargs big input forces split", "ARG_MAX above exec's block"),
+    ("xargs max-proc=3", "not diagnosed yet (-P3 runs three children at once)"),
+];
+
+/// Runs toybox's `scripts/test.sh` on the test files `which` names (all
+/// of them when empty).
+fn suite(which: &[&str]) -> Result<(), &'static str> {
+    let mut script = String::from("cd /usr/src/toybox && TEST_HOST=1 CC=true VERBOSE='all quiet' bash scripts/test.sh");
+    for w in which {
+        script.push(' ');
+        script.push_str(w);
+    }
+    script.push_str(" 2>&1");
     let (out, _) = run_probe(b"/bin/bash", &[b"bash", b"-c", script.as_bytes()], &[b"PATH=/bin", b"HOME=/tmp", b"USER=root"], || {})?;
     let (mut pass, mut skip) = (0, 0);
     let mut failed: Vec<&str> = Vec::new();
     for line in out.lines() {
         if line.starts_with("PASS: ") {
             pass += 1;
-        } else if line.starts_with("SKIP") {
+            continue;
+        }
+        if line.starts_with("SKIP") {
             skip += 1;
         } else if let Some(name) = line.strip_prefix("FAIL: ") {
             failed.push(name);
         }
+        // Everything but a pass is worth reading in the log.
+        sel4_root_task::println!("  | {}", line);
     }
     sel4_root_task::println!("toybox: {} passed, {} failed, {} skipped", pass, failed.len(), skip);
-    let mut unknown = 0;
+    let known = |f: &str| KNOWN.iter().find(|(n, _)| *n == f).map(|(_, why)| *why);
     for f in &failed {
-        let known = KNOWN_FAILURES.contains(f);
-        if !known {
-            unknown += 1;
-        }
-        sel4_root_task::println!("  FAIL{}: {}", if known { " (known)" } else { "" }, f);
+        sel4_root_task::println!("  FAIL {}: {}", f, known(f).unwrap_or("NOT KNOWN TO FAIL"));
     }
+    let unknown = failed.iter().filter(|f| known(f).is_none()).count();
     if pass == 0 {
-        sel4_root_task::println!("  the suite printed: {:?}", &out[..out.len().min(2000)]);
         return Err("toybox's suite passed nothing");
+    }
+    // The harness finds a failure with diff; without one every test
+    // passes unseen.
+    if out.contains("diff: command not found") {
+        return Err("toybox's harness found no diff");
     }
     if unknown > 0 {
         return Err("toybox tests failed that are not known to fail");
