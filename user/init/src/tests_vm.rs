@@ -46,6 +46,10 @@ fn demand_paging() -> Result<(), &'static str> {
     // before the count is taken: the suite may run in a fresh process.
     let mut warm = posix::mmap_region(PAGE, RW).map_err(|_| "mmap failed")?;
     warm.write_u64(0, pattern(0));
+    // Both accessors: the code of either may lie on a page of its own
+    // that the count would otherwise see arrive.
+    ensure(warm.read_u64(0) == pattern(0), "the warm-up page lost its word")?;
+    ensure(warm.read_u64(8) == 0, "a fresh page was not zero")?;
     warm.unmap().map_err(|_| "munmap failed")?;
     let (_, _, before) = posix::vm_info().map_err(|_| "info")?;
     let mut m = posix::mmap_region(LEN, RW).map_err(|_| "mmap failed")?;
