@@ -13,7 +13,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
-APT="$ROOT/target/apt"
 SRC="$ROOT/target/musl"
 SYSROOT="$ROOT/target/sysroot"
 VERSION=1.2.3
@@ -23,25 +22,8 @@ if [[ -f "$SYSROOT/lib/libc.a" && "$(cat "$SYSROOT/stamp" 2>/dev/null)" == "$sta
     exit 0
 fi
 
-# 1. Debian's source package, once.
-if [[ ! -d "$SRC/musl-$VERSION" ]]; then
-    mkdir -p "$APT/sources.d" "$APT/lists/partial" "$APT/cache/archives/partial" "$SRC"
-    rm -f "$APT"/sources.d/*
-    # deb822 files: the same entries as deb-src.
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [[ -f $f ]] || continue
-        sed 's/^Types:.*$/Types: deb-src/' "$f" > "$APT/sources.d/$(basename "$f")"
-    done
-    # One-line files: deb lines as deb-src lines.
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [[ -f $f ]] || continue
-        sed -n 's/^deb \(.*\)$/deb-src \1/p' "$f"
-    done > "$APT/sources.d/derived.list"
-    OPTS=(-o "Dir::Etc::SourceList=$APT/sources.d/derived.list" -o "Dir::Etc::SourceParts=$APT/sources.d"
-          -o "Dir::State::Lists=$APT/lists" -o "Dir::Cache=$APT/cache" -o "APT::Sandbox::User=root")
-    apt-get -qq "${OPTS[@]}" update
-    (cd "$SRC" && apt-get -qq "${OPTS[@]}" source "musl=$VERSION-1" > /dev/null)
-fi
+# 1. Debian's source package, once (tools/debian-source.sh).
+tools/debian-source.sh musl "$VERSION-1" "$SRC" > /dev/null
 [[ -d "$SRC/musl-$VERSION" ]] || { echo "musl: apt-get source gave no musl-$VERSION" >&2; exit 1; }
 
 # 2. A fresh copy, our patches, the build.
