@@ -25,7 +25,7 @@ while [[ $# -gt 0 ]]; do
         *) echo "boot.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
-QEMU=(qemu-system-x86_64 -machine pc -cpu Nehalem,-vme,+fsgsbase,+invtsc -m 512 -nographic
+QEMU=(qemu-system-x86_64 -machine pc -cpu Nehalem,-vme,+fsgsbase,+invtsc,+rdrand -m 512 -nographic
       -serial mon:stdio -no-reboot
       -device isa-debug-exit,iobase=0xf4,iosize=0x04
       -kernel "$KERNEL" -append "console_port=0x3f8 debug_port=0x3f8"

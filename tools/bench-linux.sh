@@ -142,7 +142,7 @@ LOG="$LINUX/boot.log"
 echo "bench-linux: booting (timeout ${TIMEOUT}s, log $LOG)"
 status=0
 timeout --foreground -k 5 "$TIMEOUT" \
-    qemu-system-x86_64 -machine pc -cpu Nehalem,-vme,+fsgsbase,+invtsc -m 512 -smp 1 \
+    qemu-system-x86_64 -machine pc -cpu Nehalem,-vme,+fsgsbase,+invtsc,+rdrand -m 512 -smp 1 \
         -nographic -serial mon:stdio -no-reboot -nic none \
         -icount shift=0,sleep=off -rtc base=2026-01-01,clock=vm \
         -drive "file=$DISK,format=raw,if=none,id=hd0" -device virtio-blk-pci,drive=hd0,disable-modern=on \

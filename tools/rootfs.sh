@@ -58,7 +58,8 @@ cp -a "$PROGS"/. "$STAGE"/
 IMG="$DIR/rootfs.img"
 TMP="$(mktemp "$IMG.XXXXXX")"
 trap 'rm -f "$TMP"' EXIT
-# The device files (tools/devices.list: /dev/null, /dev/zero, /dev/full).
+# The device files (tools/devices.list: /dev/null, /dev/zero, /dev/full,
+# /dev/random, /dev/urandom).
 NODES=()
 while read -r spec; do NODES+=(--node "$spec"); done < tools/devices.list
 cargo run -q --release -p mkimage -- --size "${ROOTFS_KIB:-24576}" --block-size 1024 "${NODES[@]}" --out "$TMP" "$STAGE/"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 //! Character devices VFS serves itself: the memory devices `/dev/null`,
 //! `/dev/zero` and `/dev/full` (major 1, minors 3, 5 and 7, as on MINIX
-//! and Linux). A device file is an inode of the file system whose zone 0
+//! and Linux), and `/dev/random` and `/dev/urandom` (minors 8 and 9, from
+//! VFS's generator, `random.rs`). A device file is an inode of the file system whose zone 0
 //! holds its number, `major << 8 | minor`; opening it gives a descriptor
 //! whose reads and writes VFS answers without the FS. Other device
 //! numbers have no driver yet: `ENXIO`, as for a device that is not
@@ -17,6 +18,10 @@ pub enum MemDev {
     Zero,
     /// Reads give zeros; writes fail with `ENOSPC`.
     Full,
+    /// Reads give random bytes (`/dev/random` and `/dev/urandom` alike);
+    /// writes are taken and dropped (Linux mixes them in; nothing here
+    /// needs a user's bytes to be unpredictable).
+    Random,
 }
 
 pub const MEM_MAJOR: u32 = 1;
@@ -28,6 +33,7 @@ pub fn device(rdev: u64) -> Result<MemDev, Errno> {
         (MEM_MAJOR, 3) => Ok(MemDev::Null),
         (MEM_MAJOR, 5) => Ok(MemDev::Zero),
         (MEM_MAJOR, 7) => Ok(MemDev::Full),
+        (MEM_MAJOR, 8 | 9) => Ok(MemDev::Random),
         _ => Err(ENXIO),
     }
 }
@@ -41,14 +47,14 @@ impl MemDev {
     pub fn read_len(self, len: u64) -> u64 {
         match self {
             MemDev::Null => 0,
-            MemDev::Zero | MemDev::Full => len.min(ZERO_READ_MAX),
+            MemDev::Zero | MemDev::Full | MemDev::Random => len.min(ZERO_READ_MAX),
         }
     }
 
     /// What a write of `len` bytes answers.
     pub fn write(self, len: u64) -> Result<u64, Errno> {
         match self {
-            MemDev::Null | MemDev::Zero => Ok(len),
+            MemDev::Null | MemDev::Zero | MemDev::Random => Ok(len),
             MemDev::Full => Err(ENOSPC),
         }
     }
@@ -63,7 +69,9 @@ mod tests {
         assert_eq!(device(0x103), Ok(MemDev::Null));
         assert_eq!(device(0x105), Ok(MemDev::Zero));
         assert_eq!(device(0x107), Ok(MemDev::Full));
-        for bad in [0, 0x101, 0x203, 0x10003, u64::MAX] {
+        assert_eq!(device(0x108), Ok(MemDev::Random));
+        assert_eq!(device(0x109), Ok(MemDev::Random));
+        for bad in [0, 0x101, 0x10a, 0x203, 0x10003, u64::MAX] {
             assert_eq!(device(bad), Err(ENXIO), "{:#x}", bad);
         }
     }
@@ -76,5 +84,7 @@ mod tests {
         assert_eq!(MemDev::Null.write(7), Ok(7));
         assert_eq!(MemDev::Zero.write(7), Ok(7));
         assert_eq!(MemDev::Full.write(7), Err(ENOSPC));
+        assert_eq!(MemDev::Random.read_len(1 << 20), ZERO_READ_MAX);
+        assert_eq!(MemDev::Random.write(7), Ok(7));
     }
 }

@@ -71,8 +71,9 @@ pub trait Env {
     /// Has VM rebuild `who`'s memory for exec from `desc` (VM's `EXEC`;
     /// `ino` is the program): answers the entry point.
     fn vm_exec(&mut self, who: Endpoint, desc: &[u8], ino: u32) -> Result<u64, Errno>;
-    /// 16 unpredictable bytes (exec's `AT_RANDOM`).
-    fn random(&mut self) -> [u8; 16];
+    /// Fills `out` with unpredictable bytes (exec's `AT_RANDOM`,
+    /// `/dev/random` and `/dev/urandom`).
+    fn fill_random(&mut self, out: &mut [u8]);
     /// Monotonic nanoseconds (the clock page's reading).
     fn now(&mut self) -> u64;
     /// Asks the timer driver to signal VFS's alarm notification at

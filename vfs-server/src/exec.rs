@@ -108,7 +108,9 @@ fn trim(s: &[u8]) -> &[u8] {
 
 /// 16 bytes from the glue's random source, for `AT_RANDOM`.
 fn random(env: &mut impl Env) -> [u8; 16] {
-    env.random()
+    let mut r = [0; 16];
+    env.fill_random(&mut r);
+    r
 }
 
 impl<R: RawMutex> Vfs<R> {

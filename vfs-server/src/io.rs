@@ -441,19 +441,28 @@ impl<R: RawMutex> Vfs<R> {
 
 /// A read of at most SMALL_MAX bytes through the worker's scratch buffer,
 /// answered in the reply's words.
-/// A read of a memory device: zeros (or nothing, from `/dev/null`),
-/// copied out a page at a time.
+/// A read of a memory device: zeros (or nothing, from `/dev/null`), or
+/// random bytes, copied out a page at a time.
 fn device_read(env: &mut impl Env, who: Endpoint, dev: crate::devices::MemDev, buf: Buf) -> Result<Reply, Errno> {
-    static ZEROS: [u8; 4096] = [0; 4096];
+    use crate::devices::MemDev;
     let n = dev.read_len(buf.len());
+    let mut page = [0u8; 4096];
     match buf {
-        Buf::Small(_) => Ok(Reply::ok_with(n, [0; 3])),
+        Buf::Small(_) => {
+            if dev == MemDev::Random {
+                env.fill_random(&mut page[..n as usize]);
+            }
+            Ok(Reply::ok_with(n, pack_small(&page[..n as usize])))
+        }
         Buf::User(b) => {
             let mut done = 0;
             while done < n {
-                let step = (n - done).min(ZEROS.len() as u64);
-                copy_out(env, who, b.addr.wrapping_add(done), &ZEROS[..step as usize])?;
-                done += step;
+                let step = (n - done).min(page.len() as u64) as usize;
+                if dev == MemDev::Random {
+                    env.fill_random(&mut page[..step]);
+                }
+                copy_out(env, who, b.addr.wrapping_add(done), &page[..step])?;
+                done += step as u64;
             }
             Ok(Reply::ok(n))
         }

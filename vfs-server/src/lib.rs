@@ -42,6 +42,7 @@ pub mod path;
 pub mod pipe;
 mod pipe_io;
 pub mod poll;
+pub mod random;
 pub mod tables;
 
 use core::sync::atomic::{AtomicBool, Ordering};

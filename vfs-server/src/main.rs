@@ -293,6 +293,24 @@ mod glue {
     /// A user's address range must lie below the top of user memory and
     /// not wrap: anything else is no memory of theirs (EFAULT), checked
     /// here before any grant names it.
+    /// VFS's random generator (`vfs_server::random`), keyed at its first
+    /// use. Workers take it in turn; a request holds it for one fill.
+    static RANDOM: spin::Mutex<Option<vfs_server::random::Pool>> = spin::Mutex::new(None);
+
+    /// The generator's key: the CPU's RDRAND words where it has the
+    /// instruction, each mixed with a time-stamp counter reading (the
+    /// only entropy left on a CPU without it: how long the boot took to
+    /// reach the first exec, to the cycle), and the realtime clock.
+    fn random_seed() -> [u8; 32] {
+        let mut seed = [0u8; 32];
+        for (i, word) in seed.chunks_mut(8).enumerate() {
+            let hw = sel4::rdrand64().unwrap_or(0);
+            let mixed = hw ^ sel4::rdtsc().rotate_left(17 * i as u32) ^ CLOCK.realtime_ns().unwrap_or(0) as u64;
+            word.copy_from_slice(&mixed.to_le_bytes());
+        }
+        seed
+    }
+
     fn user_range(addr: u64, len: u64) -> Result<(), Errno> {
         match addr.checked_add(len) {
             Some(end) if end <= minix_abi::vm::USER_TOP => Ok(()),
@@ -427,21 +445,9 @@ mod glue {
             r.result().map(|_| r.vals[0])
         }
 
-        fn random(&mut self) -> [u8; 16] {
-            // The TSC's low bits and a counter, mixed (splitmix64): enough
-            // to make AT_RANDOM differ between execs; a real entropy
-            // source comes with /dev/random.
-            static COUNTER: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
-            let mut x = sel4::rdtsc() ^ COUNTER.fetch_add(0x9e37_79b9_7f4a_7c15, core::sync::atomic::Ordering::Relaxed);
-            let mut out = [0u8; 16];
-            for half in out.chunks_mut(8) {
-                x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-                let mut z = x;
-                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-                half.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
-            }
-            out
+        fn fill_random(&mut self, out: &mut [u8]) {
+            let mut pool = RANDOM.lock();
+            pool.get_or_insert_with(|| vfs_server::random::Pool::new(random_seed())).fill(out, sel4::rdtsc());
         }
 
         fn now(&mut self) -> u64 {

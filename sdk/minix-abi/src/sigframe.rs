@@ -65,8 +65,8 @@ pub mod reg {
 /// "SIGF", version 1.
 pub const MAGIC: u32 = 0x4647_4953;
 pub const INFO_OFFSET: usize = 8;
-const MASK_OFFSET: usize = 28;
-const REGS_OFFSET: usize = 32;
+pub const MASK_OFFSET: usize = 28;
+pub const REGS_OFFSET: usize = 32;
 /// Size of the frame (without the return address below it).
 pub const FRAME_BYTES: usize = REGS_OFFSET + 8 * REGS;
 

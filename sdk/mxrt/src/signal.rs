@@ -241,11 +241,27 @@ pub fn info() -> (i32, u32, u32) {
 /// for the signal, on the alternate stack if the action has `SA_ONSTACK`,
 /// one is set up and the thread is not on it already.
 fn run_handed(s: &HandlerStart) {
+    use core::sync::atomic::Ordering::Relaxed;
     // A handler this one interrupted (a call it made took another) finds
-    // its own info again afterwards.
+    // its own info and frame again afterwards.
     let outer = siginfo();
+    let outer_frame = FRAME.swap(0, Relaxed);
     run_with_info(s);
     set_info(&outer);
+    FRAME.store(outer_frame, Relaxed);
+}
+
+/// Where the running handler's frame is, when PM started it through the
+/// thread's registers: the frame's address on this stack (see
+/// `minix_abi::sigframe`), which SIGRETURN hands back to PM when the
+/// handler returns, so a change to its registers or mask takes effect
+/// then. 0 for a handler handed over in a call's answer, which has no
+/// frame: it returns to the call like any function.
+static FRAME: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The running handler's frame address, or 0 (see [`FRAME`]).
+pub fn frame() -> u64 {
+    FRAME.load(core::sync::atomic::Ordering::Relaxed)
 }
 
 fn run_with_info(s: &HandlerStart) {
@@ -299,9 +315,11 @@ extern "C" fn __sel4_signal_handler(sig: u64, _info: u64, frame: u64) {
     if let Some(f) = bytes.try_into().ok().and_then(|b: &[u8; FRAME_BYTES]| SigFrame::decode(b).ok()) {
         set_info(&f.info);
     }
+    let outer = FRAME.swap(frame, core::sync::atomic::Ordering::Relaxed);
     if let Some(h) = HANDLERS.get(sig as usize) {
         h(sig as u32);
     }
+    FRAME.store(outer, core::sync::atomic::Ordering::Relaxed);
 }
 
 /// Called by `sel4`'s signal entry when the handler returned: hands the

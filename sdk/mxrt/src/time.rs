@@ -37,6 +37,13 @@ impl ClockPage {
         let p = clock::read(self).ok_or(ENOSYS)?;
         Ok(p.mono_ns(sel4::rdtsc()))
     }
+
+    /// Realtime nanoseconds since the epoch (negative before it);
+    /// `ENOSYS` until published.
+    pub fn realtime_ns(&self) -> Result<i64, Errno> {
+        let p = clock::read(self).ok_or(ENOSYS)?;
+        Ok(p.real_ns(p.mono_ns(sel4::rdtsc())))
+    }
 }
 
 impl Words for ClockPage {

@@ -21,6 +21,7 @@ pub const ECHILD: Lx = Lx(10);
 pub const EAGAIN: Lx = Lx(11);
 pub const ENOMEM: Lx = Lx(12);
 pub const EFAULT: Lx = Lx(14);
+pub const EISDIR: Lx = Lx(21);
 pub const EINVAL: Lx = Lx(22);
 pub const ENOTTY: Lx = Lx(25);
 pub const ERANGE: Lx = Lx(34);

@@ -9,10 +9,14 @@
 //! (frame in the IPC buffer, FPU state saved by `sel4`'s entry), with
 //! `SA_RESTART`, `EINTR`, the alternate stack, `SA_NODEFER` and
 //! `SA_RESETHAND` as for Rust programs. [`run_c_handler`] builds Linux's
-//! `siginfo_t` and a `ucontext_t` (holding the signal mask) on the stack
-//! and calls the program's function; when that returns, so does the
-//! runtime's handler, so `__restore_rt` and `rt_sigreturn` are never
-//! used (a `siglongjmp` out of a handler restores the mask itself).
+//! `siginfo_t` and a `ucontext_t` on the stack and calls the program's
+//! function. For a handler started through the registers the
+//! `ucontext_t` holds the interrupted registers (`uc_mcontext.gregs`)
+//! and the mask to restore; what the handler leaves there goes back into
+//! PM's frame when it returns, and PM's SIGRETURN restores it: that is
+//! `rt_sigreturn`'s work, so `__restore_rt` is never used (a `siglongjmp`
+//! out of a handler restores the mask itself). `uc_mcontext.fpregs` is
+//! null: the FPU state is saved by `sel4`'s entry, not in this frame.
 use crate::calls::{Args, Outcome};
 use crate::errno::{self, Lx, EINVAL, ENOSYS};
 use crate::user;
@@ -96,17 +100,101 @@ fn run_c_handler(sig: u32) {
     if h <= 1 {
         return;
     }
-    let mut info = siginfo(sig, &signal::siginfo());
+    let si = signal::siginfo();
+    let mut info = siginfo(sig, &si);
     let mut uc = [0u8; UCONTEXT_BYTES];
-    // The mask the handler interrupted is what uc_sigmask shows; the
-    // current mask (with the handler's additions) is close enough to
-    // report and costs no second call.
-    if let Ok(mask) = signal::sigprocmask(MaskHow::Block, 0) {
+    // A handler PM started through the registers has a frame: its
+    // registers and the mask to restore go in uc_mcontext and uc_sigmask,
+    // as Linux's frame holds them, and come back from there when the
+    // handler returns (rt_sigreturn's part). One handed over in a call's
+    // answer interrupted no instruction: it shows the current mask.
+    let frame = signal::frame();
+    let regs = if frame != 0 { frame_regs(frame) } else { None };
+    let mask = match regs {
+        Some((_, mask)) => Some(mask),
+        None => signal::sigprocmask(MaskHow::Block, 0).ok(),
+    };
+    if let Some(mask) = mask {
         uc[UC_SIGMASK..UC_SIGMASK + 8].copy_from_slice(&(mask as u64).to_le_bytes());
+    }
+    if let Some((r, _)) = &regs {
+        put_gregs(&mut uc, r, sig, si.addr);
     }
     // SAFETY: the program gave h to sigaction as its handler for sig;
     // info and uc are this frame's and outlive the call.
     unsafe { sel4::call_c_handler(h, sig as u64, info.as_mut_ptr() as u64, uc.as_mut_ptr() as u64) };
+    if let Some((r, _)) = regs {
+        let mask = u64::from_le_bytes(uc[UC_SIGMASK..UC_SIGMASK + 8].try_into().unwrap_or([0; 8]));
+        // PM sanitises what it restores (the frame is the process's own
+        // memory anyway), so whatever the handler wrote may go back.
+        let _ = store_frame(frame, &take_gregs(&uc, &r), (mask & 0x7fff_ffff) as u32);
+    }
+}
+
+/// Where `uc_mcontext.gregs` lies in `ucontext_t`, and Linux's order of
+/// its 23 words (`REG_R8` .. `REG_CR2`) as indexes into the frame's
+/// registers (seL4's order, `minix_abi::sigframe::reg`); `None`: a word
+/// the frame has not (`CSGSFS`, `ERR`, `TRAPNO`, `OLDMASK`, `CR2`).
+const UC_GREGS: usize = 8 + 8 + 24;
+const GREGS: [Option<usize>; 23] = {
+    use minix_abi::sigframe::reg::*;
+    [
+        Some(R8), Some(R9), Some(R10), Some(R11), Some(R12), Some(R13), Some(R14), Some(R15),
+        Some(RDI), Some(RSI), Some(RBP), Some(RBX), Some(RDX), Some(RAX), Some(RCX), Some(RSP),
+        Some(RIP), Some(RFLAGS), None, None, None, None, None,
+    ]
+};
+const REG_TRAPNO: usize = 20;
+const REG_CR2: usize = 22;
+
+type Regs = [u64; minix_abi::sigframe::REGS];
+
+/// The registers and the mask to restore from the frame at `frame`.
+fn frame_regs(frame: u64) -> Option<(Regs, u32)> {
+    use minix_abi::sigframe::{MASK_OFFSET, REGS_OFFSET};
+    let mut r = [0u64; minix_abi::sigframe::REGS];
+    for (k, w) in r.iter_mut().enumerate() {
+        *w = user::read_u64(frame + (REGS_OFFSET + 8 * k) as u64).ok()?;
+    }
+    let mask = user::read_u64(frame + MASK_OFFSET as u64).ok()? as u32;
+    Some((r, mask))
+}
+
+/// Writes registers and the mask to restore into the frame at `frame`.
+fn store_frame(frame: u64, r: &Regs, mask: u32) -> Result<(), Lx> {
+    use minix_abi::sigframe::{MASK_OFFSET, REGS_OFFSET};
+    for (k, w) in r.iter().enumerate() {
+        user::put(frame + (REGS_OFFSET + 8 * k) as u64, &w.to_le_bytes())?;
+    }
+    user::put(frame + MASK_OFFSET as u64, &mask.to_le_bytes())
+}
+
+/// Fills `uc_mcontext.gregs` from the frame's registers; a fault signal
+/// also gets `REG_TRAPNO` (14, a page fault, for SIGSEGV and SIGBUS) and
+/// `REG_CR2` (the address).
+pub fn put_gregs(uc: &mut [u8; UCONTEXT_BYTES], r: &Regs, sig: u32, addr: u32) {
+    let mut put = |i: usize, v: u64| uc[UC_GREGS + 8 * i..UC_GREGS + 8 * i + 8].copy_from_slice(&v.to_le_bytes());
+    for (i, from) in GREGS.iter().enumerate() {
+        if let Some(k) = from {
+            put(i, r[*k]);
+        }
+    }
+    if sig == 11 || sig == 7 {
+        put(REG_TRAPNO, 14);
+        put(REG_CR2, addr as u64);
+    }
+}
+
+/// The frame's registers with `uc_mcontext.gregs` as the handler left
+/// them (the words the frame has not are dropped).
+pub fn take_gregs(uc: &[u8; UCONTEXT_BYTES], old: &Regs) -> Regs {
+    let mut r = *old;
+    for (i, to) in GREGS.iter().enumerate() {
+        if let Some(k) = to {
+            r[*k] = u64::from_le_bytes(uc[UC_GREGS + 8 * i..UC_GREGS + 8 * i + 8].try_into().unwrap_or([0; 8]));
+        }
+    }
+    r
 }
 
 /// Linux's `struct k_sigaction`: handler, flags, restorer, mask.
@@ -278,6 +366,36 @@ mod tests {
         assert_eq!(u64::from_le_bytes(b[16..24].try_into().unwrap()), 0xdead_0000);
         let b = siginfo(10, &i);
         assert_eq!((i32::from_le_bytes(b[16..20].try_into().unwrap()), i32::from_le_bytes(b[24..28].try_into().unwrap())), (42, 0));
+    }
+
+    #[test]
+    fn gregs_in_linux_order_and_back() {
+        use minix_abi::sigframe::reg;
+        let mut r: Regs = [0; minix_abi::sigframe::REGS];
+        for (k, w) in r.iter_mut().enumerate() {
+            *w = 0x100 + k as u64;
+        }
+        let mut uc = [0u8; UCONTEXT_BYTES];
+        put_gregs(&mut uc, &r, 11, 0xdead_0000);
+        let g = |i: usize| u64::from_le_bytes(uc[UC_GREGS + 8 * i..UC_GREGS + 8 * i + 8].try_into().unwrap());
+        // <sys/ucontext.h>: REG_R8 0, REG_RDI 8, REG_RAX 13, REG_RSP 15,
+        // REG_RIP 16, REG_EFL 17, REG_TRAPNO 20, REG_CR2 22.
+        assert_eq!(g(0), 0x100 + reg::R8 as u64);
+        assert_eq!(g(8), 0x100 + reg::RDI as u64);
+        assert_eq!(g(13), 0x100 + reg::RAX as u64);
+        assert_eq!((g(15), g(16), g(17)), (0x100 + reg::RSP as u64, 0x100 + reg::RIP as u64, 0x100 + reg::RFLAGS as u64));
+        assert_eq!((g(20), g(22)), (14, 0xdead_0000));
+        // The mask lies past the 256 bytes of mcontext.
+        assert_eq!(UC_SIGMASK, UC_GREGS + 256);
+        // A handler's change comes back; the words the frame has not are
+        // dropped, the registers Linux's frame has not are kept.
+        uc[UC_GREGS + 8 * 16..UC_GREGS + 8 * 17].copy_from_slice(&0x40_1234u64.to_le_bytes());
+        let back = take_gregs(&uc, &r);
+        assert_eq!(back[reg::RIP], 0x40_1234);
+        assert_eq!(back[reg::FS_BASE], r[reg::FS_BASE]);
+        let mut same = back;
+        same[reg::RIP] = r[reg::RIP];
+        assert_eq!(same, r);
     }
 
     #[test]

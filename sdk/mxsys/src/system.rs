@@ -22,6 +22,28 @@ pub fn utsname() -> [u8; 6 * UTS_FIELD] {
     out
 }
 
+/// getrandom(buf, len, flags): bytes from `/dev/urandom`, which VFS
+/// serves from its generator (seeded at its first use, so never
+/// blocking: `GRND_NONBLOCK`, `GRND_RANDOM` and `GRND_INSECURE` change
+/// nothing). One read, so a large request may come back short, as
+/// Linux's may; the descriptor is the layer's for the call only.
+pub fn getrandom(a: &Args) -> Outcome {
+    const KNOWN_FLAGS: u64 = 1 | 2 | 4;
+    if a[2] & !KNOWN_FLAGS != 0 || a[2] & 6 == 6 {
+        return Err(EINVAL);
+    }
+    let len = usize::try_from(a[1].min(32 << 20)).map_err(|_| EINVAL)?;
+    let buf = user::bytes_mut(a[0], len)?;
+    if buf.is_empty() {
+        return Ok(0);
+    }
+    use minix_abi::vfs::flags::{O_CLOEXEC, O_RDONLY};
+    let fd = mx(fs::open(b"/dev/urandom", O_RDONLY | O_CLOEXEC, 0))?;
+    let n = fs::read(fd, buf);
+    let _ = fs::close(fd);
+    mx(n).map(|n| n as u64)
+}
+
 pub fn uname(a: &Args) -> Outcome {
     user::put(a[0], &utsname())?;
     Ok(0)

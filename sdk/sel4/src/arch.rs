@@ -17,6 +17,28 @@ pub fn rdtsc() -> u64 {
     ((hi as u64) << 32) | lo as u64
 }
 
+/// 64 random bits from the CPU's `RDRAND`, or `None` when the CPU has no
+/// such instruction (CPUID leaf 1, ECX bit 30) or it gave nothing after
+/// ten tries (Intel's advice for a momentarily drained generator).
+pub fn rdrand64() -> Option<u64> {
+    // CPUID leaf 1 exists on every x86_64 CPU.
+    let leaf1 = core::arch::x86_64::__cpuid(1);
+    if leaf1.ecx & (1 << 30) == 0 {
+        return None;
+    }
+    for _ in 0..10 {
+        let v: u64;
+        let ok: u8;
+        // SAFETY: the CPU has RDRAND (checked above); it writes only the
+        // output register and the carry flag, read by setc.
+        unsafe { core::arch::asm!("rdrand {v}", "setc {ok}", v = out(reg) v, ok = out(reg_byte) ok, options(nomem, nostack)) };
+        if ok != 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
 /// Reads the time-stamp counter between two `lfence`s, so the read waits
 /// for every earlier instruction and no later one starts before it. This is
 /// the clock of every benchmark (`bench_spec::Clock`).

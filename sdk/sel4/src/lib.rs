@@ -52,7 +52,7 @@ pub mod sync;
 mod syscalls;
 mod window;
 
-pub use arch::{abort_by_fault, rdtsc, rdtsc_fenced, zero_page, PAGE_BITS, PAGE_SIZE};
+pub use arch::{abort_by_fault, rdrand64, rdtsc, rdtsc_fenced, zero_page, PAGE_BITS, PAGE_SIZE};
 pub use bootinfo::{BootInfo, SlotRegion, UntypedDesc};
 pub use cap::*;
 pub use debug::{debug_put_char, debug_write_str, DebugWriter};

@@ -28,6 +28,22 @@ pub const TESTS: &[Test] = &[
         name: "libc.sigaction_handlers_masks_eintr_restart",
         run: |_| case("signals", "raise\nsiginfo\nmask\nalarm\nsigchld\neintr\nrestart\n"),
     },
+    Test { name: "libc.ucontext_registers_changed_by_a_handler", run: |_| clib("context", &[], "context ok\n") },
+    Test { name: "libc.setjmp_siglongjmp_out_of_sigsegv", run: |_| clib("jumps", &[], "jumps ok\n") },
+    Test { name: "libc.getopt_and_getopt_long", run: |_| clib("getopt", &[], "getopt ok\n") },
+    Test {
+        name: "libc.environment_setenv_and_exec",
+        run: |_| {
+            clib(
+                "environment",
+                &[b"CLIB_GIVEN=given value"],
+                "child: CLIB_NEW=replaced CLIB_PUT=put CLIB_GIVEN=(none)\nenvironment ok\n",
+            )
+        },
+    },
+    Test { name: "libc.file_call_errnos", run: |_| clib("errnos", &[], "errnos ok\n") },
+    Test { name: "libc.mmap_of_files_shared_and_private", run: |_| clib("mappings", &[], "mappings ok\n") },
+    Test { name: "libc.dev_urandom_and_getrandom", run: |_| clib("random", &[], "random ok\n") },
     Test { name: "libc.exit_codes", run: |_| exit_codes() },
     Test { name: "libc.uname_rlimits_poll_select", run: |_| case("system", "system ok\n") },
     Test { name: "libc.dev_null_zero_full", run: |_| case("devices", "devices ok\n") },
@@ -47,6 +63,17 @@ pub const TESTS: &[Test] = &[
 
 fn show(got: &str, want: &str) {
     sel4_root_task::println!("  got: {:?}\n  want: {:?}", got, want);
+}
+
+/// Runs `clib <name>` with environment `env` and wants `want` on its
+/// output and exit status 0.
+fn clib(name: &str, env: &[&[u8]], want: &str) -> R {
+    let (out, status) = run_probe(b"/bin/clib", &[b"clib", name.as_bytes()], env, || {})?;
+    if out != want {
+        show(&out, want);
+        return Err("clib printed something else");
+    }
+    ensure(status == 0, "clib did not exit 0")
 }
 
 /// Runs `ctest <name>` and wants `want` on its output and exit status 0.

@@ -397,6 +397,18 @@ fn memory_devices() {
     assert!(p.peek(buf, 9000).iter().all(|&b| b == 0));
     let full = p.open("/dev/full", O_WRONLY | O_TRUNC, 0).unwrap();
     assert_eq!(p.write(full, b"x"), Err(ENOSPC));
+    // /dev/urandom: the glue's random bytes, in the message words for a
+    // small read and copied out for a large one, a fresh stretch each time.
+    let rnd = p.open("/dev/urandom", O_RDWR, 0).unwrap();
+    let a = p.read(rnd, 16).unwrap();
+    let b = p.read(rnd, 16).unwrap();
+    assert!(a.len() == 16 && a != b && a.iter().any(|&x| x != 0), "{:?} {:?}", a, b);
+    p.poke(buf, &[0; 9000]);
+    assert_eq!(p.res(Request::Read { fd: rnd, buf: UserBuf { addr: buf, len: 9000 } }), Ok(9000));
+    let big_read = p.peek(buf, 9000);
+    assert!(big_read.iter().filter(|&&x| x == 0).count() < 100);
+    assert_eq!(p.write(rnd, b"mixed in"), Ok(8));
+    p.close(rnd).unwrap();
     // The device file is an inode like any other to stat.
     let sbuf = p.alloc(fs::STAT_SIZE, true);
     p.res(Request::Fstat { fd: null, buf: sbuf }).unwrap();

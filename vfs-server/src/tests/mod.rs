@@ -78,6 +78,8 @@ pub struct Mem {
     pub now: u64,
     /// Every alarm VFS asked the timer driver for, in order.
     pub alarms: Vec<u64>,
+    /// The fake random source's last byte (each byte steps it).
+    pub random_counter: u8,
 }
 
 const NAME_GRANT: [i32; 2] = [1_000_000, 1_000_001];
@@ -203,7 +205,7 @@ impl World {
         mkfs(&mut d, &FormatOptions::default()).unwrap();
         let mut f = FileSystem::mount(d).unwrap();
         let dev = f.mkdir(1, b"dev", 0o755, 0, 0).unwrap();
-        for (name, num) in [(&b"null"[..], 0x103), (b"zero", 0x105), (b"full", 0x107), (b"nodriver", 0x909)] {
+        for (name, num) in [(&b"null"[..], 0x103), (b"zero", 0x105), (b"full", 0x107), (b"urandom", 0x109), (b"nodriver", 0x909)] {
             f.mknod(dev, name, 0o020666, num, 0, 0).unwrap();
         }
         let fs = Server::new(f, 1);
@@ -308,8 +310,12 @@ impl Env for &World {
             }
         }
     }
-    fn random(&mut self) -> [u8; 16] {
-        [0x5a; 16]
+    fn fill_random(&mut self, out: &mut [u8]) {
+        let mut m = self.mem.borrow_mut();
+        for b in out {
+            m.random_counter = m.random_counter.wrapping_add(0x5b);
+            *b = m.random_counter;
+        }
     }
     fn now(&mut self) -> u64 {
         self.mem.borrow().now

@@ -589,7 +589,10 @@ impl Vm {
                     FaultOutcome::Map(m) => match p.vs.install(&mut self.frames, &m, None) {
                         Ok(()) => return Some(Reply::ok(0)),
                         // No room for a paging structure or a mapping cap.
-                        Err(_) => {
+                        // Said on the console: a process killed for want of
+                        // VM's memory must not look like one that faulted.
+                        Err(e) => {
+                            println!("VM: no memory to map {:#x} for process {:#x} ({:?}): killed", f.addr, ep.0, e);
                             self.kill(ep, SIGSEGV);
                             return None;
                         }
