@@ -230,6 +230,10 @@ impl<D: BlockDevice> Server<D> {
                 ok
             }
             Request::Chmod { ino, mode } => Ok(Reply::ok(self.fs.chmod(ino, mode)? as u64)),
+            Request::Chown { ino, uid, gid } => {
+                let (old_uid, old_gid) = self.fs.owner(ino)?;
+                Ok(Reply::ok(self.fs.chown(ino, uid.unwrap_or(old_uid), gid.unwrap_or(old_gid))? as u64))
+            }
             Request::Utime { ino, atime, mtime } => self.fs.utime(ino, atime, mtime).and(ok),
             Request::Ftrunc { ino, start, end } => {
                 // MINIX's FTRUNC: end 0 truncates, otherwise frees a range.

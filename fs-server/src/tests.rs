@@ -253,6 +253,14 @@ fn every_request() {
     assert_eq!(t.status(Request::Utime { ino: f.ino, atime: 1000, mtime: 2000 }), Ok(0));
     let s = t.stat(f.ino).unwrap();
     assert_eq!((s.mode, s.atime, s.mtime), (0o104600, 1000, 2000));
+    // CHOWN sets either id or both, keeping the other, and answers the mode.
+    assert_eq!(t.status(Request::Chown { ino: f.ino, uid: Some(1000), gid: None }), Ok(0o104600));
+    let s = t.stat(f.ino).unwrap();
+    assert_eq!((s.uid, s.gid), (1000, 0));
+    assert_eq!(t.status(Request::Chown { ino: f.ino, uid: None, gid: Some(50) }), Ok(0o104600));
+    let s = t.stat(f.ino).unwrap();
+    assert_eq!((s.uid, s.gid), (1000, 50));
+    assert!(t.status(Request::Chown { ino: 60000, uid: Some(1), gid: Some(1) }).is_err());
 
     // FTRUNC: a range freed reads zero, end 0 truncates.
     t.write(f.ino, 0, &[7; 3000]).unwrap();

@@ -22,8 +22,12 @@
 #include <sys/random.h>
 #include <sys/sysmacros.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <ucontext.h>
+#include <time.h>
+#include <utime.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 static int failures;
@@ -376,6 +380,66 @@ static void randomness(void)
     printf("random ok\n");
 }
 
+/* Owners, modes and times: chown through a link and of the link,
+ * fchown, fchownat, fchmod; utimensat with times, UTIME_NOW and
+ * UTIME_OMIT, futimens, utime and utimes. */
+static void owners(void)
+{
+    const char *f = "/tmp/clib-owned", *l = "/tmp/clib-owned-link";
+    int fd = open(f, O_CREAT | O_RDWR | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    CHECK(symlink(f, l) == 0);
+    struct stat st, lst;
+    CHECK(chown(l, 1000, 100) == 0);
+    CHECK(stat(f, &st) == 0 && st.st_uid == 1000 && st.st_gid == 100);
+    CHECK(lstat(l, &lst) == 0 && lst.st_uid == 0 && lst.st_gid == 0);
+    CHECK(lchown(l, 7, -1) == 0);
+    CHECK(lstat(l, &lst) == 0 && lst.st_uid == 7 && lst.st_gid == 0);
+    CHECK(stat(f, &st) == 0 && st.st_uid == 1000);
+    CHECK(fchown(fd, -1, 55) == 0);
+    CHECK(fstat(fd, &st) == 0 && st.st_uid == 1000 && st.st_gid == 55);
+    CHECK(fchownat(AT_FDCWD, l, 0, 0, AT_SYMLINK_NOFOLLOW) == 0);
+    CHECK(lstat(l, &lst) == 0 && lst.st_uid == 0);
+    CHECK(fchownat(fd, "", 2, 3, AT_EMPTY_PATH) == 0);
+    CHECK(fstat(fd, &st) == 0 && st.st_uid == 2 && st.st_gid == 3);
+    CHECK(chown("/tmp/clib-no-such", 0, 0) == -1 && errno == ENOENT);
+    CHECK(fchown(-5, 0, 0) == -1 && errno == EBADF);
+    CHECK(fchownat(AT_FDCWD, f, 0, 0, 0x8000) == -1 && errno == EINVAL);
+    CHECK(fchmod(fd, 04711) == 0 && fstat(fd, &st) == 0 && (st.st_mode & 07777) == 04711 && S_ISREG(st.st_mode));
+
+    struct timespec ts[2] = {{1000000000, 0}, {1200000000, 500}};
+    CHECK(utimensat(AT_FDCWD, l, ts, 0) == 0);
+    CHECK(stat(f, &st) == 0 && st.st_atime == 1000000000 && st.st_mtime == 1200000000);
+    ts[0].tv_nsec = UTIME_OMIT;
+    ts[1].tv_sec = 1300000000;
+    CHECK(utimensat(AT_FDCWD, f, ts, 0) == 0);
+    CHECK(stat(f, &st) == 0 && st.st_atime == 1000000000 && st.st_mtime == 1300000000);
+    time_t now = time(NULL);
+    ts[0].tv_nsec = UTIME_NOW;
+    ts[1].tv_nsec = UTIME_OMIT;
+    CHECK(futimens(fd, ts) == 0);
+    CHECK(fstat(fd, &st) == 0 && st.st_atime >= now && st.st_atime <= now + 5 && st.st_mtime == 1300000000);
+    CHECK(utimensat(AT_FDCWD, f, NULL, 0) == 0);
+    CHECK(stat(f, &st) == 0 && st.st_mtime >= now && st.st_mtime <= now + 5);
+    struct utimbuf ub = {111, 222};
+    CHECK(utime(f, &ub) == 0 && stat(f, &st) == 0 && st.st_atime == 111 && st.st_mtime == 222);
+    struct timeval tv[2] = {{333, 0}, {444, 999999}};
+    CHECK(utimes(f, tv) == 0 && stat(f, &st) == 0 && st.st_atime == 333 && st.st_mtime == 444);
+    ts[0].tv_sec = 5;
+    ts[0].tv_nsec = 1000000000;
+    CHECK(utimensat(AT_FDCWD, f, ts, 0) == -1 && errno == EINVAL);
+    /* musl's utimensat reads the times itself: the raw call. */
+    CHECK(syscall(SYS_utimensat, AT_FDCWD, f, 8L, 0) == -1 && errno == EFAULT);
+    CHECK(utimensat(AT_FDCWD, "/tmp/clib-no-such", NULL, 0) == -1 && errno == ENOENT);
+    /* The link's own times. */
+    ts[0] = (struct timespec){5, 0};
+    ts[1] = (struct timespec){6, 0};
+    CHECK(utimensat(AT_FDCWD, l, ts, AT_SYMLINK_NOFOLLOW) == 0);
+    CHECK(lstat(l, &lst) == 0 && lst.st_mtime == 6 && stat(f, &st) == 0 && st.st_mtime == 444);
+    CHECK(close(fd) == 0 && unlink(l) == 0 && unlink(f) == 0);
+    printf("owners ok\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *c = argc > 1 ? argv[1] : "";
@@ -395,6 +459,8 @@ int main(int argc, char **argv)
         mappings();
     else if (strcmp(c, "random") == 0)
         randomness();
+    else if (strcmp(c, "owners") == 0)
+        owners();
     else {
         printf("clib: no case %s\n", c);
         return 2;

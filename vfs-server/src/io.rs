@@ -287,6 +287,16 @@ impl<R: RawMutex> Vfs<R> {
         })
     }
 
+    /// fchmod, fchown and futimes: the FS call `req` makes of the inode
+    /// open on `fd` (a pipe has none here: `EINVAL`, which POSIX allows
+    /// for fchmod of a pipe).
+    pub(crate) fn fd_attr(&self, env: &mut impl Env, who: Endpoint, fd: u32, req: impl Fn(u32) -> fs::Request) -> Result<u64, Errno> {
+        self.with_filp(env, who, fd, |env, _, filp| match filp.obj {
+            Object::File { ino, .. } | Object::Device { ino, .. } => env.fs(req(ino)).result().map(|_| 0),
+            Object::PipeRead(_) | Object::PipeWrite(_) => Err(EINVAL),
+        })
+    }
+
     pub(crate) fn ftruncate(&self, env: &mut impl Env, who: Endpoint, fd: u32, size: Offset) -> Result<u64, Errno> {
         self.with_filp(env, who, fd, |env, _, filp| {
             let Object::File { ino, mode } = filp.obj else { return Err(EINVAL) };

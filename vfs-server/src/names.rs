@@ -270,6 +270,25 @@ impl<R: RawMutex> Vfs<R> {
         using(env, f, |env, f| env.fs(fs::Request::Chmod { ino: f.node.ino, mode: mode as u16 }).result().map(|_| 0))
     }
 
+    /// chown and lchown: every process runs as root, so any owner may be
+    /// set (an id the disk cannot hold is `EINVAL`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn chown(&self, env: &mut impl Env, who: Endpoint, p: UserPath, uid: u32, gid: u32, follow: Follow) -> Result<u64, Errno> {
+        let (uid, gid) = (fs_id(uid)?, fs_id(gid)?);
+        let path = user_path(env, who, p)?;
+        let f = resolve(env, self.cwd(who)?, &path, follow == Follow::Yes)?;
+        using(env, f, |env, f| env.fs(fs::Request::Chown { ino: f.node.ino, uid, gid }).result().map(|_| 0))
+    }
+
+    /// utimes and lutimes: both times, in seconds (the layer turns
+    /// `UTIME_NOW` and `UTIME_OMIT` into times first).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn utimes(&self, env: &mut impl Env, who: Endpoint, p: UserPath, atime: u32, mtime: u32, follow: Follow) -> Result<u64, Errno> {
+        let path = user_path(env, who, p)?;
+        let f = resolve(env, self.cwd(who)?, &path, follow == Follow::Yes)?;
+        using(env, f, |env, f| env.fs(fs::Request::Utime { ino: f.node.ino, atime, mtime }).result().map(|_| 0))
+    }
+
     pub(crate) fn access(&self, env: &mut impl Env, who: Endpoint, p: UserPath, mode: u64) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
         let f = resolve(env, self.cwd(who)?, &path, true)?;
@@ -443,5 +462,14 @@ fn name_of(env: &mut impl Env, dir: u32, ino: u32) -> Result<Vec<u8>, Errno> {
             at += d.reclen;
         }
         pos = crate::io::fs_pos(io.pos)?;
+    }
+}
+
+/// An id of CHOWN as the FS takes it: `None` leaves it as it is; MINIX's
+/// inode holds 16 bits (`EINVAL` past them).
+pub(crate) fn fs_id(id: u32) -> Result<Option<u16>, Errno> {
+    match id {
+        minix_abi::vfs::KEEP_ID => Ok(None),
+        _ => u16::try_from(id).map(Some).map_err(|_| minix_abi::errno::EINVAL),
     }
 }

@@ -41,6 +41,7 @@
 //! | `SYMLINK` | node word (dir, name grant) | symlink word | target grant | target length | 0 |
 //! | `FTRUNC` | inode | start | end (0: truncate to start; else free `[start, end)`) | | 0 |
 //! | `CHMOD` | inode | mode (`0o7777` bits only) | | | the new mode |
+//! | `CHOWN` | inode | uid (≤ `0xffff`, or [`KEEP_ID`]) | gid (the same) | | the mode |
 //! | `STAT` | node word (inode, grant of [`STAT_SIZE`] bytes) | | | | 0 |
 //! | `UTIME` | inode | atime (u32 seconds) | mtime (u32) | | 0 |
 //! | `STATVFS` | | | | | [`StatVfs`] in the reply words |
@@ -68,7 +69,7 @@
 //! [`IO_MAX`] bytes, so that FS moves each through one bounce buffer and
 //! a copy fault leaves the file untouched (VFS splits larger transfers).
 
-use crate::errno::{Errno, EIO, ENOSYS};
+use crate::errno::{Errno, EINVAL, EIO, ENOSYS};
 use crate::message::{need_words, RawRequest, Reply};
 use crate::offset::{Offset, WritePos};
 use crate::word::{at_most, bits_of, i32_of, u32_of};
@@ -80,6 +81,8 @@ pub const PUTNODE: u64 = BASE + 2;
 pub const SYMLINK: u64 = BASE + 3;
 /// Truncate, or free a range of, a regular file.
 pub const FTRUNC: u64 = BASE + 4;
+/// Set an inode's owner and group.
+pub const CHOWN: u64 = BASE + 5;
 pub const CHMOD: u64 = BASE + 6;
 /// Copy an inode's [`Stat`] into a grant.
 pub const STAT: u64 = BASE + 8;
@@ -128,6 +131,7 @@ pub const CALLS: &[u64] = &[
     PUTNODE,
     SYMLINK,
     FTRUNC,
+    CHOWN,
     CHMOD,
     STAT,
     UTIME,
@@ -160,6 +164,23 @@ pub const APPEND_POS: u64 = crate::offset::APPEND_WORD;
 pub const NAME_MAX: usize = 60;
 /// Mask of a 16-bit name length.
 const LEN_MASK: u64 = 0xffff;
+/// CHOWN's word for an id it leaves as it is (`(uid_t)-1` as a `u32`).
+pub const KEEP_ID: u64 = 0xffff_ffff;
+
+/// A user or group id of CHOWN: [`KEEP_ID`], or one the disk's 16-bit
+/// fields hold (`EINVAL` otherwise: MINIX's inode cannot keep it).
+fn id_of(w: u64) -> Result<Option<u16>, Errno> {
+    match w {
+        KEEP_ID => Ok(None),
+        0..=0xffff => Ok(Some(w as u16)),
+        _ => Err(EINVAL),
+    }
+}
+
+fn id_word(id: Option<u16>) -> u64 {
+    id.map_or(KEEP_ID, u64::from)
+}
+
 /// Permission bits CHMOD may set.
 pub const MODE_PERM: u64 = 0o7777;
 
@@ -218,6 +239,12 @@ pub enum Request {
     Chmod {
         ino: u32,
         mode: u16,
+    },
+    /// `None`: the id stays as it is.
+    Chown {
+        ino: u32,
+        uid: Option<u16>,
+        gid: Option<u16>,
     },
     Stat {
         ino: u32,
@@ -329,6 +356,10 @@ impl Request {
                 need_words(r, 3)?;
                 Request::Ftrunc { ino: u32_of(w[0])?, start: Offset::new(w[1])?, end: Offset::new(w[2])? }
             }
+            CHOWN => {
+                need_words(r, 3)?;
+                Request::Chown { ino: u32_of(w[0])?, uid: id_of(w[1])?, gid: id_of(w[2])? }
+            }
             CHMOD => {
                 need_words(r, 2)?;
                 Request::Chmod { ino: u32_of(w[0])?, mode: bits_of(w[1], MODE_PERM)? as u16 }
@@ -424,6 +455,7 @@ impl Request {
             }
             Request::Ftrunc { ino, start, end } => (FTRUNC, [ino as u64, start.get(), end.get(), 0], 3),
             Request::Chmod { ino, mode } => (CHMOD, [ino as u64, mode as u64, 0, 0], 2),
+            Request::Chown { ino, uid, gid } => (CHOWN, [ino as u64, id_word(uid), id_word(gid), 0], 3),
             Request::Stat { ino, grant } => (STAT, [node_word(ino, grant), 0, 0, 0], 1),
             Request::Utime { ino, atime, mtime } => (UTIME, [ino as u64, atime as u64, mtime as u64, 0], 3),
             Request::Statvfs => (STATVFS, [0; 4], 0),
@@ -705,6 +737,8 @@ mod tests {
             Request::Symlink { name: n, uid: 0xffff, gid: 2, target: -1, target_len: u64::MAX },
             Request::Ftrunc { ino: 9, start: off(10), end: Offset::ZERO },
             Request::Chmod { ino: 9, mode: 0o4755 },
+            Request::Chown { ino: 9, uid: Some(0xffff), gid: None },
+            Request::Chown { ino: 1, uid: None, gid: Some(0) },
             Request::Stat { ino: u32::MAX, grant: i32::MIN },
             Request::Utime { ino: 9, atime: u32::MAX, mtime: 0 },
             Request::Statvfs,
@@ -742,6 +776,10 @@ mod tests {
         assert_eq!(Request::decode(&raw(PUTNODE, [1 << 32, 1, 0, 0], 2)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(PUTNODE, [1, i32::MAX as u64 + 1, 0, 0], 2)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(CHMOD, [1, 0o10000, 0, 0], 2)), Err(EINVAL));
+        // An id the disk cannot hold, or a word past u32.
+        assert_eq!(Request::decode(&raw(CHOWN, [1, 0x1_0000, 0, 0], 3)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(CHOWN, [1, 0, 1 << 40, 0], 3)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(CHOWN, [1, KEEP_ID, 5, 0], 3)), Ok(Request::Chown { ino: 1, uid: None, gid: Some(5) }));
         assert_eq!(Request::decode(&raw(UTIME, [1, 1 << 32, 0, 0], 3)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(LOOKUP, [1, 0x1_0000, 0, 0], 2)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(SYMLINK, [1, 1 << 48, 0, 0], 4)), Err(EINVAL));

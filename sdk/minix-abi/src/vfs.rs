@@ -33,11 +33,20 @@
 //! | `UMASK` | mask | | | | the old mask |
 //! | `SYNC` | | | | | 0 |
 //! | `POLL` | the [`poll::PollFd`] array (below 4 GiB) | entries (≤ [`poll::POLL_MAX`]) | timeout in ms, an `i32` written sign-extended (negative: none) | | entries with events; the array's `revents` written. Or status 0 with vals\[0] = [`poll::AGAIN`]: a pipe it polls changed, poll again |
+//! | `CHOWN`, `LCHOWN` | path | path bytes | uid | gid | 0 |
+//! | `FCHOWN` | fd | uid | gid | | 0 |
+//! | `UTIMES`, `LUTIMES` | path | path bytes | atime | mtime | 0 |
+//! | `FUTIMES` | fd | atime | mtime | | 0 |
+//! | `FCHMOD` | fd | mode | | | 0 |
 //! | `AT_DIR` | fd of a directory | | | | 0; the caller's next call that names a path resolves a relative one from that directory (the `*at` calls), then forgets it |
 //! | `PROC_FORK` (PM only) | parent | child | | | 0 |
 //! | `PROC_EXIT` (PM only) | process | | | | 0 |
 //! | `PROC_EXEC` (PM only) | process | argument block | block bytes | | 0; vals\[0] the entry, vals\[1] the stack pointer |
 //! | `PROC_CANCEL` (PM only) | process | | | | 0 |
+//!
+//! Ids are `u32`s, [`KEEP_ID`] (`(uid_t)-1`) leaving one as it is; times
+//! are `u32` seconds since the epoch (what MINIX's inode holds). The L
+//! calls act on a symbolic link itself, the others follow it.
 //!
 //! Decoding is total. Words out of range are `EINVAL`, with two POSIX
 //! exceptions that are answers, not malformations: a path longer than
@@ -57,7 +66,7 @@ use crate::endpoint::Endpoint;
 use crate::errno::{Errno, EBADF, EINVAL, ENAMETOOLONG, ENOSYS};
 use crate::message::{need_words, RawRequest};
 use crate::offset::{count_of, Offset};
-use crate::word::{at_most, bits_of, endpoint_of, i32_of, u8_of};
+use crate::word::{at_most, bits_of, endpoint_of, i32_of, u32_of, u8_of};
 
 pub const BASE: u64 = 0x200;
 pub const READ: u64 = BASE + 1;
@@ -102,6 +111,19 @@ pub const POLL: u64 = BASE + 41;
 /// The `*at` calls' directory: the caller's next path call resolves a
 /// relative path from the directory open on this descriptor.
 pub const AT_DIR: u64 = BASE + 42;
+/// Set the owner and group of a file named by a path (following a final
+/// symbolic link, or not: `LCHOWN`) or open on a descriptor.
+pub const CHOWN: u64 = BASE + 43;
+pub const LCHOWN: u64 = BASE + 44;
+pub const FCHOWN: u64 = BASE + 45;
+/// Set the access and modification times, the same three ways.
+pub const UTIMES: u64 = BASE + 46;
+pub const LUTIMES: u64 = BASE + 47;
+pub const FUTIMES: u64 = BASE + 48;
+/// CHMOD of the file open on a descriptor.
+pub const FCHMOD: u64 = BASE + 49;
+/// The id word that leaves an owner or group as it is.
+pub const KEEP_ID: u32 = u32::MAX;
 /// A read of at most [`SMALL_MAX`] bytes answered in the reply's words.
 pub const READ_SMALL: u64 = BASE + 0x40;
 /// A write of at most [`SMALL_MAX`] bytes carried in the request's words.
@@ -294,6 +316,13 @@ pub const CALLS: &[u64] = &[
     MMAP,
     POLL,
     AT_DIR,
+    CHOWN,
+    LCHOWN,
+    FCHOWN,
+    UTIMES,
+    LUTIMES,
+    FUTIMES,
+    FCHMOD,
     READ_SMALL,
     WRITE_SMALL,
     PROC_FORK,
@@ -435,6 +464,32 @@ pub enum Request {
     Chmod {
         path: UserPath,
         mode: u32,
+    },
+    Fchmod {
+        fd: u32,
+        mode: u32,
+    },
+    Chown {
+        path: UserPath,
+        uid: u32,
+        gid: u32,
+        follow: Follow,
+    },
+    Fchown {
+        fd: u32,
+        uid: u32,
+        gid: u32,
+    },
+    Utimes {
+        path: UserPath,
+        atime: u32,
+        mtime: u32,
+        follow: Follow,
+    },
+    Futimes {
+        fd: u32,
+        atime: u32,
+        mtime: u32,
     },
     Access {
         path: UserPath,
@@ -640,6 +695,29 @@ impl Request {
                     Request::Chmod { path, mode }
                 }
             }
+            FCHMOD => {
+                need_words(r, 2)?;
+                Request::Fchmod { fd: fd_of(w[0])?, mode: perm_of(w[1])? }
+            }
+            CHOWN | LCHOWN | UTIMES | LUTIMES => {
+                need_words(r, 4)?;
+                let (path, a, b) = (path(0)?, u32_of(w[2])?, u32_of(w[3])?);
+                let follow = if r.call == CHOWN || r.call == UTIMES { Follow::Yes } else { Follow::No };
+                if r.call == CHOWN || r.call == LCHOWN {
+                    Request::Chown { path, uid: a, gid: b, follow }
+                } else {
+                    Request::Utimes { path, atime: a, mtime: b, follow }
+                }
+            }
+            FCHOWN | FUTIMES => {
+                need_words(r, 3)?;
+                let (fd, a, b) = (fd_of(w[0])?, u32_of(w[1])?, u32_of(w[2])?);
+                if r.call == FCHOWN {
+                    Request::Fchown { fd, uid: a, gid: b }
+                } else {
+                    Request::Futimes { fd, atime: a, mtime: b }
+                }
+            }
             ACCESS => {
                 need_words(r, 3)?;
                 Request::Access { path: path(0)?, mode: bits_of(w[2], R_OK | W_OK | X_OK)? }
@@ -763,6 +841,15 @@ impl Request {
             Request::Statvfs { path } => (STATVFS, [path.addr, path.len, 0, 0], 2),
             Request::Mkdir { path, mode } => (MKDIR, [path.addr, path.len, mode as u64, 0], 3),
             Request::Chmod { path, mode } => (CHMOD, [path.addr, path.len, mode as u64, 0], 3),
+            Request::Fchmod { fd: f, mode } => (FCHMOD, [fd(f), mode as u64, 0, 0], 2),
+            Request::Chown { path, uid, gid, follow } => {
+                (if follow == Follow::Yes { CHOWN } else { LCHOWN }, [path.addr, path.len, uid as u64, gid as u64], 4)
+            }
+            Request::Fchown { fd: f, uid, gid } => (FCHOWN, [fd(f), uid as u64, gid as u64, 0], 3),
+            Request::Utimes { path, atime, mtime, follow } => {
+                (if follow == Follow::Yes { UTIMES } else { LUTIMES }, [path.addr, path.len, atime as u64, mtime as u64], 4)
+            }
+            Request::Futimes { fd: f, atime, mtime } => (FUTIMES, [fd(f), atime as u64, mtime as u64, 0], 3),
             Request::Access { path, mode } => (ACCESS, [path.addr, path.len, mode, 0], 3),
             Request::Truncate { path, size } => (TRUNCATE, [path.addr, path.len, size.get(), 0], 3),
             Request::Stat { path, buf, follow } => (if follow == Follow::Yes { STAT } else { LSTAT }, [path.addr, path.len, buf, 0], 3),
@@ -808,11 +895,32 @@ mod tests {
     }
 
     #[test]
+    fn owners_and_times_are_32_bit_words() {
+        assert_eq!(dec(CHOWN, [0x1000, 5, 1 << 32, 0], 4), Err(EINVAL));
+        assert_eq!(dec(LUTIMES, [0x1000, 5, 0, u64::MAX], 4), Err(EINVAL));
+        assert_eq!(dec(CHOWN, [0x1000, 5, 0, 0], 3), Err(EINVAL), "too few words");
+        assert_eq!(dec(FCHOWN, [1 << 32, 0, 0, 0], 3), Err(EBADF));
+        assert_eq!(dec(FCHMOD, [3, 0o10000, 0, 0], 2), Err(EINVAL));
+        assert_eq!(dec(UTIMES, [0x1000, PATH_MAX + 1, 0, 0], 4), Err(ENAMETOOLONG));
+        assert_eq!(
+            dec(LCHOWN, [0x1000, 5, KEEP_ID as u64, 9], 4),
+            Ok(Request::Chown { path: UserPath { addr: 0x1000, len: 5 }, uid: KEEP_ID, gid: 9, follow: Follow::No })
+        );
+    }
+
+    #[test]
     fn round_trip() {
         let p = UserPath { addr: 0x1000, len: 5 };
         let b = UserBuf { addr: 0x2000, len: 100 };
         let ep = Endpoint(0x1004);
         for r in [
+            Request::Chown { path: p, uid: KEEP_ID, gid: 7, follow: Follow::Yes },
+            Request::Chown { path: p, uid: 0, gid: KEEP_ID, follow: Follow::No },
+            Request::Fchown { fd: 3, uid: 1, gid: 2 },
+            Request::Utimes { path: p, atime: u32::MAX, mtime: 0, follow: Follow::Yes },
+            Request::Utimes { path: p, atime: 5, mtime: 6, follow: Follow::No },
+            Request::Futimes { fd: 0, atime: 1, mtime: 2 },
+            Request::Fchmod { fd: 4, mode: 0o4755 },
             Request::GrantExercise { grant: -1, len: 10, delta: 3 },
             Request::GrantBench { grant: 5, len: 4096, rounds: 100 },
             Request::Read { fd: 3, buf: b },

@@ -77,6 +77,12 @@ impl<D: BlockDevice> FileSystem<D> {
         Ok(i.mode)
     }
 
+    /// The owner and group.
+    pub fn owner(&mut self, ino: u32) -> Result<(u16, u16)> {
+        let i = self.live(ino)?;
+        Ok((i.uid, i.gid))
+    }
+
     /// Sets the owner; returns the mode.
     pub fn chown(&mut self, ino: u32, uid: u16, gid: u16) -> Result<u16> {
         self.writable()?;

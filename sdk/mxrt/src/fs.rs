@@ -24,9 +24,10 @@ use minix_abi::fs::{decode_dirent, Stat, StatVfs, STAT_SIZE};
 use minix_abi::message::Reply;
 use minix_abi::offset::Offset;
 use minix_abi::vfs::flags::{O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET};
-use minix_abi::vfs::{pack_small, unpack_small, Follow, Request, UserBuf, UserPath, SMALL_MAX};
+use minix_abi::vfs::{pack_small, unpack_small, Request, UserBuf, UserPath, SMALL_MAX};
 
 pub use minix_abi::vfs::flags;
+pub use minix_abi::vfs::{Follow, KEEP_ID};
 
 mod poll;
 pub use poll::{
@@ -319,6 +320,30 @@ pub fn access(path: &[u8], mode: u64) -> Result<(), Errno> {
 
 pub fn chmod(path: &[u8], mode: u32) -> Result<(), Errno> {
     unit(Request::Chmod { path: user_path(path), mode })
+}
+
+pub fn fchmod(fd: Fd, mode: u32) -> Result<(), Errno> {
+    unit(Request::Fchmod { fd: fd.0, mode })
+}
+
+/// Sets the owner and group of `path` (`follow`: of what a final symbolic
+/// link names, else of the link); `vfs::KEEP_ID` leaves one as it is.
+pub fn chown(path: &[u8], uid: u32, gid: u32, follow: Follow) -> Result<(), Errno> {
+    unit(Request::Chown { path: user_path(path), uid, gid, follow })
+}
+
+pub fn fchown(fd: Fd, uid: u32, gid: u32) -> Result<(), Errno> {
+    unit(Request::Fchown { fd: fd.0, uid, gid })
+}
+
+/// Sets the access and modification times of `path`, in seconds since
+/// the epoch (`follow` as for [`chown`]).
+pub fn utimes(path: &[u8], atime: u32, mtime: u32, follow: Follow) -> Result<(), Errno> {
+    unit(Request::Utimes { path: user_path(path), atime, mtime, follow })
+}
+
+pub fn futimes(fd: Fd, atime: u32, mtime: u32) -> Result<(), Errno> {
+    unit(Request::Futimes { fd: fd.0, atime, mtime })
 }
 
 /// Sets the creation mask; answers the old one.

@@ -12,7 +12,7 @@
 //! handlers too, never a pretended success.
 use crate::errno::{self, Lx, E2BIG, EAFNOSUPPORT, EBADF, EFAULT, EINVAL, EISDIR, ENOMEM, ENOSYS, ENOTTY, EPERM, ERANGE};
 use crate::flags::{self, lx, AtDir};
-use crate::{dirent, signals, stat, system, user};
+use crate::{attrs, dirent, signals, stat, system, user};
 use minix_abi::errno::Errno;
 use minix_abi::timer::Timespec;
 use mxrt::fs::{self as vfs, Fd};
@@ -87,6 +87,10 @@ pub mod nr {
     pub const SYMLINK: u32 = 88;
     pub const READLINK: u32 = 89;
     pub const CHMOD: u32 = 90;
+    pub const FCHMOD: u32 = 91;
+    pub const CHOWN: u32 = 92;
+    pub const FCHOWN: u32 = 93;
+    pub const LCHOWN: u32 = 94;
     pub const UMASK: u32 = 95;
     pub const GETUID: u32 = 102;
     pub const GETGID: u32 = 104;
@@ -114,6 +118,7 @@ pub mod nr {
     pub const EXIT_GROUP: u32 = 231;
     pub const OPENAT: u32 = 257;
     pub const MKDIRAT: u32 = 258;
+    pub const FCHOWNAT: u32 = 260;
     pub const NEWFSTATAT: u32 = 262;
     pub const UNLINKAT: u32 = 263;
     pub const RENAMEAT: u32 = 264;
@@ -124,6 +129,7 @@ pub mod nr {
     pub const FACCESSAT: u32 = 269;
     pub const PSELECT6: u32 = 270;
     pub const PPOLL: u32 = 271;
+    pub const UTIMENSAT: u32 = 280;
     pub const DUP3: u32 = 292;
     pub const PIPE2: u32 = 293;
     pub const PRLIMIT64: u32 = 302;
@@ -189,6 +195,10 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::SYMLINK, name: "symlink", run: symlink },
     Call { nr: nr::READLINK, name: "readlink", run: readlink },
     Call { nr: nr::CHMOD, name: "chmod", run: chmod },
+    Call { nr: nr::FCHMOD, name: "fchmod", run: attrs::fchmod },
+    Call { nr: nr::CHOWN, name: "chown", run: attrs::chown },
+    Call { nr: nr::FCHOWN, name: "fchown", run: attrs::fchown },
+    Call { nr: nr::LCHOWN, name: "lchown", run: attrs::lchown },
     Call { nr: nr::UMASK, name: "umask", run: umask },
     Call { nr: nr::GETUID, name: "getuid", run: getuid },
     Call { nr: nr::GETGID, name: "getgid", run: getgid },
@@ -216,6 +226,7 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::EXIT_GROUP, name: "exit_group", run: exit },
     Call { nr: nr::OPENAT, name: "openat", run: openat },
     Call { nr: nr::MKDIRAT, name: "mkdirat", run: mkdirat },
+    Call { nr: nr::FCHOWNAT, name: "fchownat", run: attrs::fchownat },
     Call { nr: nr::NEWFSTATAT, name: "newfstatat", run: newfstatat },
     Call { nr: nr::UNLINKAT, name: "unlinkat", run: unlinkat },
     Call { nr: nr::RENAMEAT, name: "renameat", run: renameat },
@@ -226,6 +237,7 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::FACCESSAT, name: "faccessat", run: faccessat },
     Call { nr: nr::PSELECT6, name: "pselect6", run: system::pselect6 },
     Call { nr: nr::PPOLL, name: "ppoll", run: system::ppoll },
+    Call { nr: nr::UTIMENSAT, name: "utimensat", run: attrs::utimensat },
     Call { nr: nr::DUP3, name: "dup3", run: dup3 },
     Call { nr: nr::PIPE2, name: "pipe2", run: pipe2 },
     Call { nr: nr::PRLIMIT64, name: "prlimit64", run: system::prlimit64 },
@@ -287,7 +299,7 @@ fn not_yet(_: &Args) -> Outcome {
 
 /// Where an `*at` call's path starts, as [`at`] found it.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
-enum Start {
+pub(crate) enum Start {
     /// An absolute path: the directory does not matter.
     Absolute,
     /// A relative path from the working directory (`AT_FDCWD`).
@@ -299,7 +311,7 @@ enum Start {
 /// An `*at` call's path and where it starts. No message yet: [`enter`]
 /// sends VFS the directory, last, once every other argument is checked
 /// (VFS keeps it for the caller's next path call only).
-fn at(dirfd: u64, addr: u64) -> Result<(&'static [u8], Start), Lx> {
+pub(crate) fn at(dirfd: u64, addr: u64) -> Result<(&'static [u8], Start), Lx> {
     let p = user::path(addr)?;
     if p.first() == Some(&b'/') {
         return Ok((p, Start::Absolute));
@@ -321,7 +333,7 @@ fn both(a: Start, b: Start) -> Result<Start, Lx> {
 }
 
 /// Tells VFS where the next path starts, for a directory descriptor.
-fn enter(s: Start) -> Result<(), Lx> {
+pub(crate) fn enter(s: Start) -> Result<(), Lx> {
     match s {
         Start::Dir(fd) => mx(vfs::at_dir(fd)),
         _ => Ok(()),

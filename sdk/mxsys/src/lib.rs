@@ -10,7 +10,8 @@
 //! * [`calls`]: the table of calls and their handlers, [`calls::dispatch`];
 //! * [`signals`]: C handlers (run through `mxrt`'s), masks, `sigsuspend`,
 //!   the alternate stack;
-//! * [`system`]: `uname`, `prlimit64`, `poll` and `select`;
+//! * [`system`]: `uname`, `prlimit64`, `poll`, `select`, `getrandom`;
+//! * [`attrs`]: owners, modes and times (`chown`, `fchmod`, `utimensat`);
 //! * [`errno`], [`flags`], [`stat`], [`dirent`]: the translations,
 //!   host-tested;
 //! * [`user`]: the program's own memory as its calls name it;
@@ -22,6 +23,7 @@
 //! puts nothing large on the stack.
 #![cfg_attr(target_os = "none", no_std)]
 
+pub mod attrs;
 pub mod calls;
 pub mod dirent;
 pub mod errno;

@@ -44,6 +44,7 @@ pub const TESTS: &[Test] = &[
     Test { name: "libc.file_call_errnos", run: |_| clib("errnos", &[], "errnos ok\n") },
     Test { name: "libc.mmap_of_files_shared_and_private", run: |_| clib("mappings", &[], "mappings ok\n") },
     Test { name: "libc.dev_urandom_and_getrandom", run: |_| clib("random", &[], "random ok\n") },
+    Test { name: "libc.chown_fchmod_utimensat", run: |_| clib("owners", &[], "owners ok\n") },
     Test { name: "libc.exit_codes", run: |_| exit_codes() },
     Test { name: "libc.uname_rlimits_poll_select", run: |_| case("system", "system ok\n") },
     Test { name: "libc.dev_null_zero_full", run: |_| case("devices", "devices ok\n") },

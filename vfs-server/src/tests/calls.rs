@@ -421,3 +421,43 @@ fn memory_devices() {
     }
     assert_eq!(v.counts().1, 1, "only the root kept once every device is closed");
 }
+
+#[test]
+fn owners_times_and_modes_by_path_link_and_descriptor() {
+    let (v, w) = (new_vfs(), World::new(4096));
+    let p = P::new(&v, &w, A);
+    let fd = p.open("/f", O_CREAT | O_RDWR, 0o644).unwrap();
+    p.res(Request::Symlink { target: p.path("/f"), path: p.path("/l") }).unwrap();
+    let lstat = |s: &str| {
+        let buf = p.alloc(fs::STAT_SIZE, true);
+        p.res(Request::Stat { path: p.path(s), buf, follow: Follow::No }).unwrap();
+        fs::Stat::decode(&p.peek(buf, fs::STAT_SIZE).try_into().unwrap())
+    };
+    // Through the link: the file changes, the link does not.
+    p.res(Request::Chown { path: p.path("/l"), uid: 1000, gid: 100, follow: Follow::Yes }).unwrap();
+    let (f, l) = (p.stat("/f").unwrap(), lstat("/l"));
+    assert_eq!((f.uid, f.gid, l.uid, l.gid), (1000, 100, 0, 0));
+    // The link itself; KEEP_ID leaves the group.
+    p.res(Request::Chown { path: p.path("/l"), uid: 7, gid: minix_abi::vfs::KEEP_ID, follow: Follow::No }).unwrap();
+    let (f, l) = (p.stat("/f").unwrap(), lstat("/l"));
+    assert_eq!((f.uid, l.uid, l.gid), (1000, 7, 0));
+    // By descriptor, and an id the disk cannot hold.
+    p.res(Request::Fchown { fd, uid: minix_abi::vfs::KEEP_ID, gid: 55 }).unwrap();
+    assert_eq!((p.stat("/f").unwrap().uid, p.stat("/f").unwrap().gid), (1000, 55));
+    assert_eq!(p.res(Request::Fchown { fd, uid: 70000, gid: 0 }), Err(EINVAL));
+    assert_eq!(p.res(Request::Chown { path: p.path("/missing"), uid: 1, gid: 1, follow: Follow::Yes }), Err(ENOENT));
+    // Times, the same three ways.
+    p.res(Request::Utimes { path: p.path("/l"), atime: 1000, mtime: 2000, follow: Follow::Yes }).unwrap();
+    let f = p.stat("/f").unwrap();
+    assert_eq!((f.atime, f.mtime), (1000, 2000));
+    p.res(Request::Utimes { path: p.path("/l"), atime: 3, mtime: 4, follow: Follow::No }).unwrap();
+    assert_eq!((lstat("/l").mtime, p.stat("/f").unwrap().mtime), (4, 2000));
+    p.res(Request::Futimes { fd, atime: 5, mtime: u32::MAX }).unwrap();
+    assert_eq!(p.stat("/f").unwrap().mtime, u32::MAX as u64);
+    // fchmod keeps the type; a pipe has no inode to change.
+    p.res(Request::Fchmod { fd, mode: 0o4711 }).unwrap();
+    assert_eq!(p.stat("/f").unwrap().mode, 0o104711);
+    let r = p.reply(Request::Pipe { flags: 0 }).result().unwrap() as u32;
+    assert_eq!(p.res(Request::Fchmod { fd: r, mode: 0o600 }), Err(EINVAL));
+    assert_eq!(p.res(Request::Futimes { fd: 60, atime: 0, mtime: 0 }), Err(EBADF));
+}
