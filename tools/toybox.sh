@@ -24,12 +24,13 @@ fi
 rm -rf "$BUILD"
 cp -a "$SRC" "$BUILD"
 cd "$BUILD"
-# diff and tr (in toybox's pending directory, so not in defconfig) are
-# turned on in the configuration: toybox's test harness compares every
-# result with `diff` (without one every test would pass unseen), and its
-# tests use `tr`.
-(make defconfig HOSTCC=gcc && sed -i -e 's/^# CONFIG_DIFF is not set$/CONFIG_DIFF=y/' -e 's/^# CONFIG_TR is not set$/CONFIG_TR=y/' .config \
-    && make oldconfig HOSTCC=gcc < /dev/null && grep -q '^CONFIG_DIFF=y' .config && grep -q '^CONFIG_TR=y' .config \
+# diff, tr and dd (in toybox's pending directory, so not in defconfig)
+# are turned on in the configuration: toybox's test harness compares
+# every result with `diff` (without one every test would pass unseen), and
+# its tests use `tr`, and `dd` to make their files of random bytes.
+(make defconfig HOSTCC=gcc \
+    && sed -i -e 's/^# CONFIG_DIFF is not set$/CONFIG_DIFF=y/' -e 's/^# CONFIG_TR is not set$/CONFIG_TR=y/' -e 's/^# CONFIG_DD is not set$/CONFIG_DD=y/' .config \
+    && make oldconfig HOSTCC=gcc < /dev/null && grep -q '^CONFIG_DIFF=y' .config && grep -q '^CONFIG_TR=y' .config && grep -q '^CONFIG_DD=y' .config \
     && make toybox CC="$ROOT/tools/mxcc" HOSTCC=gcc \
     && gcc -I . scripts/install.c -o generated/instlist && generated/instlist > commands) > "$BUILD.log" 2>&1 \
     || { tail -30 "$BUILD.log" >&2; exit 1; }

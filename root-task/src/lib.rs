@@ -12,13 +12,16 @@
 //!   [`alarm`]: the same across the process table;
 //! * [`effects`]: what the glue must do after a change;
 //! * [`credentials`]: user and group ids;
-//! * [`pm_calls`]: the calls answered from the tables alone.
+//! * [`pm_calls`]: the calls answered from the tables alone;
+//! * [`threads`], [`futex`]: a process's further threads, and the
+//!   words they wait on.
 #![cfg_attr(not(test), no_std)]
 
 pub mod alarm;
 pub mod cputime;
 pub mod credentials;
 pub mod effects;
+pub mod futex;
 pub mod handed;
 pub mod handler_frame;
 pub mod job_control;
@@ -31,4 +34,5 @@ pub mod proc_signals;
 pub mod proctab;
 pub mod signals;
 pub mod tally;
+pub mod threads;
 pub mod wait;

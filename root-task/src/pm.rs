@@ -6,6 +6,7 @@
 //! later. Alarms and interval timers are in [`alarms`].
 extern crate alloc;
 mod alarms;
+mod threads;
 use crate::boot::System;
 use crate::kobj::Kernel;
 use alloc::vec::Vec;
@@ -82,6 +83,13 @@ pub struct Pm<'a> {
     handler_depth: Vec<u8>,
     /// The processes' alarms in the timer driver.
     alarms: alarms::Alarms,
+    /// Processes' further threads, and the futex words threads wait on
+    /// (`threads.rs`).
+    threads: root_task::threads::ThreadTable,
+    futexes: root_task::futex::FutexTable,
+    /// First threads that ended while other threads of theirs run, with
+    /// their exit codes: the process ends with its last thread.
+    exiting_leaders: Vec<(Endpoint, u8)>,
 }
 
 /// What the loop does after a request.
@@ -121,6 +129,9 @@ impl<'a> Pm<'a> {
             tsc_mhz,
             handler_depth,
             alarms: alarms::Alarms::new(),
+            threads: root_task::threads::ThreadTable::new(),
+            futexes: root_task::futex::FutexTable::new(),
+            exiting_leaders: Vec::new(),
         }
     }
 
@@ -227,7 +238,7 @@ impl<'a> Pm<'a> {
                 }
             }
         }
-        match pm_policy::decide(msg.badge, &req, &self.sys.procs) {
+        match pm_policy::decide(msg.badge, &req, &self.sys.procs, &self.threads) {
             Decision::Notified { vm, alarm } => {
                 if vm {
                     self.collect_vm_events();
@@ -238,6 +249,7 @@ impl<'a> Pm<'a> {
                 Next::NoReply
             }
             Decision::Answer(r) => Next::Reply(r),
+            Decision::Do(who, r) if self.threads.by_ep(who).is_some() => self.thread_request(who, r),
             Decision::Do(who, r) => self.request(who, r, runs_handlers),
         }
     }
@@ -256,6 +268,10 @@ impl<'a> Pm<'a> {
             Request::GetSysInfo => Next::Reply(Reply::ok(self.tsc_mhz)),
             Request::Times => Next::Reply(self.times(slot)),
             Request::SetTls { base } => Next::Reply(self.set_tls(slot, base)),
+            Request::ThreadNew { stack, tls, clear_tid, entry } => Next::Reply(self.thread_new(who, stack, tls, clear_tid, entry)),
+            Request::ThreadExit { code } => self.thread_exit(who, code),
+            Request::GetTid => Next::Reply(Reply::ok(pid as u64)),
+            Request::Futex(op) => self.futex(who, who, op),
             Request::GetPpid => Next::Reply(Reply::ok(self.sys.procs.get(parent).map_or(0, |p| p.pid) as u64)),
             Request::SrvReady => {
                 println!("boot: {} ready", server_name(who));
@@ -466,11 +482,12 @@ impl<'a> Pm<'a> {
                     }
                 }
                 Effect::Resume(slot) => {
-                    if let Some(p) = self.sys.procs.get(slot) {
+                    if let Some((tcb, ep)) = self.sys.procs.get(slot).map(|p| (p.caps.tcb, p.ep)) {
                         // The kernel restarts the thread where it was: in
                         // user code, or making again the call the stop
-                        // cancelled.
-                        let _ = Tcb::from_bits(p.caps.tcb).resume();
+                        // cancelled. Its other threads go on too.
+                        let _ = Tcb::from_bits(tcb).resume();
+                        self.stop_threads_of(ep, false);
                     }
                 }
                 Effect::WakeWaiter { parent, pid, status } => self.answer_waiter(parent, pid, status),
@@ -504,7 +521,9 @@ impl<'a> Pm<'a> {
             let _ = init::CNODE.delete(reply, sel4::CNODE_DEPTH);
             self.k.slots.free(reply);
         }
+        self.forget_futex_waits(ep);
         self.cancel_in_vfs(ep);
+        self.stop_threads_of(ep, true);
     }
 
     /// Tells VFS that `ep`'s Call was cancelled (a stop, or a handler
@@ -539,6 +558,7 @@ impl<'a> Pm<'a> {
         // suspended (cancelling its call), and VFS told.
         if answer.is_none() && in_pm.is_none() {
             let _ = tcb.suspend();
+            self.forget_futex_waits(ep);
             self.cancel_in_vfs(ep);
         }
         let Ok(ctx) = tcb.read_registers(false) else { return self.kill_for_frame(ep) };
@@ -714,6 +734,10 @@ impl<'a> Pm<'a> {
                 break;
             }
             let ep = Endpoint(reply.vals[0] as u32);
+            // A thread's fault ends its process.
+            if self.thread_fault(ep, reply.vals[1], reply.vals[2]) {
+                continue;
+            }
             if self.sys.procs.by_ep(ep).is_some() && !endpoint::is_server(ep) {
                 // A fault's signal: delivered even if blocked or ignored;
                 // a handler runs with the address, else the process ends.
@@ -779,14 +803,7 @@ impl<'a> Pm<'a> {
     /// the reply then lands as any other.
     fn set_tls(&self, slot: usize, base: u32) -> Reply {
         let Some(p) = self.sys.procs.get(slot) else { return Reply::err(EINVAL) };
-        let tcb = Tcb::from_bits(p.caps.tcb);
-        let Ok(mut regs) = tcb.read_registers(false) else { return Reply::err(EINVAL) };
-        regs.rip += 2;
-        regs.fs_base = base as u64;
-        match tcb.write_registers(false, &regs) {
-            Ok(()) => Reply::ok(0),
-            Err(_) => Reply::err(EINVAL),
-        }
+        set_tls_of(Tcb::from_bits(p.caps.tcb), base)
     }
 
     fn new_spare(&mut self) -> Result<Spare, sel4::Error> {
@@ -799,15 +816,10 @@ impl<'a> Pm<'a> {
         Ok(Spare { tcb, raw_cnode: raw, cnode, ipc_frame })
     }
 
-    /// Fills the CNode, has VM build the address space, and starts a fork's
-    /// thread (the other waits for its exec). Returns the VSpace's slot and
-    /// where VM put the argument block (0 for a fork).
-    fn build_user(&mut self, ep: Endpoint, s: &Spare, origin: Origin) -> Result<(u64, u32), Errno> {
-        let fork_of = match origin {
-            Origin::Fork(parent) => Some(parent),
-            Origin::Exec(_) => None,
-        };
-        let cn = CNode::from_bits(s.raw_cnode);
+    /// Fills a user CNode with the caps of endpoint `ep` (a process's, or
+    /// a thread's: each has its own badge).
+    fn mint_user_caps(&mut self, ep: Endpoint, raw_cnode: u64) -> Result<(), Errno> {
+        let cn = CNode::from_bits(raw_cnode);
         let bits = cs::USER_CNODE_BITS;
         let root = init::CNODE;
         let e = |_| ENOMEM;
@@ -836,6 +848,20 @@ impl<'a> Pm<'a> {
                 cn.copy(crate::bench::USER_SLOT, bits, root, echo.bits(), sel4::CNODE_DEPTH, SEND).map_err(e)?;
             }
         }
+        Ok(())
+    }
+
+    /// Fills the CNode, has VM build the address space, and starts a fork's
+    /// thread (the other waits for its exec). Returns the VSpace's slot and
+    /// where VM put the argument block (0 for a fork).
+    fn build_user(&mut self, ep: Endpoint, s: &Spare, origin: Origin) -> Result<(u64, u32), Errno> {
+        let fork_of = match origin {
+            Origin::Fork(parent) => Some(parent),
+            Origin::Exec(_) => None,
+        };
+        self.mint_user_caps(ep, s.raw_cnode)?;
+        let root = init::CNODE;
+        let e = |_| ENOMEM;
 
         // VM builds the address space and answers with the VSpace cap.
         let (c, mut w, l) = match origin {
@@ -898,7 +924,8 @@ impl<'a> Pm<'a> {
             let at = u32::try_from(reply.status).ok().filter(|&a| a as u64 == vm::SPAWN_BLOCK_AT);
             return at.map(|a| (vspace_slot.0, a)).ok_or_else(|| fail(self, EINVAL));
         };
-        let ptcb = self.sys.procs.by_ep(parent).map(|p| p.caps.tcb).unwrap_or(0);
+        // The caller's registers: the process's first thread, or another.
+        let ptcb = self.sys.procs.by_ep(parent).map(|p| p.caps.tcb).or_else(|| self.threads.by_ep(parent).map(|t| t.caps.tcb)).unwrap_or(0);
         let Ok(mut regs) = Tcb::from_bits(ptcb).read_registers(false) else { return Err(fail(self, ENOMEM)) };
         // The parent sits in its Call to PM; the child resumes just after
         // that `syscall` instruction with a reply of 0.
@@ -972,6 +999,8 @@ impl<'a> Pm<'a> {
         }
         let slot = ep.slot();
         let Some(p) = self.sys.procs.get(slot).cloned() else { return };
+        // Its other threads end first: they use its memory and descriptors.
+        self.end_threads_of(ep);
         let _ = Tcb::from_bits(p.caps.tcb).suspend();
         // VFS closes the process's files and drops any call it had waiting
         // while the endpoint still names this process alone; then VM frees
@@ -1008,6 +1037,17 @@ impl<'a> Pm<'a> {
             let m = self.final_answer(c);
             self.answer_saved(c.ep.slot(), m);
         }
+    }
+}
+
+/// SET_TLS of the thread `tcb` (see `Pm::set_tls`).
+fn set_tls_of(tcb: Tcb, base: u32) -> Reply {
+    let Ok(mut regs) = tcb.read_registers(false) else { return Reply::err(EINVAL) };
+    regs.rip += 2;
+    regs.fs_base = base as u64;
+    match tcb.write_registers(false, &regs) {
+        Ok(()) => Reply::ok(0),
+        Err(_) => Reply::err(EINVAL),
     }
 }
 

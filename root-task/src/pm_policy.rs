@@ -41,12 +41,12 @@ pub enum Decision {
 /// A badge of notification bits alone is PM's notification (generation
 /// 0: no endpoint has it, so no sender can forge it).
 #[inline(always)]
-pub fn decide(badge: u64, req: &RawRequest, procs: &ProcTable) -> Decision {
+pub fn decide(badge: u64, req: &RawRequest, procs: &ProcTable, threads: &crate::threads::ThreadTable) -> Decision {
     if badge != 0 && badge & !NOTIFY_BITS == 0 {
         return Decision::Notified { vm: badge & VM_EVENT_BADGE != 0, alarm: badge & ALARM_BADGE != 0 };
     }
     let who = match Sender::from_badge(badge) {
-        Sender::Process(ep) if procs.by_ep(ep).is_some() => ep,
+        Sender::Process(ep) if procs.by_ep(ep).is_some() || threads.by_ep(ep).is_some() => ep,
         _ => return Decision::Answer(Reply::err(EPERM)),
     };
     if let Some(r) = common::answer(PM, req) {
@@ -82,7 +82,10 @@ pub fn allowed(who: Endpoint, r: &Request) -> Result<(), Errno> {
         | Request::SetGid { .. }
         | Request::Alarm { .. }
         | Request::SetItimer { .. }
-        | Request::SetTls { .. } => !server,
+        | Request::SetTls { .. }
+        | Request::ThreadNew { .. }
+        | Request::ThreadExit { .. }
+        | Request::Futex(_) => !server,
         Request::GetPid
         | Request::GetPpid
         | Request::GetSysInfo
@@ -93,7 +96,8 @@ pub fn allowed(who: Endpoint, r: &Request) -> Result<(), Errno> {
         | Request::GetSid { .. }
         | Request::GetUid
         | Request::GetGid
-        | Request::GetItimer => true,
+        | Request::GetItimer
+        | Request::GetTid => true,
     };
     if ok {
         Ok(())
@@ -147,39 +151,41 @@ mod tests {
     #[test]
     fn senders() {
         let t = table();
+        let th = crate::threads::ThreadTable::new();
         let getpid = raw(Request::GetPid);
-        assert_eq!(decide(EVENTS, &getpid, &t), Decision::Notified { vm: true, alarm: false });
-        assert_eq!(decide(ALARM_BADGE, &getpid, &t), Decision::Notified { vm: false, alarm: true });
-        assert_eq!(decide(EVENTS | ALARM_BADGE, &getpid, &t), Decision::Notified { vm: true, alarm: true });
+        assert_eq!(decide(EVENTS, &getpid, &t, &th), Decision::Notified { vm: true, alarm: false });
+        assert_eq!(decide(ALARM_BADGE, &getpid, &t, &th), Decision::Notified { vm: false, alarm: true });
+        assert_eq!(decide(EVENTS | ALARM_BADGE, &getpid, &t, &th), Decision::Notified { vm: true, alarm: true });
         // Other generation-0 badges are nobody's.
         for badge in [1, 0x200, EVENTS | 1, ALARM_BADGE | 0x100] {
-            assert_eq!(decide(badge, &getpid, &t), Decision::Answer(Reply::err(EPERM)), "badge {:#x}", badge);
+            assert_eq!(decide(badge, &getpid, &t, &th), Decision::Answer(Reply::err(EPERM)), "badge {:#x}", badge);
         }
-        assert_eq!(decide(INIT.badge(), &getpid, &t), Decision::Do(INIT, Request::GetPid));
+        assert_eq!(decide(INIT.badge(), &getpid, &t, &th), Decision::Do(INIT, Request::GetPid));
         // Unbadged, a fault badge, a stale generation, an empty slot.
         for badge in [0, INIT.fault_badge(), Endpoint::new(4, 2).badge(), Endpoint::new(9, 1).badge()] {
-            assert_eq!(decide(badge, &getpid, &t), Decision::Answer(Reply::err(EPERM)), "badge {:#x}", badge);
+            assert_eq!(decide(badge, &getpid, &t, &th), Decision::Answer(Reply::err(EPERM)), "badge {:#x}", badge);
         }
     }
 
     #[test]
     fn ping_bad_calls_and_privileges() {
         let t = table();
+        let th = crate::threads::ThreadTable::new();
         let ping = RawRequest { call: common::PING, words: [0; 4], len: 0 };
-        assert_eq!(decide(INIT.badge(), &ping, &t), Decision::Answer(Reply::ok(PM.0 as u64)));
+        assert_eq!(decide(INIT.badge(), &ping, &t, &th), Decision::Answer(Reply::ok(PM.0 as u64)));
         let junk = RawRequest { call: 0x10_0101, words: [0; 4], len: 0 };
-        assert_eq!(decide(INIT.badge(), &junk, &t), Decision::Answer(Reply::err(ENOSYS)));
+        assert_eq!(decide(INIT.badge(), &junk, &t, &th), Decision::Answer(Reply::err(ENOSYS)));
         let bad_exit = RawRequest { call: pm::EXIT, words: [300, 0, 0, 0], len: 1 };
-        assert_eq!(decide(INIT.badge(), &bad_exit, &t), Decision::Answer(Reply::err(EINVAL)));
+        assert_eq!(decide(INIT.badge(), &bad_exit, &t, &th), Decision::Answer(Reply::err(EINVAL)));
         let ready = raw(Request::SrvReady);
-        assert_eq!(decide(INIT.badge(), &ready, &t), Decision::Answer(Reply::err(EPERM)));
-        assert_eq!(decide(VFS.badge(), &ready, &t), Decision::Do(VFS, Request::SrvReady));
+        assert_eq!(decide(INIT.badge(), &ready, &t, &th), Decision::Answer(Reply::err(EPERM)));
+        assert_eq!(decide(VFS.badge(), &ready, &t, &th), Decision::Do(VFS, Request::SrvReady));
         let shutdown = raw(Request::Shutdown { passed: 1, failed: 0 });
-        assert_eq!(decide(VM.badge(), &shutdown, &t), Decision::Answer(Reply::err(EPERM)));
-        assert!(matches!(decide(INIT.badge(), &shutdown, &t), Decision::Do(..)));
+        assert_eq!(decide(VM.badge(), &shutdown, &t, &th), Decision::Answer(Reply::err(EPERM)));
+        assert!(matches!(decide(INIT.badge(), &shutdown, &t, &th), Decision::Do(..)));
         for r in [Request::Fork, Request::Exit { code: 0 }] {
-            assert_eq!(decide(FS.badge(), &raw(r), &t), Decision::Answer(Reply::err(EPERM)), "{:?}", r);
-            assert_eq!(decide(INIT.badge(), &raw(r), &t), Decision::Do(INIT, r));
+            assert_eq!(decide(FS.badge(), &raw(r), &t, &th), Decision::Answer(Reply::err(EPERM)), "{:?}", r);
+            assert_eq!(decide(INIT.badge(), &raw(r), &t, &th), Decision::Do(INIT, r));
         }
     }
 

@@ -271,6 +271,14 @@ impl ProcTable {
         ExitOutcome { wake_parent, effects }
     }
 
+    /// A new id from the pid counter (threads' ids come from it too, so a
+    /// thread id never names a process).
+    pub fn new_id(&mut self) -> u32 {
+        let id = self.next_pid;
+        self.next_pid += 1;
+        id
+    }
+
     /// Number of live or zombie entries.
     pub fn count(&self) -> usize {
         self.slots.iter().filter(|s| s.is_some()).count()

@@ -171,7 +171,10 @@ impl<R: RawMutex> Vfs<R> {
     fn dispatch(&self, env: &mut impl Env, who: Endpoint, req: Request) -> Outcome {
         use Request as Q;
         match req {
-            Q::ProcFork { .. } | Q::ProcExit { .. } | Q::ProcExec { .. } | Q::ProcCancel { .. } if who != PM => Reply::err(EPERM).into(),
+            Q::ProcFork { .. } | Q::ProcExit { .. } | Q::ProcExec { .. } | Q::ProcCancel { .. } | Q::ProcThread { .. } if who != PM => {
+                Reply::err(EPERM).into()
+            }
+            Q::ProcThread { leader, thread } => self.locked(env, |s, _| s.thread(leader, thread)).into(),
             Q::ProcCancel { who: stopped } => {
                 self.locked(env, |s, a| s.cancel_waits(stopped, a));
                 Reply::ok(0).into()

@@ -133,6 +133,10 @@ pub struct After {
 pub struct State {
     limits: Limits,
     procs: BTreeMap<u32, Proc>,
+    /// Threads, by endpoint: the process whose descriptors, directory and
+    /// umask they use. Their waits (pipes, poll) are their own, by their
+    /// own endpoints.
+    threads: BTreeMap<u32, u32>,
     filps: Vec<Option<Filp>>,
     free_filps: Vec<usize>,
     vnodes: BTreeMap<u32, Vnode>,
@@ -171,6 +175,7 @@ impl State {
         State {
             limits,
             procs: BTreeMap::new(),
+            threads: BTreeMap::new(),
             filps: Vec::new(),
             free_filps: Vec::new(),
             vnodes,
@@ -188,7 +193,8 @@ impl State {
     /// with no descriptors, the root as its directory and umask 022.
     pub fn proc(&mut self, who: Endpoint) -> &mut Proc {
         let vnodes = &mut self.vnodes;
-        self.procs.entry(who.0).or_insert_with(|| {
+        let key = self.threads.get(&who.0).copied().unwrap_or(who.0);
+        self.procs.entry(key).or_insert_with(|| {
             hold(vnodes, ROOT_INO, 0);
             Proc { fds: [None; OPEN_MAX], cwd: ROOT_INO, umask: 0o022, at: None }
         })
@@ -343,6 +349,7 @@ impl State {
     /// replaced (its endpoint was reused).
     pub fn fork(&mut self, parent: Endpoint, child: Endpoint, after: &mut After) {
         self.exit(child, after);
+        self.threads.remove(&child.0);
         let mut p = self.proc(parent).clone();
         p.at = None;
         for e in p.fds.iter().flatten() {
@@ -352,11 +359,29 @@ impl State {
         self.procs.insert(child.0, p);
     }
 
+    /// PM's notice of a new thread of `leader`: its calls use `leader`'s
+    /// table. `EINVAL` for a thread of a thread, or an endpoint that is a
+    /// process here already.
+    pub fn thread(&mut self, leader: Endpoint, thread: Endpoint) -> Result<u64, Errno> {
+        let known = |e: Endpoint| self.threads.contains_key(&e.0) || self.procs.contains_key(&e.0);
+        if self.threads.contains_key(&leader.0) || known(thread) || leader == thread {
+            return Err(minix_abi::errno::EINVAL);
+        }
+        self.proc(leader);
+        self.threads.insert(thread.0, leader.0);
+        Ok(0)
+    }
+
     /// PM's exit notice: every descriptor closed, the directory released,
     /// any wait on a pipe or in poll dropped (its reply cap died with the
-    /// process).
+    /// process). A thread's exit drops its waits only; a process's takes
+    /// its threads' names with it.
     pub fn exit(&mut self, who: Endpoint, after: &mut After) {
         self.cancel_waits(who, after);
+        if self.threads.remove(&who.0).is_some() {
+            return;
+        }
+        self.threads.retain(|_, l| *l != who.0);
         let Some(p) = self.procs.remove(&who.0) else { return };
         for e in p.fds.iter().flatten() {
             self.drop_filp_ref(e.filp, after);

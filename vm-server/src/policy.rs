@@ -34,6 +34,7 @@ pub fn builds_bookkeeping(r: &Request) -> bool {
             | Request::Fork { .. }
             | Request::Brk { .. }
             | Request::Mmap { .. }
+            | Request::Mprotect { .. }
             | Request::Adopt { .. }
             | Request::FixRange { .. }
             | Request::MmapFile { .. }

@@ -185,8 +185,8 @@ fn zero_sleeps_answer_at_once_and_bad_requests_are_refused() {
     for s in [Sender::Fault(p(7)), Sender::Unbadged, Sender::Unknown(0x800)] {
         assert_eq!(t.request(&mut w, s, &sleep_req(MS)).map(|r| r.result()), Some(Err(EPERM)));
     }
-    // A slot past the process table.
-    assert_eq!(ask(&mut t, &mut w, Endpoint::new(300, 1), sleep_req(MS)).map(|r| r.result()), Some(Err(EINVAL)));
+    // A slot past every process's and thread's.
+    assert_eq!(ask(&mut t, &mut w, Endpoint::new(600, 1), sleep_req(MS)).map(|r| r.result()), Some(Err(EINVAL)));
     assert!(t.sleepers().is_empty() && w.saved.is_empty());
 }
 

@@ -63,6 +63,11 @@ impl Pm<'_> {
         Next::Reply(reply)
     }
 
+    /// Monotonic ns now, from the clock page.
+    pub(super) fn alarms_now(&self) -> Option<u64> {
+        self.alarms.clock.monotonic_ns().ok()
+    }
+
     /// The driver signalled PM's alarm: SIGALRM to every process whose
     /// timer is due, then the next deadline.
     pub(super) fn alarms_due(&mut self) {
@@ -72,6 +77,7 @@ impl Pm<'_> {
             let mut fx = Effects::new();
             self.sys.procs.fire_alarms(now, &mut fx);
             self.carry_out(fx);
+            self.futex_timeouts(now);
         }
         self.ask_timer();
     }
@@ -80,8 +86,13 @@ impl Pm<'_> {
     /// signal for a deadline that no longer matters (its process died or
     /// changed its timer) costs one pass over the table that finds
     /// nothing due; a deadline is never left later than the earliest.
-    fn ask_timer(&mut self) {
-        let want = self.sys.procs.next_alarm();
+    pub(super) fn ask_timer(&mut self) {
+        // The earliest of the processes' timers and the futex waits'
+        // deadlines.
+        let want = match (self.sys.procs.next_alarm(), self.futexes.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if want == self.alarms.asked {
             return;
         }

@@ -161,9 +161,10 @@ pub mod timer {
     /// First of the slots the driver saves sleepers' reply caps in, one
     /// per process-table slot.
     pub const REPLY_BASE: u64 = super::FIRST_FREE;
-    /// How many sleepers the driver can hold: one per slot of PM's
-    /// process table (a process sleeps in at most one call at a time).
-    pub const SLEEPERS: usize = 256;
+    /// How many sleepers the driver can hold: one per endpoint slot PM
+    /// hands out, its process table's and its threads' (a thread sleeps
+    /// in at most one call at a time).
+    pub const SLEEPERS: usize = 512;
     /// The notifications the driver signals when an alarm client's
     /// deadline comes (`minix_abi::timer::ALARM`): client `i`'s at
     /// `ALARM_NTFN_BASE + i`, in the order of `timer::ALARM_CLIENTS`.

@@ -61,6 +61,7 @@ errnos! {
     EDOM = 33, "Numerical argument out of domain";
     ERANGE = 34, "Result too large";
     EAGAIN = 35, "Resource temporarily unavailable";
+    ETIMEDOUT = 60, "Operation timed out";
     ELOOP = 62, "Too many levels of symbolic links";
     ENAMETOOLONG = 63, "File name too long";
     ENOTEMPTY = 66, "Directory not empty";

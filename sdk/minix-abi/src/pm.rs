@@ -33,6 +33,10 @@
 //! | `ALARM` 0x118 | seconds (0 cancels) | | | | the seconds left of the alarm it replaces, rounded up |
 //! | `TIMES` 0x11b | | | | | the caller's CPU time in microseconds, low 32 bits; MR1 its high 32 bits; MR2 and MR3 the same for its ended children it waited for (theirs and their waited-for children's) |
 //! | `SET_TLS` 0x11c | the thread-local storage base (`arch_prctl(ARCH_SET_FS)`): a 32-bit address | | | | 0, once the caller's FS base is that address |
+//! | `THREAD_NEW` 0x11d | the new thread's stack pointer | its TLS (FS) base | its clear-tid address (0: none) | its first instruction | the thread's id; the thread starts with `rdi` its id |
+//! | `THREAD_EXIT` 0x11e | exit code (the process's, if the caller is its only thread) | | | | none: the thread ends; its clear-tid word is zeroed and a futex waiter on it woken |
+//! | `GETTID` 0x11f | | | | | the caller's thread id (a process's first thread: its pid) |
+//! | `FUTEX` 0x122 | op ([`futex`]): `WAIT` 0, `WAKE` 1, `REQUEUE` 3 with the number to wake in bits 8 to 31 | address (4-aligned) | WAIT: the value expected; WAKE: how many; REQUEUE: the second address | WAIT: timeout in microseconds ([`futex::FOREVER`]: none); REQUEUE: how many to move | WAIT: 0 (woken), `EAGAIN` (the word differed), `ETIMEDOUT`, `EINTR`; WAKE and REQUEUE: how many were woken |
 //! | `HANDLER_DONE` 0x120 | the token of a [`RUN_HANDLER`] reply | the mask to restore (optional: without it, the one PM kept) | | | the answer of the call the handler interrupted, [`RESTART`] or another [`RUN_HANDLER`] |
 //! | `HANDLER_INFO` 0x121 | the token of a [`RUN_HANDLER`] reply | | | | the mask to restore; MR1 `si_uid`, MR2 `si_addr`, MR3 `si_status` ([`HandlerDetails`]) |
 //! | `SETITIMER` 0x119 | value: seconds | value: microseconds (< 10^6) | interval: seconds | interval: microseconds (< 10^6) | the old timer: status its value's seconds, MR1 its microseconds, MR2 and MR3 its interval |
@@ -119,6 +123,28 @@ pub const TIMES: u64 = BASE + 0x1b;
 /// lets a thread's registers be written only by another thread holding
 /// its TCB cap, so PM writes it while the caller waits for this reply.
 pub const SET_TLS: u64 = BASE + 0x1c;
+/// A new thread in the caller's process (see the table).
+pub const THREAD_NEW: u64 = BASE + 0x1d;
+/// The calling thread ends.
+pub const THREAD_EXIT: u64 = BASE + 0x1e;
+/// The caller's thread id.
+pub const GETTID: u64 = BASE + 0x1f;
+/// Wait on, or wake waiters of, a 32-bit word of the caller's memory.
+pub const FUTEX: u64 = BASE + 0x22;
+
+/// FUTEX's operations and limits.
+pub mod futex {
+    pub const WAIT: u64 = 0;
+    pub const WAKE: u64 = 1;
+    pub const REQUEUE: u64 = 3;
+    /// WAIT's timeout word for no timeout.
+    pub const FOREVER: u32 = u32::MAX;
+    /// Most waiters one WAKE or REQUEUE may count (Linux's `INT_MAX`; a
+    /// caller clamps larger numbers).
+    pub const COUNT_MAX: u32 = i32::MAX as u32;
+    /// Most waiters REQUEUE's op word can ask to wake (24 bits).
+    pub const REQUEUE_WAKE_MAX: u32 = (1 << 24) - 1;
+}
 pub const SETITIMER: u64 = BASE + 0x19;
 pub const GETITIMER: u64 = BASE + 0x1a;
 /// A server reports that it is ready (servers only).
@@ -153,6 +179,10 @@ pub const CALLS: &[u64] = &[
     ALARM,
     TIMES,
     SET_TLS,
+    THREAD_NEW,
+    THREAD_EXIT,
+    GETTID,
+    FUTEX,
     HANDLER_DONE,
     HANDLER_INFO,
     SETITIMER,
@@ -426,6 +456,17 @@ pub enum Request {
     SetTls {
         base: u32,
     },
+    ThreadNew {
+        stack: u32,
+        tls: u32,
+        clear_tid: u32,
+        entry: u32,
+    },
+    ThreadExit {
+        code: u8,
+    },
+    GetTid,
+    Futex(FutexOp),
     Alarm {
         seconds: u32,
     },
@@ -582,6 +623,20 @@ impl Request {
                 need_words(r, 1)?;
                 Request::SetTls { base: u32_of(r.words[0])? }
             }
+            THREAD_NEW => {
+                need_words(r, 4)?;
+                let clear_tid = u32_of(r.words[2])?;
+                if clear_tid % 4 != 0 {
+                    return Err(EINVAL);
+                }
+                Request::ThreadNew { stack: u32_of(r.words[0])?, tls: u32_of(r.words[1])?, clear_tid, entry: u32_of(r.words[3])? }
+            }
+            THREAD_EXIT => {
+                need_words(r, 1)?;
+                Request::ThreadExit { code: u8_of(r.words[0])? }
+            }
+            GETTID => Request::GetTid,
+            FUTEX => Request::Futex(FutexOp::decode(r)?),
             ALARM => {
                 need_words(r, 1)?;
                 Request::Alarm { seconds: u32_of(r.words[0])? }
@@ -648,6 +703,10 @@ impl Request {
             Request::Alarm { seconds } => (ALARM, [seconds as u64, 0, 0, 0], 1),
             Request::Times => (TIMES, [0; 4], 0),
             Request::SetTls { base } => (SET_TLS, [base as u64, 0, 0, 0], 1),
+            Request::ThreadNew { stack, tls, clear_tid, entry } => (THREAD_NEW, [stack as u64, tls as u64, clear_tid as u64, entry as u64], 4),
+            Request::ThreadExit { code } => (THREAD_EXIT, [code as u64, 0, 0, 0], 1),
+            Request::GetTid => (GETTID, [0; 4], 0),
+            Request::Futex(op) => op.encode(),
             Request::HandlerDone { token, mask: None } => (HANDLER_DONE, [token as u64, 0, 0, 0], 1),
             Request::HandlerDone { token, mask: Some(m) } => (HANDLER_DONE, [token as u64, m.bits() as u64, 0, 0], 2),
             Request::HandlerInfo { token } => (HANDLER_INFO, [token as u64, 0, 0, 0], 1),
@@ -754,6 +813,12 @@ mod tests {
             Request::Alarm { seconds: u32::MAX },
             Request::Times,
             Request::SetTls { base: 0 },
+            Request::ThreadNew { stack: 0x6000_0000, tls: 0x5000_0010, clear_tid: 0x40_1000, entry: 0x40_2000 },
+            Request::ThreadExit { code: 255 },
+            Request::GetTid,
+            Request::Futex(FutexOp::Wait { addr: 0x40_0004, val: u32::MAX, timeout_us: futex::FOREVER }),
+            Request::Futex(FutexOp::Wake { addr: 0x40_0008, count: futex::COUNT_MAX }),
+            Request::Futex(FutexOp::Requeue { addr: 4, wake: futex::REQUEUE_WAKE_MAX, to: 8, requeue: 0 }),
             Request::SetTls { base: u32::MAX },
             Request::HandlerDone { token: 0, mask: None },
             Request::HandlerDone { token: 255, mask: Some(SigSet::FULL) },
@@ -782,7 +847,17 @@ mod tests {
         // SPAWN of a boot image (0x106) is gone: programs come from files.
         assert_eq!(Request::decode(&raw(BASE + 6, [0; 4], 1)), Err(ENOSYS));
         assert_eq!(Request::decode(&raw(0x1ff, [0; 4], 0)), Err(ENOSYS));
-        assert_eq!(Request::decode(&raw(BASE + 0x1d, [0; 4], 0)), Err(ENOSYS));
+        assert_eq!(Request::decode(&raw(BASE + 0x23, [0; 4], 0)), Err(ENOSYS));
+        // Threads and futexes: too few words, unaligned words, unknown
+        // operations, a REQUEUE asking to wake more than 24 bits hold.
+        assert_eq!(Request::decode(&raw(THREAD_NEW, [1, 2, 4, 8], 3)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(THREAD_NEW, [1, 2, 6, 8], 4)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(FUTEX, [futex::WAIT, 6, 0, 0], 4)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(FUTEX, [futex::WAIT, 4, 0, 0], 3)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(FUTEX, [futex::WAKE | 1 << 8, 4, 1, 0], 3)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(FUTEX, [2, 4, 1, 0], 3)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(FUTEX, [futex::REQUEUE | 1 << 32, 4, 8, 0], 4)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(FUTEX, [futex::WAKE, 4, u32::MAX as u64, 0], 3)), Err(EINVAL));
     }
     #[test]
     fn labels_decoded_in_full() {
@@ -940,5 +1015,56 @@ mod tests {
         assert!(!wifstopped(CONTINUED_STATUS));
         // Linux's numbers: SIGBUS is 7, not MINIX's 10.
         assert_eq!((SIGILL, SIGBUS, SIGKILL, SIGSEGV), (4, 7, 9, 11));
+    }
+}
+
+/// One FUTEX operation, decoded: addresses 4-aligned 32-bit words.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum FutexOp {
+    /// Wait while the word at `addr` holds `val`, at most `timeout_us`
+    /// ([`futex::FOREVER`]: no limit).
+    Wait { addr: u32, val: u32, timeout_us: u32 },
+    /// Wake up to `count` waiters on `addr`.
+    Wake { addr: u32, count: u32 },
+    /// Wake up to `wake` waiters on `addr`, move up to `requeue` more to
+    /// `to`.
+    Requeue { addr: u32, wake: u32, to: u32, requeue: u32 },
+}
+
+impl FutexOp {
+    fn decode(r: &RawRequest) -> Result<FutexOp, Errno> {
+        need_words(r, 3)?;
+        let w = &r.words;
+        let addr = |x: u64| -> Result<u32, Errno> {
+            let a = u32_of(x)?;
+            if a % 4 != 0 {
+                return Err(EINVAL);
+            }
+            Ok(a)
+        };
+        let count = |x: u64| -> Result<u32, Errno> { u32_of(x).ok().filter(|&n| n <= futex::COUNT_MAX).ok_or(EINVAL) };
+        match w[0] & 0xff {
+            futex::WAIT if w[0] >> 8 == 0 => {
+                need_words(r, 4)?;
+                Ok(FutexOp::Wait { addr: addr(w[1])?, val: u32_of(w[2])?, timeout_us: u32_of(w[3])? })
+            }
+            futex::WAKE if w[0] >> 8 == 0 => Ok(FutexOp::Wake { addr: addr(w[1])?, count: count(w[2])? }),
+            futex::REQUEUE => {
+                need_words(r, 4)?;
+                let wake = u32_of(w[0] >> 8).ok().filter(|&n| n <= futex::REQUEUE_WAKE_MAX).ok_or(EINVAL)?;
+                Ok(FutexOp::Requeue { addr: addr(w[1])?, wake, to: addr(w[2])?, requeue: count(w[3])? })
+            }
+            _ => Err(EINVAL),
+        }
+    }
+
+    fn encode(&self) -> (u64, [u64; 4], u64) {
+        match *self {
+            FutexOp::Wait { addr, val, timeout_us } => (FUTEX, [futex::WAIT, addr as u64, val as u64, timeout_us as u64], 4),
+            FutexOp::Wake { addr, count } => (FUTEX, [futex::WAKE, addr as u64, count as u64, 0], 3),
+            FutexOp::Requeue { addr, wake, to, requeue } => {
+                (FUTEX, [futex::REQUEUE | (wake as u64) << 8, addr as u64, to as u64, requeue as u64], 4)
+            }
+        }
     }
 }

@@ -43,6 +43,7 @@
 //! | `PROC_EXIT` (PM only) | process | | | | 0 |
 //! | `PROC_EXEC` (PM only) | process | argument block | block bytes | | 0; vals\[0] the entry, vals\[1] the stack pointer |
 //! | `PROC_CANCEL` (PM only) | process | | | | 0 |
+//! | `PROC_THREAD` (PM only) | process | its new thread | | | 0; the thread's calls use the process's descriptors, directory and umask; `PROC_EXIT` of the thread drops its own waits only |
 //!
 //! Ids are `u32`s, [`KEEP_ID`] (`(uid_t)-1`) leaving one as it is; times
 //! are `u32` seconds since the epoch (what MINIX's inode holds). The L
@@ -142,6 +143,8 @@ pub const PROC_EXEC: u64 = BASE + 0x62;
 /// pipe read or write) is dropped, unanswered. Its Call was cancelled by
 /// the kernel; when the process continues it makes the call again.
 pub const PROC_CANCEL: u64 = BASE + 0x63;
+/// PM: a process has a new thread, which shares its descriptors.
+pub const PROC_THREAD: u64 = BASE + 0x64;
 /// Copy `len` bytes in from the caller's grant, add `delta` to every
 /// byte, copy them back out (two safecopies through VM). Reply: status 0
 /// or the first copy's errno.
@@ -329,6 +332,7 @@ pub const CALLS: &[u64] = &[
     PROC_EXIT,
     PROC_EXEC,
     PROC_CANCEL,
+    PROC_THREAD,
     GRANT_EXERCISE,
     GRANT_BENCH,
 ];
@@ -563,6 +567,10 @@ pub enum Request {
         block: u32,
         len: u32,
     },
+    ProcThread {
+        leader: Endpoint,
+        thread: Endpoint,
+    },
     ProcCancel {
         who: Endpoint,
     },
@@ -785,6 +793,10 @@ impl Request {
                 need_words(r, 2)?;
                 Request::ProcFork { parent: endpoint_of(w[0])?, child: endpoint_of(w[1])? }
             }
+            PROC_THREAD => {
+                need_words(r, 2)?;
+                Request::ProcThread { leader: endpoint_of(w[0])?, thread: endpoint_of(w[1])? }
+            }
             PROC_CANCEL => {
                 need_words(r, 1)?;
                 Request::ProcCancel { who: endpoint_of(w[0])? }
@@ -869,6 +881,7 @@ impl Request {
             Request::ProcExit { who } => (PROC_EXIT, [who.0 as u64, 0, 0, 0], 1),
             Request::ProcExec { who, block, len } => (PROC_EXEC, [who.0 as u64, block as u64, len as u64, 0], 3),
             Request::ProcCancel { who } => (PROC_CANCEL, [who.0 as u64, 0, 0, 0], 1),
+            Request::ProcThread { leader, thread } => (PROC_THREAD, [leader.0 as u64, thread.0 as u64, 0, 0], 2),
             Request::GrantExercise { grant, len, delta } => (GRANT_EXERCISE, [grant as u32 as u64, len, delta as u64, 0], 3),
             Request::GrantBench { grant, len, rounds } => (GRANT_BENCH, [grant as u32 as u64, len, rounds, 0], 3),
         }
@@ -939,6 +952,7 @@ mod tests {
             Request::ProcExit { who: ep },
             Request::ProcExec { who: ep, block: 0x1000, len: crate::exec::BLOCK_MAX },
             Request::ProcCancel { who: ep },
+            Request::ProcThread { leader: ep, thread: Endpoint(0x1_2345) },
             Request::Sync,
             Request::AtDir { fd: 7 },
             Request::Poll { fds: 0x7fff_f000, nfds: 2, timeout_ms: -1 },

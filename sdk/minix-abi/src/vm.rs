@@ -76,10 +76,34 @@ pub const EXEC: u64 = BASE + 6;
 /// the bytes (little-endian), or `EFAULT` (nothing present there),
 /// `ESRCH`. PM looks at the instruction a stopped thread stands on.
 pub const PEEK: u64 = BASE + 7;
+/// PM: a new thread of a process: w0 the thread's endpoint, w1 the
+/// process's (its first thread's). Cap: the thread's IPC-buffer frame,
+/// which VM maps (pinned) in the process's memory at a free page from
+/// [`THREAD_IPC_BASE`]. Reply: status the page's address, cap: the
+/// process's VSpace. From then on the thread's endpoint names the
+/// process's memory (its faults, mmap, brk, copies); EXIT of the thread's
+/// endpoint unmaps its page and forgets it, leaving the memory alone.
+pub const THREAD: u64 = BASE + 8;
+/// PM: write a 32-bit value into a process's memory (a thread's cleared
+/// thread id at its exit): w0 the process (or one of its threads), w1 the
+/// address (4-aligned, below 4 GiB), w2 the value. Only a page present
+/// and the process's to write (a copy-on-write page is copied first).
+/// Reply: 0, `EFAULT` or `ESRCH`.
+pub const POKE: u64 = BASE + 9;
+/// Where threads' IPC buffers go: pages from here up, one per thread,
+/// after the first thread's IPC buffer and the clock page.
+pub const THREAD_IPC_BASE: u64 = crate::cspace::addr::IPC_BUFFER + 2 * 4096;
+/// Most threads a process may have besides its first.
+pub const THREAD_IPC_PAGES: u64 = 254;
 /// PM: let VM manage dynamic memory of a server whose image the root task
 /// loaded. Cap: the server's VSpace.
 pub const ADOPT: u64 = BASE + 5;
 pub const BRK: u64 = BASE + 0x10;
+/// Change the protection of the caller's pages: w0 the address (page
+/// aligned, below 4 GiB), w1 the length (below 4 GiB), w2 `PROT_*` bits.
+/// Reply: 0, `EINVAL`, `ENOMEM` (a part is not mapped, or too many
+/// regions), `EACCES` (a shared file mapping or physical memory).
+pub const MPROTECT: u64 = BASE + 0x1a;
 pub const MMAP: u64 = BASE + 0x11;
 pub const MUNMAP: u64 = BASE + 0x12;
 /// Memory statistics. With no words, or word 0 = [`INFO_CALLER`]: status =
@@ -161,7 +185,10 @@ pub const CALLS: &[u64] = &[
     ADOPT,
     EXEC,
     PEEK,
+    THREAD,
+    POKE,
     BRK,
+    MPROTECT,
     MMAP,
     MUNMAP,
     INFO,
@@ -345,6 +372,11 @@ pub enum Request {
         addr: u64,
         len: u64,
     },
+    Mprotect {
+        addr: u32,
+        len: u32,
+        prot: u64,
+    },
     Info {
         of: InfoOf,
     },
@@ -355,6 +387,15 @@ pub enum Request {
     Peek {
         who: Endpoint,
         addr: u32,
+    },
+    Thread {
+        thread: Endpoint,
+        leader: Endpoint,
+    },
+    Poke {
+        who: Endpoint,
+        addr: u32,
+        value: u32,
     },
     /// VFS: exec `who` from the description at `desc` (`len` bytes, in
     /// VFS's memory), the program being inode `ino`.
@@ -423,7 +464,7 @@ pub enum Request {
 
 /// Whether only PM may make this call.
 pub fn pm_only(call: u64) -> bool {
-    matches!(call, SPAWN | FORK | EXIT | EVENTS | ADOPT | PEEK)
+    matches!(call, SPAWN | FORK | EXIT | EVENTS | ADOPT | PEEK | THREAD | POKE)
 }
 
 /// Whether only the FS may make this call.
@@ -487,6 +528,10 @@ impl Request {
                 }
                 Request::Mmap { addr: r.words[0], len: r.words[1], prot, flags }
             }
+            MPROTECT => {
+                need_words(r, 3)?;
+                Request::Mprotect { addr: u32_of(r.words[0])?, len: u32_of(r.words[1])?, prot: bits_of(r.words[2], PROT_MASK)? }
+            }
             MUNMAP => {
                 need_words(r, 2)?;
                 Request::Munmap { addr: r.words[0], len: r.words[1] }
@@ -510,6 +555,18 @@ impl Request {
             PEEK => {
                 need_words(r, 2)?;
                 Request::Peek { who: endpoint_of(r.words[0])?, addr: u32_of(r.words[1])? }
+            }
+            THREAD => {
+                need_words(r, 2)?;
+                Request::Thread { thread: endpoint_of(r.words[0])?, leader: endpoint_of(r.words[1])? }
+            }
+            POKE => {
+                need_words(r, 3)?;
+                let addr = u32_of(r.words[1])?;
+                if addr % 4 != 0 {
+                    return Err(EINVAL);
+                }
+                Request::Poke { who: endpoint_of(r.words[0])?, addr, value: u32_of(r.words[2])? }
             }
             EXEC => {
                 need_words(r, 4)?;
@@ -596,11 +653,14 @@ impl Request {
             Request::Brk { addr } => (BRK, [addr, 0, 0, 0], 1),
             Request::Mmap { addr, len, prot, flags } => (MMAP, [addr, len, prot, flags], 4),
             Request::Munmap { addr, len } => (MUNMAP, [addr, len, 0, 0], 2),
+            Request::Mprotect { addr, len, prot } => (MPROTECT, [addr as u64, len as u64, prot, 0], 3),
             Request::Info { of: InfoOf::Caller } => (INFO, [0; 4], 0),
             Request::Info { of: InfoOf::Vm } => (INFO, [INFO_VM, 0, 0, 0], 1),
             Request::Info { of: InfoOf::Servers } => (INFO, [INFO_SERVERS, 0, 0, 0], 1),
             Request::Adopt { server } => (ADOPT, [server.0 as u64, 0, 0, 0], 1),
             Request::Peek { who, addr } => (PEEK, [who.0 as u64, addr as u64, 0, 0], 2),
+            Request::Thread { thread, leader } => (THREAD, [thread.0 as u64, leader.0 as u64, 0, 0], 2),
+            Request::Poke { who, addr, value } => (POKE, [who.0 as u64, addr as u64, value as u64, 0], 3),
             Request::Exec { who, desc, len, ino } => (EXEC, [who.0 as u64, desc as u64, len as u64, ino as u64], 4),
             Request::FixRange { who, addr, len, write } => (FIX_RANGE, [who.0 as u64, addr, len, write as u64], 4),
             Request::MmapFile { map, addr, len } => {
@@ -636,8 +696,11 @@ mod tests {
             Request::Spawn { child: c, block_len: 7 },
             Request::Fork { child: c, parent: Endpoint::new(4, 1) },
             Request::Exit { proc_: c },
+            Request::Thread { thread: Endpoint::new(300, 1), leader: c },
+            Request::Poke { who: c, addr: 0x1004, value: u32::MAX },
             Request::Events,
             Request::Brk { addr: 0x1000 },
+            Request::Mprotect { addr: 0x4000_0000, len: u32::MAX, prot: PROT_READ | PROT_WRITE },
             Request::Mmap { addr: 0, len: 4096, prot: PROT_READ, flags: MAP_ANON | MAP_PRIVATE },
             Request::Munmap { addr: 0x1000, len: 4096 },
             Request::Info { of: InfoOf::Caller },

@@ -9,6 +9,13 @@ fn pm_call(req: pm::Request) -> Result<u64, Errno> {
     crate::signal::call_pm(&req).result()
 }
 
+/// Changes the protection of `[addr, addr + len)` to `prot` (`PROT_*`).
+pub fn mprotect(addr: u64, len: u64, prot: u64) -> Result<(), Errno> {
+    let addr = u32::try_from(addr).map_err(|_| minix_abi::errno::ENOMEM)?;
+    let len = u32::try_from(len).map_err(|_| minix_abi::errno::ENOMEM)?;
+    vm_call(vm::Request::Mprotect { addr, len, prot }).map(|_| ())
+}
+
 fn vm_call(req: vm::Request) -> Result<u64, Errno> {
     let (c, w, l) = req.encode();
     sendrec(VM_EP, c, w, l).result()

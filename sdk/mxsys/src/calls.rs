@@ -12,7 +12,7 @@
 //! handlers too, never a pretended success.
 use crate::errno::{self, Lx, E2BIG, EAFNOSUPPORT, EBADF, EFAULT, EINVAL, EISDIR, ENOMEM, ENOSYS, ENOTTY, EPERM, ERANGE};
 use crate::flags::{self, lx, AtDir};
-use crate::{attrs, dirent, signals, stat, system, user};
+use crate::{attrs, dirent, signals, stat, system, threads, user};
 use minix_abi::errno::Errno;
 use minix_abi::timer::Timespec;
 use mxrt::fs::{self as vfs, Fd};
@@ -111,11 +111,13 @@ pub mod nr {
     pub const SYNC: u32 = 162;
     pub const GETTID: u32 = 186;
     pub const TKILL: u32 = 200;
+    pub const FUTEX: u32 = 202;
     pub const GETDENTS64: u32 = 217;
     pub const SET_TID_ADDRESS: u32 = 218;
     pub const CLOCK_GETTIME: u32 = 228;
     pub const CLOCK_NANOSLEEP: u32 = 230;
     pub const EXIT_GROUP: u32 = 231;
+    pub const TGKILL: u32 = 234;
     pub const OPENAT: u32 = 257;
     pub const MKDIRAT: u32 = 258;
     pub const FCHOWNAT: u32 = 260;
@@ -148,7 +150,7 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::POLL, name: "poll", run: system::poll },
     Call { nr: nr::LSEEK, name: "lseek", run: lseek },
     Call { nr: nr::MMAP, name: "mmap", run: mmap },
-    Call { nr: nr::MPROTECT, name: "mprotect", run: not_yet },
+    Call { nr: nr::MPROTECT, name: "mprotect", run: mprotect },
     Call { nr: nr::MUNMAP, name: "munmap", run: munmap },
     Call { nr: nr::BRK, name: "brk", run: brk },
     Call { nr: nr::RT_SIGACTION, name: "rt_sigaction", run: signals::rt_sigaction },
@@ -175,7 +177,7 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::FORK, name: "fork", run: fork },
     Call { nr: nr::VFORK, name: "vfork", run: fork },
     Call { nr: nr::EXECVE, name: "execve", run: execve },
-    Call { nr: nr::EXIT, name: "exit", run: exit },
+    Call { nr: nr::EXIT, name: "exit", run: threads::exit },
     Call { nr: nr::WAIT4, name: "wait4", run: wait4 },
     Call { nr: nr::KILL, name: "kill", run: kill },
     Call { nr: nr::UNAME, name: "uname", run: system::uname },
@@ -217,13 +219,15 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::SIGALTSTACK, name: "sigaltstack", run: signals::sigaltstack },
     Call { nr: nr::ARCH_PRCTL, name: "arch_prctl", run: arch_prctl },
     Call { nr: nr::SYNC, name: "sync", run: sync },
-    Call { nr: nr::GETTID, name: "gettid", run: getpid },
+    Call { nr: nr::GETTID, name: "gettid", run: threads::gettid },
     Call { nr: nr::TKILL, name: "tkill", run: tkill },
+    Call { nr: nr::FUTEX, name: "futex", run: threads::futex_call },
     Call { nr: nr::GETDENTS64, name: "getdents64", run: getdents64 },
     Call { nr: nr::SET_TID_ADDRESS, name: "set_tid_address", run: getpid },
     Call { nr: nr::CLOCK_GETTIME, name: "clock_gettime", run: clock_gettime },
     Call { nr: nr::CLOCK_NANOSLEEP, name: "clock_nanosleep", run: clock_nanosleep },
     Call { nr: nr::EXIT_GROUP, name: "exit_group", run: exit },
+    Call { nr: nr::TGKILL, name: "tgkill", run: tgkill },
     Call { nr: nr::OPENAT, name: "openat", run: openat },
     Call { nr: nr::MKDIRAT, name: "mkdirat", run: mkdirat },
     Call { nr: nr::FCHOWNAT, name: "fchownat", run: attrs::fchownat },
@@ -768,6 +772,14 @@ fn mmap(a: &Args) -> Outcome {
     }
 }
 
+fn mprotect(a: &Args) -> Outcome {
+    let prot = a[2] & 0xffff_ffff;
+    if prot & !7 != 0 || !a[0].is_multiple_of(4096) {
+        return Err(EINVAL);
+    }
+    mx(posix::mprotect(a[0], a[1], prot)).map(|_| 0)
+}
+
 fn munmap(a: &Args) -> Outcome {
     mx(posix::munmap(a[0], a[1])).map(|_| 0)
 }
@@ -847,11 +859,25 @@ fn kill(a: &Args) -> Outcome {
 }
 
 /// One thread per process: the tid is the pid.
+/// tkill(tid, sig): a signal to a thread of this process. Signals go to
+/// the process (its first thread takes them), so any of its thread ids
+/// will do; another is `ESRCH`.
 fn tkill(a: &Args) -> Outcome {
-    if a[0] as u32 as i32 != posix::getpid() as i32 {
+    let (tid, pid) = (a[0] as u32, posix::getpid());
+    let own = tid == pid || threads::gettid(a).is_ok_and(|t| t == tid as u64);
+    if !own {
         return Err(crate::errno::ESRCH);
     }
-    kill(&[a[0], a[1], 0, 0, 0, 0])
+    kill(&[pid as u64, a[1], 0, 0, 0, 0])
+}
+
+/// tgkill(tgid, tid, sig): tkill within process `tgid`, which must be
+/// this one.
+fn tgkill(a: &Args) -> Outcome {
+    if a[0] as u32 != posix::getpid() {
+        return Err(crate::errno::ESRCH);
+    }
+    tkill(&[a[1], a[2], 0, 0, 0, 0])
 }
 
 fn getuid(_: &Args) -> Outcome {

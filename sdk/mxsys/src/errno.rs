@@ -27,6 +27,7 @@ pub const ENOTTY: Lx = Lx(25);
 pub const ERANGE: Lx = Lx(34);
 pub const ENAMETOOLONG: Lx = Lx(36);
 pub const ENOSYS: Lx = Lx(38);
+pub const ETIMEDOUT: Lx = Lx(110);
 pub const EAFNOSUPPORT: Lx = Lx(97);
 
 /// NetBSD's numbers from 35 on (index `n - 35`), as Linux numbers; 0

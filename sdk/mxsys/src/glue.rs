@@ -25,19 +25,22 @@ pub extern "C" fn __mx_syscall(n: i64, a1: i64, a2: i64, a3: i64, a4: i64, a5: i
     }
 }
 
-/// Thread creation (musl's `__clone`): one thread per process for now,
-/// so `pthread_create` answers `EAGAIN` from this.
+/// Thread creation (musl's `__clone(fn, stack, flags, arg, ptid, tls,
+/// ctid)`, which jumps here with its arguments): see `threads`.
 #[no_mangle]
-pub extern "C" fn __mx_clone() -> i64 {
-    -(ENOSYS.0 as i64)
+pub extern "C" fn __mx_clone(func: u64, stack: u64, flags: u64, arg: u64, ptid: u64, tls: u64, ctid: u64) -> i64 {
+    heap_ready();
+    match crate::threads::clone(func, stack, flags, arg, ptid, tls, ctid) {
+        Ok(tid) => tid as i64,
+        Err(e) => -(e.0 as i64),
+    }
 }
 
-/// A detached thread's last act (musl's `__unmapself`): unmap its stack
-/// and exit. With one thread per process it is never reached; if it is,
-/// the process ends.
+/// A detached thread's last act (musl's `__unmapself`): its stack
+/// unmapped and the thread ended, with no use of the stack between.
 #[no_mangle]
-pub extern "C" fn __mx_unmapself(_base: u64, _len: u64) -> ! {
-    mxrt::posix::exit(127)
+pub extern "C" fn __mx_unmapself(base: u64, len: u64) -> ! {
+    crate::threads::unmap_self(base, len)
 }
 
 /// A handler's return (musl's `__restore_rt`): C handlers return to the

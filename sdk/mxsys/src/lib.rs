@@ -12,6 +12,7 @@
 //!   the alternate stack;
 //! * [`system`]: `uname`, `prlimit64`, `poll`, `select`, `getrandom`;
 //! * [`attrs`]: owners, modes and times (`chown`, `fchmod`, `utimensat`);
+//! * [`threads`]: `clone`, a thread's `exit`, `futex`, `gettid`;
 //! * [`errno`], [`flags`], [`stat`], [`dirent`]: the translations,
 //!   host-tested;
 //! * [`user`]: the program's own memory as its calls name it;
@@ -31,6 +32,7 @@ pub mod flags;
 pub mod signals;
 pub mod stat;
 pub mod system;
+pub mod threads;
 pub mod user;
 
 #[cfg(target_os = "none")]

@@ -48,6 +48,7 @@ mod raw_mem;
 mod region;
 mod shared;
 mod signal_entry;
+mod thread_entry;
 pub mod sync;
 mod syscalls;
 mod window;
@@ -71,5 +72,8 @@ pub use raw_mem::{
 pub use region::MappedRegion;
 pub use shared::SharedWords;
 pub use signal_entry::{call_c_handler, call_on_stack, signal_entry, HandlerTable};
+pub use thread_entry::{call_then_end, thread_entry};
+#[cfg(all(target_os = "none", feature = "thread-entry"))]
+pub use thread_entry::start_thread_here;
 pub use syscalls::*;
 pub use window::FrameWindow;

@@ -45,6 +45,10 @@ pub const TESTS: &[Test] = &[
     Test { name: "libc.mmap_of_files_shared_and_private", run: |_| clib("mappings", &[], "mappings ok\n") },
     Test { name: "libc.dev_urandom_and_getrandom", run: |_| clib("random", &[], "random ok\n") },
     Test { name: "libc.chown_fchmod_utimensat", run: |_| clib("owners", &[], "owners ok\n") },
+    Test { name: "libc.threads_mutex_counter_tls_join", run: |_| cthread("counter", "counter 80000\n") },
+    Test { name: "libc.threads_condvar_and_timedwait", run: |_| cthread("condvar", "condvar 500500\n") },
+    Test { name: "libc.threads_exit_fault_detach", run: |_| cthread("endings", "endings ok\n") },
+    Test { name: "libc.posix_spawn_and_system", run: |_| cthread("spawn", "from system\nspawn ok\n") },
     Test { name: "libc.exit_codes", run: |_| exit_codes() },
     Test { name: "libc.uname_rlimits_poll_select", run: |_| case("system", "system ok\n") },
     Test { name: "libc.dev_null_zero_full", run: |_| case("devices", "devices ok\n") },
@@ -75,6 +79,16 @@ fn clib(name: &str, env: &[&[u8]], want: &str) -> R {
         return Err("clib printed something else");
     }
     ensure(status == 0, "clib did not exit 0")
+}
+
+/// Runs `cthread <name>` and wants `want` on its output and exit status 0.
+fn cthread(name: &str, want: &str) -> R {
+    let (out, status) = run_probe(b"/bin/cthread", &[b"cthread", name.as_bytes()], &[b"PATH=/bin"], || {})?;
+    if out != want {
+        show(&out, want);
+        return Err("cthread printed something else");
+    }
+    ensure(status == 0, "cthread did not exit 0")
 }
 
 /// Runs `ctest <name>` and wants `want` on its output and exit status 0.

@@ -461,3 +461,35 @@ fn owners_times_and_modes_by_path_link_and_descriptor() {
     assert_eq!(p.res(Request::Fchmod { fd: r, mode: 0o600 }), Err(EINVAL));
     assert_eq!(p.res(Request::Futimes { fd: 60, atime: 0, mtime: 0 }), Err(EBADF));
 }
+
+#[test]
+fn threads_share_descriptors_and_leave_them_at_their_exit() {
+    let (v, w) = setup();
+    let p = P::new(&v, &w, A);
+    let fd = p.open("/f", O_CREAT | O_RDWR, 0o644).unwrap();
+    p.write(fd, b"0123456789").unwrap();
+    let thread = Endpoint::new(300, 1);
+    let pm = |r: Request| v.handle(&mut &w, Sender::Process(PM), &raw(r));
+    assert_eq!(pm(Request::ProcThread { leader: Endpoint(A), thread }), Outcome::Reply(Reply::ok(0)));
+    // The same thread twice, or a thread of a thread: EINVAL.
+    assert_eq!(pm(Request::ProcThread { leader: Endpoint(A), thread }), Outcome::Reply(Reply::err(EINVAL)));
+    assert_eq!(pm(Request::ProcThread { leader: thread, thread: Endpoint::new(301, 1) }), Outcome::Reply(Reply::err(EINVAL)));
+    let t = P::new(&v, &w, thread.0);
+    t.res(Request::Lseek { fd, offset: 4, whence: SEEK_SET }).unwrap();
+    assert_eq!(p.read(fd, 2).unwrap(), b"45", "one table, one offset");
+    let tfd = t.open("/g", O_CREAT | O_RDWR, 0o644).unwrap();
+    assert_eq!(p.res(Request::Fstat { fd: tfd, buf: p.alloc(fs::STAT_SIZE, true) }), Ok(0), "the process sees the thread's open");
+    // Only others may stop being named by it: a thread ends, the files stay.
+    pm(Request::ProcExit { who: thread });
+    assert_eq!(p.read(fd, 2).unwrap(), b"67");
+    assert_eq!(t.res(Request::Close { fd }), Err(EBADF), "the endpoint names no table now");
+    // The process's exit takes its threads' names with it.
+    let thread2 = Endpoint::new(302, 1);
+    pm(Request::ProcThread { leader: Endpoint(A), thread: thread2 });
+    pm(Request::ProcExit { who: Endpoint(A) });
+    pm(Request::ProcExit { who: thread });
+    let t2 = P::new(&v, &w, thread2.0);
+    assert_eq!(t2.res(Request::Close { fd }), Err(EBADF));
+    pm(Request::ProcExit { who: thread2 });
+    assert_eq!(v.counts(), (0, 1, 0));
+}

@@ -45,7 +45,8 @@ impl Vm {
     /// descriptor: readable, no shared writable mapping).
     pub(super) fn mmap_file(&mut self, m: FileMapWord, addr: u64, len: u64) -> Result<u64, Errno> {
         let prot = Prot::from_bits(m.prot as u32)?;
-        let f = File { file: file(m.ino), offset: m.page as u64 * PAGE, around: m.flags & MAP_NO_AROUND == 0 };
+        let shared = m.flags & minix_abi::vm::MAP_SHARED != 0;
+        let f = File { file: file(m.ino), offset: m.page as u64 * PAGE, around: m.flags & MAP_NO_AROUND == 0, shared };
         let (fixed, shared) = (m.flags & MAP_FIXED != 0, m.flags & MAP_SHARED != 0);
         // A fixed mapping may replace other file mappings.
         let replaced = match self.procs.get(&m.who.0) {

@@ -11,6 +11,7 @@ mod frames;
 mod heap;
 mod paging;
 mod res;
+mod threads;
 mod uspace;
 mod window;
 
@@ -87,6 +88,8 @@ struct Vm {
     /// The heap is short and nearly empty (`policy::heap_critical`):
     /// faults that need a new page kill rather than risk an allocation.
     heap_critical: bool,
+    /// Threads' IPC pages, by the thread's endpoint (see `threads.rs`).
+    threads: threads::Threads,
 }
 
 fn main(arg: u64) -> ! {
@@ -116,6 +119,7 @@ fn main(arg: u64) -> ! {
         copy_needs: None,
         copy_waits: alloc::collections::BTreeMap::new(),
         heap_critical: false,
+        threads: Default::default(),
     };
     println!("vm: {} MiB of memory in {} untyped caps", vm.frames.res.ut.free_ram() >> 20, count);
     let total_frames = vm.frames.res.ut.free_ram() / PAGE_SIZE as u64;
@@ -231,6 +235,8 @@ impl Vm {
             Request::Pager { .. } => Err(EINVAL),
             Request::CacheWindow => self.cache_window(who).map(|v| (Reply::ok(v), None)),
             Request::Peek { who: target, addr } => self.peek(target, addr).map(|v| (Reply::ok_with(0, [v, 0, 0]), None)),
+            Request::Thread { thread, leader } => self.thread(thread, leader, has_cap).map(|(at, cap)| (Reply::ok(at), Some(cap))),
+            Request::Poke { who: target, addr, value } => self.poke(target, addr, value).map(|_| (Reply::ok(0), None)),
             Request::MmapFile { map, addr, len } => self.mmap_file(map, addr, len).map(|v| (Reply::ok(v), None)),
             Request::CacheWrite { who: w, addr, len, ino, pos } => self.cache_write(w, addr, len, ino, pos).map(|_| (Reply::ok(0), None)),
             Request::CacheTrunc { ino, size } => {
@@ -273,6 +279,7 @@ impl Vm {
             Request::Brk { addr } => self.brk(who, addr).map(|v| (Reply::ok(v), None)),
             Request::Mmap { addr, len, prot, flags } => self.mmap(who, addr, len, prot, flags).map(|v| (Reply::ok(v), None)),
             Request::Munmap { addr, len } => self.munmap(who, addr, len).map(|_| (Reply::ok(0), None)),
+            Request::Mprotect { addr, len, prot } => self.mprotect(who, addr as u64, len as u64, prot).map(|_| (Reply::ok(0), None)),
             Request::Adopt { server } => self.adopt(server, has_cap).map(|_| (Reply::ok(0), None)),
             Request::GrantTable { base, entries } => self.register_grants(who, base, entries).map(|_| (Reply::ok(0), None)),
             // Answered above, by copy_request (they may wait for a page-in).
@@ -449,6 +456,7 @@ impl Vm {
         let res = space
             .munmap(cs::addr::IPC_BUFFER, PAGE_SIZE as u64, &mut self.frames)
             .map(|rel| self.apply(&mut vs, rel))
+            .and_then(|_| self.drop_thread_pages(&mut space, &mut vs))
             .and_then(|_| self.map_ipc(&mut space, &mut vs, ipc_cap));
         match res {
             Ok(()) => {
@@ -487,6 +495,11 @@ impl Vm {
     }
 
     fn exit(&mut self, ep: Endpoint) {
+        // A thread's exit leaves its process's memory alone.
+        if self.exit_thread(ep) {
+            return;
+        }
+        self.exit_threads_of(ep);
         self.forget_file_waits(ep);
         if let Some(p) = self.procs.remove(&ep.0) {
             let files = p.space.files_in(0, vm::USER_TOP);
@@ -570,6 +583,23 @@ impl Vm {
         let files = self.procs.get(&who.0).map(|p| p.space.files_in(addr, len)).unwrap_or_default();
         self.with_proc(who, |p, frames| p.space.munmap(addr, len, frames).map(|rel| ((), rel)))?;
         self.maybe_unmapped(&files);
+        Ok(())
+    }
+
+    /// mprotect: the regions' protection changes, and the range's present
+    /// pages lose their hardware mappings, so that the next touch maps
+    /// each again under the new rights (or faults, if they forbid it).
+    fn mprotect(&mut self, who: Endpoint, addr: u64, len: u64, prot: u64) -> Result<(), Errno> {
+        let prot = Prot::from_bits(prot as u32)?;
+        let p = self.procs.get_mut(&who.0).ok_or(EINVAL)?;
+        if p.server {
+            return Err(EPERM);
+        }
+        p.tlb.flush();
+        let present = p.space.mprotect(addr, len, prot)?;
+        for vaddr in present {
+            p.vs.remove(&mut self.frames, vaddr);
+        }
         Ok(())
     }
 

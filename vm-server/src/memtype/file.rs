@@ -43,6 +43,9 @@ pub struct File {
     /// A fault on a cached page also maps the cached pages after it (up to
     /// 16), as Linux's fault-around does; false maps one page per fault.
     pub around: bool,
+    /// Mapped MAP_SHARED: never writable (VM writes no page back to its
+    /// file), so mprotect may not make it so.
+    pub shared: bool,
 }
 
 impl MemoryType for File {
@@ -64,7 +67,7 @@ impl MemoryType for File {
     }
 
     fn split(&self, offset: u64) -> MemType {
-        MemType::File(File { file: self.file, offset: self.offset.saturating_add(offset), around: self.around })
+        MemType::File(File { file: self.file, offset: self.offset.saturating_add(offset), around: self.around, shared: self.shared })
     }
 
     fn copy_on_fork(&self) -> (MemType, ForkCopy) {

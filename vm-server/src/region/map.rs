@@ -299,3 +299,54 @@ impl RegionMap {
         self.regions.values_mut()
     }
 }
+
+impl RegionMap {
+    /// mprotect: every region in `[start, start + len)` gets `prot`, split
+    /// at both ends as needed (and merged with its neighbours afterwards
+    /// where it can). Answers the addresses of the range's present pages,
+    /// whose hardware mappings the caller removes so that the next touch
+    /// maps them again under the new rights. `ENOMEM` if any part of the
+    /// range is unmapped or the split needs more regions than allowed;
+    /// `EACCES` to make a shared file mapping or a physical range (device
+    /// memory, the IPC buffer) writable or executable differently than it
+    /// was made. Nothing changes on an error.
+    pub fn protect(&mut self, start: u64, len: u64, prot: Prot) -> Result<alloc::vec::Vec<u64>, Errno> {
+        use crate::memtype::MemType;
+        let end = start.checked_add(len).ok_or(minix_abi::errno::EINVAL)?;
+        if !is_aligned(start) || len == 0 {
+            return Err(minix_abi::errno::EINVAL);
+        }
+        // Covered from end to end, and allowed for every region.
+        let mut at = start;
+        for r in self.overlapping(start, end) {
+            if r.start() > at {
+                return Err(minix_abi::errno::ENOMEM);
+            }
+            let fixed = match r.mem() {
+                MemType::File(f) => f.shared && prot.write(),
+                MemType::DirectPhys(_) => prot.bits() != r.prot().bits(),
+                _ => false,
+            };
+            if fixed {
+                return Err(minix_abi::errno::EACCES);
+            }
+            at = r.end();
+        }
+        if at < end {
+            return Err(minix_abi::errno::ENOMEM);
+        }
+        self.room_for(2)?;
+        self.split_at(start);
+        self.split_at(end);
+        let mut present = alloc::vec::Vec::new();
+        for (_, r) in self.regions.range_mut(start..end) {
+            r.prot = prot;
+            present.extend(r.pages.keys());
+        }
+        self.merge_around(start);
+        if end < u64::MAX {
+            self.merge_around(end);
+        }
+        Ok(present)
+    }
+}

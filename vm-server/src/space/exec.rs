@@ -152,7 +152,7 @@ fn plan(image: &ExecImage<'_>, file: FileRef) -> Vec<Planned> {
         let (start, file_end, end) = (seg.page_start(), seg.file_pages_end(), seg.page_end());
         if file_end > start {
             // Fault-around: a program's text is read in runs.
-            let mem = MemType::File(File { file, offset: seg.page_offset(), around: true });
+            let mem = MemType::File(File { file, offset: seg.page_offset(), around: true, shared: false });
             out.push(Planned { start, end: file_end, prot, mem });
         }
         // The tail page (if any) is the first page here: it and the zero

@@ -77,7 +77,7 @@ impl AddressSpace {
         offset: u64,
         frames: &mut dyn FrameAllocator,
     ) -> Result<(u64, Released), Errno> {
-        let f = File { file, offset, around: true };
+        let f = File { file, offset, around: true, shared };
         self.mmap_file_with(hint, len, prot, fixed, shared, f, frames)
     }
 

@@ -232,11 +232,34 @@ impl AddressSpace {
         self.regions.unmap(addr, len, frames)
     }
 
+    /// mprotect of `[addr, addr + len)` (`len` rounded up to pages): see
+    /// [`RegionMap::protect`]. The pinned range is refused (`EINVAL`).
+    /// Answers the present pages, whose hardware mappings must go.
+    pub fn mprotect(&mut self, addr: u64, len: u64, prot: crate::Prot) -> Result<alloc::vec::Vec<u64>, Errno> {
+        let len = len.checked_add(PAGE_SIZE - 1).ok_or(minix_abi::errno::ENOMEM)? & !(PAGE_SIZE - 1);
+        if len == 0 {
+            return Ok(alloc::vec::Vec::new());
+        }
+        self.check_unpinned(addr, len)?;
+        self.regions.protect(addr, len, prot)
+    }
+
     /// Pins `[addr, addr + len)` (see the field): from now on no call may
     /// unmap it or map over it. One range per space; a new pin replaces
     /// the old.
     pub fn pin(&mut self, addr: u64, len: u64) {
         self.pinned = (addr, addr.saturating_add(len));
+    }
+
+    /// The pinned range, `(start, end)`; `(0, 0)` when nothing is.
+    pub fn pinned(&self) -> (u64, u64) {
+        self.pinned
+    }
+
+    /// Unmaps the page at `addr` even inside the pinned range (VM's own
+    /// removal of a thread's IPC buffer); the pin stays.
+    pub fn unmap_pinned_page(&mut self, addr: u64, frames: &mut dyn FrameAllocator) -> Result<Released, Errno> {
+        self.regions.unmap(page_floor(addr), PAGE_SIZE, frames)
     }
 
     /// Lifts the pin, for VM's own replacement of the pinned page (a forked
