@@ -61,7 +61,8 @@ test: kernel
 # and the Linux program: make bench measures Linux again when one of them is
 # newer than target/bench-linux.txt, which only a complete run writes.
 BENCH_LINUX_SRC := $(shell find sdk/bench-spec/src bench/linux/src -name '*.rs') \
-                   sdk/bench-spec/Cargo.toml bench/linux/Cargo.toml tools/bench-linux.sh tools/mkcpio.py
+                   sdk/bench-spec/Cargo.toml bench/linux/Cargo.toml tools/bench-linux.sh tools/mkcpio.py \
+                   user/c/cbench.c tools/linux-c.sh
 target/bench-linux.txt: $(BENCH_LINUX_SRC)
 	tools/bench-linux.sh
 

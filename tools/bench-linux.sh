@@ -111,9 +111,16 @@ MODS=()
 for m in "$LINUX"/modules/*.ko; do MODS+=("file:modules/$(basename "$m"):$m"); done
 # exec_small's tiny program.
 python3 tools/tiny-exit-elf.py "$LINUX/exit0"
+# The C figures' programs: cbench, dash as /bin/sh, toybox for the
+# pipeline's seq, sort and wc (the command its argv[0] names), against
+# stock musl.
+LC="$(tools/linux-c.sh)"
 python3 tools/mkcpio.py "$LINUX/initramfs.cpio.new" \
     dir:dev chr:dev/console:5:1 dir:proc dir:sys dir:tmp "file:init:$BIN" \
+    chr:dev/null:1:3 \
     dir:bin "file:bin/exit0:$LINUX/exit0" \
+    "file:bin/cbench:$LC/cbench" "file:bin/sh:$LC/sh" "file:bin/toybox:$LC/toybox" \
+    "file:bin/seq:$LC/toybox" "file:bin/sort:$LC/toybox" "file:bin/wc:$LC/toybox" \
     dir:modules "${MODS[@]}"
 mv "$LINUX/initramfs.cpio.new" "$LINUX/initramfs.cpio"
 

@@ -19,6 +19,7 @@ pub fn names() -> Vec<&'static str> {
     let mut v = vec!["check_fault_around", "getpid", "fault_anon", "mmap_munmap_64k", "fork_exit_wait_small", "fork_exit_wait_1m"];
     v.extend(workloads::posix_workloads::<Linux>().iter().map(|(n, _)| *n));
     v.extend(DISK_UNITS);
+    v.push("c_programs");
     v
 }
 
@@ -34,6 +35,19 @@ fn report(name: &str, v: Option<u64>) -> bool {
         None => println!("bench-linux: {} could not run", name),
     }
     v.is_some()
+}
+
+/// The C figures: `/bin/cbench` (user/c/cbench.c built against stock
+/// musl by tools/linux-c.sh, with dash and toybox beside it in the
+/// initramfs) measures them and prints its own lines.
+fn c_programs() -> bool {
+    match std::process::Command::new("/bin/cbench").current_dir("/tmp").status() {
+        Ok(s) if s.success() => true,
+        other => {
+            println!("bench-linux: /bin/cbench failed: {:?}", other);
+            false
+        }
+    }
 }
 
 /// Where debugfs puts Linux's fault-around window.
@@ -67,6 +81,7 @@ pub fn run(name: &str, dir: &'static str, system_knobs: bool) -> bool {
         "fork_exit_wait_1m" => report(name, workloads::fork_exit_wait(os, s, 1 << 20)),
         "disk_seqread_cold" => report(name, workloads::disk_seqread_cold(os, s)),
         "disk_write_fsync" => report(name, workloads::disk_write_fsync(os, s)),
+        "c_programs" => c_programs(),
         _ => match workloads::posix_workloads::<Linux>().iter().find(|(n, _)| *n == name) {
             Some((n, w)) => report(n, w(os, s)),
             None => {

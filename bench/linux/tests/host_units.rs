@@ -7,7 +7,19 @@
 use std::process::Command;
 
 const EXE: &str = env!("CARGO_BIN_EXE_bench-linux");
-const GUEST_ONLY: &[&str] = &["check_fault_around", "fault_file_cached", "disk_seqread_cold", "disk_write_fsync"];
+/// The C figures need the bench initramfs's /bin (cbench, dash, toybox).
+const GUEST_ONLY: &[&str] = &[
+    "check_fault_around",
+    "fault_file_cached",
+    "disk_seqread_cold",
+    "disk_write_fsync",
+    "c_programs",
+    "exec_c_hello",
+    "sh_loop",
+    "sh_pipeline",
+    "thread_create_join",
+    "futex_pingpong",
+];
 
 fn units() -> Vec<String> {
     let out = Command::new(EXE).arg("list").output().unwrap();

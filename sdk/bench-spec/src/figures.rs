@@ -77,6 +77,13 @@ pub const FIGURES: &[Figure] = &[
     fig("exec_small", One("fork_exit_wait_small"), None, true, Some(100)),
     // Signals (issue 20): a handler run for a kill to oneself.
     fig("signal_rtt", One("ipc_process"), None, true, Some(150)),
+    // C programs (issue 21): user/c/cbench.c on both systems, with
+    // Debian's dash and toybox, built against our musl and stock musl.
+    fig("exec_c_hello", One("exec_small"), None, true, Some(100)),
+    fig("sh_loop", Floor::None, None, true, Some(100)),
+    fig("sh_pipeline", Floor::None, None, true, Some(150)),
+    fig("thread_create_join", One("ipc_process"), None, true, Some(150)),
+    fig("futex_pingpong", One("ipc_process"), None, true, Some(100)),
 ];
 
 /// The figure called `name`.

@@ -204,6 +204,24 @@ pub fn run() {
     }
     report("disk_seqread_cold", workloads::disk_seqread_cold(os, s));
     report("disk_write_fsync", workloads::disk_write_fsync(os, s));
+    c_programs();
+}
+
+/// The C figures (issue 21): `/bin/cbench` (user/c/cbench.c), the same
+/// source the Linux peer runs built against stock musl, measures them
+/// and prints its own `measure` lines, which pass through here.
+fn c_programs() {
+    match crate::tests_exec::run_probe(b"/bin/cbench", &[b"cbench"], &[b"PATH=/bin"], || {}) {
+        Ok((out, status)) => {
+            for line in out.lines() {
+                println!("{}", line);
+            }
+            if status != 0 {
+                println!("bench: /bin/cbench ended with wait status {:#x}", status);
+            }
+        }
+        Err(e) => println!("bench: /bin/cbench could not run: {}", e),
+    }
 }
 
 /// The cold read's floor: 16 MiB of the disk read straight from the block
