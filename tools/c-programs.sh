@@ -36,6 +36,9 @@ chmod u+w "$DEST/bin/toybox"
 while read -r cmd; do
     [[ -e "$DEST/bin/$cmd" || -L "$DEST/bin/$cmd" ]] || ln -s toybox "$DEST/bin/$cmd"
 done < "$TOY/commands"
+# zlib's and bzip2's own test programs and their files (libc.zlib_*,
+# libc.bzip2_*), under /usr/src.
+tools/zlib-bzip2.sh "$DEST"
 # toybox's own test suite, as its source has it, for the guest test
 # toybox.test_suite (scripts/test.sh with TEST_HOST=1 runs the installed
 # commands).

@@ -40,6 +40,9 @@ pub struct Thread {
 pub struct ThreadTable {
     slots: Vec<Option<Thread>>,
     generations: Vec<u16>,
+    /// Threads alive: with none (the usual case) the per-process
+    /// questions of every exit and stop answer without a scan.
+    live: usize,
 }
 
 impl Default for ThreadTable {
@@ -50,7 +53,7 @@ impl Default for ThreadTable {
 
 impl ThreadTable {
     pub fn new() -> ThreadTable {
-        ThreadTable { slots: alloc::vec![None; MAX_THREADS], generations: alloc::vec![0; MAX_THREADS] }
+        ThreadTable { slots: alloc::vec![None; MAX_THREADS], generations: alloc::vec![0; MAX_THREADS], live: 0 }
     }
 
     /// The thread an endpoint names, if it is a live thread's.
@@ -79,6 +82,7 @@ impl ThreadTable {
         self.generations[i] = gen;
         let ep = Endpoint::new((FIRST_SLOT + i) as u16, gen);
         self.slots[i] = Some(Thread { ep, leader, tid, caps, raw_cnode, clear_tid });
+        self.live += 1;
         Ok(ep)
     }
 
@@ -86,6 +90,7 @@ impl ThreadTable {
         let i = ep.slot().checked_sub(FIRST_SLOT)?;
         let slot = self.slots.get_mut(i)?;
         if slot.is_some_and(|t| t.ep == ep) {
+            self.live -= 1;
             slot.take()
         } else {
             None
@@ -94,7 +99,13 @@ impl ThreadTable {
 
     /// The threads of `leader`.
     pub fn of(&self, leader: Endpoint) -> impl Iterator<Item = &Thread> {
-        self.slots.iter().flatten().filter(move |t| t.leader == leader)
+        let slots = if self.live == 0 { &self.slots[..0] } else { &self.slots[..] };
+        slots.iter().flatten().filter(move |t| t.leader == leader)
+    }
+
+    /// Threads alive in the whole system.
+    pub fn live(&self) -> usize {
+        self.live
     }
 
     /// How many threads `leader` has besides itself.
@@ -133,6 +144,7 @@ mod tests {
             t.add(if i % 2 == 0 { p } else { q }, i as u32, ProcCaps::default(), 0, 0).unwrap();
         }
         assert_eq!(t.add(p, 0, ProcCaps::default(), 0, 0), Err(EAGAIN));
+        assert_eq!(t.live(), MAX_THREADS);
         assert_eq!(t.count_of(p), MAX_THREADS / 2);
         assert!(t.of(q).all(|x| x.tid % 2 == 1));
     }

@@ -16,6 +16,8 @@ pub struct EndpointTable<T> {
     entries: Vec<Option<(u32, T)>>,
     /// By slot: (the thread's endpoint, its process's endpoint).
     aliases: Vec<Option<(u32, u32)>>,
+    /// Aliases in `aliases`: with none, a removal scans nothing.
+    alias_count: usize,
 }
 
 impl<T> Default for EndpointTable<T> {
@@ -26,7 +28,7 @@ impl<T> Default for EndpointTable<T> {
 
 impl<T> EndpointTable<T> {
     pub const fn new() -> EndpointTable<T> {
-        EndpointTable { entries: Vec::new(), aliases: Vec::new() }
+        EndpointTable { entries: Vec::new(), aliases: Vec::new(), alias_count: 0 }
     }
 
     fn index(ep: u32) -> usize {
@@ -75,7 +77,9 @@ impl<T> EndpointTable<T> {
         if self.aliases.len() <= t {
             self.aliases.resize(t + 1, None);
         }
-        self.aliases[t] = Some((thread, leader));
+        if self.aliases[t].replace((thread, leader)).is_none() {
+            self.alias_count += 1;
+        }
         true
     }
 
@@ -83,6 +87,7 @@ impl<T> EndpointTable<T> {
     pub fn unalias(&mut self, thread: u32) -> Option<u32> {
         let leader = self.leader_of(thread)?;
         self.aliases[Self::index(thread)] = None;
+        self.alias_count -= 1;
         Some(leader)
     }
 
@@ -108,7 +113,9 @@ impl<T> EndpointTable<T> {
         }
         // A thread of a process long gone may still sit in the slot.
         if let Some(a) = self.aliases.get_mut(i) {
-            *a = None;
+            if a.take().is_some() {
+                self.alias_count -= 1;
+            }
         }
         self.entries[i].replace((ep, v)).map(|(_, old)| old)
     }
@@ -121,9 +128,12 @@ impl<T> EndpointTable<T> {
             Some((e, _)) if e == ep => slot.take().map(|(_, v)| v),
             _ => None,
         }?;
-        for a in self.aliases.iter_mut() {
-            if a.is_some_and(|(_, l)| l == *ep) {
-                *a = None;
+        if self.alias_count > 0 {
+            for a in self.aliases.iter_mut() {
+                if a.is_some_and(|(_, l)| l == *ep) {
+                    *a = None;
+                    self.alias_count -= 1;
+                }
             }
         }
         Some(v)

@@ -219,6 +219,9 @@ impl Pm<'_> {
 
     /// Every thread of process `leader` ends with it.
     pub(super) fn end_threads_of(&mut self, leader: Endpoint) {
+        if self.threads.live() == 0 && self.futexes.is_empty() && self.exiting_leaders.is_empty() {
+            return;
+        }
         let mine: alloc::vec::Vec<Endpoint> = self.threads.of(leader).map(|t| t.ep).collect();
         for t in mine {
             self.release_thread(t, true);
@@ -233,6 +236,9 @@ impl Pm<'_> {
     /// continue). A suspended thread's call is cancelled: a futex wait is
     /// forgotten, and VFS told; it is made again when the thread goes on.
     pub(super) fn stop_threads_of(&mut self, leader: Endpoint, stop: bool) {
+        if self.threads.live() == 0 {
+            return;
+        }
         let mine: alloc::vec::Vec<(Endpoint, u64)> = self.threads.of(leader).map(|t| (t.ep, t.caps.tcb)).collect();
         for (t, tcb) in mine {
             if stop {
@@ -264,6 +270,9 @@ impl Pm<'_> {
 
     /// The waits of `who` end otherwise (its call was cancelled).
     pub(super) fn forget_futex_waits(&mut self, who: Endpoint) {
+        if self.futexes.is_empty() {
+            return;
+        }
         for w in self.futexes.forget(who) {
             self.drop_reply(w.reply);
         }

@@ -49,6 +49,38 @@ pub const TESTS: &[Test] = &[
     Test { name: "libc.threads_condvar_and_timedwait", run: |_| cthread("condvar", "condvar 500500\n") },
     Test { name: "libc.threads_exit_fault_detach", run: |_| cthread("endings", "endings ok\n") },
     Test { name: "libc.posix_spawn_and_system", run: |_| cthread("spawn", "from system\nspawn ok\n") },
+    Test {
+        name: "libc.zlib_minigzip_and_example",
+        // zlib's `make teststatic`: a round trip through minigzip, then
+        // its example program (deflate, inflate, gz files, dictionaries).
+        run: |_| {
+            sh(
+                "echo hello world | /usr/src/zlib/minigzip | /usr/src/zlib/minigzip -d && /usr/src/zlib/example /tmp/zlib-test",
+                "hello world\nzlib version 1.2.13 = 0x12d0, compile flags = 0xa9\nuncompress(): hello, hello!\n\
+                 gzread(): hello, hello!\ngzgets() after gzseek:  hello!\ninflate(): hello, hello!\nlarge_inflate(): OK\n\
+                 after inflateSync(): hello, hello!\ninflate with dictionary: hello, hello!\n",
+                0,
+            )
+        },
+    },
+    Test {
+        name: "libc.bzip2_samples",
+        // bzip2's `make test`: its three samples compressed at levels 1 to
+        // 3 and decompressed (the last with -s), each compared with the
+        // files the source ships.
+        run: |_| {
+            sh(
+                "cd /usr/src/bzip2 && ./bzip2 -1 < sample1.ref > /tmp/sample1.rb2 && ./bzip2 -2 < sample2.ref > /tmp/sample2.rb2 \
+                 && ./bzip2 -3 < sample3.ref > /tmp/sample3.rb2 && ./bzip2 -d < sample1.bz2 > /tmp/sample1.tst \
+                 && ./bzip2 -d < sample2.bz2 > /tmp/sample2.tst && ./bzip2 -ds < sample3.bz2 > /tmp/sample3.tst \
+                 && cmp sample1.bz2 /tmp/sample1.rb2 && cmp sample2.bz2 /tmp/sample2.rb2 && cmp sample3.bz2 /tmp/sample3.rb2 \
+                 && cmp /tmp/sample1.tst sample1.ref && cmp /tmp/sample2.tst sample2.ref && cmp /tmp/sample3.tst sample3.ref \
+                 && rm /tmp/sample?.rb2 /tmp/sample?.tst && echo bzip2 ok",
+                "bzip2 ok\n",
+                0,
+            )
+        },
+    },
     Test { name: "libc.exit_codes", run: |_| exit_codes() },
     Test { name: "libc.uname_rlimits_poll_select", run: |_| case("system", "system ok\n") },
     Test { name: "libc.dev_null_zero_full", run: |_| case("devices", "devices ok\n") },

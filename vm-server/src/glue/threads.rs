@@ -100,6 +100,9 @@ impl Vm {
 
     /// Every thread of `leader` forgotten (the process is going).
     pub(super) fn exit_threads_of(&mut self, leader: Endpoint) {
+        if self.threads.is_empty() {
+            return;
+        }
         let mine: alloc::vec::Vec<u32> = self.threads.iter().filter(|(_, t)| t.leader == leader.0).map(|(e, _)| *e).collect();
         for t in mine {
             self.exit_thread(Endpoint(t));
