@@ -22,7 +22,9 @@ pub use root_task::pm_policy::VM_EVENT_BADGE;
 /// Size of PM's process table.
 pub const PROC_TABLE_SLOTS: usize = 256;
 // The timer driver keeps one sleeper per slot of this table.
-const _: () = assert!(PROC_TABLE_SLOTS <= cs::timer::SLEEPERS && root_task::threads::FIRST_SLOT + root_task::threads::MAX_THREADS <= cs::timer::SLEEPERS);
+const _: () = assert!(
+    PROC_TABLE_SLOTS <= cs::timer::SLEEPERS && root_task::threads::FIRST_SLOT + root_task::threads::MAX_THREADS <= cs::timer::SLEEPERS
+);
 /// RAM the root task keeps for itself: the VFS and FS images (about 33 MiB
 /// with FS's 24 MiB disk image, built after VM takes its share; VFS's worker
 /// threads and notifications add a few pages), VM's CNode (2^18 slots,

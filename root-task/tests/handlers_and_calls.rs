@@ -203,8 +203,16 @@ fn servers_may_only_ask() {
         Request::SetItimer { new: minix_abi::pm::Itimerval::default() },
     ];
     for r in changes {
-        assert_eq!(decide(VFS.badge(), &raw(r), &t, &root_task::threads::ThreadTable::new()), Decision::Answer(Reply::err(EPERM)), "{:?}", r);
-        assert_eq!(decide(ep(&t, INIT_SLOT).badge(), &raw(r), &t, &root_task::threads::ThreadTable::new()), Decision::Do(ep(&t, INIT_SLOT), r));
+        assert_eq!(
+            decide(VFS.badge(), &raw(r), &t, &root_task::threads::ThreadTable::new()),
+            Decision::Answer(Reply::err(EPERM)),
+            "{:?}",
+            r
+        );
+        assert_eq!(
+            decide(ep(&t, INIT_SLOT).badge(), &raw(r), &t, &root_task::threads::ThreadTable::new()),
+            Decision::Do(ep(&t, INIT_SLOT), r)
+        );
     }
     for r in
         [Request::SigPending, Request::GetPgid { pid: 0 }, Request::GetSid { pid: 0 }, Request::GetUid, Request::GetGid, Request::GetItimer]

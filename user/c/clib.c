@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/times.h>
 #include <sys/random.h>
 #include <sys/sysmacros.h>
 #include <sys/stat.h>
@@ -440,6 +442,38 @@ static void owners(void)
     printf("owners ok\n");
 }
 
+static void spin(long ms)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &b);
+    while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < ms);
+}
+
+/* CPU time through times and getrusage: the caller's after spinning,
+ * and a waited-for child's in the children's figures. */
+static void cpu(void)
+{
+    spin(100);
+    struct tms t;
+    clock_t now = times(&t);
+    CHECK(now != (clock_t)-1 && t.tms_utime >= 5 && t.tms_utime < 1000);
+    struct rusage ru;
+    CHECK(getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000 >= 50);
+    pid_t c = fork();
+    if (c == 0) {
+        spin(100);
+        _exit(0);
+    }
+    int status;
+    CHECK(waitpid(c, &status, 0) == c);
+    CHECK(getrusage(RUSAGE_CHILDREN, &ru) == 0 && ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000 >= 50);
+    CHECK(times(&t) != (clock_t)-1 && t.tms_cutime >= 5);
+    CHECK(getrusage(7, &ru) == -1 && errno == EINVAL);
+    printf("cpu ok\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *c = argc > 1 ? argv[1] : "";
@@ -461,6 +495,8 @@ int main(int argc, char **argv)
         randomness();
     else if (strcmp(c, "owners") == 0)
         owners();
+    else if (strcmp(c, "cpu") == 0)
+        cpu();
     else {
         printf("clib: no case %s\n", c);
         return 2;

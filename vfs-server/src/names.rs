@@ -283,7 +283,15 @@ impl<R: RawMutex> Vfs<R> {
     /// utimes and lutimes: both times, in seconds (the layer turns
     /// `UTIME_NOW` and `UTIME_OMIT` into times first).
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn utimes(&self, env: &mut impl Env, who: Endpoint, p: UserPath, atime: u32, mtime: u32, follow: Follow) -> Result<u64, Errno> {
+    pub(crate) fn utimes(
+        &self,
+        env: &mut impl Env,
+        who: Endpoint,
+        p: UserPath,
+        atime: u32,
+        mtime: u32,
+        follow: Follow,
+    ) -> Result<u64, Errno> {
         let path = user_path(env, who, p)?;
         let f = resolve(env, self.cwd(who)?, &path, follow == Follow::Yes)?;
         using(env, f, |env, f| env.fs(fs::Request::Utime { ino: f.node.ino, atime, mtime }).result().map(|_| 0))

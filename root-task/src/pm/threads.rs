@@ -256,7 +256,14 @@ impl Pm<'_> {
         let Some(th) = self.threads.by_ep(t).copied() else { return false };
         // Said on the console: no handler of the process sees it.
         let rip = Tcb::from_bits(th.caps.tcb).read_registers(false).map_or(0, |r| r.rip);
-        sel4_root_task::println!("PM: thread {} of process {:#x} got signal {} at {:#x} (rip {:#x}): the process ends", th.tid, th.leader.0, sig, addr, rip);
+        sel4_root_task::println!(
+            "PM: thread {} of process {:#x} got signal {} at {:#x} (rip {:#x}): the process ends",
+            th.tid,
+            th.leader.0,
+            sig,
+            addr,
+            rip
+        );
         self.destroy(th.leader, pm::signal_status(sig));
         true
     }

@@ -703,7 +703,9 @@ impl Request {
             Request::Alarm { seconds } => (ALARM, [seconds as u64, 0, 0, 0], 1),
             Request::Times => (TIMES, [0; 4], 0),
             Request::SetTls { base } => (SET_TLS, [base as u64, 0, 0, 0], 1),
-            Request::ThreadNew { stack, tls, clear_tid, entry } => (THREAD_NEW, [stack as u64, tls as u64, clear_tid as u64, entry as u64], 4),
+            Request::ThreadNew { stack, tls, clear_tid, entry } => {
+                (THREAD_NEW, [stack as u64, tls as u64, clear_tid as u64, entry as u64], 4)
+            }
             Request::ThreadExit { code } => (THREAD_EXIT, [code as u64, 0, 0, 0], 1),
             Request::GetTid => (GETTID, [0; 4], 0),
             Request::Futex(op) => op.encode(),

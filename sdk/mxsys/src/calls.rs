@@ -92,6 +92,8 @@ pub mod nr {
     pub const FCHOWN: u32 = 93;
     pub const LCHOWN: u32 = 94;
     pub const UMASK: u32 = 95;
+    pub const GETRUSAGE: u32 = 98;
+    pub const TIMES: u32 = 100;
     pub const GETUID: u32 = 102;
     pub const GETGID: u32 = 104;
     pub const SETUID: u32 = 105;
@@ -202,6 +204,8 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::FCHOWN, name: "fchown", run: attrs::fchown },
     Call { nr: nr::LCHOWN, name: "lchown", run: attrs::lchown },
     Call { nr: nr::UMASK, name: "umask", run: umask },
+    Call { nr: nr::GETRUSAGE, name: "getrusage", run: system::getrusage },
+    Call { nr: nr::TIMES, name: "times", run: system::times },
     Call { nr: nr::GETUID, name: "getuid", run: getuid },
     Call { nr: nr::GETGID, name: "getgid", run: getgid },
     Call { nr: nr::SETUID, name: "setuid", run: setuid },

@@ -139,9 +139,29 @@ const UC_GREGS: usize = 8 + 8 + 24;
 const GREGS: [Option<usize>; 23] = {
     use minix_abi::sigframe::reg::*;
     [
-        Some(R8), Some(R9), Some(R10), Some(R11), Some(R12), Some(R13), Some(R14), Some(R15),
-        Some(RDI), Some(RSI), Some(RBP), Some(RBX), Some(RDX), Some(RAX), Some(RCX), Some(RSP),
-        Some(RIP), Some(RFLAGS), None, None, None, None, None,
+        Some(R8),
+        Some(R9),
+        Some(R10),
+        Some(R11),
+        Some(R12),
+        Some(R13),
+        Some(R14),
+        Some(R15),
+        Some(RDI),
+        Some(RSI),
+        Some(RBP),
+        Some(RBX),
+        Some(RDX),
+        Some(RAX),
+        Some(RCX),
+        Some(RSP),
+        Some(RIP),
+        Some(RFLAGS),
+        None,
+        None,
+        None,
+        None,
+        None,
     ]
 };
 const REG_TRAPNO: usize = 20;

@@ -44,6 +44,41 @@ pub fn getrandom(a: &Args) -> Outcome {
     mx(n).map(|n| n as u64)
 }
 
+/// times(buf): Linux's `struct tms` (four `clock_t`s in 1/100 s): the
+/// caller's and its waited-for children's CPU time as user time (the
+/// kernel counts both kinds together), the system times 0; answers the
+/// monotonic clock in ticks. A null buffer only answers the clock.
+pub fn times(a: &Args) -> Outcome {
+    let (own, children, now) = mx(mxrt::time::times())?;
+    if a[0] != 0 {
+        let mut out = [0u8; 32];
+        out[0..8].copy_from_slice(&own.to_le_bytes());
+        out[16..24].copy_from_slice(&children.to_le_bytes());
+        user::put(a[0], &out)?;
+    }
+    Ok(now)
+}
+
+/// getrusage(who, buf): Linux's `struct rusage` (144 bytes): the user
+/// time of the caller (`RUSAGE_SELF` 0, `RUSAGE_THREAD` 1: its threads
+/// are counted with it) or its waited-for children (`RUSAGE_CHILDREN`
+/// -1); every other field 0.
+pub fn getrusage(a: &Args) -> Outcome {
+    use mxrt::time::Rusage;
+    let who = match a[0] as u32 as i32 {
+        0 | 1 => Rusage::SelfProcess,
+        -1 => Rusage::Children,
+        _ => return Err(EINVAL),
+    };
+    user::bytes_mut(a[1], 144)?;
+    let (sec, usec) = mx(mxrt::time::getrusage_user(who))?;
+    let mut out = [0u8; 144];
+    out[0..8].copy_from_slice(&sec.to_le_bytes());
+    out[8..16].copy_from_slice(&(usec as u64).to_le_bytes());
+    user::put(a[1], &out)?;
+    Ok(0)
+}
+
 pub fn uname(a: &Args) -> Outcome {
     user::put(a[0], &utsname())?;
     Ok(0)

@@ -52,7 +52,11 @@ pub mod lx {
 /// What a `clone` asks for.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum CloneKind {
-    Thread { tls: bool, set_parent_tid: bool, clear_child_tid: bool },
+    Thread {
+        tls: bool,
+        set_parent_tid: bool,
+        clear_child_tid: bool,
+    },
     /// A child process that shares memory until it execs (posix_spawn).
     SpawnChild,
 }
@@ -257,10 +261,7 @@ mod tests {
     #[test]
     fn clone_kinds() {
         let musl_thread = lx::THREAD | lx::CLONE_SETTLS | lx::CLONE_PARENT_SETTID | lx::CLONE_CHILD_CLEARTID | lx::CLONE_DETACHED;
-        assert_eq!(
-            clone_kind(musl_thread),
-            Ok(CloneKind::Thread { tls: true, set_parent_tid: true, clear_child_tid: true })
-        );
+        assert_eq!(clone_kind(musl_thread), Ok(CloneKind::Thread { tls: true, set_parent_tid: true, clear_child_tid: true }));
         assert_eq!(clone_kind(lx::THREAD), Ok(CloneKind::Thread { tls: false, set_parent_tid: false, clear_child_tid: false }));
         assert_eq!(clone_kind(lx::CLONE_VM | lx::CLONE_VFORK | lx::SIGCHLD), Ok(CloneKind::SpawnChild));
         // A thread that does not share everything, or a plain fork.

@@ -48,9 +48,9 @@ mod raw_mem;
 mod region;
 mod shared;
 mod signal_entry;
-mod thread_entry;
 pub mod sync;
 mod syscalls;
+mod thread_entry;
 mod window;
 
 pub use arch::{abort_by_fault, rdrand64, rdtsc, rdtsc_fenced, zero_page, PAGE_BITS, PAGE_SIZE};
@@ -72,8 +72,8 @@ pub use raw_mem::{
 pub use region::MappedRegion;
 pub use shared::SharedWords;
 pub use signal_entry::{call_c_handler, call_on_stack, signal_entry, HandlerTable};
-pub use thread_entry::{call_then_end, thread_entry};
+pub use syscalls::*;
 #[cfg(all(target_os = "none", feature = "thread-entry"))]
 pub use thread_entry::start_thread_here;
-pub use syscalls::*;
+pub use thread_entry::{call_then_end, thread_entry};
 pub use window::FrameWindow;

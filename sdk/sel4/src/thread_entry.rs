@@ -62,7 +62,9 @@ pub fn thread_entry() -> u64 {
 pub unsafe fn start_thread_here(sp: u64, tid: u64) -> ! {
     // SAFETY: the caller vouches for the stack at `sp`; the entry never
     // returns.
-    unsafe { core::arch::asm!("mov rsp, {sp}", "jmp {entry}", sp = in(reg) sp, entry = sym __sel4_thread_entry, in("rdi") tid, options(noreturn)) }
+    unsafe {
+        core::arch::asm!("mov rsp, {sp}", "jmp {entry}", sp = in(reg) sp, entry = sym __sel4_thread_entry, in("rdi") tid, options(noreturn))
+    }
 }
 
 /// Two Calls, the second never answered, with no use of the stack

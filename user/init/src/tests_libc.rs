@@ -34,17 +34,14 @@ pub const TESTS: &[Test] = &[
     Test {
         name: "libc.environment_setenv_and_exec",
         run: |_| {
-            clib(
-                "environment",
-                &[b"CLIB_GIVEN=given value"],
-                "child: CLIB_NEW=replaced CLIB_PUT=put CLIB_GIVEN=(none)\nenvironment ok\n",
-            )
+            clib("environment", &[b"CLIB_GIVEN=given value"], "child: CLIB_NEW=replaced CLIB_PUT=put CLIB_GIVEN=(none)\nenvironment ok\n")
         },
     },
     Test { name: "libc.file_call_errnos", run: |_| clib("errnos", &[], "errnos ok\n") },
     Test { name: "libc.mmap_of_files_shared_and_private", run: |_| clib("mappings", &[], "mappings ok\n") },
     Test { name: "libc.dev_urandom_and_getrandom", run: |_| clib("random", &[], "random ok\n") },
     Test { name: "libc.chown_fchmod_utimensat", run: |_| clib("owners", &[], "owners ok\n") },
+    Test { name: "libc.times_and_getrusage", run: |_| clib("cpu", &[], "cpu ok\n") },
     Test { name: "libc.threads_mutex_counter_tls_join", run: |_| cthread("counter", "counter 80000\n") },
     Test { name: "libc.threads_condvar_and_timedwait", run: |_| cthread("condvar", "condvar 500500\n") },
     Test { name: "libc.threads_exit_fault_detach", run: |_| cthread("endings", "endings ok\n") },
