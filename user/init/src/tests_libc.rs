@@ -91,6 +91,17 @@ pub const TESTS: &[Test] = &[
             sh("trap 'echo caught USR1' USR1; kill -USR1 $$; echo after; trap - USR1; trap 'echo bye' EXIT", "caught USR1\nafter\nbye\n", 0)
         },
     },
+    Test {
+        name: "libc.awk_fields_and_groups",
+        // Debian's mawk as /bin/awk; /etc/group names Debian's base groups.
+        run: |_| {
+            sh(
+                "printf 'a 1\\nb 2\\nc 3\\n' | awk '{ s += $2 } END { print NR, s }'; awk -F: '$1 == \"sys\" { print $3 }' /etc/group 2>&1; echo $?",
+                "3 6\n3\n0\n",
+                0,
+            )
+        },
+    },
     Test { name: "libc.toybox_files_mkdir_cp_find_rm", run: |_| toybox_files() },
     Test { name: "libc.toybox_text_pipeline", run: |_| toybox_text() },
 ];
