@@ -91,13 +91,14 @@ bench: kernel target/bench-linux.txt
 # toybox's whole test suite on the system (make test runs a fixed subset):
 # a build whose init runs it alone, booted with a fresh 256 MiB disk made
 # from its root file system as the root (the tests write more than the
-# boot RAM disk holds). Prints toybox's counts and every test that did
-# not pass.
+# boot RAM disk holds), with 4 KiB blocks (MINIX 3's own default, and the
+# block size of the Linux file system toybox's du tests count in). Prints
+# toybox's counts and every test that did not pass.
 conformance: kernel
 	tools/build-sel4.sh conformance
 	cargo build -q --release -p mkimage
 	rm -f target/conformance/disk.img
-	target/release/mkimage --size $$((256 * 1024)) --block-size 1024 $(DEVICE_NODES) --out target/conformance/disk.img target/conformance/rootfs-stage/
+	target/release/mkimage --size $$((256 * 1024)) --block-size 4096 $(DEVICE_NODES) --out target/conformance/disk.img target/conformance/rootfs-stage/
 	qemu/boot.sh $(KERNEL) target/conformance/$(TARGET)/release/root-task --timeout 1800 \
 	  --disk target/conformance/disk.img --log target/conformance/guest.log; \
 	  status=$$?; \

@@ -28,8 +28,10 @@ for src in user/c/*.c; do
 done
 strip -o "$DEST/bin/sh" "$(tools/dash.sh)"
 strip -o "$DEST/bin/bash" "$(tools/bash.sh)"
-# Debian's mawk as /bin/awk: toybox 0.8.9 has none, and its tests use one.
+# Debian's mawk as /bin/awk and gzip as /bin/gzip: toybox 0.8.9 has
+# neither (it has gunzip and zcat), and its tests use both.
 strip -o "$DEST/bin/awk" "$(tools/mawk.sh)"
+strip -o "$DEST/bin/gzip" "$(tools/gzip.sh)"
 # toybox, and a symbolic link to it for each of its commands (toybox
 # runs the command its argv[0] names) that no program above provides.
 TOY="$(tools/toybox.sh)"

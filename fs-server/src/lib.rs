@@ -90,6 +90,12 @@ impl<D: BlockDevice> Server<D> {
         Server { fs, dev }
     }
 
+    /// The time, in seconds since the epoch, stamped on inodes the next
+    /// requests change (the glue reads the clock page before each).
+    pub fn set_time(&mut self, now: u32) {
+        self.fs.set_time(now);
+    }
+
     /// The file system, for tests that look behind the requests.
     pub fn fs(&mut self) -> &mut FileSystem<D> {
         &mut self.fs

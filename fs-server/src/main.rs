@@ -39,6 +39,13 @@ mod glue {
     /// cached. Its books (about 40 bytes a block) are on FS's 4 MiB heap.
     const CACHE_BYTES: u64 = 24 << 20;
 
+    // SAFETY: the root task maps the clock frame read-only at
+    // SERVER_CLOCK_PAGE (page-aligned, inside the server area VM keeps its
+    // mmap out of) before FS runs, for FS's life; the timer driver writes
+    // it only with aligned atomic stores, and FS only loads.
+    const CLOCK: mxrt::time::ClockPage =
+        mxrt::time::ClockPage::new(unsafe { sel4::SharedWords::new(cspace::addr::SERVER_CLOCK_PAGE, minix_abi::clock::WORDS, false) });
+
     fn main(_arg: u64) -> ! {
         let (c, w, l) = pm::Request::SrvReady.encode();
         if mxrt::ipc::sendrec(cspace::PM_EP, c, w, l).result().is_err() {
@@ -51,6 +58,12 @@ mod glue {
         let mut copies = Copies { buf: None, window: None };
         mxrt::server::serve(sel4::CPtr(cspace::SERVICE_EP), FS, |inc| {
             let server = server.get_or_insert_with(mount);
+            // The times an inode gets are the realtime clock's (whole
+            // seconds, as MINIX's inode keeps them), read per request: the
+            // page costs one read, and no message.
+            if let Ok(ns) = CLOCK.realtime_ns() {
+                server.set_time((ns.max(0) / 1_000_000_000).min(u32::MAX as i64) as u32);
+            }
             Some(server.handle(inc.sender, &inc.req, &mut copies))
         })
     }

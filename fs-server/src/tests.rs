@@ -615,3 +615,15 @@ fn inodes_held_open_are_bounded() {
     assert!(t.create(ROOT_INO, b"c").is_ok(), "room again once a reference went back");
     t.check_consistent();
 }
+
+#[test]
+fn the_server_stamps_the_time_it_is_given() {
+    let mut t = T::new();
+    t.srv.set_time(1_700_000_000);
+    let f = t.create(ROOT_INO, b"stamped").unwrap();
+    let s = t.stat(f.ino).unwrap();
+    assert_eq!((s.mtime, s.ctime, s.atime), (1_700_000_000, 1_700_000_000, 1_700_000_000));
+    t.srv.set_time(1_700_000_100);
+    t.write(f.ino, 0, b"x").unwrap();
+    assert_eq!(t.stat(f.ino).unwrap().mtime, 1_700_000_100);
+}

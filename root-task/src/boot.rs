@@ -102,6 +102,8 @@ pub fn boot(k: &mut Kernel, tally: &mut Tally, tsc_mhz: u64) -> Result<System, &
     crate::timer_dev::map_clock(k, VSpace::from_bits(vfs.caps.vspace), clock, cs::addr::SERVER_CLOCK_PAGE)?;
     crate::timer_dev::map_clock(k, init::VSPACE, clock, crate::timer_dev::ROOT_CLOCK_PAGE)?;
     let fs = server(k, images::FS, Role::Fs, FS, &eps, None)?;
+    // FS stamps inodes with the time it reads there.
+    crate::timer_dev::map_clock(k, VSpace::from_bits(fs.caps.vspace), clock, cs::addr::SERVER_CLOCK_PAGE)?;
     let disk = crate::disk::find();
     let blk = server(k, images::BLK, Role::Blk, BLK, &eps, disk)?;
     let timer = server(k, images::TIMER, Role::Timer, TIMER, &eps, None)?;

@@ -388,10 +388,13 @@ static void randomness(void)
 static void owners(void)
 {
     const char *f = "/tmp/clib-owned", *l = "/tmp/clib-owned-link";
+    time_t made = time(NULL);
     int fd = open(f, O_CREAT | O_RDWR | O_TRUNC, 0644);
     CHECK(fd >= 0);
     CHECK(symlink(f, l) == 0);
     struct stat st, lst;
+    /* A new file carries the time it was made (FS reads the clock page). */
+    CHECK(fstat(fd, &st) == 0 && st.st_mtime >= made - 2 && st.st_mtime <= made + 5 && st.st_ctime >= made - 2);
     CHECK(chown(l, 1000, 100) == 0);
     CHECK(stat(f, &st) == 0 && st.st_uid == 1000 && st.st_gid == 100);
     CHECK(lstat(l, &lst) == 0 && lst.st_uid == 0 && lst.st_gid == 0);

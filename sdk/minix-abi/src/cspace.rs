@@ -68,7 +68,8 @@ pub mod addr {
     /// maps it read-write at the same address, inside its server area.
     pub const CLOCK_PAGE: u64 = IPC_BUFFER + 4096;
     /// Where the root task maps the clock page read-only for the servers
-    /// that read the time themselves (VFS, for `poll`'s timeouts): the
+    /// that read the time themselves (VFS, for `poll`'s timeouts; FS, for
+    /// the times it stamps on inodes): the
     /// last page of the IPC buffers' part of the server area, since
     /// [`CLOCK_PAGE`] holds a VFS worker's IPC buffer there.
     pub const SERVER_CLOCK_PAGE: u64 = IPC_BUFFER + 15 * 4096;

@@ -102,6 +102,18 @@ pub const TESTS: &[Test] = &[
             )
         },
     },
+    Test {
+        name: "libc.gzip_and_toybox_gunzip",
+        // Debian's gzip compresses, toybox's gunzip and zcat read it back.
+        run: |_| {
+            sh(
+                "seq 1000 > /tmp/gz-in && gzip -9 -c /tmp/gz-in > /tmp/gz-in.gz && gunzip -c /tmp/gz-in.gz | cmp - /tmp/gz-in \
+                 && zcat /tmp/gz-in.gz | wc -l && rm /tmp/gz-in /tmp/gz-in.gz",
+                "1000\n",
+                0,
+            )
+        },
+    },
     Test { name: "libc.toybox_files_mkdir_cp_find_rm", run: |_| toybox_files() },
     Test { name: "libc.toybox_text_pipeline", run: |_| toybox_text() },
 ];
