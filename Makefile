@@ -9,7 +9,7 @@ OUT         := target/$(TARGET)/release
 KERNEL      := target/kernel/kernel32.elf
 ROOT_TASK   := $(OUT)/root-task
 TEST_TIMEOUT ?= 600
-ROOTFS_KIB  ?= 24576
+ROOTFS_KIB  ?= 32768
 # The disk make run boots from, and its size.
 DISK        := target/disk.img
 # The device files every root file system has (tools/devices.list).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Builds the boot file system FS embeds, from rootfs/ and the programs that
-# live on it, with mkimage: ROOTFS_KIB KiB (24576 by default) of 1 KiB
+# live on it, with mkimage: ROOTFS_KIB KiB (32768 by default) of 1 KiB
 # blocks, the only size fsck.minix reads.
 #   tools/rootfs.sh [bench|crash|conformance]
 # The programs, built for x86_64-unknown-none and stripped (what runs is
@@ -62,7 +62,7 @@ trap 'rm -f "$TMP"' EXIT
 # /dev/random, /dev/urandom).
 NODES=()
 while read -r spec; do NODES+=(--node "$spec"); done < tools/devices.list
-cargo run -q --release -p mkimage -- --size "${ROOTFS_KIB:-24576}" --block-size 1024 "${NODES[@]}" --out "$TMP" "$STAGE/"
+cargo run -q --release -p mkimage -- --size "${ROOTFS_KIB:-32768}" --block-size 1024 "${NODES[@]}" --out "$TMP" "$STAGE/"
 if ! cmp -s "$TMP" "$IMG"; then
     mv "$TMP" "$IMG"
 fi

@@ -25,8 +25,8 @@ pub const PROC_TABLE_SLOTS: usize = 256;
 const _: () = assert!(
     PROC_TABLE_SLOTS <= cs::timer::SLEEPERS && root_task::threads::FIRST_SLOT + root_task::threads::MAX_THREADS <= cs::timer::SLEEPERS
 );
-/// RAM the root task keeps for itself: the VFS and FS images (about 33 MiB
-/// with FS's 24 MiB disk image, built after VM takes its share; VFS's worker
+/// RAM the root task keeps for itself: the VFS and FS images (about 41 MiB
+/// with FS's 32 MiB disk image, built after VM takes its share; VFS's worker
 /// threads and notifications add a few pages), VM's CNode (2^18 slots,
 /// 8 MiB), and a TCB, CNode and IPC frame for each of PM's 256 processes
 /// (about 2 MiB), with room to spare.
