@@ -32,16 +32,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            printf("clib: %s:%d: %s (errno %d)\n", __FILE__, __LINE__,        \
-                   #cond, errno);                                             \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
+#define PROGRAM "clib"
+#include "check.h"
 
 /* A load from the address in rax into rax, at a known address and of a
  * known length (48 8b 00: three bytes), so a handler can step over it. */

@@ -26,16 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            printf("ctest: %s:%d: %s (errno %d)\n", __FILE__,       \
-                    __LINE__, #cond, errno);                                  \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
+#define PROGRAM "ctest"
+#include "check.h"
 
 static __thread int tls_counter = 41;
 static __thread char tls_buf[64];

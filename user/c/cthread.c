@@ -18,16 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            printf("cthread: %s:%d: %s (errno %d)\n", __FILE__, __LINE__,     \
-                   #cond, errno);                                             \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
+#define PROGRAM "cthread"
+#include "check.h"
 
 #define THREADS 8
 #define ROUNDS 10000

@@ -124,6 +124,11 @@ impl Vm {
     /// A forked child's copy of its parent's threads' IPC pages goes: the
     /// child has one thread, and those pages are other TCBs' buffers.
     pub(super) fn drop_thread_pages(&mut self, space: &mut vm_server::AddressSpace, vs: &mut super::UserVSpace) -> Result<(), Errno> {
+        // With no thread in the system there is nothing there: the usual
+        // fork pays nothing for threads.
+        if self.threads.is_empty() {
+            return Ok(());
+        }
         let rel = space.munmap(THREAD_IPC_BASE, THREAD_IPC_END - THREAD_IPC_BASE, &mut self.frames)?;
         self.apply(vs, rel);
         Ok(())
