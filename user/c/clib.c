@@ -341,6 +341,27 @@ static void mappings(void)
     CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, 1000, 0) == MAP_FAILED && errno == EBADF);
     CHECK(munmap(shared, 3 * 4096) == 0 && munmap(priv, 4096) == 0);
     CHECK(close(fd) == 0 && unlink(path) == 0);
+    /* Shared anonymous memory: parent and child see each other's
+     * stores, in a page touched before the fork and in one first
+     * touched by the child after it; private memory stays private. */
+    volatile int *both = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    volatile int *mine = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(both != MAP_FAILED && mine != MAP_FAILED);
+    if (both == MAP_FAILED || mine == MAP_FAILED)
+        return;
+    both[0] = 1;
+    mine[0] = 1;
+    pid_t c = fork();
+    if (c == 0) {
+        both[0] = 2;
+        both[1024] = 3;
+        mine[0] = 4;
+        _exit(both[0] == 2 ? 0 : 1);
+    }
+    int status;
+    CHECK(waitpid(c, &status, 0) == c && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(both[0] == 2 && both[1024] == 3 && mine[0] == 1);
+    CHECK(munmap((void *)both, 2 * 4096) == 0 && munmap((void *)mine, 4096) == 0);
     printf("mappings ok\n");
 }
 

@@ -70,6 +70,32 @@ fn cow_isolation_both_ways() {
     assert_eq!(f.in_use(), 0);
 }
 
+/// `MAP_SHARED | MAP_ANONYMOUS`: after fork both see each other's
+/// stores in the same frames and nothing is downgraded; a page nobody
+/// touched before the fork is made present by `populate_shared`, so it
+/// too is one page for both.
+#[test]
+fn shared_anonymous_pages_are_shared_across_fork() {
+    let mut f = HostFrames::new(32);
+    let mut p = AddressSpace::new();
+    let (at, _) = p.mmap_shared_anon(0, 2 * P, Prot::RW, false, &mut f).unwrap();
+    store(&mut p, &mut f, at, 7);
+    p.populate_shared(&mut f).unwrap();
+    let forked = p.fork(&mut f).unwrap();
+    assert!(forked.downgrade.is_empty(), "shared pages stay writable");
+    let mut c = forked.child;
+    assert_eq!(load(&mut c, &mut f, at), 7);
+    store(&mut c, &mut f, at, 8);
+    assert_eq!(load(&mut p, &mut f, at), 8, "the parent sees the child's store");
+    assert_eq!(c.page(at).unwrap().frame, p.page(at).unwrap().frame);
+    store(&mut c, &mut f, at + P, 9);
+    assert_eq!(load(&mut p, &mut f, at + P), 9, "a page untouched before the fork is shared too");
+    reclaim(c.exit(&mut f), &mut f);
+    assert_eq!(load(&mut p, &mut f, at), 8, "the frame outlives the child");
+    reclaim(p.exit(&mut f), &mut f);
+    assert_eq!(f.in_use(), 0);
+}
+
 #[test]
 fn downgrade_lists_only_writable_mappings() {
     let mut f = HostFrames::new(32);

@@ -114,9 +114,10 @@ impl Line {
 
 /// The heap `mxrt` allocates from (an exec's argument list): its own,
 /// apart from musl's malloc, over `sel4`'s static heap area (demand-zero
-/// `.bss`: its pages cost nothing until used).
+/// `.bss`: its pages cost nothing until used). First fit, so that it
+/// touches only the pages it hands out (see `give_heap_area_first_fit`).
 #[global_allocator]
-static HEAP: buddy_system_allocator::LockedHeap<32> = buddy_system_allocator::LockedHeap::empty();
+static HEAP: linked_list_allocator::LockedHeap = linked_list_allocator::LockedHeap::empty();
 
 static HEAP_READY: AtomicBool = AtomicBool::new(false);
 
@@ -126,7 +127,7 @@ static HEAP_READY: AtomicBool = AtomicBool::new(false);
 fn heap_ready() {
     if !HEAP_READY.load(Ordering::Relaxed) {
         HEAP_READY.store(true, Ordering::Relaxed);
-        sel4::give_heap_area(&HEAP);
+        sel4::give_heap_area_first_fit(&HEAP);
     }
 }
 

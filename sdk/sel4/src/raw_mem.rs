@@ -150,6 +150,23 @@ pub fn give_heap_area<const ORDER: usize>(heap: &buddy_system_allocator::LockedH
     }
 }
 
+/// Hands the static heap area to a first-fit allocator. A C program's
+/// system-call layer uses this one rather than a buddy allocator: the
+/// buddy system writes a free-list node into the first word of every
+/// power-of-two block when it is given the area and when it splits one,
+/// so its first allocation touched about a dozen pages of the 4 MiB area
+/// (each a page fault, and after a fork a copy-on-write copy), where a
+/// first-fit list touches the pages it hands out and one more. Does
+/// nothing the second time, or on the host.
+pub fn give_heap_area_first_fit(heap: &linked_list_allocator::LockedHeap) {
+    if let Some(area) = take_heap_area() {
+        // SAFETY: the area is this process's private, otherwise unused
+        // .bss range, handed out exactly once by take_heap_area, and it
+        // lives as long as the process.
+        unsafe { heap.lock().init(area.as_mut_ptr() as *mut u8, area.len()) }
+    }
+}
+
 /// Where a process's heap grows beyond its static area: a virtual range
 /// no program of ours maps anything else into (images sit at 4 MiB, the IPC
 /// buffer at 0x7000_0000, VM's window from 0x8000_0000).

@@ -38,7 +38,7 @@ pub const TESTS: &[Test] = &[
         },
     },
     Test { name: "libc.file_call_errnos", run: |_| clib("errnos", &[], "errnos ok\n") },
-    Test { name: "libc.mmap_of_files_shared_and_private", run: |_| clib("mappings", &[], "mappings ok\n") },
+    Test { name: "libc.mmap_of_files_and_shared_anonymous", run: |_| clib("mappings", &[], "mappings ok\n") },
     Test { name: "libc.dev_urandom_and_getrandom", run: |_| clib("random", &[], "random ok\n") },
     Test { name: "libc.chown_fchmod_utimensat", run: |_| clib("owners", &[], "owners ok\n") },
     Test { name: "libc.times_and_getrusage", run: |_| clib("cpu", &[], "cpu ok\n") },

@@ -418,6 +418,10 @@ impl Vm {
             self.frames.res.delete(ipc_cap);
             return Err(EINVAL);
         };
+        if let Err(e) = p.space.populate_shared(&mut self.frames) {
+            self.frames.res.delete(ipc_cap);
+            return Err(e);
+        }
         // The child's bookkeeping is made in one go: make sure the heap can
         // hold it before starting, or refuse the fork.
         let need = p.space.resident_pages().saturating_mul(heap::FORK_BYTES_PER_PAGE).saturating_add(heap::LOW_WATER);
@@ -554,13 +558,20 @@ impl Vm {
     }
 
     fn mmap(&mut self, who: Endpoint, addr: u64, len: u64, prot: u64, flags: u64) -> Result<u64, Errno> {
-        if flags & vm::MAP_ANON == 0 || flags & vm::MAP_SHARED != 0 {
+        if flags & vm::MAP_ANON == 0 {
             // File mappings arrive with the file system.
             return Err(EINVAL);
         }
         let prot = Prot::from_bits(u32::try_from(prot).map_err(|_| EINVAL)?)?;
         self.check_commit(len)?;
-        let base = self.with_proc(who, |p, frames| p.space.mmap_anon(addr, len, prot, flags & vm::MAP_FIXED != 0, frames))?;
+        let (fixed, shared) = (flags & vm::MAP_FIXED != 0, flags & vm::MAP_SHARED != 0);
+        let base = self.with_proc(who, |p, frames| {
+            if shared {
+                p.space.mmap_shared_anon(addr, len, prot, fixed, frames)
+            } else {
+                p.space.mmap_anon(addr, len, prot, fixed, frames)
+            }
+        })?;
         if self.procs.get(&who.0).is_some_and(|p| p.server) {
             // A server's faults go to PM, not here: map every page now.
             let mut a = base;

@@ -87,6 +87,29 @@ impl AddressSpace {
         Ok(Forked { child, downgrade })
     }
 
+    /// Makes every page of the shared anonymous regions present (zeroed),
+    /// so that fork shares them all: a page first touched after the fork
+    /// must be the same page in parent and child, as a `MAP_SHARED`
+    /// mapping promises. Called before fork; on `ENOMEM` the pages made so
+    /// far stay (the process would have had them at its first touch).
+    pub fn populate_shared(&mut self, frames: &mut dyn FrameAllocator) -> Result<(), Errno> {
+        for r in self.regions.iter_mut() {
+            if !matches!(r.mem(), crate::memtype::MemType::Anon(a) if a.shared) {
+                continue;
+            }
+            let (start, end) = (r.start(), r.start() + r.len());
+            let mut vaddr = start;
+            while vaddr < end {
+                if r.page(vaddr).is_none() {
+                    let f = frames.alloc_zeroed().map_err(|_| ENOMEM)?;
+                    r.pages_mut().insert(vaddr, Page::own(f));
+                }
+                vaddr += crate::addr::PAGE_SIZE;
+            }
+        }
+        Ok(())
+    }
+
     /// [`AddressSpace::fork`], refused with `ENOMEM` (nothing changed) when
     /// the child would hold more than `max_entries` page entries: the glue
     /// passes what its heap can still track.

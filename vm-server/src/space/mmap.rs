@@ -4,7 +4,7 @@
 use super::{discard_unmapped, AddressSpace};
 use crate::addr::{check_map_range, is_aligned, round_len, USER_BOTTOM, USER_TOP};
 use crate::frames::FrameAllocator;
-use crate::memtype::{AnonContig, DirectPhys, File, FileRef, MemType};
+use crate::memtype::{Anon, AnonContig, DirectPhys, File, FileRef, MemType};
 use crate::page::{PageMap, Released};
 use crate::prot::Prot;
 use minix_abi::errno::{Errno, EINVAL};
@@ -28,6 +28,21 @@ impl AddressSpace {
         frames: &mut dyn FrameAllocator,
     ) -> Result<(u64, Released), Errno> {
         self.map_new(hint, len, prot, MemType::anon(), fixed, frames)
+    }
+
+    /// `mmap(MAP_SHARED | MAP_ANONYMOUS)`: demand-zero pages like
+    /// [`AddressSpace::mmap_anon`]'s, but never copy-on-write: a fork
+    /// shares them writable with the child, so parent and child see each
+    /// other's stores (what programs use it for).
+    pub fn mmap_shared_anon(
+        &mut self,
+        hint: u64,
+        len: u64,
+        prot: Prot,
+        fixed: bool,
+        frames: &mut dyn FrameAllocator,
+    ) -> Result<(u64, Released), Errno> {
+        self.map_new(hint, len, prot, MemType::Anon(Anon { shared: true }), fixed, frames)
     }
 
     /// Physically contiguous memory, allocated now (`ENOMEM` with nothing
