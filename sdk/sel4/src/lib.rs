@@ -66,8 +66,8 @@ pub use mapping::map_frame_with;
 pub use message_info::MessageInfo;
 pub use object_size::object_size_bits;
 pub use raw_mem::{
-    copy_from_addr, copy_to_addr, fill_addr, give_heap_area, give_heap_area_first_fit, give_heap_memory, grow_heap_with, heap_free_bytes, heap_used_and_size,
-    read_u64_at, read_u8_at, slice_at, slice_at_mut, take_heap_area, write_u64_at, HEAP_GROWTH,
+    copy_from_addr, copy_to_addr, fill_addr, give_heap_area, give_heap_area_first_fit, give_heap_memory, grow_heap_with, heap_free_bytes,
+    heap_used_and_size, read_u64_at, read_u8_at, slice_at, slice_at_mut, take_heap_area, write_u64_at, HEAP_GROWTH,
 };
 pub use region::MappedRegion;
 pub use shared::SharedWords;
