@@ -12,6 +12,8 @@
 //! * [`memtype`]: MINIX's memory types as a hook trait.
 //! * [`region`]: a process's region map.
 //! * [`space`]: an address space: faults, mmap, munmap, brk, fork, exit.
+//! * [`working_set`]: the text pages each program's last run used, mapped
+//!   at its next exec.
 //!
 //! The seL4 glue owns the real frames and VSpaces. It implements
 //! [`frames::FrameAllocator`] and applies what this library answers:
@@ -38,6 +40,7 @@ pub mod prot;
 pub mod region;
 pub mod space;
 pub mod tlb;
+pub mod working_set;
 
 pub use addr::{PAGE_SIZE, USER_BOTTOM, USER_TOP};
 pub use frames::{FrameAllocator, FrameId, RefCounts};

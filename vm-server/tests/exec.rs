@@ -257,6 +257,37 @@ fn sample_layout_regions_pages_and_stack() {
     assert_eq!((f.in_use(), f.bad_frees()), (0, 0));
 }
 
+/// The working set's questions: which of the program's read-only pages a
+/// run had mapped (as file page numbers), and where a remembered page
+/// goes in a new image (nowhere in a writable region).
+#[test]
+fn text_pages_and_where_they_map_again() {
+    let mut f = HostFrames::new(256);
+    let mut mem = Mem::default();
+    let smp = sample();
+    let mut s = old_process(&mut f);
+    reclaim(exec(&mut s, &mut f, &mut mem, &smp.desc).unwrap().released, &mut f);
+    assert_eq!(s.text_vaddr(PROG, 0), Some(0x40_0000));
+    assert_eq!(s.text_vaddr(PROG, 2), Some(0x40_2000), "read-only data");
+    assert_eq!(s.text_vaddr(PROG, 3), None, "the data segment is writable");
+    assert_eq!(s.text_vaddr(PROG, 99), None);
+    assert_eq!(s.text_vaddr(OTHER, 0), None);
+    let cached = [f.alloc_zeroed().unwrap(), f.alloc_zeroed().unwrap()];
+    for (vaddr, frame) in [(0x40_0000, cached[0]), (0x40_2000, cached[1])] {
+        assert!(matches!(s.complete_page_in(vaddr, false, frame, &mut f), FaultOutcome::Map(_)));
+    }
+    assert_eq!(s.text_vaddr(PROG, 0), Some(0x40_0000), "present or not");
+    assert_eq!(s.text_pages(PROG, |_| true), vec![0, 2]);
+    assert_eq!(s.text_pages(PROG, |v| v == 0x40_2000), vec![2], "only what the hardware maps");
+    assert!(s.text_pages(OTHER, |_| true).is_empty());
+    reclaim(s.exit(&mut f), &mut f);
+    for c in cached {
+        assert_eq!(f.drop_ref(c), 0);
+        f.free(c);
+    }
+    assert_eq!(f.in_use(), 0);
+}
+
 #[test]
 fn a_second_exec_shares_the_cached_text() {
     let mut f = HostFrames::new(256);

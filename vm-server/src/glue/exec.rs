@@ -22,6 +22,7 @@ use minix_abi::endpoint::Endpoint;
 use minix_abi::errno::{Errno, EFAULT, ENOMEM, ESRCH};
 use minix_abi::vm::USER_TOP;
 use vm_server::space::{ExecImage, Fill};
+use vm_server::FaultOutcome;
 
 impl Vm {
     /// EXEC from `caller` (VFS; the policy refused everyone else): `who`'s
@@ -47,6 +48,7 @@ impl Vm {
         let prog = file(ino);
         let Some(p) = self.procs.get_mut(&who.0) else { return Err(ESRCH) };
         let mut files = p.space.files_in(0, USER_TOP);
+        let old_run = p.image.or(p.fork_of).map(|f| (f, p.space.text_pages(f, |v| p.vs.is_mapped(v)), !p.given, p.image.is_some()));
         let done = p.space.exec(&image, prog, &mut self.frames, write_fills)?;
         // The exec has happened: from here on nothing fails, so there is
         // never a half-built process to kill.
@@ -64,6 +66,14 @@ impl Vm {
             // model and maps on its fault as any other.
             let _ = p.vs.install(&mut self.frames, m, None);
         }
+        (p.image, p.fork_of) = (Some(prog), None);
+        match old_run {
+            Some((f, pages, learned, true)) => self.working_sets.record(f, pages, learned),
+            Some((f, pages, learned, false)) => self.fork_sets.record(f, pages, learned),
+            None => {}
+        }
+        let pages = self.working_sets.for_exec(prog).map(|p| p.to_vec()).unwrap_or_default();
+        self.map_text_pages(who, prog, &pages);
         // The process is blocked in exec, so nothing of it can be waiting
         // for a page; but a copy or FIX_RANGE another caller started on
         // its old memory is answered now rather than land in the new.
@@ -74,6 +84,48 @@ impl Vm {
         }
         self.maybe_unmapped(&files);
         Ok(done.entry)
+    }
+}
+
+impl Vm {
+    /// The run of `ep`'s program ends (exit, or exec of another): the text
+    /// pages it had mapped become its program's working set, or its
+    /// program's fork children's.
+    pub(super) fn record_working_set(&mut self, ep: Endpoint) {
+        let Some(p) = self.procs.get(&ep.0) else { return };
+        if let Some(f) = p.image.or(p.fork_of) {
+            let pages = p.space.text_pages(f, |v| p.vs.is_mapped(v));
+            let sets = if p.image.is_some() { &mut self.working_sets } else { &mut self.fork_sets };
+            sets.record(f, pages, !p.given);
+        }
+    }
+
+    /// Maps `pages` (a working set) of `prog`'s text into `who`, which just
+    /// exec'd it or was forked from it: present pages as a fault would,
+    /// the others from the page cache if they are there. Each would
+    /// otherwise be a page fault (see `vm_server::working_set`). A page
+    /// that cannot be mapped now is left to its fault.
+    pub(super) fn map_text_pages(&mut self, who: Endpoint, prog: vm_server::memtype::FileRef, pages: &[u32]) {
+        let Some(p) = self.procs.get_mut(&who.0) else { return };
+        p.given = !pages.is_empty();
+        for &page in pages {
+            let Some(p) = self.procs.get_mut(&who.0) else { return };
+            let Some(vaddr) = p.space.text_vaddr(prog, page as u64) else { continue };
+            if p.vs.is_mapped(vaddr) {
+                continue;
+            }
+            if p.space.page(vaddr).is_some() {
+                if let FaultOutcome::Map(m) = p.space.handle_fault(vaddr, false, &mut self.frames) {
+                    if p.vs.install(&mut self.frames, &m, None).is_err() {
+                        return;
+                    }
+                }
+            } else if let Some(frame) = self.cache.lookup((prog, page as u64)) {
+                if !self.map_cached_or(who, vaddr, false, frame, false) {
+                    return;
+                }
+            }
+        }
     }
 }
 

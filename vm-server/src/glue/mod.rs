@@ -51,6 +51,16 @@ struct Proc {
     /// A server whose image the root task loaded: VM only manages the
     /// memory it maps for it (eagerly, since its faults go to PM).
     server: bool,
+    /// The program this process exec'd, whose working set its run
+    /// records (`None` for a fork's child until it execs: what it touches
+    /// is its parent's program doing something else).
+    image: Option<vm_server::memtype::FileRef>,
+    /// A fork's child that has not exec'd: its parent's program, whose
+    /// fork children's working set its run records.
+    fork_of: Option<vm_server::memtype::FileRef>,
+    /// This run was given its working set (at exec, or at fork): what it
+    /// maps is then more than what it used (see `vm_server::working_set`).
+    given: bool,
 }
 
 struct Vm {
@@ -90,6 +100,10 @@ struct Vm {
     heap_critical: bool,
     /// Threads' IPC pages, by the thread's endpoint (see `threads.rs`).
     threads: threads::Threads,
+    /// The text pages programs' last runs used (see `exec.rs`), from
+    /// exec to exit, and in fork children until they exec or exit.
+    working_sets: vm_server::working_set::WorkingSets,
+    fork_sets: vm_server::working_set::WorkingSets,
 }
 
 fn main(arg: u64) -> ! {
@@ -120,6 +134,8 @@ fn main(arg: u64) -> ! {
         copy_waits: alloc::collections::BTreeMap::new(),
         heap_critical: false,
         threads: Default::default(),
+        working_sets: vm_server::working_set::WorkingSets::new(),
+        fork_sets: vm_server::working_set::WorkingSets::new(),
     };
     println!("vm: {} MiB of memory in {} untyped caps", vm.frames.res.ut.free_ram() >> 20, count);
     let total_frames = vm.frames.res.ut.free_ram() / PAGE_SIZE as u64;
@@ -325,7 +341,21 @@ impl Vm {
         // and pin it, so that no MAP_FIXED or munmap of the server's can
         // take its IPC buffers away.
         space.pin(cs::addr::IPC_BUFFER, ipc_area);
-        self.procs.insert(server.0, Proc { space, vs, ipc_cap: 0, dead: false, tlb: Tlb::new(), grants: None, server: true });
+        self.procs.insert(
+            server.0,
+            Proc {
+                space,
+                vs,
+                ipc_cap: 0,
+                dead: false,
+                tlb: Tlb::new(),
+                grants: None,
+                server: true,
+                image: None,
+                fork_of: None,
+                given: false,
+            },
+        );
         Ok(())
     }
 
@@ -383,7 +413,21 @@ impl Vm {
         match self.map_ipc(&mut space, &mut vs, ipc_cap).and_then(|_| self.place_block(&mut space, &mut vs, block)) {
             Ok(()) => {
                 let cap = vs.cap;
-                self.procs.insert(child.0, Proc { space, vs, ipc_cap, dead: false, tlb: Tlb::new(), grants: None, server: false });
+                self.procs.insert(
+                    child.0,
+                    Proc {
+                        space,
+                        vs,
+                        ipc_cap,
+                        dead: false,
+                        tlb: Tlb::new(),
+                        grants: None,
+                        server: false,
+                        image: None,
+                        fork_of: None,
+                        given: false,
+                    },
+                );
                 Ok(cap)
             }
             Err(e) => {
@@ -433,6 +477,7 @@ impl Vm {
             self.frames.res.delete(ipc_cap);
             return Err(EINVAL);
         };
+        let fork_of = p.image.or(p.fork_of);
         // The parent's writable pages become copy-on-write.
         p.tlb.flush();
         let forked = match p.space.fork(&mut self.frames) {
@@ -465,7 +510,25 @@ impl Vm {
         match res {
             Ok(()) => {
                 let cap = vs.cap;
-                self.procs.insert(child.0, Proc { space, vs, ipc_cap, dead: false, tlb: Tlb::new(), grants: None, server: false });
+                self.procs.insert(
+                    child.0,
+                    Proc {
+                        space,
+                        vs,
+                        ipc_cap,
+                        dead: false,
+                        tlb: Tlb::new(),
+                        grants: None,
+                        server: false,
+                        image: None,
+                        fork_of,
+                        given: false,
+                    },
+                );
+                if let Some(prog) = fork_of {
+                    let pages = self.fork_sets.for_exec(prog).map(|p| p.to_vec()).unwrap_or_default();
+                    self.map_text_pages(child, prog, &pages);
+                }
                 Ok(cap)
             }
             Err(e) => {
@@ -505,6 +568,7 @@ impl Vm {
         }
         self.exit_threads_of(ep);
         self.forget_file_waits(ep);
+        self.record_working_set(ep);
         if let Some(p) = self.procs.remove(&ep.0) {
             let files = p.space.files_in(0, vm::USER_TOP);
             self.discard(p.space, p.vs, p.ipc_cap);

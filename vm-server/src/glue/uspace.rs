@@ -76,6 +76,11 @@ impl UserVSpace {
         Ok(())
     }
 
+    /// Whether a page is mapped at `vaddr` (page aligned).
+    pub fn is_mapped(&self, vaddr: u64) -> bool {
+        self.mapped.get(&vaddr).is_some()
+    }
+
     /// Unmaps whatever is mapped at `vaddr` (nothing if nothing is).
     pub fn remove(&mut self, frames: &mut Sel4Frames, vaddr: u64) {
         if let Some((cap, pool)) = self.mapped.remove(&vaddr) {

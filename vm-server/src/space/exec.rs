@@ -302,3 +302,37 @@ impl AddressSpace {
         Ok(Execed { entry: image.entry(), released, kept: kept_span, present })
     }
 }
+
+/// The working set's two questions (see [`crate::working_set`]): a
+/// program's text is `file`'s read-only file regions.
+impl AddressSpace {
+    /// The file page numbers of `file`'s read-only pages that are present
+    /// and, by `mapped`, mapped in the hardware (touched by this run).
+    pub fn text_pages(&self, file: FileRef, mapped: impl Fn(u64) -> bool) -> Vec<u64> {
+        let mut out = Vec::new();
+        for r in self.regions.iter() {
+            match r.mem() {
+                MemType::File(f) if f.file == file && !r.prot().write() => {
+                    for (vaddr, _) in r.pages().iter() {
+                        if mapped(vaddr) {
+                            out.push((f.offset + (vaddr - r.start())) / PAGE_SIZE);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Where `file`'s read-only mapping shows file page `page`, if one does.
+    pub fn text_vaddr(&self, file: FileRef, page: u64) -> Option<u64> {
+        let off = page.checked_mul(PAGE_SIZE)?;
+        self.regions.iter().find_map(|r| match r.mem() {
+            MemType::File(f) if f.file == file && !r.prot().write() && off >= f.offset && off - f.offset < r.len() => {
+                Some(r.start() + (off - f.offset))
+            }
+            _ => None,
+        })
+    }
+}
