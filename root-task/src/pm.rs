@@ -513,26 +513,50 @@ impl<'a> Pm<'a> {
     /// PM is forgotten here; the thread makes the call again when it
     /// continues (`Tcb::resume` restarts it at the `syscall`).
     fn stop(&mut self, ep: Endpoint) {
+        let Some(p) = self.sys.procs.get(ep.slot()) else { return };
+        let tcb = p.caps.tcb;
+        let _ = self.suspend_thread(ep, tcb);
         let Some(p) = self.sys.procs.get_mut(ep.slot()) else { return };
-        let (tcb, reply) = (p.caps.tcb, core::mem::take(&mut p.caps.reply));
+        let reply = core::mem::take(&mut p.caps.reply);
         p.waiting = None;
-        let _ = Tcb::from_bits(tcb).suspend();
         if reply != 0 {
             let _ = init::CNODE.delete(reply, sel4::CNODE_DEPTH);
             self.k.slots.free(reply);
         }
-        self.forget_futex_waits(ep);
-        self.cancel_in_vfs(ep);
         self.stop_threads_of(ep, true);
     }
 
-    /// Tells VFS that `ep`'s Call was cancelled (a stop, or a handler
-    /// started): it forgets any call of `ep` it holds waiting.
-    fn cancel_in_vfs(&mut self, ep: Endpoint) {
-        if pm_policy::tells_vfs(self.vfs_ready, ep) {
-            let (c, w, l) = vfs::Request::ProcCancel { who: ep }.encode();
-            if let Err(e) = mxrt::ipc::sendrec(self.sys.vfs_call.bits(), c, w, l).result() {
+    /// Suspends a thread of a user process (to stop it or to start a
+    /// handler), which cancels a Call it is blocked in. VFS freezes it
+    /// first, so that the cancelled call is one that has done nothing
+    /// (see `PROC_CANCEL`): a call VFS was serving is answered before, and
+    /// one VFS holds waiting is dropped. A wait in PM is forgotten here.
+    /// The thread makes its call again when it continues, or the
+    /// handler's frame ends it with EINTR.
+    ///
+    /// True if the thread was waiting in VFS (a pipe, a poll): a wait a
+    /// handler without `SA_RESTART` ends with EINTR. Any other VFS call
+    /// it stands on had not been served and restarts in any case.
+    pub(crate) fn suspend_thread(&mut self, ep: Endpoint, tcb: u64) -> bool {
+        let waited = self.cancel_in_vfs(ep, false) == 1;
+        let _ = Tcb::from_bits(tcb).suspend();
+        self.forget_futex_waits(ep);
+        self.cancel_in_vfs(ep, true);
+        waited
+    }
+
+    /// PROC_CANCEL: VFS freezes `ep` (before PM suspends it) or thaws it
+    /// (after). Returns VFS's answer (0 when VFS is not told or fails).
+    fn cancel_in_vfs(&mut self, ep: Endpoint, thaw: bool) -> u64 {
+        if !pm_policy::tells_vfs(self.vfs_ready, ep) {
+            return 0;
+        }
+        let (c, w, l) = vfs::Request::ProcCancel { who: ep, thaw }.encode();
+        match mxrt::ipc::sendrec(self.sys.vfs_call.bits(), c, w, l).result() {
+            Ok(v) => v,
+            Err(e) => {
                 println!("PM: VFS answered PROC_CANCEL of process {:#x} with {}", ep.0, e.name());
+                0
             }
         }
     }
@@ -556,16 +580,17 @@ impl<'a> Pm<'a> {
         // A thread PM owes an answer waits for it in PM: it is stopped
         // already and in no other server's call. Anything else is
         // suspended (cancelling its call), and VFS told.
-        if answer.is_none() && in_pm.is_none() {
-            let _ = tcb.suspend();
-            self.forget_futex_waits(ep);
-            self.cancel_in_vfs(ep);
-        }
+        let waited_in_vfs = answer.is_none() && in_pm.is_none() && self.suspend_thread(ep, tcb.bits());
         let Ok(ctx) = tcb.read_registers(false) else { return self.kill_for_frame(ep) };
         let regs = regs_of(&ctx);
         // A thread stopped in a Call stands on its `syscall` instruction.
         let interrupted = answer.map(Interrupted::CompleteCall).or(in_pm).unwrap_or_else(|| {
             if self.peek(ep, regs[reg::RIP]).is_some_and(|w| w & 0xffff == 0x050f) {
+                // Only a wait ends with EINTR: a call the suspension
+                // cancelled before it was served is made again.
+                if !waited_in_vfs {
+                    return Interrupted::RestartCall;
+                }
                 match run.call_end(true) {
                     CallEnd::Restart => Interrupted::RestartCall,
                     CallEnd::Eintr => Interrupted::CompleteCall(Reply::err(EINTR)),

@@ -61,6 +61,11 @@ pub trait Env {
     fn save_reply(&mut self, who: Endpoint) -> Result<(), Errno>;
     /// Answers `who`, whose reply cap was saved.
     fn reply_saved(&mut self, who: Endpoint, reply: Reply);
+    /// Drops `who`'s saved reply cap unanswered (a held call PM's
+    /// suspension cancelled).
+    fn drop_saved(&mut self, who: Endpoint);
+    /// Lets other threads run (a worker waiting for another to finish).
+    fn pause(&mut self);
     /// Has VM map a file into a process (VM's `MMAP_FILE`).
     fn vm_mmap_file(&mut self, map: minix_abi::vm::FileMapWord, addr: u64, len: u64) -> Result<u64, Errno>;
     /// Tells VM that `len` bytes from `src` were written at `pos` of a

@@ -43,6 +43,7 @@ pub mod pipe;
 mod pipe_io;
 pub mod poll;
 pub mod random;
+pub mod service;
 pub mod tables;
 
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -140,6 +141,11 @@ impl<R: RawMutex> Vfs<R> {
         self.locked(env, |s, a| s.vm_unmapped(ino, maps, a));
     }
 
+    /// Callers VFS remembers something of (see [`service`]; leak checks).
+    pub fn services(&self) -> usize {
+        self.state.lock().services.len()
+    }
+
     /// Open filps, vnodes and pipes (for leak checks).
     pub fn counts(&self) -> (usize, usize, usize) {
         self.state.lock().counts()
@@ -165,7 +171,19 @@ impl<R: RawMutex> Vfs<R> {
         if self.low_memory() && limits::grows_state(&req) {
             return Reply::err(ENOMEM).into();
         }
-        self.dispatch(env, who, req)
+        if who == PM {
+            return self.dispatch(env, who, req);
+        }
+        // PM may be freezing the caller (see `service`).
+        if self.state.lock().services.begin(who) == service::Begin::Hold {
+            return match env.save_reply(who) {
+                Ok(()) => Outcome::Suspended,
+                Err(e) => Reply::err(e).into(),
+            };
+        }
+        let out = self.dispatch(env, who, req);
+        self.state.lock().services.end(who);
+        out
     }
 
     fn dispatch(&self, env: &mut impl Env, who: Endpoint, req: Request) -> Outcome {
@@ -175,8 +193,24 @@ impl<R: RawMutex> Vfs<R> {
                 Reply::err(EPERM).into()
             }
             Q::ProcThread { leader, thread } => self.locked(env, |s, _| s.thread(leader, thread)).into(),
-            Q::ProcCancel { who: stopped } => {
-                self.locked(env, |s, a| s.cancel_waits(stopped, a));
+            Q::ProcCancel { who: stopped, thaw: false } => {
+                // Until no call of it is being served: its answer must
+                // reach it before PM suspends it.
+                while self.state.lock().services.freeze(stopped) {
+                    env.pause();
+                }
+                let waited = self.locked(env, |s, a| s.cancel_waits(stopped, a));
+                Reply::ok(waited as u64).into()
+            }
+            Q::ProcCancel { who: stopped, thaw: true } => {
+                // A call of it the kernel handed a worker before the
+                // suspension may not have reached that worker's check yet:
+                // let every runnable worker run first (one processor,
+                // one priority), so it is held, not served.
+                env.pause();
+                if self.state.lock().services.thaw(stopped) {
+                    env.drop_saved(stopped);
+                }
                 Reply::ok(0).into()
             }
             Q::ProcExec { who: child, block, len } => match self.exec(env, child, block, len) {

@@ -470,6 +470,14 @@ mod glue {
             // once it is used), leaving the slot empty for the next wait.
             mxrt::server::reply_saved(CPtr(Self::reply_slot(who)), reply);
         }
+
+        fn drop_saved(&mut self, who: Endpoint) {
+            let _ = sel4::CNode::from_bits(cspace::SELF_CNODE).delete(Self::reply_slot(who), sel4::CNODE_DEPTH);
+        }
+
+        fn pause(&mut self) {
+            sel4::yield_now();
+        }
     }
 
     fn vm_call(req: minix_abi::vm::Request) -> Result<u64, Errno> {

@@ -135,13 +135,16 @@ impl State {
     /// Records a waiting poller (one of `who`'s left over would be stale:
     /// it goes).
     pub fn add_poller(&mut self, p: Poller) {
-        self.forget_poller(p.who);
+        let _ = self.forget_poller(p.who);
         self.pollers.push(p);
     }
 
     /// Drops `who`'s poller, if any (it exits, or PM cancelled its call).
-    pub fn forget_poller(&mut self, who: Endpoint) {
+    /// Forgets `who`'s poll; true if it was waiting in one.
+    pub fn forget_poller(&mut self, who: Endpoint) -> bool {
+        let before = self.pollers.len();
         self.pollers.retain(|p| p.who != who);
+        self.pollers.len() != before
     }
 
     /// Whether `w` would report anything now. A pipe that is gone counts

@@ -155,6 +155,8 @@ pub struct State {
     /// Files VM may cache pages of: when VFS lets go of one for good, VM
     /// drops its pages (the inode number may soon name another file).
     vm_cached: alloc::collections::BTreeSet<u32>,
+    /// Callers with a call being served, and those PM froze.
+    pub(crate) services: crate::service::Services,
 }
 
 impl Default for State {
@@ -186,6 +188,7 @@ impl State {
             vm_holds: BTreeMap::new(),
             mapped_by: BTreeMap::new(),
             vm_cached: Default::default(),
+            services: Default::default(),
         }
     }
 
@@ -377,7 +380,8 @@ impl State {
     /// process). A thread's exit drops its waits only; a process's takes
     /// its threads' names with it.
     pub fn exit(&mut self, who: Endpoint, after: &mut After) {
-        self.cancel_waits(who, after);
+        self.services.forget(who);
+        let _ = self.cancel_waits(who, after);
         if self.threads.remove(&who.0).is_some() {
             return;
         }
@@ -394,13 +398,16 @@ impl State {
     /// it calls again when it continues (or the handler's frame ends the
     /// call with EINTR). A writer dropped from a pipe's queue may leave
     /// room for a poller's write.
-    pub fn cancel_waits(&mut self, who: Endpoint, after: &mut After) {
-        self.forget_poller(who);
+    /// True if `who` was waiting (in a pipe or a poll).
+    pub fn cancel_waits(&mut self, who: Endpoint, after: &mut After) -> bool {
+        let mut waited = self.forget_poller(who);
         for n in 0..self.pipes.len() {
             if self.pipes[n].as_mut().is_some_and(|p| p.forget(who)) {
+                waited = true;
                 self.wake_pollers(n, after);
             }
         }
+        waited
     }
 
     /// A successful exec: `who`'s descriptors marked close-on-exec go.

@@ -242,9 +242,7 @@ impl Pm<'_> {
         let mine: alloc::vec::Vec<(Endpoint, u64)> = self.threads.of(leader).map(|t| (t.ep, t.caps.tcb)).collect();
         for (t, tcb) in mine {
             if stop {
-                let _ = Tcb::from_bits(tcb).suspend();
-                self.forget_futex_waits(t);
-                self.cancel_in_vfs(t);
+                let _ = self.suspend_thread(t, tcb);
             } else {
                 let _ = Tcb::from_bits(tcb).resume();
             }

@@ -42,7 +42,7 @@
 //! | `PROC_FORK` (PM only) | parent | child | | | 0 |
 //! | `PROC_EXIT` (PM only) | process | | | | 0 |
 //! | `PROC_EXEC` (PM only) | process | argument block | block bytes | | 0; vals\[0] the entry, vals\[1] the stack pointer |
-//! | `PROC_CANCEL` (PM only) | process | | | | 0 |
+//! | `PROC_CANCEL` (PM only) | process | 0 freeze, 1 thaw | | | freeze: 1 if it was waiting (pipe, poll), else 0; thaw: 0 |
 //! | `PROC_THREAD` (PM only) | process | its new thread | | | 0; the thread's calls use the process's descriptors, directory and umask; `PROC_EXIT` of the thread drops its own waits only |
 //!
 //! Ids are `u32`s, [`KEEP_ID`] (`(uid_t)-1`) leaving one as it is; times
@@ -139,9 +139,19 @@ pub const PROC_EXIT: u64 = BASE + 0x61;
 /// argument block, checks and reads the program and has VM rebuild the
 /// process's memory, then closes its close-on-exec descriptors.
 pub const PROC_EXEC: u64 = BASE + 0x62;
-/// PM: a process stops (a signal): any call of it VFS holds waiting (a
-/// pipe read or write) is dropped, unanswered. Its Call was cancelled by
-/// the kernel; when the process continues it makes the call again.
+/// PM: a process (or thread) is about to be stopped or to run a signal
+/// handler; PM will suspend it, which cancels a Call it is blocked in.
+/// Freeze (word 1 zero), sent before the suspension: VFS waits until no
+/// call of it is being served (that call's answer reaches it while it can
+/// still take it), drops any call it holds waiting (a pipe read or write,
+/// a poll: nothing of it has happened yet) unanswered, and from then on
+/// holds its calls unserved. Thaw (word 1 one), sent after: VFS forgets
+/// a call it held and serves the process again. A call PM's suspension
+/// cancels has thus had no effect, and is made again or fails with EINTR;
+/// none that had an effect loses its answer. Reply to a freeze: 1 if the
+/// process was waiting (a wait a signal may end with EINTR), else 0; a
+/// held call, or one VFS never received, is made again whatever the
+/// handler's flags, as it would have finished at once.
 pub const PROC_CANCEL: u64 = BASE + 0x63;
 /// PM: a process has a new thread, which shares its descriptors.
 pub const PROC_THREAD: u64 = BASE + 0x64;
@@ -573,6 +583,7 @@ pub enum Request {
     },
     ProcCancel {
         who: Endpoint,
+        thaw: bool,
     },
     GrantExercise {
         grant: i32,
@@ -798,8 +809,13 @@ impl Request {
                 Request::ProcThread { leader: endpoint_of(w[0])?, thread: endpoint_of(w[1])? }
             }
             PROC_CANCEL => {
-                need_words(r, 1)?;
-                Request::ProcCancel { who: endpoint_of(w[0])? }
+                need_words(r, 2)?;
+                let thaw = match w[1] {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(EINVAL),
+                };
+                Request::ProcCancel { who: endpoint_of(w[0])?, thaw }
             }
             PROC_EXEC => {
                 need_words(r, 3)?;
@@ -880,7 +896,7 @@ impl Request {
             Request::ProcFork { parent, child } => (PROC_FORK, [parent.0 as u64, child.0 as u64, 0, 0], 2),
             Request::ProcExit { who } => (PROC_EXIT, [who.0 as u64, 0, 0, 0], 1),
             Request::ProcExec { who, block, len } => (PROC_EXEC, [who.0 as u64, block as u64, len as u64, 0], 3),
-            Request::ProcCancel { who } => (PROC_CANCEL, [who.0 as u64, 0, 0, 0], 1),
+            Request::ProcCancel { who, thaw } => (PROC_CANCEL, [who.0 as u64, thaw as u64, 0, 0], 2),
             Request::ProcThread { leader, thread } => (PROC_THREAD, [leader.0 as u64, thread.0 as u64, 0, 0], 2),
             Request::GrantExercise { grant, len, delta } => (GRANT_EXERCISE, [grant as u32 as u64, len, delta as u64, 0], 3),
             Request::GrantBench { grant, len, rounds } => (GRANT_BENCH, [grant as u32 as u64, len, rounds, 0], 3),
@@ -951,7 +967,8 @@ mod tests {
             Request::ProcFork { parent: ep, child: Endpoint(0x2005) },
             Request::ProcExit { who: ep },
             Request::ProcExec { who: ep, block: 0x1000, len: crate::exec::BLOCK_MAX },
-            Request::ProcCancel { who: ep },
+            Request::ProcCancel { who: ep, thaw: false },
+            Request::ProcCancel { who: ep, thaw: true },
             Request::ProcThread { leader: ep, thread: Endpoint(0x1_2345) },
             Request::Sync,
             Request::AtDir { fd: 7 },

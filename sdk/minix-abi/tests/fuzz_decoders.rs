@@ -280,7 +280,7 @@ fn vfs_request() -> impl Strategy<Value = vfs::Request> {
         (any::<u64>(), 0..=vfs::PATH_MAX, any::<u64>(), 0..=vfs::PATH_MAX)
             .prop_map(|(a, al, b, bl)| Rename { old: vfs::UserPath { addr: a, len: al }, new: vfs::UserPath { addr: b, len: bl } }),
         (endpoint(), endpoint()).prop_map(|(parent, child)| ProcFork { parent, child }),
-        endpoint().prop_map(|who| ProcCancel { who }),
+        (endpoint(), any::<bool>()).prop_map(|(who, thaw)| ProcCancel { who, thaw }),
         (endpoint(), any::<u32>(), 0..=minix_abi::exec::BLOCK_MAX).prop_map(|(who, block, len)| ProcExec { who, block, len }),
         Just(Sync),
         (any::<u32>(), 0..=vfs::poll::POLL_MAX as u32, any::<i32>()).prop_map(|(fds, nfds, timeout_ms)| Poll { fds, nfds, timeout_ms }),

@@ -112,14 +112,43 @@ fn a_stopped_reader_is_forgotten_and_reads_again_when_it_continues() {
     let buf = c.alloc(100, true);
     assert_eq!(c.call(Request::Read { fd: r, buf: UserBuf { addr: buf, len: 100 } }), Outcome::Suspended);
     // Only PM may cancel; PM stops B (the kernel deletes B's reply cap).
-    assert_eq!(p.res(Request::ProcCancel { who: Endpoint(B) }), Err(EPERM));
-    let pm = v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcCancel { who: Endpoint(B) }));
-    assert_eq!(pm, Outcome::Reply(Reply::ok(0)));
+    assert_eq!(p.res(Request::ProcCancel { who: Endpoint(B), thaw: false }), Err(EPERM));
+    let pm = v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcCancel { who: Endpoint(B), thaw: false }));
+    assert_eq!(pm, Outcome::Reply(Reply::ok(1)), "B was waiting");
     w.mem.borrow_mut().saved.remove(&B);
     // Bytes written meanwhile wait in the pipe; nobody is answered.
     assert_eq!(p.write(wr, b"late"), Ok(4));
     assert!(w.mem.borrow().replies.is_empty(), "the stopped reader was answered");
+    // A call B made before PM suspended it is held, not served: the
+    // suspension cancels it, and it took nothing.
+    assert_eq!(c.call(Request::Read { fd: r, buf: UserBuf { addr: buf, len: 100 } }), Outcome::Suspended);
+    let pm = v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcCancel { who: Endpoint(B), thaw: true }));
+    assert_eq!(pm, Outcome::Reply(Reply::ok(0)));
+    assert!(w.mem.borrow().saved.is_empty(), "the held call's reply cap is dropped");
     // B continues: its read, made again, finds them.
     assert_eq!(c.res(Request::Read { fd: r, buf: UserBuf { addr: buf, len: 100 } }), Ok(4));
     assert_eq!(c.peek(buf, 4), b"late");
+    assert_eq!(v.services(), 0, "nothing left to remember");
+}
+
+/// While PM freezes a reader, a writer does not finish the reader's
+/// waiting read (PM is about to cancel it): the bytes stay for the read
+/// made again, and none is lost or read twice.
+#[test]
+fn a_writer_leaves_a_frozen_readers_bytes_in_the_pipe() {
+    let (v, w) = (new_vfs(), World::new(1024));
+    let p = P::new(&v, &w, A);
+    let (r, wr) = pipe(&p);
+    v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcFork { parent: Endpoint(A), child: Endpoint(B) }));
+    let c = P::new(&v, &w, B);
+    let buf = c.alloc(100, true);
+    assert_eq!(c.call(Request::Read { fd: r, buf: UserBuf { addr: buf, len: 100 } }), Outcome::Suspended);
+    // The freeze drops the waiting read; a write then leaves its bytes.
+    v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcCancel { who: Endpoint(B), thaw: false }));
+    w.mem.borrow_mut().saved.remove(&B);
+    assert_eq!(p.write(wr, b"abc"), Ok(3));
+    assert!(w.mem.borrow().replies.is_empty());
+    v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcCancel { who: Endpoint(B), thaw: true }));
+    assert_eq!(c.res(Request::Read { fd: r, buf: UserBuf { addr: buf, len: 100 } }), Ok(3));
+    assert_eq!(c.peek(buf, 3), b"abc");
 }

@@ -250,9 +250,10 @@ fn a_cancelled_or_dead_poller_is_forgotten() {
     assert_eq!(poll(&c, cat, 1, 100), Outcome::Suspended);
     // PM starts a handler in B: the kernel took B's reply cap, VFS drops
     // the poller; neither a write nor the deadline answers it.
-    let pm = v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcCancel { who: Endpoint(B) }));
-    assert_eq!(pm, Outcome::Reply(Reply::ok(0)));
+    let pm = v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcCancel { who: Endpoint(B), thaw: false }));
+    assert_eq!(pm, Outcome::Reply(Reply::ok(1)), "B was waiting");
     w.mem.borrow_mut().saved.remove(&B);
+    v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcCancel { who: Endpoint(B), thaw: true }));
     assert_eq!(p.write(wr, b"x"), Ok(1));
     w.mem.borrow_mut().now = 200 * MS;
     v.alarm_fired(&mut &w);
@@ -281,8 +282,9 @@ fn a_poller_for_room_waits_behind_a_queued_writer() {
     assert_eq!(poll(&p, at, 1, -1), Outcome::Suspended);
     // B is stopped: its queued write goes, but the pipe is still full, so
     // A is not answered.
-    v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcCancel { who: Endpoint(B) }));
+    v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcCancel { who: Endpoint(B), thaw: false }));
     w.mem.borrow_mut().saved.remove(&B);
+    v.handle(&mut &w, Sender::Process(PM), &raw(Request::ProcCancel { who: Endpoint(B), thaw: true }));
     assert!(answer(&w, A).is_none());
     assert_eq!(v.pollers(), 1);
     // A read makes room: A is answered, the cancelled writer is not.
