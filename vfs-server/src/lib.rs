@@ -92,6 +92,9 @@ pub struct Vfs<R: RawMutex> {
     /// VFS's heap is below its reserve and VM gave no more: calls that
     /// would keep more get `ENOMEM` (see [`limits::grows_state`]).
     low_memory: AtomicBool,
+    /// Callers with a call being served, and those PM froze (boxed: a
+    /// word per endpoint slot).
+    services: alloc::boxed::Box<service::Services>,
 }
 
 impl<R: RawMutex> Vfs<R> {
@@ -109,6 +112,7 @@ impl<R: RawMutex> Vfs<R> {
             stripes: stripes.map(|r| Mutex::from_raw(r, ())),
             alarm: Mutex::from_raw(alarm, None),
             low_memory: AtomicBool::new(false),
+            services: alloc::boxed::Box::new(service::Services::new()),
         }
     }
 
@@ -143,7 +147,7 @@ impl<R: RawMutex> Vfs<R> {
 
     /// Callers VFS remembers something of (see [`service`]; leak checks).
     pub fn services(&self) -> usize {
-        self.state.lock().services.len()
+        self.services.len()
     }
 
     /// Open filps, vnodes and pipes (for leak checks).
@@ -175,14 +179,14 @@ impl<R: RawMutex> Vfs<R> {
             return self.dispatch(env, who, req);
         }
         // PM may be freezing the caller (see `service`).
-        if self.state.lock().services.begin(who) == service::Begin::Hold {
+        if self.services.begin(who) == service::Begin::Hold {
             return match env.save_reply(who) {
                 Ok(()) => Outcome::Suspended,
                 Err(e) => Reply::err(e).into(),
             };
         }
         let out = self.dispatch(env, who, req);
-        self.state.lock().services.end(who);
+        self.services.end(who);
         out
     }
 
@@ -196,7 +200,7 @@ impl<R: RawMutex> Vfs<R> {
             Q::ProcCancel { who: stopped, thaw: false } => {
                 // Until no call of it is being served: its answer must
                 // reach it before PM suspends it.
-                while self.state.lock().services.freeze(stopped) {
+                while self.services.freeze(stopped) {
                     env.pause();
                 }
                 let waited = self.locked(env, |s, a| s.cancel_waits(stopped, a));
@@ -208,7 +212,7 @@ impl<R: RawMutex> Vfs<R> {
                 // let every runnable worker run first (one processor,
                 // one priority), so it is held, not served.
                 env.pause();
-                if self.state.lock().services.thaw(stopped) {
+                if self.services.thaw(stopped) {
                     env.drop_saved(stopped);
                 }
                 Reply::ok(0).into()
@@ -222,6 +226,7 @@ impl<R: RawMutex> Vfs<R> {
                 Reply::ok(0).into()
             }
             Q::ProcExit { who: gone } => {
+                self.services.forget(gone);
                 self.locked(env, |s, a| s.exit(gone, a));
                 Reply::ok(0).into()
             }

@@ -271,7 +271,7 @@ impl<R: RawMutex> Vfs<R> {
     }
 
     /// chown and lchown: every process runs as root, so any owner may be
-    /// set (an id the disk cannot hold is `EINVAL`).
+    /// set (an id the disk cannot hold is stored as 65534, see `fs_id`).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn chown(&self, env: &mut impl Env, who: Endpoint, p: UserPath, uid: u32, gid: u32, follow: Follow) -> Result<u64, Errno> {
         let (uid, gid) = (fs_id(uid)?, fs_id(gid)?);
@@ -473,11 +473,14 @@ fn name_of(env: &mut impl Env, dir: u32, ino: u32) -> Result<Vec<u8>, Errno> {
     }
 }
 
-/// An id of CHOWN as the FS takes it: `None` leaves it as it is; MINIX's
-/// inode holds 16 bits (`EINVAL` past them).
+/// An id of CHOWN as the FS takes it: `None` leaves it as it is. MINIX's
+/// inode holds 16 bits: a larger id is stored as 65534 (Linux's
+/// `overflowuid`), as Linux's own MINIX file system driver does, so a
+/// tar archive from elsewhere extracts rather than fails.
 pub(crate) fn fs_id(id: u32) -> Result<Option<u16>, Errno> {
-    match id {
-        minix_abi::vfs::KEEP_ID => Ok(None),
-        _ => u16::try_from(id).map(Some).map_err(|_| minix_abi::errno::EINVAL),
-    }
+    const OVERFLOW_ID: u16 = 65534;
+    Ok(match id {
+        minix_abi::vfs::KEEP_ID => None,
+        _ => Some(u16::try_from(id).unwrap_or(OVERFLOW_ID)),
+    })
 }

@@ -159,7 +159,7 @@ impl<R: RawMutex> Vfs<R> {
                     let k = w.len.min(p.buf.len());
                     // A reader PM is freezing is dropped, its bytes left
                     // (see `service`); else PM waits for its answer.
-                    if !s.services.begin_finishing(w.who) {
+                    if !self.services.begin_finishing(w.who) {
                         progress = true;
                         continue;
                     }
@@ -167,7 +167,7 @@ impl<R: RawMutex> Vfs<R> {
                 };
                 let reply = self.deliver(env, w.who, n, w.data, k).unwrap_or_else(Reply::err);
                 env.reply_saved(w.who, reply);
-                self.state.lock().services.end(w.who);
+                self.services.end(w.who);
                 progress = true;
             }
             loop {
@@ -183,12 +183,12 @@ impl<R: RawMutex> Vfs<R> {
                     let Some(w) = p.write_waiters.pop_front() else { break };
                     // A writer PM is freezing is dropped (see `service`);
                     // else PM waits for its answer.
-                    if !s.services.begin_finishing(w.who) {
+                    if !self.services.begin_finishing(w.who) {
                         progress = true;
                         continue;
                     }
                     if let Err(e) = s.pipe_reserve(n, k, self.low_memory()) {
-                        s.services.end(w.who);
+                        self.services.end(w.who);
                         drop(s);
                         env.reply_saved(w.who, partial(w.done, e));
                         progress = true;
@@ -204,18 +204,18 @@ impl<R: RawMutex> Vfs<R> {
                         s.pipe_push(n, bytes);
                         w.done += k;
                         if w.done < w.len {
-                            s.services.end(w.who);
+                            self.services.end(w.who);
                             s.pipe(n).write_waiters.push_front(w);
                         } else {
                             drop(s);
                             env.reply_saved(w.who, Reply::ok(w.len as u64));
-                            self.state.lock().services.end(w.who);
+                            self.services.end(w.who);
                         }
                     }
                     Err(e) => {
                         self.state.lock().pipe_trim(n);
                         env.reply_saved(w.who, partial(w.done, e));
-                        self.state.lock().services.end(w.who);
+                        self.services.end(w.who);
                     }
                 }
                 progress = true;

@@ -15,18 +15,19 @@
 //! "Being served" covers a worker serving the caller's own request, and
 //! a pipe operation finishing a waiting call of the caller (its answer
 //! goes through the saved reply cap after the bytes moved).
-use alloc::collections::BTreeMap;
-use minix_abi::endpoint::Endpoint;
+//!
+//! Lock-free: one word per endpoint slot (a busy count and two flags),
+//! so a call's begin and end cost two atomic operations, not the state
+//! lock.
+use core::sync::atomic::{AtomicU32, Ordering::AcqRel, Ordering::Acquire};
+use minix_abi::endpoint::{Endpoint, MAX_SLOTS};
 
-#[derive(Default, Debug, Clone, Copy, PartialEq, Eq)]
-struct Entry {
-    /// Calls of the caller being served (one, or briefly two when a pipe
-    /// operation finishes its waiting call as its next one arrives).
-    busy: u32,
-    frozen: bool,
-    /// A call arrived while frozen: its reply cap is saved, unanswered.
-    held: bool,
-}
+const FROZEN: u32 = 1 << 31;
+/// A call arrived while frozen: its reply cap is saved, unanswered.
+const HELD: u32 = 1 << 30;
+/// Calls of the caller being served (one, or briefly two when a pipe
+/// operation finishes its waiting call as its next one arrives).
+const BUSY: u32 = HELD - 1;
 
 /// What to do with a call that arrives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,90 +38,84 @@ pub enum Begin {
     Hold,
 }
 
-/// The callers with something to remember; the others are absent.
-#[derive(Default, Debug)]
+/// Every endpoint slot's word.
 pub struct Services {
-    map: BTreeMap<u32, Entry>,
+    slots: [AtomicU32; MAX_SLOTS],
+}
+
+impl Default for Services {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Services {
     pub const fn new() -> Services {
-        Services { map: BTreeMap::new() }
+        Services { slots: [const { AtomicU32::new(0) }; MAX_SLOTS] }
+    }
+
+    fn word(&self, who: Endpoint) -> &AtomicU32 {
+        &self.slots[who.slot()]
+    }
+
+    /// Applies `f` to `who`'s word until it sticks; answers `f`'s verdict.
+    fn update<T>(&self, who: Endpoint, f: impl Fn(u32) -> (u32, T)) -> T {
+        let w = self.word(who);
+        let mut v = w.load(Acquire);
+        loop {
+            let (new, out) = f(v);
+            match w.compare_exchange_weak(v, new, AcqRel, Acquire) {
+                Ok(_) => return out,
+                Err(now) => v = now,
+            }
+        }
     }
 
     /// A call of `who` arrives: serve it, or hold it if `who` is frozen.
-    pub fn begin(&mut self, who: Endpoint) -> Begin {
-        let e = self.map.entry(who.0).or_default();
-        if e.frozen {
-            e.held = true;
-            Begin::Hold
-        } else {
-            e.busy += 1;
-            Begin::Serve
-        }
+    pub fn begin(&self, who: Endpoint) -> Begin {
+        self.update(who, |v| if v & FROZEN != 0 { (v | HELD, Begin::Hold) } else { (v + 1, Begin::Serve) })
     }
 
     /// A waiting call of `who` is to be finished by a pipe operation:
     /// false (leave it, dropped) if `who` is frozen; else it counts as
     /// being served until [`Services::end`].
-    pub fn begin_finishing(&mut self, who: Endpoint) -> bool {
-        let e = self.map.entry(who.0).or_default();
-        if e.frozen {
-            return false;
-        }
-        e.busy += 1;
-        true
+    pub fn begin_finishing(&self, who: Endpoint) -> bool {
+        self.update(who, |v| if v & FROZEN != 0 { (v, false) } else { (v + 1, true) })
     }
 
     /// A call of `who` begun with `Serve` has been answered (or parked).
-    pub fn end(&mut self, who: Endpoint) {
-        if let Some(e) = self.map.get_mut(&who.0) {
-            e.busy = e.busy.saturating_sub(1);
-        }
-        self.tidy(who);
+    pub fn end(&self, who: Endpoint) {
+        self.update(who, |v| (if v & BUSY == 0 { v } else { v - 1 }, ()))
     }
 
     /// PM freezes `who`: true while a call of it is still being served
     /// (PM's worker waits and asks again).
-    pub fn freeze(&mut self, who: Endpoint) -> bool {
-        let e = self.map.entry(who.0).or_default();
-        e.frozen = true;
-        e.busy > 0
+    pub fn freeze(&self, who: Endpoint) -> bool {
+        self.word(who).fetch_or(FROZEN, AcqRel) & BUSY != 0
     }
 
     /// PM thaws `who`: true if a call was held (its saved reply cap, now
     /// dead, is to be dropped).
-    pub fn thaw(&mut self, who: Endpoint) -> bool {
-        let held = self.map.get_mut(&who.0).is_some_and(|e| {
-            e.frozen = false;
-            core::mem::take(&mut e.held)
-        });
-        self.tidy(who);
-        held
+    pub fn thaw(&self, who: Endpoint) -> bool {
+        self.word(who).fetch_and(!(FROZEN | HELD), AcqRel) & HELD != 0
     }
 
     pub fn is_frozen(&self, who: Endpoint) -> bool {
-        self.map.get(&who.0).is_some_and(|e| e.frozen)
+        self.word(who).load(Acquire) & FROZEN != 0
     }
 
-    /// `who` is gone.
-    pub fn forget(&mut self, who: Endpoint) {
-        self.map.remove(&who.0);
+    /// `who` is gone (its slot may name another process next).
+    pub fn forget(&self, who: Endpoint) {
+        self.word(who).store(0, core::sync::atomic::Ordering::Release);
     }
 
     /// Callers remembered (for leak checks).
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.slots.iter().filter(|w| w.load(Acquire) != 0).count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    fn tidy(&mut self, who: Endpoint) {
-        if self.map.get(&who.0).is_some_and(|e| *e == Entry::default()) {
-            self.map.remove(&who.0);
-        }
+        self.len() == 0
     }
 }
 
@@ -132,7 +127,7 @@ mod tests {
 
     #[test]
     fn calls_are_served_until_frozen_then_held_until_thawed() {
-        let mut s = Services::new();
+        let s = Services::new();
         assert_eq!(s.begin(X), Begin::Serve);
         assert!(s.freeze(X), "a call is being served: PM waits");
         s.end(X);
@@ -149,7 +144,7 @@ mod tests {
 
     #[test]
     fn finishing_a_waiting_call_counts_as_serving() {
-        let mut s = Services::new();
+        let s = Services::new();
         assert!(s.begin_finishing(X));
         assert!(s.freeze(X));
         s.end(X);
@@ -160,7 +155,7 @@ mod tests {
 
     #[test]
     fn a_thaw_without_a_freeze_and_a_forgotten_caller_leave_nothing() {
-        let mut s = Services::new();
+        let s = Services::new();
         assert!(!s.thaw(X));
         s.freeze(X);
         s.begin(X);

@@ -155,8 +155,6 @@ pub struct State {
     /// Files VM may cache pages of: when VFS lets go of one for good, VM
     /// drops its pages (the inode number may soon name another file).
     vm_cached: alloc::collections::BTreeSet<u32>,
-    /// Callers with a call being served, and those PM froze.
-    pub(crate) services: crate::service::Services,
 }
 
 impl Default for State {
@@ -188,7 +186,6 @@ impl State {
             vm_holds: BTreeMap::new(),
             mapped_by: BTreeMap::new(),
             vm_cached: Default::default(),
-            services: Default::default(),
         }
     }
 
@@ -380,7 +377,6 @@ impl State {
     /// process). A thread's exit drops its waits only; a process's takes
     /// its threads' names with it.
     pub fn exit(&mut self, who: Endpoint, after: &mut After) {
-        self.services.forget(who);
         let _ = self.cancel_waits(who, after);
         if self.threads.remove(&who.0).is_some() {
             return;
