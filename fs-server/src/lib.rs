@@ -266,6 +266,7 @@ impl<D: BlockDevice> Server<D> {
             }
             Request::Sync => self.fs.sync().and(ok),
             Request::Unmount => self.fs.shut().and(ok),
+            Request::SeekData { ino, pos, hole } => Ok(Reply::ok(self.fs.seek_data(ino, pos.get(), hole)?)),
             Request::PageIn { ino, page, count } => {
                 let len = count as usize * PAGE;
                 let window = io.window()?.get_mut(..len).ok_or(ENOMEM)?;

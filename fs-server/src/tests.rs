@@ -7,7 +7,7 @@
 
 use super::*;
 use minix_abi::endpoint::INIT;
-use minix_abi::errno::{EEXIST, EFAULT, EISDIR, ENFILE, ENOSYS, ENOTDIR, ENOTEMPTY};
+use minix_abi::errno::{EEXIST, EFAULT, EISDIR, ENFILE, ENOSYS, ENOTDIR, ENOTEMPTY, ENXIO};
 use minix_abi::fs::{decode_dirent, IO_MAX};
 use minixfs::{mkfs, FormatOptions, RamDisk, ROOT_INO};
 use std::collections::BTreeMap;
@@ -265,6 +265,14 @@ fn every_request() {
     // FTRUNC: a range freed reads zero, end 0 truncates.
     t.write(f.ino, 0, &[7; 3000]).unwrap();
     assert_eq!(t.status(Request::Ftrunc { ino: f.ino, start: off(1024), end: off(2048) }), Ok(0));
+    // SEEK_DATA and SEEK_HOLE see the freed block (1 KiB blocks here):
+    // data at 0, a hole from 1024, data again from 2048, the end a hole.
+    let seek = |t: &mut T, pos: u64, hole: bool| t.status(Request::SeekData { ino: f.ino, pos: off(pos), hole });
+    assert_eq!(seek(&mut t, 0, true), Ok(1024));
+    assert_eq!(seek(&mut t, 1024, false), Ok(2048));
+    assert_eq!(seek(&mut t, 1500, true), Ok(1500), "inside a hole: where it is");
+    assert_eq!(seek(&mut t, 2048, true), Ok(3000), "the end counts as a hole");
+    assert_eq!(seek(&mut t, 3000, false), Err(ENXIO), "at the end");
     let back = t.read(f.ino, 0, 3000).unwrap();
     assert!(back[..1024].iter().all(|&b| b == 7) && back[1024..2048].iter().all(|&b| b == 0) && back[2048..].iter().all(|&b| b == 7));
     assert_eq!(t.status(Request::Ftrunc { ino: f.ino, start: off(100), end: Offset::ZERO }), Ok(0));

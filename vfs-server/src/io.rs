@@ -240,8 +240,20 @@ impl<R: RawMutex> Vfs<R> {
             if let Object::Device { .. } = filp.obj {
                 return if whence <= SEEK_END { Ok(0) } else { Err(EINVAL) };
             }
-            let Object::File { ino, .. } = filp.obj else { return Err(ESPIPE) };
+            let Object::File { ino, mode } = filp.obj else { return Err(ESPIPE) };
             let _io = self.stripe(ino as usize);
+            if whence == SEEK_DATA || whence == SEEK_HOLE {
+                // The FS knows where the holes are (a negative start is
+                // ENXIO, as on Linux).
+                if is_dir(mode) {
+                    return Err(EINVAL);
+                }
+                let from = Offset::from_i64(offset).map_err(|_| minix_abi::errno::ENXIO)?;
+                let pos = env.fs(fs::Request::SeekData { ino, pos: from, hole: whence == SEEK_HOLE }).result()?;
+                let pos = Offset::new(pos)?;
+                self.state.lock().filp(id).pos = pos;
+                return Ok(pos.get());
+            }
             let base = match whence {
                 SEEK_SET => 0,
                 SEEK_CUR => self.state.lock().filp(id).pos.get(),

@@ -53,6 +53,7 @@
 //! | `RENAME` | node word (old dir, old name grant) | old name length | node word (new dir, new name grant) | new name length | 0 |
 //! | `LOOKUP_INLINE` | dir | name length (≤ 16) | name bytes 0-7 | name bytes 8-15 | as LOOKUP |
 //! | `UNMOUNT` (PM only) | | | | | 0 |
+//! | `SEEK_DATA` | inode | offset | 0 data, 1 hole | | the offset of the next data or hole; `ENXIO` |
 //! | `PAGE_IN` | inode | first page index (u32) | pages (1..=[`PAGE_IN_MAX`]) | | bytes read; vals\[0] the hole mask |
 //! | `RDLINK` | node word (inode, buffer grant) | buffer bytes (≤ [`IO_MAX`]) | | | bytes copied |
 //! | `GETDENTS` | node word (dir, buffer grant) | position | buffer bytes (≤ [`IO_MAX`]) | | [`Io`] |
@@ -123,6 +124,9 @@ pub const PAGE_IN: u64 = BASE + 0x41;
 /// changed block, sets the clean flag and flushes the device; the file
 /// system then refuses changes (`EROFS`) until the next boot. No words.
 pub const UNMOUNT: u64 = BASE + 0x42;
+/// `lseek`'s `SEEK_DATA` / `SEEK_HOLE` on a regular file: (inode, from
+/// offset, 0 data / 1 hole). Reply: the offset found, or `ENXIO`.
+pub const SEEK_DATA: u64 = BASE + 0x43;
 /// Most pages one PAGE_IN reads: the window's size.
 pub const PAGE_IN_MAX: u64 = 16;
 
@@ -151,6 +155,7 @@ pub const CALLS: &[u64] = &[
     LOOKUP_INLINE,
     PAGE_IN,
     UNMOUNT,
+    SEEK_DATA,
 ];
 
 /// Most bytes one READ, WRITE, GETDENTS or RDLINK moves: the size of FS's
@@ -299,6 +304,12 @@ pub enum Request {
         name: Name,
     },
     Unmount,
+    /// `lseek`'s `SEEK_DATA` (`hole` false) or `SEEK_HOLE` from `pos`.
+    SeekData {
+        ino: u32,
+        pos: Offset,
+        hole: bool,
+    },
     /// `count` pages of `ino` from page `page` on, into the cache window.
     PageIn {
         ino: u32,
@@ -423,6 +434,15 @@ impl Request {
                 Request::LookupInline { dir: u32_of(w[0])?, len: len as u16, bytes: [word(0), word(1)] }
             }
             UNMOUNT => Request::Unmount,
+            SEEK_DATA => {
+                need_words(r, 3)?;
+                let hole = match w[2] {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(EINVAL),
+                };
+                Request::SeekData { ino: u32_of(w[0])?, pos: Offset::new(w[1])?, hole }
+            }
             PAGE_IN => {
                 need_words(r, 3)?;
                 let count = at_most(w[2], PAGE_IN_MAX)?;
@@ -467,6 +487,7 @@ impl Request {
             }
             Request::Sync => (SYNC, [0; 4], 0),
             Request::Unmount => (UNMOUNT, [0; 4], 0),
+            Request::SeekData { ino, pos, hole } => (SEEK_DATA, [ino as u64, pos.get(), hole as u64, 0], 3),
             Request::PageIn { ino, page, count } => (PAGE_IN, [ino as u64, page as u64, count as u64, 0], 3),
             Request::Read { ino, grant, pos, bytes } => (READ, [node_word(ino, grant), pos.get(), bytes, 0], 3),
             Request::Write { ino, grant, pos, bytes } => (WRITE, [node_word(ino, grant), pos.word(), bytes, 0], 3),
@@ -736,6 +757,8 @@ mod tests {
             Request::Putnode { ino: 3, count: 2 },
             Request::Symlink { name: n, uid: 0xffff, gid: 2, target: -1, target_len: u64::MAX },
             Request::Ftrunc { ino: 9, start: off(10), end: Offset::ZERO },
+            Request::SeekData { ino: 9, pos: off(4096), hole: true },
+            Request::SeekData { ino: 1, pos: Offset::ZERO, hole: false },
             Request::Chmod { ino: 9, mode: 0o4755 },
             Request::Chown { ino: 9, uid: Some(0xffff), gid: None },
             Request::Chown { ino: 1, uid: None, gid: Some(0) },

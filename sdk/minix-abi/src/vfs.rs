@@ -195,6 +195,10 @@ pub mod flags {
     pub const SEEK_SET: u64 = 0;
     pub const SEEK_CUR: u64 = 1;
     pub const SEEK_END: u64 = 2;
+    /// The next offset that holds data, or that is in a hole (Linux's
+    /// numbers); regular files only.
+    pub const SEEK_DATA: u64 = 3;
+    pub const SEEK_HOLE: u64 = 4;
 
     pub const F_DUPFD: u64 = 0;
     pub const F_GETFD: u64 = 1;
@@ -653,7 +657,7 @@ impl Request {
             }
             LSEEK => {
                 need_words(r, 3)?;
-                Request::Lseek { fd: fd_of(w[0])?, offset: w[1] as i64, whence: at_most(w[2], SEEK_END)? }
+                Request::Lseek { fd: fd_of(w[0])?, offset: w[1] as i64, whence: at_most(w[2], SEEK_HOLE)? }
             }
             OPEN => {
                 need_words(r, 4)?;

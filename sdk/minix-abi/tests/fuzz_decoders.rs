@@ -306,6 +306,7 @@ fn fs_request() -> impl Strategy<Value = fs::Request> {
             target_len
         }),
         (any::<u32>(), offset(), offset()).prop_map(|(ino, start, end)| Ftrunc { ino, start, end }),
+        (any::<u32>(), offset(), any::<bool>()).prop_map(|(ino, pos, hole)| SeekData { ino, pos, hole }),
         (any::<u32>(), 0..=fs::MODE_PERM as u16).prop_map(|(ino, mode)| Chmod { ino, mode }),
         (any::<u32>(), any::<i32>()).prop_map(|(ino, grant)| Stat { ino, grant }),
         (any::<u32>(), any::<u32>(), any::<u32>()).prop_map(|(ino, atime, mtime)| Utime { ino, atime, mtime }),

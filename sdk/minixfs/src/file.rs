@@ -10,7 +10,7 @@ use crate::device::BlockDevice;
 use crate::fs::FileSystem;
 use crate::inode::DiskInode;
 use crate::Result;
-use minix_abi::errno::{EFBIG, EINVAL, EISDIR};
+use minix_abi::errno::{EFBIG, EINVAL, EISDIR, ENXIO};
 
 impl<D: BlockDevice> FileSystem<D> {
     fn bs(&self) -> u64 {
@@ -65,6 +65,37 @@ impl<D: BlockDevice> FileSystem<D> {
             }
         }
         Ok((n, holes))
+    }
+
+    /// `lseek`'s `SEEK_DATA` (`hole` false) and `SEEK_HOLE` (true) from
+    /// `pos`: the first offset at or after it in a block that has a zone
+    /// (data) or none (a hole); the end of the file counts as a hole.
+    /// `ENXIO` from `pos` at or past the end, or for data when only holes
+    /// follow. A block is the unit, as the zones are.
+    pub fn seek_data(&mut self, ino: u32, pos: u64, hole: bool) -> Result<u64> {
+        let inode = self.live(ino)?;
+        if !inode.has_zones() {
+            return Err(EINVAL);
+        }
+        let size = inode.size as u64;
+        if pos >= size {
+            return Err(ENXIO);
+        }
+        let bs = self.bs();
+        let blocks = size.div_ceil(bs);
+        let mut b = pos / bs;
+        while b < blocks {
+            let (zone, run) = self.map_extent(&inode, b, blocks - b)?;
+            if zone.is_none() == hole {
+                return Ok(pos.max(b * bs));
+            }
+            b += run.max(1);
+        }
+        if hole {
+            Ok(size)
+        } else {
+            Err(ENXIO)
+        }
     }
 
     pub(crate) fn read_at(&mut self, inode: &DiskInode, off: u64, buf: &mut [u8]) -> Result<usize> {

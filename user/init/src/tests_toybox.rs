@@ -25,7 +25,7 @@ pub const ALL: &[Test] = &[Test { name: "toybox.test_suite_all", run: |_| suite(
 /// use most.
 const SUBSET: &[&str] = &[
     "base64", "basename", "cat", "cmp", "cp", "cut", "dirname", "echo", "head", "ls", "md5sum", "mkdir", "mv", "paste", "readlink", "rev",
-    "rm", "rmdir", "seq", "sort", "tac", "tail", "tee", "touch", "wc", "xargs",
+    "rm", "rmdir", "seq", "sort", "tac", "tail", "tar", "tee", "touch", "wc", "xargs",
 ];
 
 /// Tests known to fail here, by their `FAIL:` line's name, and why.
@@ -37,6 +37,11 @@ const KNOWN: &[(&str, &str)] = &[
     ("touch -d nanoseconds", "times in whole seconds (MINIX's inode)"),
     ("touch -r", "times in whole seconds (MINIX's inode)"),
     ("cp -u1", "times in whole seconds (MINIX's inode)"),
+    // A MINIX directory entry holds 60 bytes of name.
+    ("tar create long fname", "names of at most 60 bytes (MINIX's directory entry)"),
+    ("tar create long->long", "names of at most 60 bytes (MINIX's directory entry)"),
+    ("tar ownership", "not diagnosed yet (the archive's checksum differs)"),
+    ("tar xform trailing slash special case", "not diagnosed yet (tar says \"bad xform\")"),
     // mount belongs to issue 22.
     ("rm -f <readonly_filesystem>/<missing_file>", "no mount"),
     // tail -f watches with inotify, which does not exist here.

@@ -126,6 +126,31 @@ fn lseek_to_a_negative_or_overflowing_position_is_einval() {
     assert_eq!(p.words(vfs::LSEEK, [fdw, 0, SEEK_CUR, 0], 3), Ok(MAX), "a refused seek moves nothing");
 }
 
+/// SEEK_DATA and SEEK_HOLE: through the FS's zones, ENXIO at the end or
+/// from a negative start, EINVAL on a directory, ESPIPE on a pipe, and
+/// a whence past SEEK_HOLE refused by the decoder.
+#[test]
+fn seek_data_and_seek_hole() {
+    let (v, w) = (new_vfs(), World::new(4096));
+    let p = P::new(&v, &w, A);
+    let fd = ten_bytes(&p);
+    // A hole: the file grows to 8 KiB + 3 with nothing between.
+    assert_eq!(p.res(Request::Lseek { fd, offset: 8192, whence: SEEK_SET }), Ok(8192));
+    let src = p.put(b"end");
+    assert_eq!(p.res(Request::Write { fd, buf: UserBuf { addr: src, len: 3 } }), Ok(3));
+    let bs = p.res(Request::Lseek { fd, offset: 0, whence: SEEK_HOLE }).unwrap();
+    assert!(bs > 0 && bs < 8192, "the hole starts after the first block ({bs})");
+    assert_eq!(p.res(Request::Lseek { fd, offset: 0, whence: SEEK_CUR }), Ok(bs), "the position moved");
+    let data = p.res(Request::Lseek { fd, offset: bs as i64, whence: SEEK_DATA }).unwrap();
+    assert!(data > bs && data <= 8192, "data again before the end ({data})");
+    assert_eq!(p.res(Request::Lseek { fd, offset: 8192, whence: SEEK_HOLE }), Ok(8195), "the end is a hole");
+    assert_eq!(p.res(Request::Lseek { fd, offset: 8195, whence: SEEK_DATA }), Err(ENXIO));
+    assert_eq!(p.words(vfs::LSEEK, [fd as u64, neg(-1), SEEK_DATA, 0], 3), Err(ENXIO));
+    assert_eq!(p.words(vfs::LSEEK, [fd as u64, 0, SEEK_HOLE + 1, 0], 3), Err(EINVAL));
+    let dir = p.res(Request::Open { path: p.path("/"), flags: O_RDONLY | O_DIRECTORY, mode: 0 }).unwrap() as u32;
+    assert_eq!(p.res(Request::Lseek { fd: dir, offset: 0, whence: SEEK_DATA }), Err(EINVAL));
+}
+
 #[test]
 fn negative_sizes_and_map_offsets_are_einval() {
     let (v, w) = (new_vfs(), World::new(4096));
