@@ -66,25 +66,46 @@ impl WorkingSets {
     /// replaces what was remembered, and an empty one forgets the program;
     /// a run that was given them adds to them. Page numbers past 32 bits
     /// are left out.
+    ///
+    /// After the first [`MAX_FILES`] programs this allocates nothing: a
+    /// set's list is reused (the oldest program's, when a new one comes),
+    /// and kept within its capacity of [`MAX_PAGES`], so recording never
+    /// grows VM's heap as programs come and go.
     pub fn record(&mut self, file: FileRef, pages: impl IntoIterator<Item = u64>, learned: bool) {
-        let old = self.sets.iter().position(|s| s.file == file).map(|i| self.sets.remove(i));
-        let mut list: Vec<u32> = pages.into_iter().filter_map(|p| u32::try_from(p).ok()).collect();
-        let execs = old.as_ref().map_or(0, |s| s.execs);
-        if !learned {
-            if let Some(old) = old {
-                list.extend_from_slice(&old.pages);
+        if self.sets.capacity() < MAX_FILES {
+            self.sets.reserve_exact(MAX_FILES - self.sets.len());
+        }
+        let mut set = match self.sets.iter().position(|s| s.file == file) {
+            Some(i) => self.sets.remove(i),
+            None if self.sets.len() == MAX_FILES => {
+                let mut oldest = self.sets.remove(0);
+                oldest.file = file;
+                oldest.execs = 0;
+                oldest.pages.clear();
+                oldest
+            }
+            None => Set { file, pages: Vec::with_capacity(MAX_PAGES), execs: 0 },
+        };
+        if learned {
+            set.pages.clear();
+        }
+        for p in pages {
+            let Ok(p) = u32::try_from(p) else { continue };
+            if let Err(at) = set.pages.binary_search(&p) {
+                // The lowest MAX_PAGES are kept, within the capacity.
+                if set.pages.len() < MAX_PAGES {
+                    set.pages.insert(at, p);
+                } else if at < MAX_PAGES {
+                    set.pages.pop();
+                    set.pages.insert(at, p);
+                }
             }
         }
-        list.sort_unstable();
-        list.dedup();
-        list.truncate(MAX_PAGES);
-        if list.is_empty() {
+        if set.pages.is_empty() {
+            // Forgotten; its list goes (only an empty run frees one).
             return;
         }
-        if self.sets.len() == MAX_FILES {
-            self.sets.remove(0);
-        }
-        self.sets.push(Set { file, pages: list, execs });
+        self.sets.push(set);
     }
 
     /// The page numbers remembered for `file`, ascending (none if none).

@@ -1014,7 +1014,7 @@ mod tests {
         // A small write must send the words its length needs.
         assert_eq!(dec(WRITE_SMALL, [1 | 17 << 32, 0, 0, 0], 3), Err(EINVAL));
         assert_eq!(dec(WRITE_SMALL, [1 | 25 << 32, 0, 0, 0], 4), Err(EINVAL));
-        assert_eq!(dec(LSEEK, [1, 0, 3, 0], 3), Err(EINVAL));
+        assert_eq!(dec(LSEEK, [1, 0, 5, 0], 3), Err(EINVAL));
         assert_eq!(dec(FCNTL, [1, 9, 0, 0], 3), Err(EINVAL));
         assert_eq!(dec(PROC_EXIT, [0, 0, 0, 0], 1), Err(EINVAL));
         assert_eq!(dec(ACCESS, [0, 1, 8, 0], 3), Err(EINVAL));
