@@ -63,6 +63,14 @@ struct Proc {
     given: bool,
 }
 
+impl Proc {
+    /// A process's memory as it starts: alive, nothing cached, no grant
+    /// table, no working set given yet.
+    fn new(space: AddressSpace, vs: UserVSpace, ipc_cap: u64, server: bool, fork_of: Option<vm_server::memtype::FileRef>) -> Proc {
+        Proc { space, vs, ipc_cap, dead: false, tlb: Tlb::new(), grants: None, server, image: None, fork_of, given: false }
+    }
+}
+
 struct Vm {
     frames: Sel4Frames,
     procs: EndpointTable<Proc>,
@@ -341,21 +349,7 @@ impl Vm {
         // and pin it, so that no MAP_FIXED or munmap of the server's can
         // take its IPC buffers away.
         space.pin(cs::addr::IPC_BUFFER, ipc_area);
-        self.procs.insert(
-            server.0,
-            Proc {
-                space,
-                vs,
-                ipc_cap: 0,
-                dead: false,
-                tlb: Tlb::new(),
-                grants: None,
-                server: true,
-                image: None,
-                fork_of: None,
-                given: false,
-            },
-        );
+        self.procs.insert(server.0, Proc::new(space, vs, 0, true, None));
         Ok(())
     }
 
@@ -413,21 +407,7 @@ impl Vm {
         match self.map_ipc(&mut space, &mut vs, ipc_cap).and_then(|_| self.place_block(&mut space, &mut vs, block)) {
             Ok(()) => {
                 let cap = vs.cap;
-                self.procs.insert(
-                    child.0,
-                    Proc {
-                        space,
-                        vs,
-                        ipc_cap,
-                        dead: false,
-                        tlb: Tlb::new(),
-                        grants: None,
-                        server: false,
-                        image: None,
-                        fork_of: None,
-                        given: false,
-                    },
-                );
+                self.procs.insert(child.0, Proc::new(space, vs, ipc_cap, false, None));
                 Ok(cap)
             }
             Err(e) => {
@@ -510,21 +490,7 @@ impl Vm {
         match res {
             Ok(()) => {
                 let cap = vs.cap;
-                self.procs.insert(
-                    child.0,
-                    Proc {
-                        space,
-                        vs,
-                        ipc_cap,
-                        dead: false,
-                        tlb: Tlb::new(),
-                        grants: None,
-                        server: false,
-                        image: None,
-                        fork_of,
-                        given: false,
-                    },
-                );
+                self.procs.insert(child.0, Proc::new(space, vs, ipc_cap, false, fork_of));
                 if let Some(prog) = fork_of {
                     let pages = self.fork_sets.for_exec(prog).map(|p| p.to_vec()).unwrap_or_default();
                     self.map_text_pages(child, prog, &pages);
