@@ -141,14 +141,17 @@ else
     fi
     # What the guest said about its failures, repeated among the problems
     # at the end: a reader who sees only the end of the output (CI's
-    # record) still learns which test failed and how.
+    # record) still learns which test failed and how (with the last four
+    # lines before it of what was said under tests and of VM's reports of
+    # processes that faulted).
     if [[ $guest_fail -ne 0 || $qemu_status -ne 1 ]]; then
         while IFS= read -r said; do
             problems+=("the guest said: $said")
         done < <(echo "$clean" | awk '
             /^test [^ ]+: / { if ($0 ~ /: FAILED/) { for (i = 0; i < n; i++) print held[i]; print } n = 0; next }
-            /^  / { if (n == 3) { held[0] = held[1]; held[1] = held[2]; n = 2 } held[n++] = $0; next }
-            /^init: |faulted|panic|KERNEL/ { print }' | head -20)
+            /^  |^VM: process .* faulted|^VM:   at ip/ { if (n == 4) { for (i = 0; i < 3; i++) held[i] = held[i + 1]; n = 3 } held[n++] = $0; next }
+            /^init: / { for (i = 0; i < n; i++) print held[i]; print; n = 0; next }
+            /faulted|panic|KERNEL/ { print }' | head -20)
     fi
     # Counted as one more guest test: clock.agrees_with_the_host_within_1pct.
     if [[ "$clock_line" == ok* ]]; then

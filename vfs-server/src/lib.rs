@@ -128,11 +128,33 @@ impl<R: RawMutex> Vfs<R> {
 
     /// Runs `f` with the state locked, then does what it left to do
     /// (references back to the FS, answers to waiters) unlocked.
+    ///
+    /// All but one thing: when `f` let go of the last user of a file VM
+    /// caches, VM drops its pages *before* the lock goes. Otherwise another
+    /// thread could take the file up again in between (an exec of the same
+    /// program, which maps the cached pages at once) and the late drop
+    /// would pull those pages from under the new mapping, zeroed. VM never
+    /// waits on VFS, so calling it with the lock held cannot deadlock; and
+    /// this is the rare path (the last user of a mapped file).
     fn locked<T>(&self, env: &mut impl Env, f: impl FnOnce(&mut State, &mut After) -> T) -> T {
         let mut after = After::default();
-        let v = f(&mut self.state.lock(), &mut after);
+        let v = {
+            let mut state = self.state.lock();
+            let v = f(&mut state, &mut after);
+            for ino in after.vm_drops.drain(..) {
+                let _ = env.vm_cache_trunc(ino, 0);
+            }
+            v
+        };
         finish(env, after);
         v
+    }
+
+    /// Whether some thread holds the state lock (for tests of what is done
+    /// under it).
+    #[cfg(test)]
+    pub(crate) fn state_is_locked(&self) -> bool {
+        self.state.is_locked()
     }
 
     fn stripe(&self, key: usize) -> lock_api::MutexGuard<'_, R, ()> {
@@ -309,11 +331,10 @@ impl From<Reply> for Outcome {
 /// Gives the FS back the references and answers the waiters a locked
 /// section found.
 fn finish(env: &mut impl Env, after: After) {
-    // VM's pages go before the FS may free the inode (its last reference
-    // goes just below), so no page of a dead file outlives it in the cache.
-    for ino in after.vm_drops {
-        let _ = env.vm_cache_trunc(ino, 0);
-    }
+    // VM's pages went before this (see `Vfs::locked`), and so before the
+    // FS may free the inode (its last reference goes just below): no page
+    // of a dead file outlives it in the cache.
+    debug_assert!(after.vm_drops.is_empty());
     for p in after.puts {
         let _ = env.fs(fs::Request::Putnode { ino: p.ino, count: p.count });
     }

@@ -38,6 +38,9 @@ pub enum Fault {
     /// anything else: the thread cannot go on.
     Other {
         label: u64,
+        /// The message's first two words, for diagnostics (a cap fault's
+        /// are its IP and the cap address).
+        words: [u64; 2],
     },
 }
 
@@ -69,7 +72,7 @@ impl Fault {
                 code: mr(msg, fault_mr::USER_EXCEPTION_CODE),
             }
         } else {
-            Fault::Other { label }
+            Fault::Other { label, words: [mr(msg, 0), mr(msg, 1)] }
         }
     }
 }

@@ -55,6 +55,35 @@ fn checks_then_vm_maps() {
     assert_eq!(free(&p), before + 1, "the unlinked file's inode is free");
 }
 
+/// The drop of a file's pages when its last user goes reaches VM before
+/// VFS's state lock is let go: another thread taking the file up again
+/// (an exec of the same program mapping the cached pages at once) comes
+/// after it, never between the decision and the drop. (Found in the guest:
+/// a late drop zeroed pages a new exec of the test program had mapped.)
+#[test]
+fn the_last_users_drop_reaches_vm_under_the_lock() {
+    let v: &'static TestVfs = Box::leak(Box::new(new_vfs()));
+    let w = World::new(1024);
+    w.mem.borrow_mut().trunc_probe = Some(Box::new(|| v.state_is_locked()));
+    let p = P::new(v, &w, A);
+    let fd = p.open("/prog", O_CREAT | O_RDWR, 0o755).unwrap();
+    assert_eq!(p.write(fd, b"text"), Ok(4));
+    assert_eq!(mmap(&p, fd, PROT_READ, MAP_PRIVATE, 0), Ok(0x4000_0000));
+    let ino = w.mem.borrow().vm_maps[0].0.ino;
+    p.close(fd).unwrap();
+    v.vm_released(&mut &w, ino, 1);
+    let m = w.mem.borrow();
+    assert_eq!(m.vm_truncs, [(ino, 0)]);
+    assert_eq!(m.truncs_locked, [true], "dropped with the state lock held");
+    drop(m);
+    assert!(!v.state_is_locked());
+    // An ftruncate's message is no drop: it goes unlocked, as before.
+    let fd = p.open("/prog", O_RDWR, 0).unwrap();
+    assert_eq!(mmap(&p, fd, PROT_READ, MAP_PRIVATE, 0), Ok(0x4000_0000));
+    p.res(Request::Ftruncate { fd, size: off(2) }).unwrap();
+    assert_eq!(w.mem.borrow().truncs_locked, [true, false]);
+}
+
 #[test]
 fn a_failed_or_repeated_mapping_balances_holds() {
     let (v, w) = (new_vfs(), World::new(1024));

@@ -70,6 +70,10 @@ pub struct Mem {
     pub vm_maps: Vec<(minix_abi::vm::FileMapWord, u64, u64)>,
     pub vm_writes: Vec<(u32, u64, u64, Vec<u8>)>,
     pub vm_truncs: Vec<(u32, u64)>,
+    /// Asked at each truncation, when set: whether VFS's state lock is
+    /// held (the test's answer goes in `truncs_locked`).
+    pub trunc_probe: Option<Box<dyn Fn() -> bool>>,
+    pub truncs_locked: Vec<bool>,
     /// VM EXEC calls: (who, description, inode).
     pub vm_execs: Vec<(u32, Vec<u8>, u32)>,
     /// What VM answers the next EXECs (`None`: the entry point).
@@ -299,7 +303,11 @@ impl Env for &World {
         Ok(())
     }
     fn vm_cache_trunc(&mut self, ino: u32, size: u64) -> Result<(), Errno> {
-        self.mem.borrow_mut().vm_truncs.push((ino, size));
+        let mut m = self.mem.borrow_mut();
+        m.vm_truncs.push((ino, size));
+        if let Some(locked) = m.trunc_probe.as_ref().map(|probe| probe()) {
+            m.truncs_locked.push(locked);
+        }
         Ok(())
     }
     fn vm_exec(&mut self, who: Endpoint, desc: &[u8], ino: u32) -> Result<u64, Errno> {

@@ -681,11 +681,20 @@ impl Vm {
             // Only a Map outcome maps, and that was handled above.
             FaultAction::Map => SIGSEGV,
         };
-        let addr = match Fault::decode(msg) {
+        let fault = Fault::decode(msg);
+        let addr = match fault {
             Fault::Vm(f) => f.addr,
             Fault::UserException { ip, .. } => ip,
             Fault::Other { .. } => 0,
         };
+        // Said on the console, as Linux says "segfault at": a program that
+        // dies of a fault in a test run is otherwise known only by its
+        // wait status. (qemu/test.sh shows these lines only next to a
+        // failure.)
+        println!("VM: process {:#x} faulted: {:?} ({:?}); signal {}", ep.0, fault, outcome, sig);
+        if let Fault::Vm(f) = fault {
+            self.diagnose_ip(ep, f.ip);
+        }
         // PM turns the fault into a signal: a handler runs (PM restarts
         // the thread there, cancelling this fault), or the process ends.
         // Not marked dead: it may live on.
@@ -707,7 +716,33 @@ impl Vm {
 
     /// Marks a process dead and tells PM through its notification; the
     /// faulting thread stays blocked until PM tears the process down.
+    /// The second line of a fault's report: the page at the faulting ip,
+    /// the frame the process has there and, for a file page, the frame the
+    /// page cache has for it, and the bytes at the ip. A program that ran
+    /// into bytes that are not its own (a frame that is not the cache's,
+    /// or zeros) is then told from one with a bug of its own.
+    fn diagnose_ip(&self, ep: Endpoint, ip: u64) {
+        let Some(p) = self.procs.get(&ep.0) else { return };
+        let va = ip & !(PAGE_SIZE as u64 - 1);
+        let cached = p.space.regions().lookup(va).and_then(|r| match r.mem() {
+            vm_server::memtype::MemType::File(f) => {
+                let page = (f.offset + (va - r.start())) / PAGE_SIZE as u64;
+                Some((page, self.cache.lookup((f.file, page))))
+            }
+            _ => None,
+        });
+        let mut b = [0u8; 8];
+        let read = copy::read_mem(p, &self.frames, ip, &mut b);
+        println!(
+            "VM:   at ip: {:?}; file page and cached frame {:?}; bytes {:02x?}",
+            p.space.page(va).map(|g| g.frame),
+            cached,
+            read.then_some(b)
+        );
+    }
+
     fn kill(&mut self, ep: Endpoint, sig: u64) {
+        println!("VM: process {:#x} faulted and could not be served: killed with signal {}", ep.0, sig);
         if let Some(p) = self.procs.get_mut(&ep.0) {
             p.dead = true;
         }
