@@ -50,6 +50,12 @@ pub enum Interrupted {
     /// Running user code (PM suspended it to read its registers): it goes
     /// on where it was once the handler returns.
     UserCode,
+    /// Standing just past a call the kernel answered, on the system-call
+    /// stub's `mov rsp, r12` (`sel4::syscalls`): it goes on there once the
+    /// handler returns. Its `rsp` is 0 if it ran since, or stale if it
+    /// did not (seL4 5.0 keeps no `rsp` on `syscall`): the stack pointer
+    /// is in r12.
+    AfterCall,
     /// Blocked in a call that is to be made again after the handler
     /// (`SA_RESTART`): the saved registers still hold the request.
     RestartCall,
@@ -81,11 +87,50 @@ pub struct HandlerEntry {
 /// stopped on the stub's next instruction (`mov rsp, r12`) reads back
 /// `rsp` 0 with its stack pointer still in r12. No other user code runs
 /// with `rsp` 0.
+///
+/// A thread whose call was answered but which has not run since is
+/// Running with its restart pc past the `syscall` (kernel patch 0003) and
+/// a stale `rsp`: [`stands`] tells it from user code by the stub's bytes,
+/// and its frame goes below r12 too. (Taken for user code, its handler
+/// ran on a stale stack pointer, over the frames of live calls.)
 pub fn stack_pointer(regs: &Regs, at: Interrupted) -> u64 {
     match at {
         Interrupted::UserCode if regs[reg::RSP] != 0 => regs[reg::RSP],
         _ => regs[reg::R12],
     }
+}
+
+/// `syscall`, as its two bytes read in a little-endian word.
+const SYSCALL_BYTES: u64 = 0x050f;
+/// `mov rsp, r12` (4c 89 e4), the system-call stub's next instruction.
+const RESTORE_RSP_BYTES: u64 = 0xe4_894c;
+
+/// Where a stopped thread stands, by its code.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Stands {
+    /// On a `syscall` (stopped in a call, or about to make one).
+    OnCall,
+    /// Just past the stub's `syscall` ([`Interrupted::AfterCall`]).
+    AfterCall,
+    /// Anywhere else: user code.
+    Elsewhere,
+}
+
+/// Where a thread stands from the eight bytes at `rip - 2`.
+pub fn stands(code: u64) -> Stands {
+    if (code >> 16) & 0xffff == SYSCALL_BYTES {
+        Stands::OnCall
+    } else if code & 0xffff == SYSCALL_BYTES && (code >> 16) & 0xff_ffff == RESTORE_RSP_BYTES {
+        Stands::AfterCall
+    } else {
+        Stands::Elsewhere
+    }
+}
+
+/// Whether the eight bytes at `rip` start with `syscall` (for when the
+/// two bytes before `rip` cannot be read).
+pub fn on_call(code_at_rip: u64) -> bool {
+    code_at_rip & 0xffff == SYSCALL_BYTES
 }
 
 /// Whether `a` is a canonical lower-half (user) address.
@@ -118,7 +163,7 @@ pub fn complete_call(regs: &Regs, reply: Reply) -> Regs {
 /// stack.
 pub fn enter(run: &HandlerRun, regs: &Regs, at: Interrupted) -> Result<HandlerEntry, Errno> {
     let saved = match at {
-        Interrupted::UserCode | Interrupted::RestartCall => *regs,
+        Interrupted::UserCode | Interrupted::AfterCall | Interrupted::RestartCall => *regs,
         Interrupted::CompleteCall(reply) => complete_call(regs, reply),
     };
     let sp = stack_pointer(regs, at);
@@ -291,6 +336,32 @@ mod tests {
         r[reg::R12] = 0x7fff_0000;
         let e = enter(&run(None), &r, Interrupted::UserCode).unwrap();
         assert!((e.addr as u64) < 0x7fff_0000 - RED_ZONE && e.addr as u64 > 0x7fff_0000 - 512);
+        let mut fb = [0u8; FRAME_BYTES];
+        fb.copy_from_slice(&e.bytes[8..]);
+        assert_eq!(SigFrame::decode(&fb).unwrap().regs, r);
+    }
+
+    #[test]
+    fn a_thread_past_an_answered_call_has_its_stack_pointer_in_r12() {
+        // The stub: mov r12, rsp; syscall; mov rsp, r12; then other code.
+        let code = |at: usize| {
+            let bytes = [0x49u8, 0x89, 0xe4, 0x0f, 0x05, 0x4c, 0x89, 0xe4, 0x48, 0x89, 0xc3, 0x90, 0x90];
+            u64::from_le_bytes(bytes[at - 2..at + 6].try_into().unwrap())
+        };
+        assert_eq!(stands(code(3)), Stands::OnCall);
+        assert_eq!(stands(code(5)), Stands::AfterCall);
+        assert_eq!(stands(code(2)), Stands::Elsewhere);
+        assert_eq!(stands(code(4)), Stands::Elsewhere);
+        assert_eq!(stands(code(7)), Stands::Elsewhere);
+        // A syscall followed by anything but the stub's restore is not one.
+        assert_eq!(stands(0x0000_9090_9090_050f), Stands::Elsewhere);
+        assert!(on_call(0x4c05_0f) && !on_call(0xe4_894c));
+        // Answered but not run since: rsp is stale (not 0), and the frame
+        // still goes below r12, the saved registers resuming the stub.
+        let mut r = regs(0x7fff_8000);
+        r[reg::R12] = 0x7fff_0000;
+        let e = enter(&run(None), &r, Interrupted::AfterCall).unwrap();
+        assert!((e.addr as u64) < 0x7fff_0000 - RED_ZONE && e.addr as u64 > 0x7fff_0000 - 512, "{:#x}", e.addr);
         let mut fb = [0u8; FRAME_BYTES];
         fb.copy_from_slice(&e.bytes[8..]);
         assert_eq!(SigFrame::decode(&fb).unwrap().regs, r);

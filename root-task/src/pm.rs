@@ -26,7 +26,7 @@ use minix_abi::system::{self, CapKind, FaultHandler, Role};
 use minix_abi::{vfs, vm};
 use root_task::effects::{Effect, Effects};
 use root_task::handed::{Answer, Owed};
-use root_task::handler_frame::{self, Interrupted, Regs};
+use root_task::handler_frame::{self, Interrupted, Regs, Stands};
 use root_task::pm_calls;
 use root_task::pm_policy::{self, Decision};
 use root_task::proctab::ProcCaps;
@@ -585,9 +585,19 @@ impl<'a> Pm<'a> {
         let waited_in_vfs = answer.is_none() && in_pm.is_none() && self.suspend_thread(ep, tcb.bits());
         let Ok(ctx) = tcb.read_registers(false) else { return self.kill_for_frame(ep) };
         let regs = regs_of(&ctx);
-        // A thread stopped in a Call stands on its `syscall` instruction.
+        // A thread stopped in a Call stands on its `syscall` instruction;
+        // one whose call was answered, just past it.
         let interrupted = answer.map(Interrupted::CompleteCall).or(in_pm).unwrap_or_else(|| {
-            if self.peek(ep, regs[reg::RIP]).is_some_and(|w| w & 0xffff == 0x050f) {
+            let rip = regs[reg::RIP];
+            let stands = match self.peek(ep, rip.wrapping_sub(2)) {
+                Some(code) => handler_frame::stands(code),
+                None if self.peek(ep, rip).is_some_and(handler_frame::on_call) => Stands::OnCall,
+                None => Stands::Elsewhere,
+            };
+            if stands == Stands::AfterCall {
+                return Interrupted::AfterCall;
+            }
+            if stands == Stands::OnCall {
                 // Only a wait ends with EINTR: a call the suspension
                 // cancelled before it was served is made again.
                 if !waited_in_vfs {

@@ -107,7 +107,7 @@ impl ProcTable {
     pub fn interrupted_pm_call_owed(&mut self, slot: usize, run: &HandlerRun) -> Option<Owed> {
         Some(match self.interrupted_pm_call(slot, run)? {
             Interrupted::CompleteCall(r) => Owed::Answer(r),
-            Interrupted::RestartCall | Interrupted::UserCode => Owed::Restart,
+            Interrupted::RestartCall | Interrupted::UserCode | Interrupted::AfterCall => Owed::Restart,
         })
     }
 
