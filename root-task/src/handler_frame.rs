@@ -355,7 +355,7 @@ mod tests {
         assert_eq!(stands(code(7)), Stands::Elsewhere);
         // A syscall followed by anything but the stub's restore is not one.
         assert_eq!(stands(0x0000_9090_9090_050f), Stands::Elsewhere);
-        assert!(on_call(0x4c05_0f) && !on_call(0xe4_894c));
+        assert!(on_call(0x004c_050f) && !on_call(0x00e4_894c));
         // Answered but not run since: rsp is stale (not 0), and the frame
         // still goes below r12, the saved registers resuming the stub.
         let mut r = regs(0x7fff_8000);
