@@ -150,6 +150,10 @@ impl<D: BlockDevice> Server<D> {
                 let ino = self.fs.create(name.dir, n.as_bytes(), mode, uid, gid)?;
                 self.node(ino)
             }
+            Request::Mknod { name, mode, uid, gid, dev } => {
+                let n = self.name(granter, &name, io)?;
+                self.fs.mknod(name.dir, n.as_bytes(), mode, dev, uid, gid).and(ok)
+            }
             Request::Mkdir { name, mode, uid, gid } => {
                 let n = self.name(granter, &name, io)?;
                 self.fs.mkdir(name.dir, n.as_bytes(), mode, uid, gid).and(ok)

@@ -5,7 +5,7 @@
  * standard output; exit 0 on success): the registers a handler sees in
  * its ucontext and changes, setjmp and siglongjmp out of a fault, getopt,
  * the environment across exec, the errno of each file call's failures,
- * and file mappings.
+ * file mappings, and named pipes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -395,6 +395,79 @@ static void randomness(void)
     printf("random ok\n");
 }
 
+static void on_alarm(int sig)
+{
+    (void)sig;
+}
+
+/* mkfifo, mknod and named pipes: a reader and a writer in two processes
+ * that each wait for the other's open, the bytes between them and the end
+ * of file, ENXIO for a nonblocking writer with no reader, a FIFO open
+ * read-write, EPIPE for a writer left alone, a waiting open that a signal
+ * ends with EINTR, and a device node mknod makes that works as the
+ * device. */
+static void fifos(void)
+{
+    const char *f = "/tmp/clib-fifo";
+    unlink(f);
+    CHECK(mkfifo(f, 0600) == 0);
+    struct stat st;
+    CHECK(stat(f, &st) == 0 && S_ISFIFO(st.st_mode) && (st.st_mode & 0777) == 0600 && st.st_size == 0);
+    CHECK(mkfifo(f, 0600) == -1 && errno == EEXIST);
+    CHECK(open(f, O_WRONLY | O_NONBLOCK) == -1 && errno == ENXIO);
+    pid_t c = fork();
+    if (c == 0) {
+        int w = open(f, O_WRONLY);
+        if (w < 0)
+            _exit(1);
+        for (int i = 0; i < 100; i++)
+            if (write(w, "0123456789", 10) != 10)
+                _exit(2);
+        _exit(0);
+    }
+    int r = open(f, O_RDONLY);
+    CHECK(r >= 0);
+    char buf[256];
+    size_t got = 0;
+    ssize_t n;
+    while ((n = read(r, buf, sizeof buf)) > 0)
+        got += n;
+    CHECK(n == 0 && got == 1000);
+    int status;
+    CHECK(waitpid(c, &status, 0) == c && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(r);
+    int rw = open(f, O_RDWR);
+    CHECK(rw >= 0 && write(rw, "x", 1) == 1 && read(rw, buf, 1) == 1 && buf[0] == 'x');
+    CHECK(lseek(rw, 0, SEEK_SET) == -1 && errno == ESPIPE);
+    close(rw);
+    r = open(f, O_RDONLY | O_NONBLOCK);
+    int w = open(f, O_WRONLY | O_NONBLOCK);
+    CHECK(r >= 0 && w >= 0);
+    close(r);
+    signal(SIGPIPE, SIG_IGN);
+    CHECK(write(w, "y", 1) == -1 && errno == EPIPE);
+    signal(SIGPIPE, SIG_DFL);
+    close(w);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    CHECK(sigaction(SIGALRM, &sa, 0) == 0);
+    alarm(1);
+    CHECK(open(f, O_RDONLY) == -1 && errno == EINTR);
+    alarm(0);
+    CHECK(unlink(f) == 0);
+    const char *d = "/tmp/clib-null";
+    unlink(d);
+    CHECK(mknod(d, S_IFCHR | 0666, makedev(1, 3)) == 0);
+    CHECK(stat(d, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3);
+    int z = open(d, O_RDWR);
+    CHECK(z >= 0 && write(z, "gone", 4) == 4 && read(z, buf, 4) == 0);
+    close(z);
+    CHECK(unlink(d) == 0);
+    CHECK(mknod("/tmp/clib-dir", S_IFDIR | 0755, 0) == -1 && errno == EPERM);
+    printf("fifos ok\n");
+}
+
 /* Owners, modes and times: chown through a link and of the link,
  * fchown, fchownat, fchmod; utimensat with times, UTIME_NOW and
  * UTIME_OMIT, futimens, utime and utimes. */
@@ -513,6 +586,8 @@ int main(int argc, char **argv)
         owners();
     else if (strcmp(c, "cpu") == 0)
         cpu();
+    else if (strcmp(c, "fifos") == 0)
+        fifos();
     else {
         printf("clib: no case %s\n", c);
         return 2;

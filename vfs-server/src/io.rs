@@ -103,6 +103,8 @@ impl<R: RawMutex> Vfs<R> {
                 Object::PipeRead(n) if at.is_none() => self.pipe_read(env, who, n, filp.flags, buf),
                 Object::PipeRead(_) => Reply::err(ESPIPE).into(),
                 Object::PipeWrite(_) => Reply::err(EBADF).into(),
+                Object::Fifo { pipe, .. } if at.is_none() => self.pipe_read(env, who, pipe, filp.flags, buf),
+                Object::Fifo { .. } => Reply::err(ESPIPE).into(),
                 Object::Device { dev, .. } => match device_read(env, who, dev, buf) {
                     Ok(r) => r.into(),
                     Err(e) => Reply::err(e).into(),
@@ -147,6 +149,8 @@ impl<R: RawMutex> Vfs<R> {
                 Object::PipeWrite(n) if at.is_none() => self.pipe_write(env, who, n, filp.flags, src),
                 Object::PipeWrite(_) => Reply::err(ESPIPE).into(),
                 Object::PipeRead(_) => Reply::err(EBADF).into(),
+                Object::Fifo { pipe, .. } if at.is_none() => self.pipe_write(env, who, pipe, filp.flags, src),
+                Object::Fifo { .. } => Reply::err(ESPIPE).into(),
                 Object::Device { dev, .. } => {
                     let len = match src {
                         Src::User(b) => b.len,
@@ -286,7 +290,9 @@ impl<R: RawMutex> Vfs<R> {
 
     pub(crate) fn fstat(&self, env: &mut impl Env, who: Endpoint, fd: u32, buf: u64) -> Result<u64, Errno> {
         self.with_filp(env, who, fd, |env, _, filp| match filp.obj {
-            Object::File { ino, .. } | Object::Device { ino, .. } => {
+            // A FIFO's inode says what it is (its size on disk is 0, as
+            // Linux shows a FIFO's).
+            Object::File { ino, .. } | Object::Device { ino, .. } | Object::Fifo { ino, .. } => {
                 fs_on_user(env, who, buf, STAT_SIZE, true, |grant| fs::Request::Stat { ino, grant })?.result()
             }
             Object::PipeRead(n) | Object::PipeWrite(n) => {
@@ -304,7 +310,7 @@ impl<R: RawMutex> Vfs<R> {
     /// for fchmod of a pipe).
     pub(crate) fn fd_attr(&self, env: &mut impl Env, who: Endpoint, fd: u32, req: impl Fn(u32) -> fs::Request) -> Result<u64, Errno> {
         self.with_filp(env, who, fd, |env, _, filp| match filp.obj {
-            Object::File { ino, .. } | Object::Device { ino, .. } => env.fs(req(ino)).result().map(|_| 0),
+            Object::File { ino, .. } | Object::Device { ino, .. } | Object::Fifo { ino, .. } => env.fs(req(ino)).result().map(|_| 0),
             Object::PipeRead(_) | Object::PipeWrite(_) => Err(EINVAL),
         })
     }

@@ -35,6 +35,7 @@ mod create;
 pub mod devices;
 pub mod env;
 pub mod exec;
+pub mod fifo;
 mod io;
 pub mod limits;
 mod names;
@@ -137,10 +138,17 @@ impl<R: RawMutex> Vfs<R> {
     /// waits on VFS, so calling it with the lock held cannot deadlock; and
     /// this is the rare path (the last user of a mapped file).
     fn locked<T>(&self, env: &mut impl Env, f: impl FnOnce(&mut State, &mut After) -> T) -> T {
+        self.locked_with(env, |s, a, _| f(s, a))
+    }
+
+    /// [`Vfs::locked`] for work that must reach the environment with the
+    /// lock held (saving a reply cap before the wait it answers is
+    /// recorded).
+    fn locked_with<E: Env, T>(&self, env: &mut E, f: impl FnOnce(&mut State, &mut After, &mut E) -> T) -> T {
         let mut after = After::default();
         let v = {
             let mut state = self.state.lock();
-            let v = f(&mut state, &mut after);
+            let v = f(&mut state, &mut after, env);
             for ino in after.vm_drops.drain(..) {
                 let _ = env.vm_cache_trunc(ino, 0);
             }
@@ -292,7 +300,7 @@ impl<R: RawMutex> Vfs<R> {
                 Ok((r, w)) => Outcome::Reply(Reply::ok_with(r as u64, [w as u64, 0, 0])),
                 Err(e) => Reply::err(e).into(),
             },
-            Q::Open { path, flags, mode } => self.open(env, who, path, flags, mode).into(),
+            Q::Open { path, flags, mode } => self.open(env, who, path, flags, mode),
             Q::Stat { path, buf, follow } => self.stat(env, who, path, buf, follow).into(),
             Q::Statvfs { path } => match self.statvfs(env, who, path) {
                 Ok(r) => Outcome::Reply(r),
@@ -302,6 +310,7 @@ impl<R: RawMutex> Vfs<R> {
             Q::Rmdir { path } => self.unlink(env, who, path, true).into(),
             Q::Chdir { path } => self.chdir(env, who, path).into(),
             Q::Mkdir { path, mode } => self.mkdir(env, who, path, mode).into(),
+            Q::Mknod { path, mode, dev } => self.mknod(env, who, path, mode, dev).into(),
             Q::Chmod { path, mode } => self.chmod(env, who, path, mode).into(),
             Q::Fchmod { fd, mode } => self.fd_attr(env, who, fd, |ino| fs::Request::Chmod { ino, mode: mode as u16 }).into(),
             Q::Chown { path, uid, gid, follow } => self.chown(env, who, path, uid, gid, follow).into(),

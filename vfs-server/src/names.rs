@@ -17,10 +17,11 @@
 //! and, for `X_OK`, that some execute bit is set on a file.
 
 use crate::env::{copy_in, copy_out, fs_on_user, Env, NameSlot};
+use crate::fifo::FifoOpened;
 use crate::io::is_dir;
 use crate::path::{lookup, put, resolve, resolve_parent, Found, Parent};
 use crate::tables::{Object, ROOT_INO};
-use crate::Vfs;
+use crate::{Outcome, Vfs};
 use alloc::vec;
 use alloc::vec::Vec;
 use lock_api::RawMutex;
@@ -30,11 +31,11 @@ use minix_abi::fs::{self, decode_dirent, Io, Name, IO_MAX};
 use minix_abi::message::Reply;
 use minix_abi::offset::Offset;
 use minix_abi::vfs::flags::*;
-use minix_abi::vfs::mode::{S_IFCHR, S_IFDIR, S_IFMT, S_IFREG};
+use minix_abi::vfs::mode::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK};
 use minix_abi::vfs::{Follow, UserBuf, UserPath, STAT_SIZE};
 
 /// Flags that only matter while opening; the filp keeps the rest.
-const OPEN_ONLY: u64 = O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC;
+pub(crate) const OPEN_ONLY: u64 = O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC;
 /// Deepest directory getcwd climbs out of.
 const DEPTH_MAX: usize = 512;
 
@@ -61,6 +62,13 @@ fn using<E: Env, T>(env: &mut E, f: Found, body: impl FnOnce(&mut E, &Found) -> 
 
 /// The same for a parent directory and the name in it; a path without a
 /// last name (`/`) is `empty`'s error.
+/// Where an open got to before the tables: a descriptor, or a FIFO found
+/// (held, with its references), whose open may wait.
+enum Opening {
+    Fd(u64),
+    Fifo(Found),
+}
+
 fn in_parent<E: Env, T>(
     env: &mut E,
     p: Parent,
@@ -142,7 +150,34 @@ impl<R: RawMutex> Vfs<R> {
         self.state.lock().proc(who).umask
     }
 
-    pub(crate) fn open(&self, env: &mut impl Env, who: Endpoint, p: UserPath, flags: u64, mode: u32) -> Result<u64, Errno> {
+    /// open: a descriptor, or for a FIFO whose other end is not there yet
+    /// a wait (see [`crate::fifo`]).
+    pub(crate) fn open(&self, env: &mut impl Env, who: Endpoint, p: UserPath, flags: u64, mode: u32) -> Outcome {
+        match self.open_found(env, who, p, flags, mode) {
+            Ok(Opening::Fd(fd)) => Reply::ok(fd).into(),
+            Ok(Opening::Fifo(found)) => self.open_fifo(env, who, found, flags),
+            Err(e) => Reply::err(e).into(),
+        }
+    }
+
+    /// A FIFO's open, under the lock: the reply cap is saved before the
+    /// wait is recorded as a waker could see it.
+    fn open_fifo(&self, env: &mut impl Env, who: Endpoint, found: Found, flags: u64) -> Outcome {
+        let ino = found.node.ino;
+        self.locked_with(env, |s, a, env| match s.open_fifo(who, ino, found.refs, flags, a) {
+            Ok(FifoOpened::Fd(fd)) => Reply::ok(fd as u64).into(),
+            Ok(FifoOpened::Waits) => match env.save_reply(who) {
+                Ok(()) => Outcome::Suspended,
+                Err(e) => {
+                    s.fifo_open_failed(who, ino, a);
+                    Reply::err(e).into()
+                }
+            },
+            Err(e) => Reply::err(e).into(),
+        })
+    }
+
+    fn open_found(&self, env: &mut impl Env, who: Endpoint, p: UserPath, flags: u64, mode: u32) -> Result<Opening, Errno> {
         let path = user_path(env, who, p)?;
         let cwd = self.cwd(who)?;
         let follow = flags & O_NOFOLLOW == 0;
@@ -173,6 +208,9 @@ impl<R: RawMutex> Vfs<R> {
             put(env, &found);
             return Err(e);
         }
+        if found.node.mode as u32 & S_IFMT == S_IFIFO {
+            return Ok(Opening::Fifo(found));
+        }
         let obj = if found.node.mode as u32 & S_IFMT == S_IFCHR {
             // A device file: the number is in its inode, which LOOKUP's
             // answer does not carry.
@@ -196,7 +234,7 @@ impl<R: RawMutex> Vfs<R> {
                 }
             };
             match s.install(who, filp, flags & O_CLOEXEC != 0) {
-                Ok(fd) => Ok(fd as u64),
+                Ok(fd) => Ok(Opening::Fd(fd as u64)),
                 Err(e) => {
                     s.unpin(filp, a);
                     Err(e)
@@ -261,6 +299,33 @@ impl<R: RawMutex> Vfs<R> {
         in_parent(env, parent, EEXIST, |env, d, name| {
             let name = name_in(env, NameSlot::First, d, name)?;
             env.fs(fs::Request::Mkdir { name, mode: S_IFDIR as u16 | perm, uid: 0, gid: 0 }).result()
+        })
+    }
+
+    /// mknod: a FIFO, a socket, a character or block device node, or an
+    /// empty regular file (type 0 too). A directory is `EPERM` (use mkdir)
+    /// and any other type `EINVAL`, Linux's answers. Every process runs as
+    /// root here, so device nodes are anyone's to make. The umask applies
+    /// to the permission bits.
+    pub(crate) fn mknod(&self, env: &mut impl Env, who: Endpoint, p: UserPath, mode: u32, dev: u32) -> Result<u64, Errno> {
+        let ty = match mode & S_IFMT {
+            0 => S_IFREG,
+            t @ (S_IFREG | S_IFIFO | S_IFSOCK | S_IFCHR | S_IFBLK) => t,
+            S_IFDIR => return Err(EPERM),
+            _ => return Err(EINVAL),
+        };
+        let path = user_path(env, who, p)?;
+        let perm = mode & !self.umask(who) & 0o7777;
+        let parent = resolve_parent(env, self.cwd(who)?, &path)?;
+        let slash = parent.slash;
+        in_parent(env, parent, EEXIST, |env, d, name| {
+            if slash {
+                return Err(slash_on_new_name(env, d, name));
+            }
+            let name = name_in(env, NameSlot::First, d, name)?;
+            // Only a device's number means anything: the others keep 0.
+            let dev = if ty == S_IFCHR || ty == S_IFBLK { dev } else { 0 };
+            env.fs(fs::Request::Mknod { name, mode: (ty | perm) as u16, uid: 0, gid: 0, dev }).result()
         })
     }
 

@@ -95,20 +95,29 @@ impl Pipe {
 }
 
 impl State {
-    /// The events `who`'s descriptor `fd` has now, and the pipe end to
-    /// watch if it is one; `POLLNVAL` if it is not open.
-    fn fd_events(&mut self, who: Endpoint, fd: u32) -> (u16, Option<(u32, bool)>) {
-        let Ok(e) = self.proc(who).fd(fd) else { return (POLLNVAL, None) };
-        match self.filp(e.filp).obj {
-            // A regular file or directory never makes anyone wait.
+    /// The events `who`'s descriptor `fd` has now, and the pipe ends to
+    /// watch if it is a pipe or a FIFO (both for a FIFO open read-write);
+    /// `POLLNVAL` if it is not open.
+    fn fd_events(&mut self, who: Endpoint, fd: u32) -> (u16, [Option<(u32, bool)>; 2]) {
+        let Ok(e) = self.proc(who).fd(fd) else { return (POLLNVAL, [None, None]) };
+        let filp = self.filp(e.filp);
+        let (reads, writes) = (filp.readable(), filp.writable());
+        let (n, read, write) = match filp.obj {
             // A file, directory or memory device never makes anyone wait.
-            Object::File { .. } | Object::Device { .. } => (POLLIN | POLLRDNORM | POLLOUT, None),
-            Object::PipeRead(n) => (self.pipe(n).read_events(), Some((n as u32, true))),
-            Object::PipeWrite(n) => {
-                let space = self.pipe_space(n);
-                (self.pipe(n).write_events(space), Some((n as u32, false)))
-            }
+            Object::File { .. } | Object::Device { .. } => return (POLLIN | POLLRDNORM | POLLOUT, [None, None]),
+            Object::PipeRead(n) => (n, true, false),
+            Object::PipeWrite(n) => (n, false, true),
+            Object::Fifo { pipe, .. } => (pipe, reads, writes),
+        };
+        let mut now = 0;
+        if read {
+            now |= self.pipe(n).read_events();
         }
+        if write {
+            let space = self.pipe_space(n);
+            now |= self.pipe(n).write_events(space);
+        }
+        (now, [read.then_some((n as u32, true)), write.then_some((n as u32, false))])
     }
 
     /// Fills each entry's `revents` (0 for a negative `fd`) and answers
@@ -125,7 +134,7 @@ impl State {
             if e.revents != 0 {
                 ready += 1;
             }
-            if let Some((pipe, read_end)) = watch {
+            for (pipe, read_end) in watch.into_iter().flatten() {
                 watches.push(Watch { pipe, read_end, events: e.events });
             }
         }

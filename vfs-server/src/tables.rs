@@ -2,7 +2,8 @@
 //! VFS's tables: processes (descriptor table, working directory, umask),
 //! open-file descriptions (filps) and the vnodes VFS keeps alive. All of it
 //! sits behind VFS's one state lock, which is only ever held for table
-//! work, never across a message to the FS or VM.
+//! work, never across a message to the FS or VM (but for one: the drop of
+//! VM's pages of a file let go of for good, see `Vfs::locked`).
 //!
 //! **Vnodes and FS references.** Every LOOKUP and CREATE gives VFS one FS
 //! reference. A vnode VFS keeps (an open file, a working directory) counts
@@ -48,6 +49,9 @@ pub enum Object {
     /// A character device VFS serves itself, and its inode (held, as an
     /// open file's).
     Device { ino: u32, dev: crate::devices::MemDev },
+    /// A named pipe (see [`crate::fifo`]): its inode (held) and its pipe.
+    /// The filp's access mode says which ends it is.
+    Fifo { ino: u32, pipe: usize },
 }
 
 /// An open file description: shared by dup and fork, with one offset.
@@ -155,6 +159,8 @@ pub struct State {
     /// Files VM may cache pages of: when VFS lets go of one for good, VM
     /// drops its pages (the inode number may soon name another file).
     vm_cached: alloc::collections::BTreeSet<u32>,
+    /// Named pipes somebody has open or waits to open, by inode.
+    pub(crate) fifos: BTreeMap<u32, crate::fifo::Fifo>,
 }
 
 impl Default for State {
@@ -186,6 +192,7 @@ impl State {
             vm_holds: BTreeMap::new(),
             mapped_by: BTreeMap::new(),
             vm_cached: Default::default(),
+            fifos: BTreeMap::new(),
         }
     }
 
@@ -282,13 +289,14 @@ impl State {
         if f.refs > 0 {
             return;
         }
-        let obj = f.obj;
+        let (obj, flags) = (f.obj, f.flags);
         self.filps[id] = None;
         self.free_filps.push(id);
         match obj {
             Object::File { ino, .. } | Object::Device { ino, .. } => self.release(ino, after),
             Object::PipeRead(n) => self.pipe_end_closed(n, true, after),
             Object::PipeWrite(n) => self.pipe_end_closed(n, false, after),
+            Object::Fifo { ino, pipe } => self.fifo_end_closed(ino, pipe, flags, after),
         }
     }
 
@@ -397,6 +405,7 @@ impl State {
     /// True if `who` was waiting (in a pipe or a poll).
     pub fn cancel_waits(&mut self, who: Endpoint, after: &mut After) -> bool {
         let mut waited = self.forget_poller(who);
+        waited |= self.cancel_fifo_opens(who, after);
         for n in 0..self.pipes.len() {
             if self.pipes[n].as_mut().is_some_and(|p| p.forget(who)) {
                 waited = true;
@@ -525,7 +534,7 @@ impl State {
         self.pipes[n].as_mut().expect("a pipe named by a filp exists")
     }
 
-    fn pipe_end_closed(&mut self, n: usize, read_end: bool, after: &mut After) {
+    pub(crate) fn pipe_end_closed(&mut self, n: usize, read_end: bool, after: &mut After) {
         let pipe = self.pipe(n);
         pipe.end_closed(read_end, after);
         let (readers, writers) = (pipe.readers, pipe.writers);
@@ -536,9 +545,14 @@ impl State {
         // A hang-up (POLLHUP) or a write that now fails (POLLERR).
         self.wake_pollers(n, after);
         if readers == 0 && writers == 0 {
-            self.pipes[n] = None;
-            self.free_pipes.push(n);
+            self.drop_pipe(n);
         }
+    }
+
+    /// Pipe `n` goes (its buffer is gone already, or never was).
+    pub(crate) fn drop_pipe(&mut self, n: usize) {
+        self.pipes[n] = None;
+        self.free_pipes.push(n);
     }
 
     /// VFS is about to have VM map `ino` for `who`: one more hold for VM.

@@ -49,6 +49,7 @@
 //! | `SYNC` | | | | | 0 |
 //! | `READ`, `WRITE` | node word (inode, buffer grant) | position | bytes (≤ [`IO_MAX`]) | | [`Io`] |
 //! | `MKDIR`, `CREATE` | node word (dir, name grant) | creation word | | | 0; CREATE: [`Node`] |
+//! | `MKNOD` | node word (dir, name grant) | creation word (the mode with its type: FIFO, socket, character or block device, regular) | device number (u32, `major << 8 \| minor`) | | 0 |
 //! | `LINK` | node word (dir, name grant) | name length | inode to link | | 0 |
 //! | `RENAME` | node word (old dir, old name grant) | old name length | node word (new dir, new name grant) | new name length | 0 |
 //! | `LOOKUP_INLINE` | dir | name length (≤ 16) | name bytes 0-7 | name bytes 8-15 | as LOOKUP |
@@ -96,6 +97,8 @@ pub const RMDIR: u64 = BASE + 14;
 pub const SYNC: u64 = BASE + 16;
 pub const READ: u64 = BASE + 19;
 pub const WRITE: u64 = BASE + 20;
+/// Make a special file: a FIFO, a socket, or a device node.
+pub const MKNOD: u64 = BASE + 21;
 pub const MKDIR: u64 = BASE + 22;
 pub const CREATE: u64 = BASE + 23;
 pub const LINK: u64 = BASE + 24;
@@ -145,6 +148,7 @@ pub const CALLS: &[u64] = &[
     SYNC,
     READ,
     WRITE,
+    MKNOD,
     MKDIR,
     CREATE,
     LINK,
@@ -292,6 +296,13 @@ pub enum Request {
         uid: u16,
         gid: u16,
     },
+    Mknod {
+        name: Name,
+        mode: u16,
+        uid: u16,
+        gid: u16,
+        dev: u32,
+    },
     Link {
         name: Name,
         ino: u32,
@@ -416,6 +427,13 @@ impl Request {
                     Request::Create { name, mode, uid, gid }
                 }
             }
+            MKNOD => {
+                need_words(r, 3)?;
+                let c = w[1];
+                let name = Name::decode(w[0], c & LEN_MASK)?;
+                let (mode, uid, gid) = ((c >> 16) as u16, (c >> 32) as u16, (c >> 48) as u16);
+                Request::Mknod { name, mode, uid, gid, dev: u32_of(w[2])? }
+            }
             LINK => {
                 need_words(r, 3)?;
                 Request::Link { name: Name::decode(w[0], w[1])?, ino: u32_of(w[2])? }
@@ -496,6 +514,9 @@ impl Request {
             }
             Request::Create { name, mode, uid, gid } => {
                 (CREATE, [node_word(name.dir, name.grant), create_word(name.len, mode, uid, gid), 0, 0], 2)
+            }
+            Request::Mknod { name, mode, uid, gid, dev } => {
+                (MKNOD, [node_word(name.dir, name.grant), create_word(name.len, mode, uid, gid), dev as u64, 0], 3)
             }
             Request::Link { name, ino } => {
                 let (a, b) = name.words();
@@ -773,6 +794,8 @@ mod tests {
             Request::Write { ino: 2, grant: 3, pos: WritePos::Append, bytes: 7 },
             Request::Mkdir { name: n, mode: 0o755, uid: 1, gid: 0xffff },
             Request::Create { name: name(2, -5, 0xffff), mode: 0o100644, uid: 0, gid: 0 },
+            Request::Mknod { name: n, mode: 0o010644, uid: 3, gid: 4, dev: 0 },
+            Request::Mknod { name: n, mode: 0o020600, uid: 0, gid: 0, dev: u32::MAX },
             Request::Link { name: n, ino: 4 },
             Request::Rename { old: n, new: name(u32::MAX, i32::MAX, 60) },
             Request::Lookup { name: n },
@@ -808,6 +831,8 @@ mod tests {
         assert_eq!(Request::decode(&raw(SYMLINK, [1, 1 << 48, 0, 0], 4)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(SYMLINK, [1, 1, 1 << 32, 0], 4)), Err(EINVAL));
         assert_eq!(Request::decode(&raw(LINK, [1, 1, 1 << 32, 0], 3)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(MKNOD, [1, 1, 1 << 32, 0], 3)), Err(EINVAL));
+        assert_eq!(Request::decode(&raw(MKNOD, [1, 1, 0, 0], 2)), Err(EINVAL));
         // Positions and sizes are never negative; only WRITE has the
         // append word, and no other word above i64::MAX means anything.
         for neg in [-1i64 as u64, -2i64 as u64, 1 << 63] {

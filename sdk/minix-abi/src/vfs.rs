@@ -22,6 +22,7 @@
 //! | `FTRUNCATE` | fd | size | | | 0 |
 //! | `UNLINK`, `RMDIR`, `CHDIR` | path | path bytes | | | 0 |
 //! | `MKDIR`, `CHMOD`, `ACCESS` | path | path bytes | mode | | 0 |
+//! | `MKNOD` | path | path bytes | mode with its type bits (≤ `0o177777`) | device number (u32, `major << 8 \| minor`) | 0 |
 //! | `TRUNCATE` | path | path bytes | size | | 0 |
 //! | `STAT`, `LSTAT` | path | path bytes | stat buffer | | 0 |
 //! | `STATVFS` | path | path bytes | | | as FS's `STATVFS` ([`crate::fs::StatVfs`]) |
@@ -79,6 +80,8 @@ pub const LINK: u64 = BASE + 6;
 pub const UNLINK: u64 = BASE + 7;
 pub const CHDIR: u64 = BASE + 8;
 pub const MKDIR: u64 = BASE + 9;
+/// Make a FIFO, a socket, a device node or an empty regular file.
+pub const MKNOD: u64 = BASE + 10;
 pub const CHMOD: u64 = BASE + 11;
 pub const ACCESS: u64 = BASE + 15;
 pub const SYNC: u64 = BASE + 16;
@@ -221,6 +224,8 @@ pub mod mode {
     pub const S_IFREG: u32 = 0o100000;
     pub const S_IFLNK: u32 = 0o120000;
     pub const S_IFCHR: u32 = 0o020000;
+    pub const S_IFBLK: u32 = 0o060000;
+    pub const S_IFSOCK: u32 = 0o140000;
 }
 
 /// `poll` (and `select`, which the runtime builds on it): the array's
@@ -306,6 +311,7 @@ pub const CALLS: &[u64] = &[
     UNLINK,
     CHDIR,
     MKDIR,
+    MKNOD,
     CHMOD,
     ACCESS,
     SYNC,
@@ -478,6 +484,11 @@ pub enum Request {
     Mkdir {
         path: UserPath,
         mode: u32,
+    },
+    Mknod {
+        path: UserPath,
+        mode: u32,
+        dev: u32,
     },
     Chmod {
         path: UserPath,
@@ -718,6 +729,10 @@ impl Request {
                     Request::Chmod { path, mode }
                 }
             }
+            MKNOD => {
+                need_words(r, 4)?;
+                Request::Mknod { path: path(0)?, mode: bits_of(w[2], 0o177_777)? as u32, dev: u32_of(w[3])? }
+            }
             FCHMOD => {
                 need_words(r, 2)?;
                 Request::Fchmod { fd: fd_of(w[0])?, mode: perm_of(w[1])? }
@@ -873,6 +888,7 @@ impl Request {
             Request::Statvfs { path } => (STATVFS, [path.addr, path.len, 0, 0], 2),
             Request::Mkdir { path, mode } => (MKDIR, [path.addr, path.len, mode as u64, 0], 3),
             Request::Chmod { path, mode } => (CHMOD, [path.addr, path.len, mode as u64, 0], 3),
+            Request::Mknod { path, mode, dev } => (MKNOD, [path.addr, path.len, mode as u64, dev as u64], 4),
             Request::Fchmod { fd: f, mode } => (FCHMOD, [fd(f), mode as u64, 0, 0], 2),
             Request::Chown { path, uid, gid, follow } => {
                 (if follow == Follow::Yes { CHOWN } else { LCHOWN }, [path.addr, path.len, uid as u64, gid as u64], 4)
@@ -954,6 +970,8 @@ mod tests {
             Request::Utimes { path: p, atime: 5, mtime: 6, follow: Follow::No },
             Request::Futimes { fd: 0, atime: 1, mtime: 2 },
             Request::Fchmod { fd: 4, mode: 0o4755 },
+            Request::Mknod { path: p, mode: 0o010644, dev: 0 },
+            Request::Mknod { path: p, mode: 0o177_777, dev: u32::MAX },
             Request::GrantExercise { grant: -1, len: 10, delta: 3 },
             Request::GrantBench { grant: 5, len: 4096, rounds: 100 },
             Request::Read { fd: 3, buf: b },

@@ -284,6 +284,11 @@ fn vfs_request() -> impl Strategy<Value = vfs::Request> {
         (endpoint(), any::<u32>(), 0..=minix_abi::exec::BLOCK_MAX).prop_map(|(who, block, len)| ProcExec { who, block, len }),
         Just(Sync),
         (any::<u32>(), 0..=vfs::poll::POLL_MAX as u32, any::<i32>()).prop_map(|(fds, nfds, timeout_ms)| Poll { fds, nfds, timeout_ms }),
+        (any::<u64>(), 0..=vfs::PATH_MAX, 0u32..=0o177_777, any::<u32>()).prop_map(|(addr, len, mode, dev)| Mknod {
+            path: vfs::UserPath { addr, len },
+            mode,
+            dev
+        }),
     ]
 }
 
@@ -319,6 +324,13 @@ fn fs_request() -> impl Strategy<Value = fs::Request> {
         (any::<u32>(), any::<i32>(), 0..=fs::IO_MAX).prop_map(|(ino, grant, bytes)| Write { ino, grant, pos: WritePos::Append, bytes }),
         (name.clone(), any::<u16>(), any::<u16>(), any::<u16>()).prop_map(|(name, mode, uid, gid)| Mkdir { name, mode, uid, gid }),
         (name.clone(), any::<u16>(), any::<u16>(), any::<u16>()).prop_map(|(name, mode, uid, gid)| Create { name, mode, uid, gid }),
+        (name.clone(), any::<u16>(), any::<u16>(), any::<u16>(), any::<u32>()).prop_map(|(name, mode, uid, gid, dev)| Mknod {
+            name,
+            mode,
+            uid,
+            gid,
+            dev
+        }),
         (name.clone(), any::<u32>()).prop_map(|(name, ino)| Link { name, ino }),
         (name.clone(), name.clone()).prop_map(|(old, new)| Rename { old, new }),
         name.prop_map(|name| Lookup { name }),

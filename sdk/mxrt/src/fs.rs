@@ -243,6 +243,12 @@ pub fn mkdir(path: &[u8], mode: u32) -> Result<(), Errno> {
     unit(Request::Mkdir { path: user_path(path), mode })
 }
 
+/// mknod: `mode` with its type bits (a FIFO, a socket, a device node, a
+/// regular file); `dev` a device's number (`major << 8 | minor`).
+pub fn mknod(path: &[u8], mode: u32, dev: u32) -> Result<(), Errno> {
+    unit(Request::Mknod { path: user_path(path), mode, dev })
+}
+
 pub fn rmdir(path: &[u8]) -> Result<(), Errno> {
     unit(Request::Rmdir { path: user_path(path) })
 }

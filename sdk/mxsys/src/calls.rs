@@ -109,6 +109,7 @@ pub mod nr {
     pub const RT_SIGPENDING: u32 = 127;
     pub const RT_SIGSUSPEND: u32 = 130;
     pub const SIGALTSTACK: u32 = 131;
+    pub const MKNOD: u32 = 133;
     pub const ARCH_PRCTL: u32 = 158;
     pub const SYNC: u32 = 162;
     pub const GETTID: u32 = 186;
@@ -122,6 +123,7 @@ pub mod nr {
     pub const TGKILL: u32 = 234;
     pub const OPENAT: u32 = 257;
     pub const MKDIRAT: u32 = 258;
+    pub const MKNODAT: u32 = 259;
     pub const FCHOWNAT: u32 = 260;
     pub const NEWFSTATAT: u32 = 262;
     pub const UNLINKAT: u32 = 263;
@@ -221,6 +223,7 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::RT_SIGPENDING, name: "rt_sigpending", run: signals::rt_sigpending },
     Call { nr: nr::RT_SIGSUSPEND, name: "rt_sigsuspend", run: signals::rt_sigsuspend },
     Call { nr: nr::SIGALTSTACK, name: "sigaltstack", run: signals::sigaltstack },
+    Call { nr: nr::MKNOD, name: "mknod", run: mknod },
     Call { nr: nr::ARCH_PRCTL, name: "arch_prctl", run: arch_prctl },
     Call { nr: nr::SYNC, name: "sync", run: sync },
     Call { nr: nr::GETTID, name: "gettid", run: threads::gettid },
@@ -234,6 +237,7 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::TGKILL, name: "tgkill", run: tgkill },
     Call { nr: nr::OPENAT, name: "openat", run: openat },
     Call { nr: nr::MKDIRAT, name: "mkdirat", run: mkdirat },
+    Call { nr: nr::MKNODAT, name: "mknodat", run: mknodat },
     Call { nr: nr::FCHOWNAT, name: "fchownat", run: attrs::fchownat },
     Call { nr: nr::NEWFSTATAT, name: "newfstatat", run: newfstatat },
     Call { nr: nr::UNLINKAT, name: "unlinkat", run: unlinkat },
@@ -512,6 +516,19 @@ fn mkdirat(a: &Args) -> Outcome {
     let (p, start) = at(a[0], a[1])?;
     enter(start)?;
     done(vfs::mkdir(p, (a[2] & 0o7777) as u32))
+}
+
+/// mknod and mknodat: the mode as Linux's `umode_t` (16 bits) and the
+/// device as its `unsigned` (32 bits), whose encoding for majors below
+/// 4096 and minors below 256 is MINIX's `major << 8 | minor`.
+fn mknod(a: &Args) -> Outcome {
+    done(vfs::mknod(user::path(a[0])?, (a[1] & 0o177_777) as u32, a[2] as u32))
+}
+
+fn mknodat(a: &Args) -> Outcome {
+    let (p, start) = at(a[0], a[1])?;
+    enter(start)?;
+    done(vfs::mknod(p, (a[2] & 0o177_777) as u32, a[3] as u32))
 }
 
 fn rmdir(a: &Args) -> Outcome {

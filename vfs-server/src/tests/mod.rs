@@ -10,6 +10,7 @@
 mod calls;
 mod creat_symlink;
 mod exec;
+mod fifo;
 mod limits;
 mod mmap;
 mod offsets;
