@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -468,6 +469,60 @@ static void fifos(void)
     printf("fifos ok\n");
 }
 
+/* Calls musl 1.2.3 reaches through syscall() or newer flags: statx (of a
+ * path, of a descriptor with AT_EMPTY_PATH, of a link itself),
+ * faccessat's flags (faccessat2), and sched_getaffinity and the processor
+ * count sysconf makes of it. */
+static void newer(void)
+{
+    const char *f = "/tmp/clib-newer", *l = "/tmp/clib-newer-link";
+    unlink(f);
+    unlink(l);
+    int fd = open(f, O_CREAT | O_WRONLY | O_TRUNC, 0640);
+    CHECK(fd >= 0 && write(fd, "12345", 5) == 5);
+    CHECK(symlink(f, l) == 0);
+    struct stat st;
+    CHECK(stat(f, &st) == 0);
+    unsigned char sx[256];
+    memset(sx, 0xee, sizeof sx);
+    CHECK(syscall(SYS_statx, AT_FDCWD, f, 0, 0x7ff, sx) == 0);
+    uint32_t mask, nlink;
+    uint16_t mode;
+    uint64_t ino, size;
+    int64_t mtime;
+    memcpy(&mask, sx, 4);
+    memcpy(&nlink, sx + 16, 4);
+    memcpy(&mode, sx + 28, 2);
+    memcpy(&ino, sx + 32, 8);
+    memcpy(&size, sx + 40, 8);
+    memcpy(&mtime, sx + 112, 8);
+    CHECK((mask & 0x7ff) == 0x7ff && nlink == 1 && mode == (S_IFREG | 0640) && ino == st.st_ino && size == 5 && mtime == st.st_mtime);
+    CHECK(syscall(SYS_statx, fd, "", 0x1000, 0x7ff, sx) == 0);
+    memcpy(&ino, sx + 32, 8);
+    CHECK(ino == st.st_ino);
+    CHECK(syscall(SYS_statx, AT_FDCWD, l, AT_SYMLINK_NOFOLLOW, 0x7ff, sx) == 0);
+    memcpy(&mode, sx + 28, 2);
+    CHECK(S_ISLNK(mode));
+    CHECK(syscall(SYS_statx, AT_FDCWD, f, 0, 0x80000000u, sx) == -1 && errno == EINVAL);
+    CHECK(syscall(SYS_statx, AT_FDCWD, "/tmp/none", 0, 0x7ff, sx) == -1 && errno == ENOENT);
+    CHECK(syscall(SYS_statx, AT_FDCWD, f, 0, 0x7ff, (void *)8) == -1 && errno == EFAULT);
+    CHECK(faccessat(AT_FDCWD, f, R_OK | W_OK, AT_EACCESS) == 0);
+    CHECK(faccessat(AT_FDCWD, f, X_OK, AT_EACCESS) == -1 && errno == EACCES);
+    CHECK(faccessat(AT_FDCWD, l, X_OK, AT_SYMLINK_NOFOLLOW) == 0);
+    CHECK(faccessat(AT_FDCWD, "/tmp/none", F_OK, AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT);
+    CHECK(faccessat(AT_FDCWD, f, F_OK, 0x8000) == -1 && errno == EINVAL);
+    close(fd);
+    CHECK(unlink(l) == 0 && unlink(f) == 0);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CHECK(sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) == 1 && CPU_ISSET(0, &set));
+    CHECK(sched_getaffinity(getpid(), sizeof set, &set) == 0);
+    CHECK(syscall(SYS_sched_getaffinity, 0, 4, &set) == -1 && errno == EINVAL);
+    CHECK(sched_getaffinity(999999, sizeof set, &set) == -1 && errno == ESRCH);
+    CHECK(sysconf(_SC_NPROCESSORS_ONLN) == 1);
+    printf("newer ok\n");
+}
+
 /* Owners, modes and times: chown through a link and of the link,
  * fchown, fchownat, fchmod; utimensat with times, UTIME_NOW and
  * UTIME_OMIT, futimens, utime and utimes. */
@@ -588,6 +643,8 @@ int main(int argc, char **argv)
         cpu();
     else if (strcmp(c, "fifos") == 0)
         fifos();
+    else if (strcmp(c, "newer") == 0)
+        newer();
     else {
         printf("clib: no case %s\n", c);
         return 2;

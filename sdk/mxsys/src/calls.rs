@@ -115,6 +115,7 @@ pub mod nr {
     pub const GETTID: u32 = 186;
     pub const TKILL: u32 = 200;
     pub const FUTEX: u32 = 202;
+    pub const SCHED_GETAFFINITY: u32 = 204;
     pub const GETDENTS64: u32 = 217;
     pub const SET_TID_ADDRESS: u32 = 218;
     pub const CLOCK_GETTIME: u32 = 228;
@@ -140,6 +141,8 @@ pub mod nr {
     pub const PIPE2: u32 = 293;
     pub const PRLIMIT64: u32 = 302;
     pub const GETRANDOM: u32 = 318;
+    pub const STATX: u32 = 332;
+    pub const FACCESSAT2: u32 = 439;
 }
 
 /// The table, in number order (a test checks), searched by [`lookup`].
@@ -229,6 +232,7 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::GETTID, name: "gettid", run: threads::gettid },
     Call { nr: nr::TKILL, name: "tkill", run: tkill },
     Call { nr: nr::FUTEX, name: "futex", run: threads::futex_call },
+    Call { nr: nr::SCHED_GETAFFINITY, name: "sched_getaffinity", run: sched_getaffinity },
     Call { nr: nr::GETDENTS64, name: "getdents64", run: getdents64 },
     Call { nr: nr::SET_TID_ADDRESS, name: "set_tid_address", run: getpid },
     Call { nr: nr::CLOCK_GETTIME, name: "clock_gettime", run: clock_gettime },
@@ -254,6 +258,8 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::PIPE2, name: "pipe2", run: pipe2 },
     Call { nr: nr::PRLIMIT64, name: "prlimit64", run: system::prlimit64 },
     Call { nr: nr::GETRANDOM, name: "getrandom", run: system::getrandom },
+    Call { nr: nr::STATX, name: "statx", run: statx },
+    Call { nr: nr::FACCESSAT2, name: "faccessat2", run: faccessat2 },
 ];
 
 /// The table's entry for Linux call `n`.
@@ -469,18 +475,46 @@ fn newfstatat(a: &Args) -> Outcome {
     if fl & !(lx::AT_SYMLINK_NOFOLLOW | lx::AT_EMPTY_PATH) != 0 {
         return Err(EINVAL);
     }
-    let p = user::path(a[1])?;
+    put_stat(a[2], &stat_at(a[0], a[1], fl)?)
+}
+
+/// statx: what `newfstatat` finds, in Linux's `struct statx`. Flags as
+/// newfstatat's, and the sync-type and no-automount bits, which change
+/// nothing here (one file system, always in sync); a mask with the
+/// reserved bit is `EINVAL`.
+fn statx(a: &Args) -> Outcome {
+    const AT_NO_AUTOMOUNT: u64 = 0x800;
+    const AT_STATX_SYNC_TYPE: u64 = 0x6000;
+    const STATX__RESERVED: u64 = 0x8000_0000;
+    let fl = a[2];
+    if fl & !(lx::AT_SYMLINK_NOFOLLOW | lx::AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE) != 0
+        || fl & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE
+        || a[3] & STATX__RESERVED != 0
+    {
+        return Err(EINVAL);
+    }
+    let s = stat_at(a[0], a[1], fl)?;
+    user::put(a[4], &stat::linux_statx(&s))?;
+    Ok(0)
+}
+
+/// The file newfstatat and statx name: `path` from `dirfd`, or with
+/// `AT_EMPTY_PATH` and an empty path the descriptor itself.
+fn stat_at(dirfd: u64, path: u64, fl: u64) -> Result<minix_abi::fs::Stat, Lx> {
+    let p = user::path(path)?;
     if p.is_empty() {
         if fl & lx::AT_EMPTY_PATH == 0 {
             return Err(crate::errno::ENOENT);
         }
-        let s = mx(vfs::fstat(fd(a[0])?))?;
-        return put_stat(a[2], &s);
+        return mx(vfs::fstat(fd(dirfd)?));
     }
-    let (p, start) = at(a[0], a[1])?;
+    let (p, start) = at(dirfd, path)?;
     enter(start)?;
-    let s = if fl & lx::AT_SYMLINK_NOFOLLOW != 0 { mx(vfs::lstat(p))? } else { mx(vfs::stat(p))? };
-    put_stat(a[2], &s)
+    if fl & lx::AT_SYMLINK_NOFOLLOW != 0 {
+        mx(vfs::lstat(p))
+    } else {
+        mx(vfs::stat(p))
+    }
 }
 
 fn getdents64(a: &Args) -> Outcome {
@@ -506,6 +540,49 @@ fn faccessat(a: &Args) -> Outcome {
     let (p, start) = at(a[0], a[1])?;
     enter(start)?;
     done(vfs::access(p, a[2] & 7))
+}
+
+/// faccessat2: faccessat with flags. Every process is root to VFS, so
+/// `AT_EACCESS` (the effective ids) asks what faccessat asks. With
+/// `AT_SYMLINK_NOFOLLOW` a final symbolic link is itself the file, and
+/// its `rwxrwxrwx` lets root do anything; with `AT_EMPTY_PATH` and an
+/// empty path the descriptor's file is, checked by the rule VFS's access
+/// applies: root reads and writes anything, and executes what has an x
+/// bit, or a directory.
+fn faccessat2(a: &Args) -> Outcome {
+    let (mode, fl) = (a[2], a[3]);
+    if mode & !7 != 0 || fl & !(lx::AT_EACCESS | lx::AT_SYMLINK_NOFOLLOW | lx::AT_EMPTY_PATH) != 0 {
+        return Err(EINVAL);
+    }
+    let empty = user::path(a[1])?.is_empty();
+    if empty || fl & lx::AT_SYMLINK_NOFOLLOW != 0 {
+        let s = stat_at(a[0], a[1], fl & (lx::AT_SYMLINK_NOFOLLOW | lx::AT_EMPTY_PATH))?;
+        let ty = s.mode & 0o170_000;
+        if ty == 0o120_000 {
+            return Ok(0);
+        }
+        if !empty {
+            return faccessat(a);
+        }
+        return if mode & 1 != 0 && ty != 0o040_000 && s.mode & 0o111 == 0 { Err(crate::errno::EACCES) } else { Ok(0) };
+    }
+    faccessat(a)
+}
+
+/// sched_getaffinity: the system runs on one processor, CPU 0, so every
+/// thread's mask is that one bit, in a mask of 64 bits (Linux's size for
+/// a kernel of at most 64 CPUs): a buffer shorter, or not a multiple of 8
+/// bytes, is `EINVAL`. Answers the bytes written. A pid must be a live
+/// process (or 0, the caller).
+fn sched_getaffinity(a: &Args) -> Outcome {
+    if a[1] < 8 || a[1] % 8 != 0 {
+        return Err(EINVAL);
+    }
+    if a[0] != 0 {
+        getpgid(&[a[0], 0, 0, 0, 0, 0])?;
+    }
+    user::put(a[2], &1u64.to_le_bytes())?;
+    Ok(8)
 }
 
 fn mkdir(a: &Args) -> Outcome {

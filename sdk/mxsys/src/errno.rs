@@ -20,6 +20,7 @@ pub const EBADF: Lx = Lx(9);
 pub const ECHILD: Lx = Lx(10);
 pub const EAGAIN: Lx = Lx(11);
 pub const ENOMEM: Lx = Lx(12);
+pub const EACCES: Lx = Lx(13);
 pub const EFAULT: Lx = Lx(14);
 pub const EISDIR: Lx = Lx(21);
 pub const EINVAL: Lx = Lx(22);
