@@ -575,7 +575,7 @@ fn faccessat2(a: &Args) -> Outcome {
 /// bytes, is `EINVAL`. Answers the bytes written. A pid must be a live
 /// process (or 0, the caller).
 fn sched_getaffinity(a: &Args) -> Outcome {
-    if a[1] < 8 || a[1] % 8 != 0 {
+    if a[1] < 8 || !a[1].is_multiple_of(8) {
         return Err(EINVAL);
     }
     if a[0] != 0 {
