@@ -523,6 +523,43 @@ static void newer(void)
     printf("newer ok\n");
 }
 
+/* madvise: MADV_DONTNEED and MADV_FREE give private anonymous pages back
+ * (they read zero again) and make a private file mapping show the file
+ * again; the other advice keeps the bytes; a hole is ENOMEM, an unaligned
+ * address or unknown advice EINVAL. */
+static void advice(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    unsigned char *m = mmap(0, 8 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(m != MAP_FAILED);
+    for (int i = 0; i < 8; i++)
+        m[i * pg + 5] = 10 + i;
+    CHECK(madvise(m + 2 * pg, 3 * pg, MADV_DONTNEED) == 0);
+    for (int i = 0; i < 8; i++)
+        CHECK(m[i * pg + 5] == (i >= 2 && i < 5 ? 0 : 10 + i));
+    CHECK(madvise(m, pg, MADV_FREE) == 0 && m[5] == 0);
+    CHECK(madvise(m, 8 * pg, MADV_WILLNEED) == 0 && madvise(m, 8 * pg, MADV_SEQUENTIAL) == 0 && m[7 * pg + 5] == 17);
+    CHECK(madvise(m + 1, pg, MADV_DONTNEED) == -1 && errno == EINVAL);
+    CHECK(madvise(m, pg, 14) == -1 && errno == EINVAL);
+    CHECK(munmap(m + 6 * pg, pg) == 0);
+    CHECK(madvise(m + 4 * pg, 4 * pg, MADV_DONTNEED) == -1 && errno == ENOMEM);
+    CHECK(m[7 * pg + 5] == 0 && m[5 * pg + 5] == 0);
+    CHECK(munmap(m, 8 * pg) == 0);
+    const char *f = "/tmp/clib-advice";
+    int fd = open(f, O_CREAT | O_RDWR | O_TRUNC, 0644);
+    CHECK(fd >= 0 && write(fd, "file bytes", 10) == 10);
+    char *p = mmap(0, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    CHECK(p != MAP_FAILED);
+    memcpy(p, "mine", 4);
+    CHECK(memcmp(p, "mine bytes", 10) == 0);
+    CHECK(madvise(p, pg, MADV_DONTNEED) == 0);
+    CHECK(memcmp(p, "file bytes", 10) == 0);
+    CHECK(munmap(p, pg) == 0);
+    close(fd);
+    CHECK(unlink(f) == 0);
+    printf("advice ok\n");
+}
+
 /* Owners, modes and times: chown through a link and of the link,
  * fchown, fchownat, fchmod; utimensat with times, UTIME_NOW and
  * UTIME_OMIT, futimens, utime and utimes. */
@@ -645,6 +682,8 @@ int main(int argc, char **argv)
         fifos();
     else if (strcmp(c, "newer") == 0)
         newer();
+    else if (strcmp(c, "advice") == 0)
+        advice();
     else {
         printf("clib: no case %s\n", c);
         return 2;

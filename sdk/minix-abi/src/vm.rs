@@ -104,6 +104,17 @@ pub const BRK: u64 = BASE + 0x10;
 /// Reply: 0, `EINVAL`, `ENOMEM` (a part is not mapped, or too many
 /// regions), `EACCES` (a shared file mapping or physical memory).
 pub const MPROTECT: u64 = BASE + 0x1a;
+/// Advice about the caller's pages (madvise): w0 the address (page
+/// aligned, below 4 GiB), w1 the length (below 4 GiB), w2 the advice
+/// ([`MADV_NORMAL`] ..= [`MADV_WILLNEED`] change nothing; [`MADV_DONTNEED`]
+/// and [`MADV_FREE`] let the range's private pages go). Reply: 0,
+/// `EINVAL` (a bad address or advice, the IPC buffer, physical memory),
+/// `ENOMEM` (a part of the range is not mapped; the rest is done).
+pub const MADVISE: u64 = BASE + 0x1b;
+pub const MADV_NORMAL: u32 = 0;
+pub const MADV_WILLNEED: u32 = 3;
+pub const MADV_DONTNEED: u32 = 4;
+pub const MADV_FREE: u32 = 8;
 pub const MMAP: u64 = BASE + 0x11;
 pub const MUNMAP: u64 = BASE + 0x12;
 /// Memory statistics. With no words, or word 0 = [`INFO_CALLER`]: status =
@@ -189,6 +200,7 @@ pub const CALLS: &[u64] = &[
     POKE,
     BRK,
     MPROTECT,
+    MADVISE,
     MMAP,
     MUNMAP,
     INFO,
@@ -377,6 +389,11 @@ pub enum Request {
         len: u32,
         prot: u64,
     },
+    Madvise {
+        addr: u32,
+        len: u32,
+        advice: u32,
+    },
     Info {
         of: InfoOf,
     },
@@ -532,6 +549,10 @@ impl Request {
                 need_words(r, 3)?;
                 Request::Mprotect { addr: u32_of(r.words[0])?, len: u32_of(r.words[1])?, prot: bits_of(r.words[2], PROT_MASK)? }
             }
+            MADVISE => {
+                need_words(r, 3)?;
+                Request::Madvise { addr: u32_of(r.words[0])?, len: u32_of(r.words[1])?, advice: u32_of(r.words[2])? }
+            }
             MUNMAP => {
                 need_words(r, 2)?;
                 Request::Munmap { addr: r.words[0], len: r.words[1] }
@@ -654,6 +675,7 @@ impl Request {
             Request::Mmap { addr, len, prot, flags } => (MMAP, [addr, len, prot, flags], 4),
             Request::Munmap { addr, len } => (MUNMAP, [addr, len, 0, 0], 2),
             Request::Mprotect { addr, len, prot } => (MPROTECT, [addr as u64, len as u64, prot, 0], 3),
+            Request::Madvise { addr, len, advice } => (MADVISE, [addr as u64, len as u64, advice as u64, 0], 3),
             Request::Info { of: InfoOf::Caller } => (INFO, [0; 4], 0),
             Request::Info { of: InfoOf::Vm } => (INFO, [INFO_VM, 0, 0, 0], 1),
             Request::Info { of: InfoOf::Servers } => (INFO, [INFO_SERVERS, 0, 0, 0], 1),
@@ -701,6 +723,7 @@ mod tests {
             Request::Events,
             Request::Brk { addr: 0x1000 },
             Request::Mprotect { addr: 0x4000_0000, len: u32::MAX, prot: PROT_READ | PROT_WRITE },
+            Request::Madvise { addr: 0x4000_0000, len: u32::MAX, advice: MADV_DONTNEED },
             Request::Mmap { addr: 0, len: 4096, prot: PROT_READ, flags: MAP_ANON | MAP_PRIVATE },
             Request::Munmap { addr: 0x1000, len: 4096 },
             Request::Info { of: InfoOf::Caller },

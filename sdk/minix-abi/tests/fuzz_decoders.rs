@@ -231,6 +231,7 @@ fn vm_request() -> impl Strategy<Value = vm::Request> {
         any::<u64>().prop_map(|addr| Brk { addr }),
         (any::<u64>(), any::<u64>(), 0..=vm::PROT_MASK, flags).prop_map(|(addr, len, prot, flags)| Mmap { addr, len, prot, flags }),
         (any::<u64>(), any::<u64>()).prop_map(|(addr, len)| Munmap { addr, len }),
+        (any::<u32>(), any::<u32>(), any::<u32>()).prop_map(|(addr, len, advice)| Madvise { addr, len, advice }),
         prop::sample::select(vec![vm::InfoOf::Caller, vm::InfoOf::Vm, vm::InfoOf::Servers]).prop_map(|of| Info { of }),
         endpoint().prop_map(|server| Adopt { server }),
         (endpoint(), any::<u32>(), 0..=minix_abi::exec::DESC_MAX, any::<u32>()).prop_map(|(who, desc, len, ino)| Exec {

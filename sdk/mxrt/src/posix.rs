@@ -16,6 +16,11 @@ pub fn mprotect(addr: u64, len: u64, prot: u64) -> Result<(), Errno> {
     vm_call(vm::Request::Mprotect { addr, len, prot }).map(|_| ())
 }
 
+/// madvise of `[addr, addr + len)` (see `vm::MADVISE`).
+pub fn madvise(addr: u32, len: u32, advice: u32) -> Result<(), Errno> {
+    vm_call(vm::Request::Madvise { addr, len, advice }).map(|_| ())
+}
+
 fn vm_call(req: vm::Request) -> Result<u64, Errno> {
     let (c, w, l) = req.encode();
     sendrec(VM_EP, c, w, l).result()

@@ -171,7 +171,7 @@ pub const CALLS: &[Call] = &[
     Call { nr: nr::PIPE, name: "pipe", run: pipe },
     Call { nr: nr::SELECT, name: "select", run: system::select },
     Call { nr: nr::SCHED_YIELD, name: "sched_yield", run: sched_yield },
-    Call { nr: nr::MADVISE, name: "madvise", run: not_yet },
+    Call { nr: nr::MADVISE, name: "madvise", run: madvise },
     Call { nr: nr::DUP, name: "dup", run: dup },
     Call { nr: nr::DUP2, name: "dup2", run: dup2 },
     Call { nr: nr::PAUSE, name: "pause", run: pause },
@@ -310,9 +310,29 @@ fn done(r: Result<(), Errno>) -> Outcome {
     mx(r).map(|()| 0)
 }
 
-/// Calls our servers do not do yet: an honest `ENOSYS`.
-fn not_yet(_: &Args) -> Outcome {
-    Err(ENOSYS)
+/// madvise: VM's `MADVISE` for the advice it takes (`MADV_NORMAL`,
+/// `RANDOM`, `SEQUENTIAL` and `WILLNEED` change nothing, `DONTNEED` and
+/// `FREE` let private pages go); `MADV_COLD` and `MADV_PAGEOUT`, hints
+/// about memory pressure there is no swap to act on, are checked as
+/// `MADV_NORMAL`. Anything else (huge pages, fork and dump flags, merging)
+/// is `EINVAL`, as a Linux built without those features answers. No user
+/// memory lies at or above 4 GiB: a range there is `ENOMEM`.
+fn madvise(a: &Args) -> Outcome {
+    const MADV_COLD: u64 = 20;
+    const MADV_PAGEOUT: u64 = 21;
+    let advice = match a[2] {
+        v @ (0..=4 | 8) => v as u32,
+        MADV_COLD | MADV_PAGEOUT => minix_abi::vm::MADV_NORMAL,
+        _ => return Err(EINVAL),
+    };
+    if !a[0].is_multiple_of(4096) {
+        return Err(EINVAL);
+    }
+    if a[1] == 0 {
+        return Ok(0);
+    }
+    let (Ok(addr), Ok(len)) = (u32::try_from(a[0]), u32::try_from(a[1])) else { return Err(ENOMEM) };
+    done(posix::madvise(addr, len, advice))
 }
 
 /// Where an `*at` call's path starts, as [`at`] found it.
@@ -1247,6 +1267,9 @@ mod tests {
         assert_eq!(pipe2(&[0x1000, 1, 0, 0, 0, 0]), Err(EINVAL));
         assert_eq!(socket(&[1, 1, 0, 0, 0, 0]), Err(EAFNOSUPPORT));
         assert_eq!(getcwd(&[0x1000, 0, 0, 0, 0, 0]), Err(EINVAL));
-        assert_eq!(not_yet(&[0; 6]), Err(ENOSYS));
+        assert_eq!(madvise(&[0x1001, 4096, 4, 0, 0, 0]), Err(EINVAL));
+        assert_eq!(madvise(&[0x1000, 4096, 14, 0, 0, 0]), Err(EINVAL));
+        assert_eq!(madvise(&[0x1000, 0, 4, 0, 0, 0]), Ok(0));
+        assert_eq!(madvise(&[1 << 32, 4096, 4, 0, 0, 0]), Err(ENOMEM));
     }
 }

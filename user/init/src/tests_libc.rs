@@ -44,6 +44,7 @@ pub const TESTS: &[Test] = &[
     Test { name: "libc.times_and_getrusage", run: |_| clib("cpu", &[], "cpu ok\n") },
     Test { name: "libc.mkfifo_mknod_and_named_pipes", run: |_| clib("fifos", &[], "fifos ok\n") },
     Test { name: "libc.statx_faccessat2_sched_getaffinity", run: |_| clib("newer", &[], "newer ok\n") },
+    Test { name: "libc.madvise_dontneed_and_free", run: |_| clib("advice", &[], "advice ok\n") },
     Test { name: "libc.threads_mutex_counter_tls_join", run: |_| cthread("counter", "counter 80000\n") },
     Test { name: "libc.threads_condvar_and_timedwait", run: |_| cthread("condvar", "condvar 500500\n") },
     Test { name: "libc.threads_exit_fault_detach", run: |_| cthread("endings", "endings ok\n") },

@@ -304,6 +304,7 @@ impl Vm {
             Request::Mmap { addr, len, prot, flags } => self.mmap(who, addr, len, prot, flags).map(|v| (Reply::ok(v), None)),
             Request::Munmap { addr, len } => self.munmap(who, addr, len).map(|_| (Reply::ok(0), None)),
             Request::Mprotect { addr, len, prot } => self.mprotect(who, addr as u64, len as u64, prot).map(|_| (Reply::ok(0), None)),
+            Request::Madvise { addr, len, advice } => self.madvise(who, addr as u64, len as u64, advice).map(|_| (Reply::ok(0), None)),
             Request::Adopt { server } => self.adopt(server, has_cap).map(|_| (Reply::ok(0), None)),
             Request::GrantTable { base, entries } => self.register_grants(who, base, entries).map(|_| (Reply::ok(0), None)),
             // Answered above, by copy_request (they may wait for a page-in).
@@ -625,6 +626,17 @@ impl Vm {
         self.with_proc(who, |p, frames| p.space.munmap(addr, len, frames).map(|rel| ((), rel)))?;
         self.maybe_unmapped(&files);
         Ok(())
+    }
+
+    /// madvise: what went is unmapped and freed even when a part of the
+    /// range was a hole (`ENOMEM`, Linux's answer after the rest is done).
+    fn madvise(&mut self, who: Endpoint, addr: u64, len: u64, advice: u32) -> Result<(), Errno> {
+        let hole = self.with_proc(who, |p, frames| p.space.advise(addr, len, advice, frames).map(|(rel, hole)| (hole, rel)))?;
+        if hole {
+            Err(ENOMEM)
+        } else {
+            Ok(())
+        }
     }
 
     /// mprotect: the regions' protection changes, and the range's present

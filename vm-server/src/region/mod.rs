@@ -87,7 +87,7 @@ impl Region {
     }
 
     /// Unreferences `pages` (taken out of this region) through its type.
-    fn release(&self, pages: PageMap, frames: &mut dyn FrameAllocator, out: &mut Released) {
+    pub(crate) fn release(&self, pages: PageMap, frames: &mut dyn FrameAllocator, out: &mut Released) {
         let ops = self.mem.ops();
         for (vaddr, page) in pages {
             ops.unreference(vaddr, page, frames, out);

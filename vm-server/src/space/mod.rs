@@ -18,6 +18,7 @@
 //! Dropping an `AddressSpace` without [`AddressSpace::exit`] leaks its
 //! frame references.
 
+mod advise;
 mod brk;
 mod exec;
 mod fault;
