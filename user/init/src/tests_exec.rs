@@ -32,6 +32,18 @@ pub const TESTS: &[Test] = &[
 /// runs `prepare`, then execs `path`; returns everything the child wrote
 /// and its wait status. A child whose exec fails exits with 100 + errno.
 pub(crate) fn run_probe(path: &[u8], argv: &[&[u8]], envp: &[&[u8]], prepare: fn()) -> Result<(String, u64), &'static str> {
+    run_probe_quiet_for(path, argv, envp, prepare, 60)
+}
+
+/// [`run_probe`] for a program that may rightly write nothing for up to
+/// `silence` seconds before it is taken to hang.
+pub(crate) fn run_probe_quiet_for(
+    path: &[u8],
+    argv: &[&[u8]],
+    envp: &[&[u8]],
+    prepare: fn(),
+    silence: u32,
+) -> Result<(String, u64), &'static str> {
     let (r, w) = ok(fs::pipe(0), "pipe")?;
     let pid = ok(posix::fork(), "fork")?;
     if pid == 0 {
@@ -49,15 +61,16 @@ pub(crate) fn run_probe(path: &[u8], argv: &[&[u8]], envp: &[&[u8]], prepare: fn
     let mut buf = [0u8; 512];
     loop {
         // A program that hangs fails its test, not the whole run: after
-        // 60 s with nothing to read it is killed.
+        // `silence` seconds with nothing to read it is killed.
         let mut p = [fs::PollFd { fd: r.0 as i32, events: fs::POLLIN, revents: 0 }];
-        if ok(fs::poll(&mut p, 60_000), "poll the child's report")? == 0 {
+        if ok(fs::poll(&mut p, silence as i32 * 1000), "poll the child's report")? == 0 {
             let _ = mxrt::signal::kill(pid as i32, 9);
             let _ = posix::waitpid(pid as i64, 0);
             let _ = fs::close(r);
             sel4_root_task::println!(
-                "  {}: killed after 60 s, having written {:?}",
+                "  {}: killed after {} s, having written {:?}",
                 core::str::from_utf8(path).unwrap_or("?"),
+                silence,
                 String::from_utf8_lossy(&out)
             );
             return Err("the program hung");
