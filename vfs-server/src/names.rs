@@ -108,6 +108,20 @@ fn slash_on_new_name(env: &mut impl Env, dir: &Found, name: &[u8]) -> Errno {
     }
 }
 
+/// Runs `body` with the FS name of a new entry `parent` names (link,
+/// symlink, mknod): an empty name is `EEXIST` (the path named a directory
+/// that exists), a trailing slash [`slash_on_new_name`]'s answer.
+fn in_new_name<E: Env, T>(env: &mut E, parent: Parent, body: impl FnOnce(&mut E, Name) -> Result<T, Errno>) -> Result<T, Errno> {
+    let slash = parent.slash;
+    in_parent(env, parent, EEXIST, |env, d, name| {
+        if slash {
+            return Err(slash_on_new_name(env, d, name));
+        }
+        let name = name_in(env, NameSlot::First, d, name)?;
+        body(env, name)
+    })
+}
+
 fn name_in(env: &mut impl Env, slot: NameSlot, dir: &Found, name: &[u8]) -> Result<Name, Errno> {
     if name.len() > fs::NAME_MAX {
         return Err(ENAMETOOLONG);
@@ -317,12 +331,7 @@ impl<R: RawMutex> Vfs<R> {
         let path = user_path(env, who, p)?;
         let perm = mode & !self.umask(who) & 0o7777;
         let parent = resolve_parent(env, self.cwd(who)?, &path)?;
-        let slash = parent.slash;
-        in_parent(env, parent, EEXIST, |env, d, name| {
-            if slash {
-                return Err(slash_on_new_name(env, d, name));
-            }
-            let name = name_in(env, NameSlot::First, d, name)?;
+        in_new_name(env, parent, |env, name| {
             // Only a device's number means anything: the others keep 0.
             let dev = if ty == S_IFCHR || ty == S_IFBLK { dev } else { 0 };
             env.fs(fs::Request::Mknod { name, mode: (ty | perm) as u16, uid: 0, gid: 0, dev }).result()
@@ -409,14 +418,7 @@ impl<R: RawMutex> Vfs<R> {
                 return Err(EPERM);
             }
             let parent = resolve_parent(env, cwd, &new)?;
-            let slash = parent.slash;
-            in_parent(env, parent, EEXIST, |env, d, name| {
-                if slash {
-                    return Err(slash_on_new_name(env, d, name));
-                }
-                let name = name_in(env, NameSlot::First, d, name)?;
-                env.fs(fs::Request::Link { name, ino: f.node.ino }).result()
-            })
+            in_new_name(env, parent, |env, name| env.fs(fs::Request::Link { name, ino: f.node.ino }).result())
         })
     }
 
@@ -456,12 +458,7 @@ impl<R: RawMutex> Vfs<R> {
         }
         let path = user_path(env, who, p)?;
         let parent = resolve_parent(env, self.cwd(who)?, &path)?;
-        let slash = parent.slash;
-        in_parent(env, parent, EEXIST, |env, d, name| {
-            if slash {
-                return Err(slash_on_new_name(env, d, name));
-            }
-            let name = name_in(env, NameSlot::First, d, name)?;
+        in_new_name(env, parent, |env, name| {
             let req = |t| fs::Request::Symlink { name, uid: 0, gid: 0, target: t, target_len: target.len };
             fs_on_user(env, who, target.addr, target.len, false, req)?.result()
         })

@@ -208,6 +208,12 @@ pub const fn create_word(len: u16, mode: u16, uid: u16, gid: u16) -> u64 {
     len as u64 | (mode as u64) << 16 | (uid as u64) << 32 | (gid as u64) << 48
 }
 
+/// The name (with the node word `node`), mode, uid and gid of a creation
+/// word `c`: [`create_word`]'s inverse.
+fn split_create_word(node: u64, c: u64) -> Result<(Name, u16, u16, u16), Errno> {
+    Ok((Name::decode(node, c & LEN_MASK)?, (c >> 16) as u16, (c >> 32) as u16, (c >> 48) as u16))
+}
+
 /// A name in a directory: the directory's inode and a grant on the name's
 /// bytes (no terminating NUL; `len` bytes exactly).
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -418,9 +424,7 @@ impl Request {
             }
             MKDIR | CREATE => {
                 need_words(r, 2)?;
-                let c = w[1];
-                let name = Name::decode(w[0], c & LEN_MASK)?;
-                let (mode, uid, gid) = ((c >> 16) as u16, (c >> 32) as u16, (c >> 48) as u16);
+                let (name, mode, uid, gid) = split_create_word(w[0], w[1])?;
                 if r.call == MKDIR {
                     Request::Mkdir { name, mode, uid, gid }
                 } else {
@@ -429,9 +433,7 @@ impl Request {
             }
             MKNOD => {
                 need_words(r, 3)?;
-                let c = w[1];
-                let name = Name::decode(w[0], c & LEN_MASK)?;
-                let (mode, uid, gid) = ((c >> 16) as u16, (c >> 32) as u16, (c >> 48) as u16);
+                let (name, mode, uid, gid) = split_create_word(w[0], w[1])?;
                 Request::Mknod { name, mode, uid, gid, dev: u32_of(w[2])? }
             }
             LINK => {
